@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export LOPDESK_DB ?= data/lopdesk.db
+
+.PHONY: run test lint bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	touch $(STAMP)
+
+# Opens the app; creates the database with the demo area the first time.
+run: $(STAMP)
+	@if [ ! -f "$(LOPDESK_DB)" ]; then \
+		echo "Eerste start: databank $(LOPDESK_DB) wordt aangemaakt met het demogebied..."; \
+		$(BIN)/lopdesk demo || exit 1; \
+	fi
+	$(BIN)/lopdesk
+
+test: $(STAMP)
+	$(BIN)/ruff check lopdesk tests benchmarks fixtures tools
+	$(BIN)/pytest -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check lopdesk tests benchmarks fixtures tools
+
+bench: $(STAMP)
+	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,152 @@
+"""What every CLI command shares: the database from --db, output as table or JSON, exit codes.
+
+Exit codes are a contract: 0 success, 1 a rule refused (message names the rule),
+2 bad input (unknown id, malformed value, CSV error). stdout = data, stderr = diagnostics.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+
+from lopdesk.config import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_RULE, EXIT_INPUT = 0, 1, 2
+
+
+class State:
+    """Global options of the root command (set by the callback in cli.py)."""
+
+    db: str | None = None
+    user: str | None = None
+
+
+def settings() -> Settings:
+    return Settings.from_cli(State.db, State.user)
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    typer.echo(f"fout: {message}", err=True)
+    return typer.Exit(code)
+
+
+def open_db(check: bool = True):
+    """Open the configured database; refuse clearly when it is missing or too old."""
+    from lopdesk.db import Database, SchemaError
+
+    db = Database(settings())
+    if check:
+        try:
+            db.check_schema()
+        except SchemaError as exc:
+            raise fail(str(exc), EXIT_INPUT) from None
+    return db
+
+
+@contextmanager
+def database(check: bool = True) -> Iterator[Any]:
+    db = open_db(check)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def handle_errors(func: F) -> F:
+    """Turn domain errors into a message on stderr and the right exit code, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from lopdesk.domain.errors import DomainError
+
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            raise fail(str(exc), exc.exit_code) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise fail("onderbroken", 130) from None
+        except Exception as exc:  # an unexpected failure: one clear line, no traceback
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):
+                raise fail(f"databankfout: {exc.orig}", EXIT_RULE) from None
+            raise fail(f"onverwachte fout ({type(exc).__name__}): {exc}", EXIT_RULE) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def to_jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
+    if hasattr(value, "model_dump"):
+        return to_jsonable(value.model_dump())
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2) + "\n")
+
+
+def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
+               title: str | None = None) -> None:
+    """Print rows as a plain aligned table (columns: (key, header))."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, box=None, show_edge=False, pad_edge=False)
+    for _key, header in columns:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*("" if row.get(k) is None else str(to_jsonable(row.get(k)))
+                        for k, _ in columns))
+    Console(soft_wrap=True).print(table)
+
+
+def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = None,
+         title: str | None = None) -> None:
+    if as_json:
+        emit_json(value)
+    elif columns is not None:
+        rows = [to_jsonable(v) for v in value]
+        emit_table(rows, columns, title)
+    else:
+        data = to_jsonable(value)
+        if isinstance(data, dict):
+            width = max((len(k) for k in data), default=0)
+            for k, v in data.items():
+                typer.echo(f"{k.ljust(width)}  {v}")
+        else:
+            typer.echo(str(data))
+
+
+JSON_OPTION = typer.Option(False, "--json", help="Uitvoer als JSON.")
+
+
+def parse_when(value: str | None) -> datetime | None:
+    """Parse --at: ISO 8601 (local Brussels time when no zone is given)."""
+    if value is None:
+        return None
+    from lopdesk.labels import parse_local_datetime
+
+    try:
+        return parse_local_datetime(value)
+    except ValueError:
+        raise fail(f"ongeldig tijdstip '{value}': verwacht bv. 2027-03-01T09:00:12") from None

@@ -1,0 +1,150 @@
+"""Engine factory, sessions and the schema-revision check.
+
+SQLite (default) is set up for several processes on one file: WAL, synchronous=NORMAL,
+foreign keys on, a busy timeout, and write transactions that start with
+BEGIN IMMEDIATE so that a writer waits for the lock up front instead of failing
+half-way (house-style.md). PostgreSQL works through the same code with its URL.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from lopdesk.config import Settings
+
+BUSY_TIMEOUT_MS = 30_000
+# The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
+SCHEMA_REVISION = "0001_initial"
+
+
+class SchemaError(RuntimeError):
+    """The database is missing, too old or too new for this version of lopdesk."""
+
+
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
+        # Let us emit BEGIN ourselves (pysqlite's implicit BEGIN is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # pragma: no cover - trivial
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _prepare_sqlite_path(path: Path) -> None:
+    """Create the folder owner+group only (several LOP experts share a group)."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o2770)
+
+
+def world_readable(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & stat.S_IROTH)
+    except FileNotFoundError:
+        return False
+
+
+class Database:
+    """Two engines on one database: readers and writers (BEGIN IMMEDIATE on SQLite)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.url = settings.db_url
+        self.user = settings.user
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            path = settings.sqlite_path
+            assert path is not None
+            _prepare_sqlite_path(path)
+            self.reader = _sqlite_engine(self.url, immediate=False)
+            self.writer = _sqlite_engine(self.url, immediate=True)
+        else:
+            self.reader = create_engine(self.url, pool_pre_ping=True)
+            self.writer = self.reader
+        self._role: str | None = None
+
+    # -- sessions -------------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A short read session; nothing it does is committed."""
+        with Session(self.reader, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed at the end, rolled back on any error."""
+        # BEGIN IMMEDIATE (SQLite) waits up to the busy timeout for the write lock at the
+        # first statement, so concurrent writers queue instead of failing half-way.
+        session = Session(self.writer, expire_on_commit=False)
+        session.begin()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()
+
+    # -- schema ---------------------------------------------------------------------
+
+    def revision(self) -> str | None:
+        """The alembic revision of the database, read with a plain SELECT (fast start-up)."""
+        try:
+            with self.reader.connect() as conn:
+                row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        except OperationalError:
+            return None
+        except Exception:  # table missing on PostgreSQL raises ProgrammingError
+            return None
+        return row[0] if row else None
+
+    def check_schema(self) -> None:
+        rev = self.revision()
+        if rev is None:
+            raise SchemaError(
+                "De database is nog niet aangemaakt. Voer eerst 'lopdesk init' uit."
+            )
+        if rev != SCHEMA_REVISION:
+            raise SchemaError(
+                f"De database heeft schemaversie {rev}, deze lopdesk verwacht "
+                f"{SCHEMA_REVISION}. Voer 'lopdesk db upgrade' uit."
+            )
+
+    def data_version(self) -> int:
+        """A number that changes when anyone commits (the app's change poll)."""
+        with self.reader.connect() as conn:
+            row = conn.execute(text("SELECT last_id FROM audit_head WHERE id = 1")).first()
+        return int(row[0]) if row else 0
+
+
+def open_database(settings: Settings | None = None) -> Database:
+    return Database(settings or Settings())

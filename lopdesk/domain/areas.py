@@ -1,0 +1,173 @@
+"""Creating the area's structure: area, schools and sites, capacity levels, children,
+periods, overcapacity categories and calendar days. Every write is audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from lopdesk.db import Database
+from lopdesk.domain import audit
+from lopdesk.domain.access import require
+from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
+from lopdesk.domain.models import (
+    LEVEL_KINDS,
+    REGIMES,
+    ROUNDING_RULES,
+    Area,
+    CalendarDay,
+    CapacityLevel,
+    Child,
+    OvercapacityCategory,
+    Period,
+    RegisterCounter,
+    School,
+    Site,
+)
+from lopdesk.domain.types import utcnow
+
+
+def get_or_404(session: Session, model, key, what: str):
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"{what} '{key}' bestaat niet.", field=what)
+    return row
+
+
+def create_area(db: Database, area_id: str, name: str, *, education: str = "primary",
+                in_lop: bool = True, per_contingent_lists: bool = False,
+                chair_contact: str = "") -> Area:
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        if s.get(Area, area_id) is not None:
+            raise InvalidInput(f"gebied '{area_id}' bestaat al.", field="area_id")
+        area = Area(id=area_id, name=name, education=education, in_lop=in_lop,
+                    per_contingent_lists=per_contingent_lists, chair_contact=chair_contact)
+        s.add(area)
+        s.flush()
+        audit.record(s, db.user, "area.create", "area", area_id, {"name": name})
+        return area
+
+
+def create_school(db: Database, school_id: str, area_id: str, name: str, *,
+                  neighbourhood: str = "", address: str = "", x: float | None = None,
+                  y: float | None = None, pupils: int = 0) -> School:
+    """A school with its main site (same id)."""
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        get_or_404(s, Area, area_id, "gebied")
+        if s.get(School, school_id) is not None:
+            raise InvalidInput(f"school '{school_id}' bestaat al.", field="school_id")
+        school = School(id=school_id, area_id=area_id, name=name, neighbourhood=neighbourhood,
+                        address=address, x=x, y=y)
+        s.add(school)
+        s.flush()
+        s.add(Site(id=school_id, school_id=school_id, name=name, address=address, x=x, y=y,
+                   pupils=pupils))
+        audit.record(s, db.user, "school.create", "school", school_id, {"name": name})
+        return school
+
+
+def create_level(db: Database, level_id: str, school_id: str, *, school_year: int, regime: str,
+                 kind: str, label: str, capacity: int | None = None, seated_indicator: int = 0,
+                 seated_non_indicator: int = 0, indicator_ratio: float | None = None,
+                 rounding: str = "half_up", enrolment_start: datetime | None = None,
+                 site_id: str | None = None, name: str = "") -> CapacityLevel:
+    if regime not in REGIMES:
+        raise InvalidInput(f"onbekend regime '{regime}' (oud: old, nieuw: new).", field="regime")
+    if kind not in LEVEL_KINDS:
+        raise InvalidInput(f"onbekende soort niveau '{kind}'.", field="kind")
+    if rounding not in ROUNDING_RULES:
+        raise InvalidInput(f"onbekende afrondingsregel '{rounding}'.", field="rounding")
+    if capacity is not None and capacity < 0:
+        raise InvalidInput("capaciteit kan niet negatief zijn.", field="capacity")
+    if indicator_ratio is not None and not 0 <= indicator_ratio <= 1:
+        raise InvalidInput("gewenste indicatorverhouding ligt tussen 0 en 1.",
+                           field="indicator_ratio")
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        get_or_404(s, School, school_id, "school")
+        if s.get(CapacityLevel, level_id) is not None:
+            raise InvalidInput(f"capaciteitsniveau '{level_id}' bestaat al.", field="level_id")
+        level = CapacityLevel(
+            id=level_id, school_id=school_id, site_id=site_id or school_id,
+            school_year=school_year, regime=regime, kind=kind, label=label,
+            name=name or label, capacity=capacity, seated_indicator=seated_indicator,
+            seated_non_indicator=seated_non_indicator, indicator_ratio=indicator_ratio,
+            rounding=rounding, enrolment_start=enrolment_start, updated_at=utcnow(),
+        )
+        s.add(level)
+        s.flush()
+        s.add(RegisterCounter(level_id=level_id, last_seq=0))
+        audit.record(s, db.user, "level.create", "capacity_level", level_id,
+                     {"capacity": capacity, "regime": regime})
+        return level
+
+
+def create_child(db: Database, child_id: str, first_name: str, last_name: str, *,
+                 birth_date: date | None = None, indicator: bool = False,
+                 household_id: str | None = None, address: str = "",
+                 x: float | None = None, y: float | None = None) -> Child:
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        if s.get(Child, child_id) is not None:
+            raise InvalidInput(f"kind '{child_id}' bestaat al.", field="child_id")
+        child = Child(id=child_id, first_name=first_name, last_name=last_name,
+                      birth_date=birth_date, indicator=indicator, household_id=household_id,
+                      address=address, x=x, y=y)
+        s.add(child)
+        s.flush()
+        audit.record(s, db.user, "child.create", "child", child_id, {})
+        return child
+
+
+PERIOD_KINDS = ("priority", "free")
+
+
+def create_period(db: Database, level_id: str, *, kind: str, starts_at: datetime,
+                  group: str | None = None, ends_at: datetime | None = None) -> Period:
+    """A priority period (old regime only, REG-04) or the free enrolment (REG-06)."""
+    if kind not in PERIOD_KINDS:
+        raise InvalidInput(f"onbekende periode '{kind}' (priority of free).", field="kind")
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        if kind == "priority" and level.regime != "old":
+            raise RuleViolation(
+                "voorrangsperiodes met contingenten bestaan enkel in het oude regime; "
+                "in het nieuwe regime gaan voorrangsgroepen via de aanmeldingsprocedure.",
+                rule="REG-04",
+            )
+        period = Period(level_id=level_id, kind=kind, group=group, starts_at=starts_at,
+                        ends_at=ends_at)
+        s.add(period)
+        s.flush()
+        audit.record(s, db.user, "period.create", "period", period.id,
+                     {"level_id": level_id, "kind": kind, "group": group})
+        return period
+
+
+def add_overcapacity_category(db: Database, regime: str, level_kind: str, code: str,
+                              label: str) -> OvercapacityCategory:
+    with db.write() as s:
+        require(s, db.user, "capacity.write")
+        cat = OvercapacityCategory(regime=regime, level_kind=level_kind, code=code, label=label)
+        s.add(cat)
+        s.flush()
+        audit.record(s, db.user, "overcapacity_category.create", "overcapacity_category",
+                     cat.id, {"code": code})
+        return cat
+
+
+def add_calendar_day(db: Database, area_id: str, day: date, *, kind: str = "free_day",
+                     label: str = "") -> CalendarDay:
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        get_or_404(s, Area, area_id, "gebied")
+        row = CalendarDay(area_id=area_id, day=day, kind=kind, label=label)
+        s.add(row)
+        s.flush()
+        audit.record(s, db.user, "calendar.add", "calendar_day", row.id,
+                     {"day": day.isoformat(), "kind": kind})
+        return row

@@ -1,0 +1,931 @@
+"""The enrolment register: requests, status changes, periods, waiting lists and freed places.
+
+Rules REG-01..07 and WL-01..04 of domain.md. Every public function is one transaction;
+the `_in` variants work inside a caller's session so that several steps (a capacity raise
+and the cascade it causes) commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from lopdesk.db import Database
+from lopdesk.domain import audit
+from lopdesk.domain.access import require
+from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.calendar import area_free_days, order_binds, waiting_list_deadline
+from lopdesk.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from lopdesk.domain.models import (
+    PRIORITY_GROUPS,
+    Area,
+    CapacityLevel,
+    Child,
+    FullDeclaration,
+    FullDeclarationLevel,
+    Offer,
+    OvercapacityCategory,
+    Period,
+    RegisterCounter,
+    RegisterEntry,
+    RegisterEvent,
+    School,
+)
+from lopdesk.domain.types import utcnow
+from lopdesk.labels import PRIORITY_GROUP, STATUS, fmt_date
+
+# REG-03: the only status changes the law allows.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "deferred": frozenset({"realised", "non_realised"}),
+    "non_realised": frozenset({"realised", "withdrawn"}),
+    "realised": frozenset({"withdrawn"}),
+    "withdrawn": frozenset(),
+}
+
+# Which requests a priority period admits (REG-04); None = every child (contingent period).
+PERIOD_ADMITS: dict[str | None, frozenset[str]] = {
+    "sibling_staff": frozenset({"sibling_staff", "sibling", "staff"}),
+    "sibling": frozenset({"sibling_staff", "sibling"}),
+    "staff": frozenset({"sibling_staff", "staff"}),
+}
+
+GROUP_RANK = {g: i for i, g in enumerate(PRIORITY_GROUPS)}
+
+
+# --- views -------------------------------------------------------------------------
+
+
+@dataclass
+class EntryView:
+    id: int
+    level_id: str
+    seq: int
+    requested_at: datetime
+    child_id: str
+    priority_group: str
+    contingent: str
+    status: str
+    reason: str | None
+    out_of_order: bool
+    overcapacity_category: str | None
+    version: int
+    rule: str | None = None
+    message: str = ""
+
+
+class EntryRow(NamedTuple):
+    id: int
+    seq: int
+    requested_at: datetime
+    child_id: str
+    child_name: str
+    priority_group: str
+    contingent: str
+    status: str
+    reason: str | None
+    out_of_order: bool
+    overcapacity_category: str | None
+    waitlist_position: int | None
+    version: int
+
+
+class EventRow(NamedTuple):
+    id: int
+    at: datetime
+    user: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    reason: str
+    rule_id: str | None
+
+
+def _view(entry: RegisterEntry, rule: str | None = None, message: str = "") -> EntryView:
+    assert entry.id is not None and entry.version is not None
+    return EntryView(entry.id, entry.level_id, entry.seq, entry.requested_at, entry.child_id,
+                     entry.priority_group, entry.contingent, entry.status, entry.reason,
+                     entry.out_of_order, entry.overcapacity_category, entry.version, rule,
+                     message)
+
+
+# --- counting (CAP-04, REG-05) -------------------------------------------------------
+
+
+def round_seats(value: float, rule: str) -> int:
+    mode = {"half_up": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}[rule]
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=mode))
+
+
+def contingent_seats(level: CapacityLevel) -> dict[str, int] | None:
+    """REG-05: indicator seats = capacity × ratio (explicit rounding); the rest non-indicator."""
+    if level.capacity is None or level.indicator_ratio is None:
+        return None
+    ind = round_seats(level.capacity * level.indicator_ratio, level.rounding)
+    ind = max(0, min(level.capacity, ind))
+    return {"indicator": ind, "non_indicator": level.capacity - ind}
+
+
+@dataclass
+class LevelState:
+    level: CapacityLevel
+    realised: dict[str, int]  # per contingent, register only
+    full_declaration_id: int | None
+
+    @property
+    def seated(self) -> dict[str, int]:
+        return {"indicator": self.level.seated_indicator,
+                "non_indicator": self.level.seated_non_indicator}
+
+    @property
+    def realised_total(self) -> int:
+        return sum(self.realised.values())
+
+    def free_places(self) -> int | None:
+        """CAP-04: capacity − seated − realised, never below 0; None without a capacity."""
+        if self.level.capacity is None:
+            return None
+        if self.full_declaration_id is not None:
+            return 0  # CAP-06
+        used = sum(self.seated.values()) + self.realised_total
+        return max(0, self.level.capacity - used)
+
+    def contingent_free(self) -> dict[str, int] | None:
+        seats = contingent_seats(self.level)
+        if seats is None:
+            return None
+        return {c: max(0, seats[c] - self.seated[c] - self.realised[c]) for c in seats}
+
+
+def level_state(s: Session, level: CapacityLevel) -> LevelState:
+    rows = s.execute(
+        select(RegisterEntry.contingent, func.count())
+        .where(RegisterEntry.level_id == level.id, RegisterEntry.status == "realised",
+               RegisterEntry.overcapacity_category.is_(None))
+        .group_by(RegisterEntry.contingent)
+    ).all()
+    realised = {"indicator": 0, "non_indicator": 0}
+    for contingent, n in rows:
+        realised[contingent] = n
+    return LevelState(level, realised, active_full_declaration(s, level.id))
+
+
+def active_full_declaration(s: Session, level_id: str) -> int | None:
+    return s.execute(
+        select(FullDeclaration.id)
+        .join(FullDeclarationLevel, FullDeclarationLevel.declaration_id == FullDeclaration.id)
+        .where(FullDeclarationLevel.level_id == level_id, FullDeclaration.lifted_at.is_(None))
+    ).scalar()
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _next_seq(s: Session, level_id: str) -> int:
+    """REG-01: the UPDATE takes the register's row lock, so numbers stay gap-free."""
+    seq = s.execute(
+        update(RegisterCounter)
+        .where(RegisterCounter.level_id == level_id)
+        .values(last_seq=RegisterCounter.last_seq + 1)
+        .returning(RegisterCounter.last_seq)
+    ).scalar()
+    if seq is None:
+        current = s.execute(
+            select(func.coalesce(func.max(RegisterEntry.seq), 0))
+            .where(RegisterEntry.level_id == level_id)
+        ).scalar_one()
+        s.add(RegisterCounter(level_id=level_id, last_seq=current + 1))
+        s.flush()
+        seq = current + 1
+    return int(seq)
+
+
+def _event(s: Session, user: str, entry: RegisterEntry, kind: str, *, at: datetime,
+           from_status: str | None, to_status: str | None, reason: str,
+           rule: str | None) -> None:
+    assert entry.id is not None
+    s.add(RegisterEvent(entry_id=entry.id, at=at, user=user, kind=kind,
+                        from_status=from_status, to_status=to_status, reason=reason,
+                        rule_id=rule))
+
+
+def open_period_at(s: Session, level_id: str, at: datetime) -> Period | None:
+    """The period running at `at` (the latest started one that is not closed)."""
+    return s.execute(
+        select(Period)
+        .where(Period.level_id == level_id, Period.starts_at <= at, Period.closed_at.is_(None))
+        .where((Period.ends_at.is_(None)) | (Period.ends_at >= at))
+        .order_by(Period.starts_at.desc(), Period.id.desc())
+    ).scalars().first()
+
+
+def deadline_for(s: Session, level: CapacityLevel) -> date:
+    school = s.get(School, level.school_id)
+    free = area_free_days(s, school.area_id) if school else []
+    return waiting_list_deadline(level.school_year, level.kind, level.label, free)
+
+
+def _waiting_query(level_id: str):
+    # REG-07: allocation positions first (1..N), free-period refusals after them, by number.
+    return (
+        select(RegisterEntry)
+        .where(RegisterEntry.level_id == level_id, RegisterEntry.status == "non_realised")
+        .order_by(case((RegisterEntry.waitlist_position.is_(None), 1), else_=0),
+                  RegisterEntry.waitlist_position, RegisterEntry.seq)
+    )
+
+
+def _waiting(s: Session, level_id: str, contingent: str | None = None) -> list[RegisterEntry]:
+    q = _waiting_query(level_id)
+    if contingent is not None:
+        q = q.where(RegisterEntry.contingent == contingent)
+    return list(s.execute(q).scalars())
+
+
+def _open_offer_entries(s: Session, level_id: str) -> set[int]:
+    return set(s.execute(
+        select(Offer.entry_id).where(Offer.level_id == level_id, Offer.status == "open")
+    ).scalars())
+
+
+def _binding(s: Session, level: CapacityLevel, at: datetime) -> tuple[bool, date]:
+    deadline = deadline_for(s, level)
+    return order_binds(at, deadline), deadline
+
+
+def _child_name(s: Session, child_id: str) -> str:
+    child = s.get(Child, child_id)
+    return f"{child.first_name} {child.last_name}".strip() if child else child_id
+
+
+# --- adding a request (REG-01, REG-04, REG-06, CAP-06, CAP-07, WL-01) ------------------
+
+
+def add_request(db: Database, level_id: str, child_id: str, *, priority_group: str = "none",
+                at: datetime | None = None,
+                overcapacity_category: str | None = None) -> EntryView:
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        return add_request_in(s, db.user, level_id, child_id, priority_group=priority_group,
+                              at=at, overcapacity_category=overcapacity_category)
+
+
+def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
+                   priority_group: str = "none", at: datetime | None = None,
+                   overcapacity_category: str | None = None, source: str = "request",
+                   forced_status: str | None = None) -> EntryView:
+    if priority_group not in PRIORITY_GROUPS:
+        raise InvalidInput(
+            f"onbekende voorrangsgroep '{priority_group}' (kies uit "
+            f"{', '.join(PRIORITY_GROUPS)}).", field="priority_group")
+    # Lock the register first (REG-01), so that everything below sees a stable register.
+    seq = _next_seq(s, level_id) if s.get(CapacityLevel, level_id) else None
+    level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+    child = get_or_404(s, Child, child_id, "kind")
+    assert seq is not None
+    at = (at or utcnow()).replace(microsecond=0)
+    if level.enrolment_start is not None and at < level.enrolment_start:
+        raise RuleViolation(
+            f"de inschrijvingen voor dit niveau starten pas op {fmt_date(level.enrolment_start)}.",
+            rule="CAP-01")
+    contingent = "indicator" if child.indicator else "non_indicator"
+    state = level_state(s, level)
+    reason: str | None = None
+    if forced_status is not None:  # imports and allocation results (REG-07) bring their status
+        status, rule, message = forced_status, "REG-07" if source == "allocation" else None, ""
+    elif overcapacity_category is not None:
+        _check_category(s, level, overcapacity_category)
+        status, rule = "realised", "CAP-07"
+        message = "inschrijving boven capaciteit (categorie " f"{overcapacity_category})"
+    elif state.full_declaration_id is not None:
+        status, reason, rule = "non_realised", "full_declaration", "CAP-06"
+        message = "niveau is volzet verklaard"
+    else:
+        period = open_period_at(s, level_id, at)
+        if level.regime == "old" and period is not None and period.kind == "priority":
+            admits = PERIOD_ADMITS.get(period.group) if period.group else None
+            if admits is not None and priority_group not in admits:
+                raise RuleViolation(
+                    f"in deze voorrangsperiode ({PRIORITY_GROUP.get(period.group or '', '')}) "
+                    f"kan enkel de voorrangsgroep zelf inschrijven, niet "
+                    f"'{PRIORITY_GROUP[priority_group]}'.", rule="REG-04")
+            free_by_c = state.contingent_free()
+            if free_by_c is None:
+                free = state.free_places()
+                ok = free is None or free > 0
+            else:
+                ok = free_by_c[contingent] > 0
+            status, rule = ("realised", "REG-04") if ok else ("deferred", "REG-04")
+            message = ("plaats in het contingent" if ok
+                       else "contingent volzet: uitgesteld tot het einde van de periode")
+        else:
+            free = state.free_places()
+            if free is None:  # CAP-01: without a capacity nobody can be refused for capacity
+                status, rule, message = "realised", "CAP-01", "geen capaciteit vastgelegd"
+            elif free > 0:
+                binds, deadline = _binding(s, level, at)
+                waiting = _waiting(s, level_id) if binds else []
+                if waiting:
+                    status, reason, rule = "non_realised", "waiting_list", "WL-01"
+                    message = (f"vrije plaats gaat eerst naar de wachtlijst (tot en met "
+                               f"{fmt_date(deadline)})")
+                else:
+                    status, rule, message = "realised", "REG-06", "vrije plaats"
+            else:
+                status, reason, rule = "non_realised", "capacity", "REG-06"
+                message = "capaciteit bereikt"
+    previous = s.execute(
+        select(RegisterEntry.requested_at)
+        .where(RegisterEntry.level_id == level_id, RegisterEntry.seq < seq)
+        .order_by(RegisterEntry.seq.desc()).limit(1)
+    ).scalar()
+    out_of_order = previous is not None and at < previous  # REG-01: flagged, not reordered
+    entry = RegisterEntry(
+        level_id=level_id, seq=seq, requested_at=at, child_id=child_id,
+        priority_group=priority_group, contingent=contingent, status=status, reason=reason,
+        out_of_order=out_of_order, overcapacity_category=overcapacity_category, source=source,
+        status_changed_at=at,
+    )
+    s.add(entry)
+    s.flush()
+    _event(s, user, entry, "created", at=at, from_status=None, to_status=status,
+           reason=message + (" — tijdstip vroeger dan vorige inschrijving" if out_of_order
+                             else ""), rule=rule)
+    audit.record(s, user, "register.add", "register_entry", entry.id,
+                 {"level_id": level_id, "seq": seq, "child_id": child_id, "status": status,
+                  "rule": rule, "out_of_order": out_of_order})
+    return _view(entry, rule, message)
+
+
+def _check_category(s: Session, level: CapacityLevel, code: str) -> None:
+    """CAP-07: only a configured category of the level's regime and kind."""
+    found = s.execute(
+        select(OvercapacityCategory.id).where(
+            OvercapacityCategory.regime == level.regime,
+            OvercapacityCategory.level_kind.in_([level.kind, "*"]),
+            OvercapacityCategory.code == code,
+        )
+    ).first()
+    if found is None:
+        raise RuleViolation(
+            f"'{code}' is geen ingestelde categorie voor overcapaciteit bij dit niveau "
+            f"(regime {level.regime}, {level.kind}).", rule="CAP-07")
+
+
+# --- status changes (REG-02, REG-03, WL-01) -----------------------------------------------
+
+
+def _load_entry(s: Session, entry_id: int, expected_version: int | None) -> RegisterEntry:
+    entry = s.get(RegisterEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"inschrijving {entry_id} bestaat niet.", field="entry_id")
+    if expected_version is not None and entry.version != expected_version:
+        raise Conflict(f"Inschrijving {entry.seq} van {entry.level_id}")
+    return entry
+
+
+def _set_status(s: Session, user: str, entry: RegisterEntry, to_status: str, *, reason: str,
+                rule: str | None, at: datetime | None = None) -> None:
+    allowed = TRANSITIONS.get(entry.status, frozenset())
+    if to_status not in allowed:
+        raise RuleViolation(
+            f"de status van inschrijving {entry.seq} kan niet van '{STATUS[entry.status]}' "
+            f"naar '{STATUS.get(to_status, to_status)}' gaan.", rule="REG-03")
+    when = at or utcnow()
+    old = entry.status
+    entry.status = to_status
+    entry.status_changed_at = when
+    if to_status == "realised":
+        entry.reason = None
+    s.add(entry)
+    try:
+        s.flush()
+    except StaleDataError:
+        raise Conflict(f"Inschrijving {entry.seq} van {entry.level_id}") from None
+    _event(s, user, entry, "status", at=when, from_status=old, to_status=to_status,
+           reason=reason, rule=rule)
+    audit.record(s, user, "register.status", "register_entry", entry.id,
+                 {"from": old, "to": to_status, "reason": reason, "rule": rule})
+
+
+def change_status(db: Database, entry_id: int, to_status: str, *, reason: str,
+                  rule: str | None = None, expected_version: int | None = None,
+                  at: datetime | None = None) -> EntryView:
+    """A manual status change. Realising a waiting child follows WL-01 and needs a place."""
+    if not reason.strip():
+        raise InvalidInput("geef een reden op voor de statuswijziging.", field="reason")
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        entry = _load_entry(s, entry_id, expected_version)
+        now = at or utcnow()
+        if entry.status == "non_realised" and to_status == "realised":
+            level = s.get(CapacityLevel, entry.level_id)
+            assert level is not None
+            state = level_state(s, level)
+            free = state.free_places()
+            if free is not None and free <= 0:
+                raise RuleViolation(
+                    "er is geen vrije plaats in dit niveau; een plaats komt vrij door een "
+                    "intrekking of een goedgekeurde capaciteitsverhoging.", rule="CAP-04")
+            _guard_waiting_order(s, level, entry, now)
+            rule = rule or "WL-01"
+        _set_status(s, db.user, entry, to_status, reason=reason, rule=rule, at=now)
+        return _view(entry, rule)
+
+
+def _guard_waiting_order(s: Session, level: CapacityLevel, entry: RegisterEntry,
+                         at: datetime) -> None:
+    """WL-01: before the deadline nobody passes a higher-placed child that has not declined."""
+    binds, deadline = _binding(s, level, at)
+    if not binds:
+        return
+    contingent = _freed_contingent(s, level) if _per_contingent(s, level) else None
+    for candidate in _waiting(s, level.id, contingent):
+        if candidate.id == entry.id:
+            return
+        raise RuleViolation(
+            f"tot en met {fmt_date(deadline)} gaat een vrije plaats in volgorde van de "
+            f"wachtlijst: eerst {_child_name(s, candidate.child_id)} (nr. {candidate.seq}), "
+            "zolang die niet weigerde.", rule="WL-01")
+
+
+def withdraw(db: Database, entry_id: int, *, reason: str, expected_version: int | None = None,
+             at: datetime | None = None) -> EntryView:
+    """REG-03: realised → withdrawn or non_realised → withdrawn. A freed place is not given
+    away here: `fill`/`offer_next` offer it in waiting-list order (WL-01)."""
+    if not reason.strip():
+        raise InvalidInput("geef een reden op voor de intrekking.", field="reason")
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        entry = _load_entry(s, entry_id, expected_version)
+        _set_status(s, db.user, entry, "withdrawn", reason=reason, rule="REG-03", at=at)
+        # An open offer for a withdrawn child lapses.
+        for offer in s.execute(select(Offer).where(Offer.entry_id == entry_id,
+                                                   Offer.status == "open")).scalars():
+            offer.status = "declined"
+            offer.answered_at = at or utcnow()
+            offer.answered_by = db.user
+        return _view(entry, "REG-03")
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def list_entries(db: Database, level_id: str) -> list[EntryRow]:
+    """All entries of a register in order (REG-01), as light tuples."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        rows = s.execute(
+            select(RegisterEntry.id, RegisterEntry.seq, RegisterEntry.requested_at,
+                   RegisterEntry.child_id,
+                   (Child.first_name + " " + Child.last_name),
+                   RegisterEntry.priority_group, RegisterEntry.contingent, RegisterEntry.status,
+                   RegisterEntry.reason, RegisterEntry.out_of_order,
+                   RegisterEntry.overcapacity_category, RegisterEntry.waitlist_position,
+                   RegisterEntry.version)
+            .join(Child, Child.id == RegisterEntry.child_id)
+            .where(RegisterEntry.level_id == level_id)
+            .order_by(RegisterEntry.seq)
+        ).all()
+    return [EntryRow(*r) for r in rows]
+
+
+def get_entry(db: Database, entry_id: int) -> EntryView:
+    with db.read() as s:
+        require(s, db.user, "read")
+        return _view(_load_entry(s, entry_id, None))
+
+
+def find_entry(db: Database, level_id: str, seq: int) -> EntryView:
+    with db.read() as s:
+        require(s, db.user, "read")
+        entry = s.execute(select(RegisterEntry).where(RegisterEntry.level_id == level_id,
+                                                      RegisterEntry.seq == seq)).scalar()
+        if entry is None:
+            raise NotFound(f"register {level_id} heeft geen nummer {seq}.", field="seq")
+        return _view(entry)
+
+
+def entry_history(db: Database, entry_id: int) -> list[EventRow]:
+    """REG-02: every event of an entry, oldest first."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        _load_entry(s, entry_id, None)
+        rows = s.execute(
+            select(RegisterEvent.id, RegisterEvent.at, RegisterEvent.user, RegisterEvent.kind,
+                   RegisterEvent.from_status, RegisterEvent.to_status, RegisterEvent.reason,
+                   RegisterEvent.rule_id)
+            .where(RegisterEvent.entry_id == entry_id).order_by(RegisterEvent.id)
+        ).all()
+    return [EventRow(*r) for r in rows]
+
+
+def status_at(db: Database, entry_id: int, moment: datetime) -> str | None:
+    """REG-02: replay the events to the status an entry had at `moment` (None: not yet)."""
+    status = None
+    for ev in entry_history(db, entry_id):
+        if ev.at > moment:
+            break
+        status = ev.to_status or status
+    return status
+
+
+@dataclass
+class WaitingView:
+    level_id: str
+    deadline: date
+    binds: bool
+    per_contingent: bool
+    entries: list[EntryRow]
+
+
+def waiting_list(db: Database, level_id: str, at: datetime | None = None) -> WaitingView:
+    """The waiting list of a level in order, and until when that order binds (WL-01)."""
+    now = at or utcnow()
+    with db.read() as s:
+        require(s, db.user, "read")
+        level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        binds, deadline = _binding(s, level, now)
+        ids = [e.id for e in _waiting(s, level_id)]
+        per_c = _per_contingent(s, level)
+    by_id = {r.id: r for r in list_entries(db, level_id)}
+    return WaitingView(level_id, deadline, binds, per_c, [by_id[i] for i in ids])
+
+
+# --- closing a priority period (REG-05) ----------------------------------------------------
+
+
+@dataclass
+class PlannedChange:
+    entry_id: int
+    seq: int
+    child_id: str
+    contingent: str
+    priority_group: str
+    from_status: str
+    to_status: str
+    rule: str
+    why: str
+
+
+@dataclass
+class ClosePlan:
+    period_id: int
+    level_id: str
+    seats: dict[str, int] | None
+    free_before: dict[str, int] | None
+    changes: list[PlannedChange] = field(default_factory=list)
+    applied: bool = False
+
+
+def plan_close(state: LevelState, deferred: list[RegisterEntry]) -> list[PlannedChange]:
+    """REG-05 as a pure function of the level's counts and its deferred requests.
+
+    A full contingent keeps its requests deferred; a contingent that is not full is topped
+    up with the other contingent's deferred requests, per priority group, then in register
+    order; when both are full, the remaining deferred become non-realised in register order.
+    """
+    free = state.contingent_free()
+    if free is None:  # no contingents: the level's free places decide in register order
+        total = state.free_places()
+        free_total = total if total is not None else len(deferred)
+        changes = []
+        for e in sorted(deferred, key=lambda e: e.seq):
+            to = "realised" if free_total > 0 else "non_realised"
+            free_total -= to == "realised"
+            changes.append(_change(e, to, "REG-05", "vrije plaats" if to == "realised"
+                                   else "geen plaats meer"))
+        return changes
+    free = dict(free)
+    changes: list[PlannedChange] = []
+    remaining = sorted(deferred, key=lambda e: (GROUP_RANK.get(e.priority_group, 9), e.seq))
+    # First each contingent's own deferred (a place may have been freed during the period).
+    for c in ("indicator", "non_indicator"):
+        for e in [e for e in remaining if e.contingent == c]:
+            if free[c] > 0:
+                free[c] -= 1
+                changes.append(_change(e, "realised", "REG-05", "plaats in eigen contingent"))
+                remaining.remove(e)
+    # Top-up: a contingent that is not full takes the other contingent's deferred.
+    for c, other in (("indicator", "non_indicator"), ("non_indicator", "indicator")):
+        for e in [e for e in remaining if e.contingent == other]:
+            if free[c] > 0:
+                free[c] -= 1
+                changes.append(_change(
+                    e, "realised", "REG-05",
+                    f"aanvulling: {'indicator' if c == 'indicator' else 'niet-indicator'}"
+                    "contingent niet volzet"))
+                remaining.remove(e)
+    if free["indicator"] == 0 and free["non_indicator"] == 0:
+        for e in sorted(remaining, key=lambda e: e.seq):
+            changes.append(_change(e, "non_realised", "REG-05",
+                                   "beide contingenten volzet"))
+    return changes
+
+
+def _change(e: RegisterEntry, to: str, rule: str, why: str) -> PlannedChange:
+    assert e.id is not None
+    return PlannedChange(e.id, e.seq, e.child_id, e.contingent, e.priority_group, e.status, to,
+                         rule, why)
+
+
+def close_period(db: Database, period_id: int, *, preview: bool = False,
+                 at: datetime | None = None) -> ClosePlan:
+    """Close a priority period of the old regime; with preview nothing is written."""
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        period = s.get(Period, period_id)
+        if period is None:
+            raise NotFound(f"periode {period_id} bestaat niet.", field="period_id")
+        if period.closed_at is not None:
+            raise RuleViolation(f"periode {period_id} werd al afgesloten op "
+                                f"{fmt_date(period.closed_at)}.", rule="REG-05")
+        level = s.get(CapacityLevel, period.level_id)
+        assert level is not None
+        if level.regime != "old" or period.kind != "priority":
+            raise RuleViolation("enkel een voorrangsperiode van het oude regime wordt zo "
+                                "afgesloten.", rule="REG-05")
+        _next_seq_lock(s, level.id)
+        state = level_state(s, level)
+        deferred = list(s.execute(
+            select(RegisterEntry).where(RegisterEntry.level_id == level.id,
+                                        RegisterEntry.status == "deferred")
+        ).scalars())
+        plan = ClosePlan(period_id, level.id, contingent_seats(level), state.contingent_free(),
+                         plan_close(state, deferred))
+        if preview:
+            s.rollback()
+            return plan
+        now = at or utcnow()
+        by_id = {e.id: e for e in deferred}
+        for ch in plan.changes:
+            entry = by_id[ch.entry_id]
+            if ch.to_status == "non_realised":
+                entry.reason = "capacity"
+            _set_status(s, db.user, entry, ch.to_status, reason=ch.why, rule=ch.rule, at=now)
+        period.closed_at = now
+        period.closed_by = db.user
+        s.add(period)
+        audit.record(s, db.user, "period.close", "period", period_id,
+                     {"level_id": level.id, "changes": len(plan.changes)})
+        plan.applied = True
+        return plan
+
+
+def _next_seq_lock(s: Session, level_id: str) -> None:
+    """Take the register's lock without consuming a number (PostgreSQL row lock)."""
+    s.execute(update(RegisterCounter).where(RegisterCounter.level_id == level_id)
+              .values(last_seq=RegisterCounter.last_seq))
+
+
+# --- freed places: offers, cascade (WL-01..03) ------------------------------------------
+
+
+def _per_contingent(s: Session, level: CapacityLevel) -> bool:
+    """WL-02 applies to old-regime levels of areas that keep per-contingent lists."""
+    if level.regime != "old" or contingent_seats(level) is None:
+        return False
+    school = s.get(School, level.school_id)
+    area = s.get(Area, school.area_id) if school else None
+    return bool(area and area.per_contingent_lists)
+
+
+def _freed_contingent(s: Session, level: CapacityLevel) -> str | None:
+    free = level_state(s, level).contingent_free()
+    if not free:
+        return None
+    if free["indicator"] > 0 and free["non_indicator"] == 0:
+        return "indicator"
+    if free["non_indicator"] > 0 and free["indicator"] == 0:
+        return "non_indicator"
+    return None
+
+
+@dataclass
+class FillStep:
+    level_id: str
+    entry_id: int
+    seq: int
+    child_id: str
+    child_name: str
+    action: str  # offered | realised | released | declined
+    rule: str
+    why: str
+
+
+@dataclass
+class FillReport:
+    steps: list[FillStep] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # levels whose order no longer binds
+
+
+def _next_candidate(s: Session, level: CapacityLevel) -> tuple[RegisterEntry | None, str]:
+    busy = _open_offer_entries(s, level.id)
+    rule = "WL-01"
+    contingent = None
+    if _per_contingent(s, level):
+        contingent = _freed_contingent(s, level)
+        rule = "WL-02"
+    for cand in _waiting(s, level.id, contingent):
+        if cand.id not in busy:
+            return cand, rule
+    if contingent is not None:  # nobody of that contingent waits: the other list (WL-02)
+        for cand in _waiting(s, level.id):
+            if cand.id not in busy:
+                return cand, rule
+    return None, rule
+
+
+def _places_to_offer(s: Session, level: CapacityLevel) -> int:
+    free = level_state(s, level).free_places()
+    if free is None:
+        return 0
+    return max(0, free - len(_open_offer_entries(s, level.id)))
+
+
+def fill_in(s: Session, user: str, level_ids: list[str] | None, *, accept: bool,
+            at: datetime, report: FillReport | None = None) -> FillReport:
+    """Offer (or, with accept, give) freed places in waiting-list order, with the cascade."""
+    report = report or FillReport()
+    queue = list(level_ids) if level_ids is not None else _levels_with_free_and_waiting(s)
+    seen_guard = 0
+    while queue:
+        seen_guard += 1
+        if seen_guard > 100_000:  # a cascade always ends; this only guards against a bug
+            raise RuntimeError("cascade did not end")
+        level_id = queue.pop(0)
+        level = s.get(CapacityLevel, level_id)
+        if level is None:
+            raise NotFound(f"capaciteitsniveau '{level_id}' bestaat niet.", field="level_id")
+        binds, deadline = _binding(s, level, at)
+        if not binds:
+            report.skipped.append(level_id)
+            continue
+        while _places_to_offer(s, level) > 0:
+            cand, rule = _next_candidate(s, level)
+            if cand is None:
+                break
+            name = _child_name(s, cand.child_id)
+            assert cand.id is not None
+            if not accept:
+                offer = Offer(level_id=level_id, entry_id=cand.id, offered_at=at,
+                              offered_by=user, rule_id=rule,
+                              contingent=cand.contingent if rule == "WL-02" else None)
+                s.add(offer)
+                s.flush()
+                audit.record(s, user, "offer.create", "offer", offer.id,
+                             {"level_id": level_id, "entry_id": cand.id, "rule": rule})
+                report.steps.append(FillStep(level_id, cand.id, cand.seq, cand.child_id, name,
+                                             "offered", rule, f"volgende op de wachtlijst "
+                                             f"(bindend t.e.m. {fmt_date(deadline)})"))
+                continue
+            released = _realise_from_waiting(s, user, level, cand, rule, at, report)
+            queue.extend(r for r in released if r not in queue)
+    return report
+
+
+def _realise_from_waiting(s: Session, user: str, level: CapacityLevel, cand: RegisterEntry,
+                          rule: str, at: datetime, report: FillReport) -> list[str]:
+    """The child takes the freed place; its lower tickets are released (WL-03)."""
+    assert cand.id is not None
+    name = _child_name(s, cand.child_id)
+    _set_status(s, user, cand, "realised", reason="vrijgekomen plaats in volgorde van de "
+                "wachtlijst", rule=rule, at=at)
+    report.steps.append(FillStep(level.id, cand.id, cand.seq, cand.child_id, name, "realised",
+                                 rule, "vrijgekomen plaats"))
+    released: list[str] = []
+    others = s.execute(
+        select(RegisterEntry).join(CapacityLevel, CapacityLevel.id == RegisterEntry.level_id)
+        .where(RegisterEntry.child_id == cand.child_id, RegisterEntry.id != cand.id,
+               RegisterEntry.status == "realised",
+               CapacityLevel.school_year == level.school_year,
+               CapacityLevel.kind == level.kind, CapacityLevel.label == level.label)
+    ).scalars().all()
+    for other in others:
+        _set_status(s, user, other, "withdrawn", reason=f"plaats vrijgegeven: kind nam een "
+                    f"plaats in {level.id} (hogere keuze)", rule="WL-03", at=at)
+        assert other.id is not None
+        report.steps.append(FillStep(other.level_id, other.id, other.seq, other.child_id, name,
+                                     "released", "WL-03", f"vrijgegeven voor {level.id}"))
+        released.append(other.level_id)
+    # Waiting positions of this child elsewhere at lower levels stay: the parents decide.
+    return released
+
+
+def _levels_with_free_and_waiting(s: Session) -> list[str]:
+    ids = s.execute(
+        select(RegisterEntry.level_id).where(RegisterEntry.status == "non_realised").distinct()
+    ).scalars().all()
+    return sorted(ids)
+
+
+def fill(db: Database, level_id: str | None = None, *, accept: bool = False,
+         at: datetime | None = None) -> FillReport:
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        return fill_in(s, db.user, [level_id] if level_id else None, accept=accept,
+                       at=at or utcnow())
+
+
+def offer_next(db: Database, level_id: str, at: datetime | None = None) -> FillReport:
+    """Offer one freed place of a level to the next child on its waiting list (WL-01)."""
+    now = at or utcnow()
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        binds, deadline = _binding(s, level, now)
+        if not binds:
+            raise RuleViolation(
+                f"na {fmt_date(deadline)} volgt een vrije plaats de wachtlijst niet meer: "
+                "ze is gewoon vrij (vrije inschrijving).", rule="WL-01")
+        if _places_to_offer(s, level) <= 0:
+            raise RuleViolation("er is geen vrije plaats om aan te bieden.", rule="CAP-04")
+        cand, _ = _next_candidate(s, level)
+        if cand is None:
+            raise RuleViolation("niemand staat nog op de wachtlijst van dit niveau.",
+                                rule="WL-01")
+        report = FillReport()
+        # one offer only: temporarily treat the level as having one place to offer
+        rule = "WL-02" if _per_contingent(s, level) else "WL-01"
+        assert cand.id is not None
+        offer = Offer(level_id=level_id, entry_id=cand.id, offered_at=now, offered_by=db.user,
+                      rule_id=rule, contingent=cand.contingent if rule == "WL-02" else None)
+        s.add(offer)
+        s.flush()
+        audit.record(s, db.user, "offer.create", "offer", offer.id,
+                     {"level_id": level_id, "entry_id": cand.id, "rule": rule})
+        report.steps.append(FillStep(level_id, cand.id, cand.seq, cand.child_id,
+                                     _child_name(s, cand.child_id), "offered", rule,
+                                     f"bindend t.e.m. {fmt_date(deadline)}"))
+        return report
+
+
+@dataclass
+class OfferRow:
+    id: int
+    level_id: str
+    entry_id: int
+    seq: int
+    child_id: str
+    child_name: str
+    status: str
+    rule_id: str
+    offered_at: datetime
+
+
+def list_offers(db: Database, level_id: str | None = None,
+                status: str | None = None) -> list[OfferRow]:
+    with db.read() as s:
+        require(s, db.user, "read")
+        q = (select(Offer.id, Offer.level_id, Offer.entry_id, RegisterEntry.seq,
+                    RegisterEntry.child_id, (Child.first_name + " " + Child.last_name),
+                    Offer.status, Offer.rule_id, Offer.offered_at)
+             .join(RegisterEntry, RegisterEntry.id == Offer.entry_id)
+             .join(Child, Child.id == RegisterEntry.child_id).order_by(Offer.id))
+        if level_id:
+            q = q.where(Offer.level_id == level_id)
+        if status:
+            q = q.where(Offer.status == status)
+        return [OfferRow(*r) for r in s.execute(q).all()]
+
+
+def answer_offer(db: Database, offer_id: int, *, accept: bool,
+                 at: datetime | None = None) -> FillReport:
+    """Accept: the child is enrolled and its lower ticket released and offered on (WL-03).
+    Decline: the child leaves the waiting list and the place goes to the next child."""
+    now = at or utcnow()
+    with db.write() as s:
+        require(s, db.user, "register.write")
+        offer = s.get(Offer, offer_id)
+        if offer is None:
+            raise NotFound(f"aanbod {offer_id} bestaat niet.", field="offer_id")
+        if offer.status != "open":
+            raise RuleViolation(f"aanbod {offer_id} werd al beantwoord.", rule="WL-01")
+        entry = s.get(RegisterEntry, offer.entry_id)
+        level = s.get(CapacityLevel, offer.level_id)
+        assert entry is not None and level is not None
+        offer.status = "accepted" if accept else "declined"
+        offer.answered_at = now
+        offer.answered_by = db.user
+        s.add(offer)
+        s.flush()
+        audit.record(s, db.user, "offer.answer", "offer", offer_id, {"accept": accept})
+        report = FillReport()
+        if accept:
+            released = _realise_from_waiting(s, db.user, level, entry, offer.rule_id, now,
+                                             report)
+            fill_in(s, db.user, released, accept=False, at=now, report=report)
+        else:
+            _set_status(s, db.user, entry, "withdrawn", reason="vrijgekomen plaats geweigerd",
+                        rule="WL-01", at=now)
+            report.steps.append(FillStep(level.id, entry.id or 0, entry.seq, entry.child_id,
+                                         _child_name(s, entry.child_id), "declined", "WL-01",
+                                         "plaats geweigerd"))
+            fill_in(s, db.user, [level.id], accept=False, at=now, report=report)
+        return report

@@ -1,0 +1,84 @@
+"""Every Dutch label and date/number format shown to users (screens, CLI, documents).
+
+Codes stay English in the database; the legal terms of domain.md §3 appear here only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+STATUS = {
+    "realised": "gerealiseerd",
+    "deferred": "uitgesteld",
+    "non_realised": "niet-gerealiseerd",
+    "withdrawn": "ingetrokken",
+}
+STATUS_SHORT = {"realised": "GER", "deferred": "UIT", "non_realised": "NGI", "withdrawn": "INT"}
+PRIORITY_GROUP = {
+    "sibling_staff": "broer/zus + personeel",
+    "sibling": "broer/zus",
+    "staff": "kind van personeel",
+    "none": "geen voorrang",
+}
+CONTINGENT = {"indicator": "indicator", "non_indicator": "niet-indicator"}
+REGIME = {"old": "oud (2011/2014)", "new": "nieuw (2019/2022)"}
+LEVEL_KIND = {
+    "nursery_birth_year": "kleuter geboortejaar",
+    "primary_grade": "leerjaar",
+    "secondary_1a": "1A",
+    "secondary_1b": "1B",
+    "admin_group": "administratieve groep",
+}
+DECISION_STATUS = {"pending": "aangevraagd", "approved": "goedgekeurd", "rejected": "afgewezen"}
+OFFER_STATUS = {"open": "aangeboden", "accepted": "aanvaard", "declined": "geweigerd"}
+REASON = {
+    "capacity": "capaciteit bereikt",
+    "full_declaration": "volzet",
+    "waiting_list": "wachtlijst heeft voorrang",
+    "allocation": "aanmeldingsprocedure",
+}
+
+
+def free_places_board(field: str) -> str:
+    """CAP-05: the LOP free-places field as shown on the board."""
+    if field == "":
+        return "Nog plaatsen vrij"
+    if field == "0":
+        return "0 (volzet)"
+    if field == "JA":
+        return "JA"
+    return field
+
+
+def to_local(value: datetime) -> datetime:
+    return value.astimezone(BRUSSELS)
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    """Register timestamps are shown in Brussels time to the second."""
+    if value is None:
+        return ""
+    return to_local(value).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def parse_local_datetime(text: str) -> datetime:
+    """ISO 8601; a value without a zone is Brussels local time. Returns aware UTC."""
+    value = datetime.fromisoformat(text.strip())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=BRUSSELS)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def school_year_label(year: int) -> str:
+    return f"{year}-{year + 1}"
