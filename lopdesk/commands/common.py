@@ -113,11 +113,14 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]
 
     table = Table(title=title, box=None, show_edge=False, pad_edge=False)
     for _key, header in columns:
-        table.add_column(header)
+        table.add_column(header, no_wrap=True)
     for row in rows:
         table.add_row(*("" if row.get(k) is None else str(to_jsonable(row.get(k)))
                         for k, _ in columns))
-    Console(soft_wrap=True).print(table)
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:  # piped output: never cut or fold columns
+        console = Console(soft_wrap=True, width=400)
+    console.print(table)
 
 
 def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = None,

@@ -1,0 +1,296 @@
+"""`lopdesk register …`, `period …`, `fill`, `offer …`: the register from the command line."""
+
+from __future__ import annotations
+
+import typer
+
+from lopdesk.commands.common import JSON_OPTION, database, emit, handle_errors, parse_when
+
+register_app = typer.Typer(help="Inschrijvingsregister van een capaciteitsniveau.",
+                           no_args_is_help=True)
+period_app = typer.Typer(help="Voorrangsperiodes en vrije inschrijving.", no_args_is_help=True)
+offer_app = typer.Typer(help="Vrijgekomen plaatsen aanbieden (wachtlijst).",
+                        no_args_is_help=True)
+
+ENTRY_COLUMNS = [("seq", "nr"), ("requested_at", "tijdstip"), ("child_id", "kind"),
+                 ("child_name", "naam"), ("priority_group", "voorrang"),
+                 ("contingent", "contingent"), ("status", "status"), ("flags", "")]
+
+
+def _entry_dict(row) -> dict:
+    from lopdesk.labels import CONTINGENT, PRIORITY_GROUP, STATUS, fmt_datetime
+
+    flags = []
+    if row.out_of_order:
+        flags.append("tijdstip!")
+    if row.overcapacity_category:
+        flags.append(f"overcap:{row.overcapacity_category}")
+    return {"id": row.id, "seq": row.seq, "requested_at": fmt_datetime(row.requested_at),
+            "child_id": row.child_id, "child_name": row.child_name,
+            "priority_group": PRIORITY_GROUP.get(row.priority_group, row.priority_group),
+            "contingent": CONTINGENT.get(row.contingent, row.contingent),
+            "status": STATUS.get(row.status, row.status), "flags": " ".join(flags)}
+
+
+def _resolve_entry(db, entry: str, level: str | None) -> int:
+    """An entry is given by its id, or by LEVEL:SEQ, or by --level with a number."""
+    from lopdesk.domain import registers
+    from lopdesk.domain.errors import InvalidInput
+
+    if ":" in entry:
+        level_id, seq = entry.rsplit(":", 1)
+    elif level:
+        level_id, seq = level, entry
+    else:
+        if not entry.isdigit():
+            raise InvalidInput(f"'{entry}' is geen inschrijvings-id (gebruik ID, NIVEAU:NR of "
+                               "--level NIVEAU NR).", field="entry")
+        return int(entry)
+    if not seq.isdigit():
+        raise InvalidInput(f"'{seq}' is geen volgnummer.", field="entry")
+    return registers.find_entry(db, level_id, int(seq)).id
+
+
+@register_app.command("add")
+@handle_errors
+def register_add(
+    level: str = typer.Argument(..., help="Capaciteitsniveau."),
+    child: str = typer.Argument(..., help="Kind (pseudoniem id)."),
+    group: str = typer.Option("none", "--group", "-g",
+                              help="Voorrangsgroep: sibling_staff, sibling, staff, none."),
+    at: str | None = typer.Option(None, "--at", help="Tijdstip van de aanvraag (ISO 8601)."),
+    overcapacity: str | None = typer.Option(None, "--overcapacity",
+                                            help="Categorie voor inschrijving boven capaciteit."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Een aanvraag tot inschrijving in het register opnemen."""
+    from lopdesk.domain import registers
+    from lopdesk.labels import STATUS
+
+    with database() as db:
+        view = registers.add_request(db, level, child, priority_group=group, at=parse_when(at),
+                                     overcapacity_category=overcapacity)
+    if as_json:
+        emit(view, True)
+    else:
+        typer.echo(f"{view.level_id} nr. {view.seq}: {STATUS[view.status]} "
+                   f"({view.rule}: {view.message})"
+                   + ("  LET OP: tijdstip vroeger dan de vorige inschrijving"
+                      if view.out_of_order else ""))
+
+
+@register_app.command("list")
+@handle_errors
+def register_list(level: str = typer.Argument(...),
+                  status: str | None = typer.Option(None, "--status"),
+                  as_json: bool = JSON_OPTION) -> None:
+    """Alle inschrijvingen van een register, in volgorde."""
+    from lopdesk.domain import registers
+
+    with database() as db:
+        rows = registers.list_entries(db, level)
+    if status:
+        rows = [r for r in rows if r.status == status]
+    if as_json:
+        emit([r._asdict() for r in rows], True)
+    else:
+        emit([_entry_dict(r) for r in rows], False, ENTRY_COLUMNS, title=f"Register {level}")
+
+
+@register_app.command("show")
+@handle_errors
+def register_show(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
+                  level: str | None = typer.Option(None, "--level"),
+                  as_json: bool = JSON_OPTION) -> None:
+    """Eén inschrijving met haar volledige geschiedenis."""
+    from lopdesk.domain import registers
+    from lopdesk.labels import STATUS, fmt_datetime
+
+    with database() as db:
+        entry_id = _resolve_entry(db, entry, level)
+        view = registers.get_entry(db, entry_id)
+        history = registers.entry_history(db, entry_id)
+    if as_json:
+        emit({"entry": view, "history": [h._asdict() for h in history]}, True)
+        return
+    typer.echo(f"{view.level_id} nr. {view.seq}  kind {view.child_id}  "
+               f"{STATUS[view.status]}  aangevraagd {fmt_datetime(view.requested_at)}")
+    for h in history:
+        change = (f"{STATUS.get(h.from_status or '', '—')} → {STATUS.get(h.to_status or '', '')}"
+                  if h.kind == "status" else f"aangemaakt: {STATUS.get(h.to_status or '', '')}")
+        typer.echo(f"  {fmt_datetime(h.at)}  {h.user:<12} {change}  [{h.rule_id or ''}] "
+                   f"{h.reason}")
+
+
+@register_app.command("withdraw")
+@handle_errors
+def register_withdraw(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
+                      reason: str = typer.Option(..., "--reason", "-r"),
+                      level: str | None = typer.Option(None, "--level"),
+                      version: int | None = typer.Option(None, "--version",
+                                                         help="Verwachte versie (conflicten)."),
+                      at: str | None = typer.Option(None, "--at"),
+                      as_json: bool = JSON_OPTION) -> None:
+    """Een inschrijving intrekken (gerealiseerd of niet-gerealiseerd → ingetrokken)."""
+    from lopdesk.domain import registers
+
+    with database() as db:
+        view = registers.withdraw(db, _resolve_entry(db, entry, level), reason=reason,
+                                  expected_version=version, at=parse_when(at))
+    emit(view, as_json) if as_json else typer.echo(
+        f"{view.level_id} nr. {view.seq} ingetrokken. Gebruik 'lopdesk fill {view.level_id}' "
+        "om de vrijgekomen plaats aan te bieden.")
+
+
+@register_app.command("status")
+@handle_errors
+def register_status(entry: str = typer.Argument(...),
+                    to: str = typer.Argument(..., help="realised, non_realised, withdrawn"),
+                    reason: str = typer.Option(..., "--reason", "-r"),
+                    level: str | None = typer.Option(None, "--level"),
+                    version: int | None = typer.Option(None, "--version"),
+                    at: str | None = typer.Option(None, "--at"),
+                    as_json: bool = JSON_OPTION) -> None:
+    """De status van een inschrijving wijzigen (enkel wat REG-03 toelaat)."""
+    from lopdesk.domain import registers
+
+    with database() as db:
+        view = registers.change_status(db, _resolve_entry(db, entry, level), to, reason=reason,
+                                       expected_version=version, at=parse_when(at))
+    emit(view, as_json) if as_json else typer.echo(f"{view.level_id} nr. {view.seq}: {to}")
+
+
+@register_app.command("waiting")
+@handle_errors
+def register_waiting(level: str = typer.Argument(...), at: str | None = typer.Option(None, "--at"),
+                     as_json: bool = JSON_OPTION) -> None:
+    """De wachtlijst van een niveau en tot wanneer de volgorde bindt (WL-01)."""
+    from lopdesk.domain import registers
+    from lopdesk.labels import fmt_date
+
+    with database() as db:
+        view = registers.waiting_list(db, level, at=parse_when(at))
+    if as_json:
+        emit({"level_id": view.level_id, "deadline": view.deadline, "binds": view.binds,
+              "per_contingent": view.per_contingent,
+              "entries": [r._asdict() for r in view.entries]}, True)
+        return
+    state = "bindt" if view.binds else "bindt niet meer"
+    typer.echo(f"Wachtlijst {level}: volgorde {state} (t.e.m. {fmt_date(view.deadline)})")
+    emit([{**_entry_dict(r), "pos": i} for i, r in enumerate(view.entries, 1)], False,
+         [("pos", "pos")] + ENTRY_COLUMNS)
+
+
+@period_app.command("open")
+@handle_errors
+def period_open(level: str = typer.Argument(...),
+                kind: str = typer.Option("priority", "--kind", help="priority of free"),
+                group: str | None = typer.Option(None, "--group",
+                                                 help="Voorrangsgroep van de periode."),
+                start: str = typer.Option(..., "--start"),
+                end: str | None = typer.Option(None, "--end"),
+                as_json: bool = JSON_OPTION) -> None:
+    """Een voorrangsperiode of de vrije inschrijving openen."""
+    from lopdesk.domain import areas
+
+    with database() as db:
+        p = areas.create_period(db, level, kind=kind, group=group, starts_at=parse_when(start),
+                                ends_at=parse_when(end))
+    emit(p, as_json) if as_json else typer.echo(f"periode {p.id} geopend voor {level}")
+
+
+@period_app.command("close")
+@handle_errors
+def period_close(period_id: int = typer.Argument(...),
+                 preview: bool = typer.Option(False, "--preview",
+                                              help="Toon enkel wat er zou veranderen."),
+                 at: str | None = typer.Option(None, "--at"),
+                 as_json: bool = JSON_OPTION) -> None:
+    """Een voorrangsperiode afsluiten (REG-05): aanvullen, uitgesteld → (niet-)gerealiseerd."""
+    from lopdesk.domain import registers
+    from lopdesk.labels import STATUS
+
+    with database() as db:
+        plan = registers.close_period(db, period_id, preview=preview, at=parse_when(at))
+    if as_json:
+        emit(plan, True)
+        return
+    typer.echo(("VOORBEELD — niets gewijzigd. " if preview else "")
+               + f"Periode {plan.period_id} ({plan.level_id}): {len(plan.changes)} wijzigingen; "
+               f"plaatsen per contingent {plan.seats}, vrij {plan.free_before}")
+    for ch in plan.changes:
+        typer.echo(f"  nr. {ch.seq:>4} {ch.child_id:<10} {ch.contingent:<13} "
+                   f"{STATUS[ch.from_status]} → {STATUS[ch.to_status]}  [{ch.rule}] {ch.why}")
+
+
+def _print_fill(report, as_json: bool) -> None:
+    if as_json:
+        emit(report, True)
+        return
+    if not report.steps:
+        typer.echo("Geen vrijgekomen plaatsen aan te bieden.")
+    for st in report.steps:
+        typer.echo(f"{st.level_id} nr. {st.seq}: {st.child_name} ({st.child_id}) — {st.action} "
+                   f"[{st.rule}] {st.why}")
+    for lv in report.skipped:
+        typer.echo(f"{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)")
+
+
+@handle_errors
+def fill_cmd(level: str | None = typer.Argument(None, help="Niveau (standaard: alle)."),
+             accept: bool = typer.Option(False, "--accept",
+                                         help="Plaatsen meteen toekennen (iedereen aanvaardt)."),
+             at: str | None = typer.Option(None, "--at"),
+             as_json: bool = JSON_OPTION) -> None:
+    """Vrijgekomen plaatsen aanbieden in volgorde van de wachtlijst, tot de uiterste datum."""
+    from lopdesk.domain import registers
+
+    with database() as db:
+        report = registers.fill(db, level, accept=accept, at=parse_when(at))
+    _print_fill(report, as_json)
+
+
+@offer_app.command("next")
+@handle_errors
+def offer_next(level: str = typer.Argument(...), at: str | None = typer.Option(None, "--at"),
+               as_json: bool = JSON_OPTION) -> None:
+    """Eén vrije plaats aanbieden aan het volgende kind op de wachtlijst."""
+    from lopdesk.domain import registers
+
+    with database() as db:
+        _print_fill(registers.offer_next(db, level, at=parse_when(at)), as_json)
+
+
+@offer_app.command("list")
+@handle_errors
+def offer_list(level: str | None = typer.Option(None, "--level"),
+               status: str | None = typer.Option(None, "--status"),
+               as_json: bool = JSON_OPTION) -> None:
+    """Aanbiedingen van vrijgekomen plaatsen."""
+    from lopdesk.domain import registers
+
+    with database() as db:
+        rows = registers.list_offers(db, level, status)
+    emit(rows, as_json, [("id", "id"), ("level_id", "niveau"), ("seq", "nr"),
+                         ("child_name", "kind"), ("status", "status"), ("rule_id", "regel")])
+
+
+@offer_app.command("answer")
+@handle_errors
+def offer_answer(offer_id: int = typer.Argument(...),
+                 accept: bool = typer.Option(..., "--accept/--decline"),
+                 at: str | None = typer.Option(None, "--at"),
+                 as_json: bool = JSON_OPTION) -> None:
+    """Het antwoord van de ouders op een aanbod (aanvaarden of weigeren)."""
+    from lopdesk.domain import registers
+
+    with database() as db:
+        _print_fill(registers.answer_offer(db, offer_id, accept=accept, at=parse_when(at)),
+                    as_json)
+
+
+def install(app: typer.Typer) -> None:
+    app.add_typer(register_app, name="register")
+    app.add_typer(period_app, name="period")
+    app.command("fill")(fill_cmd)
+    app.add_typer(offer_app, name="offer")
