@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 15:45:29.083919
+Create Date: 2026-11-22 15:57:30.947007
 """
 from collections.abc import Sequence
 
@@ -96,6 +96,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('regime', 'level_kind', 'code')
     )
+    op.create_table('allocation_round',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('area_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('school_year', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('tiebreak', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', lopdesk.domain.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('allocation_round', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_allocation_round_area_id'), ['area_id'], unique=False)
+
     op.create_table('calendar_day',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('area_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -123,6 +137,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('school', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_school_area_id'), ['area_id'], unique=False)
+
+    op.create_table('allocation_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('replaced_by', sa.Integer(), nullable=True),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('tiebreak', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('improve', sa.Boolean(), nullable=False),
+    sa.Column('options', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('engine_version', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('input_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('output_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('counts', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('started_at', lopdesk.domain.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', lopdesk.domain.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('user', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('assignments_csv', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['allocation_round.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('allocation_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_allocation_run_round_id'), ['round_id'], unique=False)
 
     op.create_table('site',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -165,6 +202,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_capacity_level_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_capacity_level_school_year'), ['school_year'], unique=False)
         batch_op.create_index(batch_op.f('ix_capacity_level_site_id'), ['site_id'], unique=False)
+
+    op.create_table('allocation_waitlist',
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('child_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('level_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['child_id'], ['child.id'], ),
+    sa.ForeignKeyConstraint(['level_id'], ['capacity_level.id'], ),
+    sa.ForeignKeyConstraint(['run_id'], ['allocation_run.id'], ),
+    sa.PrimaryKeyConstraint('run_id', 'child_id', 'level_id')
+    )
+    op.create_table('application',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('child_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('level_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('priority_group', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('distance_m', sa.Float(), nullable=True),
+    sa.Column('submitted_at', lopdesk.domain.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['child_id'], ['child.id'], ),
+    sa.ForeignKeyConstraint(['level_id'], ['capacity_level.id'], ),
+    sa.ForeignKeyConstraint(['round_id'], ['allocation_round.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('round_id', 'child_id', 'level_id', name='uq_application_level'),
+    sa.UniqueConstraint('round_id', 'child_id', 'rank', name='uq_application_rank')
+    )
+    with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_application_child_id'), ['child_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_application_round_id'), ['round_id'], unique=False)
 
     op.create_table('capacity_decision',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,6 +307,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_register_entry_child_id'), ['child_id'], unique=False)
         batch_op.create_index('ix_register_level_status', ['level_id', 'status'], unique=False)
 
+    op.create_table('round_level',
+    sa.Column('round_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('level_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('reserved_indicator', sa.Integer(), nullable=False),
+    sa.Column('reserved_non_indicator', sa.Integer(), nullable=False),
+    sa.Column('precedence', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('criterion', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('priority_order', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.ForeignKeyConstraint(['level_id'], ['capacity_level.id'], ),
+    sa.ForeignKeyConstraint(['round_id'], ['allocation_round.id'], ),
+    sa.PrimaryKeyConstraint('round_id', 'level_id')
+    )
     op.create_table('task',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -300,6 +380,7 @@ def downgrade() -> None:
 
     op.drop_table('offer')
     op.drop_table('task')
+    op.drop_table('round_level')
     with op.batch_alter_table('register_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_register_level_status')
         batch_op.drop_index(batch_op.f('ix_register_entry_child_id'))
@@ -315,6 +396,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_capacity_decision_level_id'))
 
     op.drop_table('capacity_decision')
+    with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_application_round_id'))
+        batch_op.drop_index(batch_op.f('ix_application_child_id'))
+
+    op.drop_table('application')
+    op.drop_table('allocation_waitlist')
     with op.batch_alter_table('capacity_level', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_capacity_level_site_id'))
         batch_op.drop_index(batch_op.f('ix_capacity_level_school_year'))
@@ -325,6 +412,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_site_school_id'))
 
     op.drop_table('site')
+    with op.batch_alter_table('allocation_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_allocation_run_round_id'))
+
+    op.drop_table('allocation_run')
     with op.batch_alter_table('school', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_school_area_id'))
 
@@ -333,6 +424,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_calendar_day_area_id'))
 
     op.drop_table('calendar_day')
+    with op.batch_alter_table('allocation_round', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_allocation_round_area_id'))
+
+    op.drop_table('allocation_round')
     op.drop_table('overcapacity_category')
     op.drop_table('full_declaration')
     with op.batch_alter_table('child', schema=None) as batch_op:

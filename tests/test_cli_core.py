@@ -1,0 +1,117 @@
+"""The CLI contract: exit codes 0/1/2, --json, clear messages, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from builders import basic, t
+from typer.testing import CliRunner
+
+from lopdesk.cli import COMMAND_MODULES, app
+from lopdesk.domain import registers
+
+runner = CliRunner()
+
+
+def run(db_path, *args):
+    result = runner.invoke(app, ["--db", str(db_path), "--user", "tester", *args])
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture
+def level(db):
+    lv, kids = basic(db, capacity=1, n_children=3)
+    return lv, kids
+
+
+def test_register_add_list_show_withdraw(db, db_path, level):
+    lv, kids = level
+    r = run(db_path, "register", "add", lv, kids[0], "--at", "2027-03-02T09:00:12", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["status"] == "realised" and data["seq"] == 1
+    assert run(db_path, "register", "add", lv, kids[1], "--at", "2027-03-02T09:01:00").exit_code == 0
+    r = run(db_path, "register", "list", lv, "--json")
+    rows = json.loads(r.stdout)
+    assert [x["status"] for x in rows] == ["realised", "non_realised"]
+    r = run(db_path, "register", "show", f"{lv}:2")
+    assert r.exit_code == 0 and "niet-gerealiseerd" in r.stdout
+    r = run(db_path, "register", "withdraw", f"{lv}:1", "--reason", "verhuisd",
+            "--at", "2027-05-01T10:00:00")
+    assert r.exit_code == 0
+    r = run(db_path, "fill", lv, "--accept", "--at", "2027-05-02T10:00:00", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["steps"][0]["child_id"] == kids[1]
+
+
+def test_exit_codes_rule_vs_bad_input(db, db_path, level):
+    lv, kids = level
+    r = run(db_path, "register", "add", "NOPE", kids[0])
+    assert r.exit_code == 2 and "NOPE" in r.stderr
+    r = run(db_path, "capacity", "set", lv, "0", "--at", "2027-04-01T00:00:00")
+    assert r.exit_code == 1 and "CAP-02" in r.stderr
+    r = run(db_path, "register", "add", lv, kids[0], "--at", "gisteren")
+    assert r.exit_code == 2 and "gisteren" in r.stderr
+    r = run(db_path, "capacity", "free-places", lv, "veel")
+    assert r.exit_code == 1 and "CAP-05" in r.stderr
+
+
+def test_period_close_preview_cli(db, db_path):
+    from builders import START, area, children, level, school
+
+    from lopdesk.domain import areas
+    area(db)
+    school(db, "S1")
+    level(db, "L1", "S1", regime="old", capacity=2, ratio=0.5, year=2022,
+          start=START.replace(year=2022))
+    kids = children(db, 3)
+    p = areas.create_period(db, "L1", kind="priority", starts_at=START.replace(year=2022))
+    for i, k in enumerate(kids):
+        registers.add_request(db, "L1", k, at=START.replace(year=2022, minute=i))
+    r = run(db_path, "period", "close", str(p.id), "--preview")
+    assert r.exit_code == 0 and "VOORBEELD" in r.stdout
+    r = run(db_path, "period", "close", str(p.id), "--json")
+    assert json.loads(r.stdout)["applied"] is True
+
+
+def test_calendar_commands(db_path):
+    r = run(db_path, "calendar", "fifth-school-day", "2023")
+    assert r.exit_code == 0 and r.stdout.strip() == "2023-10-06"
+    r = run(db_path, "calendar", "first-school-day-of-march", "2025", "--json")
+    assert json.loads(r.stdout)["date"] == "2025-03-10"
+
+
+def test_capacity_raise_flow_cli(db, db_path, level):
+    lv, kids = level
+    for i, k in enumerate(kids):
+        registers.add_request(db, lv, k, at=t(i))
+    r = run(db_path, "capacity", "request-raise", lv, "2", "--reason", "extra lokaal", "--json")
+    dec = json.loads(r.stdout)["id"]
+    r = run(db_path, "capacity", "preview", str(dec), "--at", "2027-04-01T10:00:00")
+    assert r.exit_code == 0 and "Voornaam1" in r.stdout
+    r = run(db_path, "capacity", "decide", str(dec), "--approve", "--reason", "ok",
+            "--at", "2027-04-01T10:00:00")
+    assert r.exit_code == 0 and "aangeboden" not in r.stderr
+
+
+def test_missing_database_is_clear(tmp_path):
+    r = runner.invoke(app, ["--db", str(tmp_path / "none.db"), "register", "list", "L1"])
+    assert r.exit_code == 2 and "lopdesk init" in r.stderr
+
+
+def test_every_command_module_installs():
+    import importlib
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        assert hasattr(module, "install"), name
+
+
+def test_headless_imports_do_not_load_textual():
+    code = ("import sys, lopdesk.cli, lopdesk.domain.registers, lopdesk.domain.capacity; "
+            "print('textual' in sys.modules, 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[0] == "False", "the CLI must not import Textual"
