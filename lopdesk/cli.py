@@ -21,7 +21,8 @@ COMMAND_MODULES = (
     "lopdesk.commands.register",  # register add|list|show|withdraw|status, period, fill, offer
     "lopdesk.commands.capacity",  # capacity set|request-raise|decide|..., full declare|lift
     "lopdesk.commands.calendar",  # calendar fifth-school-day|first-school-day-of-march|...
-    "lopdesk.commands.allocate",  # allocate INPUT_DIR --out ..., explain, round, hague
+    "lopdesk.commands.allocate",  # allocate INPUT_DIR --out ..., explain, hague
+    "lopdesk.commands.rounds",  # round create|level|apply|import|run|runs (database rounds)
     "lopdesk.commands.mediation",  # case ..., notice ...
     "lopdesk.commands.extract",  # extract register|notice|report|pv|case
     "lopdesk.commands.ops",  # users, audit verify, backup, restore

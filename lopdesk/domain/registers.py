@@ -929,3 +929,69 @@ def answer_offer(db: Database, offer_id: int, *, accept: bool,
                                          "plaats geweigerd"))
             fill_in(s, db.user, [level.id], accept=False, at=now, report=report)
         return report
+
+
+# --- bulk appends (imports, allocation results) ----------------------------------------
+
+
+def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
+                message: str, source: str) -> list[int]:
+    """Append many entries in the caller's transaction, as add_request would number them.
+
+    rows: level_id, child_id, requested_at, priority_group, contingent, status and optional
+    reason, waitlist_position, allocation_run_id. Numbers continue per register (REG-01),
+    an earlier timestamp is flagged (REG-01), every entry gets its 'created' event (REG-02).
+    Returns the new entry ids in the order of `rows`.
+    """
+    from sqlalchemy import insert
+
+    by_level: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_level.setdefault(row["level_id"], []).append(i)
+    seqs: list[int] = [0] * len(rows)
+    flags: list[bool] = [False] * len(rows)
+    for level_id, idxs in by_level.items():
+        n = len(idxs)
+        last = s.execute(
+            update(RegisterCounter).where(RegisterCounter.level_id == level_id)
+            .values(last_seq=RegisterCounter.last_seq + n).returning(RegisterCounter.last_seq)
+        ).scalar()
+        if last is None:
+            current = s.execute(select(func.coalesce(func.max(RegisterEntry.seq), 0))
+                                .where(RegisterEntry.level_id == level_id)).scalar_one()
+            s.add(RegisterCounter(level_id=level_id, last_seq=current + n))
+            s.flush()
+            last = current + n
+        prev = s.execute(
+            select(RegisterEntry.requested_at).where(RegisterEntry.level_id == level_id)
+            .order_by(RegisterEntry.seq.desc()).limit(1)).scalar()
+        for k, i in enumerate(idxs):
+            seqs[i] = int(last) - n + k + 1
+            at = rows[i]["requested_at"]
+            flags[i] = prev is not None and at < prev
+            prev = at if prev is None or at > prev else prev
+    values = [{
+        "level_id": r["level_id"], "seq": seqs[i], "requested_at": r["requested_at"],
+        "child_id": r["child_id"], "priority_group": r.get("priority_group", "none"),
+        "contingent": r["contingent"], "status": r["status"], "reason": r.get("reason"),
+        "out_of_order": flags[i], "overcapacity_category": None, "source": source,
+        "waitlist_position": r.get("waitlist_position"),
+        "allocation_run_id": r.get("allocation_run_id"),
+        "status_changed_at": r["requested_at"], "version": 1,
+    } for i, r in enumerate(rows)]
+    ids: list[int] = []
+    chunk = 5000
+    table = RegisterEntry.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        res = s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), part)
+        ids.extend(r[0] for r in res)
+    events = [{
+        "entry_id": ids[i], "at": rows[i]["requested_at"], "user": user, "kind": "created",
+        "from_status": None, "to_status": rows[i]["status"],
+        "reason": rows[i].get("event_reason", message), "rule_id": rows[i].get("rule", rule),
+    } for i in range(len(rows))]
+    ev_table = RegisterEvent.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(events), chunk):
+        s.execute(insert(ev_table), events[start:start + chunk])
+    return ids

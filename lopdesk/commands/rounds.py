@@ -1,0 +1,142 @@
+"""`lopdesk round …`: the central allocation on applications stored in the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lopdesk.commands.common import JSON_OPTION, database, emit, handle_errors
+
+round_app = typer.Typer(help="Aanmeldingsrondes in de databank: aanmeldingen, toewijzing.",
+                        no_args_is_help=True)
+
+
+@round_app.command("create")
+@handle_errors
+def round_create(round_id: str = typer.Argument(...), area: str = typer.Option(..., "--area"),
+                 year: int = typer.Option(..., "--year", help="Schooljaar (2027 = 2027-2028)."),
+                 name: str = typer.Option("", "--name"),
+                 tiebreak: str = typer.Option("single", "--tiebreak"),
+                 as_json: bool = JSON_OPTION) -> None:
+    """Een aanmeldingsronde aanmaken."""
+    from lopdesk.domain import allocation
+
+    with database() as db:
+        rnd = allocation.create_round(db, round_id, area, year, name or round_id,
+                                      tiebreak=tiebreak)
+    emit(rnd, True) if as_json else typer.echo(f"ronde {rnd.id} aangemaakt")
+
+
+@round_app.command("level")
+@handle_errors
+def round_level(round_id: str = typer.Argument(...), level: str = typer.Argument(...),
+                capacity: int | None = typer.Option(None, "--capacity",
+                                                    help="Standaard: de vrije plaatsen."),
+                reserved_indicator: int = typer.Option(0, "--reserved-indicator"),
+                reserved_non_indicator: int = typer.Option(0, "--reserved-non-indicator"),
+                precedence: str = typer.Option("priority_first", "--precedence"),
+                criterion: str = typer.Option("random", "--criterion"),
+                priority_order: str = typer.Option("sibling_staff>sibling>staff",
+                                                   "--priority-order"),
+                as_json: bool = JSON_OPTION) -> None:
+    """Een niveau laten deelnemen aan de ronde, met zijn plaatsen en ordeningsregels."""
+    from lopdesk.domain import allocation
+
+    with database() as db:
+        row = allocation.add_round_level(
+            db, round_id, level, capacity=capacity, reserved_indicator=reserved_indicator,
+            reserved_non_indicator=reserved_non_indicator, precedence=precedence,
+            criterion=criterion, priority_order=priority_order)
+    emit(row, True) if as_json else typer.echo(f"{level} neemt deel met {row.capacity} plaatsen")
+
+
+@round_app.command("apply")
+@handle_errors
+def round_apply(round_id: str = typer.Argument(...), child: str = typer.Argument(...),
+                levels: list[str] = typer.Argument(..., help="Niveaus in volgorde van voorkeur.")
+                ) -> None:
+    """De gerangschikte lijst van een kind opslaan (vervangt een vorige lijst)."""
+    from lopdesk.domain import allocation
+
+    with database() as db:
+        n = allocation.add_applications(db, round_id, child, levels)
+    typer.echo(f"{child}: {n} keuzes opgeslagen")
+
+
+@round_app.command("import")
+@handle_errors
+def round_import(round_id: str = typer.Argument(...),
+                 file: Path = typer.Argument(..., help="applications.csv (formats.md).")) -> None:
+    """Aanmeldingen inlezen; bij een fout wordt niets opgeslagen."""
+    from lopdesk.domain import allocation
+
+    with database() as db:
+        n = allocation.import_applications(db, round_id, file)
+    typer.echo(f"{n} aanmeldingen ingelezen in ronde {round_id}")
+
+
+@round_app.command("export")
+@handle_errors
+def round_export(round_id: str = typer.Argument(...), out: Path = typer.Option(..., "--out")
+                 ) -> None:
+    """De ronde wegschrijven als invoermap voor 'lopdesk allocate'."""
+    from lopdesk.domain import allocation
+
+    with database() as db, db.read() as s:
+        allocation.export_round(s, round_id, out)
+    typer.echo(f"invoerbestanden in {out}")
+
+
+@round_app.command("run")
+@handle_errors
+def round_run(round_id: str = typer.Argument(...),
+              seed: int | None = typer.Option(None, "--seed", help="Standaard: getrokken."),
+              tiebreak: str | None = typer.Option(None, "--tiebreak"),
+              improve: bool = typer.Option(False, "--improve"),
+              replace: bool = typer.Option(False, "--replace",
+                                           help="Een vorige run uitdrukkelijk vervangen."),
+              out: Path | None = typer.Option(None, "--out", help="Bewaar ook de uitvoermap."),
+              as_json: bool = JSON_OPTION) -> None:
+    """Toewijzen en de resultaten in de registers schrijven (REG-07)."""
+    from lopdesk.domain import allocation
+
+    with database() as db:
+        res = allocation.run_round(db, round_id, seed=seed, tiebreak=tiebreak, improve=improve,
+                                   replace=replace, keep_output=out)
+    if as_json:
+        emit(res, True)
+    else:
+        typer.echo(f"run {res.run_id} van ronde {res.round_id} (seed {res.seed}): "
+                   f"{res.placed} van {res.children} kinderen geplaatst, {res.unplaced} niet; "
+                   f"{res.entries_written} registerlijnen geschreven"
+                   + (f"; run {res.replaced_run} vervangen" if res.replaced_run else ""))
+
+
+@round_app.command("runs")
+@handle_errors
+def round_runs(round_id: str | None = typer.Argument(None), as_json: bool = JSON_OPTION) -> None:
+    """De runs (met seed, hashes en wie) van een ronde."""
+    from lopdesk.domain import allocation
+
+    with database() as db:
+        rows = allocation.list_runs(db, round_id)
+    emit(rows, as_json, [("id", "run"), ("round_id", "ronde"), ("status", "status"),
+                         ("seed", "seed"), ("output_hash", "uitvoer-hash"), ("user", "door"),
+                         ("started_at", "tijdstip")])
+
+
+@round_app.command("list")
+@handle_errors
+def round_list(as_json: bool = JSON_OPTION) -> None:
+    """Alle aanmeldingsrondes."""
+    from lopdesk.domain import allocation
+
+    with database() as db:
+        rows = allocation.list_rounds(db)
+    emit(rows, as_json, [("id", "ronde"), ("area_id", "gebied"), ("school_year", "schooljaar"),
+                         ("status", "status"), ("name", "naam")])
+
+
+def install(app: typer.Typer) -> None:
+    app.add_typer(round_app, name="round")

@@ -1,0 +1,428 @@
+"""The central allocation on applications stored in the database (domain §9, REG-07).
+
+A round's applications are written out in the files of formats.md and allocated by the same
+engine as the stateless `lopdesk allocate` (so both ways give the same result for the same
+input and seed); the results are then written into the registers in one transaction and
+the run record is stored (ALC-05). A second run of a round is refused unless it explicitly
+replaces the first; the replaced run and its register entries stay on record (withdrawn).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from lopdesk.db import Database
+from lopdesk.domain import audit
+from lopdesk.domain.access import require
+from lopdesk.domain.allocation_models import (
+    AllocationRound,
+    AllocationRun,
+    AllocationWaitlist,
+    Application,
+    RoundLevel,
+)
+from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.errors import ImportError_, InvalidInput, RuleViolation
+from lopdesk.domain.models import PRIORITY_GROUPS, Area, CapacityLevel, Child, RegisterEntry
+from lopdesk.domain.registers import _set_status, bulk_append, level_state
+from lopdesk.domain.types import utcnow
+
+PRECEDENCES = ("priority_first", "contingent")
+CRITERIA = ("random", "distance", "rank+random", "rank+distance")
+
+
+def create_round(db: Database, round_id: str, area_id: str, school_year: int, name: str, *,
+                 tiebreak: str = "single") -> AllocationRound:
+    if tiebreak not in ("single", "multiple"):
+        raise InvalidInput(f"onbekende loting '{tiebreak}' (single of multiple).",
+                           field="tiebreak")
+    with db.write() as s:
+        require(s, db.user, "allocation.run")
+        get_or_404(s, Area, area_id, "gebied")
+        if s.get(AllocationRound, round_id) is not None:
+            raise InvalidInput(f"ronde '{round_id}' bestaat al.", field="round_id")
+        rnd = AllocationRound(id=round_id, area_id=area_id, school_year=school_year, name=name,
+                              tiebreak=tiebreak, created_at=utcnow())
+        s.add(rnd)
+        s.flush()
+        audit.record(s, db.user, "round.create", "allocation_round", round_id,
+                     {"school_year": school_year})
+        return rnd
+
+
+def add_round_level(db: Database, round_id: str, level_id: str, *, capacity: int | None = None,
+                    reserved_indicator: int = 0, reserved_non_indicator: int = 0,
+                    precedence: str = "priority_first", criterion: str = "random",
+                    priority_order: str = "sibling_staff>sibling>staff") -> RoundLevel:
+    """A level takes part; its places default to its free places now (CAP-04)."""
+    if precedence not in PRECEDENCES:
+        raise InvalidInput(f"onbekende voorrangsregel '{precedence}'.", field="precedence")
+    if criterion not in CRITERIA:
+        raise InvalidInput(f"onbekend criterium '{criterion}'.", field="criterion")
+    with db.write() as s:
+        require(s, db.user, "allocation.run")
+        get_or_404(s, AllocationRound, round_id, "ronde")
+        level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        if capacity is None:
+            capacity = level_state(s, level).free_places() or 0
+        if min(capacity, reserved_indicator, reserved_non_indicator) < 0:
+            raise InvalidInput("plaatsen kunnen niet negatief zijn.", field="capacity")
+        if reserved_indicator + reserved_non_indicator > capacity:
+            raise InvalidInput("gereserveerde plaatsen zijn meer dan de capaciteit.",
+                               field="reserved_indicator")
+        row = RoundLevel(round_id=round_id, level_id=level_id, capacity=capacity,
+                         reserved_indicator=reserved_indicator,
+                         reserved_non_indicator=reserved_non_indicator, precedence=precedence,
+                         criterion=criterion, priority_order=priority_order)
+        s.merge(row)
+        audit.record(s, db.user, "round.level", "round_level", f"{round_id}/{level_id}",
+                     {"capacity": capacity, "precedence": precedence, "criterion": criterion})
+        return row
+
+
+def add_applications(db: Database, round_id: str, child_id: str, level_ids: list[str], *,
+                     priority_groups: dict[str, str] | None = None,
+                     distances: dict[str, float] | None = None,
+                     at: datetime | None = None) -> int:
+    """Store a child's ranked list (1 = first choice); replaces an earlier list of the child."""
+    if len(set(level_ids)) != len(level_ids):
+        raise InvalidInput("een school staat twee keer op de lijst.", field="level_ids")
+    groups = priority_groups or {}
+    for g in groups.values():
+        if g not in PRIORITY_GROUPS:
+            raise InvalidInput(f"onbekende voorrangsgroep '{g}'.", field="priority_group")
+    with db.write() as s:
+        require(s, db.user, "allocation.run")
+        rnd = get_or_404(s, AllocationRound, round_id, "ronde")
+        if rnd.status != "open":
+            raise RuleViolation("de ronde werd al toegewezen; aanmeldingen liggen vast.",
+                                rule="ALC-05")
+        get_or_404(s, Child, child_id, "kind")
+        taking_part = set(s.execute(select(RoundLevel.level_id)
+                                    .where(RoundLevel.round_id == round_id)).scalars())
+        for lv in level_ids:
+            if lv not in taking_part:
+                raise InvalidInput(f"niveau '{lv}' neemt niet deel aan ronde {round_id}.",
+                                   field="level_id")
+        for old in s.execute(select(Application).where(Application.round_id == round_id,
+                                                       Application.child_id == child_id)
+                             ).scalars():
+            s.delete(old)
+        s.flush()
+        when = at or utcnow()
+        for rank, lv in enumerate(level_ids, 1):
+            s.add(Application(round_id=round_id, child_id=child_id, rank=rank, level_id=lv,
+                              priority_group=groups.get(lv, "none"),
+                              distance_m=(distances or {}).get(lv), submitted_at=when))
+        audit.record(s, db.user, "round.applications", "application", f"{round_id}/{child_id}",
+                     {"levels": level_ids})
+        return len(level_ids)
+
+
+def import_applications(db: Database, round_id: str, path: Path) -> int:
+    """applications.csv of formats.md into a round; nothing is written when a row is wrong."""
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportError_(name, 1, None, f"bestand niet leesbaar: {exc}") from None
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    for col in ("child_id", "rank", "level_id"):
+        if col not in header:
+            raise ImportError_(name, 1, col, "verplichte kolom ontbreekt")
+    lists: dict[str, dict[int, tuple[str, str, float | None]]] = {}
+    with db.read() as s:
+        children = set(s.execute(select(Child.id)).scalars())
+        levels = set(s.execute(select(RoundLevel.level_id)
+                               .where(RoundLevel.round_id == round_id)).scalars())
+    def cell(row: dict, line: int, col: str, required: bool = True) -> str:
+        v = (row.get(col) or "").strip()
+        if required and not v:
+            raise ImportError_(name, line, col, "lege verplichte cel")
+        return v
+
+    for line, row in enumerate(reader, start=2):
+        child, level = cell(row, line, "child_id"), cell(row, line, "level_id")
+        try:
+            rank = int(cell(row, line, "rank"))
+            if rank < 1:
+                raise ValueError
+        except ValueError:
+            raise ImportError_(name, line, "rank", "moet een geheel getal ≥ 1 zijn") from None
+        if child not in children:
+            raise ImportError_(name, line, "child_id", f"onbekend kind '{child}'")
+        if level not in levels:
+            raise ImportError_(name, line, "level_id", f"niveau '{level}' neemt niet deel")
+        group = cell(row, line, "priority_group", False) or "none"
+        if group not in PRIORITY_GROUPS:
+            raise ImportError_(name, line, "priority_group", f"onbekende groep '{group}'")
+        dist_text = cell(row, line, "distance_m", False)
+        dist = None
+        if dist_text:
+            try:
+                dist = float(dist_text)
+                if dist < 0:
+                    raise ValueError
+            except ValueError:
+                raise ImportError_(name, line, "distance_m", "moet een getal ≥ 0 zijn") from None
+        mine = lists.setdefault(child, {})
+        if rank in mine:
+            raise ImportError_(name, line, "rank", f"rang {rank} komt twee keer voor bij {child}")
+        if any(lv == level for lv, _, _ in mine.values()):
+            raise ImportError_(name, line, "level_id", f"{level} staat twee keer bij {child}")
+        mine[rank] = (level, group, dist)
+    count = 0
+    with db.write() as s:
+        require(s, db.user, "allocation.run")
+        rnd = get_or_404(s, AllocationRound, round_id, "ronde")
+        if rnd.status != "open":
+            raise RuleViolation("de ronde werd al toegewezen.", rule="ALC-05")
+        now = utcnow()
+        for child, ranks in lists.items():
+            for old in s.execute(select(Application).where(Application.round_id == round_id,
+                                                           Application.child_id == child)
+                                 ).scalars():
+                s.delete(old)
+            for new_rank, rank in enumerate(sorted(ranks), 1):
+                level, group, dist = ranks[rank]
+                s.add(Application(round_id=round_id, child_id=child, rank=new_rank,
+                                  level_id=level, priority_group=group, distance_m=dist,
+                                  submitted_at=now))
+                count += 1
+        audit.record(s, db.user, "round.import", "allocation_round", round_id,
+                     {"file": name, "rows": count})
+    return count
+
+
+def export_round(s: Session, round_id: str, folder: Path) -> None:
+    """Write the round as the three input files of formats.md."""
+    folder.mkdir(parents=True, exist_ok=True)
+    levels = s.execute(select(RoundLevel, CapacityLevel.school_id, CapacityLevel.name)
+                       .join(CapacityLevel, CapacityLevel.id == RoundLevel.level_id)
+                       .where(RoundLevel.round_id == round_id)
+                       .order_by(RoundLevel.level_id)).all()
+    with open(folder / "levels.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["level_id", "school_id", "name", "capacity", "reserved_indicator",
+                    "reserved_non_indicator", "precedence", "criterion", "priority_order"])
+        for rl, school_id, name in levels:
+            w.writerow([rl.level_id, school_id, name, rl.capacity, rl.reserved_indicator,
+                        rl.reserved_non_indicator, rl.precedence, rl.criterion,
+                        rl.priority_order])
+    apps = s.execute(select(Application.child_id, Application.rank, Application.level_id,
+                            Application.priority_group, Application.distance_m)
+                     .where(Application.round_id == round_id)
+                     .order_by(Application.child_id, Application.rank)).all()
+    child_ids = sorted({a[0] for a in apps})
+    indicator = dict(s.execute(select(Child.id, Child.indicator)
+                               .where(Child.id.in_(child_ids))).all()) if child_ids else {}
+    with open(folder / "children.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["child_id", "indicator"])
+        for cid in child_ids:
+            w.writerow([cid, 1 if indicator.get(cid) else 0])
+    with open(folder / "applications.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["child_id", "rank", "level_id", "priority_group", "distance_m"])
+        for cid, rank, lv, group, dist in apps:
+            w.writerow([cid, rank, lv, group, "" if dist is None else repr(float(dist))])
+
+
+@dataclass
+class RoundRun:
+    run_id: int
+    round_id: str
+    seed: int
+    children: int
+    placed: int
+    unplaced: int
+    entries_written: int
+    replaced_run: int | None
+    output_dir: str | None = None
+    summary: dict = field(default_factory=dict)
+
+
+def _engine_run(input_dir: Path, out_dir: Path, seed: int | None, tiebreak: str,
+                improve: bool) -> dict:
+    from lopdesk.matching.io import run_allocation  # numpy only when a run happens
+
+    return run_allocation(input_dir, out_dir, seed=seed, tiebreak=tiebreak, improve=improve)
+
+
+def run_round(db: Database, round_id: str, *, seed: int | None = None,
+              tiebreak: str | None = None, improve: bool = False, replace: bool = False,
+              keep_output: Path | None = None) -> RoundRun:
+    """Allocate a round and write the results into the registers (REG-07) in one transaction."""
+    with db.read() as s:
+        require(s, db.user, "allocation.run")
+        rnd = get_or_404(s, AllocationRound, round_id, "ronde")
+        active = s.execute(select(AllocationRun.id).where(AllocationRun.round_id == round_id,
+                                                          AllocationRun.status == "active")
+                           ).scalar()
+        if active is not None and not replace:
+            raise RuleViolation(
+                f"ronde {round_id} werd al toegewezen (run {active}). Een nieuwe run vervangt "
+                "die enkel uitdrukkelijk (--replace); de vervangen run blijft bewaard.",
+                rule="ALC-05")
+        n_apps = s.execute(select(func.count()).where(Application.round_id == round_id)
+                           ).scalar_one()
+        if n_apps == 0:
+            raise RuleViolation(f"ronde {round_id} heeft geen aanmeldingen.", rule="ALC-01")
+        tb = tiebreak or rnd.tiebreak
+        with tempfile.TemporaryDirectory(prefix="lopdesk-round-") as tmp:
+            inp, out = Path(tmp) / "input", Path(tmp) / "output"
+            export_round(s, round_id, inp)
+            s.rollback()  # end the read transaction before the engine runs
+            summary = _engine_run(inp, out, seed, tb, improve)
+            run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
+            assignments_text = (out / "assignments.csv").read_text(encoding="utf-8")
+            assignments = list(csv.DictReader(assignments_text.splitlines()))
+            waitlist = list(csv.DictReader(
+                (out / "waitlist.csv").read_text(encoding="utf-8").splitlines()))
+            if keep_output is not None:
+                import shutil
+
+                shutil.copytree(out, keep_output, dirs_exist_ok=True)
+    used_seed = int(run_json.get("seed", seed or 0))
+    return _store_run(db, rnd, run_json, assignments_text, assignments, waitlist, used_seed,
+                      tb, improve, replace, summary, keep_output)
+
+
+def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_text: str,
+               assignments: list[dict], waitlist: list[dict], seed: int, tiebreak: str,
+               improve: bool, replace: bool, summary: dict,
+               keep_output: Path | None) -> RoundRun:
+    with db.write() as s:
+        require(s, db.user, "allocation.run")
+        active = s.execute(select(AllocationRun).where(AllocationRun.round_id == rnd.id,
+                                                       AllocationRun.status == "active")
+                           ).scalar()
+        if active is not None and not replace:  # someone else ran it meanwhile
+            raise RuleViolation(f"ronde {rnd.id} werd intussen toegewezen (run {active.id}).",
+                                rule="ALC-05")
+        now = utcnow()
+        hashes = run_json.get("input_sha256") or run_json.get("inputs") or {}
+        run = AllocationRun(
+            round_id=rnd.id, seed=seed, tiebreak=tiebreak, improve=improve,
+            options=audit.canonical(run_json.get("options", {})),
+            engine_version=str(run_json.get("engine_version", "")),
+            input_hash=audit.canonical(hashes) if isinstance(hashes, dict) else str(hashes),
+            output_hash=str(run_json.get("assignments_sha256")
+                            or run_json.get("output_sha256", "")),
+            counts=audit.canonical(run_json.get("counts", {})),
+            started_at=now, ended_at=now, user=db.user, assignments_csv=assignments_text)
+        s.add(run)
+        s.flush()
+        assert run.id is not None
+        replaced = None
+        if active is not None:
+            replaced = active.id
+            active.status = "replaced"
+            active.replaced_by = run.id
+            s.add(active)
+            old_entries = s.execute(select(RegisterEntry).where(
+                RegisterEntry.allocation_run_id == active.id,
+                RegisterEntry.status.in_(["realised", "non_realised"]))).scalars().all()
+            for e in old_entries:
+                _set_status(s, db.user, e, "withdrawn", reason=f"allocatierun {active.id} "
+                            f"vervangen door run {run.id}", rule="ALC-05", at=now)
+        indicator = dict(s.execute(select(Child.id, Child.indicator)).all())
+        groups = dict(((a.child_id, a.level_id), a.priority_group) for a in s.execute(
+            select(Application).where(Application.round_id == rnd.id)).scalars())
+        submitted = dict(((a.child_id, a.level_id), a.submitted_at) for a in s.execute(
+            select(Application).where(Application.round_id == rnd.id)).scalars())
+        rows: list[dict] = []
+        placed = 0
+        # REG-07: realised at the ticket school, in the order of the engine's output ...
+        for a in assignments:
+            if not a.get("level_id"):
+                continue
+            placed += 1
+            key = (a["child_id"], a["level_id"])
+            rows.append({"level_id": a["level_id"], "child_id": a["child_id"],
+                         "requested_at": submitted.get(key, now),
+                         "priority_group": groups.get(key, "none"),
+                         "contingent": "indicator" if indicator.get(a["child_id"])
+                         else "non_indicator",
+                         "status": "realised", "allocation_run_id": run.id,
+                         "event_reason": f"ticket (keuze {a.get('choice_rank')})"})
+        # ... then non-realised with the waiting-list position at every school ranked higher.
+        for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
+            key = (w["child_id"], w["level_id"])
+            rows.append({"level_id": w["level_id"], "child_id": w["child_id"],
+                         "requested_at": submitted.get(key, now),
+                         "priority_group": groups.get(key, "none"),
+                         "contingent": "indicator" if indicator.get(w["child_id"])
+                         else "non_indicator",
+                         "status": "non_realised", "reason": "capacity",
+                         "waitlist_position": int(w["position"]), "allocation_run_id": run.id,
+                         "event_reason": f"wachtlijst positie {w['position']}"})
+            s.add(AllocationWaitlist(run_id=run.id, child_id=w["child_id"],
+                                     level_id=w["level_id"], position=int(w["position"])))
+        ids = bulk_append(s, db.user, rows, rule="REG-07", message="aanmeldingsprocedure",
+                          source="allocation")
+        rnd_row = s.get(AllocationRound, rnd.id)
+        assert rnd_row is not None
+        rnd_row.status = "allocated"
+        s.add(rnd_row)
+        audit.record(s, db.user, "allocation.run", "allocation_run", run.id,
+                     {"round_id": rnd.id, "seed": seed, "replaced": replaced,
+                      "output_hash": run.output_hash, "entries": len(ids)})
+        return RoundRun(run.id, rnd.id, seed, len(assignments), placed,
+                        len(assignments) - placed, len(ids), replaced,
+                        str(keep_output) if keep_output else None, summary)
+
+
+@dataclass
+class RunRow:
+    id: int
+    round_id: str
+    status: str
+    seed: int
+    tiebreak: str
+    improve: bool
+    engine_version: str
+    input_hash: str
+    output_hash: str
+    counts: dict
+    started_at: datetime
+    user: str
+    replaced_by: int | None
+
+
+def list_runs(db: Database, round_id: str | None = None) -> list[RunRow]:
+    with db.read() as s:
+        require(s, db.user, "read")
+        q = select(AllocationRun).order_by(AllocationRun.id)
+        if round_id:
+            q = q.where(AllocationRun.round_id == round_id)
+        return [RunRow(r.id or 0, r.round_id, r.status, r.seed, r.tiebreak, r.improve,
+                       r.engine_version, r.input_hash, r.output_hash, json.loads(r.counts),
+                       r.started_at, r.user, r.replaced_by) for r in s.execute(q).scalars()]
+
+
+def list_rounds(db: Database) -> list[AllocationRound]:
+    with db.read() as s:
+        require(s, db.user, "read")
+        return list(s.execute(select(AllocationRound).order_by(AllocationRound.id)).scalars())
+
+
+def rerun_to_folder(db: Database, run_id: int, out_dir: Path) -> dict:
+    """Re-run a stored run from the round's applications with its seed and options (ALC-05):
+    the explanation of a stored run (ALC-06) and the notary's check both use this."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        run = get_or_404(s, AllocationRun, run_id, "allocatierun")
+        with tempfile.TemporaryDirectory(prefix="lopdesk-rerun-") as tmp:
+            inp = Path(tmp) / "input"
+            export_round(s, run.round_id, inp)
+            return _engine_run(inp, out_dir, run.seed, run.tiebreak, run.improve)
