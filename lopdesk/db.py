@@ -23,7 +23,7 @@ from lopdesk.config import Settings
 
 BUSY_TIMEOUT_MS = 30_000
 # The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
-SCHEMA_REVISION = "0001_initial"
+SCHEMA_REVISION = "0002_append_only"
 
 
 class SchemaError(RuntimeError):

@@ -229,3 +229,20 @@ def test_unknown_ids_are_clear(db):
     with pytest.raises(InvalidInput):
         registers.add_request(db, "L1", "K000", priority_group="vip")
     assert registers.list_entries(db, "L1") == []
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM register_entry",
+    "DELETE FROM register_event",
+    "UPDATE register_event SET reason = 'vervalst'",
+    "DELETE FROM audit_record",
+])
+def test_REG_02_database_refuses_deleting_history(db, sql):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+    lv, kids = basic(db, capacity=1, n_children=1)
+    registers.add_request(db, lv, kids[0], at=t(1))
+    with pytest.raises(DatabaseError, match="append-only"):
+        with db.write() as s:
+            s.execute(text(sql))
+    assert len(registers.list_entries(db, lv)) == 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-22 15:57:30.947007
+Create Date: 2026-11-22 16:01:44.210285
 """
 from collections.abc import Sequence
 
