@@ -1,9 +1,16 @@
-"""Shared fixtures: a temporary migrated database per test (copied from one template)."""
+"""Shared fixtures: a temporary migrated database per test.
+
+SQLite by default: one migrated template file, copied per test (fast). With
+LOPDESK_TEST_PG_URL set (e.g. postgresql+psycopg://postgres@127.0.0.1:54329/postgres) the
+same tests run on PostgreSQL: one migrated template database, cloned per test with
+CREATE DATABASE … TEMPLATE.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,34 +26,79 @@ TEST_USERS = {
     "bemiddelaar": "mediation",
     "kijker": "viewer",
 }
+PG_URL = os.environ.get("LOPDESK_TEST_PG_URL")
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database with the test users; each test gets a copy (fast)."""
+def _seed_users(db: Database) -> None:
     from lopdesk.domain.models import AppUser
     from lopdesk.domain.setup import initialise
 
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    db = Database(Settings.from_cli(str(path), "tester"))
     initialise(db)
     with db.write() as s:
         for name, role in TEST_USERS.items():
             if s.get(AppUser, name) is None:
                 s.add(AppUser(name=name, role=role))
+
+
+def _pg_admin():
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One migrated database with the test users; each test gets a copy."""
+    if PG_URL:
+        from sqlalchemy import text
+
+        name = f"lopdesk_tpl_{uuid.uuid4().hex[:8]}"
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        db = Database(Settings.from_cli(_pg_url(name), "tester"))
+        _seed_users(db)
+        db.dispose()
+        yield name
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(Settings.from_cli(str(path), "tester"))
+    _seed_users(db)
     db.dispose()
-    return path
+    yield str(path)
 
 
 @pytest.fixture
-def db_path(template_db: Path, tmp_path: Path) -> Path:
+def db_path(template_db: str, tmp_path: Path):
+    """Where the test's database lives: a file path (SQLite) or a URL (PostgreSQL)."""
+    if PG_URL:
+        from sqlalchemy import text
+
+        name = f"lopdesk_t_{uuid.uuid4().hex[:10]}"
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+        yield _pg_url(name)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
     target = tmp_path / "lopdesk.db"
     shutil.copy(template_db, target)
-    return target
+    yield target
 
 
 @pytest.fixture
-def db(db_path: Path, monkeypatch: pytest.MonkeyPatch):
+def db(db_path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("LOPDESK_DB", str(db_path))
     database = Database(Settings.from_cli(str(db_path), "tester"))
     yield database
@@ -55,4 +107,7 @@ def db(db_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def as_user(db: Database, user: str) -> Database:
     """The same database seen by another user (roles, audit)."""
-    return Database(Settings.from_cli(str(db.settings.sqlite_path), user))
+    return Database(Settings(db_url=db.url, user=user))
+
+
+sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="tests an SQLite file as such")
