@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export LOPDESK_DB ?= data/lopdesk.db
 
-.PHONY: run test lint bench clean setup
+.PHONY: run test test-pg lint bench clean setup
 
 setup: $(STAMP)
 
@@ -25,6 +25,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check lopdesk tests benchmarks fixtures tools
+	$(BIN)/pytest -p no:cacheprovider
+
+# The same suite against PostgreSQL (LOPDESK_TEST_PG_URL must point at a server; see .ci/run).
+test-pg: $(STAMP)
+	@test -n "$$LOPDESK_TEST_PG_URL" || { echo "LOPDESK_TEST_PG_URL is not set"; exit 2; }
 	$(BIN)/pytest -p no:cacheprovider
 
 lint: $(STAMP)
