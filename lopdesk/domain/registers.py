@@ -977,7 +977,8 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
         "out_of_order": flags[i], "overcapacity_category": None, "source": source,
         "waitlist_position": r.get("waitlist_position"),
         "allocation_run_id": r.get("allocation_run_id"),
-        "status_changed_at": r["requested_at"], "version": 1,
+        "status_changed_at": r["history"][-1][0] if r.get("history") else r["requested_at"],
+        "version": 1,
     } for i, r in enumerate(rows)]
     ids: list[int] = []
     chunk = 5000
@@ -986,11 +987,22 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
         part = values[start:start + chunk]
         res = s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), part)
         ids.extend(r[0] for r in res)
-    events = [{
-        "entry_id": ids[i], "at": rows[i]["requested_at"], "user": user, "kind": "created",
-        "from_status": None, "to_status": rows[i]["status"],
-        "reason": rows[i].get("event_reason", message), "rule_id": rows[i].get("rule", rule),
-    } for i in range(len(rows))]
+    events = []
+    for i, r in enumerate(rows):
+        # `history` (optional): the status the entry was created with and its later changes,
+        # e.g. a demo or an import of a register that went through priority periods.
+        history = r.get("history")
+        if not history:
+            events.append({"entry_id": ids[i], "at": r["requested_at"], "user": user,
+                           "kind": "created", "from_status": None, "to_status": r["status"],
+                           "reason": r.get("event_reason", message),
+                           "rule_id": r.get("rule", rule)})
+            continue
+        for k, (at, from_status, to_status, reason, ev_rule) in enumerate(history):
+            events.append({"entry_id": ids[i], "at": at, "user": user,
+                           "kind": "created" if k == 0 else "status",
+                           "from_status": from_status, "to_status": to_status,
+                           "reason": reason, "rule_id": ev_rule})
     ev_table = RegisterEvent.__table__  # type: ignore[attr-defined]
     for start in range(0, len(events), chunk):
         s.execute(insert(ev_table), events[start:start + chunk])

@@ -1,0 +1,71 @@
+"""`lopdesk init`, `lopdesk db upgrade`, `lopdesk demo`: creating and filling a database."""
+
+from __future__ import annotations
+
+import typer
+
+from lopdesk.commands.common import JSON_OPTION, emit, fail, handle_errors, open_db
+
+db_app = typer.Typer(help="Databankbeheer.", no_args_is_help=True)
+
+
+@handle_errors
+def init_cmd() -> None:
+    """De databank aanmaken of bijwerken naar de huidige schemaversie."""
+    from lopdesk.domain.setup import initialise
+
+    db = open_db(check=False)
+    try:
+        created = initialise(db)
+    finally:
+        db.dispose()
+    where = db.settings.sqlite_path or db.url
+    typer.echo(f"databank {'aangemaakt' if created else 'bijgewerkt'}: {where}"
+               + (f" (beheerder: {db.user})" if created else ""))
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade() -> None:
+    """De databank migreren naar de schemaversie van deze lopdesk."""
+    from lopdesk.domain.setup import initialise
+
+    db = open_db(check=False)
+    try:
+        if db.revision() is None:
+            raise fail("de databank bestaat nog niet: gebruik 'lopdesk init'.")
+        initialise(db)
+    finally:
+        db.dispose()
+    typer.echo("databank bijgewerkt")
+
+
+@handle_errors
+def demo_cmd(size: str = typer.Option("normal", "--size", help="small, normal of large."),
+             seed: int = typer.Option(2027, "--seed", help="Zaad: zelfde zaad, zelfde gebied."),
+             as_json: bool = JSON_OPTION) -> None:
+    """Het demogebied laden (een Gents LOP basisonderwijs met secundair deelgebied)."""
+    from lopdesk import demo
+    from lopdesk.domain.setup import initialise
+
+    db = open_db(check=False)
+    try:
+        if db.revision() is None:
+            initialise(db)
+        if demo.has_demo(db):
+            raise fail("het demogebied staat al in deze databank.", 1)
+        summary = demo.generate(db, size=size, seed=seed)
+    finally:
+        db.dispose()
+    if as_json:
+        emit(summary, True)
+    else:
+        typer.echo(f"demogebied ({summary.size}, zaad {summary.seed}): {summary.schools} "
+                   f"scholen, {summary.levels} capaciteitsniveaus, {summary.children} kinderen, "
+                   f"{summary.entries} registerlijnen in {summary.seconds} s")
+
+
+def install(app: typer.Typer) -> None:
+    app.command("init")(init_cmd)
+    app.add_typer(db_app, name="db")
+    app.command("demo")(demo_cmd)

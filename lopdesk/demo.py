@@ -1,0 +1,519 @@
+"""The demo area: a Ghent-like primary LOP with a secondary sub-area, deterministic from a seed.
+
+- ~100 schools in 25 neighbourhoods (size "normal"), indicator share per neighbourhood
+  between 10 % and 70 %, schools placed around their neighbourhood's centre.
+- Per school two capacity levels in each of two school years: the youngest nursery birth
+  year and the first grade. School year 2022-23 runs under the old regime (priority period
+  for siblings and staff children, the double-contingent period, free enrolment); school
+  year 2027-28 under the new regime (a central application round, then free enrolment).
+- About 4,000 children per birth year; ~15 % siblings, ~2 % staff children.
+- Withdrawals in September and October with their freed places filled from the waiting list,
+  pending and decided capacity raises, overcapacity categories, a school calendar.
+- A secondary sub-area with administrative groups of years 2-7 and full declarations (one
+  active, one lifted).
+
+Registers are simulated with the same rules as the services (REG-04/05/06, CAP-04) and
+written in bulk; withdrawals, offers, raises and declarations go through the services.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import insert, select
+
+from lopdesk.db import Database
+from lopdesk.domain import audit
+from lopdesk.domain.access import require
+from lopdesk.domain.models import (
+    Area,
+    CalendarDay,
+    CapacityLevel,
+    Child,
+    OvercapacityCategory,
+    Period,
+    RegisterCounter,
+    RegisterEntry,
+    School,
+    Site,
+)
+from lopdesk.domain.registers import GROUP_RANK, bulk_append, contingent_seats
+from lopdesk.labels import BRUSSELS
+
+NEIGHBOURHOODS = [
+    "Binnenstad", "Brugse Poort", "Rabot", "Ledeberg", "Sint-Amandsberg", "Gentbrugge",
+    "Wondelgem", "Mariakerke", "Drongen", "Oostakker", "Zwijnaarde", "Sint-Denijs-Westrem",
+    "Nieuw Gent", "Muide", "Dampoort", "Macharius-Heirnis", "Elisabethbegijnhof-Prinsenhof",
+    "Stationsbuurt Noord", "Stationsbuurt Zuid", "Watersportbaan", "Sluizeken-Tolhuis-Ham",
+    "Afrikalaan", "Kanaaldorpen", "Moscou-Vogelhoek", "Oud Gentbrugge",
+]
+SCHOOL_WORDS = [
+    "De Regenboog", "De Zonnebloem", "Sint-Jozef", "Het Klavertje", "De Vlinder", "Sint-Paulus",
+    "De Kleine Prins", "Het Mozaïek", "De Boomgaard", "Sint-Lievens", "De Wereldreiziger",
+    "Het Spoor", "De Toverfluit", "Sint-Barbara", "De Linde", "Het Groene Huis", "De Kameleon",
+    "De Bron", "Sint-Vincentius", "Het Kompas",
+]
+SCHOOL_KINDS = ["Basisschool", "Stedelijke basisschool", "Vrije basisschool", "GO! basisschool"]
+FIRST_NAMES = [
+    "Lucas", "Emma", "Noah", "Olivia", "Liam", "Louise", "Adam", "Mila", "Arthur", "Alice",
+    "Jules", "Juliette", "Louis", "Elena", "Finn", "Nora", "Mohamed", "Yasmine", "Ayoub",
+    "Amira", "Vic", "Lena", "Mats", "Fien", "Kobe", "Lotte", "Rayan", "Sara", "Elias", "Lina",
+    "Wout", "Marie", "Ilyas", "Hanne", "Bilal", "Zoë", "Milan", "Ella", "Seppe", "Nour",
+]
+LAST_NAMES = [
+    "Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens",
+    "Wouters", "De Smet", "Dubois", "Vermeulen", "Van Damme", "De Clercq", "El Amrani",
+    "Yilmaz", "Demir", "Van den Broeck", "De Vos", "Hermans", "Aydin", "Bakkali", "Verhaeghe",
+    "De Backer", "Vandenberghe", "Coppens", "Lambrecht", "Nowak", "Kaya", "Desmet",
+]
+OVERCAPACITY = [
+    ("old", "*", "sibling_reorientation", "broer of zus bij heroriëntering"),
+    ("old", "*", "staff_child", "kind van personeelslid"),
+    ("new", "*", "sibling_reorientation", "broer of zus bij heroriëntering"),
+    ("new", "*", "re_enrolment", "herinschrijving na tijdelijke uitsluiting"),
+    ("new", "*", "ank", "anderstalige nieuwkomer (ANK-capaciteit)"),
+]
+
+SIZES = {
+    "small": {"schools": 10, "neighbourhoods": 5, "cohort": 400, "sec_schools": 2},
+    "normal": {"schools": 100, "neighbourhoods": 25, "cohort": 4000, "sec_schools": 6},
+    "large": {"schools": 100, "neighbourhoods": 25, "cohort": 12000, "sec_schools": 6},
+}
+AREA_ID = "gent-bao"
+SEC_AREA_ID = "gent-so"
+OLD_YEAR, NEW_YEAR = 2022, 2027
+
+
+def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0, ss: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, ss, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+@dataclass
+class DemoSummary:
+    size: str
+    seed: int
+    schools: int
+    levels: int
+    children: int
+    entries: int
+    seconds: float
+
+
+class AreaNotEmpty(Exception):
+    pass
+
+
+def has_demo(db: Database) -> bool:
+    with db.read() as s:
+        return s.get(Area, AREA_ID) is not None
+
+
+def calendar_days(year: int) -> list[tuple[date, str, str]]:
+    """The Flemish school holidays of school year `year` (traditional calendar)."""
+    from lopdesk.domain.calendar import easter, spring_break
+
+    days: list[tuple[date, str, str]] = []
+
+    def span(start: date, n: int, label: str, kind: str = "holiday") -> None:
+        for i in range(n):
+            d = start + timedelta(days=i)
+            if d.weekday() < 5:
+                days.append((d, kind, label))
+
+    nov1 = date(year, 11, 1)
+    autumn = nov1 - timedelta(days=nov1.weekday())  # the week of 1 November
+    span(autumn, 7, "herfstvakantie")
+    xmas = date(year, 12, 25)
+    span(xmas - timedelta(days=xmas.weekday()), 14, "kerstvakantie")
+    sb, _ = spring_break(year + 1)
+    span(sb, 5, "krokusvakantie")
+    e = easter(year + 1)
+    span(e - timedelta(days=6), 14, "paasvakantie")
+    span(date(year + 1, 5, 1), 1, "dag van de arbeid")
+    span(e + timedelta(days=39), 2, "hemelvaart")
+    span(e + timedelta(days=50), 1, "pinkstermaandag")
+    span(date(year, 10, 12), 1, "facultatieve vrije dag (LOP)", "free_day")
+    return sorted(set(days))
+
+
+def generate(db: Database, *, size: str = "normal", seed: int = 2027,
+             force: bool = False) -> DemoSummary:
+    import time
+
+    if size not in SIZES:
+        from lopdesk.domain.errors import InvalidInput
+
+        raise InvalidInput(f"onbekende grootte '{size}' (small, normal, large).", field="size")
+    t0 = time.perf_counter()
+    cfg = SIZES[size]
+    rng = np.random.default_rng(seed)
+    with db.read() as s:
+        require(s, db.user, "data.import")
+        if s.get(Area, AREA_ID) is not None and not force:
+            raise AreaNotEmpty(AREA_ID)
+    if force:
+        _refuse_force_on_data(db)
+
+    n_nb = cfg["neighbourhoods"]
+    nb_names = NEIGHBOURHOODS[:n_nb]
+    side = math.ceil(math.sqrt(n_nb))
+    nb_centres = [(1500.0 * (i % side) + rng.normal(0, 150), 1500.0 * (i // side)
+                   + rng.normal(0, 150)) for i in range(n_nb)]
+    nb_indicator = np.round(rng.uniform(0.10, 0.70, n_nb), 2)
+
+    schools: list[dict] = []
+    for i in range(cfg["schools"]):
+        nb = i % n_nb
+        cx, cy = nb_centres[nb]
+        name = f"{SCHOOL_KINDS[i % len(SCHOOL_KINDS)]} {SCHOOL_WORDS[i % len(SCHOOL_WORDS)]}"
+        if i >= len(SCHOOL_WORDS):
+            name += f" {nb_names[nb]}"
+        schools.append({"id": f"BAO{i + 1:03d}", "area_id": AREA_ID, "name": name,
+                        "neighbourhood": nb_names[nb], "address": f"{nb_names[nb]}straat "
+                        f"{i + 1}, 9000 Gent", "x": round(cx + rng.normal(0, 350), 1),
+                        "y": round(cy + rng.normal(0, 350), 1),
+                        "mandates_lop_notices": bool(i % 3 == 0), "nb": nb})
+    school_xy = np.array([[sc["x"], sc["y"]] for sc in schools])
+
+    levels: list[dict] = []
+    for sc in schools:
+        ratio = float(nb_indicator[sc["nb"]])
+        for year, regime in ((OLD_YEAR, "old"), (NEW_YEAR, "new")):
+            for kind, label in (("nursery_birth_year", str(year - 2)), ("primary_grade", "1")):
+                cap = int(rng.choice([18, 20, 22, 24, 26, 28, 44, 48]))
+                seated = int(rng.integers(0, 4)) if kind == "primary_grade" else 0
+                seated_ind = int(round(seated * ratio))
+                start = local(year, 1, 10) if regime == "old" else local(year, 3, 1)
+                lv_name = ("Kleuter geb. " + label) if kind == "nursery_birth_year" else \
+                    "1ste leerjaar"
+                levels.append({
+                    "id": f"{sc['id']}-{year}-{'K' + label if kind[0] == 'n' else 'L1'}",
+                    "school_id": sc["id"], "site_id": sc["id"], "school_year": year,
+                    "regime": regime, "kind": kind, "label": label, "name": lv_name,
+                    "capacity": cap, "seated_indicator": seated_ind,
+                    "seated_non_indicator": seated - seated_ind,
+                    "indicator_ratio": ratio if regime == "old" else None,
+                    "rounding": "half_up", "enrolment_start": start,
+                    "free_places_field": "", "updated_at": start, "version": 1,
+                })
+
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        s.execute(insert(Area), [
+            {"id": AREA_ID, "name": "LOP Gent basisonderwijs", "education": "primary",
+             "in_lop": True, "per_contingent_lists": False,
+             "chair_contact": "Voorzitter LOP Gent bao, Woodrow Wilsonplein 1, 9000 Gent, "
+                              "lop.gent@example.org",
+             "clr_contact": Area.model_fields["clr_contact"].default, "parent_area_id": None},
+            {"id": SEC_AREA_ID, "name": "LOP Gent secundair (deelgebied)",
+             "education": "secondary", "in_lop": True, "per_contingent_lists": False,
+             "chair_contact": "Voorzitter LOP Gent so, 9000 Gent",
+             "clr_contact": Area.model_fields["clr_contact"].default,
+             "parent_area_id": AREA_ID},
+        ])
+        s.execute(insert(School), [{k: v for k, v in sc.items() if k != "nb"}
+                                   for sc in schools])
+        s.execute(insert(Site), [{"id": sc["id"], "school_id": sc["id"], "name": sc["name"],
+                                  "address": sc["address"], "x": sc["x"], "y": sc["y"],
+                                  "pupils": int(rng.integers(80, 450))} for sc in schools])
+        s.execute(insert(CapacityLevel), levels)
+        s.execute(insert(RegisterCounter), [{"level_id": lv["id"], "last_seq": 0}
+                                            for lv in levels])
+        s.execute(insert(OvercapacityCategory), [
+            {"regime": r, "level_kind": k, "code": c, "label": lab}
+            for r, k, c, lab in OVERCAPACITY])
+        cal = calendar_days(OLD_YEAR) + calendar_days(NEW_YEAR)
+        s.execute(insert(CalendarDay), [{"area_id": AREA_ID, "day": d, "kind": k, "label": lab}
+                                        for d, k, lab in cal])
+        audit.record(s, db.user, "demo.structure", "area", AREA_ID,
+                     {"size": size, "seed": seed, "schools": len(schools),
+                      "levels": len(levels)})
+
+    # --- children and their requests ------------------------------------------------------
+    children: list[dict] = []
+    requests: dict[str, list[tuple]] = {lv["id"]: [] for lv in levels}
+    level_index = {lv["id"]: lv for lv in levels}
+    applications_2027: list[tuple[str, list[str], dict[str, str]]] = []
+    child_no = 0
+    for year in (OLD_YEAR, NEW_YEAR):
+        for kind_code, birth_year in (("K", year - 2), ("L1", year - 6)):
+            n = cfg["cohort"]
+            nbs = rng.integers(0, n_nb, n)
+            for j in range(n):
+                child_no += 1
+                nb = int(nbs[j])
+                cx, cy = nb_centres[nb]
+                x, y = cx + rng.normal(0, 500), cy + rng.normal(0, 500)
+                indicator = bool(rng.random() < nb_indicator[nb])
+                cid = f"K{child_no:06d}"
+                household = f"H{child_no:06d}"
+                children.append({
+                    "id": cid, "first_name": FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))],
+                    "last_name": LAST_NAMES[int(rng.integers(len(LAST_NAMES)))],
+                    "birth_date": date(birth_year, int(rng.integers(1, 13)),
+                                       int(rng.integers(1, 29))),
+                    "indicator": indicator, "household_id": household,
+                    "address": f"{NEIGHBOURHOODS[nb]}laan {int(rng.integers(1, 200))}, 9000 Gent",
+                    "x": round(float(x), 1), "y": round(float(y), 1), "duplicate_key": None})
+                dist = np.hypot(school_xy[:, 0] - x, school_xy[:, 1] - y)
+                near = np.argsort(dist)[:6]
+                k = int(rng.choice([1, 2, 3], p=[0.45, 0.35, 0.20]))
+                chosen = [int(c) for c in rng.choice(near, size=k, replace=False)]
+                r = rng.random()
+                group = "sibling" if r < 0.15 else ("staff" if r < 0.17 else
+                                                    ("sibling_staff" if r < 0.175 else "none"))
+                suffix = f"K{birth_year}" if kind_code == "K" else "L1"
+                lv_ids = [f"{schools[c]['id']}-{year}-{suffix}" for c in chosen]
+                groups = {lv_ids[0]: group} if group != "none" else {}
+                if year == OLD_YEAR:
+                    for rank, lv_id in enumerate(lv_ids):
+                        requests[lv_id].append((cid, groups.get(lv_id, "none"), indicator,
+                                                rank))
+                else:
+                    applications_2027.append((cid, lv_ids, groups))
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        for start in range(0, len(children), 5000):
+            s.execute(insert(Child), children[start:start + 5000])
+        audit.record(s, db.user, "demo.children", "child", "*", {"count": len(children)})
+
+    entries = _old_regime_registers(db, rng, levels, requests)
+    entries += _new_regime(db, rng, seed, levels, level_index, applications_2027)
+    _after_the_start(db, rng, levels)
+    _secondary(db, rng, cfg["sec_schools"])
+    with db.read() as s:
+        from sqlalchemy import func
+
+        total = s.execute(select(func.count()).select_from(RegisterEntry)).scalar_one()
+    return DemoSummary(size, seed, len(schools), len(levels), len(children), total,
+                       round(time.perf_counter() - t0, 2))
+
+
+def _refuse_force_on_data(db: Database) -> None:
+    from lopdesk.domain.errors import RuleViolation
+
+    raise RuleViolation(
+        "het demogebied bestaat al in deze databank; gebruik een nieuwe databank "
+        "(--db) voor een nieuw demogebied (registers worden nooit gewist, REG-02).",
+        rule="REG-02")
+
+
+def _simulate_old_level(lv: dict, reqs: list[tuple], rng: np.random.Generator) -> list[dict]:
+    """REG-04, REG-05 and REG-06 for one old-regime level, in arrival order."""
+    from types import SimpleNamespace
+
+    from lopdesk.domain.registers import LevelState, plan_close
+
+    level = CapacityLevel(**{k: v for k, v in lv.items() if k != "version"})
+    seats = contingent_seats(level)
+    assert seats is not None
+    realised = {"indicator": 0, "non_indicator": 0}
+    rows: list[dict] = []
+    y = lv["school_year"]
+    # arrival: priority children in the first period, others in the contingent period,
+    # a second or third choice in free enrolment
+    periods = [("p1", local(y, 1, 10)), ("p2", local(y, 3, 7)), ("free", local(y, 4, 25))]
+    timeline: list[tuple[datetime, tuple]] = []
+    for req in reqs:
+        cid, group, indicator, rank = req
+        phase = "p1" if group != "none" and rank == 0 else ("p2" if rank == 0 else "free")
+        base = dict(periods)[phase]
+        timeline.append((base + timedelta(seconds=int(rng.integers(0, 5 * 24 * 3600))), req))
+    timeline.sort(key=lambda x: (x[0], x[1][0]))
+
+    def free_c(c: str) -> int:
+        seated = lv["seated_indicator"] if c == "indicator" else lv["seated_non_indicator"]
+        return seats[c] - seated - realised[c]
+
+    def close(at: datetime) -> None:
+        deferred = [SimpleNamespace(id=i, seq=i, child_id=r["child_id"],
+                                    contingent=r["contingent"],
+                                    priority_group=r["priority_group"], status="deferred")
+                    for i, r in enumerate(rows) if r["status"] == "deferred"]
+        state = LevelState(level, dict(realised), None)
+        for ch in plan_close(state, deferred):  # type: ignore[arg-type]
+            r = rows[ch.entry_id]
+            r["status"] = ch.to_status
+            if ch.to_status == "non_realised":
+                r["reason"] = "capacity"
+            else:
+                realised[r["contingent"]] += 1
+            r["history"].append((at, "deferred", ch.to_status, ch.why, "REG-05"))
+
+    closed: set[str] = set()
+
+    def close_until(phase: str) -> None:
+        """Close the priority periods that end before `phase` starts (REG-05)."""
+        ends = {"p1": periods[1][1], "p2": periods[2][1]}
+        for key in ("p1", "p2")[: {"p1": 0, "p2": 1, "free": 2}[phase]]:
+            if key not in closed:
+                close(ends[key] - timedelta(minutes=1))
+                closed.add(key)
+
+    for at, (cid, group, indicator, _rank) in timeline:
+        phase = "p1" if at < periods[1][1] else ("p2" if at < periods[2][1] else "free")
+        close_until(phase)
+        c = "indicator" if indicator else "non_indicator"
+        if phase == "free":
+            used = lv["seated_indicator"] + lv["seated_non_indicator"] + sum(realised.values())
+            ok = lv["capacity"] - used > 0
+            status, rule = ("realised" if ok else "non_realised"), "REG-06"
+        else:
+            ok = free_c(c) > 0
+            status, rule = ("realised" if ok else "deferred"), "REG-04"
+        if status == "realised":
+            realised[c] += 1
+        why = {"realised": "plaats vrij", "deferred": "contingent volzet",
+               "non_realised": "capaciteit bereikt"}[status]
+        rows.append({"level_id": lv["id"], "child_id": cid, "requested_at": at,
+                     "priority_group": group, "contingent": c, "status": status,
+                     "reason": "capacity" if status == "non_realised" else None,
+                     "history": [(at, None, status, why, rule)]})
+    close_until("free")
+    # Group ranks kept for determinism of ties in plan_close
+    assert all(r["priority_group"] in GROUP_RANK for r in rows)
+    return rows
+
+
+def _old_regime_registers(db: Database, rng: np.random.Generator, levels: list[dict],
+                          requests: dict[str, list[tuple]]) -> int:
+    rows: list[dict] = []
+    periods: list[dict] = []
+    for lv in levels:
+        if lv["regime"] != "old":
+            continue
+        y = lv["school_year"]
+        rows.extend(_simulate_old_level(lv, requests[lv["id"]], rng))
+        periods += [
+            {"level_id": lv["id"], "kind": "priority", "group": "sibling_staff",
+             "starts_at": local(y, 1, 10), "ends_at": local(y, 3, 6, 23, 59),
+             "closed_at": local(y, 3, 6, 23, 59), "closed_by": db.user},
+            {"level_id": lv["id"], "kind": "priority", "group": None,
+             "starts_at": local(y, 3, 7), "ends_at": local(y, 4, 24, 23, 59),
+             "closed_at": local(y, 4, 24, 23, 59), "closed_by": db.user},
+            {"level_id": lv["id"], "kind": "free", "group": None,
+             "starts_at": local(y, 4, 25), "ends_at": None, "closed_at": None,
+             "closed_by": None},
+        ]
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        s.execute(insert(Period), periods)
+        bulk_append(s, db.user, rows, rule=None, message="", source="request")
+        audit.record(s, db.user, "demo.registers", "area", AREA_ID,
+                     {"school_year": OLD_YEAR, "entries": len(rows)})
+    return len(rows)
+
+
+def _new_regime(db: Database, rng: np.random.Generator, seed: int, levels: list[dict],
+                level_index: dict[str, dict],
+                applications: list[tuple[str, list[str], dict[str, str]]]) -> int:
+    """The 2027 application round; allocated when the engine is installed, then free
+    enrolment for late requests."""
+    from lopdesk.domain import allocation
+    from lopdesk.domain.allocation_models import Application, RoundLevel
+
+    round_id = f"aanmelding-{NEW_YEAR}"
+    allocation.create_round(db, round_id, AREA_ID, NEW_YEAR, f"Aanmeldingen {NEW_YEAR}-"
+                            f"{NEW_YEAR + 1}")
+    submitted = local(NEW_YEAR, 3, 15)
+    with db.write() as s:
+        require(s, db.user, "allocation.run")
+        rl = []
+        for lv in levels:
+            if lv["regime"] != "new":
+                continue
+            cap = lv["capacity"] - lv["seated_indicator"] - lv["seated_non_indicator"]
+            reserve = int(math.floor(cap * 0.2 * rng.random()))  # up to 20 % (new regime)
+            rl.append({"round_id": round_id, "level_id": lv["id"], "capacity": cap,
+                       "reserved_indicator": reserve, "reserved_non_indicator": 0,
+                       "precedence": "priority_first",
+                       "criterion": ["random", "distance", "rank+random"][len(rl) % 3],
+                       "priority_order": "sibling_staff>sibling>staff"})
+        s.execute(insert(RoundLevel), rl)
+        apps = []
+        for cid, lv_ids, groups in applications:
+            for rank, lv_id in enumerate(lv_ids, 1):
+                apps.append({"round_id": round_id, "child_id": cid, "rank": rank,
+                             "level_id": lv_id, "priority_group": groups.get(lv_id, "none"),
+                             "distance_m": None, "submitted_at": submitted})
+        for start in range(0, len(apps), 5000):
+            s.execute(insert(Application), apps[start:start + 5000])
+        audit.record(s, db.user, "demo.applications", "allocation_round", round_id,
+                     {"applications": len(apps)})
+    try:
+        import lopdesk.matching.io  # noqa: F401
+    except ImportError:
+        return 0
+    run = allocation.run_round(db, round_id, seed=seed)
+    return run.entries_written
+
+
+def _after_the_start(db: Database, rng: np.random.Generator, levels: list[dict]) -> None:
+    """Withdrawals in September and October 2022 with their cascade, and capacity raises."""
+    from lopdesk.domain import capacity, registers
+
+    old_levels = [lv["id"] for lv in levels if lv["regime"] == "old"]
+    picks = rng.choice(len(old_levels), size=min(len(old_levels), 40), replace=False)
+    for n, i in enumerate(picks):
+        lv_id = old_levels[int(i)]
+        rows = [r for r in registers.list_entries(db, lv_id) if r.status == "realised"]
+        if not rows:
+            continue
+        row = rows[int(rng.integers(len(rows)))]
+        when = local(OLD_YEAR, 9, 1) + timedelta(days=int(n % 45))
+        registers.withdraw(db, row.id, reason="verhuisd" if n % 2 else "andere school gekozen",
+                           at=when)
+        if when.astimezone(BRUSSELS).date() <= date(OLD_YEAR, 10, 7):
+            registers.fill(db, lv_id, accept=True, at=when + timedelta(hours=2))
+    # capacity raises: some decided, some pending
+    new_levels = [lv for lv in levels if lv["regime"] == "new"]
+    for n, i in enumerate(rng.choice(len(new_levels), size=min(8, len(new_levels)),
+                                     replace=False)):
+        lv = new_levels[int(i)]
+        d = capacity.request_raise(db, lv["id"], lv["capacity"] + 2,
+                                   reason="extra klaslokaal beschikbaar" if n % 2 else
+                                   "bijkomende leerkracht toegekend",
+                                   at=local(NEW_YEAR, 5, 2 + n))
+        if n < 3:
+            capacity.decide_raise(db, d.id, approve=n != 2,
+                                  reason="goedgekeurd door het LOP" if n != 2 else
+                                  "geen bijkomende ruimte", decision_ref=f"LOP-{NEW_YEAR}-{n+1}",
+                                  at=local(NEW_YEAR, 5, 20), accept_all=True)
+
+
+def _secondary(db: Database, rng: np.random.Generator, n_schools: int) -> None:
+    """A secondary sub-area: administrative groups of years 2-7 and full declarations."""
+    from lopdesk.domain import areas, capacity, registers
+
+    groups = [("6247", "2de jaar A-stroom"), ("6248", "3de jaar ASO"),
+              ("6249", "4de jaar ASO"), ("6250", "5de jaar ASO")]
+    level_ids: list[str] = []
+    for i in range(n_schools):
+        sid = f"SO{i + 1:03d}"
+        areas.create_school(db, sid, SEC_AREA_ID, f"Secundaire school {SCHOOL_WORDS[i]}",
+                            neighbourhood=NEIGHBOURHOODS[i], address=f"Schoolstraat {i + 1}, "
+                            "9000 Gent", x=1000.0 * i, y=800.0, pupils=600)
+        for code, label in groups:
+            lid = f"{sid}-{NEW_YEAR}-{code}"
+            areas.create_level(db, lid, sid, school_year=NEW_YEAR, regime="new",
+                               kind="admin_group", label=code, name=label,
+                               capacity=int(rng.integers(20, 30)), seated_indicator=8,
+                               seated_non_indicator=int(rng.integers(10, 18)),
+                               enrolment_start=local(NEW_YEAR, 3, 1))
+            level_ids.append(lid)
+    with db.read() as s:
+        kids = list(s.execute(select(Child.id).order_by(Child.id).limit(60)).scalars())
+    for n, kid in enumerate(kids[:40]):
+        registers.add_request(db, level_ids[n % len(level_ids)], kid,
+                              at=local(NEW_YEAR, 5, 2, 9, n))
+    d1 = capacity.declare_full(db, level_ids[:2], reason="volzet na heroriënteringen",
+                               at=local(NEW_YEAR, 6, 1))
+    d2 = capacity.declare_full(db, level_ids[4:6], reason="tijdelijk volzet",
+                               at=local(NEW_YEAR, 6, 2))
+    capacity.lift_full(db, d2.id, reason="plaats vrijgekomen", at=local(NEW_YEAR, 6, 20))
+    for n, kid in enumerate(kids[40:46]):
+        registers.add_request(db, level_ids[n % 2], kid, at=local(NEW_YEAR, 6, 5, 10, n))
+    assert d1.id is not None
