@@ -23,7 +23,7 @@ from lopdesk.config import Settings
 
 BUSY_TIMEOUT_MS = 30_000
 # The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
-SCHEMA_REVISION = "0002_append_only"
+SCHEMA_REVISION = "0003_mediation"
 
 
 class SchemaError(RuntimeError):
@@ -57,6 +57,12 @@ def _prepare_sqlite_path(path: Path) -> None:
     if not folder.exists():
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o2770)
+    if not path.exists():
+        # Create the file owner+group only *before* SQLite opens it: its -wal/-shm files
+        # take the main file's permissions, so no moment exists where others could read.
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o660)
+        os.fchmod(fd, 0o660)
+        os.close(fd)
 
 
 def world_readable(path: Path) -> bool:

@@ -34,7 +34,8 @@ def test_register_add_list_show_withdraw(db, db_path, level):
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["status"] == "realised" and data["seq"] == 1
-    assert run(db_path, "register", "add", lv, kids[1], "--at", "2027-03-02T09:01:00").exit_code == 0
+    r = run(db_path, "register", "add", lv, kids[1], "--at", "2027-03-02T09:01:00")
+    assert r.exit_code == 0
     r = run(db_path, "register", "list", lv, "--json")
     rows = json.loads(r.stdout)
     assert [x["status"] for x in rows] == ["realised", "non_realised"]

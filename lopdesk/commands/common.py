@@ -45,6 +45,11 @@ def open_db(check: bool = True):
     from lopdesk.db import Database, SchemaError
 
     db = Database(settings())
+    if db.is_sqlite:  # children's files: warn when others than owner and group may read
+        from lopdesk.domain.ops import permission_warnings
+
+        for warning in permission_warnings(db):
+            typer.echo(warning, err=True)
     if check:
         try:
             db.check_schema()

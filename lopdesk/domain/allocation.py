@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +32,15 @@ from lopdesk.domain.allocation_models import (
 )
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import ImportError_, InvalidInput, RuleViolation
-from lopdesk.domain.models import PRIORITY_GROUPS, Area, CapacityLevel, Child, RegisterEntry
+from lopdesk.domain.models import (
+    PRIORITY_GROUPS,
+    Area,
+    CapacityLevel,
+    Child,
+    RegisterEntry,
+    School,
+    Site,
+)
 from lopdesk.domain.registers import _set_status, bulk_append, level_state
 from lopdesk.domain.types import utcnow
 
@@ -223,8 +232,27 @@ def export_round(s: Session, round_id: str, folder: Path) -> None:
                      .where(Application.round_id == round_id)
                      .order_by(Application.child_id, Application.rank)).all()
     child_ids = sorted({a[0] for a in apps})
-    indicator = dict(s.execute(select(Child.id, Child.indicator)
-                               .where(Child.id.in_(child_ids))).all()) if child_ids else {}
+    indicator: dict[str, bool] = {}
+    child_xy: dict[str, tuple[float, float]] = {}
+    for start in range(0, len(child_ids), 900):
+        for cid, ind, x, y in s.execute(select(Child.id, Child.indicator, Child.x, Child.y)
+                                        .where(Child.id.in_(child_ids[start:start + 900]))):
+            indicator[cid] = ind
+            if x is not None and y is not None:
+                child_xy[cid] = (x, y)
+    # A distance not given with the application is the straight line from the child's
+    # address to the level's site (or school) when both are known.
+    site_xy: dict[str, tuple[float, float]] = {}
+    for lv_id, sx, sy, scx, scy in s.execute(
+            select(CapacityLevel.id, Site.x, Site.y, School.x, School.y)
+            .join(RoundLevel, RoundLevel.level_id == CapacityLevel.id)
+            .join(Site, Site.id == CapacityLevel.site_id)
+            .join(School, School.id == CapacityLevel.school_id)
+            .where(RoundLevel.round_id == round_id)):
+        if sx is not None and sy is not None:
+            site_xy[lv_id] = (sx, sy)
+        elif scx is not None and scy is not None:
+            site_xy[lv_id] = (scx, scy)
     with open(folder / "children.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["child_id", "indicator"])
@@ -234,6 +262,9 @@ def export_round(s: Session, round_id: str, folder: Path) -> None:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["child_id", "rank", "level_id", "priority_group", "distance_m"])
         for cid, rank, lv, group, dist in apps:
+            if dist is None and cid in child_xy and lv in site_xy:
+                (cx, cy), (lx, ly) = child_xy[cid], site_xy[lv]
+                dist = round(math.hypot(cx - lx, cy - ly), 1)
             w.writerow([cid, rank, lv, group, "" if dist is None else repr(float(dist))])
 
 
@@ -255,7 +286,12 @@ def _engine_run(input_dir: Path, out_dir: Path, seed: int | None, tiebreak: str,
                 improve: bool) -> dict:
     from lopdesk.matching.io import run_allocation  # numpy only when a run happens
 
-    return run_allocation(input_dir, out_dir, seed=seed, tiebreak=tiebreak, improve=improve)
+    try:
+        return run_allocation(input_dir, out_dir, seed=seed, tiebreak=tiebreak, improve=improve)
+    except ImportError_ as exc:  # the round's data, exported by us: say what to fix there
+        raise InvalidInput(f"de ronde kan niet worden toegewezen: {exc.message} (in de "
+                           "uitgevoerde {exc.file}; vul de afstand of de adrescoördinaten "
+                           "aan, of pas het niveau van de ronde aan)") from None
 
 
 def run_round(db: Database, round_id: str, *, seed: int | None = None,
@@ -278,12 +314,18 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
         if n_apps == 0:
             raise RuleViolation(f"ronde {round_id} heeft geen aanmeldingen.", rule="ALC-01")
         tb = tiebreak or rnd.tiebreak
+        s.expunge(rnd)  # keep its loaded values through the rollback below
         with tempfile.TemporaryDirectory(prefix="lopdesk-round-") as tmp:
             inp, out = Path(tmp) / "input", Path(tmp) / "output"
             export_round(s, round_id, inp)
             s.rollback()  # end the read transaction before the engine runs
             summary = _engine_run(inp, out, seed, tb, improve)
             run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
+            # the cut-offs go on record with the run (the notary's proces-verbaal shows them)
+            level_rows = csv.DictReader(
+                (out / "levels.csv").read_text(encoding="utf-8").splitlines())
+            run_json.setdefault("counts", {})["cutoffs"] = {
+                r["level_id"]: r["cutoff"] for r in level_rows}
             assignments_text = (out / "assignments.csv").read_text(encoding="utf-8")
             assignments = list(csv.DictReader(assignments_text.splitlines()))
             waitlist = list(csv.DictReader(

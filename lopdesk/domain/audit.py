@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from lopdesk.domain.models import AuditHead, AuditRecord
@@ -44,26 +44,28 @@ def record(session: Session, user: str, action: str, entity: str, entity_id: Any
            detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditRecord:
     """Append one audit record in the caller's transaction."""
     at = at or utcnow()
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
+    # Core statements, not the unit of work: this runs in every write transaction.
+    row = session.execute(
+        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
+        .with_for_update()
+    ).first()
+    if row is None:
         ensure_head(session)
-        head = session.get(AuditHead, 1)
-    assert head is not None
-    rec_id = head.last_id + 1
+        row = (0, GENESIS)
+    last_id, last_hash = row
+    rec_id = last_id + 1
     detail_text = canonical(detail)
-    digest = record_hash(head.last_hash, rec_id, at, user, action, entity, str(entity_id),
+    digest = record_hash(last_hash, rec_id, at, user, action, entity, str(entity_id),
                          detail_text)
-    rec = AuditRecord(id=rec_id, at=at, user=user, action=action, entity=entity,
-                      entity_id=str(entity_id), detail=detail_text, prev_hash=head.last_hash,
-                      hash=digest)
-    session.add(rec)
+    values = {"id": rec_id, "at": at, "user": user, "action": action, "entity": entity,
+              "entity_id": str(entity_id), "detail": detail_text, "prev_hash": last_hash,
+              "hash": digest}
+    session.execute(insert(AuditRecord.__table__), values)  # type: ignore[attr-defined]
     session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(last_id=rec_id, last_hash=digest)
+        .execution_options(synchronize_session=False)
     )
-    session.expire(head)
-    return rec
+    return AuditRecord(**values)
 
 
 @dataclass

@@ -8,11 +8,11 @@ and the cascade it causes) commit together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -306,8 +306,9 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
         status, reason, rule = "non_realised", "full_declaration", "CAP-06"
         message = "niveau is volzet verklaard"
     else:
-        period = open_period_at(s, level_id, at)
-        if level.regime == "old" and period is not None and period.kind == "priority":
+        # priority periods only exist in the old regime (REG-04): no query in the new one
+        period = open_period_at(s, level_id, at) if level.regime == "old" else None
+        if period is not None and period.kind == "priority":
             admits = PERIOD_ADMITS.get(period.group) if period.group else None
             if admits is not None and priority_group not in admits:
                 raise RuleViolation(
@@ -329,7 +330,11 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
                 status, rule, message = "realised", "CAP-01", "geen capaciteit vastgelegd"
             elif free > 0:
                 binds, deadline = _binding(s, level, at)
-                waiting = _waiting(s, level_id) if binds else []
+                # WL-01: only whether anyone waits matters here, not the whole list
+                waiting = binds and s.execute(
+                    select(RegisterEntry.id).where(RegisterEntry.level_id == level_id,
+                                                   RegisterEntry.status == "non_realised")
+                    .limit(1)).first() is not None
                 if waiting:
                     status, reason, rule = "non_realised", "waiting_list", "WL-01"
                     message = (f"vrije plaats gaat eerst naar de wachtlijst (tot en met "
@@ -345,17 +350,23 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
         .order_by(RegisterEntry.seq.desc()).limit(1)
     ).scalar()
     out_of_order = previous is not None and at < previous  # REG-01: flagged, not reordered
-    entry = RegisterEntry(
+    values = dict(
         level_id=level_id, seq=seq, requested_at=at, child_id=child_id,
         priority_group=priority_group, contingent=contingent, status=status, reason=reason,
         out_of_order=out_of_order, overcapacity_category=overcapacity_category, source=source,
-        status_changed_at=at,
+        status_changed_at=at, version=1,
     )
-    s.add(entry)
-    s.flush()
-    _event(s, user, entry, "created", at=at, from_status=None, to_status=status,
-           reason=message + (" — tijdstip vroeger dan vorige inschrijving" if out_of_order
-                             else ""), rule=rule)
+    # Core INSERTs: the hot path of every request (several experts at once, REG-01).
+    table = RegisterEntry.__table__  # type: ignore[attr-defined]
+    entry_id = s.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+    entry = RegisterEntry(id=entry_id, **values)
+    s.execute(insert(RegisterEvent.__table__).values(  # type: ignore[attr-defined]
+        entry_id=entry_id, at=at, user=user, kind="created", from_status=None,
+        to_status=status, rule_id=rule,
+        reason=message + (" — tijdstip vroeger dan vorige inschrijving" if out_of_order
+                          else "")))
+    if status == "non_realised":
+        _notify_lop(s, user, [entry_id], at)
     audit.record(s, user, "register.add", "register_entry", entry.id,
                  {"level_id": level_id, "seq": seq, "child_id": child_id, "status": status,
                   "rule": rule, "out_of_order": out_of_order})
@@ -409,6 +420,8 @@ def _set_status(s: Session, user: str, entry: RegisterEntry, to_status: str, *, 
         raise Conflict(f"Inschrijving {entry.seq} van {entry.level_id}") from None
     _event(s, user, entry, "status", at=when, from_status=old, to_status=to_status,
            reason=reason, rule=rule)
+    if to_status == "non_realised":
+        _notify_lop(s, user, [entry.id], when)
     audit.record(s, user, "register.status", "register_entry", entry.id,
                  {"from": old, "to": to_status, "reason": reason, "rule": rule})
 
@@ -934,6 +947,11 @@ def answer_offer(db: Database, offer_id: int, *, accept: bool,
 # --- bulk appends (imports, allocation results) ----------------------------------------
 
 
+def _chunks(items: list[str], size: int = 900) -> list[list[str]]:
+    """IN-lists below SQLite's parameter limit."""
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
                 message: str, source: str) -> list[int]:
     """Append many entries in the caller's transaction, as add_request would number them.
@@ -943,30 +961,44 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
     an earlier timestamp is flagged (REG-01), every entry gets its 'created' event (REG-02).
     Returns the new entry ids in the order of `rows`.
     """
-    from sqlalchemy import insert
 
     by_level: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
         by_level.setdefault(row["level_id"], []).append(i)
     seqs: list[int] = [0] * len(rows)
     flags: list[bool] = [False] * len(rows)
+    levels = sorted(by_level)
+    # A few set-based statements instead of three per register (imports of 20,000 rows).
+    counters: dict[str, int] = {}
+    last_at: dict[str, datetime] = {}
+    for part in _chunks(levels):
+        counters.update(s.execute(
+            select(RegisterCounter.level_id, RegisterCounter.last_seq)
+            .where(RegisterCounter.level_id.in_(part)).with_for_update()).all())
+        newest = (select(RegisterEntry.level_id, func.max(RegisterEntry.seq).label("seq"))
+                  .where(RegisterEntry.level_id.in_(part))
+                  .group_by(RegisterEntry.level_id).subquery())
+        last_at.update(s.execute(
+            select(RegisterEntry.level_id, RegisterEntry.requested_at)
+            .join(newest, (newest.c.level_id == RegisterEntry.level_id)
+                  & (newest.c.seq == RegisterEntry.seq))).all())
+    missing = [lv for lv in levels if lv not in counters]
+    for level_id in missing:
+        current = s.execute(select(func.coalesce(func.max(RegisterEntry.seq), 0))
+                            .where(RegisterEntry.level_id == level_id)).scalar_one()
+        s.add(RegisterCounter(level_id=level_id, last_seq=current))
+        counters[level_id] = int(current)
+    if missing:
+        s.flush()
+    s.execute(update(RegisterCounter),  # ORM bulk UPDATE by primary key
+              [{"level_id": lv, "last_seq": counters[lv] + len(by_level[lv])} for lv in levels])
     for level_id, idxs in by_level.items():
-        n = len(idxs)
-        last = s.execute(
-            update(RegisterCounter).where(RegisterCounter.level_id == level_id)
-            .values(last_seq=RegisterCounter.last_seq + n).returning(RegisterCounter.last_seq)
-        ).scalar()
-        if last is None:
-            current = s.execute(select(func.coalesce(func.max(RegisterEntry.seq), 0))
-                                .where(RegisterEntry.level_id == level_id)).scalar_one()
-            s.add(RegisterCounter(level_id=level_id, last_seq=current + n))
-            s.flush()
-            last = current + n
-        prev = s.execute(
-            select(RegisterEntry.requested_at).where(RegisterEntry.level_id == level_id)
-            .order_by(RegisterEntry.seq.desc()).limit(1)).scalar()
+        first = counters[level_id]
+        prev = last_at.get(level_id)
+        if prev is not None and prev.tzinfo is None:
+            prev = prev.replace(tzinfo=UTC)
         for k, i in enumerate(idxs):
-            seqs[i] = int(last) - n + k + 1
+            seqs[i] = first + k + 1
             at = rows[i]["requested_at"]
             flags[i] = prev is not None and at < prev
             prev = at if prev is None or at > prev else prev
@@ -980,13 +1012,20 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
         "status_changed_at": r["history"][-1][0] if r.get("history") else r["requested_at"],
         "version": 1,
     } for i, r in enumerate(rows)]
-    ids: list[int] = []
     chunk = 5000
     table = RegisterEntry.__table__  # type: ignore[attr-defined]
+    # executemany without RETURNING (SQLite would insert row by row to keep the order);
+    # (level_id, seq) is unique, so the new ids are read back per register.
     for start in range(0, len(values), chunk):
-        part = values[start:start + chunk]
-        res = s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), part)
-        ids.extend(r[0] for r in res)
+        s.execute(insert(table), values[start:start + chunk])
+    id_of: dict[tuple[str, int], int] = {}
+    for part in _chunks(levels):
+        low = min(counters[lv] for lv in part)
+        for eid, level_id, seq in s.execute(
+                select(RegisterEntry.id, RegisterEntry.level_id, RegisterEntry.seq).where(
+                    RegisterEntry.level_id.in_(part), RegisterEntry.seq > low)).all():
+            id_of[(level_id, seq)] = eid
+    ids = [id_of[(r["level_id"], seqs[i])] for i, r in enumerate(rows)]
     events = []
     for i, r in enumerate(rows):
         # `history` (optional): the status the entry was created with and its later changes,
@@ -1006,4 +1045,17 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
     ev_table = RegisterEvent.__table__  # type: ignore[attr-defined]
     for start in range(0, len(events), chunk):
         s.execute(insert(ev_table), events[start:start + chunk])
+    refused = [ids[i] for i, r in enumerate(rows) if r["status"] == "non_realised"]
+    if refused:
+        _notify_lop(s, user, refused, None)
     return ids
+
+
+def _notify_lop(s: Session, user: str, entry_ids: list, at: datetime | None) -> None:
+    """NGI-03: every refusal gets its LOP notification record in the same transaction."""
+    from lopdesk.domain import mediation  # mediation builds on the registers
+
+    if len(entry_ids) == 1:
+        mediation.notify_refusal_in(s, user, entry_ids[0], at)
+    else:
+        mediation.notify_refusals_in(s, user, entry_ids=entry_ids, at=at)

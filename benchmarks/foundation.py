@@ -1,0 +1,76 @@
+"""Foundation figures (issue 2): CSV import speed, area counters, single-writer requests.
+
+    .venv/bin/python benchmarks/foundation.py [--rows 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from lopdesk.config import Settings
+from lopdesk.db import Database
+from lopdesk.domain import registers
+from lopdesk.domain.counters import area_counters
+from lopdesk.domain.imports import import_csv
+from lopdesk.domain.setup import initialise
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=20_000)
+    args = ap.parse_args()
+    n = args.rows
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        db = Database(Settings.from_cli(str(d / "b.db"), "bench"))
+        initialise(db)
+        (d / "areas.csv").write_text("area_id,name\nA,Bench\n")
+        (d / "schools.csv").write_text("school_id,area_id,name\n" + "".join(
+            f"S{i:03d},A,School {i}\n" for i in range(100)))
+        (d / "levels.csv").write_text(
+            "level_id,school_id,school_year,regime,kind,label,capacity\n" + "".join(
+                f"L{i:03d},S{i // 4:03d},2027,new,primary_grade,{i % 4 + 1},40\n"
+                for i in range(400)))
+        (d / "children.csv").write_text("child_id,first_name,last_name,indicator\n" + "".join(
+            f"K{i:06d},Voornaam{i},Naam{i},{i % 3 == 0:d}\n" for i in range(n)))
+        start = datetime(2027, 3, 1, 9, 0)
+        (d / "register.csv").write_text(
+            "school_id,level_id,child_id,requested_at,priority_group,indicator,status\n"
+            + "".join(f"S{(i % 400) // 4:03d},L{i % 400:03d},K{i:06d},"
+                      f"{(start + timedelta(seconds=i)).isoformat()},none,{i % 3 == 0:d},"
+                      f"{'realised' if i < n * 0.8 else 'non_realised'}\n" for i in range(n)))
+        for kind in ("areas", "schools", "levels"):
+            import_csv(db, kind, d / f"{kind}.csv")
+        import cProfile, pstats  # noqa
+        for kind in ("children", "register"):
+            t = time.perf_counter()
+            import_csv(db, kind, d / f"{kind}.csv")
+            dt = time.perf_counter() - t
+            print(f"import {kind:9s} {n:>7} rows  {dt:6.2f} s  {n / dt:8.0f} rows/s")
+        area_counters(db)  # warm
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            rows = area_counters(db)
+            times.append(time.perf_counter() - t)
+        print(f"area counters: {len(rows)} levels, best {min(times) * 1000:.0f} ms, "
+              f"median {sorted(times)[2] * 1000:.0f} ms")
+        (d / "more.csv").write_text("child_id,first_name,last_name\n" + "".join(
+            f"X{i:05d},A,B\n" for i in range(500)))
+        import_csv(db, "children", d / "more.csv")
+        t = time.perf_counter()
+        at = datetime(2027, 4, 1, 8, tzinfo=UTC)
+        for i in range(500):
+            registers.add_request(db, f"L{i % 400:03d}", f"X{i:05d}",
+                                  at=at + timedelta(seconds=i))
+        dt = time.perf_counter() - t
+        print(f"add_request, one process: 500 in {dt:.2f} s = {500 / dt:.0f} writes/s")
+        db.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""`lopdesk extract register|notice|report|pv|case`: documents from templates.
+
+`--format html|csv|txt` (default: from the suffix of --out, else txt) and `--out PATH`
+(stdout when omitted). Templates come from LOPDESK_TEMPLATES first, then the package.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from lopdesk.commands.common import database, fail, handle_errors
+
+extract_app = typer.Typer(help="Documenten: registeruittreksels, mededelingen, rapporten, "
+                          "proces-verbaal, bemiddelingsdossier.", no_args_is_help=True)
+
+FORMAT_OPTION = typer.Option(None, "--format", "-f",
+                             help="html, csv of txt (standaard: volgens --out, anders txt).")
+OUT_OPTION = typer.Option(None, "--out", "-o", help="Bestand (standaard: stdout).")
+
+
+def _format(fmt: str | None, out: Path | None) -> str:
+    if fmt:
+        return fmt.lower()
+    if out is not None and out.suffix.lower().lstrip(".") in ("html", "htm", "csv", "txt"):
+        return {"htm": "html"}.get(out.suffix.lower().lstrip("."), out.suffix.lower()[1:])
+    return "txt"
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"geschreven naar {out}", err=True)
+
+
+def _entry_id(db, entry: str, level: str | None) -> int:
+    """An entry is given by its id, by LEVEL:SEQ, or by --level with a number."""
+    from lopdesk.domain import registers
+
+    if ":" in entry:
+        level, entry = entry.rsplit(":", 1)
+    if not entry.isdigit():
+        raise fail(f"'{entry}' is geen inschrijving (gebruik ID, NIVEAU:NR of --level NIVEAU NR)")
+    if level:
+        return registers.find_entry(db, level, int(entry)).id
+    return int(entry)
+
+
+@extract_app.command("register")
+@handle_errors
+def extract_register(
+    level: str | None = typer.Option(None, "--level", help="Eén capaciteitsniveau."),
+    school: str | None = typer.Option(None, "--school", help="Alle niveaus van een school."),
+    area: str | None = typer.Option(None, "--area", help="Alle niveaus van een gebied."),
+    year: int | None = typer.Option(None, "--year", help="Schooljaar (bv. 2027 = 2027-2028)."),
+    plenary: bool = typer.Option(False, "--plenary",
+                                 help="Gepseudonimiseerd uittreksel voor de plenaire vergadering."),
+    fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,
+) -> None:
+    """Uittreksel uit het inschrijvingsregister (capaciteitsblad, leerlingenblad, registerblad)."""
+    from lopdesk.domain import documents
+
+    with database() as db:
+        text = documents.render_register(db, _format(fmt, out), level_id=level, school_id=school,
+                                         area_id=area, school_year=year, pseudonymise=plenary)
+    _write(text, out)
+
+
+@extract_app.command("notice")
+@handle_errors
+def extract_notice(
+    entry: str = typer.Argument(..., help="Inschrijving: ID of NIVEAU:NR."),
+    level: str | None = typer.Option(None, "--level"),
+    signed_on: str | None = typer.Option(None, "--date",
+                                         help="Datum van ondertekening (standaard vandaag)."),
+    signed_by: str = typer.Option("", "--signed-by", help="Naam van wie ondertekent."),
+    motivation: str | None = typer.Option(None, "--motivation",
+                                          help="Motivering (standaard volgens de reden)."),
+    legal_ground: str | None = typer.Option(None, "--legal-ground", help="Juridische grond."),
+    factual_ground: str | None = typer.Option(None, "--factual-ground",
+                                              help="Feitelijke grond."),
+    fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,
+) -> None:
+    """Mededeling van niet-gerealiseerde inschrijving (NGI-01); weigert als iets ontbreekt."""
+    from lopdesk.domain import documents
+
+    try:
+        day = date.fromisoformat(signed_on) if signed_on else date.today()
+    except ValueError:
+        raise fail(f"ongeldige datum '{signed_on}': verwacht bv. 2027-03-05") from None
+    with database() as db:
+        text = documents.render_notice(
+            db, _entry_id(db, entry, level), _format(fmt, out), signed_on=day,
+            signed_by=signed_by, motivation=motivation, legal_ground=legal_ground,
+            factual_ground=factual_ground)
+    _write(text, out)
+
+
+@extract_app.command("report")
+@handle_errors
+def extract_report(
+    area: str = typer.Argument(..., help="Gebied."),
+    year: int = typer.Option(..., "--year", help="Schooljaar (bv. 2027 = 2027-2028)."),
+    fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,
+) -> None:
+    """LOP-rapport: tellers, vrije-plaatsenbord, weigeringen en sociale mix."""
+    from lopdesk.domain import documents
+
+    with database() as db:
+        text = documents.render_report(db, area, year, _format(fmt, out))
+    _write(text, out)
+
+
+@extract_app.command("pv")
+@handle_errors
+def extract_pv(
+    run: int = typer.Argument(..., help="Allocatierun (zie 'lopdesk round runs')."),
+    verify: bool = typer.Option(False, "--verify",
+                                help="Eerst herberekenen: uitvoer-hash vergelijken en grenzen."),
+    fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,
+) -> None:
+    """Proces-verbaal van een toewijzing (ALC-05)."""
+    from lopdesk.domain import documents
+
+    with database() as db:
+        text = documents.render_pv(db, run, _format(fmt, out), verify=verify)
+    _write(text, out)
+
+
+@extract_app.command("case")
+@handle_errors
+def extract_case(
+    case_id: str | None = typer.Argument(None, help="Bemiddelingsdossier."),
+    data: Path | None = typer.Option(None, "--data",
+                                     help="Dossier als JSON-bestand (in plaats van een id)."),
+    fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,
+) -> None:
+    """Samenvatting van een bemiddelingsdossier voor de partijen."""
+    import json
+
+    from lopdesk.domain import documents
+
+    if case_id is None and data is None:
+        raise fail("geef een dossier-id of --data BESTAND.json")
+    case = None
+    if data is not None:
+        try:
+            case = json.loads(data.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise fail(f"{data}: geen leesbaar JSON-bestand ({exc})") from None
+        if not isinstance(case, dict):
+            raise fail(f"{data}: verwacht een JSON-object")
+    with database() as db:
+        text = documents.render_case(db, case_id, _format(fmt, out), case=case)
+    _write(text, out)
+
+
+def install(app: typer.Typer) -> None:
+    app.add_typer(extract_app, name="extract")

@@ -1,0 +1,173 @@
+"""`lopdesk users …`, `lopdesk audit …`, `lopdesk backup`, `lopdesk restore`: running a server."""
+
+from __future__ import annotations
+
+import typer
+
+from lopdesk.commands.common import (
+    EXIT_RULE,
+    JSON_OPTION,
+    database,
+    emit,
+    handle_errors,
+    open_db,
+)
+
+users_app = typer.Typer(help="Gebruikers en rollen (beheerder).", no_args_is_help=True)
+audit_app = typer.Typer(help="Het auditspoor: nazien en opvragen.", no_args_is_help=True)
+
+USER_COLUMNS = [("name", "gebruiker"), ("role", "rol"), ("role_label", ""),
+                ("full_name", "naam"), ("active", "actief")]
+AUDIT_COLUMNS = [("id", "nr"), ("at", "tijdstip"), ("user", "gebruiker"), ("action", "actie"),
+                 ("entity", "object"), ("entity_id", "id"), ("detail", "details")]
+ROLE_HELP = "Rol: lop_expert, mediation, viewer of admin."
+
+
+def _warn_permissions(db) -> None:
+    from lopdesk.domain.ops import permission_warnings
+
+    for line in permission_warnings(db):
+        typer.echo(line, err=True)
+
+
+def _user_line(row) -> str:
+    state = "" if row.active else " (gedeactiveerd)"
+    return f"{row.name}: {row.role_label} ({row.role}){state}"
+
+
+@users_app.command("add")
+@handle_errors
+def users_add(name: str = typer.Argument(..., help="Login op de server."),
+              role: str = typer.Option(..., "--role", "-r", help=ROLE_HELP),
+              full_name: str = typer.Option("", "--name", help="Volledige naam."),
+              as_json: bool = JSON_OPTION) -> None:
+    """Een gebruiker toevoegen (of opnieuw activeren) met een rol."""
+    from lopdesk.domain import ops
+
+    with database() as db:
+        row = ops.add_user(db, name, role, full_name)
+    emit(row, True) if as_json else typer.echo(f"toegevoegd: {_user_line(row)}")
+
+
+@users_app.command("list")
+@handle_errors
+def users_list(show_all: bool = typer.Option(False, "--all", help="Ook gedeactiveerde."),
+               as_json: bool = JSON_OPTION) -> None:
+    """Alle gebruikers en hun rol."""
+    from lopdesk.domain import ops
+
+    with database() as db:
+        rows = ops.list_users(db, include_inactive=show_all)
+    emit(rows, as_json, USER_COLUMNS)
+
+
+@users_app.command("role")
+@handle_errors
+def users_role(name: str = typer.Argument(...),
+               role: str = typer.Argument(..., help=ROLE_HELP),
+               as_json: bool = JSON_OPTION) -> None:
+    """De rol van een gebruiker wijzigen."""
+    from lopdesk.domain import ops
+
+    with database() as db:
+        row = ops.set_role(db, name, role)
+    emit(row, True) if as_json else typer.echo(_user_line(row))
+
+
+@users_app.command("deactivate")
+@handle_errors
+def users_deactivate(name: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """Een gebruiker deactiveren (blijft in het auditspoor staan, kan niets meer doen)."""
+    from lopdesk.domain import ops
+
+    with database() as db:
+        row = ops.deactivate_user(db, name)
+    emit(row, True) if as_json else typer.echo(_user_line(row))
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify(as_json: bool = JSON_OPTION) -> None:
+    """De hashketen nazien: meldt het eerste gewijzigde of verwijderde record (exit 1)."""
+    from lopdesk.domain import ops
+
+    with database() as db:
+        _warn_permissions(db)
+        report = ops.verify_audit(db)
+    if as_json:
+        emit({"ok": report.ok, "records": report.records, "problems": report.problems}, True)
+    first = report.first
+    if first is None:
+        if not as_json:
+            typer.echo(f"auditspoor in orde: {report.records} records, keten ongeschonden")
+        return
+    what = "gewijzigd" if first.kind == "edited" else "verwijderd"
+    typer.echo(f"fout: auditspoor geschonden: record {first.record_id} {what} "
+               f"({first.message})", err=True)
+    for p in report.problems[1:]:
+        typer.echo(f"  ook record {p.record_id}: {p.message}", err=True)
+    raise typer.Exit(EXIT_RULE)
+
+
+@audit_app.command("list")
+@handle_errors
+def audit_list(entity: str | None = typer.Option(None, "--entity",
+                                                 help="Soort object, bv. register_entry."),
+               entity_id: str | None = typer.Option(None, "--id", help="Id van het object."),
+               limit: int = typer.Option(200, "--limit", help="Hoogstens zoveel records."),
+               as_json: bool = JSON_OPTION) -> None:
+    """De laatste records van het auditspoor (van één object met --entity/--id)."""
+    from lopdesk.domain import ops
+    from lopdesk.labels import fmt_datetime
+
+    with database() as db:
+        rows = ops.list_audit(db, entity, entity_id, limit)
+    if as_json:
+        emit(rows, True)
+        return
+    emit([{**r.__dict__, "at": fmt_datetime(r.at)} for r in rows], False, AUDIT_COLUMNS)
+
+
+@handle_errors
+def backup_cmd(path: str = typer.Argument(..., help="Bestand voor de back-up."),
+               force: bool = typer.Option(False, "--force", help="Bestaand bestand vervangen."),
+               as_json: bool = JSON_OPTION) -> None:
+    """Een consistente kopie van de SQLite-databank maken terwijl anderen verder werken."""
+    from lopdesk.domain import ops
+
+    with database() as db:
+        _warn_permissions(db)
+        result = ops.backup(db, path, force=force)
+    emit(result, True) if as_json else typer.echo(
+        f"back-up gemaakt: {result.path} ({result.bytes} bytes, schemaversie "
+        f"{result.revision}, {result.audit_records} auditrecords)")
+
+
+@handle_errors
+def restore_cmd(path: str = typer.Argument(..., help="Back-upbestand."),
+                force: bool = typer.Option(False, "--force",
+                                           help="De bestaande databank overschrijven."),
+                as_json: bool = JSON_OPTION) -> None:
+    """Een back-up terugzetten (enkel een lopdesk-databank met een gekende schemaversie)."""
+    from lopdesk.domain import ops
+
+    db = open_db(check=False)
+    try:
+        info = ops.restore(db, path, force=force)
+    finally:
+        db.dispose()
+    if as_json:
+        emit(info, True)
+        return
+    typer.echo(f"teruggezet uit {info.path} (schemaversie {info.revision}, "
+               f"{info.audit_records} auditrecords)")
+    if not info.current:
+        typer.echo("let op: de teruggezette databank is ouder; voer 'lopdesk db upgrade' uit.",
+                   err=True)
+
+
+def install(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+    app.add_typer(audit_app, name="audit")
+    app.command("backup")(backup_cmd)
+    app.command("restore")(restore_cmd)

@@ -1,0 +1,122 @@
+"""Why a child got what it got (ALC-06): per level of its list, its group and number, the
+level's cut-off and the reason it was or was not admitted.
+
+The *number* is the child's place in the level's order (priority group, criterion,
+lottery): number 12 means eleven children came before it at that level. The cut-off is
+the number of the last child admitted there, with its group.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lopdesk.matching.core import Result, level_summary, ticket_ranks, waitlists
+
+if TYPE_CHECKING:
+    from lopdesk.matching.io import Inputs
+
+OUTCOME_LABEL = {"assigned": "toegewezen", "waiting": "wachtlijst", "not_needed": "niet nodig"}
+COLUMNS = ["child_id", "choice_rank", "level_id", "school_id", "priority_group", "number",
+           "cutoff", "outcome", "position", "reason"]
+
+
+@dataclass
+class Explanation:
+    child_id: str
+    choice_rank: int
+    level_id: str
+    school_id: str
+    priority_group: str
+    number: int
+    cutoff: str
+    outcome: str  # assigned | waiting | not_needed
+    position: int | None
+    reason: str
+
+
+def explain_all(inputs: Inputs, result: Result) -> list[Explanation]:
+    from lopdesk.matching.io import cutoff_label
+
+    p = inputs.problem
+    summary = level_summary(p, result)
+    w_apps, w_pos = waitlists(p, result)
+    position = dict(zip(w_apps.tolist(), w_pos.tolist(), strict=True))
+    assigned = result.assigned_app
+    ticket_rank = ticket_ranks(p, assigned, 0)
+    out: list[Explanation] = []
+    app_child, app_level = p.app_child.tolist(), p.app_level.tolist()
+    app_rank, places = p.app_rank.tolist(), result.place.tolist()
+    caps, last_places = p.level_capacity.tolist(), summary.last_place.tolist()
+    cutoffs = [cutoff_label(inputs, int(a), result.place) for a in summary.last_app.tolist()]
+    assigned_l, ticket_l = assigned.tolist(), ticket_rank.tolist()
+    indicator = p.child_indicator.tolist()
+    for a in range(p.n_applications):
+        c, lv = app_child[a], app_level[a]
+        number = places[a] + 1
+        cutoff = cutoffs[lv]
+        cap = caps[lv]
+        if assigned_l[c] == a:
+            outcome = "assigned"
+            reason = f"toegewezen: nummer {number} bij {cap} plaatsen"
+        elif assigned_l[c] >= 0 and app_rank[a] > ticket_l[c]:
+            outcome = "not_needed"
+            reason = f"niet nodig: toegewezen aan keuze {ticket_l[c]}, hoger gerangschikt"
+        else:
+            outcome = "waiting"
+            last = last_places[lv]
+            if cap == 0:
+                reason = "capaciteit 0: dit niveau neemt niemand op"
+            elif last < 0:
+                reason = "niemand toegelaten"
+            elif places[a] > last:
+                reason = (f"alle {cap} plaatsen gingen naar kinderen met een lager nummer "
+                          f"(laatst toegelaten: {cutoff})")
+            else:
+                own = "indicator" if indicator[c] else "niet-indicator"
+                other = "niet-indicator" if indicator[c] else "indicator"
+                reason = (f"kinderen met een hoger nummer kregen een plaats die voorbehouden "
+                          f"was voor {other}leerlingen; de plaatsen voor {own}leerlingen en de "
+                          f"vrije plaatsen waren bezet (laatst toegelaten: {cutoff})")
+        out.append(Explanation(inputs.child_ids[c], app_rank[a], inputs.level_ids[lv],
+                               inputs.school_ids[lv], inputs.group_names[a], number, cutoff,
+                               outcome, position.get(a), reason))
+    return out
+
+
+def explain_rows(inputs: Inputs, result: Result) -> str:
+    rows = sorted(explain_all(inputs, result), key=lambda e: (e.child_id, e.choice_rank))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    w.writerows([e.child_id, e.choice_rank, e.level_id, e.school_id, e.priority_group,
+                 e.number, e.cutoff, e.outcome, "" if e.position is None else e.position,
+                 e.reason] for e in rows)
+    return buf.getvalue()
+
+
+def explain_child(output_dir: Path | str, child_id: str) -> list[Explanation]:
+    """The explanation of one child from a run's output folder (explain.csv)."""
+    path = Path(output_dir) / "explain.csv"
+    if not path.is_file():
+        from lopdesk.domain.errors import InvalidInput
+
+        raise InvalidInput(f"{path} ontbreekt: is dit de uitvoermap van een allocatie?")
+    out = []
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["child_id"] != child_id:
+                continue
+            out.append(Explanation(row["child_id"], int(row["choice_rank"]), row["level_id"],
+                                   row["school_id"], row["priority_group"], int(row["number"]),
+                                   row["cutoff"], row["outcome"],
+                                   int(row["position"]) if row["position"] else None,
+                                   row["reason"]))
+    if not out:
+        from lopdesk.domain.errors import NotFound
+
+        raise NotFound(f"kind '{child_id}' heeft geen aanmelding in deze allocatie")
+    return out

@@ -1,0 +1,492 @@
+"""Documents from templates: golden files, the NGI-01 notice guard, the override folder, CLI.
+
+Golden files live in tests/golden/. They are rewritten only on purpose:
+    LOPDESK_REGEN_GOLDEN=1 .venv/bin/pytest -q tests/test_documents.py
+and a missing or different golden file fails the test otherwise (never silently).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from builders import level, school, t
+from conftest import as_user
+from typer.testing import CliRunner
+
+from lopdesk.config import Settings
+from lopdesk.db import Database
+from lopdesk.domain import areas, audit, documents, registers
+from lopdesk.domain.allocation_models import (
+    AllocationRound,
+    AllocationRun,
+    AllocationWaitlist,
+    RoundLevel,
+)
+from lopdesk.domain.errors import InvalidInput, PermissionDenied, RuleViolation
+from lopdesk.domain.models import AuditRecord, Child, School
+
+GOLDEN = Path(__file__).parent / "golden"
+REGEN = os.environ.get("LOPDESK_REGEN_GOLDEN") == "1"
+AT = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)  # every document's "made on"
+SIGNED = date(2027, 3, 5)
+CHAIR = "Voorzitter LOP Testgebied, Teststraat 1, 9000 Gent, lop@example.org"
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if REGEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"{path} ontbreekt: maak hem met LOPDESK_REGEN_GOLDEN=1"
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, (f"{name} wijkt af van de golden file; bewust gewijzigd? "
+                              "Dan LOPDESK_REGEN_GOLDEN=1 en het verschil nakijken.")
+
+
+@pytest.fixture(autouse=True)
+def fixed_version(monkeypatch):
+    monkeypatch.setattr(documents, "__version__", "TEST")
+
+
+@pytest.fixture
+def scene(db):
+    """Area A (in a LOP) with two schools in two neighbourhoods, two levels with 2 free
+    places, five children; K002 refused at L1 but placed at L2, K003 refused at both."""
+    areas.create_area(db, "A", "LOP Testgebied", chair_contact=CHAIR)
+    school(db, "S1", neighbourhood="Noord", address="Schoolstraat 1, 9000 Gent")
+    school(db, "S2", neighbourhood="Zuid", address="Kerkplein 2, 9000 Gent")
+    with db.write() as s:  # NGI-03: S2 lets the LOP send its notices
+        s2 = s.get(School, "S2")
+        s2.mandates_lop_notices = True
+        s.add(s2)
+    level(db, "L1", "S1", capacity=4, seated_indicator=1, seated_non_indicator=1,
+          name="1ste leerjaar")
+    level(db, "L2", "S2", capacity=2, regime="old", ratio=0.5, name="1ste leerjaar")
+    kids = [("K000", "Anna", "Peeters", True), ("K001", "Bram", "Maes", False),
+            ("K002", "Chloë", "Janssens", True), ("K003", "Daan", "Claes", False),
+            ("K004", "Eva", "Wouters", False)]
+    for i, (cid, first, last, ind) in enumerate(kids):
+        areas.create_child(db, cid, first, last, birth_date=date(2021, 1 + i, 10),
+                           indicator=ind,
+                           address="" if cid == "K004" else f"Dorpsstraat {i + 1}, 9000 Gent")
+    registers.add_request(db, "L1", "K000", at=t(0))
+    registers.add_request(db, "L1", "K001", priority_group="sibling", at=t(1))
+    registers.add_request(db, "L1", "K002", at=t(2))  # capacity reached
+    registers.add_request(db, "L1", "K003", at=t(3))
+    registers.add_request(db, "L2", "K002", at=t(5))
+    registers.add_request(db, "L2", "K000", at=t(6))
+    registers.add_request(db, "L2", "K003", at=t(7))
+    registers.add_request(db, "L2", "K004", at=t(8))
+    registers.withdraw(db, registers.find_entry(db, "L2", 2).id, reason="verhuisd",
+                       at=t(days=2))
+    _allocation_run(db)
+    return db
+
+
+def _allocation_run(db) -> None:
+    """A stored run record with fixed values (the engine itself is tested elsewhere)."""
+    with db.write() as s:
+        s.add(AllocationRound(id="R1", area_id="A", school_year=2027, name="Aanmeldingen 2027",
+                              status="allocated", created_at=t(-600)))
+        s.flush()
+        s.add(RoundLevel(round_id="R1", level_id="L1", capacity=2, reserved_indicator=1,
+                         criterion="rank+random"))
+        s.add(RoundLevel(round_id="R1", level_id="L2", capacity=2, precedence="contingent",
+                         reserved_indicator=1, reserved_non_indicator=1))
+        s.flush()
+        s.add(AllocationRun(
+            id=1, round_id="R1", seed=20270301, tiebreak="single", improve=False,
+            options=audit.canonical({"tiebreak": "single", "improve": False}),
+            engine_version="lopdesk-match 1.0",
+            input_hash=audit.canonical({"applications.csv": "a" * 64,
+                                        "children.csv": "b" * 64, "levels.csv": "c" * 64}),
+            output_hash="d" * 64,
+            counts=audit.canonical({"children": 4, "placed": 3, "unplaced": 1,
+                                    "cutoffs": {"L1": "geen voorrang, nr. 0,41",
+                                                "L2": "broer/zus, nr. 0,77"}}),
+            started_at=t(-500), ended_at=t(-499), user="tester",
+            assignments_csv="child_id,level_id,choice_rank\nK000,L1,1\nK001,L2,2\n"
+                            "K002,L2,1\nK003,,\n"))
+        s.flush()
+        for cid, lv, pos in (("K001", "L1", 1), ("K003", "L1", 2), ("K003", "L2", 1)):
+            s.add(AllocationWaitlist(run_id=1, child_id=cid, level_id=lv, position=pos))
+
+
+def notice_id(db, level_id: str = "L1", seq: int = 3) -> int:
+    return registers.find_entry(db, level_id, seq).id
+
+
+# --- golden files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "txt"])
+def test_register_extract_per_level_golden(scene, fmt):
+    check_golden(f"register_level.{fmt}",
+                 documents.render_register(scene, fmt, level_id="L1", generated_at=AT))
+
+
+@pytest.mark.parametrize("fmt", ["html", "txt"])
+def test_register_extract_per_school_golden(scene, fmt):
+    check_golden(f"register_school.{fmt}",
+                 documents.render_register(scene, fmt, school_id="S2", generated_at=AT))
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "txt"])
+def test_register_extract_area_plenary_golden(scene, fmt):
+    text = documents.render_register(scene, fmt, area_id="A", school_year=2027,
+                                     pseudonymise=True, generated_at=AT)
+    check_golden(f"register_area_plenary.{fmt}", text)
+
+
+@pytest.mark.parametrize("fmt", ["html", "txt"])
+def test_notice_golden(scene, fmt):
+    check_golden(f"notice.{fmt}", documents.render_notice(
+        scene, notice_id(scene), fmt, signed_on=SIGNED, signed_by="J. Directeur",
+        generated_at=AT))
+
+
+def test_notice_mandated_school_golden(scene):
+    check_golden("notice_mandate.txt", documents.render_notice(
+        scene, notice_id(scene, "L2", 3), "txt", signed_on=SIGNED, generated_at=AT))
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "txt"])
+def test_report_golden(scene, fmt):
+    check_golden(f"report.{fmt}",
+                 documents.render_report(scene, "A", 2027, fmt, generated_at=AT))
+
+
+@pytest.mark.parametrize("fmt", ["html", "txt"])
+def test_pv_golden(scene, fmt):
+    check_golden(f"pv.{fmt}", documents.render_pv(scene, 1, fmt, generated_at=AT))
+
+
+CASE = {
+    "id": "B-2027-001", "child": {"id": "K003", "name": "Daan Claes"}, "level": "L1",
+    "trigger": "vraag van de ouders (capaciteit)", "opened_on": "2027-03-10",
+    "status": "gesloten", "schools": [{"name": "School S1"}, "School S2"],
+    "notices": [{"school": "School S1", "date": "2027-03-05", "mode": "aangetekend"}],
+    "parties": [{"role": "ouders", "name": "familie Claes"}, {"role": "CLB", "name": "CLB Gent"}],
+    "meetings": [{"date": "2027-03-12", "summary": "gesprek met de ouders"}],
+    "proposals": [{"school": "School S2", "date": "2027-03-15", "answer": "aanvaard"}],
+    "outcome": "other_school", "closed_on": "2027-03-20",
+}
+
+
+@pytest.mark.parametrize("fmt", ["html", "txt"])
+def test_case_summary_golden(scene, fmt):
+    check_golden(f"case.{fmt}",
+                 documents.render_case(scene, None, fmt, case=CASE, generated_at=AT))
+
+
+# --- content checks ----------------------------------------------------------------------
+
+
+def test_plenary_extract_has_no_names_or_birth_dates(scene):
+    for fmt in ("html", "csv", "txt"):
+        text = documents.render_register(scene, fmt, area_id="A", pseudonymise=True,
+                                         generated_at=AT)
+        for word in ("Anna", "Peeters", "Daan", "K000", "K003", "Dorpsstraat", "2021",
+                     "verhuisd"):
+            assert word not in text, (fmt, word)
+        assert "P0001" in text
+
+
+def test_plenary_pseudonym_is_one_per_child_within_an_extract(scene):
+    ctx = documents.register_context(scene, area_id="A", pseudonymise=True, generated_at=AT)
+    l1 = {e["seq"]: e["child"] for e in ctx["levels"][0]["entries"]}
+    l2 = {e["seq"]: e["child"] for e in ctx["levels"][1]["entries"]}
+    assert l1[3] == l2[1]  # K002 at both schools: the same pseudonym
+
+
+def test_register_extract_has_three_parts_and_history(scene):
+    text = documents.render_register(scene, "txt", level_id="L2", generated_at=AT)
+    for part in ("DEEL 1 — CAPACITEITSBLAD", "DEEL 2 — LEERLINGENBLAD",
+                 "DEEL 3 — REGISTERBLAD"):
+        assert part in text
+    assert "gerealiseerd → ingetrokken" in text and "verhuisd" in text
+    assert "oud (2011/2014)" in text  # the regime is shown (domain §2)
+
+
+def test_report_counts_refused_children_once(scene):
+    ctx = documents.report_context(scene, "A", 2027, generated_at=AT)
+    by_school = {s["id"]: s for s in ctx["schools"]}
+    assert by_school["S1"]["refused_children"] == 2  # K002, K003
+    assert by_school["S2"]["refused_children"] == 2  # K003, K004
+    assert ctx["refusals"]["school_sum"] == 4
+    assert ctx["refusals"]["children"] == 3  # K002, K003, K004 once each
+    assert ctx["refusals"]["without_place"] == 2  # K002 got a place at S2
+
+
+def test_report_social_mix_and_dissimilarity(scene):
+    ctx = documents.report_context(scene, "A", 2027, generated_at=AT)
+    by_school = {s["id"]: s for s in ctx["schools"]}
+    # S1: seated 1 ind + 1 non, realised K000 (ind), K001 (non) -> 2 of 4
+    assert by_school["S1"]["share"] == pytest.approx(0.5)
+    # S2: realised K002 (ind); K000 withdrawn -> 1 of 1
+    assert by_school["S2"]["share"] == pytest.approx(1.0)
+    assert ctx["mix"]["share"] == pytest.approx(3 / 5)
+    # D = ½ (|2/3 − 2/2| + |1/3 − 0/2|) = 1/3
+    assert ctx["mix"]["dissimilarity"] == pytest.approx(1 / 3)
+    assert documents.dissimilarity([(5, 5), (5, 5)]) == 0
+    assert documents.dissimilarity([(0, 3)]) is None
+
+
+def test_report_chart_is_valid_svg(scene):
+    html = documents.render_report(scene, "A", 2027, "html", generated_at=AT)
+    start, end = html.index("<svg"), html.index("</svg>") + len("</svg>")
+    root = ET.fromstring(html[start:end])
+    assert root.tag.endswith("svg")
+    assert len([e for e in root.iter() if e.tag.endswith("rect")]) >= 3
+
+
+def test_report_free_places_board(scene):
+    from lopdesk.domain import capacity
+
+    capacity.set_free_places_field(scene, "L1", "JA")
+    capacity.set_free_places_field(scene, "L2", "0")
+    ctx = documents.report_context(scene, "A", 2027, generated_at=AT)
+    boards = {lv["level_id"]: lv["board"] for sc in ctx["schools"] for lv in sc["levels"]}
+    assert boards == {"L1": "JA", "L2": "0 (volzet)"}
+    html = documents.render_report(scene, "A", 2027, "html", generated_at=AT)
+    assert '<td class="board-full">0 (volzet)</td>' in html  # CAP-05: only 0 shows as full
+
+
+def test_ALC_05_pv_has_everything_to_rerun(scene):
+    text = documents.render_pv(scene, 1, "txt", generated_at=AT)
+    for needle in ("20270301", "lopdesk-match 1.0", "a" * 64, "b" * 64, "c" * 64, "d" * 64,
+                   "geen voorrang, nr. 0,41", "K003", "--seed 20270301 --tiebreak single"):
+        assert needle in text, needle
+    ctx = documents.pv_context(scene, 1, generated_at=AT)
+    assert [(r["rank"], r["children"]) for r in ctx["rank_distribution"]] == [(1, 2), (2, 1)]
+    assert ctx["unplaced"] == ["K003"]
+    assert {lv["level_id"]: lv["waitlisted"] for lv in ctx["levels"]} == {"L1": 2, "L2": 1}
+
+
+# --- NGI-01: the notice cannot be produced incomplete ---------------------------------------
+
+
+def _full_notice_ctx(db):
+    return documents.notice_context(db, notice_id(db), signed_on=SIGNED, generated_at=AT)
+
+
+@pytest.mark.parametrize("field", list(documents.NOTICE_FIELDS))
+def test_NGI_01_notice_refused_without_each_required_field(scene, field):
+    ctx = _full_notice_ctx(scene)
+    assert documents.missing_notice_fields(ctx) == []
+    ctx[field] = None if field not in ("motivation", "legal_ground", "factual_ground") else " "
+    with pytest.raises(RuleViolation) as exc:
+        documents.render_notice_context(ctx, "txt")
+    assert exc.value.rule == "NGI-01"
+    assert exc.value.missing == [field]
+    assert documents.NOTICE_FIELDS[field] in exc.value.message
+
+
+def test_NGI_01_lists_every_missing_field_at_once(scene):
+    with pytest.raises(RuleViolation) as exc:
+        documents.render_notice(scene, notice_id(scene, "L2", 4), "txt", signed_on=None,
+                                motivation="", legal_ground="")
+    assert exc.value.missing == ["motivation", "legal_ground", "parents_address", "signed_on"]
+    assert "adres van de ouders" in str(exc.value) and "motivering" in str(exc.value)
+
+
+def test_NGI_01_missing_chair_contact_from_the_database(scene):
+    with scene.write() as s:
+        from lopdesk.domain.models import Area
+
+        a = s.get(Area, "A")
+        a.chair_contact = ""
+        s.add(a)
+    with pytest.raises(RuleViolation) as exc:
+        documents.render_notice(scene, notice_id(scene), "html", signed_on=SIGNED)
+    assert exc.value.missing == ["chair_contact"]
+
+
+def test_NGI_01_missing_parents_address_from_the_database(scene):
+    with scene.write() as s:
+        c = s.get(Child, "K002")
+        c.address = ""
+        s.add(c)
+    with pytest.raises(RuleViolation) as exc:
+        documents.render_notice(scene, notice_id(scene), "txt", signed_on=SIGNED)
+    assert exc.value.missing == ["parents_address"]
+
+
+def test_NGI_01_capacity_reason_shows_position_and_capacity(scene):
+    text = documents.render_notice(scene, notice_id(scene, "L1", 4), "txt", signed_on=SIGNED,
+                                   generated_at=AT)
+    assert "Plaats op de wachtlijst                 : 2" in text
+    assert "Capaciteit van het niveau               : 4" in text
+    assert "08/03/2027 09:03:00" in text or "01/03/2027 09:03:00" in text
+
+
+def test_NGI_01_only_for_non_realised(scene):
+    with pytest.raises(RuleViolation) as exc:
+        documents.render_notice(scene, notice_id(scene, "L1", 1), "txt", signed_on=SIGNED)
+    assert exc.value.rule == "NGI-01"
+
+
+def test_NGI_04_clr_deadline_is_notice_date_plus_30(scene):
+    ctx = _full_notice_ctx(scene)
+    assert ctx["clr_deadline"] == date(2027, 4, 4)
+
+
+def test_NGI_03_mandated_notice_keeps_school_as_controller(scene):
+    text = documents.render_notice(scene, notice_id(scene, "L2", 3), "txt", signed_on=SIGNED)
+    assert "verwerkingsverantwoordelijke" in text and "in opdracht van" in text
+    text = documents.render_notice(scene, notice_id(scene), "txt", signed_on=SIGNED)
+    assert "in opdracht van" not in text
+
+
+# --- templates, privacy and audit -------------------------------------------------------------
+
+
+def test_override_template_folder_is_used(scene, db_path, tmp_path, monkeypatch):
+    folder = tmp_path / "lop-templates"
+    folder.mkdir()
+    (folder / "notice.txt.j2").write_text(
+        "EIGEN SJABLOON LOP {{ area.name }}: {{ child.name }}, plaats {{ register_position }}\n",
+        encoding="utf-8")
+    # The LOP's own letterhead for every HTML document; the rest stays the package's.
+    (folder / "_base.html.j2").write_text(
+        "<html><body><header>Briefhoofd LOP</header>{% block body %}{% endblock %}"
+        "</body></html>\n", encoding="utf-8")
+    monkeypatch.setenv("LOPDESK_TEMPLATES", str(folder))
+    db = Database(Settings.from_cli(str(db_path), "tester"))
+    try:
+        assert db.settings.templates_dir == folder
+        text = documents.render_notice(db, notice_id(db), "txt", signed_on=SIGNED)
+        assert text == "EIGEN SJABLOON LOP LOP Testgebied: Chloë Janssens, plaats 1\n"
+        html = documents.render_register(db, "html", level_id="L1", generated_at=AT)
+        assert "Briefhoofd LOP" in html and "Deel 1 — Capaciteitsblad" in html
+        # Not overridden: the package template.
+        assert "DEEL 1" in documents.render_register(db, "txt", level_id="L1")
+        # The guard stays in force with any template (NGI-01).
+        with pytest.raises(RuleViolation):
+            documents.render_notice(db, notice_id(db), "txt", signed_on=None)
+    finally:
+        db.dispose()
+
+
+def test_unknown_format_is_refused(scene):
+    with pytest.raises(InvalidInput):
+        documents.render_notice(scene, notice_id(scene), "csv", signed_on=SIGNED)
+    with pytest.raises(InvalidInput):
+        documents.render_register(scene, "pdf", level_id="L1")
+    with pytest.raises(InvalidInput):
+        documents.render_register(scene, "txt")  # no scope
+
+
+def test_documents_naming_children_are_audited_and_need_the_role(scene):
+    documents.render_notice(scene, notice_id(scene), "txt", signed_on=SIGNED)
+    documents.render_register(scene, "txt", level_id="L1")
+    with scene.read() as s:
+        from sqlalchemy import select
+
+        actions = list(s.execute(select(AuditRecord.action)
+                                 .where(AuditRecord.action.like("document.%"))).scalars())
+    assert actions == ["document.notice", "document.register"]
+    viewer = as_user(scene, "kijker")
+    try:
+        with pytest.raises(PermissionDenied):
+            documents.render_notice(viewer, notice_id(scene), "txt", signed_on=SIGNED)
+        # Counts and pseudonyms are open to every known user.
+        documents.render_register(viewer, "txt", area_id="A", pseudonymise=True)
+        documents.render_report(viewer, "A", 2027, "txt")
+    finally:
+        viewer.dispose()
+
+
+def test_case_summary_from_a_plain_dict_tolerates_missing_parts(scene):
+    text = documents.render_case(scene, None, "txt", case={"id": "X1"}, generated_at=AT)
+    assert "X1" in text and "nog open" in text
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def cli(db_path, *args):
+    from lopdesk.cli import app
+
+    result = runner.invoke(app, ["--db", str(db_path), "--user", "tester", *args])
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_cli_extract_each_document(scene, db_path, tmp_path):
+    r = cli(db_path, "extract", "register", "--level", "L1", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("school_id,school,niveau")
+    out = tmp_path / "uit" / "register.html"
+    r = cli(db_path, "extract", "register", "--area", "A", "--plenary", "--out", str(out))
+    assert r.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    r = cli(db_path, "extract", "notice", "L1:3", "--date", "2027-03-05")
+    assert r.exit_code == 0 and "MEDEDELING VAN NIET-GEREALISEERDE INSCHRIJVING" in r.stdout
+    r = cli(db_path, "extract", "report", "A", "--year", "2027", "-f", "txt")
+    assert r.exit_code == 0 and "SOCIALE MIX" in r.stdout
+    r = cli(db_path, "extract", "pv", "1", "--format", "html")
+    assert r.exit_code == 0 and "Proces-verbaal" in r.stdout
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(CASE), encoding="utf-8")
+    r = cli(db_path, "extract", "case", "--data", str(case_file))
+    assert r.exit_code == 0 and "B-2027-001" in r.stdout
+
+
+def test_cli_notice_incomplete_exits_1_naming_the_fields(scene, db_path):
+    r = cli(db_path, "extract", "notice", "L2:4", "--date", "2027-03-05", "--motivation", "")
+    assert r.exit_code == 1
+    assert "NGI-01" in r.stderr and "motivering" in r.stderr and "adres van de ouders" in r.stderr
+    assert r.stdout == ""
+
+
+def test_cli_bad_format_and_unknown_ids_exit_2(scene, db_path):
+    assert cli(db_path, "extract", "notice", "L1:3", "-f", "csv").exit_code == 2
+    assert cli(db_path, "extract", "report", "NOPE", "--year", "2027").exit_code == 2
+    assert cli(db_path, "extract", "pv", "99").exit_code == 2
+
+
+def test_ALC_05_pv_verify_reruns_a_real_run(db):
+    """A real run through the engine: the PV's re-run gives the same output hash and
+    fills in the cut-offs the run record does not keep."""
+    pytest.importorskip("lopdesk.matching.io")
+    from builders import area, children
+
+    from lopdesk.domain import allocation
+
+    area(db)
+    school(db, "S1")
+    school(db, "S2")
+    level(db, "L1", "S1", capacity=1)
+    level(db, "L2", "S2", capacity=1)
+    kids = children(db, 3, indicator=[True, False, False])
+    allocation.create_round(db, "R", "A", 2027, "Ronde")
+    allocation.add_round_level(db, "R", "L1")
+    allocation.add_round_level(db, "R", "L2")
+    for i, k in enumerate(kids):
+        allocation.add_applications(db, "R", k, ["L1", "L2"] if i % 2 == 0 else ["L2", "L1"],
+                                    at=t(-60))
+    run = allocation.run_round(db, "R", seed=11)
+    ctx = documents.pv_context(db, run.run_id, verify=True, generated_at=AT)
+    assert ctx["verification"]["matches"] is True
+    assert ctx["cutoffs_known"] and all(lv["cutoff"] for lv in ctx["levels"])
+    assert ctx["placed"] == 2 and len(ctx["unplaced"]) == 1
+    text = documents.render_pv(db, run.run_id, "txt", verify=True, generated_at=AT)
+    assert "GELIJK aan de bewaarde run." in text
+
+
+def test_case_summary_from_the_mediation_module(scene):
+    mediation = pytest.importorskip("lopdesk.domain.mediation")
+    case = mediation.open_case(scene, "K003", request_on=date(2027, 3, 10),
+                               entry_ids=[notice_id(scene, "L1", 4)], at=t(days=9))
+    mediation.add_party(scene, case.id, "parents", "familie Claes", at=t(days=9))
+    text = documents.render_case(scene, str(case.id), "txt", generated_at=AT)
+    assert f"DOSSIER {case.id}" in text and "Daan Claes" in text
+    assert "familie Claes" in text and "School S1" in text
