@@ -48,7 +48,7 @@ def open_db(check: bool = True):
     if db.is_sqlite:  # children's files: warn when others than owner and group may read
         from lopdesk.domain.ops import permission_warnings
 
-        for warning in permission_warnings(db):
+        for warning in permission_warnings(db, folder=False):
             typer.echo(warning, err=True)
     if check:
         try:

@@ -248,7 +248,7 @@ def _gap_end(message: str) -> int:
 # --- permissions of the database file -----------------------------------------------
 
 
-def permission_warnings(db: Database) -> list[str]:
+def permission_warnings(db: Database, folder: bool = True) -> list[str]:
     """Dutch warnings when the SQLite file, its WAL files or its folder are open to others.
 
     Children's files: only owner and group may read them (domain §10).
@@ -256,10 +256,10 @@ def permission_warnings(db: Database) -> list[str]:
     path = db.settings.sqlite_path
     if not db.is_sqlite or path is None:
         return []
-    return path_warnings(path)
+    return path_warnings(path, folder)
 
 
-def path_warnings(path: Path) -> list[str]:
+def path_warnings(path: Path, check_folder: bool = True) -> list[str]:
     warnings: list[str] = []
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         mode = _mode(p)
@@ -268,7 +268,7 @@ def path_warnings(path: Path) -> list[str]:
                             f"(rechten {stat.filemode(mode)}); maak het af met "
                             f"'chmod 660 {p}'.")
     folder = path.parent
-    mode = _mode(folder)
+    mode = _mode(folder) if check_folder else None
     if mode is not None and mode & (stat.S_IROTH | stat.S_IXOTH):
         warnings.append(f"waarschuwing: de map {folder} is open voor iedereen op de server "
                         f"(rechten {stat.filemode(mode)}); maak ze af met "
