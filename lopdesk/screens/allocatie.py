@@ -1,0 +1,369 @@
+"""Allocatie: pick a round, enter or draw the seed, run it in a worker with a progress
+indicator, then the results — rank distribution, unplaced children, per-level cut-offs and
+the explanation of any child's outcome (ALC-05, ALC-06, REG-07)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, ProgressBar, Static
+
+from lopdesk.domain import allocation
+from lopdesk.screens.base import DataScreen
+from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
+from lopdesk.screens.labels import short_dt
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+
+ROUND_COLUMNS = [Column("Ronde", 20), Column("Jaar", 9), Column("Naam", 28),
+                 Column("Status", 10), Column("Loting", 8)]
+RUN_COLUMNS = [Column("Run", 4, "right"), Column("Status", 9), Column("Zaad", 11, "right"),
+               Column("Door", 10), Column("Wanneer", 16), Column("Aantallen", 40)]
+ENGINE_MISSING = ("De allocatiemotor (lopdesk.matching) is nog niet beschikbaar in deze "
+                  "installatie. Rondes en aanmeldingen blijven bewaard; toewijzen kan zodra "
+                  "de motor geïnstalleerd is.")
+STATUS_LABEL = {"open": "open", "allocated": "toegewezen", "active": "actief",
+                "replaced": "vervangen"}
+
+
+def engine_available() -> bool:
+    try:
+        return importlib.util.find_spec("lopdesk.matching.io") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@dataclass
+class Results:
+    """The output folder of a run (formats.md) read into memory."""
+
+    title: str
+    assignments: list[dict] = field(default_factory=list)
+    waitlist: list[dict] = field(default_factory=list)
+    levels: list[dict] = field(default_factory=list)
+    extra: dict[str, list[dict]] = field(default_factory=dict)  # other CSVs (explanations)
+
+    @classmethod
+    def read(cls, folder: Path, title: str) -> Results:
+        def rows(name: str) -> list[dict]:
+            path = folder / name
+            if not path.exists():
+                return []
+            return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+        res = cls(title, rows("assignments.csv"), rows("waitlist.csv"), rows("levels.csv"))
+        for path in sorted(folder.glob("*.csv")):
+            if path.name not in ("assignments.csv", "waitlist.csv", "levels.csv"):
+                res.extra[path.name] = rows(path.name)
+        return res
+
+    def rank_distribution(self) -> dict[str, int]:
+        dist: dict[str, int] = {}
+        for a in self.assignments:
+            key = a.get("choice_rank") or "geen"
+            dist[key] = dist.get(key, 0) + 1
+        return dict(sorted(dist.items(), key=lambda kv: (kv[0] == "geen", int(kv[0])
+                                                         if kv[0].isdigit() else 0)))
+
+    def unplaced(self) -> list[str]:
+        return [a["child_id"] for a in self.assignments if not a.get("level_id")]
+
+    def explain(self, child_id: str) -> str:
+        mine = [a for a in self.assignments if a["child_id"] == child_id]
+        if not mine:
+            return f"Kind {child_id} nam niet deel aan deze ronde."
+        a = mine[0]
+        cut = {lv["level_id"]: lv for lv in self.levels}
+        lines = []
+        if a.get("level_id"):
+            lines.append(f"Toewijzing: {a['level_id']} (keuze {a.get('choice_rank')}).")
+        else:
+            lines.append("Geen toewijzing: op geen enkele gekozen school was plaats.")
+        waits = sorted((w for w in self.waitlist if w["child_id"] == child_id),
+                       key=lambda w: w["level_id"])
+        if waits:
+            lines.append("Hoger gerangschikte scholen (wachtlijst):")
+        for w in waits:
+            c = cut.get(w["level_id"], {})
+            lines.append(f"  {w['level_id']}: positie {w['position']} op de wachtlijst; "
+                         f"laatst toegelaten: {c.get('cutoff', '?')} "
+                         f"(capaciteit {c.get('capacity', '?')}, toegewezen "
+                         f"{c.get('assigned', '?')})")
+        if a.get("level_id") and a["level_id"] in cut:
+            c = cut[a["level_id"]]
+            lines.append(f"Grens op de toegewezen school: {c.get('cutoff', '?')}.")
+        for name, rows in self.extra.items():
+            hits = [r for r in rows if r.get("child_id") == child_id]
+            if hits:
+                lines.append(f"{name}:")
+                for r in hits:
+                    lines.append("  " + ", ".join(f"{k}={v}" for k, v in r.items()
+                                                  if k != "child_id"))
+        return "\n".join(lines)
+
+
+def run_and_read(db, round_id: str, *, seed: int, improve: bool, replace: bool
+                 ) -> tuple[object, Results]:
+    with tempfile.TemporaryDirectory(prefix="lopdesk-tui-") as tmp:
+        out = Path(tmp) / "out"
+        run = allocation.run_round(db, round_id, seed=seed, improve=improve, replace=replace,
+                                   keep_output=out)
+        return run, Results.read(out, f"Ronde {round_id}, run {run.run_id}, zaad {seed}")
+
+
+def rerun_and_read(db, run_id: int, title: str) -> Results:
+    with tempfile.TemporaryDirectory(prefix="lopdesk-tui-") as tmp:
+        out = Path(tmp) / "out"
+        allocation.rerun_to_folder(db, run_id, out)
+        return Results.read(out, title)
+
+
+class AllocatieScreen(DataScreen):
+    BINDINGS = [
+        Binding("r", "run", "Toewijzen", id="allocatie.run"),
+        Binding("v", "view", "Resultaten", id="allocatie.view"),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+    ]
+    DEFAULT_CSS = """
+    AllocatieScreen .title { height: 1; background: $primary 40%; text-style: bold; }
+    AllocatieScreen #rounds { height: 1fr; }
+    AllocatieScreen #runs { height: 1fr; }
+    AllocatieScreen #progress-row { height: 1; display: none; }
+    AllocatieScreen #progress-row.running { display: block; }
+    AllocatieScreen #progress { width: 30; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list = []
+        self._started = 0.0
+        self._timer = None
+        self._loaded = False
+        self._pending: str | None = None  # an action asked before the rounds were read
+
+    def compose(self) -> ComposeResult:
+        yield Static(" Allocatie · rondes (aanmeldingsprocedure)", classes="title", id="t-r")
+        yield VirtualTable(ROUND_COLUMNS, id="rounds", empty="Geen rondes.")
+        with Horizontal(id="progress-row"):
+            yield ProgressBar(total=None, show_eta=False, id="progress")
+            yield Static("", id="progress-text")
+        yield Static(" Runs van de gekozen ronde", classes="title", id="t-runs")
+        yield VirtualTable(RUN_COLUMNS, id="runs", empty="Nog geen run.")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#rounds", VirtualTable).focus()
+        if not engine_available():
+            self.query_one("#t-r", Static).update(" Allocatie · motor niet beschikbaar")
+        self.reload()
+
+    def reload(self) -> None:
+        self.db_call(allocation.list_rounds, on_done=self._rounds, group="rounds",
+                     exclusive=True)
+        self.db_call(allocation.list_runs, on_done=self._runs, group="runs", exclusive=True)
+
+    def _rounds(self, rounds: list) -> None:
+        self.query_one("#rounds", VirtualTable).set_rows([Row(r.id, [
+            r.id, f"{r.school_year}-{r.school_year + 1}", r.name,
+            STATUS_LABEL.get(r.status, r.status), r.tiebreak], data=r) for r in rounds])
+        self.mark_loaded()
+        self._loaded = True
+        self._show_runs()
+        if self._pending == "run":
+            self._pending = None
+            self.call_later(self.action_run)
+
+    def _runs(self, runs: list) -> None:
+        self.runs = runs
+        self._show_runs()
+        if self._pending == "view" and self._loaded:
+            self._pending = None
+            self.action_view()
+
+    def _selected_round(self):
+        row = self.query_one("#rounds", VirtualTable).current
+        return row.data if row is not None else None
+
+    def _show_runs(self) -> None:
+        rnd = self._selected_round()
+        runs = [r for r in self.runs if rnd is not None and r.round_id == rnd.id]
+        self.query_one("#runs", VirtualTable).set_rows([Row(r.id, [
+            str(r.id), STATUS_LABEL.get(r.status, r.status), str(r.seed), r.user,
+            short_dt(r.started_at), ", ".join(f"{k} {v}" for k, v in r.counts.items())],
+            data=r) for r in reversed(runs)])
+
+    def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
+        if event.table.id == "rounds":
+            self._show_runs()
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        if event.table.id == "rounds":
+            self.action_run()
+        else:
+            self.action_view()
+
+    # -- run -----------------------------------------------------------------------
+
+    def action_run(self, round_id: str | None = None) -> None:
+        if not engine_available():
+            self.notify(ENGINE_MISSING, title="Allocatie niet beschikbaar", severity="error",
+                        timeout=10)
+            return
+        if not self._loaded:
+            self._pending = "run"
+            return
+        rnd = self._selected_round()
+        if round_id is not None:
+            self.query_one("#rounds", VirtualTable).move_to_key(round_id)
+            rnd = self._selected_round()
+        if rnd is None:
+            self.notify("Kies eerst een ronde.", severity="warning")
+            return
+        active = any(r.status == "active" for r in self.runs if r.round_id == rnd.id)
+        fields = [FormField("seed", "Zaad (leeg = nu trekken)", placeholder="bv. 20270315"),
+                  FormField("improve", "Verbeteren met stabiele cycli (ALC-07)", "check")]
+        if active:
+            fields.append(FormField("replace", "Bestaande run vervangen (blijft bewaard)",
+                                    "check"))
+        intro = (f"Ronde {rnd.id}: {rnd.name}. Het zaad wordt bewaard; zelfde invoer + zaad ⇒ "
+                 "zelfde uitkomst (ALC-05). De resultaten komen in de registers (REG-07).")
+
+        def done(v: dict | None) -> None:
+            if v is None:
+                return
+            seed_text = v["seed"]
+            if seed_text and not seed_text.isdigit():
+                self.notify("Het zaad is een geheel getal ≥ 0.", severity="error")
+                return
+            seed = int(seed_text) if seed_text else secrets.randbelow(2**31)
+            self._start(rnd.id, seed, bool(v.get("improve")), bool(v.get("replace")))
+
+        self.app.push_screen(FormDialog("Ronde toewijzen", fields, intro=intro,
+                                        submit="Toewijzen"), done)
+
+    def _start(self, round_id: str, seed: int, improve: bool, replace: bool) -> None:
+        self._started = time.monotonic()
+        self.query_one("#progress-row").add_class("running")
+        self._tick()
+        self._timer = self.set_interval(0.5, self._tick)
+        self.db_call(run_and_read, round_id, seed=seed, improve=improve, replace=replace,
+                     on_done=self._finished, on_error=lambda _e: self._stop(), group="run",
+                     exclusive=False)
+
+    def _tick(self) -> None:
+        self.query_one("#progress-text", Static).update(
+            f" toewijzing loopt… {time.monotonic() - self._started:.0f} s")
+
+    def _stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.query_one("#progress-row").remove_class("running")
+
+    def _finished(self, result) -> None:
+        run, results = result
+        self._stop()
+        self.notify(f"Run {run.run_id}: {run.placed} geplaatst, {run.unplaced} zonder plaats, "
+                    f"{run.entries_written} registerlijnen.", title="Toegewezen")
+        self.reload()
+        self.app.push_screen(ResultsScreen(results))
+
+    def action_view(self) -> None:
+        if not self._loaded:
+            self._pending = "view"
+            return
+        row = self.query_one("#runs", VirtualTable).current
+        if row is None:
+            self.notify("Deze ronde heeft nog geen run.", severity="warning")
+            return
+        if not engine_available():
+            self.notify(ENGINE_MISSING, severity="error", timeout=10)
+            return
+        run = row.data
+        self.notify("Resultaten worden opnieuw berekend uit de bewaarde invoer en het zaad…",
+                    timeout=3)
+        self.db_call(rerun_and_read, run.id, f"Ronde {run.round_id}, run {run.id}, zaad "
+                     f"{run.seed}", on_done=lambda res: self.app.push_screen(ResultsScreen(res)))
+
+
+class ResultsScreen(DataScreen):
+    """Results of a run: rank distribution (chart), unplaced, cut-offs, explanations."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Terug"),
+        Binding("e", "explain", "Uitleg kind"),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+    ]
+    DEFAULT_CSS = """
+    ResultsScreen .title { height: 1; background: $primary 40%; text-style: bold; }
+    ResultsScreen #chart { height: auto; max-height: 9; }
+    ResultsScreen #cutoffs { height: 1fr; }
+    ResultsScreen #unplaced { height: 1fr; }
+    """
+
+    def __init__(self, results: Results) -> None:
+        super().__init__()
+        self.results = results
+
+    def compose(self) -> ComposeResult:
+        r = self.results
+        yield Static(f" {r.title} · {len(r.assignments)} kinderen", classes="title")
+        yield Static(chart(r.rank_distribution(), len(r.assignments)), id="chart",
+                     markup=False)
+        yield Static(" Grenzen per niveau", classes="title")
+        yield VirtualTable([Column("Niveau", 22), Column("Cap", 4, "right"),
+                            Column("Toegew.", 7, "right"), Column("Ind.", 5, "right"),
+                            Column("Laatst toegelaten", 30)], id="cutoffs")
+        yield Static(f" Zonder plaats: {len(r.unplaced())}", classes="title")
+        yield VirtualTable([Column("Kind", 12), Column("Wachtlijstposities", 60)],
+                           id="unplaced", empty="Iedereen kreeg een plaats.")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        r = self.results
+        self.query_one("#cutoffs", VirtualTable).set_rows([Row(lv["level_id"], [
+            lv["level_id"], lv.get("capacity", ""), lv.get("assigned", ""),
+            lv.get("assigned_indicator", ""), lv.get("cutoff", "")]) for lv in r.levels])
+        waits: dict[str, list[str]] = {}
+        for w in r.waitlist:
+            waits.setdefault(w["child_id"], []).append(f"{w['level_id']} #{w['position']}")
+        self.query_one("#unplaced", VirtualTable).set_rows([
+            Row(cid, [cid, ", ".join(waits.get(cid, []))]) for cid in r.unplaced()])
+        self.query_one("#unplaced", VirtualTable).focus()
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        if event.table.id == "unplaced":
+            self._explain(str(event.row.key))
+
+    def action_explain(self) -> None:
+        def done(v: dict | None) -> None:
+            if v:
+                self._explain(v["child_id"])
+
+        self.app.push_screen(FormDialog("Uitleg van de uitkomst van een kind (ALC-06)",
+                                        [FormField("child_id", "Kind (id)", required=True)],
+                                        submit="Uitleggen"), done)
+
+    def _explain(self, child_id: str) -> None:
+        self.app.push_screen(TextDialog(f"Uitleg voor {child_id}",
+                                        self.results.explain(child_id)))
+
+
+def chart(dist: dict[str, int], total: int, width: int = 40) -> str:
+    """A terminal bar chart of the rank distribution (text labels, no colour needed)."""
+    if not total:
+        return " Geen toewijzingen."
+    top = max(dist.values())
+    lines = []
+    for key, n in dist.items():
+        label = f"keuze {key}" if key != "geen" else "geen plaats"
+        bar = "█" * max(1 if n else 0, round(width * n / top))
+        lines.append(f" {label:>11} {bar} {n} ({100 * n / total:.1f} %)")
+    return "\n".join(lines)

@@ -1,0 +1,328 @@
+"""Overzicht: the area dashboard — area → schools → levels with their counters and the LOP
+free-places board (CAP-05), with filters. Enter on a level opens its register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static
+
+from lopdesk.domain import capacity, counters
+from lopdesk.screens.base import DataScreen
+from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.labels import (
+    LEVEL_KIND,
+    REGIME,
+    REGIME_SHORT,
+    board_cell,
+    num,
+    school_year_label,
+    short_dt,
+)
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+
+COLUMNS = [
+    Column("School / niveau", 30),
+    Column("Vrij", 4, "right"),
+    Column("LOP-bord", 17),
+    Column("Cap", 4, "right"),
+    Column("Zit", 4, "right"),
+    Column("Ger I/NI", 8, "right"),
+    Column("Uit I/NI", 8, "right"),
+    Column("NGI I/NI", 8, "right"),
+    Column("Wacht", 5, "right"),
+    Column("Ovc", 3, "right"),
+    Column("Reg", 5),
+    Column("Gewijzigd", 16),
+]
+
+KIND_SHORT = {
+    "nursery_birth_year": "kleuters",
+    "primary_grade": "leerjaar",
+    "secondary_1a": "1A",
+    "secondary_1b": "1B",
+    "admin_group": "adm.groep",
+}
+
+
+def level_title(c) -> str:
+    return f"{KIND_SHORT.get(c.kind, c.kind)} {c.label} · {school_year_label(c.school_year)}"
+
+
+def pair(a: int, b: int) -> str:
+    return f"{a}/{b}"
+
+
+@dataclass
+class Filters:
+    text: str = ""
+    neighbourhood: str | None = None
+    kind: str | None = None
+    regime: str | None = None
+    school_year: int | None = None
+    full: bool = False
+    waiting: bool = False
+    collapsed: set[str] = field(default_factory=set)
+
+    def describe(self) -> str:
+        parts = []
+        if self.school_year:
+            parts.append(school_year_label(self.school_year))
+        if self.regime:
+            parts.append(f"regime {REGIME_SHORT[self.regime]}")
+        if self.neighbourhood:
+            parts.append(self.neighbourhood)
+        if self.kind:
+            parts.append(LEVEL_KIND.get(self.kind, self.kind))
+        if self.full:
+            parts.append("volzet")
+        if self.waiting:
+            parts.append("met wachtlijst")
+        if self.text:
+            parts.append(f"'{self.text}'")
+        return ", ".join(parts) if parts else "geen filter"
+
+    def keeps(self, c) -> bool:
+        if self.neighbourhood and c.neighbourhood != self.neighbourhood:
+            return False
+        if self.kind and c.kind != self.kind:
+            return False
+        if self.regime and c.regime != self.regime:
+            return False
+        if self.school_year and c.school_year != self.school_year:
+            return False
+        if self.full and not (c.full or c.free_places == 0 or c.free_places_field == "0"):
+            return False
+        if self.waiting and c.waiting == 0:
+            return False
+        if self.text:
+            hay = f"{c.school_name} {c.neighbourhood} {c.level_id} {c.school_id} " \
+                  f"{level_title(c)}".lower()
+            if not all(w in hay for w in self.text.lower().split()):
+                return False
+        return True
+
+
+class OverzichtScreen(DataScreen):
+    BINDINGS = [
+        Binding("slash", "search", "Zoeken", id="overzicht.search"),
+        Binding("f", "filters", "Filters", id="overzicht.filters"),
+        Binding("v", "toggle_full", "Volzet", id="overzicht.full"),
+        Binding("w", "toggle_waiting", "Wachtlijst", id="overzicht.waiting"),
+        Binding("s", "cycle_year", "Schooljaar", id="overzicht.year"),
+        Binding("r", "cycle_regime", "Regime", id="overzicht.regime", show=False),
+        Binding("e", "edit_board", "LOP-bord", id="overzicht.board"),
+        Binding("x", "toggle_all", "In/uitklappen", id="overzicht.collapse", show=False),
+        Binding("escape", "clear", "Filter wissen", id="overzicht.clear", show=False),
+    ]
+    DEFAULT_CSS = """
+    OverzichtScreen #title { height: 1; background: $primary 40%; text-style: bold; }
+    OverzichtScreen #search { height: 1; border: none; padding: 0 1; display: none; }
+    OverzichtScreen #search.shown { display: block; }
+    OverzichtScreen #summary { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters = Filters()
+        self.data: list = []
+        self._years: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Overzicht", id="title")
+        yield Input(placeholder="zoek school, buurt of niveau… (Enter: naar de tabel)",
+                    id="search")
+        yield VirtualTable(COLUMNS, id="overzicht-table", empty="Geen niveaus voor deze filter.")
+        yield Static("", id="summary")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(VirtualTable).focus()
+        self.reload()
+
+    # -- data ----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.db_call(counters.area_counters, on_done=self._loaded, group="load",
+                     exclusive=True)
+
+    def _loaded(self, data: list) -> None:
+        self.data = data
+        self.lapp.counters = data
+        self._years = sorted({c.school_year for c in data})
+        self.mark_loaded()
+        self._show()
+
+    def _show(self) -> None:
+        f = self.filters
+        rows: list[Row] = []
+        shown = [c for c in self.data if f.keeps(c)]
+        by_area: dict[str, dict[str, list]] = {}
+        for c in shown:
+            by_area.setdefault(c.area_id, {}).setdefault(c.school_id, []).append(c)
+        for area_id, schools in by_area.items():
+            levels = [c for cs in schools.values() for c in cs]
+            rows.append(Row(("area", area_id), [
+                f"▌ Gebied {area_id} ({len(schools)} scholen)",
+                num(_sum(c.free_places for c in levels)), "", num(_sum(c.capacity for c in
+                                                                       levels)),
+                str(sum(c.seated for c in levels)), "", "", "",
+                str(sum(c.waiting for c in levels))], style="bold reverse"))
+            for school_id, cs in schools.items():
+                first = cs[0]
+                folded = school_id in f.collapsed
+                mark = "▸" if folded else "▾"
+                rows.append(Row(("school", school_id), [
+                    f"{mark} {first.school_name}", num(_sum(c.free_places for c in cs)), "",
+                    num(_sum(c.capacity for c in cs)), str(sum(c.seated for c in cs)),
+                    "", "", "", str(sum(c.waiting for c in cs)), "", "",
+                    first.neighbourhood], style="bold", data=first,
+                    search=f"{first.school_name} {first.neighbourhood} {school_id}".lower()))
+                if folded:
+                    continue
+                for c in cs:
+                    rows.append(Row(("level", c.level_id), [
+                        f"   {level_title(c)}",
+                        num(c.free_places),
+                        board_cell(c.free_places_field),
+                        num(c.capacity), str(c.seated),
+                        pair(c.realised_indicator, c.realised_non_indicator),
+                        pair(c.deferred_indicator, c.deferred_non_indicator),
+                        pair(c.non_realised_indicator, c.non_realised_non_indicator),
+                        str(c.waiting), str(c.overcapacity) if c.overcapacity else "",
+                        REGIME_SHORT.get(c.regime, c.regime) + (" VZ" if c.full else ""),
+                        short_dt(c.last_change)], data=c))
+        table = self.query_one(VirtualTable)
+        table.set_rows(rows)
+        n_levels = len(shown)
+        self.query_one("#title", Static).update(
+            f" Overzicht · {n_levels} niveaus · {f.describe()}")
+        self.query_one("#summary", Static).update(
+            f" Vrije plaatsen: {_sum(c.free_places for c in shown) or 0} · wachtenden: "
+            f"{sum(c.waiting for c in shown)} · uitgesteld: "
+            f"{sum(c.deferred_indicator + c.deferred_non_indicator for c in shown)} · "
+            f"volzet: {sum(1 for c in shown if c.full)} · Enter: register · e: LOP-bord")
+
+    # -- events --------------------------------------------------------------------
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        kind, key = event.row.key
+        if kind == "level":
+            self.open_register(key)
+        elif kind == "school":
+            self.filters.collapsed ^= {key}
+            self._show()
+
+    def show_school(self, school_id: str) -> None:
+        """Jump to a school (from the palette): clear the filters, put the cursor on it."""
+        self.filters = Filters()
+        search = self.query_one("#search", Input)
+        search.value = ""
+        self._show()
+        table = self.query_one(VirtualTable)
+        table.move_to_key(("school", school_id))
+        table.focus()
+
+    def open_register(self, level_id: str) -> None:
+        from lopdesk.screens.register import RegisterScreen
+
+        self.app.push_screen(RegisterScreen(level_id))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filters.text = event.value
+        self._show()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(VirtualTable).focus()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("shown")
+        search.focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#search", Input)
+        year = self.filters.school_year
+        self.filters = Filters(school_year=year)
+        search.value = ""
+        search.remove_class("shown")
+        self.query_one(VirtualTable).focus()
+        self._show()
+
+    def action_toggle_full(self) -> None:
+        self.filters.full = not self.filters.full
+        self._show()
+
+    def action_toggle_waiting(self) -> None:
+        self.filters.waiting = not self.filters.waiting
+        self._show()
+
+    def action_cycle_year(self) -> None:
+        options = [None, *self._years]
+        i = options.index(self.filters.school_year) if self.filters.school_year in options else 0
+        self.filters.school_year = options[(i + 1) % len(options)]
+        self._show()
+
+    def action_cycle_regime(self) -> None:
+        options = [None, "old", "new"]
+        self.filters.regime = options[(options.index(self.filters.regime) + 1) % 3]
+        self._show()
+
+    def action_toggle_all(self) -> None:
+        schools = {c.school_id for c in self.data}
+        self.filters.collapsed = set() if self.filters.collapsed else schools
+        self._show()
+
+    def action_filters(self) -> None:
+        f = self.filters
+        hoods = sorted({c.neighbourhood for c in self.data if c.neighbourhood})
+        kinds = sorted({c.kind for c in self.data})
+        fields = [
+            FormField("neighbourhood", "Buurt", "select", f.neighbourhood,
+                      [(h, h) for h in hoods]),
+            FormField("kind", "Niveau", "select", f.kind,
+                      [(LEVEL_KIND.get(k, k), k) for k in kinds]),
+            FormField("regime", "Regime", "select", f.regime,
+                      [(REGIME[r], r) for r in ("old", "new")]),
+            FormField("school_year", "Schooljaar", "select", f.school_year,
+                      [(school_year_label(y), y) for y in self._years]),
+            FormField("full", "Enkel volzet", "check", f.full),
+            FormField("waiting", "Enkel met wachtlijst", "check", f.waiting),
+        ]
+
+        def done(values: dict | None) -> None:
+            if values is None:
+                return
+            for key, value in values.items():
+                setattr(self.filters, key, value)
+            self._show()
+
+        self.app.push_screen(FormDialog("Filters", fields, submit="Toepassen"), done)
+
+    def action_edit_board(self) -> None:
+        row = self.query_one(VirtualTable).current
+        if row is None or row.key[0] != "level":
+            self.notify("Kies eerst een niveau (pijltjes) om het LOP-bord aan te passen.")
+            return
+        c = row.data
+        fields = [FormField("value", "Vrije plaatsen op het LOP-bord", value=c.free_places_field,
+                            placeholder="leeg, 0, JA of een positief getal")]
+        intro = (f"{c.school_name} — {level_title(c)}\n"
+                 "Leeg = 'Nog plaatsen vrij'; 0 = volzet (rood); JA = plaatsen, aantal niet "
+                 "bekendgemaakt; of een positief getal (CAP-05).")
+
+        def done(values: dict | None) -> None:
+            if values is None:
+                return
+            self.db_call(capacity.set_free_places_field, c.level_id, values["value"],
+                         expected_version=c.version,
+                         on_done=lambda _r: (self.notify("LOP-bord bijgewerkt."), self.reload()))
+
+        self.app.push_screen(FormDialog("LOP-bord aanpassen", fields, intro=intro), done)
+
+
+def _sum(values) -> int | None:
+    vals = [v for v in values if v is not None]
+    return sum(vals) if vals else None

@@ -1,0 +1,428 @@
+"""Register of one level: every entry in order (REG-01), filter and search, the history of an
+entry (REG-02) and the actions: add a request, withdraw, change a status, close a priority
+period (preview, then confirm; REG-05) and offer a freed place to the next child (WL-01)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static
+
+from lopdesk.domain import counters, registers
+from lopdesk.domain.models import PRIORITY_GROUPS
+from lopdesk.domain.registers import TRANSITIONS
+from lopdesk.labels import parse_local_datetime
+from lopdesk.screens.base import DataScreen
+from lopdesk.screens.dialogs import ConfirmDialog, FormDialog, FormField, TextDialog
+from lopdesk.screens.labels import (
+    CONTINGENT,
+    CONTINGENT_SHORT,
+    GROUP_SHORT,
+    PRIORITY_GROUP,
+    REASON,
+    REGIME,
+    STATUS,
+    board_cell,
+    fmt_date,
+    fmt_datetime,
+    num,
+    status_cell,
+)
+from lopdesk.screens.overzicht import level_title
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+
+COLUMNS = [
+    Column("Nr", 5, "right"),
+    Column("Tijdstip", 19),
+    Column("Kind", 22),
+    Column("St", 3),
+    Column("Wacht/reden", 12),
+    Column("Vr", 4),
+    Column("C", 2),
+    Column("Id", 10),
+    Column("Overcap.", 10),
+]
+STATUS_CYCLE = (None, "realised", "deferred", "non_realised", "withdrawn")
+
+
+class RegisterScreen(DataScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Terug", id="register.back"),
+        Binding("slash", "search", "Zoeken", id="register.search"),
+        Binding("s", "cycle_status", "Status-filter", id="register.status_filter"),
+        Binding("h", "history", "Historiek", id="register.history"),
+        Binding("a", "add", "Aanvraag", id="register.add"),
+        Binding("x", "withdraw", "Intrekken", id="register.withdraw"),
+        Binding("t", "change_status", "Status", id="register.change_status"),
+        Binding("o", "offer", "Plaats aanbieden", id="register.offer"),
+        Binding("p", "close_period", "Periode afsluiten", id="register.close_period"),
+    ]
+    DEFAULT_CSS = """
+    RegisterScreen #title { height: 1; background: $primary 40%; text-style: bold; }
+    RegisterScreen #counts { height: 1; }
+    RegisterScreen #guard { height: 1; color: $warning; }
+    RegisterScreen #search { height: 1; border: none; padding: 0 1; display: none; }
+    RegisterScreen #search.shown { display: block; }
+    """
+
+    def __init__(self, level_id: str, focus_entry: int | None = None) -> None:
+        super().__init__()
+        self.level_id = level_id
+        self.focus_entry = focus_entry
+        self.entries: list = []
+        self.positions: dict[int, int] = {}  # entry id -> place on the waiting list
+        self.status_filter: str | None = None
+        self.text = ""
+        self.waiting = None
+        self.level = None  # LevelCounters
+        self._drafts: dict[str, dict] = {}  # input kept after a refusal or a conflict
+
+    def compose(self) -> ComposeResult:
+        yield Static(f" Register {self.level_id}", id="title")
+        yield Static("", id="counts")
+        yield Static("", id="guard")
+        yield Input(placeholder="zoek nummer, naam of kind-id… (Enter: naar de tabel)",
+                    id="search")
+        yield VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
+                           searcher=_search_text, empty="Geen inschrijvingen.")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(VirtualTable).focus()
+        self.reload()
+
+    # -- data --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        # The entries first (what the user waits for); the guard and counters after them,
+        # so the threads do not compete for the interpreter while the table loads.
+        self.db_call(registers.list_entries, self.level_id, on_done=self._entries_loaded,
+                     group="entries", exclusive=True)
+
+    def _entries_loaded(self, entries: list) -> None:
+        self.entries = entries
+        self.query_one(VirtualTable).set_rows([Row(e.id, data=e) for e in entries])
+        self._apply_filter()
+        self.mark_loaded()
+        self.db_call(registers.waiting_list, self.level_id, on_done=self._waiting_loaded,
+                     group="waiting", exclusive=True)
+        self.db_call(counters.area_counters, on_done=self._counters_loaded, group="counters",
+                     exclusive=True)
+        if self.focus_entry is not None:
+            self.query_one(VirtualTable).move_to_key(self.focus_entry)
+            self.focus_entry = None
+
+    def _waiting_loaded(self, view) -> None:
+        self.waiting = view
+        self.positions = {e.id: i for i, e in enumerate(view.entries, 1)}
+        self.query_one(VirtualTable).redraw()
+        self.query_one("#guard", Static).update(guard_text(view))
+
+    def _counters_loaded(self, data: list) -> None:
+        self.lapp.counters = data
+        level = next((c for c in data if c.level_id == self.level_id), None)
+        if level is None:
+            return
+        self.level = level
+        board, _ = board_cell(level.free_places_field)
+        self.query_one("#title", Static).update(
+            f" Register {level.school_name} · {level_title(level)} · "
+            f"regime {REGIME[level.regime]}"
+            + (" · VOLZET VERKLAARD" if level.full else ""))
+        self.query_one("#counts", Static).update(
+            f" Cap {num(level.capacity)} · zit {level.seated} · ger "
+            f"{level.realised_indicator}/{level.realised_non_indicator} · uit "
+            f"{level.deferred_indicator}/{level.deferred_non_indicator} · NGI "
+            f"{level.non_realised_indicator}/{level.non_realised_non_indicator} · vrij "
+            f"{num(level.free_places)} · LOP-bord: {board}")
+
+    def _cells(self, e) -> list:
+        if e.status == "non_realised":
+            pos = self.positions.get(e.id)
+            extra = f"#{pos}" if pos else ""
+            if e.waitlist_position:
+                extra += f" (R{e.waitlist_position})"
+            extra = extra.strip() or REASON.get(e.reason or "", e.reason or "")
+        elif e.status == "deferred":
+            extra = "periode"
+        else:
+            extra = ""
+        return [
+            (str(e.seq) + ("!" if e.out_of_order else ""), "bold yellow") if e.out_of_order
+            else str(e.seq),
+            fmt_datetime(e.requested_at), e.child_name, status_cell(e.status), extra,
+            GROUP_SHORT.get(e.priority_group, e.priority_group),
+            CONTINGENT_SHORT.get(e.contingent, e.contingent), e.child_id,
+            e.overcapacity_category or "",
+        ]
+
+    # -- filter ------------------------------------------------------------------------
+
+    def _apply_filter(self) -> None:
+        table = self.query_one(VirtualTable)
+        text = table.text_filter(self.text)
+        status = self.status_filter
+        if status is None:
+            table.set_filter(text)
+        elif text is None:
+            table.set_filter(lambda r: r.data.status == status)
+        else:
+            table.set_filter(lambda r: r.data.status == status and text(r))
+        label = STATUS.get(status or "", "alle statussen")
+        self.sub_title = f"{len(table.rows)} van {len(self.entries)} · {label}"
+        self.query_one("#search", Input).border_title = self.sub_title
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.text = event.value
+        self._apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(VirtualTable).focus()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("shown")
+        search.focus()
+
+    def action_cycle_status(self) -> None:
+        i = STATUS_CYCLE.index(self.status_filter)
+        self.status_filter = STATUS_CYCLE[(i + 1) % len(STATUS_CYCLE)]
+        self._apply_filter()
+        self.notify(f"Filter: {STATUS.get(self.status_filter or '', 'alle statussen')} "
+                    f"({len(self.query_one(VirtualTable).rows)})", timeout=2)
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus or self.text:
+            search.value = ""
+            search.remove_class("shown")
+            self.query_one(VirtualTable).focus()
+            return
+        self.app.pop_screen()
+
+    # -- the entry under the cursor ----------------------------------------------------
+
+    def current_entry(self):
+        row = self.query_one(VirtualTable).current
+        if row is None:
+            self.notify("Geen inschrijving gekozen.", severity="warning")
+            return None
+        return row.data
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        self.action_history()
+
+    def action_history(self) -> None:
+        e = self.current_entry()
+        if e is None:
+            return
+
+        def show(events: list) -> None:
+            lines = [f"Nr. {e.seq} · {e.child_name} ({e.child_id}) · "
+                     f"{PRIORITY_GROUP.get(e.priority_group)} · {CONTINGENT.get(e.contingent)}",
+                     f"Aangevraagd {fmt_datetime(e.requested_at)} · nu {STATUS[e.status]}", ""]
+            for ev in events:
+                change = (f"{STATUS.get(ev.from_status or '', '—')} → "
+                          f"{STATUS.get(ev.to_status or '', '')}" if ev.kind == "status"
+                          else f"ingeschreven: {STATUS.get(ev.to_status or '', '')}")
+                rule = f" [{ev.rule_id}]" if ev.rule_id else ""
+                lines.append(f"{fmt_datetime(ev.at)}  {ev.user}: {change}{rule}")
+                if ev.reason:
+                    lines.append(f"    {ev.reason}")
+            self.app.push_screen(TextDialog(f"Historiek van inschrijving {e.seq}",
+                                            "\n".join(lines)))
+
+        self.db_call(registers.entry_history, e.id, on_done=show)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _form(self, key: str, title: str, fields: list[FormField], intro: str,
+              submit: str, run) -> None:
+        draft = self._drafts.get(key, {})
+        for f in fields:
+            if f.key in draft:
+                f.value = draft[f.key]
+
+        def done(values: dict | None) -> None:
+            if values is None:
+                return
+            self._drafts[key] = values
+            run(values)
+
+        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit), done)
+
+    def _after(self, key: str, message: str) -> None:
+        self._drafts.pop(key, None)
+        self.notify(message, title="Bewaard")
+        self.reload()
+
+    def action_add(self) -> None:
+        fields = [
+            FormField("child_id", "Kind (id)", required=True, placeholder="bv. K00042"),
+            FormField("group", "Voorrangsgroep", "select", "none",
+                      [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS], required=True),
+            FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)",
+                      placeholder="bv. sibling_reorientation"),
+            FormField("at", "Tijdstip (leeg = nu)", placeholder="2027-03-01T09:00:12"),
+        ]
+
+        def run(v: dict) -> None:
+            try:
+                at = parse_local_datetime(v["at"]) if v["at"] else None
+            except ValueError:
+                self.notify("Tijdstip: gebruik de vorm 2027-03-01T09:00:12.",
+                            severity="error")
+                return
+            self.db_call(registers.add_request, self.level_id, v["child_id"],
+                         priority_group=v["group"] or "none", at=at,
+                         overcapacity_category=v["category"] or None,
+                         on_done=lambda r: self._after(
+                             "add", f"Nr. {r.seq}: {STATUS[r.status]}"
+                             + (f" ({r.rule}: {r.message})" if r.rule else "")))
+
+        self._form("add", f"Aanvraag toevoegen aan {self.level_id}", fields,
+                   "Het register kent nummer en status toe volgens de regels (REG-01, REG-04, "
+                   "REG-06, WL-01, CAP-06/07).", "Inschrijven", run)
+
+    def action_withdraw(self) -> None:
+        e = self.current_entry()
+        if e is None:
+            return
+        if e.status not in ("realised", "non_realised"):
+            self.notify(f"Een inschrijving met status '{STATUS[e.status]}' kan niet ingetrokken "
+                        "worden (REG-03).", severity="warning")
+            return
+        fields = [FormField("reason", "Reden", required=True)]
+
+        def run(v: dict) -> None:
+            self.db_call(registers.withdraw, e.id, reason=v["reason"],
+                         expected_version=e.version,
+                         on_done=lambda r: self._after(
+                             "withdraw", f"Nr. {r.seq} ingetrokken. Een vrijgekomen plaats "
+                             "biedt u aan met 'o' (WL-01)."))
+
+        self._form("withdraw", f"Inschrijving {e.seq} intrekken", fields,
+                   f"{e.child_name} ({e.child_id}) · {STATUS[e.status]}", "Intrekken", run)
+
+    def action_change_status(self) -> None:
+        e = self.current_entry()
+        if e is None:
+            return
+        allowed = sorted(TRANSITIONS.get(e.status, ()))
+        if not allowed:
+            self.notify(f"'{STATUS[e.status]}' is een eindstatus (REG-03).", severity="warning")
+            return
+        fields = [FormField("to", "Nieuwe status", "select", allowed[0],
+                            [(STATUS[s], s) for s in allowed], required=True),
+                  FormField("reason", "Reden", required=True)]
+
+        def run(v: dict) -> None:
+            self.db_call(registers.change_status, e.id, v["to"], reason=v["reason"],
+                         expected_version=e.version,
+                         on_done=lambda r: self._after(
+                             "status", f"Nr. {r.seq}: {STATUS[r.status]}"
+                             + (f" ({r.rule})" if r.rule else "")))
+
+        intro = f"{e.child_name} ({e.child_id}) · nu {STATUS[e.status]}"
+        if e.status == "non_realised" and self.waiting is not None:
+            intro += "\n" + guard_text(self.waiting)
+        self._form("status", f"Status van inschrijving {e.seq} wijzigen", fields, intro,
+                   "Wijzigen", run)
+
+    def action_offer(self) -> None:
+        def ask(view) -> None:
+            self._waiting_loaded(view)
+            if not view.entries:
+                self.notify("Niemand staat op de wachtlijst van dit niveau.", severity="warning")
+                return
+            if not view.binds:
+                self.notify(f"Na {fmt_date(view.deadline)} volgt een vrije plaats de wachtlijst "
+                            "niet meer: ze is gewoon vrij (vrije inschrijving).",
+                            title="Geweigerd (WL-01)", severity="error", timeout=8)
+                return
+            first = next((e for e in view.entries), None)
+            body = (f"{guard_text(view)}\n\nDe vrijgekomen plaats wordt aangeboden aan "
+                    f"{first.child_name} ({first.child_id}), nr. {first.seq}.\n"
+                    "Het kind aanvaardt of weigert daarna; bij weigeren gaat de plaats naar "
+                    "het volgende kind (WL-01, WL-03).")
+
+            def confirmed(ok: bool | None) -> None:
+                if ok:
+                    self.db_call(registers.offer_next, self.level_id,
+                                 on_done=lambda rep: self._after("offer", "; ".join(
+                                     f"aangeboden aan {s.child_name} (nr. {s.seq}, {s.rule})"
+                                     for s in rep.steps) or "Niets aangeboden."))
+
+            self.app.push_screen(ConfirmDialog("Vrijgekomen plaats aanbieden (WL-01)", body,
+                                               yes="Aanbieden"), confirmed)
+
+        self.db_call(registers.waiting_list, self.level_id, on_done=ask)
+
+    def action_close_period(self) -> None:
+        list_periods = getattr(registers, "list_periods", None)
+        if list_periods is not None:
+            self.db_call(list_periods, self.level_id, on_done=self._pick_period)
+            return
+        self._form("period", "Voorrangsperiode afsluiten", [
+            FormField("period_id", "Nummer van de periode", required=True)],
+            "Eerst ziet u wat er verandert (REG-05); daarna bevestigt u.", "Voorbeeld", lambda
+            v: self._preview_close(v["period_id"]))
+
+    def _pick_period(self, periods: list) -> None:
+        open_ = [p for p in periods if getattr(p, "closed_at", None) is None
+                 and getattr(p, "kind", "priority") == "priority"]
+        if not open_:
+            self.notify("Dit niveau heeft geen open voorrangsperiode.", severity="warning")
+            return
+        self._preview_close(str(open_[0].id))
+
+    def _preview_close(self, period_text: str) -> None:
+        try:
+            period_id = int(period_text)
+        except ValueError:
+            self.notify("Het nummer van de periode is een geheel getal.", severity="error")
+            return
+
+        def show(plan) -> None:
+            lines = []
+            if plan.seats:
+                lines.append(f"Contingenten: indicator {plan.seats['indicator']}, "
+                             f"niet-indicator {plan.seats['non_indicator']}; vrij nu "
+                             f"{plan.free_before}")
+            lines.append(f"{len(plan.changes)} wijzigingen:")
+            for ch in plan.changes:
+                c = CONTINGENT_SHORT.get(ch.contingent, "")
+                lines.append(f"  nr. {ch.seq:>4} {ch.child_id:<10} {c}: "
+                             f"{STATUS[ch.from_status]} → {STATUS[ch.to_status]} "
+                             f"({ch.rule}: {ch.why})")
+            if not plan.changes:
+                lines.append("  geen: er staan geen uitgestelde aanvragen open.")
+
+            def confirmed(ok: bool | None) -> None:
+                if ok:
+                    self.db_call(registers.close_period, period_id, on_done=lambda p: self._after(
+                        "period", f"Periode {period_id} afgesloten: {len(p.changes)} "
+                        "wijzigingen."))
+
+            self.app.push_screen(ConfirmDialog(f"Periode {period_id} afsluiten — voorbeeld",
+                                               "\n".join(lines), yes="Afsluiten"), confirmed)
+
+        self.db_call(registers.close_period, period_id, preview=True, on_done=show)
+
+
+def guard_text(view) -> str:
+    """WL-01 made visible: who is next and until when the order binds."""
+    n = len(view.entries)
+    if not view.binds:
+        return (f" Wachtlijst {n} · volgorde bindt niet meer (na {fmt_date(view.deadline)}): "
+                "een vrije plaats is gewoon vrij (WL-01)")
+    if not n:
+        return f" Wachtlijst leeg · volgorde bindt t.e.m. {fmt_date(view.deadline)} (WL-01)"
+    first = view.entries[0]
+    rule = " per contingent (WL-02)" if view.per_contingent else ""
+    return (f" Wachtlijst {n} · volgende: {first.child_name} (nr. {first.seq}) · volgorde "
+            f"bindt t.e.m. {fmt_date(view.deadline)}{rule} (WL-01)")
+
+
+def _search_text(e) -> str:
+    return f"{e.seq} {e.child_name} {e.child_id}"

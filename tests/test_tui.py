@@ -1,0 +1,413 @@
+"""Pilot-driven tests of the terminal app: each flow from the keyboard, at 80x24.
+
+Tests wait for the app's workers (never fixed sleeps, except the two-user poll test which
+waits at most 2 s for the change to appear, as the issue demands).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import builders as b
+import pytest
+from builders import t
+from conftest import as_user
+
+from lopdesk.domain import areas, capacity, registers
+
+SIZE = (80, 24)
+
+
+async def settle(app, pilot, timeout: float = 10.0) -> None:
+    """Wait until no database worker (other than the change poll) is running."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        await pilot.pause(0.02)
+        busy = [w for w in app.workers if w.is_running and w.group not in ("poll", "index")]
+        if not busy:
+            break
+    await pilot.pause()
+
+
+async def wait_until(pilot, predicate, timeout: float = 2.0) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        await pilot.pause(0.05)
+    raise AssertionError(f"condition not met within {timeout:.1f} s")
+
+
+def table_text(screen, selector: str = "VirtualTable") -> str:
+    table = screen.query_one(selector)
+    return "\n".join(
+        " ".join(c if isinstance(c, str) else c[0] for c in table._cells(r)) for r in table.rows)
+
+
+def notes(app) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+def scenario(db) -> dict:
+    """Area A, school S1, level L1 (capacity 2) with 3 requests: 2 realised, 1 waiting."""
+    level, kids = b.basic(db, capacity=2, n_children=5)
+    entries = [registers.add_request(db, level, kid, at=t(i)) for i, kid in enumerate(kids[:3])]
+    return {"level": level, "kids": kids, "entries": entries}
+
+
+def make(db, **kw):
+    from lopdesk.app import make_app
+
+    return make_app(db, **kw)
+
+
+async def open_register(app, pilot, level_id: str = "L1") -> None:
+    from lopdesk.screens.register import RegisterScreen
+
+    await app.push_screen(RegisterScreen(level_id))
+    await settle(app, pilot)
+
+
+# --- 1. Overzicht ---------------------------------------------------------------------
+
+
+async def test_overzicht_area_schools_levels_and_board(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        text = table_text(app.screen)
+        assert "Gebied A" in text and "School S1" in text and "leerjaar 1" in text
+        assert "Nog plaatsen vrij" in text  # CAP-05 default
+        level = app.screen.query_one("VirtualTable").all_rows[-1].data
+        assert (level.realised, level.waiting, level.free_places) == (2, 1, 0)
+
+
+async def test_CAP_05_board_colours_and_edit(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("end", "e")
+        await settle(app, pilot)
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "zeven")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert any("CAP-05" in n for n in notes(app))
+        await pilot.press("e")
+        await settle(app, pilot)
+        await pilot.press("ctrl+u", "0", "ctrl+s")
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: "0 (volzet)" in table_text(app.screen))
+        table = app.screen.query_one("VirtualTable")
+        cell = table._cells(table.all_rows[-1])[2]
+        assert cell[0] == "0 (volzet)" and "red" in cell[1]  # only '0' is red
+
+
+async def test_overzicht_filters(db):
+    scenario(db)
+    b.level(db, "L2", "S1", capacity=30, label="2")
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "leerjaar 2" in table_text(app.screen)
+        await pilot.press("w")  # only levels with a waiting list
+        text = table_text(app.screen)
+        assert "leerjaar 1" in text and "leerjaar 2" not in text
+        await pilot.press("w", "slash")
+        await type_text(pilot, "L2")
+        text = table_text(app.screen)
+        assert "leerjaar 2" in text and "leerjaar 1" not in text
+
+
+# --- 2. Register ------------------------------------------------------------------------
+
+
+async def test_register_entries_filter_and_history(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("end", "enter")  # the level row opens its register
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "RegisterScreen"
+        assert len(app.screen.query_one("VirtualTable").rows) == 3
+        assert "volgende: Voornaam2" in str(app.screen.query_one("#guard").render())
+        await pilot.press("s", "s", "s")  # realised → deferred → non-realised
+        assert [r.data.status for r in app.screen.query_one("VirtualTable").rows] == [
+            "non_realised"]
+        await pilot.press("s", "s", "slash")
+        await type_text(pilot, "voornaam1")
+        assert len(app.screen.query_one("VirtualTable").rows) == 1
+        await pilot.press("enter", "h")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "TextDialog"
+        assert "ingeschreven: gerealiseerd" in app.screen._body
+
+
+async def test_register_add_request_and_overcapacity(db):
+    s = scenario(db)
+    areas.add_overcapacity_category(db, "new", "*", "ank", "anderstalige nieuwkomer")
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        await type_text(pilot, s["kids"][3])
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "ank")
+        await pilot.press("tab")
+        await type_text(pilot, "2027-03-02T10:00:00")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: len(app.screen.query_one("VirtualTable").rows) == 4)
+        last = app.screen.query_one("VirtualTable").rows[-1].data
+        assert (last.status, last.overcapacity_category) == ("realised", "ank")  # CAP-07
+
+
+async def test_WL_01_offer_next_shows_guard(db):
+    s = scenario(db)
+    registers.withdraw(db, s["entries"][0].id, reason="verhuisd")
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        assert "Voornaam2" in app.screen._body and "bindt t.e.m." in app.screen._body
+        await pilot.press("j")
+        await settle(app, pilot)
+        offers = registers.list_offers(db, "L1")
+        assert [o.child_id for o in offers] == [s["kids"][2]]
+
+
+async def test_register_withdraw_and_conflict(db):
+    s = scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        # a colleague withdraws entry 1 first (another Database object)
+        other = as_user(db, "expert")
+        registers.withdraw(other, s["entries"][0].id, reason="collega")
+        other.dispose()
+        await pilot.press("x")
+        await settle(app, pilot)
+        await type_text(pilot, "ouders verhuizen")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert any(n.startswith("Conflict") for n in notes(app)), notes(app)
+        # the input is kept for a retry
+        assert app.screen._drafts["withdraw"]["reason"] == "ouders verhuizen"
+
+
+async def test_REG_05_close_period_preview_then_confirm(db):
+    b.area(db)
+    b.school(db, "S1")
+    b.level(db, "O1", "S1", capacity=1, regime="old")
+    kids = b.children(db, 3)
+    period = areas.create_period(db, "O1", kind="priority", starts_at=t(0))
+    for i, kid in enumerate(kids):
+        registers.add_request(db, "O1", kid, at=t(i + 1))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot, "O1")
+        await pilot.press("p")
+        await settle(app, pilot)
+        if type(app.screen).__name__ == "FormDialog":  # no period list in the domain yet
+            await type_text(pilot, str(period.id))
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        assert "uitgesteld → niet-gerealiseerd" in app.screen._body
+        await pilot.press("j")
+        await settle(app, pilot)
+        statuses = [e.status for e in registers.list_entries(db, "O1")]
+        assert statuses == ["realised", "non_realised", "non_realised"]
+
+
+# --- 3. Uitgesteld / Niet-gerealiseerd ---------------------------------------------------
+
+
+async def test_uitgesteld_one_row_per_child(db):
+    s = scenario(db)
+    b.level(db, "L2", "S1", capacity=0, label="2")
+    registers.add_request(db, "L2", s["kids"][2], at=t(10))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        rows = app.screen.query_one("VirtualTable").rows
+        assert [r.key for r in rows] == [s["kids"][2]]  # refused twice, shown once
+        assert len(rows[0].data.places) == 2
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "RegisterScreen"
+
+
+# --- 4. Capaciteit ----------------------------------------------------------------------
+
+
+async def test_CAP_03_approve_with_preview(db):
+    s = scenario(db)
+    decision = capacity.request_raise(db, "L1", 3, reason="extra lokaal", at=t(100))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "FormDialog"
+        assert s["kids"][2] in app.screen._intro  # who gets the new place
+        await type_text(pilot, "goedgekeurd op plenaire")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        d = [x for x in capacity.list_decisions(db) if x.id == decision.id][0]
+        assert d.status == "approved" and d.decided_by == "tester"
+
+
+async def test_CAP_03_reject_with_reason(db):
+    scenario(db)
+    decision = capacity.request_raise(db, "L1", 3, reason="extra lokaal", at=t(100))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("w")
+        await settle(app, pilot)
+        await type_text(pilot, "geen lokaal")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        d = [x for x in capacity.list_decisions(db) if x.id == decision.id][0]
+        assert (d.status, d.decision_reason) == ("rejected", "geen lokaal")
+
+
+# --- 5. Allocatie -----------------------------------------------------------------------
+
+
+async def test_allocatie_guard_when_engine_missing(db, monkeypatch):
+    from lopdesk.screens import allocatie
+
+    monkeypatch.setattr(allocatie, "engine_available", lambda: False)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        assert any("allocatiemotor" in n for n in notes(app))
+
+
+async def test_allocatie_run_from_palette(db):
+    from lopdesk.domain import allocation
+    from lopdesk.screens.allocatie import engine_available
+
+    if not engine_available():
+        pytest.skip("allocation engine not installed yet")
+    s = scenario(db)
+    b.level(db, "L2", "S1", capacity=5, label="2")
+    allocation.create_round(db, "R1", "A", 2027, "Ronde 1")
+    allocation.add_round_level(db, "R1", "L2", capacity=1)
+    for kid in s["kids"][3:5]:
+        allocation.add_applications(db, "R1", kid, ["L2"])
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "ronde toewijzen")
+        await pilot.pause(0.5)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        scr = app.screen
+        assert type(scr).__name__ == "FormDialog", (notes(app), getattr(scr, "_pending", 0),
+                                                     getattr(scr, "_loaded", 0), app.current_mode)
+        await type_text(pilot, "42")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, timeout=30)
+        assert type(app.screen).__name__ == "ResultsScreen"
+        assert len(app.screen.results.unplaced()) == 1
+        assert "keuze 1" in str(app.screen.query_one("#chart").render())
+        runs = allocation.list_runs(db, "R1")
+        assert runs[0].seed == 42
+
+
+# --- 6. Palette, 7. help ------------------------------------------------------------------
+
+
+async def test_palette_jumps_to_register(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "L1")
+        await pilot.pause(0.5)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "RegisterScreen"
+        assert app.screen.level_id == "L1"
+
+
+async def test_palette_jumps_to_child(db):
+    s = scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: bool(app.children_index), timeout=5)
+        await type_text(pilot, "Voornaam2")
+        await pilot.pause(0.5)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PickDialog"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("VirtualTable").current.data.child_id == s["kids"][2]
+
+
+async def test_help_lists_the_keys_of_the_screen(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        text = str(app.screen.query_one("#help-body Static").render())
+        for label in ("Intrekken", "Plaats aanbieden", "Periode afsluiten", "Ctrl+P"):
+            assert label in text
+
+
+# --- 8. Together in one database --------------------------------------------------------
+
+
+async def test_two_users_change_appears_within_2_seconds(db):
+    s = scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        assert len(app.screen.query_one("VirtualTable").rows) == 3
+        other = as_user(db, "expert")
+        await asyncio.to_thread(registers.add_request, other, "L1", s["kids"][4], at=t(50))
+        other.dispose()
+        took = await wait_until(
+            pilot, lambda: len(app.screen.query_one("VirtualTable").rows) == 4, timeout=2.0)
+        assert took < 2.0
