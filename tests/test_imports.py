@@ -153,3 +153,16 @@ def test_cli_import_and_listings(db_path, files, monkeypatch):
                 ["area", "list"]):
         r = runner.invoke(app, cmd)
         assert r.exit_code == 0, (cmd, r.output)
+
+
+def test_directory_reads_for_the_app(db, files):
+    from lopdesk.domain import directory
+
+    load(db, files)
+    refused = directory.refused_children(db)
+    assert [(r.child_id, [q.level_id for q in r.requests]) for r in refused] == [
+        ("K0004", ["S002-2027-L1"]), ("K0003", ["S001-2027-L1"])] or \
+        sorted(r.child_id for r in refused) == ["K0003", "K0004"]
+    assert all(len({q.level_id for q in r.requests}) == len(r.requests) for r in refused)
+    assert directory.list_periods(db, "S001-2027-L1") == []
+    assert directory.list_children(db, "noor")[0].id == "K0003"

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 
 from lopdesk.db import Database
 from lopdesk.domain.access import require
-from lopdesk.domain.models import Area, CapacityLevel, Child, RegisterEntry, School
+from lopdesk.domain.models import (
+    Area,
+    CapacityLevel,
+    Child,
+    OvercapacityCategory,
+    Period,
+    RegisterEntry,
+    School,
+)
 
 
 @dataclass
@@ -110,3 +118,116 @@ def list_children(db: Database, search: str | None = None, limit: int = 200) -> 
                            .group_by(RegisterEntry.child_id)).all()) if ids else {}
         return [ChildRow(k.id, k.first_name, k.last_name, k.birth_date, k.indicator,
                          k.household_id, n.get(k.id, 0)) for k in kids]
+
+
+# --- reads the app needs (one query each, no per-level loops) -----------------------
+
+
+@dataclass
+class PeriodRow:
+    id: int
+    level_id: str
+    kind: str
+    group: str | None
+    starts_at: datetime
+    ends_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+def list_periods(db: Database, level_id: str) -> list[PeriodRow]:
+    """The periods of a level (REG-04), oldest first."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        q = (select(Period).where(Period.level_id == level_id)
+             .order_by(Period.starts_at, Period.id))
+        return [PeriodRow(p.id or 0, p.level_id, p.kind, p.group, p.starts_at, p.ends_at,
+                          p.closed_at) for p in s.execute(q).scalars()]
+
+
+@dataclass
+class CategoryRow:
+    code: str
+    label: str
+    regime: str
+    level_kind: str
+
+
+def list_overcapacity_categories(db: Database, level_id: str | None = None
+                                 ) -> list[CategoryRow]:
+    """The overcapacity categories (CAP-07), those valid for a level when one is given."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        q = select(OvercapacityCategory).order_by(OvercapacityCategory.code)
+        if level_id:
+            level = s.get(CapacityLevel, level_id)
+            if level is None:
+                return []
+            q = q.where(OvercapacityCategory.regime == level.regime,
+                        OvercapacityCategory.level_kind.in_([level.kind, "*"]))
+        return [CategoryRow(c.code, c.label, c.regime, c.level_kind)
+                for c in s.execute(q).scalars()]
+
+
+@dataclass
+class RefusedRequest:
+    level_id: str
+    school_id: str
+    school_name: str
+    school_year: int
+    label: str
+    seq: int
+    status: str
+    reason: str | None
+    waitlist_position: int | None
+
+
+@dataclass
+class RefusedChild:
+    child_id: str
+    name: str
+    indicator: bool
+    requests: list[RefusedRequest]
+    realised_at: str | None  # the school where the child has a place, if any
+
+
+def refused_children(db: Database, area_id: str | None = None,
+                     school_year: int | None = None) -> list[RefusedChild]:
+    """Children with deferred or non-realised requests, once each with all their schools
+    (one grouped read, for the Uitgesteld / Niet-gerealiseerd view and the plenary)."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        q = (select(RegisterEntry.child_id, RegisterEntry.level_id, RegisterEntry.seq,
+                    RegisterEntry.status, RegisterEntry.reason,
+                    RegisterEntry.waitlist_position, CapacityLevel.school_id, School.name,
+                    CapacityLevel.school_year, CapacityLevel.label, Child.first_name,
+                    Child.last_name, Child.indicator)
+             .join(CapacityLevel, CapacityLevel.id == RegisterEntry.level_id)
+             .join(School, School.id == CapacityLevel.school_id)
+             .join(Child, Child.id == RegisterEntry.child_id)
+             .where(RegisterEntry.status.in_(["deferred", "non_realised", "realised"]))
+             .order_by(Child.last_name, Child.first_name, RegisterEntry.child_id,
+                       RegisterEntry.level_id))
+        if area_id:
+            q = q.where(School.area_id == area_id)
+        if school_year:
+            q = q.where(CapacityLevel.school_year == school_year)
+        out: dict[str, RefusedChild] = {}
+        realised: dict[str, str] = {}
+        for (cid, lv, seq, status, reason, pos, sid, sname, year, label, first, last,
+             ind) in s.execute(q).all():
+            if status == "realised":
+                realised[cid] = sname
+                continue
+            row = out.get(cid)
+            if row is None:
+                row = out[cid] = RefusedChild(cid, f"{first} {last}".strip(), bool(ind), [],
+                                              None)
+            row.requests.append(RefusedRequest(lv, sid, sname, year, label, seq, status,
+                                               reason, pos))
+        for cid, row in out.items():
+            row.realised_at = realised.get(cid)
+        return list(out.values())
