@@ -11,11 +11,8 @@ import csv
 import getpass
 import hashlib
 import io
-import json
 import os
 import secrets
-import shutil
-import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -33,7 +30,14 @@ from lopdesk.matching.hague import (
     next_vacancy_round,
     vacancy_round,
 )
-from lopdesk.matching.io import _int, _required, _rows, draw_lottery
+from lopdesk.matching.io import (
+    _int,
+    _required,
+    _rows,
+    check_out_dir,
+    draw_lottery,
+    write_folder,
+)
 
 
 def _text(header: list[str], rows: list[list]) -> str:
@@ -49,8 +53,7 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     if not input_dir.is_dir():
         raise InvalidInput(f"invoermap {input_dir} bestaat niet", field="INPUT_DIR")
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InvalidInput(f"uitvoermap {out_dir} bestaat al en is niet leeg", field="--out")
+    check_out_dir(out_dir)
     if seed is None:
         seed = secrets.randbelow(2**31)
     started = datetime.now(UTC)
@@ -221,17 +224,5 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
         "started_at": started.isoformat(timespec="seconds"),
         "user": user or os.environ.get("LOPDESK_USER") or getpass.getuser(),
     }
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8", newline="")
-        record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        (tmp / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        if out_dir.exists():
-            out_dir.rmdir()
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    write_folder(out_dir, files, record)
     return record

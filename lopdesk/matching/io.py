@@ -396,14 +396,40 @@ def counts(inputs: Inputs, result: Result) -> dict:
     }
 
 
+def check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise InvalidInput(f"uitvoermap {out_dir} bestaat al en is niet leeg: kies een nieuwe "
+                           "map (eerdere resultaten worden nooit overschreven)", field="--out")
+
+
+def write_folder(out_dir: Path, files: dict[str, str], record: dict,
+                 before_record: Callable[[dict], None] | None = None) -> None:
+    """Write the output files and run.json into a temporary folder next to `out_dir`, then
+    rename it: a failed run leaves no folder behind, a finished one is complete."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for fname, text in files.items():
+            (tmp / fname).write_text(text, encoding="utf-8", newline="")
+        if before_record is not None:
+            before_record(record)
+        record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        (tmp / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+        if out_dir.exists():
+            out_dir.rmdir()
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def run_allocation(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = None,
                    tiebreak: str = "single", improve: bool = False, user: str | None = None,
                    progress: Progress | None = None) -> dict:
     """The stateless run of formats.md; returns the run record (also written as run.json)."""
     input_dir, out_dir = Path(input_dir), Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InvalidInput(f"uitvoermap {out_dir} bestaat al en is niet leeg: kies een nieuwe "
-                           "map (eerdere resultaten worden nooit overschreven)", field="--out")
+    check_out_dir(out_dir)
     started = datetime.now(UTC)
     report = progress or (lambda _step, _frac: None)
     t0 = time.perf_counter()
@@ -428,22 +454,10 @@ def run_allocation(input_dir: Path | str, out_dir: Path | str, *, seed: int | No
         "started_at": started.isoformat(timespec="seconds"),
         "user": user or os.environ.get("LOPDESK_USER") or getpass.getuser(),
     }
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        for fname, text in files.items():
-            (tmp / fname).write_text(text, encoding="utf-8", newline="")
-        t3 = time.perf_counter()
-        record["timings_s"] = {"read": round(t1 - t0, 4), "engine": round(t2 - t1, 4),
-                               "write": round(t3 - t2, 4)}
-        record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        (tmp / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
-        if out_dir.exists():
-            out_dir.rmdir()
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    def finish(rec: dict) -> None:
+        rec["timings_s"] = {"read": round(t1 - t0, 4), "engine": round(t2 - t1, 4),
+                            "write": round(time.perf_counter() - t2, 4)}
+
+    write_folder(out_dir, files, record, before_record=finish)
     report("klaar", 1.0)
     return record
