@@ -48,6 +48,15 @@ class Problem:
         self.child_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self.app_indicator = self.child_indicator[self.app_child]
 
+    def sort_key(self, place: np.ndarray) -> np.ndarray:
+        """One int64 per application ordering by (level, place): cached for the run."""
+        cached = getattr(self, "_sort_key", None)
+        if cached is None or cached[0] is not place:
+            key = self.app_level * np.int64(max(self.n_applications, 1)) + place
+            self._sort_key = (place, key)
+            return key
+        return cached[1]
+
     @property
     def n_applications(self) -> int:
         return int(self.app_child.shape[0])
@@ -63,15 +72,63 @@ class Problem:
         return rank_key, dist_key
 
     def places(self) -> np.ndarray:
-        """Each application's 0-based place in its level's strict order (ALC-02, ALC-03)."""
-        rank_key, dist_key = self.criterion_keys()
-        order = np.lexsort((self.app_child, self.app_lottery, dist_key, rank_key,
-                            self.app_group, self.app_level))
-        place = np.empty(self.n_applications, dtype=np.int64)
+        """Each application's 0-based place in its level's strict order (ALC-02, ALC-03).
+
+        Equivalent to a lexicographic sort on (level, group, rank key, distance, lottery,
+        child), done as one sort of packed int64 keys: the lottery with the child index
+        becomes a dense rank, distance ties are resolved once on the distance levels."""
+        a_n = self.n_applications
+        if a_n == 0:
+            return np.zeros(0, dtype=np.int64)
+        rank_key, _ = self.criterion_keys()
+        # the lottery and the child index as one dense rank (lower = earlier in line)
+        if np.all(self.app_lottery == self.child_lottery()[self.app_child]):
+            lot = self.child_lottery()
+            by_child = np.lexsort((np.arange(self.n_children), lot))
+            child_rank = np.empty(self.n_children, dtype=np.int64)
+            child_rank[by_child] = np.arange(self.n_children)
+            tie = child_rank[self.app_child]
+        else:  # multiple tie-break: one number per application
+            by_app = np.lexsort((self.app_child, self.app_lottery))
+            tie = np.empty(a_n, dtype=np.int64)
+            tie[by_app] = np.arange(a_n)
+        crit = self.level_criterion[self.app_level]
+        on_distance = (crit == 1) | (crit == 3)
+        if on_distance.any():
+            idx = np.flatnonzero(on_distance)
+            dist = np.nan_to_num(self.app_distance[idx], nan=1e12)
+            # distances compared to the millimetre (finer differences are noise), packed
+            # with the lottery rank into one sort key
+            mm = np.rint(dist * 1000).astype(np.int64)
+            t_bits = max(1, int(tie.max()).bit_length())
+            if int(mm.max()).bit_length() + t_bits <= 62:
+                sub = idx[np.argsort((mm << t_bits) | tie[idx])]
+            else:
+                sub = idx[np.lexsort((tie[idx], mm))]
+            tie = tie.copy()
+            tie[sub] = np.arange(sub.size)  # (distance, lottery) as one rank there
+        tie_bits = max(1, int(tie.max()).bit_length())
+        rank_bits = max(1, int(rank_key.max()).bit_length())
+        group_bits = max(1, int(self.app_group.max()).bit_length())
+        level_bits = max(1, int(self.n_levels).bit_length())
+        if tie_bits + rank_bits + group_bits + level_bits <= 62:
+            key = ((self.app_level << (group_bits + rank_bits + tie_bits))
+                   | (self.app_group << (rank_bits + tie_bits))
+                   | (rank_key << tie_bits) | tie)
+            order = np.argsort(key)  # keys are unique within a level
+        else:  # very large inputs: the same order with a lexicographic sort
+            order = np.lexsort((tie, rank_key, self.app_group, self.app_level))
+        place = np.empty(a_n, dtype=np.int64)
         lv = self.app_level[order]
         starts = _group_starts(lv)
-        place[order] = np.arange(order.size) - starts
+        place[order] = np.arange(a_n) - starts
         return place
+
+    def child_lottery(self) -> np.ndarray:
+        """Each child's number (single tie-break): its lottery at any of its applications."""
+        lot = np.zeros(self.n_children, dtype=np.float64)
+        lot[self.app_child] = self.app_lottery
+        return lot
 
     def weak_ranks(self) -> np.ndarray:
         """Each application's rank in its level's order *without* the lottery (ties share it).
@@ -151,11 +208,34 @@ def choose(problem: Problem, apps: np.ndarray, place: np.ndarray) -> np.ndarray:
     """
     if apps.size == 0:
         return np.zeros(0, dtype=bool)
+    order = np.argsort(problem.sort_key(place)[apps], kind="stable")
+    chosen = choose_sorted(problem, apps[order])
+    out = np.zeros(apps.size, dtype=bool)
+    out[order] = chosen
+    return out
+
+
+def choose_sorted(problem: Problem, sa: np.ndarray) -> np.ndarray:
+    """`choose` for applications already sorted by (level, place): a mask in that order.
+
+    A level without reserved seats simply keeps the first `capacity` of its order (its
+    priority children are first in that order already); only levels with reserves go
+    through the phases."""
+    lv = problem.app_level[sa]
+    starts = _group_starts(lv)
+    position = np.arange(sa.size) - starts
+    has_reserve = ((problem.level_reserved_indicator + problem.level_reserved_non_indicator)
+                   > 0)[lv]
+    chosen = ~has_reserve & (position < problem.level_capacity[lv])
+    if has_reserve.any():
+        sub = np.flatnonzero(has_reserve)
+        chosen[sub] = _choose_with_reserves(problem, sa[sub], lv[sub])
+    return chosen
+
+
+def _choose_with_reserves(problem: Problem, sa: np.ndarray, lv: np.ndarray) -> np.ndarray:
+    """The phases of ALC-04 for applications sorted by (level, place)."""
     m = problem.n_levels
-    lv_all = problem.app_level[apps]
-    order = np.lexsort((place[apps], lv_all))
-    sa = apps[order]
-    lv = lv_all[order]
     starts = _group_starts(lv)
     ind = problem.app_indicator[sa]
     prio = problem.app_priority[sa]
@@ -188,9 +268,7 @@ def choose(problem: Problem, apps: np.ndarray, place: np.ndarray) -> np.ndarray:
     # Phase 4: open seats and unfilled reserves (the top-up) to the best remaining of all.
     got = take(~chosen, remaining)
     chosen |= got
-    out = np.zeros(apps.size, dtype=bool)
-    out[order] = chosen
-    return out
+    return chosen
 
 
 def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Result:
@@ -198,31 +276,54 @@ def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Re
 
     With choice functions like ours (substitutable, size-monotone) the outcome does not
     depend on the order of proposals, so proposing in rounds gives the same matching as
-    one proposal at a time."""
+    one proposal at a time. The held applications stay sorted by (level, place), so a
+    round costs one merge and a few linear passes, never a full sort."""
     if place is None:
         place = problem.places()
     n = problem.n_children
     start = problem.child_start
     next_app = start[:-1].copy()
     end = start[1:]
+    app_child = problem.app_child
+    key = problem.sort_key(place)
+    stride = np.int64(max(problem.n_applications, 1))  # key = level * stride + place
+    # `held` stays sorted by (level, place): new proposals are merged in, never re-sorted
+    app_level = problem.app_level
     held = np.zeros(0, dtype=np.int64)
-    holding = np.zeros(n, dtype=bool)
+    held_key = np.zeros(0, dtype=np.int64)
+    touched = np.zeros(problem.n_levels, dtype=bool)
+    free = np.flatnonzero(next_app < end)
     rounds = proposals = 0
-    while True:
-        free = np.flatnonzero(~holding & (next_app < end))
-        if free.size == 0:
-            break
+    while free.size:
         rounds += 1
         new = next_app[free]
         next_app[free] += 1
         proposals += int(new.size)
-        cand = np.concatenate((held, new))
-        keep = choose(problem, cand, place)
-        held = cand[keep]
-        holding[:] = False
-        holding[problem.app_child[held]] = True
+        new = new[np.argsort(key[new])]
+        # only the levels that received proposals choose again
+        new_key = key[new]
+        touched[app_level[new]] = True
+        at = touched[held_key // stride]
+        touched[app_level[new]] = False
+        if at.sum() * 2 > at.size:  # most levels were proposed to: choose everywhere
+            cand = np.insert(held, np.searchsorted(held_key, new_key), new)
+            keep = choose_sorted(problem, cand)
+            held = cand[keep]
+            held_key = key[held]
+        else:  # only the levels that received proposals choose again
+            old, old_key = held[at], held_key[at]
+            cand = np.insert(old, np.searchsorted(old_key, new_key), new)
+            keep = choose_sorted(problem, cand)
+            kept = cand[keep]
+            rest, rest_key = held[~at], held_key[~at]
+            kept_key = key[kept]
+            pos = np.searchsorted(rest_key, kept_key)
+            held = np.insert(rest, pos, kept)
+            held_key = np.insert(rest_key, pos, kept_key)
+        rejected = app_child[cand[~keep]]
+        free = rejected[next_app[rejected] < end[rejected]]
     assigned = np.full(n, -1, dtype=np.int64)
-    assigned[problem.app_child[held]] = held
+    assigned[app_child[held]] = held
     return Result(assigned_app=assigned, place=place, rounds=rounds, proposals=proposals)
 
 

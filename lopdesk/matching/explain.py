@@ -38,7 +38,9 @@ class Explanation:
     reason: str
 
 
-def explain_all(inputs: Inputs, result: Result) -> list[Explanation]:
+def explain_all(inputs: Inputs, result: Result, child: int | None = None
+                ) -> list[Explanation]:
+    """Explanations of every application, or of one child's (by its index)."""
     from lopdesk.matching.io import cutoff_label
 
     p = inputs.problem
@@ -54,7 +56,11 @@ def explain_all(inputs: Inputs, result: Result) -> list[Explanation]:
     cutoffs = [cutoff_label(inputs, int(a), result.place) for a in summary.last_app.tolist()]
     assigned_l, ticket_l = assigned.tolist(), ticket_rank.tolist()
     indicator = p.child_indicator.tolist()
-    for a in range(p.n_applications):
+    if child is None:
+        apps = range(p.n_applications)
+    else:
+        apps = range(int(p.child_start[child]), int(p.child_start[child + 1]))
+    for a in apps:
         c, lv = app_child[a], app_level[a]
         number = places[a] + 1
         cutoff = cutoffs[lv]
@@ -88,6 +94,7 @@ def explain_all(inputs: Inputs, result: Result) -> list[Explanation]:
 
 
 def explain_rows(inputs: Inputs, result: Result) -> str:
+    """All explanations as CSV (for reports; a run writes them on demand, not by default)."""
     rows = sorted(explain_all(inputs, result), key=lambda e: (e.child_id, e.choice_rank))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -99,24 +106,28 @@ def explain_rows(inputs: Inputs, result: Result) -> str:
 
 
 def explain_child(output_dir: Path | str, child_id: str) -> list[Explanation]:
-    """The explanation of one child from a run's output folder (explain.csv)."""
-    path = Path(output_dir) / "explain.csv"
-    if not path.is_file():
-        from lopdesk.domain.errors import InvalidInput
+    """The explanation of one child from a run's output folder: the run is repeated from
+    the copy of its input and its seed and options in run.json (ALC-05 makes that exact)."""
+    import json
 
-        raise InvalidInput(f"{path} ontbreekt: is dit de uitvoermap van een allocatie?")
-    out = []
-    with open(path, encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["child_id"] != child_id:
-                continue
-            out.append(Explanation(row["child_id"], int(row["choice_rank"]), row["level_id"],
-                                   row["school_id"], row["priority_group"], int(row["number"]),
-                                   row["cutoff"], row["outcome"],
-                                   int(row["position"]) if row["position"] else None,
-                                   row["reason"]))
-    if not out:
-        from lopdesk.domain.errors import NotFound
+    from lopdesk.domain.errors import InvalidInput, NotFound
+    from lopdesk.matching.io import read_input, solve
 
+    out = Path(output_dir)
+    run_file, input_dir = out / "run.json", out / "input"
+    if not run_file.is_file() or not input_dir.is_dir():
+        raise InvalidInput(f"{out} is geen uitvoermap van een allocatie (run.json of input/ "
+                           "ontbreekt)")
+    record = json.loads(run_file.read_text(encoding="utf-8"))
+    options = record.get("options", {})
+    inputs = read_input(input_dir, seed=int(record["seed"]),
+                        tiebreak=options.get("tiebreak", "single"))
+    try:
+        index = inputs.child_ids.index(child_id)
+    except ValueError:
+        raise NotFound(f"kind '{child_id}' komt niet voor in deze allocatie") from None
+    result = solve(inputs, bool(options.get("improve")))
+    rows = explain_all(inputs, result, child=index)
+    if not rows:
         raise NotFound(f"kind '{child_id}' heeft geen aanmelding in deze allocatie")
-    return out
+    return rows

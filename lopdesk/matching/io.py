@@ -3,7 +3,8 @@
 `run_allocation(INPUT_DIR, OUTPUT_DIR, seed=, tiebreak=, improve=)` reads levels.csv,
 children.csv and applications.csv, checks every rule of formats.md (an error names file,
 line and column; nothing is written), runs the engine and writes assignments.csv,
-waitlist.csv, levels.csv, explain.csv and run.json into OUTPUT_DIR atomically (a
+waitlist.csv, levels.csv, run.json and a copy of the input (input/) into OUTPUT_DIR
+atomically (a
 temporary folder renamed at the end, so a failed run leaves no folder behind).
 """
 
@@ -41,6 +42,7 @@ from lopdesk.matching.core import (
 
 DEFAULT_PRIORITY_ORDER = "sibling_staff>sibling>staff"
 TIEBREAKS = ("single", "multiple")
+KNOWN_GROUPS = frozenset({"none", "sibling_staff", "sibling", "staff"})
 INPUT_FILES = ("levels.csv", "children.csv", "applications.csv")
 
 Progress = Callable[[str, float], None]
@@ -230,13 +232,63 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
                            f"kind '{child_ids[first]}' heeft geen lotnummer terwijl andere "
                            "kinderen er een hebben: geef ze allemaal of geen enkel")
 
-    # applications.csv
-    name = "applications.csv"
+    # applications.csv: a vectorised reader; any doubt and the row-by-row reader below
+    # finds the exact line and column of the problem
+    fast = _fast_applications(input_dir / "applications.csv", child_index, level_index,
+                              crit)
+    if fast is None:
+        fast = _slow_applications(input_dir / "applications.csv", child_index, level_index,
+                                  crit, orders)
+    a_child, a_rank, a_level, app_distance, a_group = fast
+    order = np.lexsort((a_rank, a_child))
+    app_child, app_rank, app_level = a_child[order], a_rank[order], a_level[order]
+    app_distance, a_group = app_distance[order], a_group[order]
+    n_apps = int(app_child.size)
+    table, codes = np.unique(a_group, return_inverse=True) if n_apps else (
+        np.array([], dtype=str), np.zeros(0, dtype=np.int64))
+    ranks = np.empty((len(level_ids), max(len(table), 1)), dtype=np.int64)
+    for lv, lv_order in enumerate(orders):
+        for g, name in enumerate(table.tolist()):
+            ranks[lv, g] = lv_order.index(name) if name in lv_order else len(lv_order)
+    group_rank = ranks[app_level, codes.reshape(-1)] if n_apps else np.zeros(0, np.int64)
+    n_groups = np.array([len(o) for o in orders], dtype=np.int64)
+    priority = group_rank < (n_groups[app_level] if n_apps else np.zeros(0, np.int64))
+    group_names = np.where(priority, a_group, "none") if n_apps else np.array([], dtype=str)
+    if tiebreak == "single":
+        child_lot = np.array([g if g is not None else draw_lottery(seed, cid)
+                              for cid, g in zip(child_ids, given, strict=True)],
+                             dtype=np.float64)
+        app_lottery = child_lot[app_child] if n_apps else np.zeros(0)
+    else:
+        app_lottery = np.array([draw_lottery(seed, child_ids[c], level_ids[lv])
+                                for c, lv in zip(app_child.tolist(), app_level.tolist(),
+                                                 strict=True)], dtype=np.float64)
+    problem = Problem(
+        n_children=len(child_ids), n_levels=len(level_ids), app_child=app_child,
+        app_level=app_level, app_rank=app_rank, app_group=group_rank, app_priority=priority,
+        app_distance=app_distance, app_lottery=app_lottery,
+        child_indicator=np.array(indicator, dtype=bool),
+        level_capacity=np.array(caps, dtype=np.int64),
+        level_reserved_indicator=np.array(r_ind, dtype=np.int64),
+        level_reserved_non_indicator=np.array(r_non, dtype=np.int64),
+        level_precedence=np.array(prec, dtype=np.int64),
+        level_criterion=np.array(crit, dtype=np.int64))
+    hashes = {f: _hash_file(input_dir / f) for f in INPUT_FILES}
+    hashes["combined"] = hashlib.sha256(
+        "".join(hashes[f] for f in INPUT_FILES).encode()).hexdigest()
+    return Inputs(problem, level_ids, school_ids, level_names, child_ids, group_names, orders,
+                  hashes, seed, tiebreak, any(g is not None for g in given))
+
+
+def _slow_applications(path: Path, child_index: dict[str, int], level_index: dict[str, int],
+                       crit: list[int], orders: list[list[str]]) -> tuple:
+    """Row by row, every check of formats.md with its line and column."""
+    name = path.name
     known_groups = {"none", "sibling_staff", "sibling", "staff"} | {g for o in orders for g in o}
-    apps: list[tuple[int, int, int, str, float, int]] = []
+    apps: list[tuple[int, int, int, str, float]] = []
     seen: dict[int, dict[int, int]] = {}
     seen_level: dict[tuple[int, int], int] = {}
-    for line, row in _rows(input_dir / name, ("child_id", "rank", "level_id")):
+    for line, row in _rows(path, ("child_id", "rank", "level_id")):
         cid = _required(name, line, row, "child_id")
         if cid not in child_index:
             raise ImportError_(name, line, "child_id", f"kind '{cid}' staat niet in children.csv")
@@ -269,48 +321,84 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
         if math.isnan(dist) and CRITERIA[crit[lv]] in ("distance", "rank+distance"):
             raise ImportError_(name, line, "distance_m",
                                f"niveau '{lid}' ordent op afstand: de afstand ontbreekt")
-        apps.append((c, rank, lv, group, dist, line))
+        apps.append((c, rank, lv, group, dist))
+    n = len(apps)
+    return (np.fromiter((a[0] for a in apps), dtype=np.int64, count=n),
+            np.fromiter((a[1] for a in apps), dtype=np.int64, count=n),
+            np.fromiter((a[2] for a in apps), dtype=np.int64, count=n),
+            np.fromiter((a[4] for a in apps), dtype=np.float64, count=n),
+            np.array([a[3] for a in apps], dtype=str) if n else np.array([], dtype=str))
 
-    apps.sort(key=lambda a: (a[0], a[1]))
-    n_apps = len(apps)
-    app_child = np.fromiter((a[0] for a in apps), dtype=np.int64, count=n_apps)
-    app_rank = np.fromiter((a[1] for a in apps), dtype=np.int64, count=n_apps)
-    app_level = np.fromiter((a[2] for a in apps), dtype=np.int64, count=n_apps)
-    app_distance = np.fromiter((a[4] for a in apps), dtype=np.float64, count=n_apps)
-    group_rank = np.empty(n_apps, dtype=np.int64)
-    group_names: list[str] = []
-    for i, a in enumerate(apps):
-        order = orders[a[2]]
-        if a[3] in order:
-            group_rank[i] = order.index(a[3])
-            group_names.append(a[3])
-        else:
-            group_rank[i] = len(order)
-            group_names.append("none")
-    priority = np.array([g != "none" for g in group_names], dtype=bool)
-    if tiebreak == "single":
-        child_lot = np.array([g if g is not None else draw_lottery(seed, cid)
-                              for cid, g in zip(child_ids, given, strict=True)],
-                             dtype=np.float64)
-        app_lottery = child_lot[app_child] if n_apps else np.zeros(0)
+
+def _fast_applications(path: Path, child_index: dict[str, int], level_index: dict[str, int],
+                       crit: list[int]) -> tuple | None:
+    """The same result as `_slow_applications` for a correct file, with whole-column numpy
+    conversions; None as soon as anything is off (the slow reader then names the place)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+    except csv.Error:
+        return None
+    if not rows:
+        return None
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    width = len(header)
+    if len(set(header)) != width or any(len(r) != width for r in body):
+        return None
+    if not all(c in header for c in ("child_id", "rank", "level_id")):
+        return None
+    if not body:
+        return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                np.zeros(0, np.float64), np.array([], dtype=str))
+    cols = list(zip(*body, strict=True))
+
+    def col(name: str) -> tuple[str, ...] | None:
+        return cols[header.index(name)] if name in header else None
+
+    get_child, get_level = child_index.get, level_index.get
+    child = np.fromiter((get_child(x, -1) for x in col("child_id")), np.int64, len(body))
+    level = np.fromiter((get_level(x, -1) for x in col("level_id")), np.int64, len(body))
+    if (child < 0).any() or (level < 0).any():
+        return None
+    try:
+        rank = np.array(col("rank"), dtype=np.int64)
+    except ValueError:
+        return None
+    if (rank < 1).any():
+        return None
+    groups_col = col("priority_group")
+    if groups_col is None:
+        group = np.full(len(body), "none")
     else:
-        app_lottery = np.array([draw_lottery(seed, child_ids[a[0]], level_ids[a[2]])
-                                for a in apps], dtype=np.float64)
-    problem = Problem(
-        n_children=len(child_ids), n_levels=len(level_ids), app_child=app_child,
-        app_level=app_level, app_rank=app_rank, app_group=group_rank, app_priority=priority,
-        app_distance=app_distance, app_lottery=app_lottery,
-        child_indicator=np.array(indicator, dtype=bool),
-        level_capacity=np.array(caps, dtype=np.int64),
-        level_reserved_indicator=np.array(r_ind, dtype=np.int64),
-        level_reserved_non_indicator=np.array(r_non, dtype=np.int64),
-        level_precedence=np.array(prec, dtype=np.int64),
-        level_criterion=np.array(crit, dtype=np.int64))
-    hashes = {f: _hash_file(input_dir / f) for f in INPUT_FILES}
-    hashes["combined"] = hashlib.sha256(
-        "".join(hashes[f] for f in INPUT_FILES).encode()).hexdigest()
-    return Inputs(problem, level_ids, school_ids, level_names, child_ids, group_names, orders,
-                  hashes, seed, tiebreak, any(g is not None for g in given))
+        group = np.array(groups_col, dtype=str)
+        group[group == ""] = "none"
+        if any(g != g.strip() or g not in KNOWN_GROUPS for g in np.unique(group).tolist()):
+            return None  # another group than the standard ones: let the slow reader check
+    dist_col = col("distance_m")
+    if dist_col is None:
+        dist = np.full(len(body), np.nan)
+    else:
+        try:
+            dist = np.array([x if x else "nan" for x in dist_col], dtype=np.float64)
+        except ValueError:
+            return None
+        known = ~np.isnan(dist)
+        if (~np.isfinite(dist[known])).any() or (dist[known] < 0).any():
+            return None
+        if any(x.strip().lower() in ("nan", "+nan", "-nan") for x in set(dist_col)):
+            return None
+    on_distance = np.isin(np.array(crit, dtype=np.int64)[level], (1, 3))
+    if (on_distance & np.isnan(dist)).any():
+        return None
+    for a, b in ((child, rank), (child, level)):  # duplicate choice or rank of a child
+        order = np.lexsort((b, a))
+        if ((a[order][1:] == a[order][:-1]) & (b[order][1:] == b[order][:-1])).any():
+            return None
+    return child, rank, level, dist, group
 
 
 # --- running and writing -----------------------------------------------------------
@@ -368,15 +456,12 @@ def outputs(inputs: Inputs, result: Result) -> dict[str, str]:
                            int(summary.applicants[lv]),
                            int(p.level_reserved_indicator[lv]),
                            int(p.level_reserved_non_indicator[lv])])
-    from lopdesk.matching.explain import explain_rows
-
     return {
         "assignments.csv": _csv_text(["child_id", "level_id", "choice_rank"], assign_rows),
         "waitlist.csv": _csv_text(["child_id", "level_id", "position"], wait_rows),
         "levels.csv": _csv_text(["level_id", "capacity", "assigned", "assigned_indicator",
                                  "cutoff", "applicants", "reserved_indicator",
                                  "reserved_non_indicator"], level_rows),
-        "explain.csv": explain_rows(inputs, result),
     }
 
 
@@ -403,7 +488,8 @@ def check_out_dir(out_dir: Path) -> None:
 
 
 def write_folder(out_dir: Path, files: dict[str, str], record: dict,
-                 before_record: Callable[[dict], None] | None = None) -> None:
+                 before_record: Callable[[dict], None] | None = None,
+                 copies: dict[str, Path] | None = None) -> None:
     """Write the output files and run.json into a temporary folder next to `out_dir`, then
     rename it: a failed run leaves no folder behind, a finished one is complete."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -411,6 +497,9 @@ def write_folder(out_dir: Path, files: dict[str, str], record: dict,
     try:
         for fname, text in files.items():
             (tmp / fname).write_text(text, encoding="utf-8", newline="")
+        for fname, source in (copies or {}).items():  # the input, kept with its results
+            (tmp / fname).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, tmp / fname)
         if before_record is not None:
             before_record(record)
         record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -458,6 +547,7 @@ def run_allocation(input_dir: Path | str, out_dir: Path | str, *, seed: int | No
         rec["timings_s"] = {"read": round(t1 - t0, 4), "engine": round(t2 - t1, 4),
                             "write": round(time.perf_counter() - t2, 4)}
 
-    write_folder(out_dir, files, record, before_record=finish)
+    copies = {f"input/{name}": input_dir / name for name in INPUT_FILES}
+    write_folder(out_dir, files, record, before_record=finish, copies=copies)
     report("klaar", 1.0)
     return record
