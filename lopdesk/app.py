@@ -6,7 +6,8 @@ Dutch system commands, the change poll and the one handler of worker errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from textual.app import App, SystemCommand
@@ -18,8 +19,9 @@ from lopdesk.config import Settings
 from lopdesk.db import Database
 from lopdesk.screens.allocatie import AllocatieScreen
 from lopdesk.screens.base import DataScreen
+from lopdesk.screens.bemiddeling import BemiddelingScreen
 from lopdesk.screens.capaciteit import CapaciteitScreen
-from lopdesk.screens.commands import ActionsProvider, JumpProvider
+from lopdesk.screens.commands import ActionsProvider, CasesProvider, JumpProvider
 from lopdesk.screens.help import HelpScreen
 from lopdesk.screens.overzicht import OverzichtScreen
 from lopdesk.screens.uitgesteld import UitgesteldScreen
@@ -29,12 +31,13 @@ class LopdeskApp(App):
     TITLE = "lopdesk"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_DISPLAY = "^p"
-    COMMANDS = App.COMMANDS | {ActionsProvider, JumpProvider}
+    COMMANDS = App.COMMANDS | {ActionsProvider, JumpProvider, CasesProvider}
     MODES = {
         "overzicht": OverzichtScreen,
         "uitgesteld": UitgesteldScreen,
         "capaciteit": CapaciteitScreen,
         "allocatie": AllocatieScreen,
+        "bemiddeling": BemiddelingScreen,
     }
     DEFAULT_MODE = "overzicht"
     BINDINGS = [
@@ -42,20 +45,30 @@ class LopdeskApp(App):
         Binding("2", "switch_mode('uitgesteld')", "Uitgesteld", id="go.uitgesteld"),
         Binding("3", "switch_mode('capaciteit')", "Capaciteit", id="go.capaciteit"),
         Binding("4", "switch_mode('allocatie')", "Allocatie", id="go.allocatie", show=False),
+        Binding("5", "switch_mode('bemiddeling')", "Bemiddeling", id="go.bemiddeling",
+                show=False),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+r", "reload", "Vernieuwen", id="app.reload", show=False),
         Binding("ctrl+q", "quit", "Stoppen", id="app.quit", priority=True),
     ]
 
-    def __init__(self, db: Database, *, poll_interval: float | None = None) -> None:
+    def __init__(self, db: Database, *, poll_interval: float | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.db = db
         self.data_version: int = 0
         self.poll_interval = poll_interval or db.settings.poll_interval
         self.counters: list[Any] = []  # LevelCounters of the area, for the palette
-        self.children_index: dict[str, str] = {}  # child id -> name, built in the background
+        # "Now" for deadlines and what binds (WL-01, NGI-04): injectable, so that tests and
+        # snapshots show the same screen on any day.
+        self._clock = clock
         self._polling = False
         self.theme = "textual-dark"
+
+    def now(self) -> datetime:
+        from lopdesk.domain.types import utcnow
+
+        return self._clock() if self._clock is not None else utcnow()
 
     # -- start ------------------------------------------------------------------------
 
@@ -89,7 +102,6 @@ class LopdeskApp(App):
 
     def _changed(self, version: int) -> None:
         self.data_version = version
-        self.children_index = {}  # rebuilt when the palette opens next
         screen = self.screen
         if isinstance(screen, ModalScreen):
             return  # the screen below reloads when the dialog closes (on_screen_resume)

@@ -80,7 +80,7 @@ OVERCAPACITY = [
 SIZES = {
     "small": {"schools": 10, "neighbourhoods": 5, "cohort": 400, "sec_schools": 2},
     "normal": {"schools": 100, "neighbourhoods": 25, "cohort": 4000, "sec_schools": 6},
-    "large": {"schools": 100, "neighbourhoods": 25, "cohort": 12000, "sec_schools": 6},
+    "large": {"schools": 100, "neighbourhoods": 25, "cohort": 16000, "sec_schools": 6},
 }
 AREA_ID = "gent-bao"
 SEC_AREA_ID = "gent-so"

@@ -1,46 +1,24 @@
-"""Command palette providers: every action ("Groep: werkwoord"), and jumps to any school,
-level or child. Searching thousands of names: pre-filter by substring, cap at 50, then let
-the fuzzy matcher rank (house-style.md: full fuzzy over 20,000 names is too slow)."""
+"""Command palette providers: every action ("Groep: werkwoord"), jumps to any school, level,
+child (by name or id, also children without a request) or mediation case, and documents.
+Searching thousands of names: the database pre-filters (directory.list_children, capped at
+50, off the UI thread), then the fuzzy matcher ranks (house-style.md: full fuzzy over
+20,000 names is too slow)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from lopdesk.domain import counters, registers
-from lopdesk.screens.labels import STATUS_SHORT
-from lopdesk.screens.widgets.table import Column, Row
+from lopdesk.domain import directory, mediation
+from lopdesk.screens import documents as docs
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
 
 MAX_HITS = 50
-
-
-@dataclass
-class ChildPlace:
-    level_id: str
-    school_name: str
-    level: str
-    entry_id: int
-    seq: int
-    status: str
-
-
-def build_child_index(db) -> dict[str, tuple[str, list[ChildPlace]]]:
-    """Every child with a register entry, with its entries (composed from domain services)."""
-    from lopdesk.screens.overzicht import level_title
-
-    index: dict[str, tuple[str, list[ChildPlace]]] = {}
-    for c in counters.area_counters(db):
-        title = level_title(c)
-        for e in registers.list_entries(db, c.level_id):
-            _, places = index.setdefault(e.child_id, (e.child_name, []))
-            places.append(ChildPlace(c.level_id, c.school_name, title, e.id, e.seq, e.status))
-    return index
 
 
 async def _mode_then(app: LopdeskApp, mode: str, action: str | None = None) -> None:
@@ -70,6 +48,20 @@ def app_actions(app: LopdeskApp) -> list[tuple[str, str, Callable[[], Any]]]:
          lambda: _mode_then(app, "capaciteit", "declare")),
         ("Overzicht: filters", "buurt, niveau, regime, volzet, wachtlijst",
          lambda: _mode_then(app, "overzicht", "filters")),
+        ("Ga naar: Bemiddeling", "dossiers: lopend, wacht, afgesloten, termijnen (5)",
+         lambda: _mode_then(app, "bemiddeling")),
+        ("Bemiddeling: dossier openen", "op vraag van de ouders, na een weigering (MED-01)",
+         lambda: _open_case(app, "")),
+        ("Document: registeruittreksel", "niveau, school of gebied; html, csv of tekst",
+         lambda: _register_doc(app)),
+        ("Document: mededeling van niet-gerealiseerde inschrijving", "NGI-01, per inschrijving",
+         lambda: _notice_doc(app)),
+        ("Document: LOP-rapport", "tellers, vrije plaatsen, weigeringen, sociale mix",
+         lambda: docs.open_report(app)),
+        ("Document: proces-verbaal van een allocatierun", "ALC-05, voor de notaris",
+         lambda: docs.open_pv(app)),
+        ("Document: samenvatting bemiddelingsdossier", "voor de partijen",
+         lambda: _case_doc(app)),
         ("Help: sneltoetsen", "alle toetsen van dit scherm", app.action_help),
         ("Systeem: vernieuwen", "gegevens opnieuw inlezen (Ctrl+R)", app.action_reload),
     ]
@@ -84,7 +76,9 @@ class ActionsProvider(Provider):
         screen = self.screen
         name = {"OverzichtScreen": "Overzicht", "RegisterScreen": "Register",
                 "UitgesteldScreen": "Uitgesteld", "CapaciteitScreen": "Capaciteit",
-                "AllocatieScreen": "Allocatie", "ResultsScreen": "Resultaten"}.get(
+                "AllocatieScreen": "Allocatie", "ResultsScreen": "Resultaten",
+                "BemiddelingScreen": "Bemiddeling", "CaseScreen": "Dossier",
+                "ChildFileScreen": "Dossier kind", "PreviewScreen": "Voorbeeld"}.get(
             type(screen).__name__)
         if name:
             seen = {t for t, _, _ in out}
@@ -113,14 +107,7 @@ class ActionsProvider(Provider):
 
 
 class JumpProvider(Provider):
-    """Jump to a school, a level (its register) or a child (all its entries)."""
-
-    async def startup(self) -> None:
-        app: LopdeskApp = self.app  # type: ignore[assignment]
-        if not app.children_index and not getattr(app, "_indexing", False):
-            app._indexing = True  # type: ignore[attr-defined]
-            app.run_worker(lambda: _index_job(app), thread=True, group="index",
-                           exit_on_error=False)
+    """Jump to a school, a level (its register) or a child (its file), or open a case."""
 
     async def search(self, query: str) -> Hits:
         app: LopdeskApp = self.app  # type: ignore[assignment]
@@ -129,6 +116,7 @@ class JumpProvider(Provider):
             return
         matcher = self.matcher(query)
         found: list[tuple[str, str, Callable[[], Any]]] = []
+        later: list[tuple[str, str, Callable[[], Any]]] = []  # ranked below the jumps
         schools: dict[str, Any] = {}
         for c in app.counters:
             schools.setdefault(c.school_id, c)
@@ -147,28 +135,54 @@ class JumpProvider(Provider):
             if q in text:
                 found.append((f"Register: {c.school_name} · {level_title(c)}", c.level_id,
                               lambda lv=c.level_id: _open_register(app, lv)))
+        try:  # the database filters (children without any request too), off the UI thread
+            kids = await asyncio.to_thread(directory.list_children, app.db, q, MAX_HITS)
+        except Exception:
+            kids = []
+        for k in kids:
+            name = f"{k.first_name} {k.last_name}"
+            found.append((f"Kind: {name}", f"{k.id} · {k.requests} inschrijving(en)",
+                          lambda c=k.id: _show_child(app, c)))
+            later.append((f"Dossier openen: {name}", f"{k.id} · bemiddeling (MED-01)",
+                          lambda c=k.id: _open_case(app, c)))
+        for weight, hits in ((1.0, found), (0.5, later)):
+            for title, help_text, callback in hits:
+                score = matcher.match(title + " " + help_text) * weight
+                yield Hit(max(score, 0.01 * weight), matcher.highlight(title), callback,
+                          text=title, help=help_text)
+
+
+class CasesProvider(Provider):
+    """Jump to a mediation case by number, child name or id, or school."""
+
+    async def startup(self) -> None:
+        app: LopdeskApp = self.app  # type: ignore[assignment]
+        self.cases: list = []
+        try:  # a viewer may not read cases: then there are simply no case hits
+            self.cases = await asyncio.to_thread(mediation.list_cases, app.db, at=app.now())
+        except Exception:
+            self.cases = []
+
+    async def search(self, query: str) -> Hits:
+        app: LopdeskApp = self.app  # type: ignore[assignment]
+        q = query.lower().strip()
+        if not q:
+            return
+        matcher = self.matcher(query)
         n = 0
-        for cid, (name, places) in app.children_index.items():
-            if n >= MAX_HITS:
+        for c in getattr(self, "cases", []):
+            text = f"dossier {c.id} {c.child_name} {c.child_id} {' '.join(c.schools)}".lower()
+            if q not in text and not all(w in text for w in q.split()):
+                continue
+            n += 1
+            if n > MAX_HITS:
                 break
-            if q in cid.lower() or q in name.lower():
-                n += 1
-                found.append((f"Kind: {name}", f"{cid} · {len(places)} inschrijving(en)",
-                              lambda c=cid: _show_child(app, c)))
-        for title, help_text, callback in found:
+            title = f"Dossier {c.id}: {c.child_name}"
+            help_text = (f"{c.child_id} · {mediation.CASE_STATUS.get(c.status, c.status)}"
+                         + (f" · {', '.join(c.schools)}" if c.schools else ""))
             score = matcher.match(title + " " + help_text)
-            yield Hit(max(score, 0.01), matcher.highlight(title), callback, text=title,
-                      help=help_text)
-
-
-def _index_job(app: LopdeskApp) -> None:
-    try:
-        index = build_child_index(app.db)
-    except Exception:  # the palette still jumps to schools and levels
-        index = {}
-    finally:
-        app._indexing = False  # type: ignore[attr-defined]
-    app.call_from_thread(setattr, app, "children_index", index)
+            yield Hit(max(score, 0.02), matcher.highlight(title),
+                      lambda cid=c.id: _open_case_view(app, cid), text=title, help=help_text)
 
 
 async def _show_school(app: LopdeskApp, school_id: str) -> None:
@@ -185,21 +199,42 @@ async def _open_register(app: LopdeskApp, level_id: str) -> None:
 
 
 def _show_child(app: LopdeskApp, child_id: str) -> None:
-    from lopdesk.screens.dialogs import PickDialog
+    from lopdesk.screens.bemiddeling import ChildFileScreen
 
-    name, places = app.children_index.get(child_id, (child_id, []))
-    rows = [Row(p.entry_id, [p.school_name, p.level, STATUS_SHORT[p.status], str(p.seq)],
-                data=p) for p in places]
-    by_id = {p.entry_id: p for p in places}
+    app.push_screen(ChildFileScreen(child_id))
 
-    def chosen(key) -> None:
-        if key is not None:
-            from lopdesk.screens.register import RegisterScreen
 
-            app.push_screen(RegisterScreen(by_id[key].level_id, focus_entry=key))
+def _open_case(app: LopdeskApp, child_id: str) -> None:
+    from lopdesk.screens.bemiddeling import open_case_dialog
 
-    app.push_screen(PickDialog(f"Kind: {name} ({child_id})",
-                               [Column("School", 26), Column("Niveau", 24), Column("St", 3),
-                                Column("Nr", 5, "right")], rows,
-                               intro="Alle inschrijvingen van dit kind. Enter opent het "
-                                     "register op die lijn."), chosen)
+    open_case_dialog(app, child_id)
+
+
+def _open_case_view(app: LopdeskApp, case_id: int) -> None:
+    from lopdesk.screens.bemiddeling import CaseScreen
+
+    app.push_screen(CaseScreen(case_id))
+
+
+def _register_doc(app: LopdeskApp) -> None:
+    screen = app.screen
+    level_id = getattr(screen, "level_id", None)
+    if level_id:
+        docs.open_register_extract(app, level_id=level_id)
+    else:
+        docs.ask_register_extract(app)
+
+
+def _notice_doc(app: LopdeskApp) -> None:
+    from lopdesk.screens.register import RegisterScreen
+
+    screen = app.screen
+    if isinstance(screen, RegisterScreen):
+        screen.action_notice()
+    else:
+        docs.open_notice(app)
+
+
+def _case_doc(app: LopdeskApp) -> None:
+    case_id = getattr(app.screen, "case_id", None)
+    docs.open_case_summary(app, case_id)

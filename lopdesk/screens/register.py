@@ -4,12 +4,16 @@ period (preview, then confirm; REG-05) and offer a freed place to the next child
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from lopdesk.domain import counters, registers
+from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.models import PRIORITY_GROUPS
+from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
 from lopdesk.domain.registers import TRANSITIONS
 from lopdesk.labels import parse_local_datetime
 from lopdesk.screens.base import DataScreen
@@ -56,6 +60,8 @@ class RegisterScreen(DataScreen):
         Binding("t", "change_status", "Status", id="register.change_status"),
         Binding("o", "offer", "Plaats aanbieden", id="register.offer"),
         Binding("p", "close_period", "Periode afsluiten", id="register.close_period"),
+        Binding("d", "document", "Uittreksel", id="register.document"),
+        Binding("m", "notice", "Mededeling", id="register.notice", show=False),
     ]
     DEFAULT_CSS = """
     RegisterScreen #title { height: 1; background: $primary 40%; text-style: bold; }
@@ -65,10 +71,12 @@ class RegisterScreen(DataScreen):
     RegisterScreen #search.shown { display: block; }
     """
 
-    def __init__(self, level_id: str, focus_entry: int | None = None) -> None:
+    def __init__(self, level_id: str, focus_entry: int | None = None,
+                 focus_seq: int | None = None) -> None:
         super().__init__()
         self.level_id = level_id
         self.focus_entry = focus_entry
+        self.focus_seq = focus_seq
         self.entries: list = []
         self.positions: dict[int, int] = {}  # entry id -> place on the waiting list
         self.status_filter: str | None = None
@@ -96,30 +104,60 @@ class RegisterScreen(DataScreen):
     def reload(self) -> None:
         # The entries first (what the user waits for); the guard and counters after them,
         # so the threads do not compete for the interpreter while the table loads.
-        self.db_call(registers.list_entries, self.level_id, on_done=self._entries_loaded,
+        # register_view: plain rows from one Core select, timestamps parsed when drawn.
+        self.db_call(register_lines, self.level_id, on_done=self._entries_loaded,
                      group="entries", exclusive=True)
 
     def _entries_loaded(self, entries: list) -> None:
         self.entries = entries
-        self.query_one(VirtualTable).set_rows([Row(e.id, data=e) for e in entries])
+        # The search text comes ready from the worker (register_view.Line.search).
+        # 20,000 new objects would trigger full collections of the app's large heap
+        # (~0.15 s); none of them forms a cycle, so the collector may wait.
+        with gc_paused():
+            rows = [Row(e.id, data=e, search=e.search) for e in entries]
+        self.query_one(VirtualTable).set_rows(rows)
         self._apply_filter()
         self.mark_loaded()
-        self.db_call(registers.waiting_list, self.level_id, on_done=self._waiting_loaded,
-                     group="waiting", exclusive=True)
-        self.db_call(counters.area_counters, on_done=self._counters_loaded, group="counters",
-                     exclusive=True)
+        # The guard and the counters only after the table is drawn: their threads would
+        # compete with the first paint for the interpreter.
+        self.call_after_refresh(self._load_details)
+        table = self.query_one(VirtualTable)
         if self.focus_entry is not None:
-            self.query_one(VirtualTable).move_to_key(self.focus_entry)
+            table.move_to_key(self.focus_entry)
             self.focus_entry = None
+        if self.focus_seq is not None:
+            key = next((e.id for e in entries if e.seq == self.focus_seq), None)
+            if key is not None:
+                table.move_to_key(key)
+            self.focus_seq = None
 
-    def _waiting_loaded(self, view) -> None:
+    def _load_details(self) -> None:
+        # The waiting order is a list of ids (the rows are here already): no second read of
+        # the whole register.
+        self.db_call(waiting_order, self.level_id, at=self.lapp.now(),
+                     on_done=self._waiting_loaded, group="waiting", exclusive=True)
+        # Only the counters of this level's area and year when known (from the Overzicht).
+        known = next((c for c in self.lapp.counters if c.level_id == self.level_id), None)
+        scope = {"area_id": known.area_id, "school_year": known.school_year} if known else {}
+        self.db_call(counters.area_counters, on_done=self._counters_loaded, group="counters",
+                     exclusive=True, **scope)
+
+    def _waiting_loaded(self, order) -> None:
+        by_id = {e.id: e for e in self.entries}
+        view = WaitingShown(order.deadline, order.binds, order.per_contingent,
+                            [by_id[i] for i in order.ids if i in by_id])
         self.waiting = view
         self.positions = {e.id: i for i, e in enumerate(view.entries, 1)}
         self.query_one(VirtualTable).redraw()
         self.query_one("#guard", Static).update(guard_text(view))
 
     def _counters_loaded(self, data: list) -> None:
-        self.lapp.counters = data
+        fresh = {c.level_id: c for c in data}
+        known = self.lapp.counters
+        if known and len(data) < len(known):  # a scoped read: refresh those levels only
+            self.lapp.counters = [fresh.get(c.level_id, c) for c in known]
+        else:
+            self.lapp.counters = data
         level = next((c for c in data if c.level_id == self.level_id), None)
         if level is None:
             return
@@ -150,7 +188,7 @@ class RegisterScreen(DataScreen):
         return [
             (str(e.seq) + ("!" if e.out_of_order else ""), "bold yellow") if e.out_of_order
             else str(e.seq),
-            fmt_datetime(e.requested_at), e.child_name, status_cell(e.status), extra,
+            fmt_datetime(requested_at(e)), e.child_name, status_cell(e.status), extra,
             GROUP_SHORT.get(e.priority_group, e.priority_group),
             CONTINGENT_SHORT.get(e.contingent, e.contingent), e.child_id,
             e.overcapacity_category or "",
@@ -220,7 +258,7 @@ class RegisterScreen(DataScreen):
         def show(events: list) -> None:
             lines = [f"Nr. {e.seq} · {e.child_name} ({e.child_id}) · "
                      f"{PRIORITY_GROUP.get(e.priority_group)} · {CONTINGENT.get(e.contingent)}",
-                     f"Aangevraagd {fmt_datetime(e.requested_at)} · nu {STATUS[e.status]}", ""]
+                     f"Aangevraagd {fmt_datetime(requested_at(e))} · nu {STATUS[e.status]}", ""]
             for ev in events:
                 change = (f"{STATUS.get(ev.from_status or '', '—')} → "
                           f"{STATUS.get(ev.to_status or '', '')}" if ev.kind == "status"
@@ -257,12 +295,17 @@ class RegisterScreen(DataScreen):
         self.reload()
 
     def action_add(self) -> None:
+        # The categories valid for this level (CAP-07) become a choice list.
+        self.db_call(directory.list_overcapacity_categories, self.level_id,
+                     on_done=self._add_form)
+
+    def _add_form(self, categories: list) -> None:
         fields = [
             FormField("child_id", "Kind (id)", required=True, placeholder="bv. K00042"),
             FormField("group", "Voorrangsgroep", "select", "none",
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS], required=True),
-            FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)",
-                      placeholder="bv. sibling_reorientation"),
+            FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)", "select",
+                      None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
             FormField("at", "Tijdstip (leeg = nu)", placeholder="2027-03-01T09:00:12"),
         ]
 
@@ -280,9 +323,12 @@ class RegisterScreen(DataScreen):
                              "add", f"Nr. {r.seq}: {STATUS[r.status]}"
                              + (f" ({r.rule}: {r.message})" if r.rule else "")))
 
-        self._form("add", f"Aanvraag toevoegen aan {self.level_id}", fields,
-                   "Het register kent nummer en status toe volgens de regels (REG-01, REG-04, "
-                   "REG-06, WL-01, CAP-06/07).", "Inschrijven", run)
+        intro = ("Het register kent nummer en status toe volgens de regels (REG-01, REG-04, "
+                 "REG-06, WL-01, CAP-06/07).")
+        if not categories:
+            intro += "\nGeen overcapaciteitscategorieën voor dit niveau."
+        self._form("add", f"Aanvraag toevoegen aan {self.level_id}", fields, intro,
+                   "Inschrijven", run)
 
     def action_withdraw(self) -> None:
         e = self.current_entry()
@@ -331,7 +377,6 @@ class RegisterScreen(DataScreen):
 
     def action_offer(self) -> None:
         def ask(view) -> None:
-            self._waiting_loaded(view)
             if not view.entries:
                 self.notify("Niemand staat op de wachtlijst van dit niveau.", severity="warning")
                 return
@@ -356,21 +401,31 @@ class RegisterScreen(DataScreen):
             self.app.push_screen(ConfirmDialog("Vrijgekomen plaats aanbieden (WL-01)", body,
                                                yes="Aanbieden"), confirmed)
 
-        self.db_call(registers.waiting_list, self.level_id, on_done=ask)
+        def loaded(order) -> None:
+            self._waiting_loaded(order)
+            ask(self.waiting)
+
+        self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
+
+    def action_document(self) -> None:
+        """The register extract of this level, previewed (issue 6)."""
+        from lopdesk.screens.documents import open_register_extract
+
+        open_register_extract(self.app, level_id=self.level_id)
+
+    def action_notice(self) -> None:
+        """The refusal notice (NGI-01) of the entry under the cursor, previewed."""
+        from lopdesk.screens.documents import open_notice
+
+        e = self.current_entry()
+        if e is not None:
+            open_notice(self.app, e.id, f"{e.child_name} nr. {e.seq}")
 
     def action_close_period(self) -> None:
-        list_periods = getattr(registers, "list_periods", None)
-        if list_periods is not None:
-            self.db_call(list_periods, self.level_id, on_done=self._pick_period)
-            return
-        self._form("period", "Voorrangsperiode afsluiten", [
-            FormField("period_id", "Nummer van de periode", required=True)],
-            "Eerst ziet u wat er verandert (REG-05); daarna bevestigt u.", "Voorbeeld", lambda
-            v: self._preview_close(v["period_id"]))
+        self.db_call(directory.list_periods, self.level_id, on_done=self._pick_period)
 
     def _pick_period(self, periods: list) -> None:
-        open_ = [p for p in periods if getattr(p, "closed_at", None) is None
-                 and getattr(p, "kind", "priority") == "priority"]
+        open_ = [p for p in periods if p.open and p.kind == "priority"]
         if not open_:
             self.notify("Dit niveau heeft geen open voorrangsperiode.", severity="warning")
             return
@@ -408,6 +463,16 @@ class RegisterScreen(DataScreen):
                                                "\n".join(lines), yes="Afsluiten"), confirmed)
 
         self.db_call(registers.close_period, period_id, preview=True, on_done=show)
+
+
+@dataclass
+class WaitingShown:
+    """The waiting list as the screen shows it: the order's ids mapped to loaded lines."""
+
+    deadline: date
+    binds: bool
+    per_contingent: bool
+    entries: list = field(default_factory=list)
 
 
 def guard_text(view) -> str:

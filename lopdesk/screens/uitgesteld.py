@@ -4,19 +4,18 @@ deadline that applies (WL-01: the order binds up to that day)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from lopdesk.domain import counters, registers
+from lopdesk.domain import directory
+from lopdesk.domain.register_view import level_deadlines
 from lopdesk.screens.base import DataScreen
 from lopdesk.screens.dialogs import PickDialog
-from lopdesk.screens.labels import STATUS_SHORT, fmt_date
-from lopdesk.screens.overzicht import level_title
+from lopdesk.screens.labels import STATUS_SHORT, fmt_date, school_year_label
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
@@ -35,10 +34,9 @@ class Place:
     level: str
     status: str
     seq: int
-    position: int | None  # place on the waiting list (non-realised)
+    position: int | None  # allocation position on the waiting list (REG-07), if any
     deadline: date | None
     binds: bool
-    entry_id: int
 
 
 @dataclass
@@ -46,6 +44,7 @@ class RefusedChild:
     child_id: str
     name: str
     places: list[Place] = field(default_factory=list)
+    realised_at: str | None = None
 
     def deadline(self) -> tuple[str, str]:
         binding = sorted(p.deadline for p in self.places
@@ -57,34 +56,30 @@ class RefusedChild:
         return "verstreken", "bright_black"
 
 
-def gather(db, progress: Callable[[int, int], None] | None = None) -> list[RefusedChild]:
-    """Composed from the domain services: the area counters, then each concerned register."""
-    levels = [c for c in counters.area_counters(db)
-              if c.waiting or c.deferred_indicator or c.deferred_non_indicator]
-    children: dict[str, RefusedChild] = {}
-    for i, c in enumerate(levels):
-        if progress is not None and i % 10 == 0:
-            progress(i, len(levels))
-        view = registers.waiting_list(db, c.level_id)
-        title = level_title(c)
-        for pos, e in enumerate(view.entries, 1):
-            child = children.setdefault(e.child_id, RefusedChild(e.child_id, e.child_name))
-            child.places.append(Place(c.level_id, c.school_name, title, e.status, e.seq, pos,
-                                      view.deadline, view.binds, e.id))
-        if c.deferred_indicator or c.deferred_non_indicator:
-            for e in registers.list_entries(db, c.level_id):
-                if e.status != "deferred":
-                    continue
-                child = children.setdefault(e.child_id, RefusedChild(e.child_id, e.child_name))
-                child.places.append(Place(c.level_id, c.school_name, title, e.status, e.seq,
-                                          None, None, False, e.id))
-    return sorted(children.values(), key=lambda ch: (ch.name.lower(), ch.child_id))
+def gather(db, at: datetime | None = None) -> list[RefusedChild]:
+    """One grouped read of the refused children (directory.refused_children), and the
+    WL-01 deadline of each level concerned (one more read)."""
+    refused = directory.refused_children(db)
+    levels = {r.level_id for ch in refused for r in ch.requests}
+    deadlines = level_deadlines(db, sorted(levels), at)
+    out = []
+    for ch in refused:
+        row = RefusedChild(ch.child_id, ch.name, realised_at=ch.realised_at)
+        for r in ch.requests:
+            deadline, binds = deadlines.get(r.level_id, (None, False))
+            row.places.append(Place(
+                r.level_id, r.school_name, f"{r.label} · {school_year_label(r.school_year)}",
+                r.status, r.seq, r.waitlist_position,
+                deadline if r.status == "non_realised" else None,
+                binds and r.status == "non_realised"))
+        out.append(row)
+    return sorted(out, key=lambda ch: (ch.name.lower(), ch.child_id))
 
 
 def places_text(child: RefusedChild) -> str:
     parts = []
     for p in child.places:
-        pos = f" #{p.position}" if p.position else ""
+        pos = f" R{p.position}" if p.position else ""
         parts.append(f"{p.school_name} ({p.level}): {STATUS_SHORT[p.status]}{pos}")
     return "; ".join(parts)
 
@@ -93,6 +88,8 @@ class UitgesteldScreen(DataScreen):
     BINDINGS = [
         Binding("slash", "search", "Zoeken", id="uitgesteld.search"),
         Binding("b", "only_binding", "Enkel bindend", id="uitgesteld.binding"),
+        Binding("f", "child_file", "Dossier kind", id="uitgesteld.child"),
+        Binding("n", "new_case", "Bemiddeling", id="uitgesteld.case"),
         Binding("escape", "clear", "Filter wissen", id="uitgesteld.clear", show=False),
     ]
     DEFAULT_CSS = """
@@ -121,15 +118,8 @@ class UitgesteldScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        def progress(i: int, n: int) -> None:
-            self.app.call_from_thread(self._progress, i, n)
-
-        self.db_call(gather, progress, on_done=self._loaded, group="load", exclusive=True)
-
-    def _progress(self, i: int, n: int) -> None:
-        if not self.children_rows:
-            self.query_one("#title", Static).update(
-                f" Uitgesteld / Niet-gerealiseerd · laden… {i}/{n} niveaus")
+        self.db_call(gather, self.lapp.now(), on_done=self._loaded, group="load",
+                     exclusive=True)
 
     def _loaded(self, rows: list[RefusedChild]) -> None:
         self.children_rows = rows
@@ -187,20 +177,39 @@ class UitgesteldScreen(DataScreen):
         self.only_binding = not self.only_binding
         self._apply()
 
+    def _current(self) -> RefusedChild | None:
+        row = self.query_one(VirtualTable).current
+        if row is None:
+            self.notify("Geen kind gekozen.", severity="warning")
+        return row.data if row is not None else None
+
+    def action_child_file(self) -> None:
+        from lopdesk.screens.bemiddeling import ChildFileScreen
+
+        child = self._current()
+        if child is not None:
+            self.app.push_screen(ChildFileScreen(child.child_id))
+
+    def action_new_case(self) -> None:
+        from lopdesk.screens.bemiddeling import open_case_dialog
+
+        child = self._current()
+        if child is not None:
+            open_case_dialog(self.app, child.child_id)
+
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         child: RefusedChild = event.row.data
-        rows = [Row(p.entry_id, [p.school_name, p.level, STATUS_SHORT[p.status], str(p.seq),
-                                 f"#{p.position}" if p.position else "",
-                                 fmt_date(p.deadline) if p.deadline else ""], data=p)
+        rows = [Row((p.level_id, p.seq), [p.school_name, p.level, STATUS_SHORT[p.status],
+                                          str(p.seq), f"R{p.position}" if p.position else "",
+                                          fmt_date(p.deadline) if p.deadline else ""], data=p)
                 for p in child.places]
-        by_id = {p.entry_id: p for p in child.places}
 
         def chosen(key) -> None:
             if key is None:
                 return
             from lopdesk.screens.register import RegisterScreen
 
-            self.app.push_screen(RegisterScreen(by_id[key].level_id, focus_entry=key))
+            self.app.push_screen(RegisterScreen(key[0], focus_seq=key[1]))
 
         cols = [Column("School", 24), Column("Niveau", 22), Column("St", 3),
                 Column("Nr", 4, "right"), Column("Pos", 4), Column("Termijn", 10)]

@@ -34,7 +34,7 @@ class Column:
     align: str = "left"  # left | right
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A line of the table. `cells` may be left empty: the table's formatter then builds
     them from `data` when the line is first drawn (20,000 rows open without formatting)."""

@@ -1,0 +1,302 @@
+"""Documents in the app (issue 6): a document is rendered as plain text in a worker and shown
+in a scrollable preview; `s` saves it as html, txt or csv into a folder (default: the
+current directory) and a notification gives the path.
+
+The `open_*` helpers are what the palette and the screens call; each asks first for what
+it needs (an entry, an area and school year, a run, a case) when the caller does not know.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Log, Static
+
+from lopdesk.domain import documents
+from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.labels import fmt_date
+
+if TYPE_CHECKING:
+    from lopdesk.app import LopdeskApp
+
+FORMAT_LABEL = {"html": "HTML (afdrukken, A4)", "txt": "tekst", "csv": "CSV (rekenblad)"}
+
+
+@dataclass
+class DocSpec:
+    """One document: how to render it in a format, and the file name to save it under."""
+
+    kind: str  # register | notice | report | pv | case (documents.FORMATS)
+    title: str
+    slug: str
+    render: Callable[[Any, str], str]  # (db, fmt) -> text
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return documents.FORMATS[self.kind]
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "document"
+
+
+def save_document(db, spec: DocSpec, fmt: str, folder: str) -> Path:
+    """Render `spec` in `fmt` and write it into `folder` (created when missing)."""
+    text = spec.render(db, fmt)
+    where = Path(folder or ".").expanduser()
+    where.mkdir(parents=True, exist_ok=True)
+    path = (where / f"{safe_name(spec.slug)}.{fmt}").resolve()
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class PreviewScreen(Screen):
+    """The text rendering of a document, scrollable; `s` saves, Esc goes back."""
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Terug", id="preview.back"),
+        Binding("s", "save", "Bewaren als…", id="preview.save"),
+        Binding("ctrl+r", "rerender", "Opnieuw", id="preview.rerender", show=False),
+    ]
+    DEFAULT_CSS = """
+    PreviewScreen #title { height: 1; background: $primary 40%; text-style: bold; }
+    PreviewScreen Log { height: 1fr; }
+    """
+
+    def __init__(self, spec: DocSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.text: str | None = None
+        self.saved: Path | None = None
+
+    @property
+    def lapp(self) -> LopdeskApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(f" Voorbeeld: {self.spec.title} · opmaken…", id="title")
+        yield Log(id="preview", auto_scroll=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Log).focus()
+        self.action_rerender()
+
+    def action_rerender(self) -> None:
+        app = self.lapp
+        spec = self.spec
+
+        def job() -> None:
+            try:
+                text = spec.render(app.db, "txt")
+            except Exception as exc:
+                app.call_from_thread(self._failed, exc)
+                return
+            app.call_from_thread(self._shown, text)
+
+        self.run_worker(job, thread=True, group="render", exclusive=True, exit_on_error=False)
+
+    def _shown(self, text: str) -> None:
+        if not self.is_attached:
+            return
+        self.text = text
+        log = self.query_one(Log)
+        log.clear()
+        log.write(text.rstrip("\n"), scroll_end=False)
+        log.scroll_home(animate=False)
+        n = text.count("\n") + 1
+        self.query_one("#title", Static).update(
+            f" Voorbeeld: {self.spec.title} · {n} lijnen · s: bewaren ("
+            + "/".join(self.spec.formats) + ") · Esc: terug")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.lapp.report_error(exc)
+        if self.is_attached:
+            self.query_one("#title", Static).update(
+                f" Voorbeeld: {self.spec.title} · kan niet opgemaakt worden")
+            msg = getattr(exc, "message", str(exc))
+            self.query_one(Log).write(f"Niet opgemaakt: {msg}")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_save(self) -> None:
+        fields = [
+            FormField("fmt", "Formaat", "select", "html",
+                      [(FORMAT_LABEL.get(f, f), f) for f in self.spec.formats], required=True),
+            FormField("folder", "Map", value=os.getcwd(), required=True),
+        ]
+        intro = f"Bestand: {safe_name(self.spec.slug)}.<formaat> in de gekozen map."
+
+        def done(values: dict | None) -> None:
+            if values is None:
+                return
+            app = self.lapp
+            spec = self.spec
+
+            def job() -> None:
+                try:
+                    path = save_document(app.db, spec, values["fmt"], values["folder"])
+                except Exception as exc:
+                    app.call_from_thread(app.report_error, exc)
+                    return
+                app.call_from_thread(self._saved, path)
+
+            self.run_worker(job, thread=True, group="save", exit_on_error=False)
+
+        self.app.push_screen(FormDialog(f"{self.spec.title} bewaren", fields, intro=intro,
+                                        submit="Bewaren"), done)
+
+    def _saved(self, path: Path) -> None:
+        self.saved = path
+        self.app.notify(str(path), title="Document bewaard", timeout=8)
+
+
+# --- what the palette and the screens open ---------------------------------------------------
+
+
+def preview(app: App, spec: DocSpec) -> None:
+    app.push_screen(PreviewScreen(spec))
+
+
+def open_register_extract(app: App, *, level_id: str | None = None,
+                          school_id: str | None = None, area_id: str | None = None,
+                          pseudonymise: bool = False) -> None:
+    scope = level_id or school_id or area_id or ""
+    kw: dict[str, Any] = {"level_id": level_id, "school_id": school_id, "area_id": area_id,
+                          "pseudonymise": pseudonymise}
+    what = "niveau" if level_id else "school" if school_id else "gebied"
+    title = f"registeruittreksel {what} {scope}" + (" (pseudoniemen)" if pseudonymise else "")
+    preview(app, DocSpec("register", title, f"register-{scope}"
+                         + ("-pseudo" if pseudonymise else ""),
+                         lambda db, fmt: documents.render_register(db, fmt, **kw)))
+
+
+def ask_register_extract(app: App) -> None:
+    fields = [
+        FormField("scope", "Voor", "select", "level",
+                  [("één niveau", "level"), ("een school", "school"), ("het gebied", "area")],
+                  required=True),
+        FormField("id", "Id van niveau, school of gebied", required=True,
+                  placeholder="bv. L1, S1 of A"),
+        FormField("pseudo", "Pseudoniemen (voor de plenaire)", "check", False),
+    ]
+
+    def done(v: dict | None) -> None:
+        if v is None:
+            return
+        key = {"level": "level_id", "school": "school_id", "area": "area_id"}[v["scope"]]
+        open_register_extract(app, pseudonymise=bool(v["pseudo"]), **{key: v["id"]})
+
+    app.push_screen(FormDialog("Registeruittreksel", fields, submit="Voorbeeld"), done)
+
+
+def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
+    """NGI-01: ask the signing date and signer, then preview (refused when incomplete)."""
+    lapp: Any = app
+    today = lapp.now().date() if hasattr(lapp, "now") else None
+    fields = [] if entry_id is not None else [
+        FormField("entry", "Inschrijving (id)", required=True)]
+    fields += [
+        FormField("signed_on", "Datum van ondertekening", value=today.isoformat() if today
+                  else "", required=True, placeholder="2027-03-05"),
+        FormField("signed_by", "Ondertekend door", value=""),
+    ]
+
+    def done(v: dict | None) -> None:
+        if v is None:
+            return
+        from datetime import date
+
+        try:
+            eid = entry_id if entry_id is not None else int(v["entry"])
+            signed = date.fromisoformat(v["signed_on"])
+        except ValueError:
+            app.notify("Geef een geheel getal als inschrijving en een datum als 2027-03-05.",
+                       severity="error")
+            return
+        kw = {"signed_on": signed, "signed_by": v["signed_by"]}
+        preview(app, DocSpec("notice", f"mededeling {label or eid} ({fmt_date(signed)})",
+                             f"mededeling-{eid}",
+                             lambda db, fmt: documents.render_notice(db, eid, fmt, **kw)))
+
+    app.push_screen(FormDialog("Mededeling van niet-gerealiseerde inschrijving (NGI-01)",
+                               fields, submit="Voorbeeld",
+                               intro=f"Inschrijving {label}" if label else ""), done)
+
+
+def open_report(app: App, area_id: str | None = None, school_year: int | None = None) -> None:
+    lapp: Any = app
+    counters = getattr(lapp, "counters", []) or []
+    area_id = area_id or (counters[0].area_id if counters else "")
+    school_year = school_year or (max(c.school_year for c in counters) if counters else None)
+    fields = [FormField("area", "Gebied", value=area_id, required=True),
+              FormField("year", "Schooljaar (beginjaar)", value=str(school_year or ""),
+                        required=True, placeholder="2027")]
+
+    def done(v: dict | None) -> None:
+        if v is None:
+            return
+        try:
+            year = int(v["year"])
+        except ValueError:
+            app.notify("Het schooljaar is een jaartal, bv. 2027.", severity="error")
+            return
+        area = v["area"]
+        preview(app, DocSpec("report", f"LOP-rapport {area} {year}-{year + 1}",
+                             f"rapport-{area}-{year}",
+                             lambda db, fmt: documents.render_report(db, area, year, fmt)))
+
+    app.push_screen(FormDialog("LOP-rapport", fields, submit="Voorbeeld"), done)
+
+
+def open_pv(app: App, run_id: int | None = None) -> None:
+    def show(rid: int) -> None:
+        preview(app, DocSpec("pv", f"proces-verbaal run {rid}", f"pv-run-{rid}",
+                             lambda db, fmt: documents.render_pv(db, rid, fmt)))
+
+    if run_id is not None:
+        show(run_id)
+        return
+
+    def done(v: dict | None) -> None:
+        if v is None:
+            return
+        try:
+            show(int(v["run"]))
+        except ValueError:
+            app.notify("Het nummer van de run is een geheel getal.", severity="error")
+
+    app.push_screen(FormDialog("Proces-verbaal van een allocatierun (ALC-05)",
+                               [FormField("run", "Run (nummer)", required=True)],
+                               submit="Voorbeeld"), done)
+
+
+def open_case_summary(app: App, case_id: int | None = None) -> None:
+    def show(cid: int) -> None:
+        preview(app, DocSpec("case", f"samenvatting dossier {cid}", f"dossier-{cid}",
+                             lambda db, fmt: documents.render_case(db, str(cid), fmt)))
+
+    if case_id is not None:
+        show(case_id)
+        return
+
+    def done(v: dict | None) -> None:
+        if v is None:
+            return
+        try:
+            show(int(v["case"]))
+        except ValueError:
+            app.notify("Het dossiernummer is een geheel getal.", severity="error")
+
+    app.push_screen(FormDialog("Samenvatting van een bemiddelingsdossier",
+                               [FormField("case", "Dossier (nummer)", required=True)],
+                               submit="Voorbeeld"), done)

@@ -1,0 +1,206 @@
+"""Pilot tests of the mediation screens (issue 5) and the document preview (issue 6), from
+the keyboard at 80x24, with a fixed clock (the app's `now`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import builders as b
+from builders import t
+from conftest import as_user
+from sqlalchemy import select
+from test_tui import SIZE, notes, settle, type_text, wait_until
+
+from lopdesk.domain import mediation, registers
+from lopdesk.domain.models import AuditRecord
+
+NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def make(db):
+    from lopdesk.app import make_app
+
+    return make_app(db, clock=lambda: NOW)
+
+
+def refused_scenario(db) -> dict:
+    """L1 (capacity 2) refuses K002; S2 has level L2 of the same grade with free places."""
+    level, kids = b.basic(db, capacity=2, n_children=4)
+    entries = [registers.add_request(db, level, kid, at=t(i)) for i, kid in enumerate(kids[:3])]
+    b.school(db, "S2")
+    b.level(db, "L2", "S2", capacity=5)
+    return {"kids": kids, "entries": entries, "child": kids[2]}
+
+
+def name(app) -> str:
+    return type(app.screen).__name__
+
+
+async def test_case_flow_open_propose_accept_close(db):
+    s = refused_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")  # Uitgesteld / Niet-gerealiseerd: the refused child
+        await settle(app, pilot)
+        assert app.screen.query_one("VirtualTable").current.key == s["child"]
+        await pilot.press("n")  # open a case (MED-01), child and date filled in
+        await settle(app, pilot)
+        assert name(app) == "FormDialog"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert name(app) == "CaseScreen", notes(app)
+        case_id = app.screen.case_id
+        view = mediation.get_case(db, case_id, at=NOW)
+        assert (view.child_id, view.trigger, view.request_on) == (s["child"], "parent_request",
+                                                                   NOW.date())
+
+        await pilot.press("v")  # MED-03: schools with free places, nearest first
+        await settle(app, pilot)
+        assert name(app) == "PickDialog"
+        assert [r.key for r in app.screen.query_one("VirtualTable").rows] == ["L2"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert mediation.get_case(db, case_id).status == "waiting"
+
+        await pilot.press("a")  # the parents accept: into the register of S2
+        await settle(app, pilot)
+        assert name(app) == "FormDialog"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        lines = registers.list_entries(db, "L2")
+        assert [(e.child_id, e.status) for e in lines] == [(s["child"], "realised")]
+        assert any("ingeschreven in register L2" in n for n in notes(app)), notes(app)
+
+        await pilot.press("x")  # closing without an outcome is refused (MED-02)
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert any("Geweigerd (MED-02)" in n and "zonder uitkomst" in n for n in notes(app))
+        assert mediation.get_case(db, case_id).status != "closed"
+
+        await pilot.press("x")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the outcome list
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # other_school
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        view = mediation.get_case(db, case_id)
+        assert (view.status, view.outcome, view.outcome_school_id) == ("closed", "other_school",
+                                                                        "S2")
+        await wait_until(pilot, lambda: "afgesloten" in str(
+            app.screen.query_one("#title").render()))
+        kinds = [e.kind for e in view.timeline]
+        assert kinds == ["opened", "refusal", "proposal", "answer", "closed"]
+
+
+async def test_case_list_and_palette(db):
+    s = refused_scenario(db)
+    case = mediation.open_case(db, s["child"], request_on=NOW.date(), at=NOW)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        assert name(app) == "BemiddelingScreen"
+        rows = app.screen.query_one("VirtualTable").rows
+        assert [r.key for r in rows] == [case.id]
+        await pilot.press("s", "s", "s")  # closed only
+        assert app.screen.query_one("VirtualTable").rows == []
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, f"dossier {case.id}")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert name(app) == "CaseScreen" and app.screen.case_id == case.id
+
+
+async def test_child_file_read_audited_once(db):
+    s = refused_scenario(db)
+    cell = as_user(db, "bemiddelaar")
+    app = make(cell)
+
+    def reads() -> int:
+        with db.read() as x:
+            return len(list(x.execute(select(AuditRecord).where(
+                AuditRecord.action == "child.read",
+                AuditRecord.entity_id == s["child"])).scalars()))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, s["child"].lower())
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert name(app) == "ChildFileScreen"
+        text = str(app.screen.query_one("#title").render())
+        assert "Voornaam2" in text
+        assert reads() == 1
+        screen = app.screen
+        screen.reload()  # a poll refresh: not a new opening
+        await settle(app, pilot)
+        assert reads() == 1
+        await pilot.press("n")  # a case can be opened from the file
+        await settle(app, pilot)
+        assert name(app) == "FormDialog"
+    cell.dispose()
+
+
+async def test_document_preview_and_save(db, tmp_path):
+    refused_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        from lopdesk.screens.register import RegisterScreen
+
+        await app.push_screen(RegisterScreen("L1"))
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "registeruittreksel")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert name(app) == "PreviewScreen"
+        await wait_until(pilot, lambda: app.screen.text is not None, timeout=5)
+        assert "Voornaam2" in app.screen.text
+        log = app.screen.query_one("Log")
+        assert log.line_count > 10
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert name(app) == "FormDialog"
+        await pilot.press("tab")  # format html (default), then the folder
+        await pilot.press("ctrl+u")
+        await type_text(pilot, str(tmp_path / "uit"))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: app.screen.saved is not None, timeout=5)
+        path = tmp_path / "uit" / "register-L1.html"
+        assert path.exists() and "<html" in path.read_text().lower()
+        assert any(str(path) in n for n in notes(app))
+
+
+async def test_notice_preview_refuses_incomplete(db):
+    s = refused_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        from lopdesk.screens.register import RegisterScreen
+
+        await app.push_screen(RegisterScreen("L1", focus_entry=s["entries"][2].id))
+        await settle(app, pilot)
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert name(app) == "FormDialog"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert name(app) == "PreviewScreen"
+        await settle(app, pilot)
+        # Rendered, or refused with the list of missing fields (NGI-01): never half a notice.
+        if app.screen.text is None:
+            assert any("NGI-01" in n for n in notes(app)), notes(app)
+        else:
+            assert "Voornaam2" in app.screen.text
