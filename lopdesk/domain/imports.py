@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
+from lopdesk.domain.bulk import insert_rows
 from lopdesk.domain.errors import ImportError_, InvalidInput
 from lopdesk.domain.models import (
     CONTINGENTS,
@@ -205,9 +206,7 @@ def _existing(s, model, ids: set[str]) -> set[str]:
 
 
 def _bulk(s, model, rows: list[dict]) -> None:
-    table = model.__table__
-    for start in range(0, len(rows), 5000):
-        s.execute(insert(table), rows[start:start + 5000])
+    insert_rows(s, model.__table__, rows)
 
 
 def _duplicate_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
