@@ -80,3 +80,33 @@ def test_applications_import_errors_name_line_and_column(db, round_, tmp_path):
     f.write_text("child_id,level_id\n", encoding="utf-8")
     with pytest.raises(ImportError_, match="kolom 'rank'"):
         allocation.import_applications(db, "R27", f)
+
+
+def test_ALC_04_round_levels_follow_their_regime_area_and_year(db, round_):
+    area(db, "B")
+    school(db, "SB", "B")
+    level(db, "LB", "SB", capacity=10)
+    level(db, "L28", "S1", capacity=10, year=2028)
+    level(db, "LO", "S2", capacity=10, regime="old", ratio=0.3)
+    for lv, kw, rule in (("LB", {}, "ALC-01"), ("L28", {}, "ALC-01"),
+                         ("L1", {"precedence": "contingent"}, "ALC-04"),
+                         ("L1", {"reserved_non_indicator": 1}, "ALC-04"),
+                         ("LO", {}, "ALC-04")):
+        with pytest.raises(RuleViolation) as err:
+            allocation.add_round_level(db, "R27", lv, **kw)
+        assert err.value.rule == rule, (lv, kw)
+    # at most 20 % reserved for the under-represented group (new regime)
+    allocation.add_round_level(db, "R27", "L2", capacity=10, reserved_indicator=2)
+    with pytest.raises(RuleViolation, match="20 %"):
+        allocation.add_round_level(db, "R27", "L2", capacity=10, reserved_indicator=3)
+    allocation.add_round_level(db, "R27", "LO", precedence="contingent", reserved_indicator=3,
+                               reserved_non_indicator=7)
+    with pytest.raises(Exception, match="voorrangsvolgorde"):
+        allocation.add_round_level(db, "R27", "L3", priority_order="staff>bogus")
+
+
+def test_REG_07_lines_written_at_the_run_without_false_flags(db, round_):
+    allocation.run_round(db, "R27", seed=3)
+    allocation.run_round(db, "R27", seed=4, replace=True)
+    for lv in ("L1", "L2", "L3"):
+        assert not any(e.out_of_order for e in registers.list_entries(db, lv))

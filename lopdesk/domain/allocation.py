@@ -43,6 +43,7 @@ from lopdesk.domain.models import (
 )
 from lopdesk.domain.registers import _set_status, bulk_append, level_state
 from lopdesk.domain.types import utcnow
+from lopdesk.labels import fmt_datetime
 
 PRECEDENCES = ("priority_first", "contingent")
 CRITERIA = ("random", "distance", "rank+random", "rank+distance")
@@ -76,10 +77,23 @@ def add_round_level(db: Database, round_id: str, level_id: str, *, capacity: int
         raise InvalidInput(f"onbekende voorrangsregel '{precedence}'.", field="precedence")
     if criterion not in CRITERIA:
         raise InvalidInput(f"onbekend criterium '{criterion}'.", field="criterion")
+    groups = [g.strip() for g in priority_order.split(">")] if priority_order.strip() else []
+    unknown = [g for g in groups if g not in PRIORITY_GROUPS or g == "none"]
+    if unknown or len(set(groups)) != len(groups):
+        raise InvalidInput(f"ongeldige voorrangsvolgorde '{priority_order}': gebruik "
+                           "sibling_staff, sibling en staff, gescheiden door '>'.",
+                           field="priority_order")
     with db.write() as s:
         require(s, db.user, "allocation.run")
-        get_or_404(s, AllocationRound, round_id, "ronde")
+        rnd = get_or_404(s, AllocationRound, round_id, "ronde")
         level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        school = s.get(School, level.school_id)
+        if school is not None and school.area_id != rnd.area_id:
+            raise RuleViolation(f"niveau {level_id} hoort bij gebied {school.area_id}, de ronde "
+                                f"bij {rnd.area_id}.", rule="ALC-01")
+        if level.school_year != rnd.school_year:
+            raise RuleViolation(f"niveau {level_id} is van schooljaar {level.school_year}, de "
+                                f"ronde van {rnd.school_year}.", rule="ALC-01")
         if capacity is None:
             capacity = level_state(s, level).free_places() or 0
         if min(capacity, reserved_indicator, reserved_non_indicator) < 0:
@@ -87,6 +101,21 @@ def add_round_level(db: Database, round_id: str, level_id: str, *, capacity: int
         if reserved_indicator + reserved_non_indicator > capacity:
             raise InvalidInput("gereserveerde plaatsen zijn meer dan de capaciteit.",
                                field="reserved_indicator")
+        # ALC-04 and domain §2: each regime its own precedence and reserves
+        if level.regime == "old" and precedence != "contingent":
+            raise RuleViolation(f"niveau {level_id} valt onder het oude regime: dubbele "
+                                "contingentering, kies --precedence contingent.", rule="ALC-04")
+        if level.regime == "new":
+            if precedence != "priority_first":
+                raise RuleViolation("de voorrang 'contingent' (dubbele contingentering) hoort "
+                                    "bij het oude regime; kies priority_first.", rule="ALC-04")
+            if reserved_non_indicator > 0:
+                raise RuleViolation("in het nieuwe regime is er enkel een reserve voor de "
+                                    "ondervertegenwoordigde groep (--reserved-indicator).",
+                                    rule="ALC-04")
+            if reserved_indicator * 5 > capacity:  # at most 20 % (domain §2)
+                raise RuleViolation(f"de reserve ({reserved_indicator}) is meer dan 20 % van "
+                                    f"de {capacity} plaatsen.", rule="ALC-04")
         row = RoundLevel(round_id=round_id, level_id=level_id, capacity=capacity,
                          reserved_indicator=reserved_indicator,
                          reserved_non_indicator=reserved_non_indicator, precedence=precedence,
@@ -391,23 +420,27 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
             placed += 1
             key = (a["child_id"], a["level_id"])
             rows.append({"level_id": a["level_id"], "child_id": a["child_id"],
-                         "requested_at": submitted.get(key, now),
+                         # REG-07: the lines are written at the moment of the run, in
+                         # the engine's order (no false 'earlier timestamp' flags)
+                         "requested_at": now,
                          "priority_group": groups.get(key, "none"),
                          "contingent": "indicator" if indicator.get(a["child_id"])
                          else "non_indicator",
                          "status": "realised", "allocation_run_id": run.id,
-                         "event_reason": f"ticket (keuze {a.get('choice_rank')})"})
+                         "event_reason": f"ticket (keuze {a.get('choice_rank')}), "
+                         f"aangemeld {fmt_datetime(submitted.get(key))}"})
         # ... then non-realised with the waiting-list position at every school ranked higher.
         for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
             key = (w["child_id"], w["level_id"])
             rows.append({"level_id": w["level_id"], "child_id": w["child_id"],
-                         "requested_at": submitted.get(key, now),
+                         "requested_at": now,
                          "priority_group": groups.get(key, "none"),
                          "contingent": "indicator" if indicator.get(w["child_id"])
                          else "non_indicator",
                          "status": "non_realised", "reason": "capacity",
                          "waitlist_position": int(w["position"]), "allocation_run_id": run.id,
-                         "event_reason": f"wachtlijst positie {w['position']}"})
+                         "event_reason": f"wachtlijst positie {w['position']}, aangemeld "
+                         f"{fmt_datetime(submitted.get(key))}"})
             s.add(AllocationWaitlist(run_id=run.id, child_id=w["child_id"],
                                      level_id=w["level_id"], position=int(w["position"])))
         ids = bulk_append(s, db.user, rows, rule="REG-07", message="aanmeldingsprocedure",
