@@ -508,3 +508,22 @@ def test_cli_round_trip(db, db_path):
     assert run(db_path, "case", "list").exit_code == 0
     assert run(db_path, "notice", "list", "--missing", "--json").exit_code == 0
     assert run(db_path, "case", "show", "999").exit_code == 2
+
+
+def test_privacy_case_read_by_mediation_is_audited_and_outcome_needs_a_school(db):
+    from conftest import as_user
+
+    from lopdesk.domain.models import AuditRecord
+
+    refused(db)
+    cid = open_case(db)
+    cell = as_user(db, "bemiddelaar")
+    mediation.get_case(cell, cid)
+    mediation.get_case(cell, cid, audit_read=False)  # a refresh is not a new opening
+    with db.read() as s:
+        reads = [r for r in s.execute(select(AuditRecord)).scalars()
+                 if r.action == "case.read"]
+    assert len(reads) == 1 and reads[0].user == "bemiddelaar"
+    with pytest.raises(RuleViolation) as exc:
+        mediation.close_case(db, cid, "other_school")
+    assert exc.value.rule == "MED-02"

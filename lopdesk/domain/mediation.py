@@ -1036,6 +1036,9 @@ def close_case(db: Database, case_id: int, outcome: str | None, *,
                     .where(CaseProposal.case_id == case_id, CaseProposal.answer == "accepted")
                     .order_by(CaseProposal.answered_at.desc(), CaseProposal.id.desc())
                 ).scalars().first()
+        if outcome in ("same_school", "other_school") and school_id is None:
+            raise RuleViolation("bij deze uitkomst hoort de school waar het kind terecht "
+                                "kan (--school), of een aanvaard voorstel.", rule="MED-02")
         if school_id is not None:
             get_or_404(s, School, school_id, "school")
             if outcome == "same_school" and school_id not in refusing:
@@ -1181,10 +1184,19 @@ def _case_view(s: Session, case: MediationCase, at: datetime) -> CaseView:
         timeline=timeline)
 
 
-def get_case(db: Database, case_id: int, at: datetime | None = None) -> CaseView:
+def get_case(db: Database, case_id: int, at: datetime | None = None, *,
+             audit_read: bool = True) -> CaseView:
+    """A case with its timeline. A case names the child and its refusals: a read by a
+    mediation-cell member is recorded like a read of the child's file (domain §10)."""
+    now = at or utcnow()
     with db.read() as s:
-        require(s, db.user, "mediation.read_child")
-        return _case_view(s, _case(s, case_id), at or utcnow())
+        role = require(s, db.user, "mediation.read_child")
+        view = _case_view(s, _case(s, case_id), now)
+    if role == "mediation" and audit_read:
+        with db.write() as s:
+            audit.record(s, db.user, "case.read", "mediation_case", case_id,
+                         {"child_id": view.child_id}, at=now)
+    return view
 
 
 def list_cases(db: Database, *, status: str | None = None, area_id: str | None = None,

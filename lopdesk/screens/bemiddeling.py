@@ -427,8 +427,11 @@ class CaseScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
+        # Only the first read is recorded (domain §10); refreshes are not new openings.
+        first = not getattr(self, "_audited", False)
+        self._audited = True
         self.db_call(mediation.get_case, self.case_id, at=self.lapp.now(),
-                     on_done=self._loaded, group="load", exclusive=True)
+                     audit_read=first, on_done=self._loaded, group="load", exclusive=True)
 
     def _loaded(self, v) -> None:
         self.view = v
