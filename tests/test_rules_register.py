@@ -246,3 +246,13 @@ def test_REG_02_database_refuses_deleting_history(db, sql):
         with db.write() as s:
             s.execute(text(sql))
     assert len(registers.list_entries(db, lv)) == 1
+
+
+def test_REG_04_period_with_unknown_group_refused(db):
+    area(db)
+    school(db, "SX")
+    level(db, "LX", "SX", capacity=4, regime="old", ratio=0.25, year=2022,
+          start=START.replace(year=2022))
+    with pytest.raises(InvalidInput, match="onbekende groep"):
+        areas.create_period(db, "LX", kind="priority", group="bogus",
+                             starts_at=START.replace(year=2022))

@@ -130,6 +130,14 @@ def create_period(db: Database, level_id: str, *, kind: str, starts_at: datetime
     """A priority period (old regime only, REG-04) or the free enrolment (REG-06)."""
     if kind not in PERIOD_KINDS:
         raise InvalidInput(f"onbekende periode '{kind}' (priority of free).", field="kind")
+    if group is not None and group not in ("sibling_staff", "sibling", "staff"):
+        raise InvalidInput(f"onbekende groep '{group}' voor een voorrangsperiode (kies "
+                           "sibling_staff, sibling of staff; geen groep = de periode met "
+                           "dubbele contingentering).", field="group")
+    if kind == "free" and group is not None:
+        raise InvalidInput("de vrije inschrijving heeft geen voorrangsgroep.", field="group")
+    if ends_at is not None and ends_at <= starts_at:
+        raise InvalidInput("een periode eindigt na haar begin.", field="ends_at")
     with db.write() as s:
         require(s, db.user, "register.write")
         level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
