@@ -107,6 +107,7 @@ class Report:
     first_error: str
     registers_ok: bool
     problems: list[str]
+    fewest: int = 0  # writes of the least lucky writer (fairness of the write lock)
 
 
 def check_registers(url: str, expected: int) -> list[str]:
@@ -166,7 +167,7 @@ def run(backend: str, url: str, writers: int, seconds: float) -> Report:
     return Report(backend, writers, elapsed, writes, writes / elapsed,
                   latencies[-1] if latencies else 0.0, p99, errors,
                   next((r.first_error for r in results if r.first_error), ""),
-                  not problems, problems)
+                  not problems, problems, min((r.writes for r in results), default=0))
 
 
 def show(r: Report) -> bool:
@@ -178,6 +179,7 @@ def show(r: Report) -> bool:
           f"{TARGET_RATE[r.backend]:.0f}/s: {'OK' if rate_ok else 'NIET GEHAALD'})")
     print(f"  traagste schrijfactie   : {r.slowest:.3f} s (p99 {r.p99:.3f} s; doel <= "
           f"{TARGET_SLOWEST:.0f} s: {'OK' if slow_ok else 'NIET GEHAALD'})")
+    print(f"  minst per schrijver     : {r.fewest} (gemiddeld {r.writes / max(r.writers, 1):.0f})")
     print(f"  fouten                  : {sum(r.errors.values())} {r.errors or ''}"
           + (f" — eerste: {r.first_error}" if r.first_error else ""))
     if r.registers_ok:

@@ -3,13 +3,16 @@
 SQLite (default) is set up for several processes on one file: WAL, synchronous=NORMAL,
 foreign keys on, a busy timeout, and write transactions that start with
 BEGIN IMMEDIATE so that a writer waits for the lock up front instead of failing
-half-way (house-style.md). PostgreSQL works through the same code with its URL.
+half-way (house-style.md). Before that, writers queue on an flock of `<database>.lock`
+(WriteLock) so that none starves under many writers. PostgreSQL works through the same
+code with its URL.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,9 +24,14 @@ from sqlmodel import Session
 
 from lopdesk.config import Settings
 
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: SQLite's own locking alone
+    fcntl = None  # type: ignore[assignment]
+
 BUSY_TIMEOUT_MS = 30_000
 # The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
-SCHEMA_REVISION = "0003_mediation"
+SCHEMA_REVISION = "0004_register_counts"
 
 
 class SchemaError(RuntimeError):
@@ -65,6 +73,100 @@ def _prepare_sqlite_path(path: Path) -> None:
         os.close(fd)
 
 
+class WriteLock:
+    """An flock on a file next to the database, held around each write transaction.
+
+    SQLite's busy handler sleeps longer the longer a writer has waited (up to 100 ms a
+    try), so under many writers a newcomer often wins and an early one starves for seconds.
+    Blocked flock waiters instead sleep in the kernel and are woken when the lock is let
+    go, with no back-off: the slowest write stays close to the queue length times one
+    write. BEGIN IMMEDIATE and the busy timeout still guard against other writers (the
+    migrations, a backup, an older lopdesk). A killed process lets go of its lock.
+    One per file and process (`for_path`): every Database on the file shares it, so a
+    nested write in one thread does not wait on itself.
+    """
+
+    _by_path: dict[str, WriteLock] = {}
+    _registry_lock = threading.Lock()
+
+    @classmethod
+    def for_path(cls, path: Path) -> WriteLock:
+        key = os.path.abspath(path)
+        with cls._registry_lock:
+            lock = cls._by_path.get(key)
+            if lock is None:
+                lock = cls._by_path[key] = cls(Path(key))
+            return lock
+
+    @classmethod
+    def _after_fork(cls) -> None:
+        # A child forked during a write starts unlocked and opens its own file description
+        # (sharing the parent's would let both hold the flock at once).
+        cls._registry_lock = threading.Lock()
+        for lock in cls._by_path.values():
+            if lock._fd is not None:
+                try:
+                    os.close(lock._fd)  # closing (not LOCK_UN) leaves the parent's lock alone
+                except OSError:
+                    pass
+            lock.__init__(lock.path)
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._thread_lock = threading.RLock()  # one flock per process: threads queue here
+        self._depth = 0
+        self._fd: int | None = None
+
+    def _open(self) -> int | None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
+            try:
+                os.fchmod(fd, 0o660)  # owner and group, whatever the umask (as the database)
+            except OSError:
+                pass  # someone else's lock file
+        except OSError:
+            try:  # a folder we may not write in: an existing lock file read-only will do
+                fd = os.open(self.path, os.O_RDONLY)
+            except OSError:
+                return None  # no lock file: SQLite's own locking alone, as before
+        return fd
+
+    def acquire(self) -> None:
+        self._thread_lock.acquire()
+        try:
+            if self._depth == 0:
+                # Opened per transaction (a few microseconds): no descriptor stays open for
+                # each database a long-lived process (the app, the tests) ever touched.
+                fd = self._open()
+                if fd is not None:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX)
+                    except BaseException:
+                        os.close(fd)
+                        raise
+                self._fd = fd
+            self._depth += 1
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            self._depth -= 1
+            if self._depth == 0 and self._fd is not None:
+                fd, self._fd = self._fd, None
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_UN)  # explicit: a forked child may hold a copy
+                finally:
+                    os.close(fd)
+        finally:
+            self._thread_lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=WriteLock._after_fork)
+
+
 def world_readable(path: Path) -> bool:
     try:
         return bool(path.stat().st_mode & stat.S_IROTH)
@@ -86,9 +188,12 @@ class Database:
             _prepare_sqlite_path(path)
             self.reader = _sqlite_engine(self.url, immediate=False)
             self.writer = _sqlite_engine(self.url, immediate=True)
+            self.write_lock: WriteLock | None = (
+                WriteLock.for_path(path.with_name(path.name + ".lock")) if fcntl else None)
         else:
             self.reader = create_engine(self.url, pool_pre_ping=True)
             self.writer = self.reader
+            self.write_lock = None  # PostgreSQL queues writers on row locks
         self._role: str | None = None
 
     # -- sessions -------------------------------------------------------------------
@@ -102,18 +207,26 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed at the end, rolled back on any error."""
-        # BEGIN IMMEDIATE (SQLite) waits up to the busy timeout for the write lock at the
-        # first statement, so concurrent writers queue instead of failing half-way.
-        session = Session(self.writer, expire_on_commit=False)
-        session.begin()
+        # SQLite: writers queue on the lock file first (fair, see WriteLock); BEGIN IMMEDIATE
+        # then waits up to the busy timeout for anyone else at the first statement, so
+        # concurrent writers queue instead of failing half-way.
+        lock = self.write_lock
+        if lock is not None:
+            lock.acquire()
         try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            session = Session(self.writer, expire_on_commit=False)
+            session.begin()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
         finally:
-            session.close()
+            if lock is not None:
+                lock.release()
 
     def dispose(self) -> None:
         self.reader.dispose()

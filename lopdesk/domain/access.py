@@ -6,6 +6,7 @@ or inactive user is refused with a clear message.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from lopdesk.domain.errors import PermissionDenied
@@ -35,8 +36,13 @@ ROLE_LABEL = {
 }
 
 
+_USERS = AppUser.__table__  # type: ignore[attr-defined]
+# A plain row, not an ORM entity: every action of every user runs this first.
+_ROLE = select(_USERS.c.role, _USERS.c.active).where(_USERS.c.name == bindparam("name"))
+
+
 def role_of(session: Session, user: str) -> str:
-    row = session.get(AppUser, user)
+    row = session.execute(_ROLE, {"name": user}).first()
     if row is None or not row.active:
         raise PermissionDenied(
             f"Gebruiker '{user}' is niet gekend in lopdesk. Vraag een beheerder om u toe te "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from lopdesk.domain.models import AuditHead, AuditRecord
@@ -40,15 +40,22 @@ def ensure_head(session: Session) -> None:
         session.flush()
 
 
-def record(session: Session, user: str, action: str, entity: str, entity_id: Any,
-           detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditRecord:
-    """Append one audit record in the caller's transaction."""
+_HEAD = AuditHead.__table__  # type: ignore[attr-defined]
+_RECORD = AuditRecord.__table__  # type: ignore[attr-defined]
+# Built once: this runs in every write transaction.
+_READ_HEAD = select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_RECORD = insert(_RECORD)
+_MOVE_HEAD = (update(_HEAD).where(_HEAD.c.id == 1)
+              .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash")))
+
+
+def append(session: Session, user: str, action: str, entity: str, entity_id: Any,
+           detail: dict[str, Any] | None = None, at: datetime | None = None) -> dict[str, Any]:
+    """Append one audit record in the caller's transaction; returns its column values."""
     at = at or utcnow()
-    # Core statements, not the unit of work: this runs in every write transaction.
-    row = session.execute(
-        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
-        .with_for_update()
-    ).first()
+    # The head read goes through the session (autoflush keeps the caller's statement order
+    # and so its lock order on PostgreSQL); the rest are Core statements on its connection.
+    row = session.execute(_READ_HEAD).first()
     if row is None:
         ensure_head(session)
         row = (0, GENESIS)
@@ -60,12 +67,16 @@ def record(session: Session, user: str, action: str, entity: str, entity_id: Any
     values = {"id": rec_id, "at": at, "user": user, "action": action, "entity": entity,
               "entity_id": str(entity_id), "detail": detail_text, "prev_hash": last_hash,
               "hash": digest}
-    session.execute(insert(AuditRecord.__table__), values)  # type: ignore[attr-defined]
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_id=rec_id, last_hash=digest)
-        .execution_options(synchronize_session=False)
-    )
-    return AuditRecord(**values)
+    conn = session.connection()
+    conn.execute(_INSERT_RECORD, values)
+    conn.execute(_MOVE_HEAD, {"new_id": rec_id, "new_hash": digest})
+    return values
+
+
+def record(session: Session, user: str, action: str, entity: str, entity_id: Any,
+           detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditRecord:
+    """Append one audit record in the caller's transaction."""
+    return AuditRecord(**append(session, user, action, entity, entity_id, detail, at))
 
 
 @dataclass

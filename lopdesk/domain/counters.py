@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from lopdesk.db import Database
 from lopdesk.domain.access import require
@@ -61,23 +61,38 @@ class LevelCounters:
         return self.seated_indicator + self.seated_non_indicator
 
 
+# Only the columns the counters need (no ORM entities: 400+ levels on every refresh).
+_LEVEL_COLUMNS = (
+    CapacityLevel.id, CapacityLevel.school_id, School.name, School.neighbourhood,
+    School.area_id, CapacityLevel.school_year, CapacityLevel.regime, CapacityLevel.kind,
+    CapacityLevel.label, CapacityLevel.capacity, CapacityLevel.seated_indicator,
+    CapacityLevel.seated_non_indicator, CapacityLevel.indicator_ratio, CapacityLevel.rounding,
+    CapacityLevel.free_places_field, CapacityLevel.updated_at, CapacityLevel.version,
+    # the level's last register change: one value per level, not one per (status,
+    # contingent) group to convert in Python (a seek into ix_register_counts per level)
+    select(func.max(RegisterEntry.status_changed_at))
+    .where(RegisterEntry.level_id == CapacityLevel.id).scalar_subquery(),
+)
+
+
 def area_counters(db: Database, area_id: str | None = None,
                   school_year: int | None = None) -> list[LevelCounters]:
     with db.read() as s:
         require(s, db.user, "read")
-        lq = (select(CapacityLevel, School.name, School.neighbourhood, School.area_id)
+        lq = (select(*_LEVEL_COLUMNS)
               .join(School, School.id == CapacityLevel.school_id)
               .order_by(School.name, CapacityLevel.school_year, CapacityLevel.id))
         if area_id:
             lq = lq.where(School.area_id == area_id)
         if school_year:
             lq = lq.where(CapacityLevel.school_year == school_year)
-        levels = s.execute(lq).all()
-        over = RegisterEntry.overcapacity_category.is_not(None)
+        conn = s.connection()  # Core rows: no ORM loading of 400+ levels and ~2,000 groups
+        levels = conn.execute(lq).all()
+        # Reads the covering index ix_register_counts alone (migration 0004): no table rows.
+        # count(column) counts the non-NULL values: the lines above capacity (CAP-07).
         counts_q = (
             select(RegisterEntry.level_id, RegisterEntry.status, RegisterEntry.contingent,
-                   func.sum(case((over, 1), else_=0)), func.count(),
-                   func.max(RegisterEntry.status_changed_at))
+                   func.count(RegisterEntry.overcapacity_category), func.count())
             .group_by(RegisterEntry.level_id, RegisterEntry.status, RegisterEntry.contingent)
         )
         if school_year:
@@ -85,13 +100,10 @@ def area_counters(db: Database, area_id: str | None = None,
                 .where(CapacityLevel.school_year == school_year)
         counts: dict[str, dict[tuple[str, str], int]] = {}
         overc: dict[str, int] = {}
-        last: dict[str, datetime] = {}
-        for level_id, status, contingent, n_over, n, changed in s.execute(counts_q).all():
+        for level_id, status, contingent, n_over, n in conn.execute(counts_q).all():
             counts.setdefault(level_id, {})[(status, contingent)] = n
             if status == "realised" and n_over:
                 overc[level_id] = overc.get(level_id, 0) + int(n_over)
-            if changed is not None and (level_id not in last or changed > last[level_id]):
-                last[level_id] = changed
         full = set(s.execute(
             select(FullDeclarationLevel.level_id)
             .join(FullDeclaration, FullDeclaration.id == FullDeclarationLevel.declaration_id)
@@ -101,43 +113,47 @@ def area_counters(db: Database, area_id: str | None = None,
             .where(CapacityDecision.status == "pending")
             .group_by(CapacityDecision.level_id)).all())
     out: list[LevelCounters] = []
-    for level, school_name, neighbourhood, level_area in levels:
-        c = counts.get(level.id, {})
-        n_over = overc.get(level.id, 0)
+    empty: dict[tuple[str, str], int] = {}
+    for level in levels:
+        (lid, school_id, school_name, neighbourhood, level_area, year, regime, kind, label,
+         capacity, seated_i, seated_n, _ratio, _rounding, fp_field, updated, version,
+         changed) = level
+        c = counts.get(lid, empty)
+        n_over = overc.get(lid, 0)
         ri = c.get(("realised", "indicator"), 0)
         rn = c.get(("realised", "non_indicator"), 0)
-        realised_in_capacity = ri + rn - n_over
-        if level.capacity is None:
+        nri = c.get(("non_realised", "indicator"), 0)
+        nrn = c.get(("non_realised", "non_indicator"), 0)
+        is_full = lid in full
+        if capacity is None:
             free = None
-        elif level.id in full:
+        elif is_full:
             free = 0
         else:
-            used = level.seated_indicator + level.seated_non_indicator + realised_in_capacity
-            free = max(0, level.capacity - used)
-        seats = contingent_seats(level)
-        updated = level.updated_at
-        changed = last.get(level.id)
-        last_change = max((d for d in (updated, changed) if d is not None), default=None)
+            free = max(0, capacity - (seated_i + seated_n + ri + rn - n_over))
+        seats = contingent_seats(level)  # the row carries capacity, ratio and rounding
+        if updated is None:
+            last_change = changed
+        elif changed is None:
+            last_change = updated
+        else:
+            last_change = max(updated, changed)
         out.append(LevelCounters(
-            level_id=level.id, school_id=level.school_id, school_name=school_name,
-            neighbourhood=neighbourhood, area_id=level_area, school_year=level.school_year,
-            regime=level.regime, kind=level.kind, label=level.label, capacity=level.capacity,
-            seated_indicator=level.seated_indicator,
-            seated_non_indicator=level.seated_non_indicator,
+            level_id=lid, school_id=school_id, school_name=school_name,
+            neighbourhood=neighbourhood, area_id=level_area, school_year=year,
+            regime=regime, kind=kind, label=label, capacity=capacity,
+            seated_indicator=seated_i, seated_non_indicator=seated_n,
             seats_indicator=seats["indicator"] if seats else None,
             seats_non_indicator=seats["non_indicator"] if seats else None,
             realised_indicator=ri, realised_non_indicator=rn,
             deferred_indicator=c.get(("deferred", "indicator"), 0),
             deferred_non_indicator=c.get(("deferred", "non_indicator"), 0),
-            non_realised_indicator=c.get(("non_realised", "indicator"), 0),
-            non_realised_non_indicator=c.get(("non_realised", "non_indicator"), 0),
+            non_realised_indicator=nri, non_realised_non_indicator=nrn,
             withdrawn=c.get(("withdrawn", "indicator"), 0) + c.get(("withdrawn", "non_indicator"),
                                                                     0),
-            overcapacity=n_over, free_places=free, free_places_field=level.free_places_field,
-            full=level.id in full,
-            waiting=c.get(("non_realised", "indicator"), 0)
-            + c.get(("non_realised", "non_indicator"), 0),
-            pending_raises=pending.get(level.id, 0), last_change=last_change,
-            version=level.version or 0,
+            overcapacity=n_over, free_places=free, free_places_field=fp_field,
+            full=is_full, waiting=nri + nrn,
+            pending_raises=pending.get(lid, 0), last_change=last_change,
+            version=version or 0,
         ))
     return out

@@ -144,6 +144,9 @@ class RegisterEntry(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("level_id", "seq", name="uq_register_level_seq"),
         Index("ix_register_level_status", "level_id", "status"),
+        # migration 0004: counters and per-request counts read this index alone
+        Index("ix_register_counts", "level_id", "status", "contingent",
+              "overcapacity_category", "status_changed_at"),
     )
     __mapper_args__ = {"version_id_col": _entry_version}
 
