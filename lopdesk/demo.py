@@ -324,9 +324,8 @@ def _simulate_old_level(lv: dict, reqs: list[tuple], rng: np.random.Generator) -
         timeline.append((base + timedelta(seconds=int(rng.integers(0, 5 * 24 * 3600))), req))
     timeline.sort(key=lambda x: (x[0], x[1][0]))
 
-    def free_c(c: str) -> int:
-        seated = lv["seated_indicator"] if c == "indicator" else lv["seated_non_indicator"]
-        return seats[c] - seated - realised[c]
+    def free_c(c: str) -> int:  # the same count as the register's (REG-04/05, spill-over)
+        return LevelState(level, dict(realised), None).contingent_free()[c]  # type: ignore[index]
 
     def close(at: datetime) -> None:
         deferred = [SimpleNamespace(id=i, seq=i, child_id=r["child_id"],

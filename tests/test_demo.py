@@ -20,6 +20,10 @@ def test_demo_small_is_consistent(db):
     counters = area_counters(db)
     assert any(c.realised for c in counters) and any(c.waiting for c in counters)
     assert all(c.free_places is None or c.free_places >= 0 for c in counters)
+    # never more children realised than the capacity (seated pupils above it are allowed)
+    for c in counters:
+        if c.capacity is not None and c.seated <= c.capacity:
+            assert c.realised - c.overcapacity + c.seated <= c.capacity, c.level_id
     # every register numbered 1..N without gaps (REG-01)
     by_level = defaultdict(list)
     for lv in levels[:40]:

@@ -256,3 +256,40 @@ def test_REG_04_period_with_unknown_group_refused(db):
     with pytest.raises(InvalidInput, match="onbekende groep"):
         areas.create_period(db, "LX", kind="priority", group="bogus",
                              starts_at=START.replace(year=2022))
+
+
+def test_REG_01_one_running_request_per_child_and_register(db):
+    lv, kids = basic(db, capacity=1, n_children=2)
+    registers.add_request(db, lv, kids[0], at=t(0))
+    with pytest.raises(RuleViolation) as err:
+        registers.add_request(db, lv, kids[0], at=t(1))
+    assert err.value.rule == "REG-01" and "nr. 1" in str(err.value)
+    refused = registers.add_request(db, lv, kids[1], at=t(2))
+    assert refused.seq == 2  # the refused attempt gave its number back
+    registers.withdraw(db, refused.id, reason="verhuisd", at=t(3))
+    assert registers.add_request(db, lv, kids[1], at=t(4)).seq == 3  # after withdrawal: ok
+
+
+def test_REG_05_top_up_uses_the_other_contingent_s_seats(db):
+    """Capacity 4, ratio 0.25: 1 indicator seat, 3 non-indicator seats. Three indicator
+    siblings: one realised, two topped up into non-indicator seats at the close. In the
+    contingent period only one non-indicator seat is left: capacity is never exceeded."""
+    area(db)
+    school(db, "SO")
+    start = START.replace(year=2022)
+    level(db, "LO", "SO", capacity=4, regime="old", ratio=0.25, year=2022, start=start)
+    ind = children(db, 3, prefix="I", indicator=True)
+    non = children(db, 4, prefix="N")
+    p1 = areas.create_period(db, "LO", kind="priority", group="sibling_staff", starts_at=start,
+                             ends_at=start + timedelta(days=30))
+    for i, k in enumerate(ind):
+        registers.add_request(db, "LO", k, priority_group="sibling",
+                              at=start + timedelta(minutes=i))
+    registers.close_period(db, p1.id, at=start + timedelta(days=30))
+    areas.create_period(db, "LO", kind="priority", starts_at=start + timedelta(days=31),
+                        ends_at=start + timedelta(days=60))
+    got = [registers.add_request(db, "LO", k, at=start + timedelta(days=32, minutes=i)).status
+           for i, k in enumerate(non)]
+    assert got == ["realised", "deferred", "deferred", "deferred"]
+    realised = [e for e in registers.list_entries(db, "LO") if e.status == "realised"]
+    assert len(realised) == 4

@@ -157,10 +157,20 @@ class LevelState:
         return max(0, self.level.capacity - used)
 
     def contingent_free(self) -> dict[str, int] | None:
+        """Free seats per contingent (REG-04/05). A contingent that holds more children than
+        its seats (a top-up at the close of a period, or seated pupils) uses the other
+        contingent's seats: those are not free any more."""
         seats = contingent_seats(self.level)
         if seats is None:
             return None
-        return {c: max(0, seats[c] - self.seated[c] - self.realised[c]) for c in seats}
+        used = {c: self.seated[c] + self.realised[c] for c in seats}
+        spill = {c: max(0, used[c] - seats[c]) for c in seats}
+        free = {c: max(0, seats[c] - used[c] - spill[o])
+                for c, o in (("indicator", "non_indicator"), ("non_indicator", "indicator"))}
+        total = self.free_places()
+        if total is not None:  # never more than the level's own free places (CAP-04)
+            free = {c: min(v, total) for c, v in free.items()}
+        return free
 
 
 def level_state(s: Session, level: CapacityLevel) -> LevelState:
@@ -328,6 +338,9 @@ def _request_facts():
             .order_by(e.seq.desc()).limit(one).scalar_subquery().label("previous_at"),
             exists().where(e.level_id == level_id, e.status == literal_column("'non_realised'"))
             .label("waiting"),
+            select(e.seq).where(e.level_id == level_id, e.child_id == bindparam("child_id"),
+                                e.status != literal_column("'withdrawn'"))
+            .limit(one).scalar_subquery().label("open_seq"),
         )
         .select_from(_LEVEL.outerjoin(_SCHOOL, _SCHOOL.c.id == lv.school_id))
         .where(lv.id == level_id)
@@ -378,6 +391,10 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
         raise RuleViolation(
             f"de inschrijvingen voor dit niveau starten pas op {fmt_date(facts.enrolment_start)}.",
             rule="CAP-01")
+    if facts.open_seq is not None:  # one running request per child and register
+        raise RuleViolation(f"kind '{child_id}' staat al in dit register (nr. {facts.open_seq}"
+                            "); een tweede aanvraag voor hetzelfde niveau kan niet.",
+                            rule="REG-01")
     contingent = "indicator" if facts.indicator else "non_indicator"
     # The facts row carries the level columns LevelState and contingent_seats read.
     state = LevelState(facts, {"indicator": facts.realised_indicator,  # type: ignore[arg-type]
