@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from builders import START, area, basic, children, level, school, t
 
@@ -205,3 +207,13 @@ def test_negative_capacity_is_bad_input(db):
     basic(db)
     with pytest.raises(InvalidInput):
         capacity.set_capacity(db, "L1", -1)
+
+
+def test_CAP_02_register_with_requests_counts_as_started(db):
+    """The register, not the wall clock: once a request is in, the capacity cannot go down
+    even when the start date lies ahead of the computer's clock."""
+    lv, kids = basic(db, capacity=2)
+    registers.add_request(db, lv, kids[0], at=t(0))
+    with pytest.raises(RuleViolation) as err:
+        capacity.set_capacity(db, lv, 1, at=START - timedelta(days=30))
+    assert err.value.rule == "CAP-02" and "eerste inschrijving" in str(err.value)

@@ -37,8 +37,13 @@ def _level(s: Session, level_id: str, expected_version: int | None = None) -> Ca
     return level
 
 
-def _started(level: CapacityLevel, at: datetime) -> bool:
-    return level.enrolment_start is not None and at >= level.enrolment_start
+def _started(s: Session, level: CapacityLevel, at: datetime) -> bool:
+    """Enrolment has started at the start date, or as soon as the register holds a request
+    (the register, not the wall clock, decides: a capacity cannot move under requests)."""
+    if level.enrolment_start is not None and at >= level.enrolment_start:
+        return True
+    return s.execute(select(RegisterEntry.id).where(RegisterEntry.level_id == level.id)
+                     .limit(1)).first() is not None
 
 
 def _area(s: Session, level: CapacityLevel) -> Area:
@@ -80,8 +85,10 @@ def set_capacity(db: Database, level_id: str, capacity: int, *, at: datetime | N
         level = _level(s, level_id, expected_version)
         old = level.capacity
         result = CapacityResult(level_id, capacity)
-        if _started(level, now):
-            start = fmt_date(level.enrolment_start)
+        if _started(s, level, now):
+            by_date = level.enrolment_start is not None and now >= level.enrolment_start
+            start = (fmt_date(level.enrolment_start) if by_date
+                     else "de eerste inschrijving in het register")
             if old is None:
                 raise RuleViolation(
                     f"de capaciteit moet vastliggen vóór de start van de inschrijvingen op "
