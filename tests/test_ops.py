@@ -361,3 +361,16 @@ def test_new_database_is_created_owner_and_group_only(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o660
     assert path.parent.stat().st_mode & 0o777 == 0o770
     assert ops.path_warnings(path) == []
+
+
+def test_REG_02_audit_verify_replays_the_registers(db):
+    lv, kids = basic(db, capacity=1, n_children=2)
+    registers.add_request(db, lv, kids[0], at=t(0))
+    refused = registers.add_request(db, lv, kids[1], at=t(1))
+    assert ops.verify_audit(db).ok
+    with db.write() as s:  # behind lopdesk's back: a status without its event
+        s.execute(text("UPDATE register_entry SET status = 'realised' WHERE id = :i"),
+                  {"i": refused.id})
+    report = ops.verify_audit(db)
+    assert not report.ok
+    assert any(f"{lv}:2" in p.message and "REG-02" in p.message for p in report.problems)

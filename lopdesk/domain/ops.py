@@ -233,7 +233,30 @@ def verify_audit(db: Database) -> AuditReport:
         else:
             problems.append(AuditProblem(p.record_id, "edited", text_))
     problems.sort(key=lambda x: x.record_id)
+    problems.extend(_replay_registers(db))
     return AuditReport(not problems, int(count), problems)
+
+
+def _replay_registers(db: Database) -> list[AuditProblem]:
+    """REG-02: replay every entry's events; its status now must be where its history ends,
+    so a status changed behind lopdesk's back (the entry table takes UPDATEs for the
+    status) shows up. Reported with record id 0 and the entry named."""
+    from lopdesk.domain.models import RegisterEntry, RegisterEvent
+
+    with db.read() as s:
+        last = (select(RegisterEvent.entry_id, func.max(RegisterEvent.id).label("ev"))
+                .group_by(RegisterEvent.entry_id).subquery())
+        rows = s.execute(
+            select(RegisterEntry.id, RegisterEntry.level_id, RegisterEntry.seq,
+                   RegisterEntry.status, RegisterEvent.to_status)
+            .outerjoin(last, last.c.entry_id == RegisterEntry.id)
+            .outerjoin(RegisterEvent, RegisterEvent.id == last.c.ev)
+            .where((RegisterEvent.to_status.is_(None))
+                   | (RegisterEvent.to_status != RegisterEntry.status))).all()
+    return [AuditProblem(0, "edited",
+                         f"inschrijving {level}:{seq} (id {eid}) staat op '{status}', maar haar "
+                         f"geschiedenis eindigt op '{to or 'niets'}' (REG-02)")
+            for eid, level, seq, status, to in rows]
 
 
 def _gap_end(message: str) -> int:
