@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,18 @@ def test_directory_reads_for_the_app(db, files):
     assert all(len({q.level_id for q in r.requests}) == len(r.requests) for r in refused)
     assert directory.list_periods(db, "S001-2027-L1") == []
     assert directory.list_children(db, "noor")[0].id == "K0003"
+
+
+def test_register_import_warns_above_capacity_and_indicator_mismatch(db, files):
+    load(db, files, upto="children")
+    f = files / "over.csv"
+    rows = "".join(f"S001,S001-2027-L1,K000{i},2027-03-01T09:0{i}:00,none,{1 if i == 3 else 0},"
+                   "realised\n" for i in (1, 2, 3))
+    f.write_text(REGISTER_HEADER + rows, encoding="utf-8")
+    # S001-2027-L1: capacity 20, 14 seated; make it tight
+    from lopdesk.domain import capacity
+
+    capacity.set_capacity(db, "S001-2027-L1", 16, at=datetime(2027, 1, 1, tzinfo=UTC))
+    summary = import_csv(db, "register", f)
+    assert any("S001-2027-L1: 17 plaatsen" in w for w in summary.warnings)
+    assert any("regel 4: indicator" in w for w in summary.warnings)  # K0003 is not indicator

@@ -15,7 +15,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -60,6 +60,7 @@ class ImportSummary:
     rows: int
     created: int
     sha256: str
+    warnings: list[str] = field(default_factory=list)
 
 
 class _Reader:
@@ -378,6 +379,8 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
                      "reason": "capacity" if status == "non_realised" else None})
         line_of.append(reader.line)
 
+    warnings: list[str] = []
+
     def write(s) -> None:
         levels = {r["level_id"] for r in rows}
         known = dict(s.execute(select(CapacityLevel.id, CapacityLevel.school_id)
@@ -415,10 +418,33 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
             if r["status"] != "withdrawn" and (r["level_id"], r["child_id"]) in open_pairs:
                 raise reader.error("child_id", f"kind '{r['child_id']}' staat al in het "
                                    f"register van {r['level_id']}")
-        for r in rows:
+        indicator_of: dict[str, bool] = {}
+        ids = sorted(children)
+        for start in range(0, len(ids), 900):
+            indicator_of.update(s.execute(select(Child.id, Child.indicator).where(
+                Child.id.in_(ids[start:start + 900]))).all())
+        for r, line in zip(rows, line_of, strict=True):
             r.pop("_school")
+            own = "indicator" if indicator_of.get(r["child_id"]) else "non_indicator"
+            if own != r["contingent"]:
+                warnings.append(f"{reader.name}, regel {line}: indicator van de rij wijkt af "
+                                f"van die van kind {r['child_id']} (de rij wordt gevolgd)")
         bulk_append(s, db.user, rows, rule="REG-01", message=f"import {reader.name}",
                     source="import")
+        # The source register decided the statuses; say where it gives more places than
+        # the level has (CAP-04), so that the LOP can check it.
+        from lopdesk.domain.registers import level_state
+
+        for level_id in sorted(levels):
+            level = s.get(CapacityLevel, level_id)
+            if level is None or level.capacity is None:
+                continue
+            st = level_state(s, level)
+            used = st.realised_total + sum(st.seated.values())
+            if used > level.capacity:
+                warnings.append(f"{level_id}: {used} plaatsen bezet of gerealiseerd bij een "
+                                f"capaciteit van {level.capacity} (controleer het bronregister)")
+    write.warnings = warnings  # type: ignore[attr-defined]
     return rows, write
 
 
@@ -454,7 +480,8 @@ def import_csv(db: Database, kind: str, path: Path | str) -> ImportSummary:
         write(s)
         audit.record(s, db.user, f"import.{kind}", "import", path.name,
                      {"rows": len(rows), "sha256": reader.sha256})
-    return ImportSummary(kind, path.name, len(rows), len(rows), reader.sha256)
+    return ImportSummary(kind, path.name, len(rows), len(rows), reader.sha256,
+                         list(getattr(write, "warnings", [])))
 
 
 def export_template(kind: str) -> str:
