@@ -293,3 +293,16 @@ def test_REG_05_top_up_uses_the_other_contingent_s_seats(db):
     assert got == ["realised", "deferred", "deferred", "deferred"]
     realised = [e for e in registers.list_entries(db, "LO") if e.status == "realised"]
     assert len(realised) == 4
+
+
+def test_nursery_birth_year_level_takes_only_that_birth_year(db):
+    from datetime import date
+
+    area(db)
+    school(db, "SK")
+    level(db, "K25", "SK", capacity=5, kind="nursery_birth_year", label="2025")
+    areas.create_child(db, "OLD", "Oud", "Kind", birth_date=date(2021, 5, 1))
+    areas.create_child(db, "YES", "Juist", "Kind", birth_date=date(2025, 2, 1))
+    with pytest.raises(InvalidInput, match="geboortejaar 2025"):
+        registers.add_request(db, "K25", "OLD", at=t(0))
+    assert registers.add_request(db, "K25", "YES", at=t(1)).status == "realised"

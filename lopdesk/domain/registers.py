@@ -328,6 +328,8 @@ def _request_facts():
             _SCHOOL.c.area_id, _SCHOOL.c.id.label("school_id"), _SCHOOL.c.mandates_lop_notices,
             select(_CHILD.c.indicator).where(_CHILD.c.id == bindparam("child_id"))
             .scalar_subquery().label("indicator"),
+            select(_CHILD.c.birth_date).where(_CHILD.c.id == bindparam("child_id"))
+            .scalar_subquery().label("birth_date"),
             select(_FULL.c.id)
             .join(_FULL_LEVEL, _FULL_LEVEL.c.declaration_id == _FULL.c.id)
             .where(_FULL_LEVEL.c.level_id == level_id, _FULL.c.lifted_at.is_(None))
@@ -362,6 +364,11 @@ def add_request(db: Database, level_id: str, child_id: str, *, priority_group: s
                               at=at, overcapacity_category=overcapacity_category)
 
 
+def _as_date(value: date | str) -> date:
+    """A birth date from a scalar subquery (SQLite returns its text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
                    priority_group: str = "none", at: datetime | None = None,
                    overcapacity_category: str | None = None, source: str = "request",
@@ -391,6 +398,10 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
         raise RuleViolation(
             f"de inschrijvingen voor dit niveau starten pas op {fmt_date(facts.enrolment_start)}.",
             rule="CAP-01")
+    if (facts.kind == "nursery_birth_year" and facts.birth_date is not None
+            and str(_as_date(facts.birth_date).year) != str(facts.label)):
+        raise InvalidInput(f"kind '{child_id}' is geboren in {_as_date(facts.birth_date).year}; "
+                           f"dit niveau is voor geboortejaar {facts.label}.", field="child_id")
     if facts.open_seq is not None:  # one running request per child and register
         raise RuleViolation(f"kind '{child_id}' staat al in dit register (nr. {facts.open_seq}"
                             "); een tweede aanvraag voor hetzelfde niveau kan niet.",
