@@ -140,7 +140,8 @@ def test_register_extract_per_school_golden(scene, fmt):
 @pytest.mark.parametrize("fmt", ["html", "csv", "txt"])
 def test_register_extract_area_plenary_golden(scene, fmt):
     text = documents.render_register(scene, fmt, area_id="A", school_year=2027,
-                                     pseudonymise=True, generated_at=AT)
+                                     pseudonymise=True, pseudonym_key="golden",
+                                     generated_at=AT)
     check_golden(f"register_area_plenary.{fmt}", text)
 
 
@@ -200,9 +201,47 @@ def test_plenary_extract_has_no_names_or_birth_dates(scene):
 
 def test_plenary_pseudonym_is_one_per_child_within_an_extract(scene):
     ctx = documents.register_context(scene, area_id="A", pseudonymise=True, generated_at=AT)
-    l1 = {e["seq"]: e["child"] for e in ctx["levels"][0]["entries"]}
-    l2 = {e["seq"]: e["child"] for e in ctx["levels"][1]["entries"]}
-    assert l1[3] == l2[1]  # K002 at both schools: the same pseudonym
+    l1 = {k["child"] for k in ctx["levels"][0]["children"]}
+    l2 = {k["child"] for k in ctx["levels"][1]["children"]}
+    assert len(l1) == 4 and len(l2) == 4
+    assert len(l1 & l2) == 3  # K000, K002 and K003 at both schools: one pseudonym each
+
+
+def test_privacy_plenary_extract_counts_and_pseudonyms_only(scene):
+    """Domain §10: per child only pseudonym, status and date; register number, indicator
+    and priority group only as counts per level; the document says it is pseudonymised."""
+    ctx = documents.register_context(scene, area_id="A", pseudonymise=True,
+                                     pseudonym_key="k1", generated_at=AT)
+    l1 = ctx["levels"][0]
+    assert "entries" not in l1 and "pupils" not in l1
+    assert all(set(k) == {"child", "status", "date"} for lv in ctx["levels"]
+               for k in lv["children"])
+    assert [k["date"] for k in l1["children"]] == [date(2027, 3, 1)] * 4
+    counts = {c["status"]: c for c in l1["counts"]}
+    # L1: K000 (ind) and K001 (non, sibling) realised; K002 (ind) and K003 (non) refused
+    assert (counts["realised"]["total"], counts["realised"]["indicator"],
+            counts["realised"]["groups"]["sibling"]) == (2, 1, 1)
+    assert (counts["non_realised"]["total"], counts["non_realised"]["indicator"],
+            counts["non_realised"]["non_indicator"],
+            counts["non_realised"]["groups"]["none"]) == (2, 1, 1, 2)
+    assert counts["withdrawn"]["total"] == 0
+    # The pseudonyms do not follow the register order: another key, another numbering.
+    other = documents.register_context(scene, area_id="A", pseudonymise=True,
+                                       pseudonym_key="k2", generated_at=AT)
+    assert [k["child"] for k in l1["children"]] != [
+        k["child"] for k in other["levels"][0]["children"]]
+    for fmt in ("html", "csv", "txt"):
+        text = documents.render_register(scene, fmt, area_id="A", pseudonymise=True,
+                                         generated_at=AT)
+        flat = " ".join(text.split())
+        assert "plenaire vergadering" in flat and "seudonimiseerd" in flat, fmt
+        for leak in ("nr.", "indicator: ", "wachtlijst 1", "Eerste nr", "LET OP"):
+            assert leak not in text, (fmt, leak)
+    txt = documents.render_register(scene, "txt", area_id="A", pseudonymise=True,
+                                    pseudonym_key="k1", generated_at=AT)
+    child_lines = [ln.split() for ln in txt.splitlines() if ln.strip().startswith("P0")]
+    assert len(child_lines) == 8
+    assert all(ln[-1] == "01/03/2027" for ln in child_lines)
 
 
 def test_register_extract_has_three_parts_and_history(scene):
@@ -322,7 +361,7 @@ def test_NGI_01_capacity_reason_shows_position_and_capacity(scene):
     text = documents.render_notice(scene, notice_id(scene, "L1", 4), "txt", signed_on=SIGNED,
                                    generated_at=AT)
     assert "Plaats op de wachtlijst                 : 2" in text
-    assert "Capaciteit van het niveau               : 4" in text
+    assert "Capaciteit bij de weigering             : 4" in text
     assert "08/03/2027 09:03:00" in text or "01/03/2027 09:03:00" in text
 
 
@@ -490,3 +529,161 @@ def test_case_summary_from_the_mediation_module(scene):
     text = documents.render_case(scene, str(case.id), "txt", generated_at=AT)
     assert f"DOSSIER {case.id}" in text and "Daan Claes" in text
     assert "familie Claes" in text and "School S1" in text
+
+
+# --- NGI-01: the notice states the level as it was at the refusal ---------------------------
+
+
+def _kids(db, n: int, prefix: str = "K", indicator: bool | list[bool] = False) -> list[str]:
+    ids = []
+    for i in range(n):
+        ind = indicator[i] if isinstance(indicator, list) else indicator
+        cid = f"{prefix}{i:03d}"
+        areas.create_child(db, cid, f"Voornaam{i}", f"Achternaam{i}", indicator=ind,
+                           address=f"Dorpsstraat {i + 1}, 9000 Gent")
+        ids.append(cid)
+    return ids
+
+
+def test_NGI_01_notice_states_capacity_at_refusal_not_after_a_raise(db):
+    """Refused at capacity 4; the LOP raises to 8 afterwards (wall-clock decision, later in
+    the audit trail than the register's own timestamps): the notice keeps 4."""
+    from lopdesk.domain import capacity
+
+    areas.create_area(db, "A", "LOP Testgebied", chair_contact=CHAIR)
+    school(db, "S1")
+    level(db, "L1", "S1", capacity=4, seated_indicator=1, seated_non_indicator=1)
+    kids = _kids(db, 4)
+    for i, k in enumerate(kids):
+        registers.add_request(db, "L1", k, at=t(i))  # 2 realised, 2 refused
+    refused = registers.find_entry(db, "L1", 3)
+    assert refused.status == "non_realised"
+    decision = capacity.request_raise(db, "L1", 8, reason="extra klaslokaal")
+    capacity.decide_raise(db, decision.id, approve=True, reason="akkoord LOP",
+                          decision_ref="LOP-2027-7")
+    facts = documents.refusal_facts(db, refused.id)
+    assert (facts["capacity"], facts["seated"], facts["realised"]) == (4, 2, 2)
+    assert facts["current_capacity"] == 8
+    ctx = documents.notice_context(db, refused.id, signed_on=SIGNED)
+    assert ctx["capacity"] == 4
+    text = documents.render_notice(db, refused.id, "txt", signed_on=SIGNED)
+    assert "Capaciteit bij de weigering             : 4" in text
+    assert "alle 4 plaatsen ingenomen" in " ".join(text.split())
+    assert "2 zittende leerlingen en 2 gerealiseerde inschrijvingen" in " ".join(text.split())
+    assert "alle 8" not in text and "Capaciteit bij de weigering             : 8" not in text
+    assert "verhoogd van 4 naar 8 plaatsen (beslissing LOP-2027-7" in " ".join(text.split())
+
+
+def test_NGI_01_refusal_after_a_raise_states_the_raised_capacity(db):
+    from lopdesk.domain import capacity
+
+    areas.create_area(db, "A", "LOP Testgebied", chair_contact=CHAIR)
+    school(db, "S1")
+    level(db, "L1", "S1", capacity=2)
+    kids = _kids(db, 4)
+    for i in range(3):
+        registers.add_request(db, "L1", kids[i], at=t(i))  # K002 refused at capacity 2
+    d = capacity.request_raise(db, "L1", 3, reason="extra plaats", at=t(days=1))
+    capacity.decide_raise(db, d.id, approve=True, reason="ok", at=t(days=2), accept_all=True)
+    assert registers.find_entry(db, "L1", 3).status == "realised"  # WL-01
+    late = registers.add_request(db, "L1", kids[3], at=t(days=3))  # refused at capacity 3
+    d = capacity.request_raise(db, "L1", 5, reason="nog een lokaal", at=t(days=4))
+    capacity.decide_raise(db, d.id, approve=True, reason="ok", at=t(days=5))
+    facts = documents.refusal_facts(db, late.id)
+    assert (facts["capacity"], facts["realised"]) == (3, 3)
+    assert [(r["from"], r["to"]) for r in facts["raised_since"]] == [(3, 5)]
+    assert documents.notice_context(db, late.id, signed_on=SIGNED)["capacity"] == 3
+
+
+def test_NGI_01_old_regime_refusal_names_the_double_contingent(db):
+    """REG-05: both contingents full at the close of the priority period; the notice gives
+    both contingents' seats as they were then, also after a later raise."""
+    from builders import START
+
+    from lopdesk.domain import capacity
+
+    start = START.replace(year=2022)
+    areas.create_area(db, "A", "LOP Testgebied", chair_contact=CHAIR)
+    school(db, "S1")
+    level(db, "L1", "S1", capacity=4, regime="old", ratio=0.5, year=2022, start=start)
+    ind = _kids(db, 3, prefix="I", indicator=True)
+    p = areas.create_period(db, "L1", kind="priority", starts_at=start)
+    for i, k in enumerate(ind):
+        registers.add_request(db, "L1", k, at=start.replace(minute=i + 1))
+    non = _kids(db, 2, prefix="N")
+    for i, k in enumerate(non):
+        registers.add_request(db, "L1", k, at=start.replace(minute=i + 10))
+    registers.close_period(db, p.id, at=start.replace(day=20))
+    refused = registers.find_entry(db, "L1", 3)
+    assert refused.status == "non_realised"
+    d = capacity.request_raise(db, "L1", 6, reason="extra lokaal", at=start.replace(day=21))
+    capacity.decide_raise(db, d.id, approve=True, reason="ok", at=start.replace(day=22))
+    facts = documents.refusal_facts(db, refused.id)
+    assert facts["capacity"] == 4
+    assert facts["double_contingent"]["seats"] == {"indicator": 2, "non_indicator": 2}
+    assert facts["double_contingent"]["taken"] == {"indicator": 2, "non_indicator": 2}
+    for fmt in ("txt", "html"):
+        text = " ".join(documents.render_notice(db, refused.id, fmt, signed_on=SIGNED).split())
+        assert "beide contingenten" in text.lower() and "dubbele contingentering" in text
+        assert "contingent van 2 plaatsen voor indicatorleerlingen" in text
+        assert "2 plaatsen voor niet-indicatorleerlingen" in text
+        assert "Capaciteit bij de weigering" in text and "6 plaatsen" not in text.split(
+            "Na de weigering")[0]
+
+
+# --- ALC-05/ALC-06: Dutch labels instead of the engine's codes --------------------------------
+
+
+def test_ALC_05_pv_shows_dutch_labels_not_codes(scene):
+    import html as html_mod
+
+    with scene.write() as s:  # what a real run stores: the engine's codes
+        run = s.get(AllocationRun, 1)
+        run.options = audit.canonical({"improve": False, "tiebreak": "single",
+                                       "lottery": "drawn from seed and child id"})
+        run.counts = audit.canonical({"children": 4, "da_rounds": 2,
+                                      "cutoffs": {"L1": "none #30", "L2": "sibling #2"}})
+        s.add(run)
+    for fmt in ("txt", "html"):
+        text = " ".join(html_mod.unescape(
+            documents.render_pv(scene, 1, fmt, generated_at=AT)).split())
+        for needle in ("voorrangsregel: eerst voorrangsgroepen", "criterium: toeval",
+                       "broer/zus en kind van personeel > broer/zus > kind van personeel",
+                       "geen voorrang, nr. 30", "broer/zus, nr. 2",
+                       "lotnummers", "afgeleid van seed en kind-id", "verbeteringscycli"):
+            assert needle in text, (fmt, needle)
+        for code in ("priority_first", "sibling_staff>", "none #", "improve", "lottery",
+                     "drawn from seed", "rank+random"):
+            assert code not in text, (fmt, code)
+    assert "verbeteringscycli: nee" in documents.render_pv(scene, 1, "txt")
+    assert "rondes uitgestelde aanvaarding" in documents.render_pv(scene, 1, "html")
+    assert documents.cutoff_label("sibling_staff #3") == "broer/zus en kind van personeel, nr. 3"
+    assert documents.cutoff_label("geen voorrang, nr. 0,41") == "geen voorrang, nr. 0,41"
+    assert documents.priority_order_label("") == "geen voorrang"
+
+
+def test_ALC_06_explain_table_in_dutch_json_keeps_codes(tmp_path):
+    import csv as csv_mod
+
+    from lopdesk.cli import app
+    from lopdesk.matching.io import run_allocation
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name, rows in (
+            ("levels.csv", [["level_id", "school_id", "capacity"], ["A", "SA", 1],
+                            ["B", "SB", 1]]),
+            ("children.csv", [["child_id", "indicator"], ["k1", 0], ["k2", 0], ["k3", 0]]),
+            ("applications.csv", [["child_id", "rank", "level_id"]] + [
+                [k, r, lv] for k in ("k1", "k2", "k3") for r, lv in ((1, "A"), (2, "B"))])):
+        with open(inp / name, "w", newline="", encoding="utf-8") as f:
+            csv_mod.writer(f, lineterminator="\n").writerows(rows)
+    run_allocation(inp, tmp_path / "o", seed=5, user="tester")
+    for child in ("k1", "k2", "k3"):
+        r = runner.invoke(app, ["allocate", "explain", str(tmp_path / "o"), child])
+        assert r.exit_code == 0, r.output
+        assert "geen voorrang, nr. " in r.stdout and "none #" not in r.stdout
+        assert " none " not in r.stdout
+        j = runner.invoke(app, ["allocate", "explain", str(tmp_path / "o"), child, "--json"])
+        rows = json.loads(j.stdout)
+        assert rows[0]["priority_group"] == "none" and rows[0]["cutoff"].startswith("none #")

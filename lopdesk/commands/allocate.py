@@ -95,7 +95,12 @@ def allocate_explain(
     if as_json:
         emit(rows, True)
         return
-    data = [{**r.__dict__, "outcome": OUTCOME_LABEL[r.outcome]} for r in rows]
+    # The table speaks Dutch; the engine's codes stay in --json (formats.md).
+    from lopdesk.domain.documents import cutoff_label, group_label
+
+    data = [{**r.__dict__, "outcome": OUTCOME_LABEL[r.outcome],
+             "priority_group": group_label(r.priority_group),
+             "cutoff": cutoff_label(r.cutoff), "reason": cutoff_label(r.reason)} for r in rows]
     emit(data, False, [("choice_rank", "keuze"), ("level_id", "niveau"),
                        ("priority_group", "groep"), ("number", "nummer"),
                        ("cutoff", "grens"), ("outcome", "uitkomst"),

@@ -17,8 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from lopdesk.domain.counters import LevelCounters, area_counters
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.models import (
     Area,
+    AuditRecord,
     CapacityDecision,
     CapacityLevel,
     Child,
@@ -60,6 +62,7 @@ from lopdesk.labels import (
     fmt_datetime,
     free_places_board,
     school_year_label,
+    to_local,
 )
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -67,6 +70,7 @@ PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Which formats each document has (a template `<kind>.<fmt>.j2` per pair).
 FORMATS: dict[str, tuple[str, ...]] = {
     "register": ("html", "csv", "txt"),
+    "register_plenary": ("html", "csv", "txt"),
     "notice": ("html", "txt"),
     "report": ("html", "csv", "txt"),
     "pv": ("html", "txt"),
@@ -281,9 +285,12 @@ def _change_text(kind: str, from_status: str | None, to_status: str | None) -> s
 def register_context(db: Database, *, level_id: str | None = None,
                      school_id: str | None = None, area_id: str | None = None,
                      school_year: int | None = None, pseudonymise: bool = False,
+                     pseudonym_key: str | None = None,
                      generated_at: datetime | None = None) -> dict[str, Any]:
     """The three parts of the register (capacity sheet, pupil sheet, register sheet with each
-    entry's history) for one level, every level of a school, or every level of an area."""
+    entry's history) for one level, every level of a school, or every level of an area.
+
+    With `pseudonymise` the plenary variant instead (domain §10, see _plenary_context)."""
     scopes = [x for x in (level_id, school_id, area_id) if x]
     if len(scopes) != 1:
         raise InvalidInput("kies precies één van niveau, school of gebied.", field="scope")
@@ -318,7 +325,8 @@ def register_context(db: Database, *, level_id: str | None = None,
                    RegisterEntry.source)
             .where(RegisterEntry.level_id.in_(level_ids))
             .order_by(RegisterEntry.level_id, RegisterEntry.seq)).all() if level_ids else []
-        entry_ids = [e.id for e in entries]
+        # The plenary variant needs neither the history nor the children (domain §10).
+        entry_ids = [] if pseudonymise else [e.id for e in entries]
         events: dict[int, list[Any]] = {}
         for start in range(0, len(entry_ids), 5000):  # stay under bind-parameter limits
             part = entry_ids[start:start + 5000]
@@ -329,7 +337,7 @@ def register_context(db: Database, *, level_id: str | None = None,
                     .where(RegisterEvent.entry_id.in_(part))
                     .order_by(RegisterEvent.entry_id, RegisterEvent.id)).all():
                 events.setdefault(ev.entry_id, []).append(ev)
-        child_ids = sorted({e.child_id for e in entries})
+        child_ids = [] if pseudonymise else sorted({e.child_id for e in entries})
         children: dict[str, Child] = {}
         for start in range(0, len(child_ids), 5000):
             for ch in s.execute(select(Child).where(
@@ -349,15 +357,12 @@ def register_context(db: Database, *, level_id: str | None = None,
     by_level: dict[str, list[Any]] = {}
     for e in entries:
         by_level.setdefault(e.level_id, []).append(e)
-    pseudonyms: dict[str, str] = {}
+    if pseudonymise:
+        return _plenary_context(db, scope, school_year, area, pairs, by_level, counters,
+                                decisions, pseudonym_key, generated_at)
 
     def ref(child_id: str) -> str:
-        # Plenary: a number by first appearance in this extract, not linkable elsewhere.
-        if not pseudonymise:
-            return child_id
-        if child_id not in pseudonyms:
-            pseudonyms[child_id] = f"P{len(pseudonyms) + 1:04d}"
-        return pseudonyms[child_id]
+        return child_id
 
     levels = []
     for level, school in pairs:
@@ -367,12 +372,11 @@ def register_context(db: Database, *, level_id: str | None = None,
         for e in rows:
             child = children.get(e.child_id)
             r = ref(e.child_id)
-            name = "" if pseudonymise or child is None else (
-                f"{child.first_name} {child.last_name}".strip())
+            name = "" if child is None else f"{child.first_name} {child.last_name}".strip()
             if r not in pupils:
                 pupils[r] = {
                     "ref": r, "name": name,
-                    "birth_date": None if pseudonymise or child is None else child.birth_date,
+                    "birth_date": None if child is None else child.birth_date,
                     "indicator": bool(child.indicator) if child else False,
                     "contingent": e.contingent, "first_seq": e.seq, "status": e.status}
             else:
@@ -386,9 +390,7 @@ def register_context(db: Database, *, level_id: str | None = None,
                 "history": [{
                     "at": ev.at, "user": ev.user, "change": _change_text(
                         ev.kind, ev.from_status, ev.to_status),
-                    "rule": ev.rule_id or "",
-                    # Free text may name a child: never in the plenary variant.
-                    "reason": "" if pseudonymise else (ev.reason or ""),
+                    "rule": ev.rule_id or "", "reason": ev.reason or "",
                 } for ev in events.get(e.id, [])],
             })
         levels.append({
@@ -398,20 +400,79 @@ def register_context(db: Database, *, level_id: str | None = None,
             "pupils": list(pupils.values()),
             "entries": register_rows,
         })
-    title = ("Uittreksel inschrijvingsregister" +
-             (" (gepseudonimiseerd, plenaire vergadering LOP)" if pseudonymise else ""))
     return {
-        "meta": _meta(db, title, generated_at),
+        "meta": _meta(db, "Uittreksel inschrijvingsregister", generated_at),
         "scope": scope, "school_year": school_year,
         "area": {"id": area.id, "name": area.name} if area else {"id": "", "name": ""},
-        "pseudonymised": pseudonymise,
+        "pseudonymised": False,
+        "levels": levels,
+    }
+
+
+PLENARY_STATUSES = ("realised", "deferred", "non_realised", "withdrawn")
+PLENARY_GROUPS = ("sibling_staff", "sibling", "staff", "none")
+PLENARY_NOTE = (
+    "Gepseudonimiseerd uittreksel voor de plenaire vergadering van het LOP (domein §10): "
+    "per niveau tellingen per status, contingent en voorrangsgroep; per kind enkel een "
+    "pseudoniem dat alleen binnen dit uittreksel geldt, de status en de datum van de "
+    "aanvraag. Geen namen, geboortedata, registernummers, indicatorstatus of voorrangsgroep "
+    "per kind.")
+
+
+def _plenary_context(db: Database, scope: dict[str, Any], school_year: int | None,
+                     area: Area | None, pairs: list[Any], by_level: dict[str, list[Any]],
+                     counters: dict[str, LevelCounters],
+                     decisions: dict[str, list[CapacityDecision]], key: str | None,
+                     generated_at: datetime | None) -> dict[str, Any]:
+    """Domain §10: the plenary sees counts, and per child only a pseudonym, the status and
+    the date of the request. Register number, indicator and priority group side by side
+    let a school re-identify a child, so they appear only as counts. Pseudonyms follow a
+    keyed hash (a fresh key per extract), not the register order, and rows are sorted by
+    date and status: the row order gives nothing of the register away either."""
+    import hashlib
+    import secrets
+
+    key = key if key is not None else secrets.token_hex(16)
+    child_ids = sorted({e.child_id for rows in by_level.values() for e in rows},
+                       key=lambda c: hashlib.sha256(f"{key}/{c}".encode()).hexdigest())
+    pseudonym = {c: f"P{i:04d}" for i, c in enumerate(child_ids, 1)}
+    order = {st: i for i, st in enumerate(PLENARY_STATUSES)}
+    levels = []
+    for level, school in pairs:
+        rows = by_level.get(level.id, [])
+        counts = []
+        for st in PLENARY_STATUSES:
+            mine = [e for e in rows if e.status == st]
+            contingent = Counter(e.contingent for e in mine)
+            group = Counter(e.priority_group for e in mine)
+            counts.append({"status": st, "total": len(mine),
+                           "indicator": contingent.get("indicator", 0),
+                           "non_indicator": contingent.get("non_indicator", 0),
+                           "groups": {g: group.get(g, 0) for g in PLENARY_GROUPS}})
+        kids = sorted(({"child": pseudonym[e.child_id], "status": e.status,
+                        "date": to_local(e.requested_at).date()} for e in rows),
+                      key=lambda r: (r["date"], order.get(r["status"], 9), r["child"]))
+        levels.append({
+            **_level_head(level, school),
+            "capacity_sheet": _capacity_sheet(level, counters.get(level.id),
+                                              decisions.get(level.id, [])),
+            "counts": counts, "total": len(rows), "children": kids,
+        })
+    return {
+        "meta": _meta(db, "Uittreksel inschrijvingsregister (gepseudonimiseerd, plenaire "
+                          "vergadering LOP)", generated_at),
+        "scope": scope, "school_year": school_year,
+        "area": {"id": area.id, "name": area.name} if area else {"id": "", "name": ""},
+        "pseudonymised": True, "note": PLENARY_NOTE, "groups": list(PLENARY_GROUPS),
         "levels": levels,
     }
 
 
 def render_register(db: Database, fmt: str = "html", **kw: Any) -> str:
-    """A register extract; kw as register_context (level_id / school_id / area_id, ...)."""
-    name = template_name("register", fmt)
+    """A register extract; kw as register_context (level_id / school_id / area_id, ...).
+    The plenary variant has its own templates (register_plenary.*): a LOP's own register
+    template can never show it more than counts and pseudonyms."""
+    name = template_name("register_plenary" if kw.get("pseudonymise") else "register", fmt)
     ctx = register_context(db, **kw)
     if not ctx["pseudonymised"]:
         _audit_document(db, "register", ctx["scope"]["kind"], ctx["scope"]["id"],
@@ -441,14 +502,193 @@ def missing_notice_fields(ctx: dict[str, Any]) -> list[str]:
     return missing
 
 
+@dataclass
+class _Change:
+    """One change of a level's capacity or seated pupils, as the audit trail has it."""
+
+    kind: str  # capacity | seated
+    audit_id: int | None
+    at: datetime  # fallback order when the refusal has no audit record of its own
+    before: Any
+    after: Any
+    decision: CapacityDecision | None = None
+
+
+def _refusal_audit_id(s: Any, entry_id: int) -> int | None:
+    """The audit record written in the transaction that refused the entry: the audit trail
+    is hash-chained and so in commit order, which register timestamps are not (a request may
+    be entered later with its own, earlier timestamp; demo and imports carry past times)."""
+    from lopdesk.domain.mediation_models import LopNotification
+
+    for rid, action, detail in s.execute(
+            select(AuditRecord.id, AuditRecord.action, AuditRecord.detail)
+            .where(AuditRecord.entity == "register_entry",
+                   AuditRecord.entity_id == str(entry_id),
+                   AuditRecord.action.in_(["register.add", "register.status"]))
+            .order_by(AuditRecord.id)).all():
+        d = _loads(detail)
+        if not isinstance(d, dict):
+            continue
+        if (d.get("status") if action == "register.add" else d.get("to")) == "non_realised":
+            return int(rid)
+    # Bulk writes (allocation results, imports) audit the batch's NGI-03 notifications.
+    note = s.execute(select(LopNotification.id, LopNotification.created_at)
+                     .where(LopNotification.entry_id == entry_id)).first()
+    if note is None:
+        return None
+    rid = s.execute(select(AuditRecord.id).where(
+        AuditRecord.entity == "lop_notification", AuditRecord.entity_id == str(note.id))
+        .order_by(AuditRecord.id).limit(1)).scalar()
+    if rid is None:
+        rid = s.execute(select(AuditRecord.id).where(
+            AuditRecord.action == "lop_notification.create", AuditRecord.entity_id == "*",
+            AuditRecord.at >= note.created_at).order_by(AuditRecord.id).limit(1)).scalar()
+    return rid
+
+
+def _level_changes(s: Any, level: CapacityLevel) -> list[_Change]:
+    """Capacity and seated changes of a level (capacity.set, capacity.seated and approved
+    LOP decisions, CAP-03), in audit order."""
+    changes: list[_Change] = []
+    for rid, at, action, detail in s.execute(
+            select(AuditRecord.id, AuditRecord.at, AuditRecord.action, AuditRecord.detail)
+            .where(AuditRecord.entity == "capacity_level", AuditRecord.entity_id == level.id,
+                   AuditRecord.action.in_(["capacity.set", "capacity.seated"]))
+            .order_by(AuditRecord.id)).all():
+        d = _loads(detail)
+        if not isinstance(d, dict) or d.get("from") == d.get("to"):
+            continue
+        kind = "capacity" if action == "capacity.set" else "seated"
+        conv = (lambda v: v) if kind == "capacity" else (
+            lambda v: tuple(v) if isinstance(v, list | tuple) else None)
+        changes.append(_Change(kind, rid, at, conv(d.get("from")), conv(d.get("to"))))
+    decisions = list(s.execute(select(CapacityDecision).where(
+        CapacityDecision.level_id == level.id, CapacityDecision.status == "approved")
+        .order_by(CapacityDecision.id)).scalars())
+    if decisions:
+        audit_ids = dict(s.execute(select(AuditRecord.entity_id, AuditRecord.id).where(
+            AuditRecord.entity == "capacity_decision", AuditRecord.action == "capacity.decide",
+            AuditRecord.entity_id.in_([str(d.id) for d in decisions]))).all())
+        for d in decisions:
+            changes.append(_Change("capacity", audit_ids.get(str(d.id)),
+                                   d.decided_at or d.requested_at, d.current_capacity,
+                                   d.requested_capacity, d))
+    changes.sort(key=lambda c: (c.audit_id is None, c.audit_id or 0, c.at))
+    return changes
+
+
+def _value_at(changes: list[_Change], kind: str, before: Any, current: Any) -> Any:
+    """The value in force at the refusal: set by the last change before it, else what the
+    first change after it started from, else the level's value now."""
+    mine = [c for c in changes if c.kind == kind]
+    earlier = [c for c in mine if before(c)]
+    if earlier:
+        return earlier[-1].after
+    later = [c for c in mine if not before(c)]
+    return later[0].before if later else current
+
+
+def refusal_facts(db: Database, entry_id: int) -> dict[str, Any]:
+    """NGI-01: the level as it was when the entry was refused (the first event to
+    non_realised, mediation.refusal_moment): capacity, seated and realised pupils, for the
+    old regime the two contingents (REG-05), and the raises approved since."""
+    from lopdesk.domain import mediation
+    from lopdesk.domain.registers import round_seats
+
+    with db.read() as s:
+        require(s, db.user, "read")
+        entry = get_or_404(s, RegisterEntry, entry_id, "inschrijving")
+        level = get_or_404(s, CapacityLevel, entry.level_id, "capaciteitsniveau")
+        moment = mediation.refusal_moment(s, entry_id)
+        refusal = s.execute(
+            select(RegisterEvent.id, RegisterEvent.at, RegisterEvent.rule_id,
+                   RegisterEvent.reason)
+            .where(RegisterEvent.entry_id == entry_id,
+                   RegisterEvent.to_status == "non_realised")
+            .order_by(RegisterEvent.id).limit(1)).first()
+        changes = _level_changes(s, level)
+        ref_audit = _refusal_audit_id(s, entry_id) if refusal is not None else None
+        # The register at the refusal: every entry's last status up to that event (REG-02).
+        status: dict[int, tuple[str, str]] = {}
+        if refusal is not None:
+            for eid, contingent, over, ev_at, ev_id, to_status in s.execute(
+                    select(RegisterEntry.id, RegisterEntry.contingent,
+                           RegisterEntry.overcapacity_category, RegisterEvent.at,
+                           RegisterEvent.id, RegisterEvent.to_status)
+                    .join(RegisterEvent, RegisterEvent.entry_id == RegisterEntry.id)
+                    .where(RegisterEntry.level_id == level.id, RegisterEvent.at <= refusal.at)
+                    .order_by(RegisterEvent.at, RegisterEvent.id)).all():
+                if over is None and to_status and (ev_at, ev_id) <= (refusal.at, refusal.id):
+                    status[eid] = (to_status, contingent)
+        current_seated = (level.seated_indicator, level.seated_non_indicator)
+        current_capacity, ratio, rounding = level.capacity, level.indicator_ratio, level.rounding
+        regime = level.regime
+    if refusal is None:
+        return {"at": None, "capacity": current_capacity, "seated": sum(current_seated),
+                "realised": None, "double_contingent": None, "raised_since": []}
+
+    def before(c: _Change) -> bool:
+        if ref_audit is not None and c.audit_id is not None:
+            return c.audit_id < ref_audit
+        return c.at <= refusal.at
+
+    capacity_then = _value_at(changes, "capacity", before, current_capacity)
+    seated = _value_at(changes, "seated", before, current_seated) or current_seated
+    realised = {"indicator": 0, "non_indicator": 0}
+    for st, contingent in status.values():
+        if st == "realised":
+            realised[contingent] = realised.get(contingent, 0) + 1
+    double = None
+    if (regime == "old" and refusal.rule_id == "REG-05" and ratio is not None
+            and capacity_then is not None):
+        # REG-05: both contingents full at the close of the priority period.
+        ind = max(0, min(capacity_then, round_seats(capacity_then * ratio, rounding)))
+        seats = {"indicator": ind, "non_indicator": capacity_then - ind}
+        taken = {"indicator": seated[0] + realised["indicator"],
+                 "non_indicator": seated[1] + realised["non_indicator"]}
+        double = {"seats": seats, "taken": taken, "ratio": ratio, "rounding": rounding}
+    raised = [{"from": c.before, "to": c.after, "on": c.at,
+               "ref": (c.decision.decision_ref or "") if c.decision else ""}
+              for c in changes if c.kind == "capacity" and not before(c)
+              and c.after is not None and c.before is not None and c.after > c.before]
+    return {"at": moment or refusal.at, "capacity": capacity_then,
+            "seated": seated[0] + seated[1], "realised": sum(realised.values()),
+            "double_contingent": double, "raised_since": raised,
+            "current_capacity": current_capacity}
+
+
 def _default_grounds(reason: str | None, level: dict[str, Any], entry: dict[str, Any],
-                     capacity: int | None) -> tuple[str, str]:
-    """Draft motivation and factual ground from the register's reason (NGI-01)."""
+                     facts: dict[str, Any]) -> tuple[str, str]:
+    """Draft motivation and factual ground from the register's reason (NGI-01), with the
+    level as it was at the refusal."""
+    capacity = facts["capacity"]
     where = (f"{level['name']} in {level['school']['name']} voor het schooljaar "
              f"{level['school_year_label']}")
     asked = (f"De aanvraag tot inschrijving werd geregistreerd op "
              f"{fmt_datetime(entry['requested_at'])} onder nummer {entry['seq']} van het "
              f"inschrijvingsregister.")
+    when = fmt_datetime(facts["at"]) if facts.get("at") else ""
+    taken = ""
+    if facts.get("realised") is not None:
+        taken = (f"{facts['seated']} zittende "
+                 f"{'leerling' if facts['seated'] == 1 else 'leerlingen'} en "
+                 f"{facts['realised']} gerealiseerde "
+                 f"{'inschrijving' if facts['realised'] == 1 else 'inschrijvingen'}")
+    double = facts.get("double_contingent")
+    if reason == "capacity" and double:
+        seats, used = double["seats"], double["taken"]
+        return (f"Bij de afsluiting van de voorrangsperiode waren beide contingenten van "
+                f"{where} volzet (dubbele contingentering): er is geen plaats voor uw kind.",
+                f"{asked} Bij de weigering op {when} bedroeg de capaciteit {capacity} "
+                f"plaatsen, verdeeld in een contingent van {seats['indicator']} plaatsen voor "
+                f"indicatorleerlingen en een contingent van {seats['non_indicator']} plaatsen "
+                f"voor niet-indicatorleerlingen. Beide contingenten waren volzet: "
+                f"{used['indicator']} van de {seats['indicator']} plaatsen voor "
+                f"indicatorleerlingen en {used['non_indicator']} van de "
+                f"{seats['non_indicator']} plaatsen voor niet-indicatorleerlingen waren "
+                f"ingenomen. De uitgestelde aanvragen die dan overbleven, werden in de "
+                f"volgorde van het register niet gerealiseerd.")
+    at_refusal = f"Op het moment van de weigering ({when})" if when else "Op dat moment"
     if reason == "capacity" and entry.get("source") == "allocation":
         return (f"In de aanmeldingsprocedure kon aan uw kind geen plaats worden toegewezen in "
                 f"{where}: de capaciteit van {capacity} plaatsen is bereikt.",
@@ -456,16 +696,18 @@ def _default_grounds(reason: str | None, level: dict[str, Any], entry: dict[str,
                 f"kinderen die volgens de ordening vóór uw kind kwamen.")
     if reason == "capacity":
         return (f"De capaciteit van {where} is bereikt: er is geen vrije plaats voor uw kind.",
-                f"{asked} Op dat moment waren alle {capacity} plaatsen ingenomen.")
+                f"{asked} {at_refusal} bedroeg de capaciteit {capacity} plaatsen en waren "
+                f"alle {capacity} plaatsen ingenomen"
+                + (f" ({taken})." if taken else "."))
     if reason == "full_declaration":
         return (f"{where} werd door het schoolbestuur volzet verklaard.",
-                f"{asked} Op dat moment gold de volzetverklaring en was er geen vrije plaats "
+                f"{asked} {at_refusal} gold de volzetverklaring en was er geen vrije plaats "
                 f"(capaciteit {capacity}).")
     if reason == "waiting_list":
         return (f"De vrije plaats in {where} gaat eerst naar de kinderen die al op de wachtlijst "
                 f"staan.",
                 f"{asked} Kinderen die eerder geweigerd werden, hebben voorrang op die plaats "
-                f"(capaciteit {capacity}).")
+                f"(capaciteit {capacity} op het moment van de weigering).")
     return "", ""
 
 
@@ -476,7 +718,8 @@ def notice_context(db: Database, entry_id: int, *, signed_on: date | None,
     """Everything NGI-01 names for the refusal of one register entry.
 
     Motivation, legal and factual ground are drafted from the register's reason when not
-    given; an explicit empty text counts as missing.
+    given; an explicit empty text counts as missing. The capacity is the one in force at
+    the refusal, not today's (a later raise does not rewrite the refusal).
     """
     from lopdesk.domain import registers
 
@@ -513,8 +756,9 @@ def notice_context(db: Database, entry_id: int, *, signed_on: date | None,
             if row.id == entry_id:
                 position = i
                 break
+    facts = refusal_facts(db, entry_id)
     default_motivation, default_facts = _default_grounds(
-        e["reason"] or "capacity", head, e, level.capacity)
+        e["reason"] or "capacity", head, e, facts)
     ctx: dict[str, Any] = {
         "meta": _meta(db, "Mededeling van niet-gerealiseerde inschrijving", generated_at),
         "entry": e, "level": head, "area": area_d, "child": child_d,
@@ -528,7 +772,8 @@ def notice_context(db: Database, entry_id: int, *, signed_on: date | None,
         "register_seq": e["seq"],
         "register_position": position,
         "waitlist_deadline": deadline,
-        "capacity": level.capacity,
+        "capacity": facts["capacity"],  # NGI-01: at the refusal
+        "refusal": facts,
         "chair_contact": chair, "clr_contact": clr, "parents_address": parents_address,
         "signed_on": signed_on, "signed_by": signed_by,
         "clr_deadline": signed_on + timedelta(days=CLR_COMPLAINT_DAYS) if signed_on else None,
@@ -683,6 +928,84 @@ def render_report(db: Database, area_id: str, school_year: int, fmt: str = "html
 
 # --- proces-verbaal of an allocation run (ALC-05) ------------------------------------------
 
+# Dutch labels of the engine's codes, for the PV and `allocate explain` (the engine and its
+# files keep the codes; formats.md).
+PRECEDENCE_LABEL = {
+    "priority_first": "eerst voorrangsgroepen",
+    "contingent": "dubbele contingentering (indicator / niet-indicator)",
+}
+CRITERION_LABEL = {
+    "random": "toeval",
+    "distance": "afstand (dichtstbij eerst)",
+    "rank+random": "eerst keuzevolgorde, dan toeval",
+    "rank+distance": "eerst keuzevolgorde, dan afstand",
+}
+GROUP_LABEL = {
+    "sibling_staff": "broer/zus en kind van personeel",
+    "sibling": "broer/zus",
+    "staff": "kind van personeel",
+    "none": "geen voorrang",
+}
+TIEBREAK_LABEL = {
+    "single": "één getal per kind (single tie-break)",
+    "multiple": "één getal per kind en school (multiple tie-break)",
+}
+LOTTERY_LABEL = {
+    "drawn from seed and child id": "afgeleid van seed en kind-id",
+    "given": "gegeven in de invoer",
+}
+OPTION_LABEL = {"tiebreak": "loting", "improve": "verbeteringscycli", "lottery": "lotnummers"}
+COUNT_LABEL = {
+    "applications": "aanmeldingen", "children": "kinderen", "levels": "niveaus",
+    "places": "plaatsen", "placed": "met een toewijzing", "unplaced": "zonder toewijzing",
+    "first_choice": "toewijzing eerste keuze", "proposals": "voorstellen",
+    "da_rounds": "rondes uitgestelde aanvaarding", "improvement_cycles": "verbeteringscycli",
+    "improved_children": "kinderen beter af door verbetering",
+}
+_CUTOFF = re.compile(r"\b(sibling_staff|sibling|staff|none) #(\d+)\b")
+
+
+def group_label(code: str | None) -> str:
+    return GROUP_LABEL.get(code or "", code or "")
+
+
+def priority_order_label(order: str | None) -> str:
+    """'sibling_staff>sibling>staff' as 'broer/zus en kind van personeel > broer/zus > ...'."""
+    groups = [g.strip() for g in (order or "").split(">") if g.strip()]
+    return " > ".join(group_label(g) for g in groups) if groups else "geen voorrang"
+
+
+def cutoff_label(text: str | None) -> str:
+    """An engine cut-off ('none #30') in Dutch ('geen voorrang, nr. 30'), also inside a
+    sentence; text that is already Dutch stays as it is."""
+    return _CUTOFF.sub(lambda m: f"{group_label(m.group(1))}, nr. {m.group(2)}", text or "")
+
+
+def _option_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return _yesno(value)
+    if key == "tiebreak":
+        return TIEBREAK_LABEL.get(str(value), str(value))
+    if key == "lottery":
+        return LOTTERY_LABEL.get(str(value), str(value))
+    return "" if value is None else str(value)
+
+
+def option_rows(options: dict[str, Any]) -> list[dict[str, str]]:
+    """A run's options as Dutch label and value, in a fixed order (known ones first)."""
+    keys = [k for k in OPTION_LABEL if k in options] + sorted(
+        k for k in options if k not in OPTION_LABEL)
+    return [{"key": k, "label": OPTION_LABEL.get(k, k), "value": _option_value(k, options[k])}
+            for k in keys]
+
+
+def count_rows(counts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The engine's plain counts (numbers and texts) with Dutch labels."""
+    return [{"key": k, "label": COUNT_LABEL.get(k, k), "value": v}
+            for k, v in sorted(counts.items())
+            if isinstance(v, int | float | str) and not isinstance(v, bool)]
+
+
 
 def _loads(text: str | None) -> Any:
     if not text:
@@ -786,16 +1109,23 @@ def pv_context(db: Database, run_id: int, *, verify: bool = False,
         "capacity": rl.capacity, "reserved_indicator": rl.reserved_indicator,
         "reserved_non_indicator": rl.reserved_non_indicator, "precedence": rl.precedence,
         "criterion": rl.criterion, "priority_order": rl.priority_order,
+        "precedence_label": PRECEDENCE_LABEL.get(rl.precedence, rl.precedence),
+        "criterion_label": CRITERION_LABEL.get(rl.criterion, rl.criterion),
+        "priority_order_label": priority_order_label(rl.priority_order),
         "assigned": assigned.get(rl.level_id, 0),
         "assigned_indicator": assigned_ind.get(rl.level_id, 0),
         "waitlisted": waitlisted.get(rl.level_id, 0),
         "cutoff": cutoffs.get(rl.level_id, ""),
+        "cutoff_label": cutoff_label(cutoffs.get(rl.level_id, "")),
     } for rl, lname, label, sname in levels]
     return {
         "meta": _meta(db, "Proces-verbaal van een toewijzing", generated_at),
         "run": run_d, "round": round_d,
         "options": options if isinstance(options, dict) else {"": options},
+        "option_rows": option_rows(options if isinstance(options, dict) else {"": options}),
         "counts": counts if isinstance(counts, dict) else {"": counts},
+        "count_rows": count_rows(counts if isinstance(counts, dict) else {"": counts}),
+        "tiebreak_label": TIEBREAK_LABEL.get(run.tiebreak, run.tiebreak),
         "input_hashes": input_hashes,
         "children": n, "placed": n - len(unplaced), "unplaced": unplaced,
         "rank_distribution": [{"rank": r, "children": ranks[r],
