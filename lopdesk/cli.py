@@ -7,12 +7,19 @@ commands or sub-groups. Textual is imported only when the app opens.
 from __future__ import annotations
 
 import importlib
+import re
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
 
+# typer 0.29 vendors click as typer._click (no separate click package): its usage errors.
+from typer._click import exceptions as click_errors
+from typer.core import TyperGroup
+
 from lopdesk import __version__
-from lopdesk.commands.common import State
+from lopdesk.commands.common import EXIT_INPUT, State, broken_pipe
 
 # Each module adds its commands to the root app; order is the order of `lopdesk --help`.
 COMMAND_MODULES = (
@@ -28,7 +35,115 @@ COMMAND_MODULES = (
     "lopdesk.commands.ops",  # users, audit verify, backup, restore
 )
 
+# Click's own English messages (usage errors), as Dutch: (pattern, replacement).
+_USAGE_MESSAGES = (
+    (r"No such command '(.+?)'\.(?: Did you mean (.+)\?)?",
+     lambda m: f"onbekende opdracht '{m[1]}'." + (f" Bedoelde u {m[2]}?" if m[2] else "")),
+    (r"Got unexpected extra argument(?:\(s\)|s)? \((.+)\)",
+     lambda m: f"onverwacht extra argument: {m[1]}."),
+    (r"Option '(.+?)' requires an argument\.", lambda m: f"optie '{m[1]}' verwacht een waarde."),
+    (r"Option '(.+?)' requires (\d+) arguments\.",
+     lambda m: f"optie '{m[1]}' verwacht {m[2]} waarden."),
+    (r"Option '(.+?)' does not take a value\.",
+     lambda m: f"optie '{m[1]}' neemt geen waarde."),
+    (r"Missing command\.", lambda m: "ontbrekende opdracht."),
+)
+# What typer says about a value that does not convert (pydantic-style messages).
+_VALUE_MESSAGES = (
+    (r"Input should be a valid integer.*", lambda m: "verwacht een geheel getal."),
+    (r"Input should be a valid number.*", lambda m: "verwacht een getal."),
+    (r"Input should be a valid boolean.*", lambda m: "verwacht true of false."),
+    (r"Input should be greater than or equal to (\S+)", lambda m: f"moet minstens {m[1]} zijn."),
+    (r"Input should be less than or equal to (\S+)", lambda m: f"mag hoogstens {m[1]} zijn."),
+    (r"Input should be greater than (\S+)", lambda m: f"moet groter zijn dan {m[1]}."),
+    (r"Input should be less than (\S+)", lambda m: f"moet kleiner zijn dan {m[1]}."),
+    (r"(.+?) is not one of (.+?)\.?$", lambda m: f"{m[1]} is geen van {m[2]}."),
+    (r"Value (.+?) is not a valid (.+?)\.", lambda m: f"{m[1]} is geen geldige {m[2]}."),
+    (r"(?:File|Directory|Path) (.+?) does not exist\.", lambda m: f"{m[1]} bestaat niet."),
+    (r"(?:File|Directory|Path) (.+?) is a directory\.", lambda m: f"{m[1]} is een map."),
+    (r"(?:File|Directory|Path) (.+?) is not readable\.",
+     lambda m: f"{m[1]} kan niet gelezen worden."),
+)
+
+
+def _translate(message: str, table: Sequence[tuple[str, Any]]) -> str | None:
+    for pattern, make in table:
+        match = re.fullmatch(pattern, message.strip(), flags=re.DOTALL)
+        if match:
+            return make(match)
+    return None
+
+
+def _param_hint(exc: click_errors.BadParameter) -> str:
+    hint: Any = exc.param_hint
+    if hint is None and exc.param is not None:
+        hint = exc.param.get_error_hint()
+    if hint is not None and not isinstance(hint, str):
+        hint = " / ".join(repr(x) for x in hint)
+    return hint or ""
+
+
+def dutch_usage_error(exc: click_errors.UsageError) -> str:
+    """The one-line Dutch message for a usage error of click (the English one as fallback)."""
+    if isinstance(exc, click_errors.MissingParameter):
+        kind = exc.param_type or (exc.param.param_type_name if exc.param else "parameter")
+        noun = {"argument": "ontbrekend argument", "option": "ontbrekende optie"}.get(
+            kind, "ontbrekende waarde")
+        hint = _param_hint(exc)
+        return f"{noun} {hint}.".replace(" .", ".")
+    if isinstance(exc, click_errors.NoSuchOption):
+        extra = (f" (mogelijk: {', '.join(sorted(exc.possibilities))})"
+                 if exc.possibilities else "")
+        return f"onbekende optie: {exc.option_name}{extra}"
+    if isinstance(exc, click_errors.BadParameter):
+        hint = _param_hint(exc)
+        why = _translate(exc.message, _VALUE_MESSAGES) or exc.message
+        return f"ongeldige waarde voor {hint}: {why}" if hint else f"ongeldige waarde: {why}"
+    return _translate(exc.message, _USAGE_MESSAGES) or exc.format_message()
+
+
+def _show_usage_error(exc: click_errors.UsageError) -> None:
+    ctx = exc.ctx
+    if ctx is not None:
+        usage = ctx.get_usage().replace("Usage:", "Gebruik:", 1)
+        usage = usage.replace("[OPTIONS]", "[OPTIES]").replace("COMMAND [ARGS]...",
+                                                               "OPDRACHT [ARGUMENTEN]...")
+        typer.echo(usage, err=True)
+        if ctx.command.get_help_option(ctx) is not None:
+            typer.echo(f"Zie '{ctx.command_path} {ctx.help_option_names[0]}' voor hulp.\n",
+                       err=True)
+    typer.echo(f"fout: {dutch_usage_error(exc)}", err=True)
+
+
+class DutchGroup(TyperGroup):
+    """The root command: click's usage errors come out in Dutch (exit code 2 as before)."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click_errors.NoArgsIsHelpError as exc:  # `lopdesk capacity`: the help text
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click_errors.UsageError as exc:
+            _show_usage_error(exc)
+            sys.exit(exc.exit_code or EXIT_INPUT)
+        except click_errors.ClickException as exc:
+            typer.echo(f"fout: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("afgebroken", err=True)
+            sys.exit(1)
+        except BrokenPipeError:  # outside a command (help text into `| head`)
+            sys.exit(broken_pipe().exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=DutchGroup,
     name="lopdesk",
     help="lopdesk: inschrijvingsregisters, capaciteit, aanmeldingen en bemiddeling voor een LOP.",
     no_args_is_help=False,

@@ -34,6 +34,9 @@ BUSY_TIMEOUT_MS = 30_000
 SCHEMA_REVISION = "0004_register_counts"
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 class SchemaError(RuntimeError):
     """The database is missing, too old or too new for this version of lopdesk."""
 
@@ -177,7 +180,9 @@ def world_readable(path: Path) -> bool:
 class Database:
     """Two engines on one database: readers and writers (BEGIN IMMEDIATE on SQLite)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, create: bool = True):
+        """create=False: never make the SQLite file or its folder (read-only commands, which
+        check the schema first and refuse a missing file instead of leaving an empty one)."""
         self.settings = settings
         self.url = settings.db_url
         self.user = settings.user
@@ -185,7 +190,8 @@ class Database:
         if self.is_sqlite:
             path = settings.sqlite_path
             assert path is not None
-            _prepare_sqlite_path(path)
+            if create:
+                _prepare_sqlite_path(path)
             self.reader = _sqlite_engine(self.url, immediate=False)
             self.writer = _sqlite_engine(self.url, immediate=True)
             self.write_lock: WriteLock | None = (
@@ -246,8 +252,67 @@ class Database:
             return None
         return row[0] if row else None
 
+    def _check_sqlite_file(self) -> None:
+        """Name the real reason a file cannot be our database, before SQLite opens it (an
+        open would create a missing file)."""
+        path = self.settings.sqlite_path
+        assert path is not None
+        if not path.parent.is_dir():
+            raise SchemaError(f"De map {path.parent} bestaat niet. Geef met --db (of "
+                              "LOPDESK_DB) het pad van een bestaande database.")
+        if path.is_dir():
+            raise SchemaError(f"{path} is een map, geen databasebestand.")
+        if not path.exists():
+            raise SchemaError(f"De database {path} bestaat niet. Voer eerst 'lopdesk init' uit "
+                              "(of geef met --db het juiste pad).")
+        try:
+            with open(path, "rb") as fh:
+                header = fh.read(16)
+        except PermissionError:
+            raise SchemaError(f"Geen leesrechten op {path}: vraag de beheerder om u toe te "
+                              "voegen aan de groep van de database.") from None
+        except OSError as exc:
+            raise SchemaError(f"{path} kan niet gelezen worden ({exc.strerror}).") from None
+        if header and header != SQLITE_HEADER:  # an empty file is an empty SQLite database
+            raise SchemaError(f"{path} is geen databasebestand (geen SQLite-database). "
+                              "Controleer het pad bij --db.")
+
+    def _server_error(self, exc: Exception) -> SchemaError:
+        """A connection that fails: which server, and why in a few Dutch words."""
+        from sqlalchemy.engine import make_url
+
+        if self.is_sqlite:
+            return SchemaError(f"De database {self.settings.sqlite_path} kan niet geopend "
+                               f"worden: {getattr(exc, 'orig', exc)}")
+        url = make_url(self.url)
+        where = f"{url.host or 'localhost'}:{url.port or 5432}"
+        detail = str(getattr(exc, "orig", exc)).strip()
+        low = detail.lower()
+        if "does not exist" in low:
+            return SchemaError(f"De database '{url.database}' bestaat niet op de server "
+                               f"{where}. Maak ze aan en voer dan 'lopdesk init' uit.")
+        if "authentication" in low or "password" in low:
+            return SchemaError(f"Aanmelden bij de databaseserver {where} als "
+                               f"'{url.username}' mislukt: controleer gebruiker en wachtwoord.")
+        # libpq: 'connection failed: connection to server at "h", port p failed: <reason>'
+        reason = detail.splitlines()[0].rsplit("failed: ", 1)[-1] if detail else ""
+        return SchemaError(f"De databaseserver {where} is niet bereikbaar"
+                           + (f" (technische melding: {reason})." if reason else "."))
+
     def check_schema(self) -> None:
-        rev = self.revision()
+        if self.is_sqlite:
+            self._check_sqlite_file()
+        try:
+            conn = self.reader.connect()
+        except Exception as exc:  # server down, wrong host, not a database file, ...
+            raise self._server_error(exc) from None
+        try:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        except Exception:  # no such table (SQLite) / relation does not exist (PostgreSQL)
+            row = None
+        finally:
+            conn.close()
+        rev = row[0] if row else None
         if rev is None:
             raise SchemaError(
                 "De database is nog niet aangemaakt. Voer eerst 'lopdesk init' uit."

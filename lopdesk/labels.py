@@ -34,12 +34,49 @@ LEVEL_KIND = {
 }
 DECISION_STATUS = {"pending": "aangevraagd", "approved": "goedgekeurd", "rejected": "afgewezen"}
 OFFER_STATUS = {"open": "aangeboden", "accepted": "aanvaard", "declined": "geweigerd"}
+# What a step of filling freed places did (WL-01..03): offered, taken, released, refused.
+FILL_ACTION = {
+    "offered": "aangeboden",
+    "accepted": "aanvaard",
+    "realised": "gerealiseerd",
+    "released": "vrijgegeven",
+    "declined": "geweigerd",
+}
+EDUCATION = {"primary": "basisonderwijs", "secondary": "secundair onderwijs"}
+ROUND_STATUS = {"open": "open", "allocated": "toegewezen"}
+RUN_STATUS = {"active": "geldig", "replaced": "vervangen"}
 REASON = {
     "capacity": "capaciteit bereikt",
     "full_declaration": "volzet",
     "waiting_list": "wachtlijst heeft voorrang",
     "allocation": "aanmeldingsprocedure",
 }
+
+
+def label(table: dict[str, str], code: str | None) -> str:
+    """The Dutch label of a code; an unknown code is shown as it is (never hidden)."""
+    if code is None:
+        return ""
+    return table.get(code, code)
+
+
+def yes_no(value: bool | None) -> str:
+    """Booleans on screen: ja/nee (never True/False)."""
+    if value is None:
+        return ""
+    return "ja" if value else "nee"
+
+
+def contingent_counts(counts: dict[str, int] | None) -> str:
+    """{'indicator': 3, 'non_indicator': 5} as 'indicator 3, niet-indicator 5'."""
+    if not counts:
+        return "geen contingenten"
+    return ", ".join(f"{label(CONTINGENT, k)} {v}" for k, v in counts.items())
+
+
+def level_counts(levels: list[tuple[str, int]] | list[list] | None) -> str:
+    """Administrative groups with their count: 'SO1-6247 (25 lln.), SO1-6248 (26 lln.)'."""
+    return ", ".join(f"{lv} ({n} lln.)" for lv, n in (levels or []))
 
 
 def free_places_board(field: str) -> str:

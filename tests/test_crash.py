@@ -21,7 +21,7 @@ import pytest
 from builders import basic, t
 from sqlalchemy import func, select, text
 
-from lopdesk.domain import ops, registers
+from lopdesk.domain import areas, ops, registers
 from lopdesk.domain.models import RegisterEntry, RegisterEvent
 
 CHILD = textwrap.dedent("""
@@ -30,6 +30,7 @@ CHILD = textwrap.dedent("""
     from lopdesk.config import Settings
     from lopdesk.db import Database
     from lopdesk.domain import audit, registers
+    from lopdesk.domain.models import Child
 
     url, mode, chunks, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     start = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -49,8 +50,9 @@ CHILD = textwrap.dedent("""
                 audit.record(s, "tester", "data.import", "capacity_level", "L1",
                              {"rows": size, "chunk": c})
             else:
-                for i in range(size):
-                    registers.add_request_in(s, "tester", "L1", kids[(n + i) % 4],
+                for i in range(size):  # one running request per child (REG-01)
+                    s.add(Child(id="C%06d" % (n + i), first_name="Kind", last_name="Crash"))
+                    registers.add_request_in(s, "tester", "L1", "C%06d" % (n + i),
                                              at=start + timedelta(seconds=n + i))
             n += size
             s.flush()
@@ -97,7 +99,8 @@ def _assert_all_or_none(db, expected: int) -> int:
     assert seqs == list(range(1, n + 1))
     assert ops.verify_audit(db).ok
     # Not blocked: the next writer continues the register without a gap.
-    view = registers.add_request(db, "L1", "K000", at=t(days=30))
+    areas.create_child(db, "NEXT", "Volgend", "Kind")  # a new child: REG-01
+    view = registers.add_request(db, "L1", "NEXT", at=t(days=30))
     assert view.seq == n + 1
     return n
 

@@ -204,13 +204,14 @@ WRITER = textwrap.dedent("""
     from datetime import UTC, datetime, timedelta
     from lopdesk.config import Settings
     from lopdesk.db import Database
-    from lopdesk.domain import registers
+    from lopdesk.domain import areas, registers
     db = Database(Settings.from_cli(sys.argv[1], "tester"))
     i = 0
     while not os.path.exists(sys.argv[2]):  # write until the test says stop
         i += 1
         at = datetime(2027, 3, 1, 8, 0, tzinfo=UTC) + timedelta(seconds=i)
-        registers.add_request(db, "L1", "K%03d" % (i % 4), at=at)
+        areas.create_child(db, "W%06d" % i, "Kind", "Schrijver")  # REG-01: one per child
+        registers.add_request(db, "L1", "W%06d" % i, at=at)
         print(i, flush=True)
     db.dispose()
 """)

@@ -48,7 +48,8 @@ def first_school_day_of_march(year: int = typer.Argument(..., min=1900, max=2200
 @handle_errors
 def calendar_add(area: str = typer.Argument(...), day: str = typer.Argument(...),
                  kind: str = typer.Option("free_day", "--kind", help="holiday of free_day"),
-                 label: str = typer.Option("", "--label")) -> None:
+                 label: str = typer.Option("", "--label"),
+                 as_json: bool = JSON_OPTION) -> None:
     """Een vakantiedag of vrije dag toevoegen aan de kalender van een gebied."""
     from datetime import date
 
@@ -62,7 +63,10 @@ def calendar_add(area: str = typer.Argument(...), day: str = typer.Argument(...)
         raise InvalidInput(f"ongeldige datum '{day}' (verwacht JJJJ-MM-DD).") from None
     with database() as db:
         areas.add_calendar_day(db, area, d, kind=kind, label=label)
-    typer.echo(f"{d.isoformat()} toegevoegd aan de kalender van {area}")
+    if as_json:
+        emit({"area_id": area, "date": d.isoformat(), "kind": kind, "label": label}, True)
+    else:
+        typer.echo(f"{d.isoformat()} toegevoegd aan de kalender van {area}")
 
 
 def install(app: typer.Typer) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from lopdesk.commands.common import JSON_OPTION, database, emit, handle_errors, parse_when
+from lopdesk.commands.common import (
+    JSON_OPTION,
+    database,
+    emit,
+    fail,
+    handle_errors,
+    parse_when,
+    warn,
+)
 
 capacity_app = typer.Typer(help="Capaciteit, verhogingen en vrije plaatsen.", no_args_is_help=True)
 full_app = typer.Typer(help="Volzetverklaringen (secundair, 2de-7de jaar).", no_args_is_help=True)
@@ -63,15 +71,17 @@ def capacity_request_raise(level: str = typer.Argument(...),
 
 
 def _outcome(out, as_json: bool, preview: bool = False) -> None:
+    from lopdesk.labels import DECISION_STATUS, FILL_ACTION, label
+
     if as_json:
         emit(out, True)
         return
     head = "VOORBEELD (niets gewijzigd, iedereen aanvaardt): " if preview else ""
-    typer.echo(f"{head}aanvraag {out.decision_id}: {out.status}; {out.level_id} capaciteit "
-               f"{out.capacity}")
+    typer.echo(f"{head}aanvraag {out.decision_id}: {label(DECISION_STATUS, out.status)}; "
+               f"{out.level_id} capaciteit {out.capacity}")
     for st in out.cascade.steps:
-        typer.echo(f"  {st.level_id} nr. {st.seq}: {st.child_name} — {st.action} [{st.rule}] "
-                   f"{st.why}")
+        typer.echo(f"  {st.level_id} nr. {st.seq}: {st.child_name} — "
+                   f"{label(FILL_ACTION, st.action)} [{st.rule}] {st.why}")
 
 
 @capacity_app.command("decide")
@@ -108,12 +118,19 @@ def capacity_requests(status: str | None = typer.Option(None, "--status"),
                       as_json: bool = JSON_OPTION) -> None:
     """Aanvragen tot capaciteitsverhoging."""
     from lopdesk.domain import capacity as cap
+    from lopdesk.labels import DECISION_STATUS, label
 
+    if status:  # the Dutch label is accepted too (aangevraagd, goedgekeurd, afgewezen)
+        status = next((c for c, t in DECISION_STATUS.items() if t == status.lower()), status)
     with database() as db:
         rows = cap.list_decisions(db, status)
-    emit(rows, as_json, [("id", "id"), ("level_id", "niveau"), ("current_capacity", "van"),
-                         ("requested_capacity", "naar"), ("status", "status"),
-                         ("reason", "reden"), ("decided_by", "beslist door")])
+    if as_json:
+        emit(rows, True)
+        return
+    emit([{**r.__dict__, "status": label(DECISION_STATUS, r.status)} for r in rows], False,
+         [("id", "id"), ("level_id", "niveau"), ("current_capacity", "van"),
+          ("requested_capacity", "naar"), ("status", "status"), ("reason", "reden"),
+          ("decided_by", "beslist door")])
 
 
 @capacity_app.command("free-places")
@@ -123,21 +140,56 @@ def capacity_free_places(level: str = typer.Argument(...),
                          as_json: bool = JSON_OPTION) -> None:
     """Het LOP-veld vrije plaatsen (CAP-05)."""
     from lopdesk.domain import capacity as cap
+    from lopdesk.labels import free_places_board
 
     with database() as db:
-        _result(cap.set_free_places_field(db, level, value), as_json)
+        res = cap.set_free_places_field(db, level, value)
+    if as_json:
+        emit(res, True)
+        return
+    field = cap.validate_free_places_field(value)  # as stored (the domain accepted it)
+    typer.echo(f"{res.level_id}: vrije plaatsen (LOP-veld) {free_places_board(field)} "
+               f"[{res.rule}]")
+    _warn_above_capacity(field, res.capacity, "het LOP-veld vrije plaatsen")
+
+
+def _warn_above_capacity(value: str | int | None, capacity: int | None, what: str) -> None:
+    """More than the capacity is allowed but almost always a typo: say so on stderr."""
+    if value is None or capacity is None or not str(value).isdigit():
+        return
+    if int(value) > capacity:
+        warn(f"{what} ({value}) is groter dan de capaciteit ({capacity}) van dit niveau.")
+
+
+def _ank_value(text: str | None) -> int | None:
+    """CAP-08 input: omitted = remove; else a whole number (the minimum is the domain's)."""
+    if text is None:
+        return None
+    value = text.strip()
+    if not value.isdigit():
+        raise fail(f"ANK-capaciteit '{text}' is geen geheel getal: geef een aantal (minstens 4, "
+                   "of 8 bij meer dan 100 leerlingen) of laat het weg om te schrappen.")
+    return int(value)
 
 
 @capacity_app.command("ank")
 @handle_errors
 def capacity_ank(level: str = typer.Argument(...),
-                 capacity: int | None = typer.Argument(None, help="Leeg om te schrappen."),
+                 capacity: str | None = typer.Argument(
+                     None, help="Aantal plaatsen; weglaten om de ANK-capaciteit te schrappen."),
                  as_json: bool = JSON_OPTION) -> None:
     """Capaciteit voor anderstalige nieuwkomers (CAP-08)."""
     from lopdesk.domain import capacity as cap
 
+    value = _ank_value(capacity)
     with database() as db:
-        _result(cap.set_ank_capacity(db, level, capacity), as_json)
+        res = cap.set_ank_capacity(db, level, value)
+    if as_json:
+        emit(res, True)
+        return
+    shown = "geschrapt" if value is None else str(value)
+    typer.echo(f"{res.level_id}: ANK-capaciteit {shown} [{res.rule}]")
+    _warn_above_capacity(value, res.capacity, "de ANK-capaciteit")
 
 
 @full_app.command("declare")
@@ -174,11 +226,18 @@ def full_lift(declaration: int = typer.Argument(...),
 def full_list(as_json: bool = JSON_OPTION) -> None:
     """Alle volzetverklaringen."""
     from lopdesk.domain import capacity as cap
+    from lopdesk.labels import fmt_datetime, level_counts
 
     with database() as db:
         rows = cap.list_declarations(db)
-    emit(rows, as_json, [("id", "id"), ("declared_at", "verklaard"), ("lifted_at", "opgeheven"),
-                         ("levels", "groepen"), ("reason", "reden")])
+    if as_json:
+        emit(rows, True)
+        return
+    emit([{**r.__dict__, "declared_at": fmt_datetime(r.declared_at),
+           "lifted_at": fmt_datetime(r.lifted_at), "levels": level_counts(r.levels)}
+          for r in rows], False,
+         [("id", "id"), ("declared_at", "verklaard"), ("lifted_at", "opgeheven"),
+          ("levels", "groepen (aantal bij verklaring)"), ("reason", "reden")])
 
 
 def install(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ Exit codes are a contract: 0 success, 1 a rule refused (message names the rule),
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,9 @@ from lopdesk.config import Settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_RULE, EXIT_INPUT = 0, 1, 2
+# The reader of our output went away (`lopdesk … | head`): 128 + SIGPIPE, as the shell reports
+# for `yes | head` under pipefail; quiet, no message.
+EXIT_PIPE = 141
 
 
 class State:
@@ -40,21 +44,42 @@ def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
+def warn(message: str) -> None:
+    typer.echo(f"waarschuwing: {message}", err=True)
+
+
+def broken_pipe() -> typer.Exit:
+    """Stdout was closed by the reader: point it at /dev/null (no flush error at exit)."""
+    if sys.stdout is sys.__stdout__:  # the process's own stdout, not a test's capture
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+    return typer.Exit(EXIT_PIPE)
+
+
 def open_db(check: bool = True):
-    """Open the configured database; refuse clearly when it is missing or too old."""
+    """Open the configured database; refuse clearly when it is missing or too old.
+
+    With check (every command but init/demo/restore) nothing is created: a wrong --db path
+    gets a message, not a new empty file.
+    """
     from lopdesk.db import Database, SchemaError
 
-    db = Database(settings())
+    db = Database(settings(), create=not check)
+    if check:
+        try:
+            db.check_schema()
+        except SchemaError as exc:
+            db.dispose()
+            raise fail(str(exc), EXIT_INPUT) from None
     if db.is_sqlite:  # children's files: warn when others than owner and group may read
         from lopdesk.domain.ops import permission_warnings
 
         for warning in permission_warnings(db, folder=False):
             typer.echo(warning, err=True)
-    if check:
-        try:
-            db.check_schema()
-        except SchemaError as exc:
-            raise fail(str(exc), EXIT_INPUT) from None
     return db
 
 
@@ -75,9 +100,13 @@ def handle_errors(func: F) -> F:
         from lopdesk.domain.errors import DomainError
 
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not as a flush error at exit
+            return result
         except DomainError as exc:
             raise fail(str(exc), exc.exit_code) from None
+        except BrokenPipeError:
+            raise broken_pipe() from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -122,9 +151,14 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]
     for row in rows:
         table.add_row(*("" if row.get(k) is None else str(to_jsonable(row.get(k)))
                         for k, _ in columns))
-    console = Console(soft_wrap=True)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit 1: let handle_errors decide
+            self.quiet = True
+            raise BrokenPipeError
+
+    console = _Console(soft_wrap=True)
     if not console.is_terminal:  # piped output: never cut or fold columns
-        console = Console(soft_wrap=True, width=400)
+        console = _Console(soft_wrap=True, width=400)
     console.print(table)
 
 

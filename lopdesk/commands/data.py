@@ -15,7 +15,9 @@ area_app = typer.Typer(help="LOP-werkingsgebieden.", no_args_is_help=True)
 KIND_HELP = "areas, schools, levels, children of register"
 
 
-def _import(kind: str, file: Path, as_json: bool) -> None:
+def _import(kind: str, file: Path | None, as_json: bool) -> None:
+    if file is None:
+        raise fail(f"geef het CSV-bestand op (of --template voor de kopregel van {kind}.csv)")
     from lopdesk.domain.imports import import_csv
 
     with database() as db:
@@ -28,7 +30,8 @@ def _import(kind: str, file: Path, as_json: bool) -> None:
 
 def _make_import(kind: str):
     @handle_errors
-    def command(file: Path = typer.Argument(..., help=f"Het CSV-bestand ({kind})."),
+    def command(file: Path | None = typer.Argument(
+                    None, help=f"Het CSV-bestand ({kind}); niet nodig met --template."),
                 template: bool = typer.Option(False, "--template",
                                               help="Toon enkel de kopregel van dit bestand."),
                 as_json: bool = JSON_OPTION) -> None:
@@ -73,8 +76,13 @@ def area_list(as_json: bool = JSON_OPTION) -> None:
 
     with database() as db:
         rows = list_areas(db)
-    emit(rows, as_json, [("id", "gebied"), ("name", "naam"), ("education", "onderwijs"),
-                         ("schools", "scholen")])
+    if as_json:
+        emit(rows, True)
+        return
+    from lopdesk.labels import EDUCATION, label
+
+    emit([{**_fields(r), "education": label(EDUCATION, r.education)} for r in rows], False,
+         [("id", "gebied"), ("name", "naam"), ("education", "onderwijs"), ("schools", "scholen")])
 
 
 @handle_errors
@@ -99,9 +107,16 @@ def levels_cmd(school: str | None = typer.Option(None, "--school"),
 
     with database() as db:
         rows = list_levels(db, school, area, year)
-    emit(rows, as_json, [("id", "niveau"), ("school_id", "school"), ("school_year", "jaar"),
-                         ("regime", "regime"), ("kind", "soort"), ("label", "label"),
-                         ("capacity", "capaciteit"), ("entries", "inschrijvingen")])
+    if as_json:
+        emit(rows, True)
+        return
+    from lopdesk.labels import LEVEL_KIND, REGIME, label, school_year_label
+
+    emit([{**_fields(r), "regime": label(REGIME, r.regime), "kind": label(LEVEL_KIND, r.kind),
+           "school_year": school_year_label(r.school_year)} for r in rows], False,
+         [("id", "niveau"), ("school_id", "school"), ("school_year", "schooljaar"),
+          ("regime", "regime"), ("kind", "soort"), ("label", "label"),
+          ("capacity", "capaciteit"), ("entries", "inschrijvingen")])
 
 
 @handle_errors
@@ -113,9 +128,15 @@ def children_cmd(search: str | None = typer.Argument(None, help="Deel van naam o
 
     with database() as db:
         rows = list_children(db, search, limit)
-    emit(rows, as_json, [("id", "kind"), ("last_name", "naam"), ("first_name", "voornaam"),
-                         ("birth_date", "geboren"), ("indicator", "indicator"),
-                         ("requests", "aanvragen")])
+    if as_json:
+        emit(rows, True)
+        return
+    from lopdesk.labels import fmt_date, yes_no
+
+    emit([{**_fields(r), "indicator": yes_no(r.indicator), "birth_date": fmt_date(r.birth_date)}
+          for r in rows], False,
+         [("id", "kind"), ("last_name", "naam"), ("first_name", "voornaam"),
+          ("birth_date", "geboren"), ("indicator", "indicator"), ("requests", "aanvragen")])
 
 
 @handle_errors
@@ -134,11 +155,25 @@ def counters_cmd(area: str | None = typer.Option(None, "--area"),
             raise fail(f"capaciteitsniveau '{level}' bestaat niet")
     data = [{**r.__dict__, "realised": r.realised, "seated": r.seated,
              "deferred": r.deferred_indicator + r.deferred_non_indicator} for r in rows]
-    emit(data, as_json, [("level_id", "niveau"), ("school_name", "school"),
+    if as_json:  # machine codes: the field as stored, full as true/false
+        emit(data, True)
+        return
+    from lopdesk.labels import free_places_board, yes_no
+
+    data = [{**d, "free_places_field": free_places_board(d["free_places_field"]),
+             "full": yes_no(d["full"])} for d in data]
+    emit(data, False, [("level_id", "niveau"), ("school_name", "school"),
                          ("label", "label"), ("capacity", "cap."), ("seated", "bezet"),
                          ("realised", "gereal."), ("deferred", "uitgest."),
                          ("waiting", "niet-gereal."), ("free_places", "vrij"),
                          ("free_places_field", "vrije plaatsen LOP"), ("full", "volzet")])
+
+
+def _fields(row) -> dict:
+    """A listing row (dataclass or named tuple) as a dict."""
+    if hasattr(row, "_asdict"):
+        return row._asdict()
+    return dict(row.__dict__)
 
 
 def install(app: typer.Typer) -> None:

@@ -105,13 +105,20 @@ def extract_notice(
 @extract_app.command("report")
 @handle_errors
 def extract_report(
-    area: str = typer.Argument(..., help="Gebied."),
+    area_arg: str | None = typer.Argument(None, metavar="[GEBIED]",
+                                          help="Gebied (of --area, zoals bij 'register')."),
+    area_opt: str | None = typer.Option(None, "--area", help="Gebied."),
     year: int = typer.Option(..., "--year", help="Schooljaar (bv. 2027 = 2027-2028)."),
     fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,
 ) -> None:
     """LOP-rapport: tellers, vrije-plaatsenbord, weigeringen en sociale mix."""
     from lopdesk.domain import documents
 
+    if area_arg and area_opt and area_arg != area_opt:
+        raise fail(f"twee verschillende gebieden: '{area_arg}' en --area '{area_opt}'")
+    area = area_opt or area_arg
+    if not area:
+        raise fail("geef het gebied op: --area GEBIED")
     with database() as db:
         text = documents.render_report(db, area, year, _format(fmt, out))
     _write(text, out)

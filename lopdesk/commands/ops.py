@@ -16,7 +16,7 @@ from lopdesk.commands.common import (
 users_app = typer.Typer(help="Gebruikers en rollen (beheerder).", no_args_is_help=True)
 audit_app = typer.Typer(help="Het auditspoor: nazien en opvragen.", no_args_is_help=True)
 
-USER_COLUMNS = [("name", "gebruiker"), ("role", "rol"), ("role_label", ""),
+USER_COLUMNS = [("name", "gebruiker"), ("role_label", "rol"), ("role", "rolcode"),
                 ("full_name", "naam"), ("active", "actief")]
 AUDIT_COLUMNS = [("id", "nr"), ("at", "tijdstip"), ("user", "gebruiker"), ("action", "actie"),
                  ("entity", "object"), ("entity_id", "id"), ("detail", "details")]
@@ -58,7 +58,12 @@ def users_list(show_all: bool = typer.Option(False, "--all", help="Ook gedeactiv
 
     with database() as db:
         rows = ops.list_users(db, include_inactive=show_all)
-    emit(rows, as_json, USER_COLUMNS)
+    if as_json:
+        emit(rows, True)
+        return
+    from lopdesk.labels import yes_no
+
+    emit([{**r.__dict__, "active": yes_no(r.active)} for r in rows], False, USER_COLUMNS)
 
 
 @users_app.command("role")

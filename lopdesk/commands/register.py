@@ -32,6 +32,31 @@ def _entry_dict(row) -> dict:
             "status": STATUS.get(row.status, row.status), "flags": " ".join(flags)}
 
 
+def _with_labels(exc):
+    """CAP-07 names the regime and kind of the level: their Dutch labels, not the codes."""
+    import re
+
+    from lopdesk.labels import LEVEL_KIND, REGIME, label
+
+    def repl(m: re.Match) -> str:
+        return f"(regime {label(REGIME, m[1])}, {label(LEVEL_KIND, m[2])})"
+
+    exc.message = re.sub(r"\(regime (\w+), (\w+)\)", repl, exc.message)
+    return exc
+
+
+def _status_code(value: str) -> str:
+    """A status as code (realised), Dutch label (gerealiseerd) or short (GER): the code."""
+    from lopdesk.labels import STATUS, STATUS_SHORT
+
+    v = value.strip()
+    for table in (STATUS, STATUS_SHORT):
+        for code, text in table.items():
+            if v.lower() == text.lower():
+                return code
+    return v
+
+
 def _resolve_entry(db, entry: str, level: str | None) -> int:
     """An entry is given by its id, or by LEVEL:SEQ, or by --level with a number."""
     from lopdesk.domain import registers
@@ -65,11 +90,15 @@ def register_add(
 ) -> None:
     """Een aanvraag tot inschrijving in het register opnemen."""
     from lopdesk.domain import registers
+    from lopdesk.domain.errors import RuleViolation
     from lopdesk.labels import STATUS
 
     with database() as db:
-        view = registers.add_request(db, level, child, priority_group=group, at=parse_when(at),
-                                     overcapacity_category=overcapacity)
+        try:
+            view = registers.add_request(db, level, child, priority_group=group,
+                                         at=parse_when(at), overcapacity_category=overcapacity)
+        except RuleViolation as exc:
+            raise _with_labels(exc) from None
     if as_json:
         emit(view, True)
     else:
@@ -90,7 +119,7 @@ def register_list(level: str = typer.Argument(...),
     with database() as db:
         rows = registers.list_entries(db, level)
     if status:
-        rows = [r for r in rows if r.status == status]
+        rows = [r for r in rows if r.status == _status_code(status)]
     if as_json:
         emit([r._asdict() for r in rows], True)
     else:
@@ -145,7 +174,8 @@ def register_withdraw(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
 @register_app.command("status")
 @handle_errors
 def register_status(entry: str = typer.Argument(...),
-                    to: str = typer.Argument(..., help="realised, non_realised, withdrawn"),
+                    to: str = typer.Argument(..., help="realised (gerealiseerd), non_realised "
+                                             "(niet-gerealiseerd), withdrawn (ingetrokken)"),
                     reason: str = typer.Option(..., "--reason", "-r"),
                     level: str | None = typer.Option(None, "--level"),
                     version: int | None = typer.Option(None, "--version"),
@@ -153,11 +183,14 @@ def register_status(entry: str = typer.Argument(...),
                     as_json: bool = JSON_OPTION) -> None:
     """De status van een inschrijving wijzigen (enkel wat REG-03 toelaat)."""
     from lopdesk.domain import registers
+    from lopdesk.labels import STATUS, label
 
     with database() as db:
-        view = registers.change_status(db, _resolve_entry(db, entry, level), to, reason=reason,
-                                       expected_version=version, at=parse_when(at))
-    emit(view, as_json) if as_json else typer.echo(f"{view.level_id} nr. {view.seq}: {to}")
+        view = registers.change_status(db, _resolve_entry(db, entry, level), _status_code(to),
+                                       reason=reason, expected_version=version,
+                                       at=parse_when(at))
+    emit(view, as_json) if as_json else typer.echo(
+        f"{view.level_id} nr. {view.seq}: {label(STATUS, view.status)}")
 
 
 @register_app.command("waiting")
@@ -208,7 +241,7 @@ def period_close(period_id: int = typer.Argument(...),
                  as_json: bool = JSON_OPTION) -> None:
     """Een voorrangsperiode afsluiten (REG-05): aanvullen, uitgesteld → (niet-)gerealiseerd."""
     from lopdesk.domain import registers
-    from lopdesk.labels import STATUS
+    from lopdesk.labels import CONTINGENT, STATUS, contingent_counts, label
 
     with database() as db:
         plan = registers.close_period(db, period_id, preview=preview, at=parse_when(at))
@@ -217,21 +250,25 @@ def period_close(period_id: int = typer.Argument(...),
         return
     typer.echo(("VOORBEELD — niets gewijzigd. " if preview else "")
                + f"Periode {plan.period_id} ({plan.level_id}): {len(plan.changes)} wijzigingen; "
-               f"plaatsen per contingent {plan.seats}, vrij {plan.free_before}")
+               f"plaatsen per contingent: {contingent_counts(plan.seats)}; "
+               f"vrij: {contingent_counts(plan.free_before)}")
     for ch in plan.changes:
-        typer.echo(f"  nr. {ch.seq:>4} {ch.child_id:<10} {ch.contingent:<13} "
-                   f"{STATUS[ch.from_status]} → {STATUS[ch.to_status]}  [{ch.rule}] {ch.why}")
+        typer.echo(f"  nr. {ch.seq:>4} {ch.child_id:<10} {label(CONTINGENT, ch.contingent):<14} "
+                   f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}  "
+                   f"[{ch.rule}] {ch.why}")
 
 
 def _print_fill(report, as_json: bool) -> None:
+    from lopdesk.labels import FILL_ACTION, label
+
     if as_json:
         emit(report, True)
         return
     if not report.steps:
         typer.echo("Geen vrijgekomen plaatsen aan te bieden.")
     for st in report.steps:
-        typer.echo(f"{st.level_id} nr. {st.seq}: {st.child_name} ({st.child_id}) — {st.action} "
-                   f"[{st.rule}] {st.why}")
+        typer.echo(f"{st.level_id} nr. {st.seq}: {st.child_name} ({st.child_id}) — "
+                   f"{label(FILL_ACTION, st.action)} [{st.rule}] {st.why}")
     for lv in report.skipped:
         typer.echo(f"{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)")
 
@@ -268,11 +305,19 @@ def offer_list(level: str | None = typer.Option(None, "--level"),
                as_json: bool = JSON_OPTION) -> None:
     """Aanbiedingen van vrijgekomen plaatsen."""
     from lopdesk.domain import registers
+    from lopdesk.labels import OFFER_STATUS, fmt_datetime, label
 
+    if status:  # the Dutch label is accepted too (aangeboden, aanvaard, geweigerd)
+        status = next((c for c, t in OFFER_STATUS.items() if t == status.lower()), status)
     with database() as db:
         rows = registers.list_offers(db, level, status)
-    emit(rows, as_json, [("id", "id"), ("level_id", "niveau"), ("seq", "nr"),
-                         ("child_name", "kind"), ("status", "status"), ("rule_id", "regel")])
+    if as_json:
+        emit(rows, True)
+        return
+    emit([{**r.__dict__, "status": label(OFFER_STATUS, r.status),
+           "offered_at": fmt_datetime(r.offered_at)} for r in rows], False,
+         [("id", "id"), ("level_id", "niveau"), ("seq", "nr"), ("child_name", "kind"),
+          ("status", "status"), ("offered_at", "aangeboden op"), ("rule_id", "regel")])
 
 
 @offer_app.command("answer")

@@ -54,26 +54,33 @@ def round_level(round_id: str = typer.Argument(...), level: str = typer.Argument
 @round_app.command("apply")
 @handle_errors
 def round_apply(round_id: str = typer.Argument(...), child: str = typer.Argument(...),
-                levels: list[str] = typer.Argument(..., help="Niveaus in volgorde van voorkeur.")
-                ) -> None:
+                levels: list[str] = typer.Argument(..., help="Niveaus in volgorde van voorkeur."),
+                as_json: bool = JSON_OPTION) -> None:
     """De gerangschikte lijst van een kind opslaan (vervangt een vorige lijst)."""
     from lopdesk.domain import allocation
 
     with database() as db:
         n = allocation.add_applications(db, round_id, child, levels)
-    typer.echo(f"{child}: {n} keuzes opgeslagen")
+    if as_json:
+        emit({"round_id": round_id, "child_id": child, "levels": levels, "saved": n}, True)
+    else:
+        typer.echo(f"{child}: {n} keuzes opgeslagen")
 
 
 @round_app.command("import")
 @handle_errors
 def round_import(round_id: str = typer.Argument(...),
-                 file: Path = typer.Argument(..., help="applications.csv (formats.md).")) -> None:
+                 file: Path = typer.Argument(..., help="applications.csv (formats.md)."),
+                 as_json: bool = JSON_OPTION) -> None:
     """Aanmeldingen inlezen; bij een fout wordt niets opgeslagen."""
     from lopdesk.domain import allocation
 
     with database() as db:
         n = allocation.import_applications(db, round_id, file)
-    typer.echo(f"{n} aanmeldingen ingelezen in ronde {round_id}")
+    if as_json:
+        emit({"round_id": round_id, "file": str(file), "rows": n}, True)
+    else:
+        typer.echo(f"{n} aanmeldingen ingelezen in ronde {round_id}")
 
 
 @round_app.command("export")
@@ -121,7 +128,14 @@ def round_runs(round_id: str | None = typer.Argument(None), as_json: bool = JSON
 
     with database() as db:
         rows = allocation.list_runs(db, round_id)
-    emit(rows, as_json, [("id", "run"), ("round_id", "ronde"), ("status", "status"),
+    if as_json:
+        emit(rows, True)
+        return
+    from lopdesk.labels import RUN_STATUS, fmt_datetime, label
+
+    rows = [{**r.__dict__, "status": label(RUN_STATUS, r.status),
+             "started_at": fmt_datetime(r.started_at)} for r in rows]
+    emit(rows, False, [("id", "run"), ("round_id", "ronde"), ("status", "status"),
                          ("seed", "seed"), ("output_hash", "uitvoer-hash"), ("user", "door"),
                          ("started_at", "tijdstip")])
 
@@ -134,7 +148,14 @@ def round_list(as_json: bool = JSON_OPTION) -> None:
 
     with database() as db:
         rows = allocation.list_rounds(db)
-    emit(rows, as_json, [("id", "ronde"), ("area_id", "gebied"), ("school_year", "schooljaar"),
+    if as_json:
+        emit(rows, True)
+        return
+    from lopdesk.labels import ROUND_STATUS, label, school_year_label
+
+    rows = [{**r.model_dump(), "status": label(ROUND_STATUS, r.status),
+             "school_year": school_year_label(r.school_year)} for r in rows]
+    emit(rows, False, [("id", "ronde"), ("area_id", "gebied"), ("school_year", "schooljaar"),
                          ("status", "status"), ("name", "naam")])
 
 

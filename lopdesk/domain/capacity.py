@@ -27,7 +27,7 @@ from lopdesk.domain.models import (
 )
 from lopdesk.domain.registers import FillReport, fill_in, level_state
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import fmt_date
+from lopdesk.labels import DECISION_STATUS, fmt_date
 
 
 def _level(s: Session, level_id: str, expected_version: int | None = None) -> CapacityLevel:
@@ -178,7 +178,8 @@ def _decide_in(s: Session, user: str, decision_id: int, *, approve: bool, reason
     if decision is None:
         raise NotFound(f"capaciteitsaanvraag {decision_id} bestaat niet.", field="decision_id")
     if decision.status != "pending":
-        raise RuleViolation(f"aanvraag {decision_id} werd al beslist ({decision.status}).",
+        raise RuleViolation(f"aanvraag {decision_id} werd al beslist "
+                            f"({DECISION_STATUS.get(decision.status, decision.status)}).",
                             rule="CAP-03")
     level = _level(s, decision.level_id)
     decision.status = "approved" if approve else "rejected"

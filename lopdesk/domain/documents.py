@@ -53,6 +53,7 @@ from lopdesk.domain.types import utcnow
 from lopdesk.labels import (
     CONTINGENT,
     DECISION_STATUS,
+    EDUCATION,
     LEVEL_KIND,
     PRIORITY_GROUP,
     REASON,
@@ -827,7 +828,8 @@ def report_context(db: Database, area_id: str, school_year: int, *,
     with db.read() as s:
         require(s, db.user, "read")
         area = get_or_404(s, Area, area_id, "gebied")
-        area_d = {"id": area.id, "name": area.name, "education": area.education}
+        area_d = {"id": area.id, "name": area.name, "education": area.education,
+                  "education_label": EDUCATION.get(area.education, area.education)}
         level_ids = list(s.execute(
             select(CapacityLevel.id).join(School, School.id == CapacityLevel.school_id)
             .where(School.area_id == area_id, CapacityLevel.school_year == school_year)

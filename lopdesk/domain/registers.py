@@ -39,7 +39,7 @@ from lopdesk.domain.models import (
     School,
 )
 from lopdesk.domain.types import UTCDateTime, utcnow
-from lopdesk.labels import PRIORITY_GROUP, STATUS, fmt_date
+from lopdesk.labels import LEVEL_KIND, PRIORITY_GROUP, REGIME, STATUS, fmt_date
 
 # REG-03: the only status changes the law allows.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -499,7 +499,8 @@ def _check_category(s: Session, level: CapacityLevel, code: str) -> None:
     if found is None:
         raise RuleViolation(
             f"'{code}' is geen ingestelde categorie voor overcapaciteit bij dit niveau "
-            f"(regime {level.regime}, {level.kind}).", rule="CAP-07")
+            f"(regime {REGIME.get(level.regime, level.regime)}, "
+            f"{LEVEL_KIND.get(level.kind, level.kind)}).", rule="CAP-07")
 
 
 # --- status changes (REG-02, REG-03, WL-01) -----------------------------------------------
@@ -544,6 +545,10 @@ def change_status(db: Database, entry_id: int, to_status: str, *, reason: str,
                   rule: str | None = None, expected_version: int | None = None,
                   at: datetime | None = None) -> EntryView:
     """A manual status change. Realising a waiting child follows WL-01 and needs a place."""
+    if to_status not in STATUS:  # bad input (exit 2); a known but forbidden change is REG-03
+        choices = ", ".join(f"{code} ({text})" for code, text in STATUS.items())
+        raise InvalidInput(f"onbekende status '{to_status}': kies uit {choices}.",
+                           field="to_status")
     if not reason.strip():
         raise InvalidInput("geef een reden op voor de statuswijziging.", field="reason")
     with db.write() as s:
