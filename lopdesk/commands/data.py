@@ -26,6 +26,8 @@ def _import(kind: str, file: Path | None, as_json: bool) -> None:
         emit(summary, True)
     else:
         typer.echo(f"{summary.file}: {summary.rows} rijen ingelezen ({kind})")
+    for warning in summary.warnings:
+        typer.echo(f"waarschuwing: {warning}", err=True)
 
 
 def _make_import(kind: str):

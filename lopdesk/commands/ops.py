@@ -106,11 +106,15 @@ def audit_verify(as_json: bool = JSON_OPTION) -> None:
         if not as_json:
             typer.echo(f"auditspoor in orde: {report.records} records, keten ongeschonden")
         return
-    what = "gewijzigd" if first.kind == "edited" else "verwijderd"
-    typer.echo(f"fout: auditspoor geschonden: record {first.record_id} {what} "
-               f"({first.message})", err=True)
+    def describe(p) -> str:  # record 0: a register whose state differs from its history
+        if p.record_id == 0:
+            return f"register: {p.message}"
+        what = "gewijzigd" if p.kind == "edited" else "verwijderd"
+        return f"record {p.record_id} {what} ({p.message})"
+
+    typer.echo(f"fout: auditspoor geschonden: {describe(first)}", err=True)
     for p in report.problems[1:]:
-        typer.echo(f"  ook record {p.record_id}: {p.message}", err=True)
+        typer.echo(f"  ook {describe(p)}", err=True)
     raise typer.Exit(EXIT_RULE)
 
 
