@@ -20,6 +20,7 @@ from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.bulk import insert_rows
 from lopdesk.domain.calendar import area_free_days, order_binds, waiting_list_deadline
 from lopdesk.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.mediation_models import LopNotification
@@ -1135,8 +1136,7 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
     table = RegisterEntry.__table__  # type: ignore[attr-defined]
     # executemany without RETURNING (SQLite would insert row by row to keep the order);
     # (level_id, seq) is unique, so the new ids are read back per register.
-    for start in range(0, len(values), chunk):
-        s.execute(insert(table), values[start:start + chunk])
+    insert_rows(s, table, values, chunk)
     id_of: dict[tuple[str, int], int] = {}
     for part in _chunks(levels):
         low = min(counters[lv] for lv in part)
@@ -1162,8 +1162,7 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
                            "from_status": from_status, "to_status": to_status,
                            "reason": reason, "rule_id": ev_rule})
     ev_table = RegisterEvent.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(events), chunk):
-        s.execute(insert(ev_table), events[start:start + chunk])
+    insert_rows(s, ev_table, events, chunk)
     refused = [ids[i] for i, r in enumerate(rows) if r["status"] == "non_realised"]
     if refused:
         _notify_lop(s, user, refused, None)
