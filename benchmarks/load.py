@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 LEVELS = 8
-CHILDREN = 200
+PER_WRITER = 6000  # children per writer: one running request per child and register (REG-01)
+MAX_WRITERS = 64
 USER = "loadtest"
 TARGET_RATE = {"SQLite": 200.0, "PostgreSQL": 1000.0}
 TARGET_SLOWEST = 2.0
@@ -63,8 +64,14 @@ def prepare(url: str) -> None:
         areas.create_level(db, f"L{i}", "S1", school_year=2027, regime="new",
                            kind="primary_grade", label=str(i), capacity=1_000_000,
                            enrolment_start=start)
-    for i in range(CHILDREN):
-        areas.create_child(db, f"K{i:04d}", f"Voornaam{i}", f"Achternaam{i}")
+    from lopdesk.domain.bulk import insert_rows
+    from lopdesk.domain.models import Child
+
+    with db.write() as s:
+        insert_rows(s, Child.__table__, [  # type: ignore[attr-defined]
+            {"id": f"K{w:02d}-{i:05d}", "first_name": f"Voornaam{i}",
+             "last_name": f"Achternaam{w}", "indicator": i % 3 == 0}
+            for w in range(MAX_WRITERS) for i in range(PER_WRITER)])
     db.dispose()
 
 
@@ -77,9 +84,11 @@ def writer(url: str, go: mp.Event, deadline_box: mp.Value, out: mp.Queue, seed: 
     result = WorkerResult()
     go.wait()
     deadline = deadline_box.value
-    while time.time() < deadline:
+    n = 0
+    while time.time() < deadline and n < PER_WRITER:
         level = f"L{rng.randrange(LEVELS)}"
-        child = f"K{rng.randrange(CHILDREN):04d}"
+        child = f"K{seed % MAX_WRITERS:02d}-{n:05d}"  # this writer's own children
+        n += 1
         t0 = time.perf_counter()
         try:
             registers.add_request(db, level, child)
