@@ -332,38 +332,45 @@ def _slow_applications(path: Path, child_index: dict[str, int], level_index: dic
 
 def _fast_applications(path: Path, child_index: dict[str, int], level_index: dict[str, int],
                        crit: list[int]) -> tuple | None:
-    """The same result as `_slow_applications` for a correct file, with whole-column numpy
-    conversions; None as soon as anything is off (the slow reader then names the place)."""
+    """The same result as `_slow_applications` for a plain, correct file, with string
+    splitting and whole-column numpy conversions; None as soon as anything is unusual
+    (quotes, ragged lines, a bad value): the slow reader then names the place."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
-    try:
-        rows = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
-    except csv.Error:
+    if '"' in text or "\r" in text.replace("\r\n", "\n"):
         return None
-    if not rows:
+    lowered = text.lower()
+    if "nan" in lowered or "inf" in lowered:  # let the slow reader judge such numbers
         return None
-    header = [h.strip() for h in rows[0]]
-    body = rows[1:]
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return None
+    header = [h.strip() for h in lines[0].split(",")]
     width = len(header)
-    if len(set(header)) != width or any(len(r) != width for r in body):
+    n = len(lines) - 1
+    if len(set(header)) != width or not all(c in header for c in ("child_id", "rank",
+                                                                  "level_id")):
         return None
-    if not all(c in header for c in ("child_id", "rank", "level_id")):
-        return None
-    if not body:
+    if n == 0:
         return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
                 np.zeros(0, np.float64), np.array([], dtype=str))
-    cols = list(zip(*body, strict=True))
+    flat = ",".join(lines[1:]).split(",")
+    if len(flat) != width * n or text.count(",") != (width - 1) * (n + 1):
+        return None  # a line with too many or too few fields
 
-    def col(name: str) -> tuple[str, ...] | None:
-        return cols[header.index(name)] if name in header else None
+    def col(name: str) -> list[str] | None:
+        return flat[header.index(name)::width] if name in header else None
 
-    get_child, get_level = child_index.get, level_index.get
-    child = np.fromiter((get_child(x, -1) for x in col("child_id")), np.int64, len(body))
-    level = np.fromiter((get_level(x, -1) for x in col("level_id")), np.int64, len(body))
-    if (child < 0).any() or (level < 0).any():
+    children = list(map(child_index.get, col("child_id")))  # type: ignore[arg-type]
+    levels = list(map(level_index.get, col("level_id")))  # type: ignore[arg-type]
+    if None in children or None in levels:
         return None
+    child = np.array(children, dtype=np.int64)
+    level = np.array(levels, dtype=np.int64)
     try:
         rank = np.array(col("rank"), dtype=np.int64)
     except ValueError:
@@ -372,31 +379,29 @@ def _fast_applications(path: Path, child_index: dict[str, int], level_index: dic
         return None
     groups_col = col("priority_group")
     if groups_col is None:
-        group = np.full(len(body), "none")
+        group = np.full(n, "none")
     else:
+        if not set(groups_col) <= KNOWN_GROUPS | {""}:
+            return None  # another group than the standard ones: let the slow reader check
         group = np.array(groups_col, dtype=str)
         group[group == ""] = "none"
-        if any(g != g.strip() or g not in KNOWN_GROUPS for g in np.unique(group).tolist()):
-            return None  # another group than the standard ones: let the slow reader check
     dist_col = col("distance_m")
     if dist_col is None:
-        dist = np.full(len(body), np.nan)
+        dist = np.full(n, np.nan)
     else:
+        empty = np.array([x == "" for x in dist_col], dtype=bool)
         try:
-            dist = np.array([x if x else "nan" for x in dist_col], dtype=np.float64)
+            dist = np.array([x or "nan" for x in dist_col], dtype=np.float64)
         except ValueError:
             return None
-        known = ~np.isnan(dist)
-        if (~np.isfinite(dist[known])).any() or (dist[known] < 0).any():
-            return None
-        if any(x.strip().lower() in ("nan", "+nan", "-nan") for x in set(dist_col)):
+        if (dist[~empty] < 0).any():
             return None
     on_distance = np.isin(np.array(crit, dtype=np.int64)[level], (1, 3))
     if (on_distance & np.isnan(dist)).any():
         return None
     for a, b in ((child, rank), (child, level)):  # duplicate choice or rank of a child
-        order = np.lexsort((b, a))
-        if ((a[order][1:] == a[order][:-1]) & (b[order][1:] == b[order][:-1])).any():
+        key = np.sort(a * np.int64(max(int(b.max()) + 1, 1)) + b)
+        if (key[1:] == key[:-1]).any():
             return None
     return child, rank, level, dist, group
 
