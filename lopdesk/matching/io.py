@@ -448,10 +448,17 @@ def outputs(inputs: Inputs, result: Result) -> dict[str, str]:
         else:
             assign_rows.append([inputs.child_ids[c], "", ""])
     w_apps, w_pos = waitlists(p, result)
-    app_child = p.app_child.tolist()
-    wait_rows = [[inputs.child_ids[app_child[a]], inputs.level_ids[app_level[a]], pos]
-                 for a, pos in zip(w_apps.tolist(), w_pos.tolist(), strict=True)]
-    wait_rows.sort(key=lambda r: (r[1], r[2]))
+    # sorted by level id (as text), then position: with numpy, the rows built once
+    level_text_rank = np.empty(p.n_levels, dtype=np.int64)
+    level_text_rank[sorted(range(p.n_levels), key=lambda i: inputs.level_ids[i])] = \
+        np.arange(p.n_levels)
+    w_level = p.app_level[w_apps]
+    order = np.lexsort((w_pos, level_text_rank[w_level]))
+    child_names = np.array(inputs.child_ids, dtype=object)
+    level_names = np.array(inputs.level_ids, dtype=object)
+    wait_rows = list(zip(child_names[p.app_child[w_apps][order]].tolist(),
+                         level_names[w_level[order]].tolist(), w_pos[order].tolist(),
+                         strict=True))
     summary = level_summary(p, result)
     level_rows = []
     for lv in sorted(range(p.n_levels), key=lambda i: inputs.level_ids[i]):
