@@ -51,6 +51,10 @@ REASON = {
     "waiting_list": "wachtlijst heeft voorrang",
     "allocation": "aanmeldingsprocedure",
 }
+# Short forms for narrow table columns (screens); the full labels above stay the reference.
+PRIORITY_GROUP_SHORT = {"sibling_staff": "BZ+P", "sibling": "BZ", "staff": "P", "none": "-"}
+CONTINGENT_SHORT = {"indicator": "I", "non_indicator": "NI"}
+REGIME_SHORT = {"old": "oud", "new": "nieuw"}
 
 
 def label(table: dict[str, str], code: str | None) -> str:

@@ -133,7 +133,6 @@ class AllocatieScreen(DataScreen):
         Binding("tab", "app.focus_next", "Andere lijst", show=False),
     ]
     DEFAULT_CSS = """
-    AllocatieScreen .title { height: 1; background: $primary 40%; text-style: bold; }
     AllocatieScreen #rounds { height: 1fr; }
     AllocatieScreen #runs { height: 1fr; }
     AllocatieScreen #progress-row { height: 1; display: none; }
@@ -302,7 +301,6 @@ class ResultsScreen(DataScreen):
         Binding("tab", "app.focus_next", "Andere lijst", show=False),
     ]
     DEFAULT_CSS = """
-    ResultsScreen .title { height: 1; background: $primary 40%; text-style: bold; }
     ResultsScreen #chart { height: auto; max-height: 9; }
     ResultsScreen #cutoffs { height: 1fr; }
     ResultsScreen #unplaced { height: 1fr; }

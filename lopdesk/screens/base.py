@@ -11,7 +11,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
+
+from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.widgets.table import VirtualTable
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
@@ -20,8 +24,16 @@ if TYPE_CHECKING:
 class DataScreen(Screen):
     """A main screen that loads its data with `reload()` and refreshes on every change."""
 
+    # The title bar(s) of every main screen.
+    DEFAULT_CSS = """
+    DataScreen #title, DataScreen .title {
+        height: 1; background: $primary 40%; text-style: bold;
+    }
+    """
+
     seen_version: int | None = None
     loading_now: bool = False
+    _audited: bool = False
 
     @property
     def lapp(self) -> LopdeskApp:
@@ -63,6 +75,13 @@ class DataScreen(Screen):
     def reload(self) -> None:
         """Load the screen's data again (override); called on mount and on every change."""
 
+    def first_read(self) -> bool:
+        """True on the screen's first load only: that read of personal data is the audited
+        opening (domain §10); its refreshes are not new openings."""
+        first = not self._audited
+        self._audited = True
+        return first
+
     def mark_loaded(self) -> None:
         self.seen_version = self.lapp.data_version
 
@@ -72,4 +91,81 @@ class DataScreen(Screen):
 
     def data_changed(self) -> None:
         """Someone (maybe another user) committed: refresh what is shown."""
+        self.reload()
+
+
+class SearchScreen(DataScreen):
+    """A main screen with one VirtualTable and a hidden search line (Input #search) above it.
+
+    Typing filters the table (`apply_filter`, override); Enter goes back to the table.
+    """
+
+    DEFAULT_CSS = """
+    SearchScreen #search { height: 1; border: none; padding: 0 1; display: none; }
+    SearchScreen #search.shown { display: block; }
+    """
+
+    text: str = ""
+
+    def apply_filter(self) -> None:
+        """Filter the table on `self.text` and the screen's other filters (override)."""
+
+    def search_changed(self, text: str) -> None:
+        self.text = text
+        self.apply_filter()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.search_changed(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(VirtualTable).focus()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("shown")
+        search.focus()
+
+    def hide_search(self) -> None:
+        """Empty and hide the search line (its Changed event filters again) and go back to
+        the table."""
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.remove_class("shown")
+        self.query_one(VirtualTable).focus()
+
+    def current_data(self, missing: str) -> Any:
+        """The data of the row under the cursor; without one, warn with `missing`."""
+        row = self.query_one(VirtualTable).current
+        if row is None:
+            self.notify(missing, severity="warning")
+            return None
+        return row.data
+
+
+class FormScreen(DataScreen):
+    """A main screen whose forms keep their input after a refusal or a conflict: a draft
+    per form key, dropped once the form's action is saved."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._drafts: dict[str, dict] = {}
+
+    def _form(self, key: str, title: str, fields: list[FormField], intro: str, submit: str,
+              run: Callable[[dict], None]) -> None:
+        draft = self._drafts.get(key, {})
+        for f in fields:
+            if f.key in draft:
+                f.value = draft[f.key]
+
+        def done(values: dict | None) -> None:
+            if values is None:
+                return
+            self._drafts[key] = values
+            run(values)
+
+        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit), done)
+
+    def _after(self, key: str, message: str) -> None:
+        self._drafts.pop(key, None)
+        self.notify(message, title="Bewaard")
         self.reload()

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from lopdesk.domain import directory, mediation
-from lopdesk.screens.base import DataScreen
+from lopdesk.screens.base import DataScreen, FormScreen, SearchScreen
 from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
 from lopdesk.screens.labels import STATUS_SHORT, fmt_date, short_dt
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -113,7 +113,7 @@ def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:
 # --- the case list ---------------------------------------------------------------------------
 
 
-class BemiddelingScreen(DataScreen):
+class BemiddelingScreen(SearchScreen):
     BINDINGS = [
         Binding("slash", "search", "Zoeken", id="bemiddeling.search"),
         Binding("s", "cycle_status", "Status-filter", id="bemiddeling.status"),
@@ -122,9 +122,6 @@ class BemiddelingScreen(DataScreen):
         Binding("escape", "clear", "Filter wissen", id="bemiddeling.clear", show=False),
     ]
     DEFAULT_CSS = """
-    BemiddelingScreen #title { height: 1; background: $primary 40%; text-style: bold; }
-    BemiddelingScreen #search { height: 1; border: none; padding: 0 1; display: none; }
-    BemiddelingScreen #search.shown { display: block; }
     BemiddelingScreen #summary { height: 1; color: $text-muted; }
     """
 
@@ -132,7 +129,6 @@ class BemiddelingScreen(DataScreen):
         super().__init__()
         self.cases: list = []
         self.status_filter: str | None = None
-        self.text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(" Bemiddeling · laden…", id="title")
@@ -155,7 +151,7 @@ class BemiddelingScreen(DataScreen):
     def _loaded(self, cases: list) -> None:
         self.cases = cases
         self.query_one(VirtualTable).set_rows([Row(c.id, data=c) for c in cases])
-        self._apply()
+        self.apply_filter()
         self.mark_loaded()
 
     def _cells(self, c) -> list:
@@ -169,7 +165,7 @@ class BemiddelingScreen(DataScreen):
                 else fmt_date(c.closed_at),
                 str(c.open_proposals or ""), ", ".join(c.schools), fmt_date(c.opened_at)]
 
-    def _apply(self) -> None:
+    def apply_filter(self) -> None:
         table = self.query_one(VirtualTable)
         text = table.text_filter(self.text)
         status = self.status_filter
@@ -189,42 +185,21 @@ class BemiddelingScreen(DataScreen):
             f" Termijnen binnen {SOON_DAYS} dagen: {soon} · Enter: dossier · f: dossier van "
             "het kind · n: nieuw")
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.text = event.value
-        self._apply()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(VirtualTable).focus()
-
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.add_class("shown")
-        search.focus()
-
     def action_clear(self) -> None:
-        search = self.query_one("#search", Input)
-        search.value = ""
-        search.remove_class("shown")
+        self.hide_search()
         self.status_filter = None
-        self.query_one(VirtualTable).focus()
-        self._apply()
+        self.apply_filter()
 
     def action_cycle_status(self) -> None:
         i = STATUS_CYCLE.index(self.status_filter)
         self.status_filter = STATUS_CYCLE[(i + 1) % len(STATUS_CYCLE)]
-        self._apply()
+        self.apply_filter()
 
     def action_new_case(self) -> None:
         open_case_dialog(self.app)
 
-    def _current(self):
-        row = self.query_one(VirtualTable).current
-        if row is None:
-            self.notify("Geen dossier gekozen.", severity="warning")
-        return row.data if row is not None else None
-
     def action_child_file(self) -> None:
-        c = self._current()
+        c = self.current_data("Geen dossier gekozen.")
         if c is not None:
             self.app.push_screen(ChildFileScreen(c.child_id))
 
@@ -256,7 +231,6 @@ class ChildFileScreen(DataScreen):
         Binding("m", "notice", "Mededeling", id="childfile.notice"),
     ]
     DEFAULT_CSS = """
-    ChildFileScreen #title { height: 1; background: $primary 40%; text-style: bold; }
     ChildFileScreen #who { height: 1; color: $text-muted; }
     ChildFileScreen #deadlines { height: auto; max-height: 4; }
     ChildFileScreen #cases { height: auto; max-height: 3; color: $text-muted; }
@@ -266,7 +240,6 @@ class ChildFileScreen(DataScreen):
         super().__init__()
         self.child_id = child_id
         self.file = None
-        self._audited = False
 
     def compose(self) -> ComposeResult:
         yield Static(f" Dossier van kind {self.child_id} · laden…", id="title")
@@ -281,11 +254,9 @@ class ChildFileScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        # Only the first read is recorded (domain §10); refreshes are not new openings.
-        first = not self._audited
-        self._audited = True
         self.db_call(mediation.child_file, self.child_id, at=self.lapp.now(),
-                     audit_read=first, on_done=self._loaded, group="load", exclusive=True)
+                     audit_read=self.first_read(), on_done=self._loaded, group="load",
+                     exclusive=True)
 
     def _loaded(self, f) -> None:
         self.file = f
@@ -385,7 +356,7 @@ def metres(value: float | None) -> str:
     return f"{value / 1000:.1f}km" if value >= 1000 else f"{value:.0f}m"
 
 
-class CaseScreen(DataScreen):
+class CaseScreen(FormScreen):
     BINDINGS = [
         Binding("escape", "back", "Terug", id="case.back"),
         Binding("v", "propose", "Voorstel", id="case.propose"),
@@ -400,7 +371,6 @@ class CaseScreen(DataScreen):
         Binding("tab", "app.focus_next", "Andere lijst", show=False),
     ]
     DEFAULT_CSS = """
-    CaseScreen #title { height: 1; background: $primary 40%; text-style: bold; }
     CaseScreen #info { height: auto; max-height: 5; }
     CaseScreen .sub { height: 1; background: $primary 20%; }
     CaseScreen #proposals { height: 4; }
@@ -411,7 +381,6 @@ class CaseScreen(DataScreen):
         super().__init__()
         self.case_id = case_id
         self.view = None
-        self._drafts: dict[str, dict] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(f" Dossier {self.case_id} · laden…", id="title")
@@ -427,11 +396,9 @@ class CaseScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        # Only the first read is recorded (domain §10); refreshes are not new openings.
-        first = not getattr(self, "_audited", False)
-        self._audited = True
         self.db_call(mediation.get_case, self.case_id, at=self.lapp.now(),
-                     audit_read=first, on_done=self._loaded, group="load", exclusive=True)
+                     audit_read=self.first_read(), on_done=self._loaded, group="load",
+                     exclusive=True)
 
     def _loaded(self, v) -> None:
         self.view = v
@@ -497,26 +464,6 @@ class CaseScreen(DataScreen):
                         "toegevoegd worden.", title="Geweigerd (MED-02)", severity="error")
             return False
         return True
-
-    def _form(self, key: str, title: str, fields: list[FormField], intro: str, submit: str,
-              run) -> None:
-        draft = self._drafts.get(key, {})
-        for f in fields:
-            if f.key in draft:
-                f.value = draft[f.key]
-
-        def done(values: dict | None) -> None:
-            if values is None:
-                return
-            self._drafts[key] = values
-            run(values)
-
-        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit), done)
-
-    def _after(self, key: str, message: str) -> None:
-        self._drafts.pop(key, None)
-        self.notify(message, title="Bewaard")
-        self.reload()
 
     def _today(self) -> str:
         return self.lapp.now().date().isoformat()

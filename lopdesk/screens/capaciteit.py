@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from lopdesk.domain import capacity
-from lopdesk.screens.base import DataScreen
-from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.base import FormScreen
+from lopdesk.screens.dialogs import FormField
 from lopdesk.screens.labels import DECISION_STATUS, fmt_date, short_dt
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -50,7 +50,7 @@ def cascade_text(outcome) -> str:
     return "\n".join(lines)
 
 
-class CapaciteitScreen(DataScreen):
+class CapaciteitScreen(FormScreen):
     BINDINGS = [
         Binding("n", "new_request", "Verhoging aanvragen", id="capaciteit.request"),
         Binding("g", "approve", "Goedkeuren", id="capaciteit.approve"),
@@ -60,14 +60,9 @@ class CapaciteitScreen(DataScreen):
         Binding("tab", "app.focus_next", "Andere lijst", show=False),
     ]
     DEFAULT_CSS = """
-    CapaciteitScreen .title { height: 1; background: $primary 40%; text-style: bold; }
     CapaciteitScreen #decisions { height: 2fr; }
     CapaciteitScreen #declarations { height: 1fr; }
     """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._drafts: dict[str, dict] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(" Capaciteit · verhogingen (CAP-03)", classes="title", id="t-dec")
@@ -114,24 +109,6 @@ class CapaciteitScreen(DataScreen):
     def _selected(self, table_id: str):
         row = self.query_one(f"#{table_id}", VirtualTable).current
         return row.data if row is not None else None
-
-    def _form(self, key: str, title: str, fields: list[FormField], intro: str, submit: str,
-              run) -> None:
-        for f in fields:
-            if f.key in self._drafts.get(key, {}):
-                f.value = self._drafts[key][f.key]
-
-        def done(values: dict | None) -> None:
-            if values is not None:
-                self._drafts[key] = values
-                run(values)
-
-        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit), done)
-
-    def _after(self, key: str, message: str) -> None:
-        self._drafts.pop(key, None)
-        self.notify(message, title="Bewaard")
-        self.reload()
 
     # -- raises ----------------------------------------------------------------------
 

@@ -6,11 +6,14 @@ from datetime import date, datetime
 
 from lopdesk.labels import (
     CONTINGENT,
+    CONTINGENT_SHORT,
     DECISION_STATUS,
     LEVEL_KIND,
     PRIORITY_GROUP,
+    PRIORITY_GROUP_SHORT,
     REASON,
     REGIME,
+    REGIME_SHORT,
     STATUS,
     STATUS_SHORT,
     fmt_date,
@@ -23,12 +26,9 @@ __all__ = [
     "CONTINGENT", "DECISION_STATUS", "LEVEL_KIND", "PRIORITY_GROUP", "REASON", "REGIME",
     "STATUS", "STATUS_SHORT", "fmt_date", "fmt_datetime", "free_places_board",
     "school_year_label", "board_cell", "status_cell", "num", "short_dt", "REGIME_SHORT",
-    "CONTINGENT_SHORT", "GROUP_SHORT", "MODE_TITLES",
+    "CONTINGENT_SHORT", "PRIORITY_GROUP_SHORT", "MODE_TITLES",
 ]
 
-REGIME_SHORT = {"old": "oud", "new": "nieuw"}
-CONTINGENT_SHORT = {"indicator": "I", "non_indicator": "NI"}
-GROUP_SHORT = {"sibling_staff": "BZ+P", "sibling": "BZ", "staff": "P", "none": "-"}
 MODE_TITLES = {
     "overzicht": "Overzicht",
     "uitgesteld": "Uitgesteld / Niet-gerealiseerd",

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from lopdesk.domain import capacity, counters
-from lopdesk.screens.base import DataScreen
+from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.labels import (
     LEVEL_KIND,
@@ -105,7 +105,7 @@ class Filters:
         return True
 
 
-class OverzichtScreen(DataScreen):
+class OverzichtScreen(SearchScreen):
     BINDINGS = [
         Binding("slash", "search", "Zoeken", id="overzicht.search"),
         Binding("f", "filters", "Filters", id="overzicht.filters"),
@@ -118,9 +118,6 @@ class OverzichtScreen(DataScreen):
         Binding("escape", "clear", "Filter wissen", id="overzicht.clear", show=False),
     ]
     DEFAULT_CSS = """
-    OverzichtScreen #title { height: 1; background: $primary 40%; text-style: bold; }
-    OverzichtScreen #search { height: 1; border: none; padding: 0 1; display: none; }
-    OverzichtScreen #search.shown { display: block; }
     OverzichtScreen #summary { height: 1; color: $text-muted; }
     """
 
@@ -230,25 +227,13 @@ class OverzichtScreen(DataScreen):
 
         self.app.push_screen(RegisterScreen(level_id))
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.filters.text = event.value
+    def search_changed(self, text: str) -> None:
+        self.filters.text = text  # the search is one of the filters
         self._show()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(VirtualTable).focus()
-
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.add_class("shown")
-        search.focus()
-
     def action_clear(self) -> None:
-        search = self.query_one("#search", Input)
-        year = self.filters.school_year
-        self.filters = Filters(school_year=year)
-        search.value = ""
-        search.remove_class("shown")
-        self.query_one(VirtualTable).focus()
+        self.filters = Filters(school_year=self.filters.school_year)
+        self.hide_search()
         self._show()
 
     def action_toggle_full(self) -> None:

@@ -16,13 +16,13 @@ from lopdesk.domain.models import PRIORITY_GROUPS
 from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
 from lopdesk.domain.registers import TRANSITIONS
 from lopdesk.labels import parse_local_datetime
-from lopdesk.screens.base import DataScreen
-from lopdesk.screens.dialogs import ConfirmDialog, FormDialog, FormField, TextDialog
+from lopdesk.screens.base import FormScreen, SearchScreen
+from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
-    GROUP_SHORT,
     PRIORITY_GROUP,
+    PRIORITY_GROUP_SHORT,
     REASON,
     REGIME,
     STATUS,
@@ -49,7 +49,7 @@ COLUMNS = [
 STATUS_CYCLE = (None, "realised", "deferred", "non_realised", "withdrawn")
 
 
-class RegisterScreen(DataScreen):
+class RegisterScreen(SearchScreen, FormScreen):
     BINDINGS = [
         Binding("escape", "back", "Terug", id="register.back"),
         Binding("slash", "search", "Zoeken", id="register.search"),
@@ -64,11 +64,8 @@ class RegisterScreen(DataScreen):
         Binding("m", "notice", "Mededeling", id="register.notice", show=False),
     ]
     DEFAULT_CSS = """
-    RegisterScreen #title { height: 1; background: $primary 40%; text-style: bold; }
     RegisterScreen #counts { height: 1; }
     RegisterScreen #guard { height: 1; color: $warning; }
-    RegisterScreen #search { height: 1; border: none; padding: 0 1; display: none; }
-    RegisterScreen #search.shown { display: block; }
     """
 
     def __init__(self, level_id: str, focus_entry: int | None = None,
@@ -83,7 +80,6 @@ class RegisterScreen(DataScreen):
         self.text = ""
         self.waiting = None
         self.level = None  # LevelCounters
-        self._drafts: dict[str, dict] = {}  # input kept after a refusal or a conflict
 
     def compose(self) -> ComposeResult:
         yield Static(f" Register {self.level_id}", id="title")
@@ -116,7 +112,7 @@ class RegisterScreen(DataScreen):
         with gc_paused():
             rows = [Row(e.id, data=e, search=e.search) for e in entries]
         self.query_one(VirtualTable).set_rows(rows)
-        self._apply_filter()
+        self.apply_filter()
         self.mark_loaded()
         # The guard and the counters only after the table is drawn: their threads would
         # compete with the first paint for the interpreter.
@@ -189,14 +185,14 @@ class RegisterScreen(DataScreen):
             (str(e.seq) + ("!" if e.out_of_order else ""), "bold yellow") if e.out_of_order
             else str(e.seq),
             fmt_datetime(requested_at(e)), e.child_name, status_cell(e.status), extra,
-            GROUP_SHORT.get(e.priority_group, e.priority_group),
+            PRIORITY_GROUP_SHORT.get(e.priority_group, e.priority_group),
             CONTINGENT_SHORT.get(e.contingent, e.contingent), e.child_id,
             e.overcapacity_category or "",
         ]
 
     # -- filter ------------------------------------------------------------------------
 
-    def _apply_filter(self) -> None:
+    def apply_filter(self) -> None:
         table = self.query_one(VirtualTable)
         text = table.text_filter(self.text)
         status = self.status_filter
@@ -210,42 +206,24 @@ class RegisterScreen(DataScreen):
         self.sub_title = f"{len(table.rows)} van {len(self.entries)} · {label}"
         self.query_one("#search", Input).border_title = self.sub_title
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.text = event.value
-        self._apply_filter()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(VirtualTable).focus()
-
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.add_class("shown")
-        search.focus()
-
     def action_cycle_status(self) -> None:
         i = STATUS_CYCLE.index(self.status_filter)
         self.status_filter = STATUS_CYCLE[(i + 1) % len(STATUS_CYCLE)]
-        self._apply_filter()
+        self.apply_filter()
         self.notify(f"Filter: {STATUS.get(self.status_filter or '', 'alle statussen')} "
                     f"({len(self.query_one(VirtualTable).rows)})", timeout=2)
 
     def action_back(self) -> None:
         search = self.query_one("#search", Input)
         if search.has_focus or self.text:
-            search.value = ""
-            search.remove_class("shown")
-            self.query_one(VirtualTable).focus()
+            self.hide_search()
             return
         self.app.pop_screen()
 
     # -- the entry under the cursor ----------------------------------------------------
 
     def current_entry(self):
-        row = self.query_one(VirtualTable).current
-        if row is None:
-            self.notify("Geen inschrijving gekozen.", severity="warning")
-            return None
-        return row.data
+        return self.current_data("Geen inschrijving gekozen.")
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         self.action_history()
@@ -273,26 +251,6 @@ class RegisterScreen(DataScreen):
         self.db_call(registers.entry_history, e.id, on_done=show)
 
     # -- actions -----------------------------------------------------------------------
-
-    def _form(self, key: str, title: str, fields: list[FormField], intro: str,
-              submit: str, run) -> None:
-        draft = self._drafts.get(key, {})
-        for f in fields:
-            if f.key in draft:
-                f.value = draft[f.key]
-
-        def done(values: dict | None) -> None:
-            if values is None:
-                return
-            self._drafts[key] = values
-            run(values)
-
-        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit), done)
-
-    def _after(self, key: str, message: str) -> None:
-        self._drafts.pop(key, None)
-        self.notify(message, title="Bewaard")
-        self.reload()
 
     def action_add(self) -> None:
         # The categories valid for this level (CAP-07) become a choice list.

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Static
 
 from lopdesk.domain import directory
 from lopdesk.domain.register_view import level_deadlines
-from lopdesk.screens.base import DataScreen
+from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import PickDialog
 from lopdesk.screens.labels import STATUS_SHORT, fmt_date, school_year_label
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -84,7 +84,7 @@ def places_text(child: RefusedChild) -> str:
     return "; ".join(parts)
 
 
-class UitgesteldScreen(DataScreen):
+class UitgesteldScreen(SearchScreen):
     BINDINGS = [
         Binding("slash", "search", "Zoeken", id="uitgesteld.search"),
         Binding("b", "only_binding", "Enkel bindend", id="uitgesteld.binding"),
@@ -93,16 +93,12 @@ class UitgesteldScreen(DataScreen):
         Binding("escape", "clear", "Filter wissen", id="uitgesteld.clear", show=False),
     ]
     DEFAULT_CSS = """
-    UitgesteldScreen #title { height: 1; background: $primary 40%; text-style: bold; }
-    UitgesteldScreen #search { height: 1; border: none; padding: 0 1; display: none; }
-    UitgesteldScreen #search.shown { display: block; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.children_rows: list[RefusedChild] = []
         self.only_binding = False
-        self.text = ""
         self.focus_child: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -124,12 +120,12 @@ class UitgesteldScreen(DataScreen):
     def _loaded(self, rows: list[RefusedChild]) -> None:
         self.children_rows = rows
         self.query_one(VirtualTable).set_rows([Row(ch.child_id, data=ch) for ch in rows])
-        self._apply()
+        self.apply_filter()
         self.mark_loaded()
         if self.focus_child:
             self.show_child(self.focus_child)
 
-    def _apply(self) -> None:
+    def apply_filter(self) -> None:
         table = self.query_one(VirtualTable)
         text = table.text_filter(self.text)
         if self.only_binding:
@@ -147,41 +143,23 @@ class UitgesteldScreen(DataScreen):
         self.focus_child = child_id
         if self.children_rows:
             self.text = ""
-            self._apply()
+            self.apply_filter()
             if not self.query_one(VirtualTable).move_to_key(child_id):
                 self.notify(f"Kind {child_id} heeft geen uitgestelde of niet-gerealiseerde "
                             "aanvraag.")
             self.focus_child = None
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.text = event.value
-        self._apply()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(VirtualTable).focus()
-
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.add_class("shown")
-        search.focus()
-
     def action_clear(self) -> None:
-        search = self.query_one("#search", Input)
-        search.value = ""
-        search.remove_class("shown")
+        self.hide_search()
         self.only_binding = False
-        self.query_one(VirtualTable).focus()
-        self._apply()
+        self.apply_filter()
 
     def action_only_binding(self) -> None:
         self.only_binding = not self.only_binding
-        self._apply()
+        self.apply_filter()
 
     def _current(self) -> RefusedChild | None:
-        row = self.query_one(VirtualTable).current
-        if row is None:
-            self.notify("Geen kind gekozen.", severity="warning")
-        return row.data if row is not None else None
+        return self.current_data("Geen kind gekozen.")
 
     def action_child_file(self) -> None:
         from lopdesk.screens.bemiddeling import ChildFileScreen

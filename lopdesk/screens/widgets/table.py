@@ -85,7 +85,9 @@ class VirtualTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
-    class Highlighted(Message):
+    class RowMessage(Message):
+        """A message about a row of the table (`control` is the table, for @on)."""
+
         def __init__(self, table: VirtualTable, row: Row | None) -> None:
             self.table = table
             self.row = row
@@ -95,15 +97,16 @@ class VirtualTable(ScrollView, can_focus=True):
         def control(self) -> VirtualTable:
             return self.table
 
-    class Selected(Message):
-        def __init__(self, table: VirtualTable, row: Row) -> None:
-            self.table = table
-            self.row = row
-            super().__init__()
+    class Highlighted(RowMessage):
+        """The cursor moved (row is None in an empty table)."""
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
+    class Selected(RowMessage):
+        """Enter or a double click on a row."""
+
+        row: Row
+
+        def __init__(self, table: VirtualTable, row: Row) -> None:
+            super().__init__(table, row)
 
     def __init__(self, columns: Sequence[Column], *, empty: str = "Geen gegevens.",
                  formatter: Callable[[Any], Sequence[Cell]] | None = None,
