@@ -407,10 +407,13 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
                 _set_status(s, db.user, e, "withdrawn", reason=f"allocatierun {active.id} "
                             f"vervangen door run {run.id}", rule="ALC-05", at=now)
         indicator = dict(s.execute(select(Child.id, Child.indicator)).all())
-        groups = dict(((a.child_id, a.level_id), a.priority_group) for a in s.execute(
-            select(Application).where(Application.round_id == rnd.id)).scalars())
-        submitted = dict(((a.child_id, a.level_id), a.submitted_at) for a in s.execute(
-            select(Application).where(Application.round_id == rnd.id)).scalars())
+        groups: dict[tuple[str, str], str] = {}
+        submitted: dict[tuple[str, str], datetime] = {}
+        for child_id, level_id, group, at in s.execute(
+                select(Application.child_id, Application.level_id, Application.priority_group,
+                       Application.submitted_at).where(Application.round_id == rnd.id)):
+            groups[(child_id, level_id)] = group
+            submitted[(child_id, level_id)] = at
         rows: list[dict] = []
         placed = 0
         # REG-07: realised at the ticket school, in the order of the engine's output ...

@@ -38,17 +38,14 @@ from lopdesk.domain.mediation_models import (
 )
 from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, RegisterEvent, School, Site
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import fmt_date, free_places_board, to_local
+from lopdesk.labels import REASON, fmt_date, free_places_board, to_local
 
 NOTICE_DAYS = 4  # NGI-02: calendar days to hand over or post the notice
 CLR_DAYS = 30  # NGI-04: calendar days to complain to the CLR
 
 # Refusal grounds. The register knows the capacity ones; a notice may give another ground.
-REFUSAL_REASON = {
-    "capacity": "capaciteit bereikt",
-    "full_declaration": "volzet",
-    "waiting_list": "wachtlijst heeft voorrang",
-    "allocation": "aanmeldingsprocedure",
+REFUSAL_REASON = {  # the register's grounds (labels.REASON) and the notice-only ones
+    **REASON,
     "exclusion": "uitsluiting na tuchtprocedure",
     "other": "andere reden",
 }

@@ -226,16 +226,6 @@ def _event(s: Session, user: str, entry: RegisterEntry, kind: str, *, at: dateti
                         rule_id=rule))
 
 
-def open_period_at(s: Session, level_id: str, at: datetime) -> Period | None:
-    """The period running at `at` (the latest started one that is not closed)."""
-    return s.execute(
-        select(Period)
-        .where(Period.level_id == level_id, Period.starts_at <= at, Period.closed_at.is_(None))
-        .where((Period.ends_at.is_(None)) | (Period.ends_at >= at))
-        .order_by(Period.starts_at.desc(), Period.id.desc())
-    ).scalars().first()
-
-
 def deadline_for(s: Session, level: CapacityLevel) -> date:
     school = s.get(School, level.school_id)
     free = area_free_days(s, school.area_id) if school else []

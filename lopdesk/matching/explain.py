@@ -8,8 +8,6 @@ the number of the last child admitted there, with its group.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,18 +89,6 @@ def explain_all(inputs: Inputs, result: Result, child: int | None = None
                                inputs.school_ids[lv], inputs.group_names[a], number, cutoff,
                                outcome, position.get(a), reason))
     return out
-
-
-def explain_rows(inputs: Inputs, result: Result) -> str:
-    """All explanations as CSV (for reports; a run writes them on demand, not by default)."""
-    rows = sorted(explain_all(inputs, result), key=lambda e: (e.child_id, e.choice_rank))
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    w.writerows([e.child_id, e.choice_rank, e.level_id, e.school_id, e.priority_group,
-                 e.number, e.cutoff, e.outcome, "" if e.position is None else e.position,
-                 e.reason] for e in rows)
-    return buf.getvalue()
 
 
 def explain_child(output_dir: Path | str, child_id: str) -> list[Explanation]:
