@@ -2,7 +2,7 @@
 
     lopdesk allocate INPUT_DIR --out OUTPUT_DIR [--seed N] [--tiebreak single|multiple] [--improve]
     lopdesk allocate explain OUTPUT_DIR CHILD_ID      (or --run N for a run stored in the database)
-    lopdesk allocate hague INPUT_DIR --out OUTPUT_DIR [--seed N]
+    lopdesk allocate hague INPUT_DIR --out OUTPUT_DIR [--seed N] [--allow-short-lists]
 """
 
 from __future__ import annotations
@@ -114,13 +114,17 @@ def allocate_hague(
     input_dir: Path = typer.Argument(..., help="Map met de bestanden van docs/hague.md."),
     out: Path = typer.Option(..., "--out", help="Nieuwe map voor de resultaten."),
     seed: int | None = typer.Option(None, "--seed"),
+    allow_short_lists: bool = typer.Option(
+        False, "--allow-short-lists", help="Lijsten van minder dan vijf scholen toelaten (voor "
+        "een LOP dat die regel niet gebruikt); de run bewaart dat."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """De Haagse variant: schoolloting, centrale loting en vacatureronde (docs/hague.md)."""
     from lopdesk.commands.common import settings
     from lopdesk.matching.hague_io import run_hague
 
-    record = run_hague(input_dir, out, seed=seed, user=settings().user)
+    record = run_hague(input_dir, out, seed=seed, user=settings().user,
+                       allow_short_lists=allow_short_lists)
     if as_json:
         emit(record, True)
     else:
@@ -128,6 +132,11 @@ def allocate_hague(
         typer.echo(f"periode {record['period']} seed {record['seed']}: "
                    f"{c['placed']} geplaatst, {c['unplaced']} zonder plaats, "
                    f"{c['school_lottery']} via de schoolloting")
+        if record["options"]["allow_short_lists"]:
+            typer.echo(f"let op: lijsten van minder dan vijf scholen toegelaten "
+                       f"(--allow-short-lists), {c['short_lists']} kinderen met een korte lijst")
+        if record["options"]["opt_in"]:
+            typer.echo(f"vacatureronde: {c['signed_up']} kinderen aangemeld (participants.csv)")
         typer.echo(f"resultaten in {out}")
 
 

@@ -4,12 +4,15 @@ vacancy rounds. Pure numpy on arrays, built on the deferred-acceptance core.
 - School lottery: at its first-choice school only, a child competes with the others who
   chose that school first, ordered by the school's own priority rules (in the order the
   school chose them) and then the lottery.
-- Children with a confirmed care need (*zorgplicht*) take part in the school lottery only.
+- Children with a confirmed care need (*zorgplicht*) take part in the school lottery only:
+  not in the central lottery, and, while unplaced, not in a vacancy round (a central
+  lottery too). One who holds a place keeps it as any placed child does.
 - Central lottery: the others who lost at their first choice, DA with a single
   tie-break and no priorities, over their further choices and the places left.
-- Vacancy round: unplaced children (their lists possibly extended) and children placed
-  lower than their first choice (who keep that place as a fallback) compete for the open
-  and freed places by their lists. A child with a fallback holds absolute priority at
+- Vacancy round (opt-in: parents sign their child up): unplaced children (their lists
+  possibly extended) and children placed lower than their first choice (who keep that
+  place as a fallback) compete for the open and freed places by their lists. A placed
+  child who did not sign up keeps its place. A child with a fallback holds absolute priority at
   its own school, so a place it leaves is at once open to the others in the same round.
 - Periods: 1 -> 2 -> vacancy round 1 -> 3 -> 4 -> vacancy round 2; open places roll over
   to the next period; places freed by a withdrawal go to the next vacancy round.
@@ -66,6 +69,7 @@ class HagueProblem:
     lottery: np.ndarray  # float64[n], lower = earlier
     fallback_school: np.ndarray  # int64[n]: current placement (vacancy round), -1 = none
     fallback_rank: np.ndarray  # int64[n]: its rank on the child's list, 0 = none
+    signed_up: np.ndarray | None = None  # bool[n]: may compete in a vacancy round; None = all
 
 
 @dataclass
@@ -149,14 +153,18 @@ def _first_rank(p: HagueProblem) -> np.ndarray:
 
 
 def vacancy_round(p: HagueProblem) -> HagueResult:
-    """Unplaced children and children placed below their first choice compete for the open
-    and freed places; a child's current place is its fallback (absolute priority there)."""
+    """Signed-up children, unplaced (without care need) or placed below their first choice,
+    compete for the open and freed places; a child's current place is its fallback (absolute
+    priority there). Every other placed child keeps its place."""
     n, m = p.n_children, p.n_schools
     has_fb = p.fallback_school >= 0
     first_rank = _first_rank_of_child(p)
-    # Children at their first choice do not take part (nothing better to want).
+    # Children at their first choice do not take part (nothing better to want); an
+    # unplaced care-need child takes part in the school lottery only; the round is opt-in.
     at_first = has_fb & (p.fallback_rank == first_rank)
-    take_part = ~at_first
+    signed_up = np.ones(n, dtype=bool) if p.signed_up is None else p.signed_up
+    take_part = ~at_first & signed_up & ~(p.care_need & ~has_fb)
+    keeps = has_fb & ~take_part  # its place stays; nobody else competes for it
     apps = np.flatnonzero(take_part[p.app_child])
     fb_limit = np.where(has_fb, p.fallback_rank, np.iinfo(np.int64).max)
     apps = apps[p.app_rank[apps] <= fb_limit[p.app_child[apps]]]
@@ -167,9 +175,9 @@ def vacancy_round(p: HagueProblem) -> HagueResult:
     vp = _sub_problem(n, m, p.app_child[apps], p.app_school[apps], p.app_rank[apps], group,
                       p.school_places + holders, p.lottery)
     res = deferred_acceptance(vp)
-    school = np.where(at_first, p.fallback_school, -1)
-    rank = np.where(at_first, p.fallback_rank, 0)
-    stage = ["fallback" if at_first[c] else "" for c in range(n)]
+    school = np.where(keeps, p.fallback_school, -1)
+    rank = np.where(keeps, p.fallback_rank, 0)
+    stage = ["fallback" if keeps[c] else "" for c in range(n)]
     got = res.assigned_app >= 0
     school[got] = vp.app_level[res.assigned_app[got]]
     rank[got] = vp.app_rank[res.assigned_app[got]]
