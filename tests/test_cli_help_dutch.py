@@ -73,7 +73,8 @@ def test_tab_completion_answers_subcommands():
 
     env = {**os.environ, "COMP_WORDS": "lopdesk register a", "COMP_CWORD": "2",
            "_LOPDESK_COMPLETE": "complete_bash"}
-    done = subprocess.run([sys.executable, "-c", "from lopdesk.cli import main; main()"],
+    script = "from lopdesk.cli import app; app(prog_name='lopdesk')"
+    done = subprocess.run([sys.executable, "-c", script],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["add"]
