@@ -19,7 +19,10 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from lopdesk import __version__
+from lopdesk.commands import dutch_help
 from lopdesk.commands.common import EXIT_INPUT, State, broken_pipe
+
+dutch_help.install()
 
 # Each module adds its commands to the root app; order is the order of `lopdesk --help`.
 COMMAND_MODULES = (
@@ -105,10 +108,7 @@ def dutch_usage_error(exc: click_errors.UsageError) -> str:
 def _show_usage_error(exc: click_errors.UsageError) -> None:
     ctx = exc.ctx
     if ctx is not None:
-        usage = ctx.get_usage().replace("Usage:", "Gebruik:", 1)
-        usage = usage.replace("[OPTIONS]", "[OPTIES]").replace("COMMAND [ARGS]...",
-                                                               "OPDRACHT [ARGUMENTEN]...")
-        typer.echo(usage, err=True)
+        typer.echo(ctx.get_usage(), err=True)
         if ctx.command.get_help_option(ctx) is not None:
             typer.echo(f"Zie '{ctx.command_path} {ctx.help_option_names[0]}' voor hulp.\n",
                        err=True)
@@ -147,7 +147,7 @@ app = typer.Typer(
     name="lopdesk",
     help="lopdesk: inschrijvingsregisters, capaciteit, aanmeldingen en bemiddeling voor een LOP.",
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 
 from lopdesk.commands.common import JSON_OPTION, database, emit, fail, handle_errors
+from lopdesk.commands.dutch_help import choices
+from lopdesk.labels import EDUCATION
 
 import_app = typer.Typer(help="CSV-bestanden inlezen: alles of niets (formats.md).",
                          no_args_is_help=True)
@@ -56,7 +58,7 @@ for _kind in ("areas", "schools", "levels", "children", "register"):
 @handle_errors
 def area_create(area_id: str = typer.Argument(...), name: str = typer.Argument(...),
                 education: str = typer.Option("primary", "--education",
-                                              help="primary of secondary."),
+                                              help=choices("Onderwijs", EDUCATION)),
                 per_contingent: bool = typer.Option(False, "--per-contingent-lists"),
                 as_json: bool = JSON_OPTION) -> None:
     """Een werkingsgebied aanmaken."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from lopdesk.commands.common import JSON_OPTION, database, emit, handle_errors, parse_when
+from lopdesk.commands.dutch_help import choices
+from lopdesk.labels import PRIORITY_GROUP, STATUS
 
 register_app = typer.Typer(help="Inschrijvingsregister van een capaciteitsniveau.",
                            no_args_is_help=True)
@@ -82,7 +84,7 @@ def register_add(
     level: str = typer.Argument(..., help="Capaciteitsniveau."),
     child: str = typer.Argument(..., help="Kind (pseudoniem id)."),
     group: str = typer.Option("none", "--group", "-g",
-                              help="Voorrangsgroep: sibling_staff, sibling, staff, none."),
+                              help=choices("Voorrangsgroep", PRIORITY_GROUP)),
     at: str | None = typer.Option(None, "--at", help="Tijdstip van de aanvraag (ISO 8601)."),
     overcapacity: str | None = typer.Option(None, "--overcapacity",
                                             help="Categorie voor inschrijving boven capaciteit."),
@@ -174,8 +176,8 @@ def register_withdraw(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
 @register_app.command("status")
 @handle_errors
 def register_status(entry: str = typer.Argument(...),
-                    to: str = typer.Argument(..., help="realised (gerealiseerd), non_realised "
-                                             "(niet-gerealiseerd), withdrawn (ingetrokken)"),
+                    to: str = typer.Argument(..., help=choices("Nieuwe status", {
+                                    k: v for k, v in STATUS.items() if k != "deferred"})),
                     reason: str = typer.Option(..., "--reason", "-r"),
                     level: str | None = typer.Option(None, "--level"),
                     version: int | None = typer.Option(None, "--version"),
@@ -219,7 +221,9 @@ def register_waiting(level: str = typer.Argument(...), at: str | None = typer.Op
 def period_open(level: str = typer.Argument(...),
                 kind: str = typer.Option("priority", "--kind", help="priority of free"),
                 group: str | None = typer.Option(None, "--group",
-                                                 help="Voorrangsgroep van de periode."),
+                                                 help=choices(
+                                                     "Voorrangsgroep van de periode",
+                                                     PRIORITY_GROUP)),
                 start: str = typer.Option(..., "--start"),
                 end: str | None = typer.Option(None, "--end"),
                 as_json: bool = JSON_OPTION) -> None:
