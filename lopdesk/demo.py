@@ -487,18 +487,18 @@ def _secondary(db: Database, rng: np.random.Generator, n_schools: int) -> None:
     """A secondary sub-area: administrative groups of years 2-7 and full declarations."""
     from lopdesk.domain import areas, capacity, registers
 
-    groups = [("6247", "2de jaar A-stroom"), ("6248", "3de jaar ASO"),
-              ("6249", "4de jaar ASO"), ("6250", "5de jaar ASO")]
+    groups = [("6247", "2de jaar A-stroom", 2), ("6248", "3de jaar ASO", 3),
+              ("6249", "4de jaar ASO", 4), ("6250", "5de jaar ASO", 5)]
     level_ids: list[str] = []
     for i in range(n_schools):
         sid = f"SO{i + 1:03d}"
         areas.create_school(db, sid, SEC_AREA_ID, f"Secundaire school {SCHOOL_WORDS[i]}",
                             neighbourhood=NEIGHBOURHOODS[i], address=f"Schoolstraat {i + 1}, "
                             "9000 Gent", x=1000.0 * i, y=800.0, pupils=600)
-        for code, label in groups:
+        for code, label, grade in groups:
             lid = f"{sid}-{NEW_YEAR}-{code}"
             areas.create_level(db, lid, sid, school_year=NEW_YEAR, regime="new",
-                               kind="admin_group", label=code, name=label,
+                               kind="admin_group", label=code, name=label, grade=grade,
                                capacity=int(rng.integers(20, 30)), seated_indicator=8,
                                seated_non_indicator=int(rng.integers(10, 18)),
                                enrolment_start=local(NEW_YEAR, 3, 1))

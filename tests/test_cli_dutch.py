@@ -151,8 +151,8 @@ def test_CAP_07_error_names_regime_and_kind_in_dutch(db, db_path):
 def test_full_list_brussels_time_and_readable_groups(db, db_path):
     make_area(db, "SEC", education="secondary")
     school(db, "SS1", "SEC")
-    level(db, "G2A", "SS1", kind="admin_group", label="6246", capacity=2)
-    level(db, "G3A", "SS1", kind="admin_group", label="6247", capacity=2)
+    level(db, "G2A", "SS1", kind="admin_group", label="6247", capacity=2, grade=2)
+    level(db, "G3A", "SS1", kind="admin_group", label="6248", capacity=2, grade=3)
     capacity.declare_full(db, ["G2A", "G3A"], reason="vol", at=START)  # 08:00 UTC
     r = run(db_path, "full", "list")
     assert r.exit_code == 0

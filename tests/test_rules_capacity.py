@@ -125,8 +125,10 @@ def test_CAP_05_board_field_refuses_anything_else(db, value):
 def _secondary(db):
     area(db, "SEC", education="secondary")
     school(db, "SS1", "SEC")
-    level(db, "G2A", "SS1", kind="admin_group", label="6246", capacity=2, year=2027)
-    level(db, "G3A", "SS1", kind="admin_group", label="6247", capacity=2, year=2027)
+    level(db, "G2A", "SS1", kind="admin_group", label="6247", capacity=2, year=2027,
+          grade=2)
+    level(db, "G3A", "SS1", kind="admin_group", label="6248", capacity=2, year=2027,
+          grade=3)
     level(db, "G1A", "SS1", kind="secondary_1a", label="1A", capacity=2, year=2027)
     return children(db, 4, prefix="S")
 

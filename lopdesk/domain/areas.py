@@ -69,11 +69,25 @@ def create_school(db: Database, school_id: str, area_id: str, name: str, *,
         return school
 
 
+
+def check_grade(kind: str, grade: int | None) -> None:
+    """The year of an administrative group: 1-7 (secondary); other kinds carry none."""
+    if grade is None:
+        return
+    if kind != "admin_group":
+        raise InvalidInput("enkel een administratieve groep heeft een leerjaar (grade).",
+                           field="grade")
+    if not 1 <= grade <= 7:
+        raise InvalidInput(f"leerjaar {grade} van een administratieve groep ligt niet "
+                           "tussen 1 en 7.", field="grade")
+
+
 def create_level(db: Database, level_id: str, school_id: str, *, school_year: int, regime: str,
                  kind: str, label: str, capacity: int | None = None, seated_indicator: int = 0,
                  seated_non_indicator: int = 0, indicator_ratio: float | None = None,
                  rounding: str = "half_up", enrolment_start: datetime | None = None,
-                 site_id: str | None = None, name: str = "") -> CapacityLevel:
+                 site_id: str | None = None, name: str = "",
+                 grade: int | None = None) -> CapacityLevel:
     if regime not in REGIMES:
         raise InvalidInput(f"onbekend regime '{regime}' (oud: old, nieuw: new).", field="regime")
     if kind not in LEVEL_KINDS:
@@ -85,6 +99,7 @@ def create_level(db: Database, level_id: str, school_id: str, *, school_year: in
     if indicator_ratio is not None and not 0 <= indicator_ratio <= 1:
         raise InvalidInput("gewenste indicatorverhouding ligt tussen 0 en 1.",
                            field="indicator_ratio")
+    check_grade(kind, grade)
     with db.write() as s:
         require(s, db.user, "data.import")
         get_or_404(s, School, school_id, "school")
@@ -93,7 +108,7 @@ def create_level(db: Database, level_id: str, school_id: str, *, school_year: in
         level = CapacityLevel(
             id=level_id, school_id=school_id, site_id=site_id or school_id,
             school_year=school_year, regime=regime, kind=kind, label=label,
-            name=name or label, capacity=capacity, seated_indicator=seated_indicator,
+            name=name or label, grade=grade, capacity=capacity, seated_indicator=seated_indicator,
             seated_non_indicator=seated_non_indicator, indicator_ratio=indicator_ratio,
             rounding=rounding, enrolment_start=enrolment_start, updated_at=utcnow(),
         )

@@ -301,6 +301,25 @@ def set_ank_capacity(db: Database, level_id: str, capacity: int | None) -> Capac
 # --- full declarations (CAP-06) -------------------------------------------------------------
 
 
+def _check_declarable(s: Session, level: CapacityLevel) -> None:
+    """CAP-06: only an administrative group of the 2nd to 7th year, in secondary education."""
+    school = s.get(School, level.school_id)
+    area = s.get(Area, school.area_id) if school is not None else None
+    why = None
+    if level.kind != "admin_group":
+        why = "is geen administratieve groep"
+    elif area is None or area.education != "secondary":
+        why = "hoort niet bij een gebied van het secundair onderwijs"
+    elif level.grade is None:
+        why = "heeft geen leerjaar (kolom grade van levels.csv)"
+    elif not 2 <= level.grade <= 7:
+        why = f"is een administratieve groep van het {level.grade}ste jaar"
+    if why is not None:
+        raise RuleViolation(
+            f"{level.id} {why}: een volzetverklaring kan enkel voor een administratieve "
+            "groep van het 2de tot 7de jaar secundair.", rule="CAP-06")
+
+
 def declare_full(db: Database, level_ids: list[str], *, reason: str,
                  at: datetime | None = None) -> FullDeclaration:
     """Secondary years 2-7: stores each level's count, free places become 0; reported."""
@@ -311,10 +330,7 @@ def declare_full(db: Database, level_ids: list[str], *, reason: str,
         require(s, db.user, "capacity.write")
         levels = [_level(s, lid) for lid in dict.fromkeys(level_ids)]
         for level in levels:
-            if level.kind != "admin_group":
-                raise RuleViolation(
-                    f"{level.id} is geen administratieve groep van het 2de tot 7de jaar "
-                    "secundair: een volzetverklaring kan daar niet.", rule="CAP-06")
+            _check_declarable(s, level)
             existing = s.execute(
                 select(FullDeclaration.id)
                 .join(FullDeclarationLevel,

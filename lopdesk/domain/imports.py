@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
+from lopdesk.domain.areas import check_grade
 from lopdesk.domain.bulk import insert_rows
 from lopdesk.domain.errors import ImportError_, InvalidInput
 from lopdesk.domain.models import (
@@ -289,10 +290,16 @@ def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
             raise reader.error("indicator_ratio", f"{ratio} ligt niet tussen 0 en 1")
         year = reader.integer(row, "school_year", minimum=2000)
         label = reader.text(row, "label")
+        kind = reader.choice(row, "kind", LEVEL_KINDS)
+        grade = reader.integer(row, "grade", required=False)
+        try:
+            check_grade(kind, grade)
+        except InvalidInput as exc:
+            raise reader.error("grade", exc.message) from None
         rows.append({
             "id": lid, "school_id": sid, "site_id": reader.text(row, "site_id", False, sid),
             "school_year": year, "regime": reader.choice(row, "regime", REGIMES),
-            "kind": reader.choice(row, "kind", LEVEL_KINDS), "label": label,
+            "kind": kind, "label": label, "grade": grade,
             "name": reader.text(row, "name", required=False, default=label),
             "capacity": reader.integer(row, "capacity", required=False),
             "seated_indicator": reader.integer(row, "seated_indicator", default=0),
@@ -490,7 +497,7 @@ def export_template(kind: str) -> str:
     optional: dict[str, tuple[str, ...]] = {
         "areas": ("education", "in_lop", "per_contingent_lists", "chair_contact"),
         "schools": ("neighbourhood", "address", "x", "y", "pupils", "mandates_lop_notices"),
-        "levels": ("name", "capacity", "seated_indicator", "seated_non_indicator",
+        "levels": ("name", "grade", "capacity", "seated_indicator", "seated_non_indicator",
                    "indicator_ratio", "rounding", "enrolment_start", "site_id"),
         "children": ("birth_date", "indicator", "household_id", "address", "x", "y"),
         "register": (),

@@ -93,6 +93,7 @@ class CapacityLevel(SQLModel, table=True):
     kind: str  # LEVEL_KINDS
     label: str  # birth year, grade, 1A/1B or administrative-group code
     name: str = ""
+    grade: int | None = None  # year of an administrative group (secondary 1-7, CAP-06)
     capacity: int | None = None
     seated_indicator: int = 0
     seated_non_indicator: int = 0
