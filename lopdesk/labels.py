@@ -33,7 +33,8 @@ LEVEL_KIND = {
     "admin_group": "administratieve groep",
 }
 DECISION_STATUS = {"pending": "aangevraagd", "approved": "goedgekeurd", "rejected": "afgewezen"}
-OFFER_STATUS = {"open": "aangeboden", "accepted": "aanvaard", "declined": "geweigerd"}
+OFFER_STATUS = {"open": "aangeboden", "accepted": "aanvaard", "declined": "geweigerd",
+                "ended": "vervallen"}
 # What a step of filling freed places did (WL-01..03): offered, taken, released, refused.
 FILL_ACTION = {
     "offered": "aangeboden",

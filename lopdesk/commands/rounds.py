@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lopdesk.commands.common import JSON_OPTION, database, emit, handle_errors
+from lopdesk.commands.common import JSON_OPTION, database, emit, fail, handle_errors
 
 round_app = typer.Typer(help="Aanmeldingsrondes in de databank: aanmeldingen, toewijzing.",
                         no_args_is_help=True)
@@ -103,14 +103,38 @@ def round_run(round_id: str = typer.Argument(...),
               improve: bool = typer.Option(False, "--improve"),
               replace: bool = typer.Option(False, "--replace",
                                            help="Een vorige run uitdrukkelijk vervangen."),
+              keep_later_events: bool = typer.Option(
+                  False, "--keep-later-events",
+                  help="Met --replace: vervangen en de latere feiten behouden (intrekkingen, "
+                       "weigeringen, goedgekeurde capaciteit, aanbiedingen, mededelingen)."),
+              preview: bool = typer.Option(
+                  False, "--preview",
+                  help="Met --replace: enkel tonen wat de vervanging zou raken; niets schrijven."),
+              reason: str = typer.Option("", "--reason",
+                                         help="Met --replace: waarom (komt in het PV)."),
               out: Path | None = typer.Option(None, "--out", help="Bewaar ook de uitvoermap."),
               as_json: bool = JSON_OPTION) -> None:
-    """Toewijzen en de resultaten in de registers schrijven (REG-07)."""
+    """Toewijzen en de resultaten in de registers schrijven (REG-07).
+
+    Een vervanging (--replace) wordt geweigerd zolang er latere feiten zijn op de lijnen van
+    de vorige run (ALC-05); --preview toont ze, --keep-later-events behoudt ze."""
     from lopdesk.domain import allocation
 
+    if (keep_later_events or preview or reason) and not replace:
+        raise fail("--keep-later-events, --preview en --reason horen bij --replace.")
     with database() as db:
+        if preview:
+            impact = allocation.preview_replacement(db, round_id)
+            if impact is None:
+                raise fail(f"ronde {round_id} heeft geen geldige run om te vervangen.")
+            if as_json:
+                emit(impact, True)
+            else:
+                typer.echo("\n".join(impact.lines()))
+            return
         res = allocation.run_round(db, round_id, seed=seed, tiebreak=tiebreak, improve=improve,
-                                   replace=replace, keep_output=out)
+                                   replace=replace, keep_output=out,
+                                   keep_later_events=keep_later_events, replace_reason=reason)
     if as_json:
         emit(res, True)
     else:

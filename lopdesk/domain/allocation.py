@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from lopdesk.db import Database
-from lopdesk.domain import audit
+from lopdesk.domain import audit, replacement
 from lopdesk.domain.access import require
 from lopdesk.domain.allocation_models import (
     AllocationRound,
@@ -31,7 +31,7 @@ from lopdesk.domain.allocation_models import (
     RoundLevel,
 )
 from lopdesk.domain.areas import get_or_404
-from lopdesk.domain.errors import ImportError_, InvalidInput, RuleViolation
+from lopdesk.domain.errors import Conflict, ImportError_, InvalidInput, RuleViolation
 from lopdesk.domain.models import (
     PRIORITY_GROUPS,
     Area,
@@ -241,8 +241,15 @@ def import_applications(db: Database, round_id: str, path: Path) -> int:
     return count
 
 
-def export_round(s: Session, round_id: str, folder: Path) -> None:
-    """Write the round as the three input files of formats.md."""
+def export_round(s: Session, round_id: str, folder: Path, adjust: dict | None = None) -> None:
+    """Write the round as the three input files of formats.md.
+
+    `adjust` (a replacing run's carried-over facts, see replacement.adjustments): children
+    and (child, level) applications left out, capacities approved since the earlier run."""
+    adjust = adjust or {}
+    capacities = adjust.get("capacities", {})
+    without_children = set(adjust.get("without_children", []))
+    without_pairs = {tuple(p) for p in adjust.get("without_applications", [])}
     folder.mkdir(parents=True, exist_ok=True)
     levels = s.execute(select(RoundLevel, CapacityLevel.school_id, CapacityLevel.name)
                        .join(CapacityLevel, CapacityLevel.id == RoundLevel.level_id)
@@ -253,13 +260,16 @@ def export_round(s: Session, round_id: str, folder: Path) -> None:
         w.writerow(["level_id", "school_id", "name", "capacity", "reserved_indicator",
                     "reserved_non_indicator", "precedence", "criterion", "priority_order"])
         for rl, school_id, name in levels:
-            w.writerow([rl.level_id, school_id, name, rl.capacity, rl.reserved_indicator,
+            w.writerow([rl.level_id, school_id, name,
+                        capacities.get(rl.level_id, rl.capacity), rl.reserved_indicator,
                         rl.reserved_non_indicator, rl.precedence, rl.criterion,
                         rl.priority_order])
     apps = s.execute(select(Application.child_id, Application.rank, Application.level_id,
                             Application.priority_group, Application.distance_m)
                      .where(Application.round_id == round_id)
                      .order_by(Application.child_id, Application.rank)).all()
+    apps = [a for a in apps
+            if a[0] not in without_children and (a[0], a[2]) not in without_pairs]
     child_ids = sorted({a[0] for a in apps})
     indicator: dict[str, bool] = {}
     child_xy: dict[str, tuple[float, float]] = {}
@@ -323,10 +333,31 @@ def _engine_run(input_dir: Path, out_dir: Path, seed: int | None, tiebreak: str,
                            "aan, of pas het niveau van de ronde aan)") from None
 
 
+def preview_replacement(db: Database, round_id: str) -> replacement.Impact | None:
+    """What replacing the round's active run would touch, before anything is written."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        get_or_404(s, AllocationRound, round_id, "ronde")
+        return replacement.impact_in(s, round_id)
+
+
+@dataclass(frozen=True)
+class Replace:
+    """How a run replaces the active one: `keep_later_events` confirms carrying later facts
+    over (otherwise they refuse the replacement, ALC-05); `reason` goes into the PV."""
+
+    keep_later_events: bool = False
+    reason: str = ""
+
+
 def run_round(db: Database, round_id: str, *, seed: int | None = None,
               tiebreak: str | None = None, improve: bool = False, replace: bool = False,
-              keep_output: Path | None = None) -> RoundRun:
-    """Allocate a round and write the results into the registers (REG-07) in one transaction."""
+              keep_output: Path | None = None, keep_later_events: bool = False,
+              replace_reason: str = "") -> RoundRun:
+    """Allocate a round and write the results into the registers (REG-07) in one transaction.
+
+    Replacing an active run never silently undoes later work: see replacement.py."""
+    how = Replace(keep_later_events, replace_reason.strip()) if replace else None
     with db.read() as s:
         require(s, db.user, "allocation.run")
         rnd = get_or_404(s, AllocationRound, round_id, "ronde")
@@ -338,6 +369,10 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
                 f"ronde {round_id} werd al toegewezen (run {active}). Een nieuwe run vervangt "
                 "die enkel uitdrukkelijk (--replace); de vervangen run blijft bewaard.",
                 rule="ALC-05")
+        impact = replacement.impact_in(s, round_id) if how else None
+        if how and not how.keep_later_events:
+            replacement.refuse_unconfirmed(impact, round_id)
+        adjust = replacement.adjustments(impact) if impact and how else None
         n_apps = s.execute(select(func.count()).where(Application.round_id == round_id)
                            ).scalar_one()
         if n_apps == 0:
@@ -346,7 +381,7 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
         s.expunge(rnd)  # keep its loaded values through the rollback below
         with tempfile.TemporaryDirectory(prefix="lopdesk-round-") as tmp:
             inp, out = Path(tmp) / "input", Path(tmp) / "output"
-            export_round(s, round_id, inp)
+            export_round(s, round_id, inp, adjust)
             s.rollback()  # end the read transaction before the engine runs
             summary = _engine_run(inp, out, seed, tb, improve)
             run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
@@ -365,22 +400,29 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
                 shutil.copytree(out, keep_output, dirs_exist_ok=True)
     used_seed = int(run_json.get("seed", seed or 0))
     return _store_run(db, rnd, run_json, assignments_text, assignments, waitlist, used_seed,
-                      tb, improve, replace, summary, keep_output)
+                      tb, improve, how, impact, summary, keep_output)
 
 
 def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_text: str,
                assignments: list[dict], waitlist: list[dict], seed: int, tiebreak: str,
-               improve: bool, replace: bool, summary: dict,
-               keep_output: Path | None) -> RoundRun:
+               improve: bool, how: Replace | None, impact: replacement.Impact | None,
+               summary: dict, keep_output: Path | None) -> RoundRun:
     with db.write() as s:
         require(s, db.user, "allocation.run")
         active = s.execute(select(AllocationRun).where(AllocationRun.round_id == rnd.id,
                                                        AllocationRun.status == "active")
                            ).scalar()
-        if active is not None and not replace:  # someone else ran it meanwhile
+        if active is not None and how is None:  # someone else ran it meanwhile
             raise RuleViolation(f"ronde {rnd.id} werd intussen toegewezen (run {active.id}).",
                                 rule="ALC-05")
+        if how is not None and not replacement.same_facts(
+                impact, replacement.impact_in(s, rnd.id)):
+            raise Conflict(f"ronde {rnd.id}: de registers veranderden terwijl de toewijzing "
+                           "liep; bekijk de gevolgen opnieuw en start de vervanging opnieuw.")
         now = utcnow()
+        # A replacement keeps the moment of the lines it replaces, never the re-run moment
+        # (NGI-01: the date and hour of the request as in the register).
+        lines_at = impact.lines_at if impact is not None else now
         hashes = run_json.get("input_sha256") or run_json.get("inputs") or {}
         run = AllocationRun(
             round_id=rnd.id, seed=seed, tiebreak=tiebreak, improve=improve,
@@ -390,7 +432,11 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
             output_hash=str(run_json.get("assignments_sha256")
                             or run_json.get("output_sha256", "")),
             counts=audit.canonical(run_json.get("counts", {})),
-            started_at=now, ended_at=now, user=db.user, assignments_csv=assignments_text)
+            started_at=now, ended_at=now, user=db.user, assignments_csv=assignments_text,
+            replaces=active.id if active is not None else None,
+            replace_reason=how.reason if how and active is not None else "",
+            adjustments=audit.canonical(replacement.run_record(
+                s, rnd.id, impact, bool(how and how.keep_later_events))))
         s.add(run)
         s.flush()
         assert run.id is not None
@@ -423,9 +469,9 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
             placed += 1
             key = (a["child_id"], a["level_id"])
             rows.append({"level_id": a["level_id"], "child_id": a["child_id"],
-                         # REG-07: the lines are written at the moment of the run, in
-                         # the engine's order (no false 'earlier timestamp' flags)
-                         "requested_at": now,
+                         # REG-07: the lines are dated at the (first) run, in the
+                         # engine's order (no false 'earlier timestamp' flags)
+                         "requested_at": lines_at,
                          "priority_group": groups.get(key, "none"),
                          "contingent": "indicator" if indicator.get(a["child_id"])
                          else "non_indicator",
@@ -436,7 +482,7 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
         for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
             key = (w["child_id"], w["level_id"])
             rows.append({"level_id": w["level_id"], "child_id": w["child_id"],
-                         "requested_at": now,
+                         "requested_at": lines_at,
                          "priority_group": groups.get(key, "none"),
                          "contingent": "indicator" if indicator.get(w["child_id"])
                          else "non_indicator",
@@ -446,14 +492,21 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
                          f"{fmt_datetime(submitted.get(key))}"})
             s.add(AllocationWaitlist(run_id=run.id, child_id=w["child_id"],
                                      level_id=w["level_id"], position=int(w["position"])))
+        if lines_at != now:  # the line keeps its moment; its creation is dated now (REG-02)
+            for row in rows:
+                row["history"] = [(now, None, row["status"], row["event_reason"], "REG-07")]
         ids = bulk_append(s, db.user, rows, rule="REG-07", message="aanmeldingsprocedure",
                           source="allocation")
+        if impact is not None and active is not None:
+            replacement.carry_over_in(s, db.user, impact, run.id, now)
         rnd_row = s.get(AllocationRound, rnd.id)
         assert rnd_row is not None
         rnd_row.status = "allocated"
         s.add(rnd_row)
         audit.record(s, db.user, "allocation.run", "allocation_run", run.id,
                      {"round_id": rnd.id, "seed": seed, "replaced": replaced,
+                      "replace_reason": run.replace_reason,
+                      "kept_later_events": bool(how and how.keep_later_events),
                       "output_hash": run.output_hash, "entries": len(ids)})
         return RoundRun(run.id, rnd.id, seed, len(assignments), placed,
                         len(assignments) - placed, len(ids), replaced,
@@ -502,5 +555,5 @@ def rerun_to_folder(db: Database, run_id: int, out_dir: Path) -> dict:
         run = get_or_404(s, AllocationRun, run_id, "allocatierun")
         with tempfile.TemporaryDirectory(prefix="lopdesk-rerun-") as tmp:
             inp = Path(tmp) / "input"
-            export_round(s, run.round_id, inp)
+            export_round(s, run.round_id, inp, json.loads(run.adjustments or "{}"))
             return _engine_run(inp, out_dir, run.seed, run.tiebreak, run.improve)

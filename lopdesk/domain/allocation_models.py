@@ -64,6 +64,11 @@ class AllocationRun(SQLModel, table=True):
     round_id: str = Field(foreign_key="allocation_round.id", index=True)
     status: str = "active"  # active | replaced
     replaced_by: int | None = None
+    replaces: int | None = None  # the run this one replaced (ALC-05)
+    replace_reason: str = ""
+    # later facts carried over into the input (children left out, capacities): canonical JSON
+    adjustments: str = Field(default="{}", sa_column=Column(Text, nullable=False,
+                                                            server_default="{}"))
     seed: int
     tiebreak: str
     improve: bool = False

@@ -45,6 +45,9 @@ class RefusalNotice(SQLModel, table=True):
     note: str = ""
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     recorded_by: str
+    # the refused line was replaced by a new allocation run: the notice no longer counts
+    superseded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    superseded_by_run: int | None = None
 
 
 class LopNotification(SQLModel, table=True):

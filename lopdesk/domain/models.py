@@ -283,9 +283,10 @@ class Offer(SQLModel, table=True):
     rule_id: str = "WL-01"
     offered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     offered_by: str
-    status: str = "open"  # open | accepted | declined
+    status: str = "open"  # open | accepted | declined | ended
     answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     answered_by: str | None = None
+    end_reason: str | None = None  # why an offer ended unanswered (its line was replaced)
 
 
 class AuditRecord(SQLModel, table=True):

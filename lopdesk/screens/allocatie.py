@@ -110,12 +110,14 @@ class Results:
         return "\n".join(lines)
 
 
-def run_and_read(db, round_id: str, *, seed: int, improve: bool, replace: bool
+def run_and_read(db, round_id: str, *, seed: int, improve: bool, replace: bool,
+                 keep_later_events: bool = False, replace_reason: str = ""
                  ) -> tuple[object, Results]:
     with tempfile.TemporaryDirectory(prefix="lopdesk-tui-") as tmp:
         out = Path(tmp) / "out"
         run = allocation.run_round(db, round_id, seed=seed, improve=improve, replace=replace,
-                                   keep_output=out)
+                                   keep_output=out, keep_later_events=keep_later_events,
+                                   replace_reason=replace_reason)
         return run, Results.read(out, f"Ronde {round_id}, run {run.run_id}, zaad {seed}")
 
 
@@ -226,14 +228,23 @@ class AllocatieScreen(DataScreen):
         if rnd is None:
             self.notify("Kies eerst een ronde.", severity="warning")
             return
-        active = any(r.status == "active" for r in self.runs if r.round_id == rnd.id)
+        # first measure what replacing an active run would touch (ALC-05)
+        self.db_call(allocation.preview_replacement, rnd.id,
+                     on_done=lambda impact: self._ask_run(rnd, impact))
+
+    def _ask_run(self, rnd, impact) -> None:
         fields = [FormField("seed", "Zaad (leeg = nu trekken)", placeholder="bv. 20270315"),
                   FormField("improve", "Verbeteren met stabiele cycli (ALC-07)", "check")]
-        if active:
-            fields.append(FormField("replace", "Bestaande run vervangen (blijft bewaard)",
-                                    "check"))
         intro = (f"Ronde {rnd.id}: {rnd.name}. Het zaad wordt bewaard; zelfde invoer + zaad ⇒ "
                  "zelfde uitkomst (ALC-05). De resultaten komen in de registers (REG-07).")
+        if impact is not None:
+            fields.append(FormField("replace", "Bestaande run vervangen (blijft bewaard)",
+                                    "check"))
+            if not impact.empty:
+                fields.append(FormField(
+                    "keep", "Latere feiten behouden (verplicht om te vervangen)", "check"))
+            fields.append(FormField("reason", "Reden van de vervanging (komt in het PV)"))
+            intro += "\n\n" + "\n".join(impact.lines())
 
         def done(v: dict | None) -> None:
             if v is None:
@@ -243,17 +254,20 @@ class AllocatieScreen(DataScreen):
                 self.notify("Het zaad is een geheel getal ≥ 0.", severity="error")
                 return
             seed = int(seed_text) if seed_text else secrets.randbelow(2**31)
-            self._start(rnd.id, seed, bool(v.get("improve")), bool(v.get("replace")))
+            self._start(rnd.id, seed, bool(v.get("improve")), bool(v.get("replace")),
+                        keep=bool(v.get("keep")), reason=v.get("reason") or "")
 
         self.app.push_screen(FormDialog("Ronde toewijzen", fields, intro=intro,
                                         submit="Toewijzen"), done)
 
-    def _start(self, round_id: str, seed: int, improve: bool, replace: bool) -> None:
+    def _start(self, round_id: str, seed: int, improve: bool, replace: bool, *,
+               keep: bool = False, reason: str = "") -> None:
         self._started = time.monotonic()
         self.query_one("#progress-row").add_class("running")
         self._tick()
         self._timer = self.set_interval(0.5, self._tick)
         self.db_call(run_and_read, round_id, seed=seed, improve=improve, replace=replace,
+                     keep_later_events=keep, replace_reason=reason,
                      on_done=self._finished, on_error=lambda _e: self._stop(), group="run",
                      exclusive=False)
 
