@@ -28,6 +28,7 @@ from lopdesk.domain.allocation_models import (
     RoundLevel,
 )
 from lopdesk.domain.errors import InvalidInput, PermissionDenied, RuleViolation
+from lopdesk.domain.extracts import environment
 from lopdesk.domain.models import AuditRecord, Child, School
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -51,7 +52,7 @@ def check_golden(name: str, text: str) -> None:
 
 @pytest.fixture(autouse=True)
 def fixed_version(monkeypatch):
-    monkeypatch.setattr(documents, "__version__", "TEST")
+    monkeypatch.setattr(environment, "__version__", "TEST")
 
 
 @pytest.fixture
