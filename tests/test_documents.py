@@ -397,6 +397,8 @@ def test_override_template_folder_is_used(scene, db_path, tmp_path, monkeypatch)
     (folder / "_base.html.j2").write_text(
         "<html><body><header>Briefhoofd LOP</header>{% block body %}{% endblock %}"
         "</body></html>\n", encoding="utf-8")
+    for path in (folder, *folder.iterdir()):  # only the owner may write (any umask)
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
     monkeypatch.setenv("LOPDESK_TEMPLATES", str(folder))
     db = Database(Settings.from_cli(str(db_path), "tester"))
     try:
