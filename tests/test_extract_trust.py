@@ -108,6 +108,21 @@ def test_a_writable_subfolder_is_refused(tmp_path):
     assert str(sub) in exc.value.message and "0777" in exc.value.message
 
 
+def test_a_symlinked_template_in_a_writable_place_is_refused(tmp_path):
+    folder = template_folder(tmp_path, "EIGEN\n")
+    elsewhere = tmp_path / "open"
+    elsewhere.mkdir()
+    os.chmod(elsewhere, 0o777)
+    (elsewhere / "notice.txt.j2").write_text("VAN IEMAND ANDERS\n", encoding="utf-8")
+    os.chmod(elsewhere / "notice.txt.j2", 0o644)
+    (folder / "notice.txt.j2").symlink_to(elsewhere / "notice.txt.j2")
+    os.chmod(folder, 0o755)
+    env = documents.environment(folder)
+    with pytest.raises(InvalidInput) as exc:
+        env.get_template("notice.txt.j2")
+    assert str(elsewhere) in exc.value.message and "0777" in exc.value.message
+
+
 def test_a_missing_folder_is_refused(tmp_path):
     with pytest.raises(InvalidInput) as exc:
         documents.environment(tmp_path / "nergens")

@@ -163,6 +163,24 @@ def check_templates_dir(folder: Path) -> None:
                 raise error
 
 
+def _guarded_loader(folder: Path):
+    """A FileSystemLoader for the LOP's folder that checks, at each load, the template it
+    reads and the folder that really holds it (a symlink may point elsewhere)."""
+    import jinja2
+
+    class GuardedLoader(jinja2.FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            source, filename, uptodate = super().get_source(environment, template)
+            real = Path(os.path.realpath(filename))
+            for path, what in ((real.parent, "sjablonenmap"), (real, "sjabloon")):
+                error = _unsafe(path, what)
+                if error is not None:
+                    raise error
+            return source, filename, uptodate
+
+    return GuardedLoader(str(folder))
+
+
 # --- environment and rendering -------------------------------------------------------------
 
 
@@ -174,7 +192,7 @@ def environment(templates_dir: Path | None = None):
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
         check_templates_dir(templates_dir)
-        loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
+        loaders.append(_guarded_loader(templates_dir))
     loaders.append(jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)))
     env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
