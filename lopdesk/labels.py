@@ -18,7 +18,7 @@ STATUS = {
 }
 STATUS_SHORT = {"realised": "GER", "deferred": "UIT", "non_realised": "NGI", "withdrawn": "INT"}
 PRIORITY_GROUP = {
-    "sibling_staff": "broer/zus + personeel",
+    "sibling_staff": "broer/zus en kind van personeel",
     "sibling": "broer/zus",
     "staff": "kind van personeel",
     "none": "geen voorrang",
@@ -51,6 +51,41 @@ REASON = {
     "full_declaration": "volzet",
     "waiting_list": "wachtlijst heeft voorrang",
     "allocation": "aanmeldingsprocedure",
+}
+# Outcome of a mediation case (MED-02).
+CASE_OUTCOME = {
+    "same_school": "ingeschreven in dezelfde school",
+    "other_school": "ingeschreven in een andere school",
+    "no_agreement": "geen akkoord",
+    "withdrawn": "ingetrokken",
+}
+# The allocation engine's codes (formats.md), for the PV and `allocate explain`; the engine
+# and its files keep the codes.
+PRECEDENCE = {
+    "priority_first": "eerst voorrangsgroepen",
+    "contingent": "dubbele contingentering (indicator / niet-indicator)",
+}
+CRITERION = {
+    "random": "toeval",
+    "distance": "afstand (dichtstbij eerst)",
+    "rank+random": "eerst keuzevolgorde, dan toeval",
+    "rank+distance": "eerst keuzevolgorde, dan afstand",
+}
+TIEBREAK = {
+    "single": "één getal per kind (single tie-break)",
+    "multiple": "één getal per kind en school (multiple tie-break)",
+}
+LOTTERY = {
+    "drawn from seed and child id": "afgeleid van seed en kind-id",
+    "given": "gegeven in de invoer",
+}
+RUN_OPTION = {"tiebreak": "loting", "improve": "verbeteringscycli", "lottery": "lotnummers"}
+RUN_COUNT = {
+    "applications": "aanmeldingen", "children": "kinderen", "levels": "niveaus",
+    "places": "plaatsen", "placed": "met een toewijzing", "unplaced": "zonder toewijzing",
+    "first_choice": "toewijzing eerste keuze", "proposals": "voorstellen",
+    "da_rounds": "rondes uitgestelde aanvaarding", "improvement_cycles": "verbeteringscycli",
+    "improved_children": "kinderen beter af door verbetering",
 }
 # Short forms for narrow table columns (screens); the full labels above stay the reference.
 PRIORITY_GROUP_SHORT = {"sibling_staff": "BZ+P", "sibling": "BZ", "staff": "P", "none": "-"}

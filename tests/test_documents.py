@@ -28,6 +28,7 @@ from lopdesk.domain.allocation_models import (
     RoundLevel,
 )
 from lopdesk.domain.errors import InvalidInput, PermissionDenied, RuleViolation
+from lopdesk.domain.extracts import environment
 from lopdesk.domain.models import AuditRecord, Child, School
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -51,7 +52,7 @@ def check_golden(name: str, text: str) -> None:
 
 @pytest.fixture(autouse=True)
 def fixed_version(monkeypatch):
-    monkeypatch.setattr(documents, "__version__", "TEST")
+    monkeypatch.setattr(environment, "__version__", "TEST")
 
 
 @pytest.fixture
@@ -396,6 +397,8 @@ def test_override_template_folder_is_used(scene, db_path, tmp_path, monkeypatch)
     (folder / "_base.html.j2").write_text(
         "<html><body><header>Briefhoofd LOP</header>{% block body %}{% endblock %}"
         "</body></html>\n", encoding="utf-8")
+    for path in (folder, *folder.iterdir()):  # only the owner may write (any umask)
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
     monkeypatch.setenv("LOPDESK_TEMPLATES", str(folder))
     db = Database(Settings.from_cli(str(db_path), "tester"))
     try:

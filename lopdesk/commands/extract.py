@@ -1,7 +1,9 @@
 """`lopdesk extract register|notice|report|pv|case`: documents from templates.
 
 `--format html|csv|txt` (default: from the suffix of --out, else txt) and `--out PATH`
-(stdout when omitted). Templates come from LOPDESK_TEMPLATES first, then the package.
+(stdout when omitted; a file is written whole or not at all, mode 0640). Templates come
+from LOPDESK_TEMPLATES first (only when group and others cannot write there), then the
+package.
 """
 
 from __future__ import annotations
@@ -34,8 +36,13 @@ def _write(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    from lopdesk.files import write_private_atomic
+
+    try:  # whole or not at all, 0640: the group reads it, others do not
+        write_private_atomic(out, text.encode("utf-8"))
+    except OSError as exc:
+        raise fail(f"--out {out}: kan het bestand niet schrijven "
+                   f"({exc.strerror or exc}); er is niets geschreven") from None
     typer.echo(f"geschreven naar {out}", err=True)
 
 

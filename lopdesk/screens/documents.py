@@ -1,4 +1,4 @@
-"""Documents in the app (issue 6): a document is rendered as plain text in a worker and shown
+"""Documents in the app: a document is rendered as plain text in a worker and shown
 in a scrollable preview; `s` saves it as html, txt or csv into a folder (default: the
 current directory) and a notification gives the path.
 
@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Log, Static
 
 from lopdesk.domain import documents
+from lopdesk.files import write_private_atomic
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.labels import fmt_date
 
@@ -49,13 +50,12 @@ def safe_name(text: str) -> str:
 
 
 def save_document(db, spec: DocSpec, fmt: str, folder: str) -> Path:
-    """Render `spec` in `fmt` and write it into `folder` (created when missing)."""
+    """Render `spec` in `fmt` and write it into `folder` (created 0750 when missing), whole
+    or not at all and 0640, as `lopdesk extract --out` does."""
     text = spec.render(db, fmt)
     where = Path(folder or ".").expanduser()
-    where.mkdir(parents=True, exist_ok=True)
     path = (where / f"{safe_name(spec.slug)}.{fmt}").resolve()
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_private_atomic(path, text.encode("utf-8"))
 
 
 class PreviewScreen(Screen):
