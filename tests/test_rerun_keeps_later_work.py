@@ -113,6 +113,14 @@ def test_ALC_05_confirmed_replacement_carries_later_facts_over(db, year):
     new = {lv: _run_lines(db, second.run_id, lv) for lv in ("L1", "L2", "L3")}
     # a child who withdrew stays withdrawn: no new line anywhere
     assert all(e.child_id != gone.child_id for lines in new.values() for e in lines)
+    # a child who took a freed place keeps it (its lower ticket released by WL-03 is no
+    # withdrawal); it takes no part in the new run
+    held = [e for e in registers.list_entries(db, "L1") if e.child_id == _accepted.child_id
+            and e.status == "realised"]
+    assert [e.id for e in held] == [_accepted.entry_id]
+    assert all(e.child_id != _accepted.child_id for lines in new.values() for e in lines)
+    # L1: 2 places, one kept by that child, so one new ticket
+    assert sum(e.status == "realised" for e in new["L1"]) == 1
     # a child who declined L1 does not come back realised at L1
     for offer in declined:
         assert all(e.child_id != offer.child_id for e in new["L1"])
@@ -168,3 +176,20 @@ def test_ALC_05_cli_preview_refuse_and_confirmed_replace(db, db_path, year):
     assert [r.status for r in runs] == ["replaced", "active"]
     alone = run(db_path, "round", "run", "R27", "--keep-later-events")
     assert alone.exit_code == 2 and "horen bij --replace" in alone.output
+
+
+def test_ALC_05_pv_names_the_replaced_run_and_why(db, year):
+    from lopdesk.domain import documents
+
+    _kids, first = year
+    _later_work(db)
+    second = allocation.run_round(db, "R27", seed=12, replace=True, keep_later_events=True,
+                                  replace_reason="fout in de afstanden")
+    text = documents.render_pv(db, second.run_id, "txt")
+    assert f"vervangt run {first.run_id} (reden: fout in de afstanden)" in text
+    assert "1 ingetrokken kind(eren) niet meer meegenomen" in text
+    assert "2 geweigerde keuze(s) weggelaten" in text
+    assert "1 later ingenomen plaats(en) behouden" in text
+    assert "goedgekeurde capaciteit gebruikt: L2 3" in text
+    old = documents.render_pv(db, first.run_id, "html")
+    assert f"vervangen door run {second.run_id}" in old

@@ -241,14 +241,24 @@ def import_applications(db: Database, round_id: str, path: Path) -> int:
     return count
 
 
+def _round_capacity(s: Session, round_id: str, level_id: str) -> int:
+    rl = s.get(RoundLevel, (round_id, level_id))
+    return rl.capacity if rl is not None else 0
+
+
 def export_round(s: Session, round_id: str, folder: Path, adjust: dict | None = None) -> None:
     """Write the round as the three input files of formats.md.
 
     `adjust` (a replacing run's carried-over facts, see replacement.adjustments): children
     and (child, level) applications left out, capacities approved since the earlier run."""
     adjust = adjust or {}
-    capacities = adjust.get("capacities", {})
+    capacities = dict(adjust.get("capacities", {}))
     without_children = set(adjust.get("without_children", []))
+    for child_id, level_id in adjust.get("kept_places", []):  # enrolled outside the run
+        without_children.add(child_id)
+        kept_at = capacities.get(level_id)
+        capacities[level_id] = (kept_at if kept_at is not None else _round_capacity(
+            s, round_id, level_id)) - 1
     without_pairs = {tuple(p) for p in adjust.get("without_applications", [])}
     folder.mkdir(parents=True, exist_ok=True)
     levels = s.execute(select(RoundLevel, CapacityLevel.school_id, CapacityLevel.name)
@@ -449,7 +459,11 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
             old_entries = s.execute(select(RegisterEntry).where(
                 RegisterEntry.allocation_run_id == active.id,
                 RegisterEntry.status.in_(["realised", "non_realised"]))).scalars().all()
+            kept = {tuple(p) for p in replacement.adjustments(impact).get("kept_places", [])} \
+                if impact is not None and how is not None and how.keep_later_events else set()
             for e in old_entries:
+                if e.status == "realised" and (e.child_id, e.level_id) in kept:
+                    continue  # a place taken after the run stays taken
                 _set_status(s, db.user, e, "withdrawn", reason=f"allocatierun {active.id} "
                             f"vervangen door run {run.id}", rule="ALC-05", at=now)
         indicator = dict(s.execute(select(Child.id, Child.indicator)).all())

@@ -44,6 +44,7 @@ class LineRef:
     seq: int
     child_id: str
     child_name: str
+    status_now: str = ""
 
     def text(self) -> str:
         return f"{self.school}, {self.level_id} nr. {self.seq}: {self.child_name}"
@@ -57,6 +58,7 @@ class LaterEvent:
     from_status: str | None
     to_status: str | None
     reason: str
+    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,24 @@ class Impact:
                     or self.notices)
 
     def withdrawn_children(self) -> set[str]:
-        """Children who gave up their ticket after the run: they take no part again."""
+        """Children who gave up their ticket after the run: they take no part again.
+
+        A ticket released because the child took a higher place (WL-03) is no withdrawal."""
         return {e.line.child_id for e in self.later_events
-                if e.from_status == "realised" and e.to_status == "withdrawn"}
+                if e.from_status == "realised" and e.to_status == "withdrawn"
+                and e.rule != "WL-03"}
 
     def declined(self) -> set[tuple[str, str]]:
         """(child, level) a child declined or left after the run: left out of its list."""
         return {(e.line.child_id, e.line.level_id) for e in self.later_events
                 if e.from_status == "non_realised" and e.to_status == "withdrawn"}
+
+    def kept_places(self) -> set[tuple[str, str]]:
+        """(child, level) places a child took after the run (a freed place, WL-01..03) and
+        still holds: the enrolment stays; the child takes no part in the new run."""
+        return {(e.line.child_id, e.line.level_id) for e in self.later_events
+                if e.from_status == "non_realised" and e.to_status == "realised"
+                and e.line.status_now == "realised"}
 
     def capacities(self) -> dict[str, int]:
         return {c.level_id: c.approved for c in self.capacity_changes}
@@ -149,12 +161,12 @@ def _lines(s: Session, entry_ids: set[int]) -> dict[int, LineRef]:
         return {}
     rows = s.execute(
         select(RegisterEntry.id, School.name, RegisterEntry.level_id, RegisterEntry.seq,
-               RegisterEntry.child_id, Child.first_name, Child.last_name)
+               RegisterEntry.child_id, Child.first_name, Child.last_name, RegisterEntry.status)
         .join(CapacityLevel, CapacityLevel.id == RegisterEntry.level_id)
         .join(School, School.id == CapacityLevel.school_id)
         .join(Child, Child.id == RegisterEntry.child_id)
         .where(RegisterEntry.id.in_(sorted(entry_ids)))).all()
-    return {r[0]: LineRef(r[0], r[1], r[2], r[3], r[4], f"{r[5]} {r[6]}") for r in rows}
+    return {r[0]: LineRef(r[0], r[1], r[2], r[3], r[4], f"{r[5]} {r[6]}", r[7]) for r in rows}
 
 
 def impact_in(s: Session, round_id: str) -> Impact | None:
@@ -171,7 +183,8 @@ def impact_in(s: Session, round_id: str) -> Impact | None:
                     json.loads(run.adjustments or "{}"))
     events = s.execute(
         select(RegisterEvent.entry_id, RegisterEvent.at, RegisterEvent.user,
-               RegisterEvent.from_status, RegisterEvent.to_status, RegisterEvent.reason)
+               RegisterEvent.from_status, RegisterEvent.to_status, RegisterEvent.reason,
+               RegisterEvent.rule_id)
         .where(RegisterEvent.entry_id.in_(run_lines), RegisterEvent.kind != "created")
         .order_by(RegisterEvent.at, RegisterEvent.id)).all()
     offers = s.execute(select(Offer.id, Offer.entry_id, Offer.offered_at)
@@ -183,7 +196,7 @@ def impact_in(s: Session, round_id: str) -> Impact | None:
                                RefusalNotice.superseded_at.is_(None))
                         .order_by(RefusalNotice.id)).all()
     refs = _lines(s, {e[0] for e in events} | {o[1] for o in offers} | {n[1] for n in notices})
-    impact.later_events = [LaterEvent(refs[e[0]], e[1], e[2], e[3], e[4], e[5] or "")
+    impact.later_events = [LaterEvent(refs[e[0]], e[1], e[2], e[3], e[4], e[5] or "", e[6])
                            for e in events]
     impact.open_offers = [OpenOffer(o[0], refs[o[1]], o[2]) for o in offers]
     impact.notices = [SentNotice(n[0], refs[n[1]], n[2]) for n in notices]
@@ -286,8 +299,10 @@ def adjustments(impact: Impact) -> dict:
     children = set(before.get("without_children", [])) | impact.withdrawn_children()
     pairs = {tuple(p) for p in before.get("without_applications", [])} | impact.declined()
     capacities = {**before.get("capacities", {}), **impact.capacities()}
+    kept = {tuple(p) for p in before.get("kept_places", [])} | impact.kept_places()
     return {"without_children": sorted(children),
             "without_applications": sorted([c, lv] for c, lv in pairs),
+            "kept_places": sorted([c, lv] for c, lv in kept),
             "capacities": dict(sorted(capacities.items()))}
 
 

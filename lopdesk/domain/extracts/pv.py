@@ -135,7 +135,9 @@ def _read_run(db: Database, run_id: int) -> dict[str, Any]:
                 Child.id.in_(child_ids[start:start + 5000]))).all())
         run_d = {k: getattr(run, k) for k in (
             "id", "round_id", "status", "replaced_by", "seed", "tiebreak", "improve",
-            "engine_version", "input_hash", "output_hash", "started_at", "ended_at", "user")}
+            "engine_version", "input_hash", "output_hash", "started_at", "ended_at", "user",
+            "replaces", "replace_reason")}
+        run_d["carried"] = carried_facts(loads(run.adjustments))
         round_d = {"id": rnd.id, "name": rnd.name, "school_year": rnd.school_year,
                    "school_year_label": school_year_label(rnd.school_year),
                    "area_id": rnd.area_id, "area_name": area.name if area else rnd.area_id}
@@ -168,6 +170,23 @@ def _level_rows(levels: list[Any], assignments: list[dict[str, str]],
         "cutoff": cutoffs.get(rl.level_id, ""),
         "cutoff_label": cutoff_label(cutoffs.get(rl.level_id, "")),
     } for rl, lname, label, sname in levels]
+
+
+def carried_facts(adjust: dict | None) -> str:
+    """The later facts a replacing run carried over (ALC-05), in one Dutch sentence."""
+    adjust = adjust or {}
+    parts = []
+    if adjust.get("without_children"):
+        parts.append(f"{len(adjust['without_children'])} ingetrokken kind(eren) niet meer "
+                     "meegenomen")
+    if adjust.get("without_applications"):
+        parts.append(f"{len(adjust['without_applications'])} geweigerde keuze(s) weggelaten")
+    if adjust.get("kept_places"):
+        parts.append(f"{len(adjust['kept_places'])} later ingenomen plaats(en) behouden")
+    if adjust.get("capacities"):
+        parts.append("goedgekeurde capaciteit gebruikt: " + ", ".join(
+            f"{lv} {cap}" for lv, cap in adjust["capacities"].items()))
+    return "; ".join(parts)
 
 
 def pv_context(db: Database, run_id: int, *, verify: bool = False,
