@@ -4,9 +4,11 @@ queries whatever the number of cases or entries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
@@ -62,7 +64,7 @@ def list_notices(db: Database, *, area_id: str | None = None, late: bool | None 
         return build.notice_views(s, *where, area_id=area_id)
 
 
-def _missing_query(area_id: str | None):
+def _missing_query(area_id: str | None) -> Select:
     first = (select(RegisterEvent.entry_id, func.min(RegisterEvent.at).label("refused_at"))
              .where(RegisterEvent.to_status == "non_realised")
              .group_by(RegisterEvent.entry_id).subquery())
@@ -138,7 +140,8 @@ def case_timeline(db: Database, case_id: int) -> list[TimelineRow]:
 # --- the child's file (domain §10) ------------------------------------------------------------
 
 
-def _file_entries(s, facts: list[build.EntryFacts], days, now: datetime) -> list[FileEntry]:
+def _file_entries(s: Session, facts: list[build.EntryFacts], days: dict[str, list[date]],
+                  now: datetime) -> list[FileEntry]:
     """The child's requests with waiting positions and notices, a fixed number of queries."""
     places = build.waiting_positions(s, facts)
     notices = {n.entry_id: n for n in build.notice_views(
@@ -192,7 +195,7 @@ def child_file(db: Database, child_id: str, *, at: datetime | None = None,
 # --- the LOP plenary: counts and pseudonyms only (domain §10) ---------------------------------
 
 
-def _count_by(values, codes) -> dict[str, int]:
+def _count_by(values: Iterable[str], codes: Iterable[str]) -> dict[str, int]:
     out = {k: 0 for k in codes}
     for v in values:
         out[v] = out.get(v, 0) + 1

@@ -57,7 +57,7 @@ class EntryFacts:
 
 
 def _first_refusal() -> ColumnElement:
-    """Per entry, when it first became non-realised (mediation.refusal_moment as a column)."""
+    """Per entry, when it first became non-realised (refusals.refusal_moment as a column)."""
     return (select(RegisterEvent.at)
             .where(RegisterEvent.entry_id == RegisterEntry.id,
                    RegisterEvent.to_status == "non_realised")
