@@ -53,6 +53,12 @@ REASON = {
     "allocation": "aanmeldingsprocedure",
 }
 # Outcome of a mediation case (MED-02).
+# Mediation (domain §7, §8): refusal grounds of a notice, delivery, cases and proposals.
+REFUSAL_REASON = {**REASON, "exclusion": "uitsluiting na tuchtprocedure", "other": "andere reden"}
+NOTICE_MODE = {"receipt": "tegen ontvangstbewijs", "registered_post": "aangetekend"}
+NOTICE_SENDER = {"school": "school", "lop": "LOP (mandaat van de school)"}
+CASE_STATUS = {"open": "lopend", "waiting": "wacht op antwoord", "closed": "afgesloten"}
+CASE_TRIGGER = {"parent_request": "vraag van de ouders", "automatic": "automatisch"}
 CASE_OUTCOME = {
     "same_school": "ingeschreven in dezelfde school",
     "other_school": "ingeschreven in een andere school",
@@ -87,6 +93,14 @@ RUN_COUNT = {
     "da_rounds": "rondes uitgestelde aanvaarding", "improvement_cycles": "verbeteringscycli",
     "improved_children": "kinderen beter af door verbetering",
 }
+PARTY_ROLE = {"parents": "ouders", "school": "school", "clb": "CLB", "lop": "LOP",
+              "mediator": "bemiddelaar", "other": "andere"}
+CASE_EVENT_KIND = {
+    "opened": "geopend", "refusal": "weigering", "party": "partij", "meeting": "overleg",
+    "contact": "contact", "proposal": "voorstel", "answer": "antwoord",
+    "clr_complaint": "klacht CLR", "note": "notitie", "closed": "afgesloten",
+}
+PROPOSAL_ANSWER = {"accepted": "aanvaard", "declined": "geweigerd"}
 # Short forms for narrow table columns (screens); the full labels above stay the reference.
 PRIORITY_GROUP_SHORT = {"sibling_staff": "BZ+P", "sibling": "BZ", "staff": "P", "none": "-"}
 CONTINGENT_SHORT = {"indicator": "I", "non_indicator": "NI"}

@@ -1,8 +1,8 @@
 """Tables of the mediation cell: refusal notices, LOP notifications, cases and their timeline.
 
-Rule ids refer to ../shared/spec/domain.md §7 (NGI-*) and §8 (MED-*). Codes are English;
-lopdesk.domain.mediation holds their Dutch labels. The case timeline is append-only
-(database triggers in migration 0003), like the register's history (REG-02).
+Rule ids refer to ../shared/spec/domain.md §7 (NGI-*) and §8 (MED-*). Codes are English and
+listed in lopdesk.domain.codes; lopdesk.labels holds their Dutch labels. The case timeline is
+append-only (database triggers in migration 0003), like the register's history (REG-02).
 """
 
 from datetime import date, datetime
@@ -10,18 +10,18 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
+from lopdesk.domain.codes import (  # noqa: F401  (the codes the columns below take)
+    CASE_OUTCOMES,
+    CASE_STATUSES,
+    CASE_TRIGGERS,
+    EVENT_KINDS,
+    NOTICE_MODES,
+    NOTICE_SENDERS,
+    PARTY_ROLES,
+    PROPOSAL_ANSWERS,
+)
 from lopdesk.domain.models import version_column
 from lopdesk.domain.types import UTCDateTime
-
-NOTICE_MODES = ("receipt", "registered_post")  # NGI-02
-NOTICE_SENDERS = ("school", "lop")  # NGI-03: the LOP sends under the school's mandate
-CASE_TRIGGERS = ("parent_request", "automatic")  # MED-01
-CASE_STATUSES = ("open", "waiting", "closed")
-CASE_OUTCOMES = ("same_school", "other_school", "no_agreement", "withdrawn")  # MED-02
-PARTY_ROLES = ("parents", "school", "clb", "lop", "mediator", "other")
-EVENT_KINDS = ("opened", "refusal", "party", "meeting", "contact", "proposal", "answer",
-               "clr_complaint", "note", "closed")
-PROPOSAL_ANSWERS = ("accepted", "declined")
 
 
 class RefusalNotice(SQLModel, table=True):

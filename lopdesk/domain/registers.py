@@ -1183,7 +1183,7 @@ def _notify_lop(s: Session, user: str, entry_ids: list, at: datetime | None,
         audit.append(s, user, "lop_notification.create", "lop_notification", notification_id,
                      {"entry_id": entry_ids[0], "school_id": new.school_id, "rule": "NGI-03"})
         return
-    from lopdesk.domain import mediation  # mediation builds on the registers
+    from lopdesk.domain import refusals as mediation  # NGI-03 records, never the cell itself
 
     if len(entry_ids) == 1:
         mediation.notify_refusal_in(s, user, entry_ids[0], at)

@@ -1,0 +1,63 @@
+"""Closing a case (MED-02): only with an outcome; closing date and who are recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lopdesk.db import Database
+from lopdesk.domain import audit
+from lopdesk.domain.access import require
+from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.errors import Conflict
+from lopdesk.domain.mediation.common import (
+    add_event,
+    flush_case,
+    refusing_schools,
+    running_case,
+)
+from lopdesk.domain.mediation.rows import case_view
+from lopdesk.domain.mediation.rules import check_outcome, closing_school
+from lopdesk.domain.mediation.views import CaseView
+from lopdesk.domain.mediation_models import CaseProposal
+from lopdesk.domain.models import School
+from lopdesk.domain.types import utcnow
+from lopdesk.labels import CASE_OUTCOME
+
+
+def close_case(db: Database, case_id: int, outcome: str | None, *,
+               school_id: str | None = None, note: str = "", at: datetime | None = None,
+               expected_version: int | None = None) -> CaseView:
+    """MED-02: a case closes only with an outcome; closing date and who are recorded."""
+    outcome = check_outcome(outcome)
+    now = at or utcnow()
+    with db.write() as s:
+        require(s, db.user, "mediation.write")
+        case = running_case(s, case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise Conflict(f"Dossier {case_id}")
+        accepted = None
+        if outcome == "other_school" and school_id is None:
+            accepted = s.execute(
+                select(CaseProposal.school_id)
+                .where(CaseProposal.case_id == case_id, CaseProposal.answer == "accepted")
+                .order_by(CaseProposal.answered_at.desc(), CaseProposal.id.desc())
+            ).scalars().first()
+        if school_id is not None:
+            get_or_404(s, School, school_id, "school")
+        school_id = closing_school(outcome, school_id, refusing_schools(s, case_id), accepted)
+        case.outcome = outcome
+        case.outcome_school_id = school_id
+        case.status = "closed"
+        case.closed_at = now
+        case.closed_by = db.user
+        s.add(case)
+        flush_case(s, case)
+        school = s.get(School, school_id) if school_id else None
+        add_event(s, db.user, case, "closed", f"afgesloten: {CASE_OUTCOME[outcome]}"
+                  + (f" ({school.name})" if school else "") + (f": {note}" if note else ""),
+                  at=now, ref_id=None, rule="MED-02")
+        audit.record(s, db.user, "case.close", "mediation_case", case_id,
+                     {"outcome": outcome, "school_id": school_id})
+        return case_view(s, case, now)

@@ -1,0 +1,113 @@
+"""Pure rules of the mediation cell, without a database: notice deadlines (NGI-02, NGI-04),
+the ground a parent request opens a case for (MED-01), closing (MED-02) and the order of
+candidate schools (MED-03)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from lopdesk.domain.codes import (
+    CAPACITY_REASONS,
+    CASE_OUTCOMES,
+    CASE_OUTCOMES_WITH_SCHOOL,
+    CLR_DAYS,
+)
+from lopdesk.domain.errors import InvalidInput, RuleViolation
+from lopdesk.labels import CASE_OUTCOME, to_local
+
+NOTICE_DAYS = 4  # NGI-02: calendar days to hand over or post the notice
+
+
+def local_day(moment: datetime) -> date:
+    """The Brussels calendar day of a moment."""
+    return to_local(moment).date()
+
+
+def notice_due(refused_at: datetime) -> date:
+    """NGI-02: the last calendar day to hand over or post the notice."""
+    return local_day(refused_at) + timedelta(days=NOTICE_DAYS)
+
+
+def notice_is_late(refused_at: datetime, delivered_on: date) -> bool:
+    """NGI-02: later than 4 calendar days after the refusal (Brussels calendar day)."""
+    return delivered_on > notice_due(refused_at)
+
+
+def clr_deadline(delivered_on: date) -> date:
+    """NGI-04: notice date + 30 calendar days."""
+    return delivered_on + timedelta(days=CLR_DAYS)
+
+
+def clr_complaint_late(filed_on: date, deadlines: Iterable[date]) -> bool:
+    """NGI-04: a complaint after the last CLR deadline of the case's notices (none: not late)."""
+    known = list(deadlines)
+    return bool(known) and filed_on > max(known)
+
+
+def parent_request_reason(reasons: Sequence[str]) -> str:
+    """MED-01: a parent request opens a case only for a capacity refusal; the case carries
+    the first capacity ground among the refusals."""
+    for reason in reasons:
+        if reason in CAPACITY_REASONS:
+            return reason
+    raise RuleViolation("een vraag van de ouders opent enkel een dossier voor een weigering "
+                        "wegens capaciteit; de andere gronden openen automatisch.",
+                        rule="MED-01")
+
+
+def check_outcome(outcome: str | None) -> str:
+    """MED-02: no close without an outcome, and only a known one."""
+    if not outcome:
+        raise RuleViolation("een dossier kan niet afgesloten worden zonder uitkomst (kies uit "
+                            + ", ".join(f"{k} = {v}" for k, v in CASE_OUTCOME.items()) + ").",
+                            rule="MED-02")
+    if outcome not in CASE_OUTCOMES:
+        raise InvalidInput(f"onbekende uitkomst '{outcome}' (kies uit "
+                           f"{', '.join(CASE_OUTCOMES)}).", field="outcome")
+    return outcome
+
+
+def closing_school(outcome: str, school_id: str | None, refusing: Sequence[str],
+                   accepted_school: str | None) -> str | None:
+    """MED-02: the school an outcome names. Enrolled at the same school: one of the refusing
+    schools (the only one when none is given); at another school: one that did not refuse
+    (by default the school of the latest accepted proposal). Other outcomes keep what is
+    given."""
+    if outcome not in CASE_OUTCOMES_WITH_SCHOOL:
+        return school_id
+    if school_id is None:
+        if outcome == "same_school" and len(refusing) == 1:
+            school_id = refusing[0]
+        elif outcome == "other_school":
+            school_id = accepted_school
+    if school_id is None:
+        raise RuleViolation("bij deze uitkomst hoort de school waar het kind terecht "
+                            "kan (--school), of een aanvaard voorstel.", rule="MED-02")
+    if outcome == "same_school" and school_id not in refusing:
+        raise InvalidInput(f"school {school_id} weigerde het kind niet; kies "
+                           "other_school.", field="school_id")
+    if outcome == "other_school" and school_id in refusing:
+        raise InvalidInput(f"school {school_id} weigerde het kind; kies same_school.",
+                           field="school_id")
+    return school_id
+
+
+def distance(ax: float | None, ay: float | None, bx: float | None,
+             by: float | None) -> float | None:
+    """Straight-line distance in metres between two points; None when one is unknown."""
+    if ax is None or ay is None or bx is None or by is None:
+        return None
+    return math.hypot(float(ax) - float(bx), float(ay) - float(by))
+
+
+def candidate_order(distance_m: float | None, school_name: str,
+                    level_id: str) -> tuple[bool, float, str, str]:
+    """MED-03: nearest first, unknown distances last, then by school name and level."""
+    return (distance_m is None, distance_m or 0.0, school_name, level_id)
+
+
+def case_order(status: str, next_deadline: date | None, case_id: int) -> tuple:
+    """Cases for the cell: running ones first, then by the next deadline (none last)."""
+    return (status == "closed", next_deadline is None, next_deadline or date.max, case_id)
