@@ -28,6 +28,7 @@ from sqlalchemy import insert, select
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
+from lopdesk.domain.calendar import waiting_list_deadline
 from lopdesk.domain.models import (
     Area,
     CalendarDay,
@@ -40,7 +41,15 @@ from lopdesk.domain.models import (
     School,
     Site,
 )
-from lopdesk.domain.registers import GROUP_RANK, bulk_append, contingent_seats
+from lopdesk.domain.registers import bulk_append
+from lopdesk.domain.registers.rules import (
+    GROUP_RANK,
+    LevelState,
+    OpenPeriod,
+    contingent_seats,
+    decide_request,
+    plan_close,
+)
 from lopdesk.labels import BRUSSELS
 
 NEIGHBOURHOODS = [
@@ -302,20 +311,20 @@ def _refuse_force_on_data(db: Database) -> None:
 
 
 def _simulate_old_level(lv: dict, reqs: list[tuple], rng: np.random.Generator) -> list[dict]:
-    """REG-04, REG-05 and REG-06 for one old-regime level, in arrival order."""
-    from types import SimpleNamespace
-
-    from lopdesk.domain.registers import LevelState, plan_close
-
+    """REG-04, REG-05 and REG-06 for one old-regime level, in arrival order: the register's
+    own rules (decide_request, plan_close) on the simulated counts."""
     level = CapacityLevel(**{k: v for k, v in lv.items() if k != "version"})
-    seats = contingent_seats(level)
-    assert seats is not None
+    assert contingent_seats(level) is not None
     realised = {"indicator": 0, "non_indicator": 0}
     rows: list[dict] = []
     y = lv["school_year"]
     # arrival: priority children in the first period, others in the contingent period,
     # a second or third choice in free enrolment
     periods = [("p1", local(y, 1, 10)), ("p2", local(y, 3, 7)), ("free", local(y, 4, 25))]
+    open_period = {"p1": OpenPeriod("priority", "sibling_staff"),
+                   "p2": OpenPeriod("priority", None), "free": None}
+    free_days = [d for d, _kind, _label in calendar_days(y)]
+    deadline = waiting_list_deadline(y, lv["kind"], lv["label"], free_days)
     timeline: list[tuple[datetime, tuple]] = []
     for req in reqs:
         cid, group, indicator, rank = req
@@ -323,25 +332,6 @@ def _simulate_old_level(lv: dict, reqs: list[tuple], rng: np.random.Generator) -
         base = dict(periods)[phase]
         timeline.append((base + timedelta(seconds=int(rng.integers(0, 5 * 24 * 3600))), req))
     timeline.sort(key=lambda x: (x[0], x[1][0]))
-
-    def free_c(c: str) -> int:  # the same count as the register's (REG-04/05, spill-over)
-        return LevelState(level, dict(realised), None).contingent_free()[c]  # type: ignore[index]
-
-    def close(at: datetime) -> None:
-        deferred = [SimpleNamespace(id=i, seq=i, child_id=r["child_id"],
-                                    contingent=r["contingent"],
-                                    priority_group=r["priority_group"], status="deferred")
-                    for i, r in enumerate(rows) if r["status"] == "deferred"]
-        state = LevelState(level, dict(realised), None)
-        for ch in plan_close(state, deferred):  # type: ignore[arg-type]
-            r = rows[ch.entry_id]
-            r["status"] = ch.to_status
-            if ch.to_status == "non_realised":
-                r["reason"] = "capacity"
-            else:
-                realised[r["contingent"]] += 1
-            r["history"].append((at, "deferred", ch.to_status, ch.why, "REG-05"))
-
     closed: set[str] = set()
 
     def close_until(phase: str) -> None:
@@ -349,32 +339,50 @@ def _simulate_old_level(lv: dict, reqs: list[tuple], rng: np.random.Generator) -
         ends = {"p1": periods[1][1], "p2": periods[2][1]}
         for key in ("p1", "p2")[: {"p1": 0, "p2": 1, "free": 2}[phase]]:
             if key not in closed:
-                close(ends[key] - timedelta(minutes=1))
+                _close_simulated(level, rows, realised, ends[key] - timedelta(minutes=1))
                 closed.add(key)
 
     for at, (cid, group, indicator, _rank) in timeline:
         phase = "p1" if at < periods[1][1] else ("p2" if at < periods[2][1] else "free")
         close_until(phase)
         c = "indicator" if indicator else "non_indicator"
-        if phase == "free":
-            used = lv["seated_indicator"] + lv["seated_non_indicator"] + sum(realised.values())
-            ok = lv["capacity"] - used > 0
-            status, rule = ("realised" if ok else "non_realised"), "REG-06"
-        else:
-            ok = free_c(c) > 0
-            status, rule = ("realised" if ok else "deferred"), "REG-04"
+        waiting = any(r["status"] == "non_realised" for r in rows)
+        decision = decide_request(LevelState(level, dict(realised), None), contingent=c,
+                                  priority_group=group, at=at, period=open_period[phase],
+                                  waiting_deadline=deadline if waiting else None)
+        status = decision.status
         if status == "realised":
             realised[c] += 1
         why = {"realised": "plaats vrij", "deferred": "contingent volzet",
                "non_realised": "capaciteit bereikt"}[status]
         rows.append({"level_id": lv["id"], "child_id": cid, "requested_at": at,
                      "priority_group": group, "contingent": c, "status": status,
-                     "reason": "capacity" if status == "non_realised" else None,
-                     "history": [(at, None, status, why, rule)]})
+                     "reason": decision.reason,
+                     "history": [(at, None, status, why, decision.rule)]})
     close_until("free")
     # Group ranks kept for determinism of ties in plan_close
     assert all(r["priority_group"] in GROUP_RANK for r in rows)
     return rows
+
+
+def _close_simulated(level: CapacityLevel, rows: list[dict], realised: dict[str, int],
+                     at: datetime) -> None:
+    """REG-05 on the simulated rows: plan_close on the deferred ones, applied in place."""
+    from types import SimpleNamespace
+
+    deferred = [SimpleNamespace(id=i, seq=i, child_id=r["child_id"],
+                                contingent=r["contingent"],
+                                priority_group=r["priority_group"], status="deferred")
+                for i, r in enumerate(rows) if r["status"] == "deferred"]
+    state = LevelState(level, dict(realised), None)
+    for ch in plan_close(state, deferred):
+        r = rows[ch.entry_id]
+        r["status"] = ch.to_status
+        if ch.to_status == "non_realised":
+            r["reason"] = "capacity"
+        else:
+            realised[r["contingent"]] += 1
+        r["history"].append((at, "deferred", ch.to_status, ch.why, "REG-05"))
 
 
 def _old_regime_registers(db: Database, rng: np.random.Generator, levels: list[dict],
