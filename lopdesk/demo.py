@@ -20,12 +20,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 from sqlalchemy import insert, select
 
 from lopdesk.db import Database
+from lopdesk.demo_data import (
+    AREA_ID,
+    FIRST_NAMES,
+    LAST_NAMES,
+    NEIGHBOURHOODS,
+    NEW_YEAR,
+    OLD_YEAR,
+    OVERCAPACITY,
+    SCHOOL_KINDS,
+    SCHOOL_WORDS,
+    SEC_AREA_ID,
+    SIZES,
+    calendar_days,
+    local,
+)
+from lopdesk.demo_registers import old_regime_registers
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.models import (
@@ -34,61 +50,12 @@ from lopdesk.domain.models import (
     CapacityLevel,
     Child,
     OvercapacityCategory,
-    Period,
     RegisterCounter,
     RegisterEntry,
     School,
     Site,
 )
-from lopdesk.domain.registers import GROUP_RANK, bulk_append, contingent_seats
 from lopdesk.labels import BRUSSELS
-
-NEIGHBOURHOODS = [
-    "Binnenstad", "Brugse Poort", "Rabot", "Ledeberg", "Sint-Amandsberg", "Gentbrugge",
-    "Wondelgem", "Mariakerke", "Drongen", "Oostakker", "Zwijnaarde", "Sint-Denijs-Westrem",
-    "Nieuw Gent", "Muide", "Dampoort", "Macharius-Heirnis", "Elisabethbegijnhof-Prinsenhof",
-    "Stationsbuurt Noord", "Stationsbuurt Zuid", "Watersportbaan", "Sluizeken-Tolhuis-Ham",
-    "Afrikalaan", "Kanaaldorpen", "Moscou-Vogelhoek", "Oud Gentbrugge",
-]
-SCHOOL_WORDS = [
-    "De Regenboog", "De Zonnebloem", "Sint-Jozef", "Het Klavertje", "De Vlinder", "Sint-Paulus",
-    "De Kleine Prins", "Het Mozaïek", "De Boomgaard", "Sint-Lievens", "De Wereldreiziger",
-    "Het Spoor", "De Toverfluit", "Sint-Barbara", "De Linde", "Het Groene Huis", "De Kameleon",
-    "De Bron", "Sint-Vincentius", "Het Kompas",
-]
-SCHOOL_KINDS = ["Basisschool", "Stedelijke basisschool", "Vrije basisschool", "GO! basisschool"]
-FIRST_NAMES = [
-    "Lucas", "Emma", "Noah", "Olivia", "Liam", "Louise", "Adam", "Mila", "Arthur", "Alice",
-    "Jules", "Juliette", "Louis", "Elena", "Finn", "Nora", "Mohamed", "Yasmine", "Ayoub",
-    "Amira", "Vic", "Lena", "Mats", "Fien", "Kobe", "Lotte", "Rayan", "Sara", "Elias", "Lina",
-    "Wout", "Marie", "Ilyas", "Hanne", "Bilal", "Zoë", "Milan", "Ella", "Seppe", "Nour",
-]
-LAST_NAMES = [
-    "Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens",
-    "Wouters", "De Smet", "Dubois", "Vermeulen", "Van Damme", "De Clercq", "El Amrani",
-    "Yilmaz", "Demir", "Van den Broeck", "De Vos", "Hermans", "Aydin", "Bakkali", "Verhaeghe",
-    "De Backer", "Vandenberghe", "Coppens", "Lambrecht", "Nowak", "Kaya", "Desmet",
-]
-OVERCAPACITY = [
-    ("old", "*", "sibling_reorientation", "broer of zus bij heroriëntering"),
-    ("old", "*", "staff_child", "kind van personeelslid"),
-    ("new", "*", "sibling_reorientation", "broer of zus bij heroriëntering"),
-    ("new", "*", "re_enrolment", "herinschrijving na tijdelijke uitsluiting"),
-    ("new", "*", "ank", "anderstalige nieuwkomer (ANK-capaciteit)"),
-]
-
-SIZES = {
-    "small": {"schools": 10, "neighbourhoods": 5, "cohort": 400, "sec_schools": 2},
-    "normal": {"schools": 100, "neighbourhoods": 25, "cohort": 4000, "sec_schools": 6},
-    "large": {"schools": 100, "neighbourhoods": 25, "cohort": 16000, "sec_schools": 6},
-}
-AREA_ID = "gent-bao"
-SEC_AREA_ID = "gent-so"
-OLD_YEAR, NEW_YEAR = 2022, 2027
-
-
-def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0, ss: int = 0) -> datetime:
-    return datetime(y, m, d, hh, mm, ss, tzinfo=BRUSSELS).astimezone(UTC)
 
 
 @dataclass
@@ -111,34 +78,6 @@ def has_demo(db: Database) -> bool:
         return s.get(Area, AREA_ID) is not None
 
 
-def calendar_days(year: int) -> list[tuple[date, str, str]]:
-    """The Flemish school holidays of school year `year` (traditional calendar)."""
-    from lopdesk.domain.calendar import easter, spring_break
-
-    days: list[tuple[date, str, str]] = []
-
-    def span(start: date, n: int, label: str, kind: str = "holiday") -> None:
-        for i in range(n):
-            d = start + timedelta(days=i)
-            if d.weekday() < 5:
-                days.append((d, kind, label))
-
-    nov1 = date(year, 11, 1)
-    autumn = nov1 - timedelta(days=nov1.weekday())  # the week of 1 November
-    span(autumn, 7, "herfstvakantie")
-    xmas = date(year, 12, 25)
-    span(xmas - timedelta(days=xmas.weekday()), 14, "kerstvakantie")
-    sb, _ = spring_break(year + 1)
-    span(sb, 5, "krokusvakantie")
-    e = easter(year + 1)
-    span(e - timedelta(days=6), 14, "paasvakantie")
-    span(date(year + 1, 5, 1), 1, "dag van de arbeid")
-    span(e + timedelta(days=39), 2, "hemelvaart")
-    span(e + timedelta(days=50), 1, "pinkstermaandag")
-    span(date(year, 10, 12), 1, "facultatieve vrije dag (LOP)", "free_day")
-    return sorted(set(days))
-
-
 def generate(db: Database, *, size: str = "normal", seed: int = 2027,
              force: bool = False) -> DemoSummary:
     import time
@@ -158,14 +97,40 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
         _refuse_force_on_data(db)
 
     n_nb = cfg["neighbourhoods"]
-    nb_names = NEIGHBOURHOODS[:n_nb]
     side = math.ceil(math.sqrt(n_nb))
     nb_centres = [(1500.0 * (i % side) + rng.normal(0, 150), 1500.0 * (i // side)
                    + rng.normal(0, 150)) for i in range(n_nb)]
     nb_indicator = np.round(rng.uniform(0.10, 0.70, n_nb), 2)
+    schools = _make_schools(rng, cfg["schools"], NEIGHBOURHOODS[:n_nb], nb_centres)
+    levels = _make_levels(rng, schools, nb_indicator)
+    _write_structure(db, rng, schools, levels, size, seed)
+    children, requests, applications_2027 = _make_children(
+        rng, cfg["cohort"], nb_centres, nb_indicator, schools, levels)
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        for start in range(0, len(children), 5000):
+            s.execute(insert(Child), children[start:start + 5000])
+        audit.record(s, db.user, "demo.children", "child", "*", {"count": len(children)})
 
+    level_index = {lv["id"]: lv for lv in levels}
+    entries = old_regime_registers(db, rng, levels, requests)
+    entries += _new_regime(db, rng, seed, levels, level_index, applications_2027)
+    _after_the_start(db, rng, levels)
+    _secondary(db, rng, cfg["sec_schools"])
+    with db.read() as s:
+        from sqlalchemy import func
+
+        total = s.execute(select(func.count()).select_from(RegisterEntry)).scalar_one()
+    return DemoSummary(size, seed, len(schools), len(levels), len(children), total,
+                       round(time.perf_counter() - t0, 2))
+
+
+def _make_schools(rng: np.random.Generator, n: int, nb_names: list[str],
+                  nb_centres: list[tuple[float, float]]) -> list[dict]:
+    """Schools placed around their neighbourhood's centre ("nb": the neighbourhood index)."""
+    n_nb = len(nb_names)
     schools: list[dict] = []
-    for i in range(cfg["schools"]):
+    for i in range(n):
         nb = i % n_nb
         cx, cy = nb_centres[nb]
         name = f"{SCHOOL_KINDS[i % len(SCHOOL_KINDS)]} {SCHOOL_WORDS[i % len(SCHOOL_WORDS)]}"
@@ -176,8 +141,12 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                         f"{i + 1}, 9000 Gent", "x": round(cx + rng.normal(0, 350), 1),
                         "y": round(cy + rng.normal(0, 350), 1),
                         "mandates_lop_notices": bool(i % 3 == 0), "nb": nb})
-    school_xy = np.array([[sc["x"], sc["y"]] for sc in schools])
+    return schools
 
+
+def _make_levels(rng: np.random.Generator, schools: list[dict],
+                 nb_indicator: np.ndarray) -> list[dict]:
+    """Per school the youngest nursery birth year and grade 1, in both school years."""
     levels: list[dict] = []
     for sc in schools:
         ratio = float(nb_indicator[sc["nb"]])
@@ -199,7 +168,11 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                     "rounding": "half_up", "enrolment_start": start,
                     "free_places_field": "", "updated_at": start, "version": 1,
                 })
+    return levels
 
+
+def _write_structure(db: Database, rng: np.random.Generator, schools: list[dict],
+                     levels: list[dict], size: str, seed: int) -> None:
     with db.write() as s:
         require(s, db.user, "data.import")
         s.execute(insert(Area), [
@@ -232,15 +205,21 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                      {"size": size, "seed": seed, "schools": len(schools),
                       "levels": len(levels)})
 
-    # --- children and their requests ------------------------------------------------------
+
+def _make_children(rng: np.random.Generator, n: int, nb_centres: list[tuple[float, float]],
+                   nb_indicator: np.ndarray, schools: list[dict], levels: list[dict]
+                   ) -> tuple[list[dict], dict[str, list[tuple]],
+                              list[tuple[str, list[str], dict[str, str]]]]:
+    """`n` children per birth year and school year with their chosen schools: requests in
+    the old regime, applications to the central round in the new one."""
+    n_nb = len(nb_centres)
+    school_xy = np.array([[sc["x"], sc["y"]] for sc in schools])
     children: list[dict] = []
     requests: dict[str, list[tuple]] = {lv["id"]: [] for lv in levels}
-    level_index = {lv["id"]: lv for lv in levels}
     applications_2027: list[tuple[str, list[str], dict[str, str]]] = []
     child_no = 0
     for year in (OLD_YEAR, NEW_YEAR):
         for kind_code, birth_year in (("K", year - 2), ("L1", year - 6)):
-            n = cfg["cohort"]
             nbs = rng.integers(0, n_nb, n)
             for j in range(n):
                 child_no += 1
@@ -274,22 +253,7 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                                                 rank))
                 else:
                     applications_2027.append((cid, lv_ids, groups))
-    with db.write() as s:
-        require(s, db.user, "data.import")
-        for start in range(0, len(children), 5000):
-            s.execute(insert(Child), children[start:start + 5000])
-        audit.record(s, db.user, "demo.children", "child", "*", {"count": len(children)})
-
-    entries = _old_regime_registers(db, rng, levels, requests)
-    entries += _new_regime(db, rng, seed, levels, level_index, applications_2027)
-    _after_the_start(db, rng, levels)
-    _secondary(db, rng, cfg["sec_schools"])
-    with db.read() as s:
-        from sqlalchemy import func
-
-        total = s.execute(select(func.count()).select_from(RegisterEntry)).scalar_one()
-    return DemoSummary(size, seed, len(schools), len(levels), len(children), total,
-                       round(time.perf_counter() - t0, 2))
+    return children, requests, applications_2027
 
 
 def _refuse_force_on_data(db: Database) -> None:
@@ -299,111 +263,6 @@ def _refuse_force_on_data(db: Database) -> None:
         "het demogebied bestaat al in deze databank; gebruik een nieuwe databank "
         "(--db) voor een nieuw demogebied (registers worden nooit gewist, REG-02).",
         rule="REG-02")
-
-
-def _simulate_old_level(lv: dict, reqs: list[tuple], rng: np.random.Generator) -> list[dict]:
-    """REG-04, REG-05 and REG-06 for one old-regime level, in arrival order."""
-    from types import SimpleNamespace
-
-    from lopdesk.domain.registers import LevelState, plan_close
-
-    level = CapacityLevel(**{k: v for k, v in lv.items() if k != "version"})
-    seats = contingent_seats(level)
-    assert seats is not None
-    realised = {"indicator": 0, "non_indicator": 0}
-    rows: list[dict] = []
-    y = lv["school_year"]
-    # arrival: priority children in the first period, others in the contingent period,
-    # a second or third choice in free enrolment
-    periods = [("p1", local(y, 1, 10)), ("p2", local(y, 3, 7)), ("free", local(y, 4, 25))]
-    timeline: list[tuple[datetime, tuple]] = []
-    for req in reqs:
-        cid, group, indicator, rank = req
-        phase = "p1" if group != "none" and rank == 0 else ("p2" if rank == 0 else "free")
-        base = dict(periods)[phase]
-        timeline.append((base + timedelta(seconds=int(rng.integers(0, 5 * 24 * 3600))), req))
-    timeline.sort(key=lambda x: (x[0], x[1][0]))
-
-    def free_c(c: str) -> int:  # the same count as the register's (REG-04/05, spill-over)
-        return LevelState(level, dict(realised), None).contingent_free()[c]  # type: ignore[index]
-
-    def close(at: datetime) -> None:
-        deferred = [SimpleNamespace(id=i, seq=i, child_id=r["child_id"],
-                                    contingent=r["contingent"],
-                                    priority_group=r["priority_group"], status="deferred")
-                    for i, r in enumerate(rows) if r["status"] == "deferred"]
-        state = LevelState(level, dict(realised), None)
-        for ch in plan_close(state, deferred):  # type: ignore[arg-type]
-            r = rows[ch.entry_id]
-            r["status"] = ch.to_status
-            if ch.to_status == "non_realised":
-                r["reason"] = "capacity"
-            else:
-                realised[r["contingent"]] += 1
-            r["history"].append((at, "deferred", ch.to_status, ch.why, "REG-05"))
-
-    closed: set[str] = set()
-
-    def close_until(phase: str) -> None:
-        """Close the priority periods that end before `phase` starts (REG-05)."""
-        ends = {"p1": periods[1][1], "p2": periods[2][1]}
-        for key in ("p1", "p2")[: {"p1": 0, "p2": 1, "free": 2}[phase]]:
-            if key not in closed:
-                close(ends[key] - timedelta(minutes=1))
-                closed.add(key)
-
-    for at, (cid, group, indicator, _rank) in timeline:
-        phase = "p1" if at < periods[1][1] else ("p2" if at < periods[2][1] else "free")
-        close_until(phase)
-        c = "indicator" if indicator else "non_indicator"
-        if phase == "free":
-            used = lv["seated_indicator"] + lv["seated_non_indicator"] + sum(realised.values())
-            ok = lv["capacity"] - used > 0
-            status, rule = ("realised" if ok else "non_realised"), "REG-06"
-        else:
-            ok = free_c(c) > 0
-            status, rule = ("realised" if ok else "deferred"), "REG-04"
-        if status == "realised":
-            realised[c] += 1
-        why = {"realised": "plaats vrij", "deferred": "contingent volzet",
-               "non_realised": "capaciteit bereikt"}[status]
-        rows.append({"level_id": lv["id"], "child_id": cid, "requested_at": at,
-                     "priority_group": group, "contingent": c, "status": status,
-                     "reason": "capacity" if status == "non_realised" else None,
-                     "history": [(at, None, status, why, rule)]})
-    close_until("free")
-    # Group ranks kept for determinism of ties in plan_close
-    assert all(r["priority_group"] in GROUP_RANK for r in rows)
-    return rows
-
-
-def _old_regime_registers(db: Database, rng: np.random.Generator, levels: list[dict],
-                          requests: dict[str, list[tuple]]) -> int:
-    rows: list[dict] = []
-    periods: list[dict] = []
-    for lv in levels:
-        if lv["regime"] != "old":
-            continue
-        y = lv["school_year"]
-        rows.extend(_simulate_old_level(lv, requests[lv["id"]], rng))
-        periods += [
-            {"level_id": lv["id"], "kind": "priority", "group": "sibling_staff",
-             "starts_at": local(y, 1, 10), "ends_at": local(y, 3, 6, 23, 59),
-             "closed_at": local(y, 3, 6, 23, 59), "closed_by": db.user},
-            {"level_id": lv["id"], "kind": "priority", "group": None,
-             "starts_at": local(y, 3, 7), "ends_at": local(y, 4, 24, 23, 59),
-             "closed_at": local(y, 4, 24, 23, 59), "closed_by": db.user},
-            {"level_id": lv["id"], "kind": "free", "group": None,
-             "starts_at": local(y, 4, 25), "ends_at": None, "closed_at": None,
-             "closed_by": None},
-        ]
-    with db.write() as s:
-        require(s, db.user, "data.import")
-        s.execute(insert(Period), periods)
-        bulk_append(s, db.user, rows, rule=None, message="", source="request")
-        audit.record(s, db.user, "demo.registers", "area", AREA_ID,
-                     {"school_year": OLD_YEAR, "entries": len(rows)})
-    return len(rows)
 
 
 def _new_regime(db: Database, rng: np.random.Generator, seed: int, levels: list[dict],

@@ -182,6 +182,25 @@ def test_CAP_07_overcapacity_needs_configured_category(db):
     assert c.overcapacity == 1 and c.free_places == 0 and c.pending_raises == 0
 
 
+def test_CAP_07_overcapacity_enrolments_do_not_use_places(db):
+    """Capacity 3: two enrolments above capacity and one ordinary one leave 2 free places,
+    in the counters, in the level state and for the next request (CAP-04/07)."""
+    lv, kids = basic(db, capacity=3, n_children=4)
+    areas.add_overcapacity_category(db, "new", "*", "sibling_reorientation", "broer/zus")
+    for i in range(2):
+        registers.add_request(db, lv, kids[i], at=t(i),
+                              overcapacity_category="sibling_reorientation")
+    registers.add_request(db, lv, kids[2], at=t(3))
+    c = counters.area_counters(db)[0]
+    assert (c.realised, c.overcapacity, c.free_places) == (3, 2, 2)
+    with db.read() as s:
+        from lopdesk.domain.models import CapacityLevel
+
+        assert registers.level_state(s, s.get(CapacityLevel, lv)).free_places() == 2
+    assert registers.add_request(db, lv, kids[3], at=t(4)).status == "realised"
+    assert counters.area_counters(db)[0].free_places == 1
+
+
 def test_CAP_07_category_of_other_regime_refused(db):
     lv, kids = basic(db, capacity=1)
     areas.add_overcapacity_category(db, "old", "*", "ank", "ANK")

@@ -41,7 +41,7 @@ from lopdesk.domain.models import (
     School,
     Site,
 )
-from lopdesk.domain.registers import _set_status, bulk_append, level_state
+from lopdesk.domain.registers import bulk_append, level_state, set_status_in
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import fmt_datetime
 
@@ -464,8 +464,8 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
             for e in old_entries:
                 if e.status == "realised" and (e.child_id, e.level_id) in kept:
                     continue  # a place taken after the run stays taken
-                _set_status(s, db.user, e, "withdrawn", reason=f"allocatierun {active.id} "
-                            f"vervangen door run {run.id}", rule="ALC-05", at=now)
+                set_status_in(s, db.user, e, "withdrawn", reason=f"allocatierun {active.id} "
+                              f"vervangen door run {run.id}", rule="ALC-05", at=now)
         indicator = dict(s.execute(select(Child.id, Child.indicator)).all())
         groups: dict[tuple[str, str], str] = {}
         submitted: dict[tuple[str, str], datetime] = {}

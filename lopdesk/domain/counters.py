@@ -17,7 +17,7 @@ from lopdesk.domain.models import (
     RegisterEntry,
     School,
 )
-from lopdesk.domain.registers import contingent_seats
+from lopdesk.domain.registers.rules import contingent_seats, free_places
 
 
 @dataclass
@@ -125,12 +125,9 @@ def area_counters(db: Database, area_id: str | None = None,
         nri = c.get(("non_realised", "indicator"), 0)
         nrn = c.get(("non_realised", "non_indicator"), 0)
         is_full = lid in full
-        if capacity is None:
-            free = None
-        elif is_full:
-            free = 0
-        else:
-            free = max(0, capacity - (seated_i + seated_n + ri + rn - n_over))
+        # CAP-04 on the grouped counts: the realised lines above capacity (CAP-07) need no
+        # place, a full declaration (CAP-06) leaves none.
+        free = free_places(capacity, seated_i + seated_n, ri + rn - n_over, full=is_full)
         seats = contingent_seats(level)  # the row carries capacity, ratio and rounding
         if updated is None:
             last_change = changed

@@ -440,17 +440,18 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
                     source="import")
         # The source register decided the statuses; say where it gives more places than
         # the level has (CAP-04), so that the LOP can check it.
-        from lopdesk.domain.registers import level_state
+        from lopdesk.domain.registers import level_state, places_over
 
         for level_id in sorted(levels):
             level = s.get(CapacityLevel, level_id)
             if level is None or level.capacity is None:
                 continue
             st = level_state(s, level)
-            used = st.realised_total + sum(st.seated.values())
-            if used > level.capacity:
-                warnings.append(f"{level_id}: {used} plaatsen bezet of gerealiseerd bij een "
-                                f"capaciteit van {level.capacity} (controleer het bronregister)")
+            over = places_over(level.capacity, sum(st.seated.values()), st.realised_total)
+            if over:
+                warnings.append(f"{level_id}: {level.capacity + over} plaatsen bezet of "
+                                f"gerealiseerd bij een capaciteit van {level.capacity} "
+                                "(controleer het bronregister)")
     write.warnings = warnings  # type: ignore[attr-defined]
     return rows, write
 

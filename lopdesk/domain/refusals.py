@@ -7,6 +7,7 @@ It imports neither, so registers and mediation never import each other.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
@@ -17,6 +18,18 @@ from lopdesk.domain.errors import NotFound
 from lopdesk.domain.mediation_models import LopNotification
 from lopdesk.domain.models import CapacityLevel, RegisterEntry, RegisterEvent, School
 from lopdesk.domain.types import utcnow
+
+_NOTIFICATION = LopNotification.__table__  # type: ignore[attr-defined]
+_INSERT_NOTIFICATION = insert(_NOTIFICATION).returning(_NOTIFICATION.c.id)
+
+
+class NewRefusal(NamedTuple):
+    """What the register already knows of an entry it just refused (the fast path)."""
+
+    child_id: str
+    school_id: str | None
+    mandate: bool | None
+    refused_at: datetime  # the entry's 'created' event, its first refusal
 
 
 def refusal_moment(s: Session, entry_id: int) -> datetime | None:
@@ -38,6 +51,26 @@ def entry_or_404(s: Session, entry_id: int) -> RegisterEntry:
 def school_of_level(s: Session, level_id: str) -> School:
     level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
     return get_or_404(s, School, level.school_id, "school")
+
+
+def notify_lop(s: Session, user: str, entry_ids: list, at: datetime | None,
+               new: NewRefusal | None = None) -> None:
+    """NGI-03 for refusals just written: one record per entry that has none yet."""
+    if new is not None and len(entry_ids) == 1 and new.school_id is not None:
+        # A request refused right now has no notification yet and its refusal moment is
+        # its creation: the record notify_refusal_in writes, in two statements.
+        values = {"entry_id": entry_ids[0], "child_id": new.child_id,
+                  "school_id": new.school_id, "refused_at": new.refused_at,
+                  "sent_under_mandate": bool(new.mandate), "notice_id": None,
+                  "created_at": at or utcnow(), "created_by": user}
+        notification_id = s.connection().execute(_INSERT_NOTIFICATION, values).scalar_one()
+        audit.append(s, user, "lop_notification.create", "lop_notification", notification_id,
+                     {"entry_id": entry_ids[0], "school_id": new.school_id, "rule": "NGI-03"})
+        return
+    if len(entry_ids) == 1:
+        notify_refusal_in(s, user, entry_ids[0], at)
+    else:
+        notify_refusals_in(s, user, entry_ids=entry_ids, at=at)
 
 
 def notify_refusal_in(s: Session, user: str, entry_id: int,

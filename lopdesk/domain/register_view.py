@@ -136,9 +136,9 @@ def waiting_order(db: Database, level_id: str, at: datetime | None = None) -> Wa
         require(s, db.user, "read")
         level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
         deadline = registers.deadline_for(s, level)
-        q = registers._waiting_query(level_id).with_only_columns(RegisterEntry.id)
+        q = registers.waiting_query(level_id).with_only_columns(RegisterEntry.id)
         ids = list(s.connection().execute(q).scalars())
-        per_c = registers._per_contingent(s, level)
+        per_c = registers.per_contingent(s, level)
     return WaitingOrder(level_id, deadline, order_binds(now, deadline), per_c, ids)
 
 

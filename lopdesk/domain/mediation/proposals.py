@@ -56,7 +56,7 @@ def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate
         if free is not None:
             # WL-01: while the order binds, a freed place goes to the waiting list first.
             deadline = registers.deadline_for(s, level)
-            if order_binds(at, deadline) and registers._waiting(s, level.id):
+            if order_binds(at, deadline) and registers.waiting_entries(s, level.id):
                 continue
         x = site.x if site is not None and site.x is not None else school.x
         y = site.y if site is not None and site.y is not None else school.y

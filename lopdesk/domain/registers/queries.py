@@ -1,0 +1,112 @@
+"""The register's read side: entries, history, replay, waiting lists and offers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lopdesk.db import Database
+from lopdesk.domain.access import require
+from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.errors import NotFound
+from lopdesk.domain.models import CapacityLevel, Child, Offer, RegisterEntry, RegisterEvent
+from lopdesk.domain.registers.store import binding, load_entry, per_contingent, waiting_entries
+from lopdesk.domain.registers.views import (
+    EntryRow,
+    EntryView,
+    EventRow,
+    OfferRow,
+    WaitingView,
+    entry_view,
+)
+from lopdesk.domain.types import utcnow
+
+
+def list_entries(db: Database, level_id: str) -> list[EntryRow]:
+    """All entries of a register in order (REG-01), as light tuples."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        rows = s.execute(
+            select(RegisterEntry.id, RegisterEntry.seq, RegisterEntry.requested_at,
+                   RegisterEntry.child_id,
+                   (Child.first_name + " " + Child.last_name),
+                   RegisterEntry.priority_group, RegisterEntry.contingent, RegisterEntry.status,
+                   RegisterEntry.reason, RegisterEntry.out_of_order,
+                   RegisterEntry.overcapacity_category, RegisterEntry.waitlist_position,
+                   RegisterEntry.version)
+            .join(Child, Child.id == RegisterEntry.child_id)
+            .where(RegisterEntry.level_id == level_id)
+            .order_by(RegisterEntry.seq)
+        ).all()
+    return [EntryRow(*r) for r in rows]
+
+
+def get_entry(db: Database, entry_id: int) -> EntryView:
+    with db.read() as s:
+        require(s, db.user, "read")
+        return entry_view(load_entry(s, entry_id, None))
+
+
+def find_entry(db: Database, level_id: str, seq: int) -> EntryView:
+    with db.read() as s:
+        require(s, db.user, "read")
+        entry = s.execute(select(RegisterEntry).where(RegisterEntry.level_id == level_id,
+                                                      RegisterEntry.seq == seq)).scalar()
+        if entry is None:
+            raise NotFound(f"register {level_id} heeft geen nummer {seq}.", field="seq")
+        return entry_view(entry)
+
+
+def entry_history(db: Database, entry_id: int) -> list[EventRow]:
+    """REG-02: every event of an entry, oldest first."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        load_entry(s, entry_id, None)
+        rows = s.execute(
+            select(RegisterEvent.id, RegisterEvent.at, RegisterEvent.user, RegisterEvent.kind,
+                   RegisterEvent.from_status, RegisterEvent.to_status, RegisterEvent.reason,
+                   RegisterEvent.rule_id)
+            .where(RegisterEvent.entry_id == entry_id).order_by(RegisterEvent.id)
+        ).all()
+    return [EventRow(*r) for r in rows]
+
+
+def status_at(db: Database, entry_id: int, moment: datetime) -> str | None:
+    """REG-02: replay the events to the status an entry had at `moment` (None: not yet)."""
+    status = None
+    for ev in entry_history(db, entry_id):
+        if ev.at > moment:
+            break
+        status = ev.to_status or status
+    return status
+
+
+def waiting_list(db: Database, level_id: str, at: datetime | None = None) -> WaitingView:
+    """The waiting list of a level in order, and until when that order binds (WL-01)."""
+    now = at or utcnow()
+    with db.read() as s:
+        require(s, db.user, "read")
+        level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        binds, deadline = binding(s, level, now)
+        ids = [e.id for e in waiting_entries(s, level_id)]
+        per_c = per_contingent(s, level)
+    by_id = {r.id: r for r in list_entries(db, level_id)}
+    return WaitingView(level_id, deadline, binds, per_c, [by_id[i] for i in ids])
+
+
+def list_offers(db: Database, level_id: str | None = None,
+                status: str | None = None) -> list[OfferRow]:
+    with db.read() as s:
+        require(s, db.user, "read")
+        q = (select(Offer.id, Offer.level_id, Offer.entry_id, RegisterEntry.seq,
+                    RegisterEntry.child_id, (Child.first_name + " " + Child.last_name),
+                    Offer.status, Offer.rule_id, Offer.offered_at)
+             .join(RegisterEntry, RegisterEntry.id == Offer.entry_id)
+             .join(Child, Child.id == RegisterEntry.child_id).order_by(Offer.id))
+        if level_id:
+            q = q.where(Offer.level_id == level_id)
+        if status:
+            q = q.where(Offer.status == status)
+        return [OfferRow(*r) for r in s.execute(q).all()]

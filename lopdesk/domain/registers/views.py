@@ -1,0 +1,126 @@
+"""What the register's reads and writes hand back: plain dataclasses and tuples, no session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from lopdesk.domain.models import RegisterEntry
+
+
+@dataclass
+class EntryView:
+    id: int
+    level_id: str
+    seq: int
+    requested_at: datetime
+    child_id: str
+    priority_group: str
+    contingent: str
+    status: str
+    reason: str | None
+    out_of_order: bool
+    overcapacity_category: str | None
+    version: int
+    rule: str | None = None
+    message: str = ""
+
+
+class EntryRow(NamedTuple):
+    id: int
+    seq: int
+    requested_at: datetime
+    child_id: str
+    child_name: str
+    priority_group: str
+    contingent: str
+    status: str
+    reason: str | None
+    out_of_order: bool
+    overcapacity_category: str | None
+    waitlist_position: int | None
+    version: int
+
+
+class EventRow(NamedTuple):
+    id: int
+    at: datetime
+    user: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    reason: str
+    rule_id: str | None
+
+
+def entry_view(entry: RegisterEntry, rule: str | None = None, message: str = "") -> EntryView:
+    assert entry.id is not None and entry.version is not None
+    return EntryView(entry.id, entry.level_id, entry.seq, entry.requested_at, entry.child_id,
+                     entry.priority_group, entry.contingent, entry.status, entry.reason,
+                     entry.out_of_order, entry.overcapacity_category, entry.version, rule,
+                     message)
+
+
+@dataclass
+class WaitingView:
+    level_id: str
+    deadline: date
+    binds: bool
+    per_contingent: bool
+    entries: list[EntryRow]
+
+
+@dataclass
+class PlannedChange:
+    entry_id: int
+    seq: int
+    child_id: str
+    contingent: str
+    priority_group: str
+    from_status: str
+    to_status: str
+    rule: str
+    why: str
+
+
+@dataclass
+class ClosePlan:
+    period_id: int
+    level_id: str
+    seats: dict[str, int] | None
+    free_before: dict[str, int] | None
+    changes: list[PlannedChange] = field(default_factory=list)
+    applied: bool = False
+
+
+@dataclass
+class FillStep:
+    level_id: str
+    entry_id: int
+    seq: int
+    child_id: str
+    child_name: str
+    action: str  # offered | realised | released | declined
+    rule: str
+    why: str
+
+
+@dataclass
+class FillReport:
+    steps: list[FillStep] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # levels whose order no longer binds
+
+
+@dataclass
+class OfferRow:
+    id: int
+    level_id: str
+    entry_id: int
+    seq: int
+    child_id: str
+    child_name: str
+    status: str
+    rule_id: str
+    offered_at: datetime
