@@ -48,7 +48,7 @@ def test_root_help_names_the_dutch_sections():
 def test_codes_are_listed_with_their_labels():
     out = CliRunner().invoke(app, ["register", "add", "--help"]).output
     flat = " ".join(out.split())
-    assert "sibling_staff (broer/zus + personeel)" in flat
+    assert "sibling_staff (broer/zus en kind van personeel)" in flat
     assert "staff (kind van personeel)" in flat
     assert "[standaard: none]" in flat
 
