@@ -13,13 +13,14 @@ import hashlib
 import io
 import os
 import secrets
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from lopdesk.domain.errors import ImportError_, InvalidInput
 from lopdesk.matching.core import ENGINE_VERSION
+from lopdesk.matching.csvin import DAY_PROBLEM, MAX_CAPACITY, MAX_RANK, parse_day
 from lopdesk.matching.hague import (
     PERIODS,
     PRIORITY_RULES,
@@ -68,11 +69,10 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
                            f"'{period}' is geen periode ({', '.join(PERIODS)})")
     offered_on = None
     if row.get("offered_on"):
-        try:
-            offered_on = date.fromisoformat(row["offered_on"])
-        except ValueError:
+        offered_on = parse_day(row["offered_on"])
+        if offered_on is None:
             raise ImportError_("period.csv", line, "offered_on",
-                               f"'{row['offered_on']}' is geen datum") from None
+                               f"'{row['offered_on']}' {DAY_PROBLEM}")
 
     school_ids: list[str] = []
     school_index: dict[str, int] = {}
@@ -83,8 +83,9 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
         if sid in school_index:
             raise ImportError_("schools.csv", line, "school_id", f"school '{sid}' staat er "
                                "twee keer")
-        own = _int("schools.csv", line, row, "places")
-        carried = _int("schools.csv", line, row, "carried_over", default=0)
+        own = _int("schools.csv", line, row, "places", maximum=MAX_CAPACITY)
+        carried = _int("schools.csv", line, row, "carried_over", default=0,
+                       maximum=MAX_CAPACITY)
         names = [r.strip() for r in row.get("priority_rules", "").split(">") if r.strip()]
         bad = [r for r in names if r not in PRIORITY_RULES]
         if bad or len(names) > 4 or len(set(names)) != len(names):
@@ -121,7 +122,7 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
         if cid not in child_index:
             raise ImportError_("applications.csv", line, "child_id",
                                f"kind '{cid}' staat niet in children.csv")
-        rank = _int("applications.csv", line, row, "rank", minimum=1)
+        rank = _int("applications.csv", line, row, "rank", minimum=1, maximum=MAX_RANK)
         sid = _required("applications.csv", line, row, "school_id")
         if sid not in school_index:
             raise ImportError_("applications.csv", line, "school_id",

@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -38,6 +39,17 @@ from lopdesk.matching.core import (
     deferred_acceptance,
     level_summary,
     waitlists,
+)
+from lopdesk.matching.csvin import (
+    CONTROL,
+    MAX_CAPACITY,
+    MAX_RANK,
+    CsvFile,
+    decode,
+    int_problem,
+    is_insz,
+    parse_int,
+    separator,
 )
 
 DEFAULT_PRIORITY_ORDER = "sibling_staff>sibling>staff"
@@ -69,40 +81,11 @@ class Inputs:
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    name = path.name
+    """(line, row) of every non-blank row, each cell checked by csvin."""
     if not path.is_file():
-        raise ImportError_(name, 0, None, f"bestand ontbreekt in {path.parent}")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportError_(name, 0, None, f"geen geldige UTF-8 ({exc.reason})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportError_(name, 1, None, "leeg bestand: de kopregel ontbreekt") from None
-    header = [h.strip() for h in header]
-    for col in required:
-        if col not in header:
-            raise ImportError_(name, 1, col, "verplichte kolom ontbreekt")
-    dupes = {h for h in header if h and header.count(h) > 1}
-    if dupes:
-        raise ImportError_(name, 1, sorted(dupes)[0], "kolom staat twee keer in de kopregel")
-    rows = []
-    try:
-        for values in reader:
-            line = reader.line_num
-            if not values or all(not v.strip() for v in values):
-                continue  # blank lines are harmless
-            if len(values) > len(header):
-                raise ImportError_(name, line, None,
-                                   f"{len(values)} velden, de kopregel heeft er {len(header)}")
-            row = {h: (values[i].strip() if i < len(values) else "")
-                   for i, h in enumerate(header)}
-            rows.append((line, row))
-    except csv.Error as exc:
-        raise ImportError_(name, reader.line_num, None, f"onleesbare CSV ({exc})") from None
-    return rows
+        raise ImportError_(path.name, 0, None, f"bestand ontbreekt in {path.parent}")
+    reader = CsvFile(path.name, path.read_bytes(), required)
+    return [(reader.line, row) for row in reader.rows()]
 
 
 def _required(name: str, line: int, row: dict[str, str], col: str) -> str:
@@ -113,18 +96,19 @@ def _required(name: str, line: int, row: dict[str, str], col: str) -> str:
 
 
 def _int(name: str, line: int, row: dict[str, str], col: str, default: int | None = None,
-         minimum: int = 0) -> int:
+         minimum: int = 0, maximum: int | None = None) -> int:
     raw = row.get(col, "")
     if raw == "":
         if default is None:
             raise ImportError_(name, line, col, "lege verplichte waarde")
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImportError_(name, line, col, f"'{raw}' is geen geheel getal") from None
+    value = parse_int(raw)
+    if value is None:
+        raise ImportError_(name, line, col, int_problem(raw))
     if value < minimum:
         raise ImportError_(name, line, col, f"{value} is kleiner dan {minimum}")
+    if maximum is not None and value > maximum:
+        raise ImportError_(name, line, col, f"{value} is groter dan {maximum}")
     return value
 
 
@@ -164,9 +148,9 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
         if lid in level_index:
             raise ImportError_(name, line, "level_id", f"niveau '{lid}' staat er twee keer")
         sid = _required(name, line, row, "school_id")
-        cap = _int(name, line, row, "capacity")
-        ri = _int(name, line, row, "reserved_indicator", default=0)
-        rn = _int(name, line, row, "reserved_non_indicator", default=0)
+        cap = _int(name, line, row, "capacity", maximum=MAX_CAPACITY)
+        ri = _int(name, line, row, "reserved_indicator", default=0, maximum=MAX_CAPACITY)
+        rn = _int(name, line, row, "reserved_non_indicator", default=0, maximum=MAX_CAPACITY)
         if ri + rn > cap:
             raise ImportError_(name, line, "reserved_indicator",
                                f"gereserveerde plaatsen ({ri} + {rn}) boven de capaciteit {cap}")
@@ -292,7 +276,7 @@ def _slow_applications(path: Path, child_index: dict[str, int], level_index: dic
         cid = _required(name, line, row, "child_id")
         if cid not in child_index:
             raise ImportError_(name, line, "child_id", f"kind '{cid}' staat niet in children.csv")
-        rank = _int(name, line, row, "rank", minimum=1)
+        rank = _int(name, line, row, "rank", minimum=1, maximum=MAX_RANK)
         lid = _required(name, line, row, "level_id")
         if lid not in level_index:
             raise ImportError_(name, line, "level_id", f"niveau '{lid}' staat niet in levels.csv")
@@ -330,17 +314,30 @@ def _slow_applications(path: Path, child_index: dict[str, int], level_index: dic
             np.array([a[3] for a in apps], dtype=str) if n else np.array([], dtype=str))
 
 
+_DIGIT_RUN = re.compile(r"[0-9][0-9 .\-]{9,}[0-9]")
+
+
+def _insz_like(text: str) -> bool:
+    return any(is_insz(m.group()) for m in _DIGIT_RUN.finditer(text))
+
+
 def _fast_applications(path: Path, child_index: dict[str, int], level_index: dict[str, int],
                        crit: list[int]) -> tuple | None:
     """The same result as `_slow_applications` for a plain, correct file, with string
     splitting and whole-column numpy conversions; None as soon as anything is unusual
     (quotes, ragged lines, a bad value): the slow reader then names the place."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = decode(path.name, path.read_bytes())
+    except (OSError, ImportError_):
         return None
+    if separator(text) == ";":  # a plain ';' file is read as a ',' file
+        if "," in text:
+            return None
+        text = text.replace(";", ",")
     if '"' in text or "\r" in text.replace("\r\n", "\n"):
         return None
+    if CONTROL.search(text.replace("\r\n", "\n").replace("\n", "")) or _insz_like(text):
+        return None  # the slow reader names the place of a control character or an INSZ
     lowered = text.lower()
     if "nan" in lowered or "inf" in lowered:  # let the slow reader judge such numbers
         return None
@@ -373,9 +370,9 @@ def _fast_applications(path: Path, child_index: dict[str, int], level_index: dic
     level = np.array(levels, dtype=np.int64)
     try:
         rank = np.array(col("rank"), dtype=np.int64)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
-    if (rank < 1).any():
+    if (rank < 1).any() or (rank > MAX_RANK).any():
         return None
     groups_col = col("priority_group")
     if groups_col is None:
