@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from lopdesk.commands.common import database, fail, handle_errors
+from lopdesk.commands.common import database, echo, fail, handle_errors
 
 extract_app = typer.Typer(help="Documenten: registeruittreksels, mededelingen, rapporten, "
                           "proces-verbaal, bemiddelingsdossier.", no_args_is_help=True)
@@ -36,7 +36,7 @@ def _write(text: str, out: Path | None) -> None:
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
-    typer.echo(f"geschreven naar {out}", err=True)
+    echo(f"geschreven naar {out}", err=True)
 
 
 def _entry_id(db, entry: str, level: str | None) -> int:
