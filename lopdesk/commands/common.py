@@ -127,9 +127,9 @@ MAX_ID_LENGTH = 64
 
 def _param_label(name: str) -> str:
     """How the user wrote the parameter: its option (--non-indicator) or its metavar."""
-    import click
+    from typer._click.globals import get_current_context  # typer vendors click
 
-    ctx = click.get_current_context(silent=True)
+    ctx = get_current_context(silent=True)
     for param in ctx.command.params if ctx is not None else ():
         if param.name == name:
             longs = [o for o in param.opts if o.startswith("--")]

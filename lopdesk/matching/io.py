@@ -198,7 +198,7 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
         lot: float | None = None
         if raw != "":
             try:
-                lot = float(raw)
+                lot = float(raw.replace(",", "."))
             except ValueError:
                 raise ImportError_(name, line, "lottery", f"'{raw}' is geen getal") from None
             if not (0.0 <= lot < 1.0) or math.isnan(lot):
@@ -297,7 +297,7 @@ def _slow_applications(path: Path, child_index: dict[str, int], level_index: dic
         dist = math.nan
         if raw != "":
             try:
-                dist = float(raw)
+                dist = float(raw.replace(",", "."))  # a decimal comma in a ';' file
             except ValueError:
                 raise ImportError_(name, line, "distance_m", f"'{raw}' is geen getal") from None
             if not math.isfinite(dist) or dist < 0:
