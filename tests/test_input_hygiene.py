@@ -67,7 +67,7 @@ def insz_20xx(birth: str, serial: str) -> str:
     return nine + f"{97 - int('2' + nine) % 97:02d}"
 
 
-OLD = insz_19xx("850731", "001")  # 85073100186
+OLD = insz_19xx("850731", "001")  # 850731001 30
 NEW = insz_20xx("120315", "002")
 assert OLD[9:] != f"{97 - int('2' + OLD[:9]) % 97:02d}"  # each passes one form only
 NEAR = OLD[:9] + f"{(int(OLD[9:]) + 1) % 97:02d}"  # a wrong check digit

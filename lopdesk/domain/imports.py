@@ -366,41 +366,8 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
 
     def write(s) -> None:
         levels = {r["level_id"] for r in rows}
-        known = dict(s.execute(select(CapacityLevel.id, CapacityLevel.school_id)
-                               .where(CapacityLevel.id.in_(sorted(levels)))).all()) \
-            if levels else {}
         children = {r["child_id"] for r in rows}
-        known_children = _existing(s, Child, children)
-        last = {}
-        if levels:
-            last = dict(s.execute(select(RegisterEntry.level_id, func.max(RegisterEntry
-                                                                          .requested_at))
-                                  .where(RegisterEntry.level_id.in_(sorted(levels)))
-                                  .group_by(RegisterEntry.level_id)).all())
-        open_pairs = set()
-        if levels:
-            open_pairs = set(s.execute(select(RegisterEntry.level_id, RegisterEntry.child_id)
-                                       .where(RegisterEntry.level_id.in_(sorted(levels)),
-                                              RegisterEntry.status != "withdrawn")).all())
-        for r, line in zip(rows, line_of, strict=True):
-            reader.line = line
-            if r["level_id"] not in known:
-                raise reader.error("level_id", f"capaciteitsniveau '{r['level_id']}' bestaat "
-                                   "niet")
-            if known[r["level_id"]] != r["_school"]:
-                raise reader.error("school_id", f"niveau {r['level_id']} hoort bij school "
-                                   f"{known[r['level_id']]}, niet bij {r['_school']}")
-            if r["child_id"] not in known_children:
-                raise reader.error("child_id", f"kind '{r['child_id']}' bestaat niet "
-                                   "(importeer eerst children.csv)")
-            prev = last.get(r["level_id"])
-            if prev is not None and r["requested_at"] < _aware(prev):
-                raise reader.error("requested_at", f"vroeger dan de laatste inschrijving in "
-                                   f"het register van {r['level_id']} "
-                                   f"({fmt_datetime(_aware(prev))})")
-            if r["status"] != "withdrawn" and (r["level_id"], r["child_id"]) in open_pairs:
-                raise reader.error("child_id", f"kind '{r['child_id']}' staat al in het "
-                                   f"register van {r['level_id']}")
+        _check_register_against_db(s, reader, rows, line_of)
         indicator_of: dict[str, bool] = {}
         ids = sorted(children)
         for start in range(0, len(ids), 900):
@@ -429,6 +396,48 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
                                 f"capaciteit van {level.capacity} (controleer het bronregister)")
     write.warnings = warnings  # type: ignore[attr-defined]
     return rows, write
+
+
+def _check_register_against_db(s, reader: _Reader, rows: list[dict], line_of: list[int]
+                               ) -> None:
+    """Levels, schools and children exist; no row before a level's last entry; no second
+    open request of a child at a level (formats.md, REG-01)."""
+    levels = {r["level_id"] for r in rows}
+    known = dict(s.execute(select(CapacityLevel.id, CapacityLevel.school_id)
+                           .where(CapacityLevel.id.in_(sorted(levels)))).all()) \
+        if levels else {}
+    children = {r["child_id"] for r in rows}
+    known_children = _existing(s, Child, children)
+    last = {}
+    if levels:
+        last = dict(s.execute(select(RegisterEntry.level_id, func.max(RegisterEntry
+                                                                      .requested_at))
+                              .where(RegisterEntry.level_id.in_(sorted(levels)))
+                              .group_by(RegisterEntry.level_id)).all())
+    open_pairs = set()
+    if levels:
+        open_pairs = set(s.execute(select(RegisterEntry.level_id, RegisterEntry.child_id)
+                                   .where(RegisterEntry.level_id.in_(sorted(levels)),
+                                          RegisterEntry.status != "withdrawn")).all())
+    for r, line in zip(rows, line_of, strict=True):
+        reader.line = line
+        if r["level_id"] not in known:
+            raise reader.error("level_id", f"capaciteitsniveau '{r['level_id']}' bestaat "
+                               "niet")
+        if known[r["level_id"]] != r["_school"]:
+            raise reader.error("school_id", f"niveau {r['level_id']} hoort bij school "
+                               f"{known[r['level_id']]}, niet bij {r['_school']}")
+        if r["child_id"] not in known_children:
+            raise reader.error("child_id", f"kind '{r['child_id']}' bestaat niet "
+                               "(importeer eerst children.csv)")
+        prev = last.get(r["level_id"])
+        if prev is not None and r["requested_at"] < _aware(prev):
+            raise reader.error("requested_at", f"vroeger dan de laatste inschrijving in "
+                               f"het register van {r['level_id']} "
+                               f"({fmt_datetime(_aware(prev))})")
+        if r["status"] != "withdrawn" and (r["level_id"], r["child_id"]) in open_pairs:
+            raise reader.error("child_id", f"kind '{r['child_id']}' staat al in het "
+                               f"register van {r['level_id']}")
 
 
 def _aware(value: datetime) -> datetime:
