@@ -320,3 +320,29 @@ def test_cli_allocation_input_refusal_is_exit_2(db_path, tmp_path):
     r = cli(db_path, "allocate", "run", str(inp), "--out", out, "--seed", "9" * 25)
     assert r.exit_code == 2 and "--seed" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_hague_input_day_first_date_insz_and_bounds(tmp_path):
+    from lopdesk.matching.hague_io import run_hague
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "period.csv").write_text("period;offered_on\n1;15/01/2027\n")
+    (inp / "schools.csv").write_text("school_id,places\nA,1\n")
+    (inp / "children.csv").write_text("child_id\nk\n")
+    (inp / "applications.csv").write_text("child_id,rank,school_id\nk,1,A\n")
+    record = run_hague(inp, tmp_path / "out", seed=2)
+    assert record["counts"]["placed"] == 1
+    assert "2027-02-12" in (tmp_path / "out" / "assignments.csv").read_text()  # answer by
+    (inp / "period.csv").write_text("period,offered_on\n1,0001-01-15\n")
+    with pytest.raises(ImportError_, match="period.csv, regel 2, kolom 'offered_on'"):
+        run_hague(inp, tmp_path / "out2", seed=2)
+    (inp / "period.csv").write_text("period\n1\n")
+    (inp / "schools.csv").write_text("school_id,places\nA,10001\n")
+    with pytest.raises(ImportError_, match="schools.csv, regel 2, kolom 'places'"):
+        run_hague(inp, tmp_path / "out2", seed=2)
+    (inp / "schools.csv").write_text("school_id,places\nA,1\n")
+    (inp / "children.csv").write_text(f"child_id\nk\n{dotted(OLD)}\n")
+    with pytest.raises(ImportError_, match="children.csv, regel 3, kolom 'child_id'"):
+        run_hague(inp, tmp_path / "out2", seed=2)
+    assert not (tmp_path / "out2").exists()

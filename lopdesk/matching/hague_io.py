@@ -13,7 +13,7 @@ import hashlib
 import io
 import os
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -49,16 +49,8 @@ def _text(header: list[str], rows: list[list]) -> str:
     return buf.getvalue()
 
 
-def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = None,
-              user: str | None = None) -> dict:
-    input_dir, out_dir = Path(input_dir), Path(out_dir)
-    if not input_dir.is_dir():
-        raise InvalidInput(f"invoermap {input_dir} bestaat niet", field="INPUT_DIR")
-    check_out_dir(out_dir)
-    if seed is None:
-        seed = secrets.randbelow(2**31)
-    started = datetime.now(UTC)
-
+def _read_period(input_dir: Path) -> tuple[str, date | None]:
+    """period.csv: one row with the period and, optionally, the day places are offered."""
     rows = _rows(input_dir / "period.csv", ("period",))
     if len(rows) != 1:
         raise ImportError_("period.csv", 2, None, "verwacht precies één regel")
@@ -73,7 +65,11 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
         if offered_on is None:
             raise ImportError_("period.csv", line, "offered_on",
                                f"'{row['offered_on']}' {DAY_PROBLEM}")
+    return period, offered_on
 
+
+def _read_schools(input_dir: Path) -> tuple[list[str], dict[str, int], list[int],
+                                            list[list[int]]]:
     school_ids: list[str] = []
     school_index: dict[str, int] = {}
     places: list[int] = []
@@ -96,7 +92,11 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
         school_ids.append(sid)
         places.append(own + carried)
         rules.append([PRIORITY_RULES.index(r) for r in names])
+    return school_ids, school_index, places, rules
 
+
+def _read_children(input_dir: Path, seed: int) -> tuple[list[str], dict[str, int],
+                                                        list[bool], list[float]]:
     child_ids: list[str] = []
     child_index: dict[str, int] = {}
     care: list[bool] = []
@@ -113,7 +113,11 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
         child_ids.append(cid)
         care.append(flag == "1")
         lottery.append(draw_lottery(seed, cid))
+    return child_ids, child_index, care, lottery
 
+
+def _read_applications(input_dir: Path, child_index: dict[str, int],
+                       school_index: dict[str, int]) -> list[tuple[int, int, int, list[bool]]]:
     apps: list[tuple[int, int, int, list[bool]]] = []
     seen: set[tuple[int, int]] = set()
     seen_school: set[tuple[int, int]] = set()
@@ -143,8 +147,14 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
                                f"onbekende voorrang '{bad[0]}' ({', '.join(PRIORITY_RULES)})")
         apps.append((c, rank, s, [r in flags for r in PRIORITY_RULES]))
     apps.sort(key=lambda a: (a[0], a[1]))
+    return apps
 
-    n, m = len(child_ids), len(school_ids)
+
+def _read_vacancy(input_dir: Path, period: str, apps: list, child_index: dict[str, int],
+                  school_index: dict[str, int], care: list[bool], m: int) -> tuple:
+    """A vacancy round's placements.csv and withdrawals.csv: each child's fallback school
+    and rank, the places freed by withdrawals, and the applications that remain."""
+    n = len(care)
     fb_school = np.full(n, -1, dtype=np.int64)
     fb_rank = np.zeros(n, dtype=np.int64)
     freed = np.zeros(m, dtype=np.int64)
@@ -177,6 +187,27 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
                     fb_school[c], fb_rank[c] = -1, 0
                 care[c] = True  # withdrawn: takes no further part
                 apps = [a for a in apps if a[0] != c]
+    return apps, fb_school, fb_rank, freed
+
+
+def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = None,
+              user: str | None = None) -> dict:
+    input_dir, out_dir = Path(input_dir), Path(out_dir)
+    if not input_dir.is_dir():
+        raise InvalidInput(f"invoermap {input_dir} bestaat niet", field="INPUT_DIR")
+    check_out_dir(out_dir)
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    started = datetime.now(UTC)
+
+    period, offered_on = _read_period(input_dir)
+    school_ids, school_index, places, rules = _read_schools(input_dir)
+    child_ids, child_index, care, lottery = _read_children(input_dir, seed)
+    apps = _read_applications(input_dir, child_index, school_index)
+    n, m = len(child_ids), len(school_ids)
+    vacancy = period.startswith("V")
+    apps, fb_school, fb_rank, freed = _read_vacancy(input_dir, period, apps, child_index,
+                                                    school_index, care, m)
     a_n = len(apps)
     problem = HagueProblem(
         n_children=n, n_schools=m,
