@@ -29,6 +29,7 @@ from lopdesk.domain.errors import ImportError_
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # A value made only of digits, spaces, dots and dashes with 11 digits: a candidate INSZ.
 _INSZ_SHAPE = re.compile(r"^[0-9 .\-]+$")
+_DIGIT_RUN = re.compile(r"[0-9][0-9 .\-]{9,}[0-9]")  # where an INSZ could hide in a row
 INT64_MAX = 2**63 - 1
 _ASCII_INT = re.compile(r"^[+-]?[0-9]+$")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -139,6 +140,7 @@ class CsvFile:
         except csv.Error as exc:
             raise self._csv_error(exc) from None
         check_header(name, self.header, required)
+        self._id_columns = [h for h in dict.fromkeys(self.header) if h.endswith("_id")]
 
     def _csv_error(self, exc: csv.Error) -> ImportError_:
         if "unexpected end of data" in str(exc):
@@ -164,13 +166,19 @@ class CsvFile:
                                    f"{len(values)} velden, de kopregel heeft er {width}")
             row = {h: (values[i].strip() if i < len(values) else "")
                    for i, h in enumerate(header)}
-            for col, value in row.items():
-                if value:
+            joined = "|".join(values)  # "|" ends a digit run: no INSZ across cells
+            if CONTROL.search(joined) or _DIGIT_RUN.search(joined):
+                for col, value in row.items():  # find the cell
                     check_cell(self.name, self.line, col, value)
-                    if col.endswith("_id") and len(value) > MAX_ID_LENGTH:
-                        raise ImportError_(self.name, self.line, col, f"id van {len(value)} "
-                                           f"tekens: hoogstens {MAX_ID_LENGTH}")
+            if len(joined) > MAX_ID_LENGTH:
+                self._check_ids(row)
             yield row
+
+    def _check_ids(self, row: dict[str, str]) -> None:
+        for col in self._id_columns:
+            if len(row[col]) > MAX_ID_LENGTH:
+                raise ImportError_(self.name, self.line, col, f"id van {len(row[col])} "
+                                   f"tekens: hoogstens {MAX_ID_LENGTH}")
 
 
 def parse_int(value: str) -> int | None:
