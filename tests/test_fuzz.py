@@ -44,7 +44,9 @@ WORDS = ["L1", "K000", "K001", "S1", "A", "1", "2", "0", "-1", "9999999999999999
          "1.5", "realised", "withdrawn", "deferred", "none", "sibling", "priority", "free",
          "lop_expert", "admin", "viewer", "2027-03-01T09:00:00", "2027-02-30", "01/03/2027",
          "gisteren", "", " ", "L1:1", "L1:x", ":", "x" * 300, "élève", "a;b", "--", "-",
-         "tester", "kijker", "register_entry", "nergens.csv", "out", "."]
+         "tester", "kijker", "register_entry", "nergens.csv", "out", ".",
+         "9" * 25, "0001-01-01", "0001-01-01T00:00:00", "9999-12-31T23:59:59", "L" * 70,
+         "\x1b[31m", "a\x00b", "[bold]x"]
 VALUE = st.one_of(st.sampled_from(WORDS), st.sampled_from(WORDS), st.text(max_size=12),
                   st.integers(-10, 10 ** 6).map(str))
 USER = st.sampled_from(["tester", "tester", "expert", "kijker", "onbekend"])
@@ -80,6 +82,7 @@ def _check(db_path, user: str, argv: list[str]) -> None:
     where = f"lopdesk {' '.join(map(repr, argv))} (user {user}): {result.output[-800:]}"
     assert result.exit_code in (0, 1, 2), where
     assert "Traceback" not in result.output, where
+    assert "onverwachte fout" not in result.output, where  # bad values are exit 2
     exc = result.exception
     assert exc is None or isinstance(exc, SystemExit), f"{where}\n{exc!r}"
 

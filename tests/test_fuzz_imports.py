@@ -17,7 +17,9 @@ from lopdesk.domain.models import Area, CapacityLevel, Child, RegisterEntry, Sch
 CELLS = st.one_of(st.sampled_from(["", "A", "S1", "L1", "K1", "1", "0", "-1", "2027", "new",
                                    "old", "primary_grade", "realised", "none", "sibling",
                                    "2027-03-01T09:00:00", "2024-02-30", "x,y", '"', "1e9",
-                                   "nan", "ja", "\u00e9"]),
+                                   "nan", "ja", "\u00e9", "9" * 25, "0001-01-01",
+                                   "01/03/2027", "01/03/2027 09:00", "a;b", "\x1b[2J",
+                                   "\u202e", "\x00", "85073100130", "85.07.31-001.30"]),
                   st.text(max_size=6))
 
 

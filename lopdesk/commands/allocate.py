@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from lopdesk.commands.common import JSON_OPTION, database, emit, fail, handle_errors
+from lopdesk.commands.common import JSON_OPTION, database, echo, emit, fail, handle_errors
 
 
 class _DefaultToRun(TyperGroup):
@@ -31,18 +31,18 @@ allocate_app = typer.Typer(cls=_DefaultToRun, no_args_is_help=True,
 
 def _print_summary(record: dict, out: Path) -> None:
     c = record["counts"]
-    typer.echo(f"{record['mechanism']} seed {record['seed']}: {c['children']} kinderen, "
+    echo(f"{record['mechanism']} seed {record['seed']}: {c['children']} kinderen, "
                f"{c['placed']} toegewezen ({c['first_choice']} eerste keuze), "
                f"{c['unplaced']} zonder plaats")
     dist = ", ".join(f"keuze {k}: {v}" for k, v in sorted(c["rank_distribution"].items(),
                                                           key=lambda kv: int(kv[0])))
     if dist:
-        typer.echo(f"verdeling: {dist}")
+        echo(f"verdeling: {dist}")
     if record["options"].get("improve"):
-        typer.echo(f"verbeteringscycli: {c['improvement_cycles']}, "
+        echo(f"verbeteringscycli: {c['improvement_cycles']}, "
                    f"{c['improved_children']} kinderen beter af")
-    typer.echo(f"assignments.csv sha256 {record['assignments_sha256']}")
-    typer.echo(f"resultaten in {out}")
+    echo(f"assignments.csv sha256 {record['assignments_sha256']}")
+    echo(f"resultaten in {out}")
 
 
 @allocate_app.command("run")
@@ -129,15 +129,15 @@ def allocate_hague(
         emit(record, True)
     else:
         c = record["counts"]
-        typer.echo(f"periode {record['period']} seed {record['seed']}: "
+        echo(f"periode {record['period']} seed {record['seed']}: "
                    f"{c['placed']} geplaatst, {c['unplaced']} zonder plaats, "
                    f"{c['school_lottery']} via de schoolloting")
         if record["options"]["allow_short_lists"]:
-            typer.echo(f"let op: lijsten van minder dan vijf scholen toegelaten "
+            echo(f"let op: lijsten van minder dan vijf scholen toegelaten "
                        f"(--allow-short-lists), {c['short_lists']} kinderen met een korte lijst")
         if record["options"]["opt_in"]:
-            typer.echo(f"vacatureronde: {c['signed_up']} kinderen aangemeld (participants.csv)")
-        typer.echo(f"resultaten in {out}")
+            echo(f"vacatureronde: {c['signed_up']} kinderen aangemeld (participants.csv)")
+        echo(f"resultaten in {out}")
 
 
 def install(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lopdesk.commands.common import JSON_OPTION, emit, handle_errors
+from lopdesk.commands.common import JSON_OPTION, echo, emit, handle_errors
 
 calendar_app = typer.Typer(help="Schooldagen en uiterste data.", no_args_is_help=True)
 
@@ -29,7 +29,7 @@ def fifth_school_day(year: int = typer.Argument(..., min=1900, max=2200),
     from lopdesk.domain.calendar import fifth_school_day_of_october
 
     day = fifth_school_day_of_october(year, _free_days(area))
-    emit({"year": year, "date": day.isoformat()}, True) if as_json else typer.echo(day.isoformat())
+    emit({"year": year, "date": day.isoformat()}, True) if as_json else echo(day.isoformat())
 
 
 @calendar_app.command("first-school-day-of-march")
@@ -41,7 +41,7 @@ def first_school_day_of_march(year: int = typer.Argument(..., min=1900, max=2200
     from lopdesk.domain.calendar import first_school_day_of_march as f
 
     day = f(year, _free_days(area))
-    emit({"year": year, "date": day.isoformat()}, True) if as_json else typer.echo(day.isoformat())
+    emit({"year": year, "date": day.isoformat()}, True) if as_json else echo(day.isoformat())
 
 
 @calendar_app.command("add")
@@ -66,7 +66,7 @@ def calendar_add(area: str = typer.Argument(...), day: str = typer.Argument(...)
     if as_json:
         emit({"area_id": area, "date": d.isoformat(), "kind": kind, "label": label}, True)
     else:
-        typer.echo(f"{d.isoformat()} toegevoegd aan de kalender van {area}")
+        echo(f"{d.isoformat()} toegevoegd aan de kalender van {area}")
 
 
 def install(app: typer.Typer) -> None:

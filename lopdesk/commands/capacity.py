@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from lopdesk.commands.common import (
+    INT_BOUNDS,
     JSON_OPTION,
     database,
+    echo,
     emit,
     fail,
     handle_errors,
@@ -23,7 +25,7 @@ def _result(res, as_json: bool) -> None:
         emit(res, True)
     else:
         extra = f" — {res.message}" if res.message else ""
-        typer.echo(f"{res.level_id}: capaciteit {res.capacity} [{res.rule or ''}]{extra}")
+        echo(f"{res.level_id}: capaciteit {res.capacity} [{res.rule or ''}]{extra}")
 
 
 @capacity_app.command("set")
@@ -66,7 +68,7 @@ def capacity_request_raise(level: str = typer.Argument(...),
 
     with database() as db:
         d = cap.request_raise(db, level, capacity, reason=reason)
-    emit(d, True) if as_json else typer.echo(
+    emit(d, True) if as_json else echo(
         f"aanvraag {d.id}: {level} {d.current_capacity} → {d.requested_capacity}")
 
 
@@ -77,10 +79,10 @@ def _outcome(out, as_json: bool, preview: bool = False) -> None:
         emit(out, True)
         return
     head = "VOORBEELD (niets gewijzigd, iedereen aanvaardt): " if preview else ""
-    typer.echo(f"{head}aanvraag {out.decision_id}: {label(DECISION_STATUS, out.status)}; "
+    echo(f"{head}aanvraag {out.decision_id}: {label(DECISION_STATUS, out.status)}; "
                f"{out.level_id} capaciteit {out.capacity}")
     for st in out.cascade.steps:
-        typer.echo(f"  {st.level_id} nr. {st.seq}: {st.child_name} — "
+        echo(f"  {st.level_id} nr. {st.seq}: {st.child_name} — "
                    f"{label(FILL_ACTION, st.action)} [{st.rule}] {st.why}")
 
 
@@ -148,7 +150,7 @@ def capacity_free_places(level: str = typer.Argument(...),
         emit(res, True)
         return
     field = cap.validate_free_places_field(value)  # as stored (the domain accepted it)
-    typer.echo(f"{res.level_id}: vrije plaatsen (LOP-veld) {free_places_board(field)} "
+    echo(f"{res.level_id}: vrije plaatsen (LOP-veld) {free_places_board(field)} "
                f"[{res.rule}]")
     _warn_above_capacity(field, res.capacity, "het LOP-veld vrije plaatsen")
 
@@ -169,6 +171,9 @@ def _ank_value(text: str | None) -> int | None:
     if not value.isdigit():
         raise fail(f"ANK-capaciteit '{text}' is geen geheel getal: geef een aantal (minstens 4, "
                    "of 8 bij meer dan 100 leerlingen) of laat het weg om te schrappen.")
+    if len(value) > 5 or int(value) > INT_BOUNDS["capacity"][1]:
+        raise fail(f"ANK-capaciteit {value[:20]} is groter dan "
+                   f"{INT_BOUNDS['capacity'][1]}")
     return int(value)
 
 
@@ -188,7 +193,7 @@ def capacity_ank(level: str = typer.Argument(...),
         emit(res, True)
         return
     shown = "geschrapt" if value is None else str(value)
-    typer.echo(f"{res.level_id}: ANK-capaciteit {shown} [{res.rule}]")
+    echo(f"{res.level_id}: ANK-capaciteit {shown} [{res.rule}]")
     _warn_above_capacity(value, res.capacity, "de ANK-capaciteit")
 
 
@@ -203,7 +208,7 @@ def full_declare(levels: list[str] = typer.Argument(..., help="Administratieve g
 
     with database() as db:
         d = cap.declare_full(db, levels, reason=reason, at=parse_when(at))
-    emit(d, True) if as_json else typer.echo(
+    emit(d, True) if as_json else echo(
         f"volzetverklaring {d.id}: {', '.join(levels)} (gemeld aan het LOP)")
 
 
@@ -218,7 +223,7 @@ def full_lift(declaration: int = typer.Argument(...),
 
     with database() as db:
         d = cap.lift_full(db, declaration, reason=reason, at=parse_when(at))
-    emit(d, True) if as_json else typer.echo(f"volzetverklaring {d.id} opgeheven")
+    emit(d, True) if as_json else echo(f"volzetverklaring {d.id} opgeheven")
 
 
 @full_app.command("list")

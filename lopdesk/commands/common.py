@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,13 +40,32 @@ def settings() -> Settings:
     return Settings.from_cli(State.db, State.user)
 
 
+# Escape sequences (CSI, OSC, other ESC pairs), then every other C0/C1 control and the
+# bidi embeddings, overrides and isolates: nothing a name holds may steer a terminal.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                      r"|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(value: object, *, one_line: bool = False) -> str:
+    """Text fit for a terminal: escape sequences and control characters removed (newlines
+    and tabs kept unless one_line, for table cells)."""
+    text = _CONTROLS.sub("", _ESCAPES.sub("", str(value)))
+    return text.replace("\n", " ").replace("\t", " ") if one_line else text
+
+
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """typer.echo for the CLI's own text output: always through safe_text."""
+    typer.echo(safe_text(message), err=err, nl=nl)
+
+
 def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    typer.echo(f"fout: {message}", err=True)
+    echo(f"fout: {message}", err=True)
     return typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    typer.echo(f"waarschuwing: {message}", err=True)
+    echo(f"waarschuwing: {message}", err=True)
 
 
 def broken_pipe() -> typer.Exit:
@@ -92,6 +112,50 @@ def database(check: bool = True) -> Iterator[Any]:
         db.dispose()
 
 
+# Plausible bounds of options and arguments by parameter name (docs/decisions.md); every
+# other integer must fit in 64 bits, every text is free of NUL bytes, ids ≤ 64 characters.
+INT64 = (-(2**63), 2**63 - 1)
+INT_BOUNDS: dict[str, tuple[int, int]] = {
+    "capacity": (0, 10_000), "indicator": (0, 10_000), "non_indicator": (0, 10_000),
+    "reserved_indicator": (0, 10_000), "reserved_non_indicator": (0, 10_000),
+    "year": (2000, 2100),
+}
+ID_PARAMS = frozenset({"level", "levels", "child", "area", "area_arg", "area_id", "school",
+                       "entry", "round_id", "level_id", "child_id", "school_id"})
+MAX_ID_LENGTH = 64
+
+
+def _param_label(name: str) -> str:
+    """How the user wrote the parameter: its option (--non-indicator) or its metavar."""
+    from typer._click.globals import get_current_context  # typer vendors click
+
+    ctx = get_current_context(silent=True)
+    for param in ctx.command.params if ctx is not None else ():
+        if param.name == name:
+            longs = [o for o in param.opts if o.startswith("--")]
+            return longs[0] if longs else (param.metavar or name.upper())
+    return name
+
+
+def check_params(values: dict[str, Any]) -> None:
+    """Refuse values no command can use (exit 2, naming the option) before any work."""
+    for name, value in values.items():
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, bool):
+                continue
+            if isinstance(item, int):
+                low, high = INT_BOUNDS.get(name, INT64)
+                if not low <= item <= high:
+                    shown = str(item) if len(str(item)) <= 30 else f"{str(item)[:20]}…"
+                    raise fail(f"{_param_label(name)}: {shown} ligt buiten {low}–{high}")
+            elif isinstance(item, str):
+                if "\x00" in item:
+                    raise fail(f"{_param_label(name)}: een NUL-teken is niet toegelaten")
+                if name in ID_PARAMS and len(item) > MAX_ID_LENGTH:
+                    raise fail(f"{_param_label(name)}: een id heeft hoogstens "
+                               f"{MAX_ID_LENGTH} tekens ({len(item)} gegeven)")
+
+
 def handle_errors(func: F) -> F:
     """Turn domain errors into a message on stderr and the right exit code, never a traceback."""
 
@@ -100,6 +164,7 @@ def handle_errors(func: F) -> F:
         from lopdesk.domain.errors import DomainError
 
         try:
+            check_params(kwargs)
             result = func(*args, **kwargs)
             sys.stdout.flush()  # a closed pipe shows here, not as a flush error at exit
             return result
@@ -111,6 +176,9 @@ def handle_errors(func: F) -> F:
             raise
         except KeyboardInterrupt:
             raise fail("onderbroken", 130) from None
+        except OverflowError:  # a value the checks above let through: still bad input
+            raise fail("een opgegeven getal of datum ligt buiten het bereik dat lopdesk "
+                       "aanvaardt (zie docs/formats-lopdesk.md, 'Grenzen')") from None
         except Exception as exc:  # an unexpected failure: one clear line, no traceback
             from sqlalchemy.exc import OperationalError
 
@@ -144,12 +212,17 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]
     """Print rows as a plain aligned table (columns: (key, header))."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, box=None, show_edge=False, pad_edge=False)
+    def cell(value: object) -> Text:  # Text, not a str: '[bold]' in a name prints as is
+        return Text(safe_text(value, one_line=True))
+
+    table = Table(title=None if title is None else cell(title), box=None, show_edge=False,
+                  pad_edge=False)
     for _key, header in columns:
-        table.add_column(header, no_wrap=True)
+        table.add_column(cell(header), no_wrap=True)
     for row in rows:
-        table.add_row(*("" if row.get(k) is None else str(to_jsonable(row.get(k)))
+        table.add_row(*(cell("" if row.get(k) is None else to_jsonable(row.get(k)))
                         for k, _ in columns))
     class _Console(Console):
         def on_broken_pipe(self) -> None:  # rich would exit 1: let handle_errors decide
@@ -174,9 +247,9 @@ def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = 
         if isinstance(data, dict):
             width = max((len(k) for k in data), default=0)
             for k, v in data.items():
-                typer.echo(f"{k.ljust(width)}  {v}")
+                echo(f"{k.ljust(width)}  {v}")
         else:
-            typer.echo(str(data))
+            echo(str(data))
 
 
 JSON_OPTION = typer.Option(False, "--json", help="Uitvoer als JSON.")
@@ -187,8 +260,12 @@ def parse_when(value: str | None) -> datetime | None:
     if value is None:
         return None
     from lopdesk.labels import parse_local_datetime
+    from lopdesk.matching.csvin import MOMENT_SPAN_YEARS, moment_in_span
 
     try:
-        return parse_local_datetime(value)
-    except ValueError:
+        moment = parse_local_datetime(value)
+    except (ValueError, OverflowError):
         raise fail(f"ongeldig tijdstip '{value}': verwacht bv. 2027-03-01T09:00:12") from None
+    if not moment_in_span(moment):
+        raise fail(f"tijdstip '{value}' ligt niet binnen {MOMENT_SPAN_YEARS} jaar van vandaag")
+    return moment

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lopdesk.commands.common import JSON_OPTION, database, emit, fail, handle_errors
+from lopdesk.commands.common import JSON_OPTION, database, echo, emit, fail, handle_errors
 from lopdesk.commands.dutch_help import choices
 from lopdesk.labels import EDUCATION
 
@@ -27,9 +27,9 @@ def _import(kind: str, file: Path | None, as_json: bool) -> None:
     if as_json:
         emit(summary, True)
     else:
-        typer.echo(f"{summary.file}: {summary.rows} rijen ingelezen ({kind})")
+        echo(f"{summary.file}: {summary.rows} rijen ingelezen ({kind})")
     for warning in summary.warnings:
-        typer.echo(f"waarschuwing: {warning}", err=True)
+        echo(f"waarschuwing: {warning}", err=True)
 
 
 def _make_import(kind: str):
@@ -42,7 +42,7 @@ def _make_import(kind: str):
         if template:
             from lopdesk.domain.imports import export_template
 
-            typer.echo(export_template(kind), nl=False)
+            echo(export_template(kind), nl=False)
             return
         _import(kind, file, as_json)
 
@@ -69,7 +69,7 @@ def area_create(area_id: str = typer.Argument(...), name: str = typer.Argument(.
     with database() as db:
         area = areas.create_area(db, area_id, name, education=education,
                                  per_contingent_lists=per_contingent)
-    emit(area, True) if as_json else typer.echo(f"gebied {area_id} aangemaakt")
+    emit(area, True) if as_json else echo(f"gebied {area_id} aangemaakt")
 
 
 @area_app.command("list")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from lopdesk.commands.common import database, fail, handle_errors
+from lopdesk.commands.common import database, echo, fail, handle_errors
 
 extract_app = typer.Typer(help="Documenten: registeruittreksels, mededelingen, rapporten, "
                           "proces-verbaal, bemiddelingsdossier.", no_args_is_help=True)
@@ -43,7 +43,7 @@ def _write(text: str, out: Path | None) -> None:
     except OSError as exc:
         raise fail(f"--out {out}: kan het bestand niet schrijven "
                    f"({exc.strerror or exc}); er is niets geschreven") from None
-    typer.echo(f"geschreven naar {out}", err=True)
+    echo(f"geschreven naar {out}", err=True)
 
 
 def _entry_id(db, entry: str, level: str | None) -> int:

@@ -14,6 +14,7 @@ from lopdesk.commands.common import (
     EXIT_INPUT,
     JSON_OPTION,
     database,
+    echo,
     emit,
     fail,
     handle_errors,
@@ -81,18 +82,18 @@ def _print_notice(n) -> None:
     from lopdesk.domain.mediation import NOTICE_MODE, NOTICE_SENDER, REFUSAL_REASON
     from lopdesk.labels import fmt_date, fmt_datetime
 
-    typer.echo(f"Mededeling {n.id}: {n.level_id} nr. {n.seq}, kind {n.child_id}")
-    typer.echo(f"  weigering        {fmt_datetime(n.refused_at)} "
+    echo(f"Mededeling {n.id}: {n.level_id} nr. {n.seq}, kind {n.child_id}")
+    echo(f"  weigering        {fmt_datetime(n.refused_at)} "
                f"({REFUSAL_REASON.get(n.reason, n.reason)})")
-    typer.echo(f"  bezorgd          {NOTICE_MODE[n.delivery_mode]} op {fmt_date(n.delivered_on)}"
+    echo(f"  bezorgd          {NOTICE_MODE[n.delivery_mode]} op {fmt_date(n.delivered_on)}"
                f" ({n.days_after_refusal} dagen na de weigering)"
                + ("  TE LAAT (NGI-02: binnen 4 kalenderdagen)" if n.late else ""))
-    typer.echo(f"  verstuurd door   {NOTICE_SENDER[n.sent_by]}")
-    typer.echo(f"  beslisser en verwerkingsverantwoordelijke: {n.decision_maker} (NGI-03)")
-    typer.echo(f"  melding aan LOP  {n.notification_id or '—'}")
-    typer.echo(f"  klacht bij de CLR tot en met {fmt_date(n.clr_deadline)} (NGI-04)")
+    echo(f"  verstuurd door   {NOTICE_SENDER[n.sent_by]}")
+    echo(f"  beslisser en verwerkingsverantwoordelijke: {n.decision_maker} (NGI-03)")
+    echo(f"  melding aan LOP  {n.notification_id or '—'}")
+    echo(f"  klacht bij de CLR tot en met {fmt_date(n.clr_deadline)} (NGI-04)")
     if n.case_id:
-        typer.echo(f"  bemiddelingsdossier {n.case_id}")
+        echo(f"  bemiddelingsdossier {n.case_id}")
 
 
 def _print_case(v) -> None:
@@ -107,40 +108,40 @@ def _print_case(v) -> None:
     )
     from lopdesk.labels import STATUS, fmt_date, fmt_datetime
 
-    typer.echo(f"Dossier {v.id}: {v.child_name} ({v.child_id}), gebied {v.area_id} — "
+    echo(f"Dossier {v.id}: {v.child_name} ({v.child_id}), gebied {v.area_id} — "
                f"{CASE_STATUS[v.status]}")
     trigger = CASE_TRIGGER.get(v.trigger, v.trigger)
     if v.request_on:
         trigger += f" ({v.requested_by}, {fmt_date(v.request_on)})"
-    typer.echo(f"  aanleiding  {trigger}; reden {REFUSAL_REASON.get(v.reason, v.reason)}")
-    typer.echo(f"  geopend     {fmt_datetime(v.opened_at)} door {v.opened_by}")
+    echo(f"  aanleiding  {trigger}; reden {REFUSAL_REASON.get(v.reason, v.reason)}")
+    echo(f"  geopend     {fmt_datetime(v.opened_at)} door {v.opened_by}")
     if v.next_deadline:
-        typer.echo(f"  eerstvolgende termijn {fmt_date(v.next_deadline)}")
+        echo(f"  eerstvolgende termijn {fmt_date(v.next_deadline)}")
     if v.clr_complaint_on:
-        typer.echo(f"  klacht CLR  {fmt_date(v.clr_complaint_on)} {v.clr_complaint_note}")
+        echo(f"  klacht CLR  {fmt_date(v.clr_complaint_on)} {v.clr_complaint_note}")
     if v.outcome:
-        typer.echo(f"  uitkomst    {CASE_OUTCOME[v.outcome]}"
+        echo(f"  uitkomst    {CASE_OUTCOME[v.outcome]}"
                    + (f" ({v.outcome_school_id})" if v.outcome_school_id else "")
                    + f", afgesloten {fmt_datetime(v.closed_at)} door {v.closed_by}")
-    typer.echo("Weigeringen:")
+    echo("Weigeringen:")
     for r in v.refusals:
         notice = (f"mededeling {fmt_date(r.delivered_on)}{' TE LAAT' if r.late else ''}, "
                   f"CLR tot {fmt_date(r.clr_deadline)}" if r.notice_id else "geen mededeling")
-        typer.echo(f"  {r.school_name} {r.level_id} nr. {r.seq}: {STATUS.get(r.status)} "
+        echo(f"  {r.school_name} {r.level_id} nr. {r.seq}: {STATUS.get(r.status)} "
                    f"({REFUSAL_REASON.get(r.reason, r.reason)}); {notice}")
     if v.parties:
-        typer.echo("Partijen:")
+        echo("Partijen:")
         for p in v.parties:
-            typer.echo(f"  {PARTY_ROLE.get(p.role, p.role)}: {p.name} {p.contact}".rstrip())
+            echo(f"  {PARTY_ROLE.get(p.role, p.role)}: {p.name} {p.contact}".rstrip())
     if v.proposals:
-        typer.echo("Voorstellen:")
+        echo("Voorstellen:")
         for p in v.proposals:
             answer = ANSWER.get(p.answer or "", "wacht op antwoord")
-            typer.echo(f"  {p.id}: {p.school_name} ({p.level_id}) {fmt_date(p.proposed_at)} — "
+            echo(f"  {p.id}: {p.school_name} ({p.level_id}) {fmt_date(p.proposed_at)} — "
                        f"{answer}")
-    typer.echo("Tijdlijn:")
+    echo("Tijdlijn:")
     for e in v.timeline:
-        typer.echo(f"  {fmt_datetime(e.at)}  {e.user:<12} {EVENT_KIND.get(e.kind, e.kind):<10} "
+        echo(f"  {fmt_datetime(e.at)}  {e.user:<12} {EVENT_KIND.get(e.kind, e.kind):<10} "
                    f"{e.text}" + (f"  [{e.rule_id}]" if e.rule_id else ""))
 
 
@@ -167,7 +168,7 @@ def case_open(child: str = typer.Argument(..., help="Kind (pseudoniem id)."),
         view = mediation.open_case(db, child, request_on=parse_day(request_date),
                                    requested_by=requested_by, entry_ids=ids, note=note,
                                    at=parse_when(at))
-    emit(view, True) if as_json else typer.echo(
+    emit(view, True) if as_json else echo(
         f"dossier {view.id} geopend voor {view.child_name} ({view.child_id}) met "
         f"{len(view.refusals)} weigering(en)")
 
@@ -209,14 +210,14 @@ def _print_plenary(summary, as_json: bool) -> None:
         emit(summary, True)
         return
     where = f" ({summary.area_id})" if summary.area_id else ""
-    typer.echo(f"Bemiddeling — overzicht voor de LOP-plenaire{where}")
-    typer.echo("  dossiers: " + ", ".join(f"{CASE_STATUS[k]} {n}"
+    echo(f"Bemiddeling — overzicht voor de LOP-plenaire{where}")
+    echo("  dossiers: " + ", ".join(f"{CASE_STATUS[k]} {n}"
                                           for k, n in summary.cases_by_status.items()))
-    typer.echo("  aanleiding: " + ", ".join(f"{CASE_TRIGGER[k]} {n}"
+    echo("  aanleiding: " + ", ".join(f"{CASE_TRIGGER[k]} {n}"
                                             for k, n in summary.cases_by_trigger.items()))
-    typer.echo("  uitkomst: " + ", ".join(f"{CASE_OUTCOME[k]} {n}"
+    echo("  uitkomst: " + ", ".join(f"{CASE_OUTCOME[k]} {n}"
                                           for k, n in summary.cases_by_outcome.items()))
-    typer.echo(f"  mededelingen: {summary.notices} (te laat {summary.notices_late}, via LOP "
+    echo(f"  mededelingen: {summary.notices} (te laat {summary.notices_late}, via LOP "
                f"{summary.notices_by_lop}); weigeringen zonder mededeling "
                f"{summary.refusals_without_notice}")
     emit([{"pseudonym": c.pseudonym, "status": CASE_STATUS[c.status],
@@ -284,7 +285,7 @@ def case_add(case_id: int = typer.Argument(...),
             result = mediation.add_refusal(db, case_id, _entry_id(db, entry), at=when)
         else:
             result = mediation.add_event(db, case_id, kind, text, occurred_on=day, at=when)
-    emit(result, True) if as_json else typer.echo(f"dossier {case_id}: {kind} toegevoegd")
+    emit(result, True) if as_json else echo(f"dossier {case_id}: {kind} toegevoegd")
 
 
 @case_app.command("propose")
@@ -306,14 +307,14 @@ def case_propose(case_id: int = typer.Argument(...),
         else:
             prop = mediation.propose(db, case_id, level, note=note, at=parse_when(at))
     if level is not None:
-        emit(prop, True) if as_json else typer.echo(
+        emit(prop, True) if as_json else echo(
             f"voorstel {prop.id}: {prop.school_name} ({prop.level_id}); wacht op antwoord")
         return
     if as_json:
         emit(cands, True)
         return
     if not cands:
-        typer.echo("Geen school in het gebied heeft nu een vrije plaats voor dit kind.")
+        echo("Geen school in het gebied heeft nu een vrije plaats voor dit kind.")
         return
     emit([{"rank": i, "level_id": c.level_id, "school_name": c.school_name,
            "neighbourhood": c.neighbourhood,
@@ -343,10 +344,10 @@ def case_answer(proposal_id: int = typer.Argument(...),
     if as_json:
         emit(result, True)
     elif result.entry is not None:
-        typer.echo(f"voorstel {proposal_id} aanvaard: ingeschreven in {result.entry.level_id} "
+        echo(f"voorstel {proposal_id} aanvaard: ingeschreven in {result.entry.level_id} "
                    f"als nr. {result.entry.seq}")
     else:
-        typer.echo(f"voorstel {proposal_id} geweigerd")
+        echo(f"voorstel {proposal_id} geweigerd")
 
 
 @case_app.command("close")
@@ -365,7 +366,7 @@ def case_close(case_id: int = typer.Argument(...),
     with database() as db:
         view = mediation.close_case(db, case_id, outcome, school_id=school, note=note,
                                     at=parse_when(at), expected_version=version)
-    emit(view, True) if as_json else typer.echo(
+    emit(view, True) if as_json else echo(
         f"dossier {case_id} afgesloten: {mediation.CASE_OUTCOME[view.outcome or '']}")
 
 
@@ -475,7 +476,7 @@ def notice_notify(area: str | None = typer.Option(None, "--area"),
 
     with database() as db:
         n = mediation.notify_refusals(db, area)
-    emit({"created": n}, True) if as_json else typer.echo(f"{n} melding(en) aangemaakt")
+    emit({"created": n}, True) if as_json else echo(f"{n} melding(en) aangemaakt")
 
 
 # --- child --------------------------------------------------------------------------------
@@ -495,11 +496,11 @@ def child_show(child: str = typer.Argument(...), at: str | None = typer.Option(N
     if as_json:
         emit(f, True)
         return
-    typer.echo(f"Kind {f.child_id}: {f.first_name} {f.last_name}"
+    echo(f"Kind {f.child_id}: {f.first_name} {f.last_name}"
                + (f", geboren {fmt_date(f.birth_date)}" if f.birth_date else ""))
     if f.address:
-        typer.echo(f"  adres {f.address}")
-    typer.echo("Aanvragen:")
+        echo(f"  adres {f.address}")
+    echo("Aanvragen:")
     for e in f.entries:
         line = (f"  {fmt_datetime(e.requested_at)}  {e.school_name} {e.level_id} nr. {e.seq}: "
                 f"{STATUS.get(e.status, e.status)}")
@@ -514,17 +515,17 @@ def child_show(child: str = typer.Argument(...), at: str | None = typer.Option(N
                      + f", CLR tot {fmt_date(e.notice.clr_deadline)}")
         elif e.refused_at is not None:
             line += "; geen mededeling geregistreerd"
-        typer.echo(line)
+        echo(line)
     if f.cases:
-        typer.echo("Dossiers:")
+        echo("Dossiers:")
         for c in f.cases:
             d = _case_row_dict(c)
-            typer.echo(f"  {c.id}: {d['status']} ({d['trigger']}), geopend {d['opened_at']}"
+            echo(f"  {c.id}: {d['status']} ({d['trigger']}), geopend {d['opened_at']}"
                        + (f", {d['outcome']}" if c.outcome else ""))
     if f.deadlines:
-        typer.echo("Termijnen:")
+        echo("Termijnen:")
         for dl in f.deadlines:
-            typer.echo(f"  {fmt_date(dl.on)}  {dl.text}")
+            echo(f"  {fmt_date(dl.on)}  {dl.text}")
 
 
 def install(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from lopdesk.commands.common import (
     EXIT_RULE,
     JSON_OPTION,
     database,
+    echo,
     emit,
     handle_errors,
     open_db,
@@ -27,7 +28,7 @@ def _warn_permissions(db) -> None:
     from lopdesk.domain.ops import permission_warnings
 
     for line in permission_warnings(db):
-        typer.echo(line, err=True)
+        echo(line, err=True)
 
 
 def _user_line(row) -> str:
@@ -46,7 +47,7 @@ def users_add(name: str = typer.Argument(..., help="Login op de server."),
 
     with database() as db:
         row = ops.add_user(db, name, role, full_name)
-    emit(row, True) if as_json else typer.echo(f"toegevoegd: {_user_line(row)}")
+    emit(row, True) if as_json else echo(f"toegevoegd: {_user_line(row)}")
 
 
 @users_app.command("list")
@@ -76,7 +77,7 @@ def users_role(name: str = typer.Argument(...),
 
     with database() as db:
         row = ops.set_role(db, name, role)
-    emit(row, True) if as_json else typer.echo(_user_line(row))
+    emit(row, True) if as_json else echo(_user_line(row))
 
 
 @users_app.command("deactivate")
@@ -87,7 +88,7 @@ def users_deactivate(name: str = typer.Argument(...), as_json: bool = JSON_OPTIO
 
     with database() as db:
         row = ops.deactivate_user(db, name)
-    emit(row, True) if as_json else typer.echo(_user_line(row))
+    emit(row, True) if as_json else echo(_user_line(row))
 
 
 @audit_app.command("verify")
@@ -104,7 +105,7 @@ def audit_verify(as_json: bool = JSON_OPTION) -> None:
     first = report.first
     if first is None:
         if not as_json:
-            typer.echo(f"auditspoor in orde: {report.records} records, keten ongeschonden")
+            echo(f"auditspoor in orde: {report.records} records, keten ongeschonden")
         return
     def describe(p) -> str:  # record 0: a register whose state differs from its history
         if p.record_id == 0:
@@ -112,9 +113,9 @@ def audit_verify(as_json: bool = JSON_OPTION) -> None:
         what = "gewijzigd" if p.kind == "edited" else "verwijderd"
         return f"record {p.record_id} {what} ({p.message})"
 
-    typer.echo(f"fout: auditspoor geschonden: {describe(first)}", err=True)
+    echo(f"fout: auditspoor geschonden: {describe(first)}", err=True)
     for p in report.problems[1:]:
-        typer.echo(f"  ook {describe(p)}", err=True)
+        echo(f"  ook {describe(p)}", err=True)
     raise typer.Exit(EXIT_RULE)
 
 
@@ -147,7 +148,7 @@ def backup_cmd(path: str = typer.Argument(..., help="Bestand voor de back-up."),
     with database() as db:
         _warn_permissions(db)
         result = ops.backup(db, path, force=force)
-    emit(result, True) if as_json else typer.echo(
+    emit(result, True) if as_json else echo(
         f"back-up gemaakt: {result.path} ({result.bytes} bytes, schemaversie "
         f"{result.revision}, {result.audit_records} auditrecords)")
 
@@ -168,10 +169,10 @@ def restore_cmd(path: str = typer.Argument(..., help="Back-upbestand."),
     if as_json:
         emit(info, True)
         return
-    typer.echo(f"teruggezet uit {info.path} (schemaversie {info.revision}, "
+    echo(f"teruggezet uit {info.path} (schemaversie {info.revision}, "
                f"{info.audit_records} auditrecords)")
     if not info.current:
-        typer.echo("let op: de teruggezette databank is ouder; voer 'lopdesk db upgrade' uit.",
+        echo("let op: de teruggezette databank is ouder; voer 'lopdesk db upgrade' uit.",
                    err=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lopdesk.commands.common import JSON_OPTION, database, emit, handle_errors, parse_when
+from lopdesk.commands.common import JSON_OPTION, database, echo, emit, handle_errors, parse_when
 from lopdesk.commands.dutch_help import choices
 from lopdesk.labels import PRIORITY_GROUP, STATUS
 
@@ -104,7 +104,7 @@ def register_add(
     if as_json:
         emit(view, True)
     else:
-        typer.echo(f"{view.level_id} nr. {view.seq}: {STATUS[view.status]} "
+        echo(f"{view.level_id} nr. {view.seq}: {STATUS[view.status]} "
                    f"({view.rule}: {view.message})"
                    + ("  LET OP: tijdstip vroeger dan de vorige inschrijving"
                       if view.out_of_order else ""))
@@ -144,12 +144,12 @@ def register_show(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
     if as_json:
         emit({"entry": view, "history": [h._asdict() for h in history]}, True)
         return
-    typer.echo(f"{view.level_id} nr. {view.seq}  kind {view.child_id}  "
+    echo(f"{view.level_id} nr. {view.seq}  kind {view.child_id}  "
                f"{STATUS[view.status]}  aangevraagd {fmt_datetime(view.requested_at)}")
     for h in history:
         change = (f"{STATUS.get(h.from_status or '', '—')} → {STATUS.get(h.to_status or '', '')}"
                   if h.kind == "status" else f"aangemaakt: {STATUS.get(h.to_status or '', '')}")
-        typer.echo(f"  {fmt_datetime(h.at)}  {h.user:<12} {change}  [{h.rule_id or ''}] "
+        echo(f"  {fmt_datetime(h.at)}  {h.user:<12} {change}  [{h.rule_id or ''}] "
                    f"{h.reason}")
 
 
@@ -168,7 +168,7 @@ def register_withdraw(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
     with database() as db:
         view = registers.withdraw(db, _resolve_entry(db, entry, level), reason=reason,
                                   expected_version=version, at=parse_when(at))
-    emit(view, as_json) if as_json else typer.echo(
+    emit(view, as_json) if as_json else echo(
         f"{view.level_id} nr. {view.seq} ingetrokken. Gebruik 'lopdesk fill {view.level_id}' "
         "om de vrijgekomen plaats aan te bieden.")
 
@@ -191,7 +191,7 @@ def register_status(entry: str = typer.Argument(...),
         view = registers.change_status(db, _resolve_entry(db, entry, level), _status_code(to),
                                        reason=reason, expected_version=version,
                                        at=parse_when(at))
-    emit(view, as_json) if as_json else typer.echo(
+    emit(view, as_json) if as_json else echo(
         f"{view.level_id} nr. {view.seq}: {label(STATUS, view.status)}")
 
 
@@ -211,7 +211,7 @@ def register_waiting(level: str = typer.Argument(...), at: str | None = typer.Op
               "entries": [r._asdict() for r in view.entries]}, True)
         return
     state = "bindt" if view.binds else "bindt niet meer"
-    typer.echo(f"Wachtlijst {level}: volgorde {state} (t.e.m. {fmt_date(view.deadline)})")
+    echo(f"Wachtlijst {level}: volgorde {state} (t.e.m. {fmt_date(view.deadline)})")
     emit([{**_entry_dict(r), "pos": i} for i, r in enumerate(view.entries, 1)], False,
          [("pos", "pos")] + ENTRY_COLUMNS)
 
@@ -233,7 +233,7 @@ def period_open(level: str = typer.Argument(...),
     with database() as db:
         p = areas.create_period(db, level, kind=kind, group=group, starts_at=parse_when(start),
                                 ends_at=parse_when(end))
-    emit(p, as_json) if as_json else typer.echo(f"periode {p.id} geopend voor {level}")
+    emit(p, as_json) if as_json else echo(f"periode {p.id} geopend voor {level}")
 
 
 @period_app.command("close")
@@ -252,12 +252,12 @@ def period_close(period_id: int = typer.Argument(...),
     if as_json:
         emit(plan, True)
         return
-    typer.echo(("VOORBEELD — niets gewijzigd. " if preview else "")
+    echo(("VOORBEELD — niets gewijzigd. " if preview else "")
                + f"Periode {plan.period_id} ({plan.level_id}): {len(plan.changes)} wijzigingen; "
                f"plaatsen per contingent: {contingent_counts(plan.seats)}; "
                f"vrij: {contingent_counts(plan.free_before)}")
     for ch in plan.changes:
-        typer.echo(f"  nr. {ch.seq:>4} {ch.child_id:<10} {label(CONTINGENT, ch.contingent):<14} "
+        echo(f"  nr. {ch.seq:>4} {ch.child_id:<10} {label(CONTINGENT, ch.contingent):<14} "
                    f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}  "
                    f"[{ch.rule}] {ch.why}")
 
@@ -269,12 +269,12 @@ def _print_fill(report, as_json: bool) -> None:
         emit(report, True)
         return
     if not report.steps:
-        typer.echo("Geen vrijgekomen plaatsen aan te bieden.")
+        echo("Geen vrijgekomen plaatsen aan te bieden.")
     for st in report.steps:
-        typer.echo(f"{st.level_id} nr. {st.seq}: {st.child_name} ({st.child_id}) — "
+        echo(f"{st.level_id} nr. {st.seq}: {st.child_name} ({st.child_id}) — "
                    f"{label(FILL_ACTION, st.action)} [{st.rule}] {st.why}")
     for lv in report.skipped:
-        typer.echo(f"{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)")
+        echo(f"{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)")
 
 
 @handle_errors

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lopdesk.commands.common import JSON_OPTION, database, emit, fail, handle_errors
+from lopdesk.commands.common import JSON_OPTION, database, echo, emit, fail, handle_errors
 
 round_app = typer.Typer(help="Aanmeldingsrondes in de databank: aanmeldingen, toewijzing.",
                         no_args_is_help=True)
@@ -25,7 +25,7 @@ def round_create(round_id: str = typer.Argument(...), area: str = typer.Option(.
     with database() as db:
         rnd = allocation.create_round(db, round_id, area, year, name or round_id,
                                       tiebreak=tiebreak)
-    emit(rnd, True) if as_json else typer.echo(f"ronde {rnd.id} aangemaakt")
+    emit(rnd, True) if as_json else echo(f"ronde {rnd.id} aangemaakt")
 
 
 @round_app.command("level")
@@ -48,7 +48,7 @@ def round_level(round_id: str = typer.Argument(...), level: str = typer.Argument
             db, round_id, level, capacity=capacity, reserved_indicator=reserved_indicator,
             reserved_non_indicator=reserved_non_indicator, precedence=precedence,
             criterion=criterion, priority_order=priority_order)
-    emit(row, True) if as_json else typer.echo(f"{level} neemt deel met {row.capacity} plaatsen")
+    emit(row, True) if as_json else echo(f"{level} neemt deel met {row.capacity} plaatsen")
 
 
 @round_app.command("apply")
@@ -64,7 +64,7 @@ def round_apply(round_id: str = typer.Argument(...), child: str = typer.Argument
     if as_json:
         emit({"round_id": round_id, "child_id": child, "levels": levels, "saved": n}, True)
     else:
-        typer.echo(f"{child}: {n} keuzes opgeslagen")
+        echo(f"{child}: {n} keuzes opgeslagen")
 
 
 @round_app.command("import")
@@ -80,7 +80,7 @@ def round_import(round_id: str = typer.Argument(...),
     if as_json:
         emit({"round_id": round_id, "file": str(file), "rows": n}, True)
     else:
-        typer.echo(f"{n} aanmeldingen ingelezen in ronde {round_id}")
+        echo(f"{n} aanmeldingen ingelezen in ronde {round_id}")
 
 
 @round_app.command("export")
@@ -92,7 +92,7 @@ def round_export(round_id: str = typer.Argument(...), out: Path = typer.Option(.
 
     with database() as db, db.read() as s:
         allocation.export_round(s, round_id, out)
-    typer.echo(f"invoerbestanden in {out}")
+    echo(f"invoerbestanden in {out}")
 
 
 @round_app.command("run")
@@ -130,7 +130,7 @@ def round_run(round_id: str = typer.Argument(...),
             if as_json:
                 emit(impact, True)
             else:
-                typer.echo("\n".join(impact.lines()))
+                echo("\n".join(impact.lines()))
             return
         res = allocation.run_round(db, round_id, seed=seed, tiebreak=tiebreak, improve=improve,
                                    replace=replace, keep_output=out,
@@ -138,7 +138,7 @@ def round_run(round_id: str = typer.Argument(...),
     if as_json:
         emit(res, True)
     else:
-        typer.echo(f"run {res.run_id} van ronde {res.round_id} (seed {res.seed}): "
+        echo(f"run {res.run_id} van ronde {res.round_id} (seed {res.seed}): "
                    f"{res.placed} van {res.children} kinderen geplaatst, {res.unplaced} niet; "
                    f"{res.entries_written} registerlijnen geschreven"
                    + (f"; run {res.replaced_run} vervangen" if res.replaced_run else ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lopdesk.commands.common import JSON_OPTION, emit, fail, handle_errors, open_db
+from lopdesk.commands.common import JSON_OPTION, echo, emit, fail, handle_errors, open_db
 
 db_app = typer.Typer(help="Databankbeheer.", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def init_cmd() -> None:
     finally:
         db.dispose()
     where = db.settings.sqlite_path or db.url
-    typer.echo(f"databank {'aangemaakt' if created else 'bijgewerkt'}: {where}"
+    echo(f"databank {'aangemaakt' if created else 'bijgewerkt'}: {where}"
                + (f" (beheerder: {db.user})" if created else ""))
 
 
@@ -37,7 +37,7 @@ def db_upgrade() -> None:
         initialise(db)
     finally:
         db.dispose()
-    typer.echo("databank bijgewerkt")
+    echo("databank bijgewerkt")
 
 
 @handle_errors
@@ -60,7 +60,7 @@ def demo_cmd(size: str = typer.Option("normal", "--size", help="small, normal of
     if as_json:
         emit(summary, True)
     else:
-        typer.echo(f"demogebied ({summary.size}, zaad {summary.seed}): {summary.schools} "
+        echo(f"demogebied ({summary.size}, zaad {summary.seed}): {summary.schools} "
                    f"scholen, {summary.levels} capaciteitsniveaus, {summary.children} kinderen, "
                    f"{summary.entries} registerlijnen in {summary.seconds} s")
 

@@ -10,9 +10,7 @@ of rows per second), with one audit record for the import and, for registers, th
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,14 +39,26 @@ from lopdesk.domain.models import (
     Site,
 )
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import fmt_datetime, parse_local_datetime
+from lopdesk.labels import fmt_datetime
+from lopdesk.matching.csvin import (
+    DAY_PROBLEM,
+    MAX_CAPACITY,
+    MAX_PUPILS,
+    MOMENT_PROBLEM,
+    SCHOOL_YEARS,
+    CsvFile,
+    int_problem,
+    parse_day,
+    parse_int,
+    parse_moment,
+)
 
 KINDS = ("areas", "schools", "levels", "children", "register")
 ENTRY_STATUSES = ("realised", "deferred", "non_realised", "withdrawn")
 ROUNDING = ("half_up", "up", "down")
-# Privacy (domain §10): a national register number never enters lopdesk.
-FORBIDDEN_COLUMNS = {"rijksregisternummer", "rrn", "insz", "national_register_number",
-                     "national_id", "ssn"}
+# Privacy (domain §10): a national register number never enters lopdesk. Columns named
+# like one and values that are one are refused by csvin; a child_id merely shaped like one
+# (11 digits, any check digits) is refused too, since a mistyped number is still personal.
 RRN_PATTERN = re.compile(r"^\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}$")
 
 Progress = Callable[[int, int], None]
@@ -73,44 +83,14 @@ class _Reader:
             raise ImportError_(self.name, 0, None, f"bestand {path} bestaat niet")
         raw = path.read_bytes()
         self.sha256 = hashlib.sha256(raw).hexdigest()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportError_(self.name, 0, None,
-                               f"geen geldige UTF-8 (byte {exc.start})") from None
-        self._reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            self.header = [h.strip() for h in next(self._reader)]
-        except StopIteration:
-            raise ImportError_(self.name, 1, None, "leeg bestand: de kopregel ontbreekt") from None
-        except csv.Error as exc:
-            raise ImportError_(self.name, 1, None, f"onleesbare CSV ({exc})") from None
-        for col in self.header:
-            if col.lower() in FORBIDDEN_COLUMNS:
-                raise ImportError_(self.name, 1, col, "een rijksregisternummer wordt niet "
-                                   "bewaard in lopdesk (privacy): verwijder deze kolom")
-        for col in required:
-            if col not in self.header:
-                raise ImportError_(self.name, 1, col, "verplichte kolom ontbreekt")
-        dupes = sorted({h for h in self.header if h and self.header.count(h) > 1})
-        if dupes:
-            raise ImportError_(self.name, 1, dupes[0], "kolom staat twee keer in de kopregel")
+        self._file = CsvFile(self.name, raw, required)
+        self.header = self._file.header
         self.line = 1
 
     def rows(self):
-        try:
-            for values in self._reader:
-                self.line = self._reader.line_num
-                if not values or all(not v.strip() for v in values):
-                    continue
-                if len(values) > len(self.header):
-                    raise ImportError_(self.name, self.line, None, f"{len(values)} velden, de "
-                                       f"kopregel heeft er {len(self.header)}")
-                yield {h: (values[i].strip() if i < len(values) else "")
-                       for i, h in enumerate(self.header)}
-        except csv.Error as exc:
-            raise ImportError_(self.name, self._reader.line_num, None,
-                               f"onleesbare CSV ({exc})") from None
+        for row in self._file.rows():
+            self.line = self._file.line
+            yield row
 
     def error(self, column: str | None, message: str) -> ImportError_:
         return ImportError_(self.name, self.line, column, message)
@@ -124,18 +104,20 @@ class _Reader:
         return value
 
     def integer(self, row: dict, col: str, *, default: int | None = None,
-                minimum: int | None = 0, required: bool = True) -> int | None:
+                minimum: int | None = 0, maximum: int | None = None,
+                required: bool = True) -> int | None:
         raw = row.get(col, "")
         if raw == "":
             if default is not None or not required:
                 return default
             raise self.error(col, "lege verplichte waarde")
-        try:
-            value = int(raw)
-        except ValueError:
-            raise self.error(col, f"'{raw}' is geen geheel getal") from None
+        value = parse_int(raw)
+        if value is None:
+            raise self.error(col, int_problem(raw))
         if minimum is not None and value < minimum:
             raise self.error(col, f"{value} is kleiner dan {minimum}")
+        if maximum is not None and value > maximum:
+            raise self.error(col, f"{value} is groter dan {maximum}")
         return value
 
     def number(self, row: dict, col: str) -> float | None:
@@ -173,10 +155,10 @@ class _Reader:
         raw = row.get(col, "")
         if raw == "":
             return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise self.error(col, f"'{raw}' is geen datum (JJJJ-MM-DD)") from None
+        value = parse_day(raw)
+        if value is None:
+            raise self.error(col, f"'{raw}' {DAY_PROBLEM}")
+        return value
 
     def moment(self, row: dict, col: str, required: bool = True) -> datetime | None:
         raw = row.get(col, "")
@@ -184,13 +166,10 @@ class _Reader:
             if required:
                 raise self.error(col, "lege verplichte waarde")
             return None
-        if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}", raw):
-            raise self.error(col, f"'{raw}' is geen tijdstip tot op de seconde "
-                             "(bv. 2027-03-01T09:00:12)")
-        try:
-            return parse_local_datetime(raw)
-        except ValueError:
-            raise self.error(col, f"'{raw}' is geen geldig tijdstip") from None
+        value = parse_moment(raw)
+        if value is None:
+            raise self.error(col, f"'{raw}' {MOMENT_PROBLEM}")
+        return value
 
     def unique(self, seen: dict[str, int], key: str, col: str, what: str) -> None:
         if key in seen:
@@ -260,7 +239,8 @@ def _schools(db: Database, reader: _Reader) -> tuple[list, Callable]:
                      "neighbourhood": reader.text(row, "neighbourhood", required=False),
                      "address": reader.text(row, "address", required=False), "x": x, "y": y,
                      "mandates_lop_notices": reader.flag(row, "mandates_lop_notices"),
-                     "_pupils": reader.integer(row, "pupils", default=0)})
+                     "_pupils": reader.integer(row, "pupils", default=0,
+                                                maximum=MAX_PUPILS)})
 
     def write(s) -> None:
         missing = set(area_lines) - _existing(s, Area, set(area_lines))
@@ -288,7 +268,8 @@ def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
         ratio = reader.number(row, "indicator_ratio")
         if ratio is not None and not 0 <= ratio <= 1:
             raise reader.error("indicator_ratio", f"{ratio} ligt niet tussen 0 en 1")
-        year = reader.integer(row, "school_year", minimum=2000)
+        year = reader.integer(row, "school_year", minimum=SCHOOL_YEARS[0],
+                              maximum=SCHOOL_YEARS[1])
         label = reader.text(row, "label")
         kind = reader.choice(row, "kind", LEVEL_KINDS)
         grade = reader.integer(row, "grade", required=False)
@@ -301,9 +282,11 @@ def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
             "school_year": year, "regime": reader.choice(row, "regime", REGIMES),
             "kind": kind, "label": label, "grade": grade,
             "name": reader.text(row, "name", required=False, default=label),
-            "capacity": reader.integer(row, "capacity", required=False),
-            "seated_indicator": reader.integer(row, "seated_indicator", default=0),
-            "seated_non_indicator": reader.integer(row, "seated_non_indicator", default=0),
+            "capacity": reader.integer(row, "capacity", required=False, maximum=MAX_CAPACITY),
+            "seated_indicator": reader.integer(row, "seated_indicator", default=0,
+                                               maximum=MAX_CAPACITY),
+            "seated_non_indicator": reader.integer(row, "seated_non_indicator", default=0,
+                                                   maximum=MAX_CAPACITY),
             "indicator_ratio": ratio,
             "rounding": reader.choice(row, "rounding", ROUNDING, "half_up"),
             "enrolment_start": reader.moment(row, "enrolment_start", required=False),
@@ -390,41 +373,8 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
 
     def write(s) -> None:
         levels = {r["level_id"] for r in rows}
-        known = dict(s.execute(select(CapacityLevel.id, CapacityLevel.school_id)
-                               .where(CapacityLevel.id.in_(sorted(levels)))).all()) \
-            if levels else {}
         children = {r["child_id"] for r in rows}
-        known_children = _existing(s, Child, children)
-        last = {}
-        if levels:
-            last = dict(s.execute(select(RegisterEntry.level_id, func.max(RegisterEntry
-                                                                          .requested_at))
-                                  .where(RegisterEntry.level_id.in_(sorted(levels)))
-                                  .group_by(RegisterEntry.level_id)).all())
-        open_pairs = set()
-        if levels:
-            open_pairs = set(s.execute(select(RegisterEntry.level_id, RegisterEntry.child_id)
-                                       .where(RegisterEntry.level_id.in_(sorted(levels)),
-                                              RegisterEntry.status != "withdrawn")).all())
-        for r, line in zip(rows, line_of, strict=True):
-            reader.line = line
-            if r["level_id"] not in known:
-                raise reader.error("level_id", f"capaciteitsniveau '{r['level_id']}' bestaat "
-                                   "niet")
-            if known[r["level_id"]] != r["_school"]:
-                raise reader.error("school_id", f"niveau {r['level_id']} hoort bij school "
-                                   f"{known[r['level_id']]}, niet bij {r['_school']}")
-            if r["child_id"] not in known_children:
-                raise reader.error("child_id", f"kind '{r['child_id']}' bestaat niet "
-                                   "(importeer eerst children.csv)")
-            prev = last.get(r["level_id"])
-            if prev is not None and r["requested_at"] < _aware(prev):
-                raise reader.error("requested_at", f"vroeger dan de laatste inschrijving in "
-                                   f"het register van {r['level_id']} "
-                                   f"({fmt_datetime(_aware(prev))})")
-            if r["status"] != "withdrawn" and (r["level_id"], r["child_id"]) in open_pairs:
-                raise reader.error("child_id", f"kind '{r['child_id']}' staat al in het "
-                                   f"register van {r['level_id']}")
+        _check_register_against_db(s, reader, rows, line_of)
         indicator_of: dict[str, bool] = {}
         ids = sorted(children)
         for start in range(0, len(ids), 900):
@@ -454,6 +404,48 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
                                 "(controleer het bronregister)")
     write.warnings = warnings  # type: ignore[attr-defined]
     return rows, write
+
+
+def _check_register_against_db(s, reader: _Reader, rows: list[dict], line_of: list[int]
+                               ) -> None:
+    """Levels, schools and children exist; no row before a level's last entry; no second
+    open request of a child at a level (formats.md, REG-01)."""
+    levels = {r["level_id"] for r in rows}
+    known = dict(s.execute(select(CapacityLevel.id, CapacityLevel.school_id)
+                           .where(CapacityLevel.id.in_(sorted(levels)))).all()) \
+        if levels else {}
+    children = {r["child_id"] for r in rows}
+    known_children = _existing(s, Child, children)
+    last = {}
+    if levels:
+        last = dict(s.execute(select(RegisterEntry.level_id, func.max(RegisterEntry
+                                                                      .requested_at))
+                              .where(RegisterEntry.level_id.in_(sorted(levels)))
+                              .group_by(RegisterEntry.level_id)).all())
+    open_pairs = set()
+    if levels:
+        open_pairs = set(s.execute(select(RegisterEntry.level_id, RegisterEntry.child_id)
+                                   .where(RegisterEntry.level_id.in_(sorted(levels)),
+                                          RegisterEntry.status != "withdrawn")).all())
+    for r, line in zip(rows, line_of, strict=True):
+        reader.line = line
+        if r["level_id"] not in known:
+            raise reader.error("level_id", f"capaciteitsniveau '{r['level_id']}' bestaat "
+                               "niet")
+        if known[r["level_id"]] != r["_school"]:
+            raise reader.error("school_id", f"niveau {r['level_id']} hoort bij school "
+                               f"{known[r['level_id']]}, niet bij {r['_school']}")
+        if r["child_id"] not in known_children:
+            raise reader.error("child_id", f"kind '{r['child_id']}' bestaat niet "
+                               "(importeer eerst children.csv)")
+        prev = last.get(r["level_id"])
+        if prev is not None and r["requested_at"] < _aware(prev):
+            raise reader.error("requested_at", f"vroeger dan de laatste inschrijving in "
+                               f"het register van {r['level_id']} "
+                               f"({fmt_datetime(_aware(prev))})")
+        if r["status"] != "withdrawn" and (r["level_id"], r["child_id"]) in open_pairs:
+            raise reader.error("child_id", f"kind '{r['child_id']}' staat al in het "
+                               f"register van {r['level_id']}")
 
 
 def _aware(value: datetime) -> datetime:

@@ -22,6 +22,7 @@ import numpy as np
 
 from lopdesk.domain.errors import ImportError_, InvalidInput
 from lopdesk.matching.core import ENGINE_VERSION
+from lopdesk.matching.csvin import DAY_PROBLEM, MAX_CAPACITY, MAX_RANK, parse_day
 from lopdesk.matching.hague import (
     PERIODS,
     PRIORITY_RULES,
@@ -88,11 +89,10 @@ def _read_period(input_dir: Path) -> tuple[str, date | None]:
                            f"'{period}' is geen periode ({', '.join(PERIODS)})")
     offered_on = None
     if row.get("offered_on"):
-        try:
-            offered_on = date.fromisoformat(row["offered_on"])
-        except ValueError:
+        offered_on = parse_day(row["offered_on"])
+        if offered_on is None:
             raise ImportError_("period.csv", line, "offered_on",
-                               f"'{row['offered_on']}' is geen datum") from None
+                               f"'{row['offered_on']}' {DAY_PROBLEM}")
     return period, offered_on
 
 
@@ -110,8 +110,9 @@ def _read_schools(input_dir: Path) -> _Schools:
         if sid in out.index:
             raise ImportError_("schools.csv", line, "school_id", f"school '{sid}' staat er "
                                "twee keer")
-        own = _int("schools.csv", line, row, "places")
-        carried = _int("schools.csv", line, row, "carried_over", default=0)
+        own = _int("schools.csv", line, row, "places", maximum=MAX_CAPACITY)
+        carried = _int("schools.csv", line, row, "carried_over", default=0,
+                       maximum=MAX_CAPACITY)
         public = _flag("schools.csv", line, row, "public")
         names = [r.strip() for r in row.get("priority_rules", "").split(">") if r.strip()]
         bad = [r for r in names if r not in PRIORITY_RULES]
@@ -154,7 +155,7 @@ def _read_applications(input_dir: Path, kids: _Children, schools: _Schools) -> l
         if cid not in kids.index:
             raise ImportError_("applications.csv", line, "child_id",
                                f"kind '{cid}' staat niet in children.csv")
-        rank = _int("applications.csv", line, row, "rank", minimum=1)
+        rank = _int("applications.csv", line, row, "rank", minimum=1, maximum=MAX_RANK)
         sid = _required("applications.csv", line, row, "school_id")
         if sid not in schools.index:
             raise ImportError_("applications.csv", line, "school_id",
