@@ -31,9 +31,9 @@ from lopdesk.domain.allocation_models import (
     RoundLevel,
 )
 from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.codes import CRITERIA, PRECEDENCES, PRIORITY_GROUPS, TIEBREAKS
 from lopdesk.domain.errors import ImportError_, InvalidInput, RuleViolation
 from lopdesk.domain.models import (
-    PRIORITY_GROUPS,
     Area,
     CapacityLevel,
     Child,
@@ -45,13 +45,10 @@ from lopdesk.domain.registers import _set_status, bulk_append, level_state
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import fmt_datetime
 
-PRECEDENCES = ("priority_first", "contingent")
-CRITERIA = ("random", "distance", "rank+random", "rank+distance")
-
 
 def create_round(db: Database, round_id: str, area_id: str, school_year: int, name: str, *,
                  tiebreak: str = "single") -> AllocationRound:
-    if tiebreak not in ("single", "multiple"):
+    if tiebreak not in TIEBREAKS:
         raise InvalidInput(f"onbekende loting '{tiebreak}' (single of multiple).",
                            field="tiebreak")
     with db.write() as s:

@@ -25,12 +25,17 @@ from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.bulk import insert_rows
-from lopdesk.domain.errors import ImportError_, InvalidInput
-from lopdesk.domain.models import (
+from lopdesk.domain.codes import (
     CONTINGENTS,
+    EDUCATIONS,
     LEVEL_KINDS,
     PRIORITY_GROUPS,
     REGIMES,
+    ROUNDING_RULES,
+    STATUSES,
+)
+from lopdesk.domain.errors import ImportError_, InvalidInput
+from lopdesk.domain.models import (
     Area,
     CapacityLevel,
     Child,
@@ -43,8 +48,6 @@ from lopdesk.domain.types import utcnow
 from lopdesk.labels import fmt_datetime, parse_local_datetime
 
 KINDS = ("areas", "schools", "levels", "children", "register")
-ENTRY_STATUSES = ("realised", "deferred", "non_realised", "withdrawn")
-ROUNDING = ("half_up", "up", "down")
 # Privacy (domain §10): a national register number never enters lopdesk.
 FORBIDDEN_COLUMNS = {"rijksregisternummer", "rrn", "insz", "national_register_number",
                      "national_id", "ssn"}
@@ -233,7 +236,7 @@ def _areas(db: Database, reader: _Reader) -> tuple[list, Callable]:
         aid = reader.text(row, "area_id")
         reader.unique(lines, aid, "area_id", "gebied")
         rows.append({"id": aid, "name": reader.text(row, "name"),
-                     "education": reader.choice(row, "education", ("primary", "secondary"),
+                     "education": reader.choice(row, "education", EDUCATIONS,
                                                 "primary"),
                      "in_lop": reader.flag(row, "in_lop", True),
                      "per_contingent_lists": reader.flag(row, "per_contingent_lists"),
@@ -298,7 +301,7 @@ def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
             "seated_indicator": reader.integer(row, "seated_indicator", default=0),
             "seated_non_indicator": reader.integer(row, "seated_non_indicator", default=0),
             "indicator_ratio": ratio,
-            "rounding": reader.choice(row, "rounding", ROUNDING, "half_up"),
+            "rounding": reader.choice(row, "rounding", ROUNDING_RULES, "half_up"),
             "enrolment_start": reader.moment(row, "enrolment_start", required=False),
             "free_places_field": "", "updated_at": utcnow(), "version": 1,
         })
@@ -360,7 +363,7 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
         assert at is not None
         group = reader.choice(row, "priority_group", PRIORITY_GROUPS, "none")
         indicator = reader.flag(row, "indicator")
-        status = reader.choice(row, "status", ENTRY_STATUSES)
+        status = reader.choice(row, "status", STATUSES)
         if level_id in last_at and at < last_at[level_id]:
             raise reader.error("requested_at", f"vroeger dan de vorige regel van {level_id} "
                                f"({fmt_datetime(last_at[level_id])}): rijen van één niveau "

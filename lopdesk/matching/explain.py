@@ -96,7 +96,7 @@ def explain_child(output_dir: Path | str, child_id: str) -> list[Explanation]:
     the copy of its input and its seed and options in run.json (ALC-05 makes that exact)."""
     import json
 
-    from lopdesk.domain.errors import InvalidInput, NotFound
+    from lopdesk.errors import InvalidInput, NotFound
     from lopdesk.matching.io import read_input, solve
 
     out = Path(output_dir)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lopdesk.domain.errors import ImportError_, InvalidInput
+from lopdesk.errors import ImportError_, InvalidInput
 from lopdesk.matching.core import ENGINE_VERSION
 from lopdesk.matching.hague import (
     PERIODS,

@@ -28,11 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lopdesk.domain.errors import ImportError_, InvalidInput
+from lopdesk.errors import ImportError_, InvalidInput
+from lopdesk.matching.codes import CRITERIA, PRECEDENCES, PRIORITY_GROUPS, TIEBREAKS
 from lopdesk.matching.core import (
-    CRITERIA,
     ENGINE_VERSION,
-    PRECEDENCES,
     Problem,
     Result,
     deferred_acceptance,
@@ -41,8 +40,7 @@ from lopdesk.matching.core import (
 )
 
 DEFAULT_PRIORITY_ORDER = "sibling_staff>sibling>staff"
-TIEBREAKS = ("single", "multiple")
-KNOWN_GROUPS = frozenset({"none", "sibling_staff", "sibling", "staff"})
+KNOWN_GROUPS = frozenset(PRIORITY_GROUPS)
 INPUT_FILES = ("levels.csv", "children.csv", "applications.csv")
 
 Progress = Callable[[str, float], None]
@@ -284,7 +282,7 @@ def _slow_applications(path: Path, child_index: dict[str, int], level_index: dic
                        crit: list[int], orders: list[list[str]]) -> tuple:
     """Row by row, every check of formats.md with its line and column."""
     name = path.name
-    known_groups = {"none", "sibling_staff", "sibling", "staff"} | {g for o in orders for g in o}
+    known_groups = set(PRIORITY_GROUPS) | {g for o in orders for g in o}
     apps: list[tuple[int, int, int, str, float]] = []
     seen: dict[int, dict[int, int]] = {}
     seen_level: dict[tuple[int, int], int] = {}

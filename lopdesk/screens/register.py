@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from lopdesk.domain import counters, directory, registers
-from lopdesk.domain.models import PRIORITY_GROUPS
+from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
 from lopdesk.domain.registers import TRANSITIONS
 from lopdesk.labels import parse_local_datetime
@@ -46,7 +46,7 @@ COLUMNS = [
     Column("Id", 10),
     Column("Overcap.", 10),
 ]
-STATUS_CYCLE = (None, "realised", "deferred", "non_realised", "withdrawn")
+STATUS_CYCLE = (None, *STATUSES)
 
 
 class RegisterScreen(SearchScreen, FormScreen):
