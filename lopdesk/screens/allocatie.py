@@ -18,9 +18,9 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, ProgressBar, Static
 
 from lopdesk.domain import allocation
+from lopdesk.labels import ROUND_STATUS, RUN_STATUS, label, short_dt
 from lopdesk.screens.base import DataScreen
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
-from lopdesk.screens.labels import short_dt
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 ROUND_COLUMNS = [Column("Ronde", 20), Column("Jaar", 9), Column("Naam", 28),
@@ -30,8 +30,6 @@ RUN_COLUMNS = [Column("Run", 4, "right"), Column("Status", 9), Column("Zaad", 11
 ENGINE_MISSING = ("De allocatiemotor (lopdesk.matching) is nog niet beschikbaar in deze "
                   "installatie. Rondes en aanmeldingen blijven bewaard; toewijzen kan zodra "
                   "de motor geïnstalleerd is.")
-STATUS_LABEL = {"open": "open", "allocated": "toegewezen", "active": "actief",
-                "replaced": "vervangen"}
 
 
 def engine_available() -> bool:
@@ -172,7 +170,7 @@ class AllocatieScreen(DataScreen):
     def _rounds(self, rounds: list) -> None:
         self.query_one("#rounds", VirtualTable).set_rows([Row(r.id, [
             r.id, f"{r.school_year}-{r.school_year + 1}", r.name,
-            STATUS_LABEL.get(r.status, r.status), r.tiebreak], data=r) for r in rounds])
+            label(ROUND_STATUS, r.status), r.tiebreak], data=r) for r in rounds])
         self.mark_loaded()
         self._loaded = True
         self._show_runs()
@@ -195,7 +193,7 @@ class AllocatieScreen(DataScreen):
         rnd = self._selected_round()
         runs = [r for r in self.runs if rnd is not None and r.round_id == rnd.id]
         self.query_one("#runs", VirtualTable).set_rows([Row(r.id, [
-            str(r.id), STATUS_LABEL.get(r.status, r.status), str(r.seed), r.user,
+            str(r.id), label(RUN_STATUS, r.status), str(r.seed), r.user,
             short_dt(r.started_at), ", ".join(f"{k} {v}" for k, v in r.counts.items())],
             data=r) for r in reversed(runs)])
 

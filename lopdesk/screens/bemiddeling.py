@@ -17,9 +17,9 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from lopdesk.domain import directory, mediation
+from lopdesk.labels import STATUS_SHORT, fmt_date, short_dt
 from lopdesk.screens.base import DataScreen, FormScreen, SearchScreen
 from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
-from lopdesk.screens.labels import STATUS_SHORT, fmt_date, short_dt
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 CASE_STATUS = mediation.CASE_STATUS

@@ -9,9 +9,9 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from lopdesk.domain import capacity
+from lopdesk.labels import DECISION_STATUS, FILL_ACTION, fmt_date, label, short_dt
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField
-from lopdesk.screens.labels import DECISION_STATUS, fmt_date, short_dt
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 DECISION_COLUMNS = [
@@ -32,8 +32,6 @@ DECLARATION_COLUMNS = [
     Column("Reden", 24),
 ]
 STATUS_STYLE = {"pending": "bold yellow", "approved": "green", "rejected": "red"}
-ACTION = {"offered": "aangeboden", "realised": "krijgt de plaats", "released": "geeft vrij",
-          "declined": "weigert"}
 
 
 def cascade_text(outcome) -> str:
@@ -44,7 +42,7 @@ def cascade_text(outcome) -> str:
                      "volgorde bindt niet meer).")
     for s in steps:
         lines.append(f"  {s.level_id} nr. {s.seq}: {s.child_name} ({s.child_id}) "
-                     f"{ACTION.get(s.action, s.action)} [{s.rule}] {s.why}")
+                     f"{label(FILL_ACTION, s.action)} [{s.rule}] {s.why}")
     if outcome.cascade.skipped:
         lines.append("Volgorde bindt niet meer voor: " + ", ".join(outcome.cascade.skipped))
     return "\n".join(lines)

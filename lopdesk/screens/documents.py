@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Log, Static
 
 from lopdesk.domain import documents
+from lopdesk.labels import fmt_date
 from lopdesk.screens.dialogs import FormDialog, FormField
-from lopdesk.screens.labels import fmt_date
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp

@@ -15,10 +15,7 @@ from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
 from lopdesk.domain.registers import TRANSITIONS
-from lopdesk.labels import parse_local_datetime
-from lopdesk.screens.base import FormScreen, SearchScreen
-from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
-from lopdesk.screens.labels import (
+from lopdesk.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
     PRIORITY_GROUP,
@@ -30,8 +27,11 @@ from lopdesk.screens.labels import (
     fmt_date,
     fmt_datetime,
     num,
+    parse_local_datetime,
     status_cell,
 )
+from lopdesk.screens.base import FormScreen, SearchScreen
+from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overzicht import level_title
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
