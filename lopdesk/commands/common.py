@@ -182,13 +182,11 @@ def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = 
 JSON_OPTION = typer.Option(False, "--json", help="Uitvoer als JSON.")
 
 
-def parse_when(value: str | None) -> datetime | None:
-    """Parse --at: ISO 8601 (local Brussels time when no zone is given)."""
-    if value is None:
-        return None
-    from lopdesk.labels import parse_local_datetime
+def parse_when(value: str | None, option: str = "--at") -> datetime | None:
+    """Parse --at: ISO 8601 or dd/mm/jjjj [uu:mm[:ss]] (Brussels time when no zone is given)."""
+    from lopdesk import parse
 
     try:
-        return parse_local_datetime(value)
-    except ValueError:
-        raise fail(f"ongeldig tijdstip '{value}': verwacht bv. 2027-03-01T09:00:12") from None
+        return parse.moment(value, option)
+    except parse.ParseError as exc:
+        raise fail(str(exc)) from None

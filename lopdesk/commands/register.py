@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from lopdesk import parse
 from lopdesk.commands.common import JSON_OPTION, database, emit, handle_errors, parse_when
 
 register_app = typer.Typer(help="Inschrijvingsregister van een capaciteitsniveau.",
@@ -55,25 +56,6 @@ def _status_code(value: str) -> str:
             if v.lower() == text.lower():
                 return code
     return v
-
-
-def _resolve_entry(db, entry: str, level: str | None) -> int:
-    """An entry is given by its id, or by LEVEL:SEQ, or by --level with a number."""
-    from lopdesk.domain import registers
-    from lopdesk.domain.errors import InvalidInput
-
-    if ":" in entry:
-        level_id, seq = entry.rsplit(":", 1)
-    elif level:
-        level_id, seq = level, entry
-    else:
-        if not entry.isdigit():
-            raise InvalidInput(f"'{entry}' is geen inschrijvings-id (gebruik ID, NIVEAU:NR of "
-                               "--level NIVEAU NR).", field="entry")
-        return int(entry)
-    if not seq.isdigit():
-        raise InvalidInput(f"'{seq}' is geen volgnummer.", field="entry")
-    return registers.find_entry(db, level_id, int(seq)).id
 
 
 @register_app.command("add")
@@ -136,7 +118,7 @@ def register_show(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
     from lopdesk.labels import STATUS, fmt_datetime
 
     with database() as db:
-        entry_id = _resolve_entry(db, entry, level)
+        entry_id = parse.entry_id(db, entry, level)
         view = registers.get_entry(db, entry_id)
         history = registers.entry_history(db, entry_id)
     if as_json:
@@ -164,7 +146,7 @@ def register_withdraw(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
     from lopdesk.domain import registers
 
     with database() as db:
-        view = registers.withdraw(db, _resolve_entry(db, entry, level), reason=reason,
+        view = registers.withdraw(db, parse.entry_id(db, entry, level), reason=reason,
                                   expected_version=version, at=parse_when(at))
     emit(view, as_json) if as_json else typer.echo(
         f"{view.level_id} nr. {view.seq} ingetrokken. Gebruik 'lopdesk fill {view.level_id}' "
@@ -186,7 +168,7 @@ def register_status(entry: str = typer.Argument(...),
     from lopdesk.labels import STATUS, label
 
     with database() as db:
-        view = registers.change_status(db, _resolve_entry(db, entry, level), _status_code(to),
+        view = registers.change_status(db, parse.entry_id(db, entry, level), _status_code(to),
                                        reason=reason, expected_version=version,
                                        at=parse_when(at))
     emit(view, as_json) if as_json else typer.echo(
@@ -241,36 +223,23 @@ def period_close(period_id: int = typer.Argument(...),
                  as_json: bool = JSON_OPTION) -> None:
     """Een voorrangsperiode afsluiten (REG-05): aanvullen, uitgesteld → (niet-)gerealiseerd."""
     from lopdesk.domain import registers
-    from lopdesk.labels import CONTINGENT, STATUS, contingent_counts, label
+    from lopdesk.present import close_plan_lines
 
     with database() as db:
         plan = registers.close_period(db, period_id, preview=preview, at=parse_when(at))
     if as_json:
         emit(plan, True)
         return
-    typer.echo(("VOORBEELD — niets gewijzigd. " if preview else "")
-               + f"Periode {plan.period_id} ({plan.level_id}): {len(plan.changes)} wijzigingen; "
-               f"plaatsen per contingent: {contingent_counts(plan.seats)}; "
-               f"vrij: {contingent_counts(plan.free_before)}")
-    for ch in plan.changes:
-        typer.echo(f"  nr. {ch.seq:>4} {ch.child_id:<10} {label(CONTINGENT, ch.contingent):<14} "
-                   f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}  "
-                   f"[{ch.rule}] {ch.why}")
+    typer.echo("\n".join(close_plan_lines(plan, preview=preview)))
 
 
 def _print_fill(report, as_json: bool) -> None:
-    from lopdesk.labels import FILL_ACTION, label
+    from lopdesk.present import fill_lines
 
     if as_json:
         emit(report, True)
         return
-    if not report.steps:
-        typer.echo("Geen vrijgekomen plaatsen aan te bieden.")
-    for st in report.steps:
-        typer.echo(f"{st.level_id} nr. {st.seq}: {st.child_name} ({st.child_id}) — "
-                   f"{label(FILL_ACTION, st.action)} [{st.rule}] {st.why}")
-    for lv in report.skipped:
-        typer.echo(f"{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)")
+    typer.echo("\n".join(fill_lines(report)))
 
 
 @handle_errors

@@ -17,9 +17,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, ProgressBar, Static
 
+from lopdesk import parse
 from lopdesk.domain import allocation
 from lopdesk.labels import ROUND_STATUS, RUN_STATUS, label, short_dt
-from lopdesk.screens.base import DataScreen
+from lopdesk.screens.base import DataScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -233,18 +234,14 @@ class AllocatieScreen(DataScreen):
         intro = (f"Ronde {rnd.id}: {rnd.name}. Het zaad wordt bewaard; zelfde invoer + zaad ⇒ "
                  "zelfde uitkomst (ALC-05). De resultaten komen in de registers (REG-07).")
 
-        def done(v: dict | None) -> None:
-            if v is None:
-                return
-            seed_text = v["seed"]
-            if seed_text and not seed_text.isdigit():
-                self.notify("Het zaad is een geheel getal ≥ 0.", severity="error")
-                return
-            seed = int(seed_text) if seed_text else secrets.randbelow(2**31)
+        def done(v: dict) -> None:
+            seed_text = v["seed"].strip()
+            seed = (parse.whole(seed_text, "Zaad", minimum=0) if seed_text
+                    else secrets.randbelow(2**31))
             self._start(rnd.id, seed, bool(v.get("improve")), bool(v.get("replace")))
 
         self.app.push_screen(FormDialog("Ronde toewijzen", fields, intro=intro,
-                                        submit="Toewijzen"), done)
+                                        submit="Toewijzen"), form_done(self.app, done))
 
     def _start(self, round_id: str, seed: int, improve: bool, replace: bool) -> None:
         self._started = time.monotonic()

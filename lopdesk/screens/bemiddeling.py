@@ -16,9 +16,10 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
+from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
 from lopdesk.labels import STATUS_SHORT, fmt_date, short_dt
-from lopdesk.screens.base import DataScreen, FormScreen, SearchScreen
+from lopdesk.screens.base import DataScreen, FormScreen, SearchScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -50,13 +51,6 @@ def deadline_cell(on: date | None, today: date) -> tuple[str, str] | str:
     return fmt_date(on)
 
 
-def _date(text: str, default: date | None = None) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        return default
-    return date.fromisoformat(text)
-
-
 def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
     """MED-01: open a case on a logged parent request (date of the request required)."""
     lapp: Any = app
@@ -69,14 +63,8 @@ def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
         FormField("note", "Notitie"),
     ]
 
-    def done(v: dict | None) -> None:
-        if v is None:
-            return
-        try:
-            request_on = _date(v["request_on"])
-        except ValueError:
-            app.notify("Datum: gebruik de vorm 2027-03-05.", severity="error")
-            return
+    def done(v: dict) -> None:
+        request_on = parse.day(v["request_on"], "Datum van de vraag")
 
         def opened(view) -> None:
             app.notify(f"Dossier {view.id} geopend voor {view.child_name}.", title="Bewaard")
@@ -91,7 +79,7 @@ def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
                                intro="Voor een weigering wegens capaciteit, op een gelogde "
                                      "vraag van de ouders. Alle niet-gerealiseerde "
                                      "inschrijvingen van het kind worden gekoppeld.",
-                               submit="Openen"), done)
+                               submit="Openen"), form_done(app, done))
 
 
 def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:
@@ -403,21 +391,11 @@ class CaseScreen(FormScreen):
     def _loaded(self, v) -> None:
         self.view = v
         today = self.lapp.now().date()
-        status = CASE_STATUS.get(v.status, v.status)
-        if v.outcome:
-            status += f": {CASE_OUTCOME.get(v.outcome, v.outcome)}"
-        self.query_one("#title", Static).update(
-            f" Dossier {v.id} · {v.child_name} ({v.child_id}) · {status}")
-        trigger = mediation.CASE_TRIGGER.get(v.trigger, v.trigger)
-        reason = mediation.REFUSAL_REASON.get(v.reason, v.reason)
-        lines = [f" {trigger}"
-                 + (f" ({v.requested_by}, {fmt_date(v.request_on)})" if v.request_on else "")
-                 + f" · {reason} · geopend {fmt_date(v.opened_at)} door {v.opened_by}"]
+        self.query_one("#title", Static).update(f" {present.case_title(v)}")
+        lines = [f" {present.case_opening(v)}"]
         for r in v.refusals[:2]:
-            notice = (f"mededeling {fmt_date(r.delivered_on)}" + (" (laat)" if r.late else "")
-                      + f", CLR t.e.m. {fmt_date(r.clr_deadline)}") if r.notice_id else \
-                "geen mededeling geregistreerd"
-            lines.append(f" Weigering: {r.school_name} ({r.level_id} nr. {r.seq}) · {notice}")
+            lines.append(f" Weigering: {r.school_name} ({r.level_id} nr. {r.seq}) · "
+                         f"{present.refusal_notice(r)}")
         if len(v.refusals) > 2:
             lines.append(f" … en {len(v.refusals) - 2} andere weigering(en)")
         extra = []
@@ -503,11 +481,7 @@ class CaseScreen(FormScreen):
                   FormField("text", "Wat gebeurde er", required=True)]
 
         def run(v: dict) -> None:
-            try:
-                on = _date(v["on"])
-            except ValueError:
-                self.notify("Datum: gebruik de vorm 2027-03-05.", severity="error")
-                return
+            on = parse.day(v["on"], "Datum")
             self.db_call(mediation.add_event, self.case_id, kind, v["text"], occurred_on=on,
                          at=self.lapp.now(),
                          on_done=lambda _e: self._after(kind, f"{title} toegevoegd."))
@@ -527,11 +501,7 @@ class CaseScreen(FormScreen):
                   FormField("note", "Notitie")]
 
         def run(v: dict) -> None:
-            try:
-                on = _date(v["on"])
-            except ValueError:
-                self.notify("Datum: gebruik de vorm 2027-03-05.", severity="error")
-                return
+            on = parse.day(v["on"], "Datum")
             self.db_call(mediation.record_clr_complaint, self.case_id, filed_on=on,
                          note=v["note"], at=self.lapp.now(),
                          on_done=lambda _e: self._after("clr", "Klacht bij de CLR genoteerd."))
