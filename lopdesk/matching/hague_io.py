@@ -30,14 +30,8 @@ from lopdesk.matching.hague import (
     next_vacancy_round,
     vacancy_round,
 )
-from lopdesk.matching.io import (
-    _int,
-    _required,
-    _rows,
-    check_out_dir,
-    draw_lottery,
-    write_folder,
-)
+from lopdesk.matching.io import check_out_dir, write_folder
+from lopdesk.matching.reader import _int, _required, _rows, draw_lottery
 
 
 def _text(header: list[str], rows: list[list]) -> str:
@@ -74,6 +68,38 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
             raise ImportError_("period.csv", line, "offered_on",
                                f"'{row['offered_on']}' is geen datum") from None
 
+    school_ids, school_index, places, rules = _read_schools(input_dir)
+    child_ids, child_index, care, lottery = _read_children(input_dir, seed)
+    apps = _read_applications(input_dir, child_index, school_index)
+    n, m = len(child_ids), len(school_ids)
+    fb_school = np.full(n, -1, dtype=np.int64)
+    fb_rank = np.zeros(n, dtype=np.int64)
+    freed = np.zeros(m, dtype=np.int64)
+    vacancy = period.startswith("V")
+    if vacancy:
+        apps = _read_vacancy(input_dir, child_index, school_index, apps, care, fb_school,
+                             fb_rank, freed)
+    a_n = len(apps)
+    problem = HagueProblem(
+        n_children=n, n_schools=m,
+        app_child=np.array([a[0] for a in apps], dtype=np.int64).reshape(a_n),
+        app_school=np.array([a[2] for a in apps], dtype=np.int64).reshape(a_n),
+        app_rank=np.array([a[1] for a in apps], dtype=np.int64).reshape(a_n),
+        app_rules=np.array([a[3] for a in apps], dtype=bool).reshape(a_n, 4),
+        school_places=np.array(places, dtype=np.int64) + freed, school_rules=rules,
+        care_need=np.array(care, dtype=bool), lottery=np.array(lottery, dtype=np.float64),
+        fallback_school=fb_school, fallback_rank=fb_rank)
+    result = vacancy_round(problem) if vacancy else main_period(problem)
+
+    files, record = _outputs(period, offered_on, seed, input_dir, child_ids, school_ids,
+                             result)
+    record["started_at"] = started.isoformat(timespec="seconds")
+    record["user"] = user or os.environ.get("LOPDESK_USER") or getpass.getuser()
+    write_folder(out_dir, files, record)
+    return record
+
+
+def _read_schools(input_dir: Path) -> tuple[list[str], dict[str, int], list[int], list[list[int]]]:
     school_ids: list[str] = []
     school_index: dict[str, int] = {}
     places: list[int] = []
@@ -95,7 +121,11 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
         school_ids.append(sid)
         places.append(own + carried)
         rules.append([PRIORITY_RULES.index(r) for r in names])
+    return school_ids, school_index, places, rules
 
+
+def _read_children(input_dir: Path, seed: int
+                   ) -> tuple[list[str], dict[str, int], list[bool], list[float]]:
     child_ids: list[str] = []
     child_index: dict[str, int] = {}
     care: list[bool] = []
@@ -112,7 +142,11 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
         child_ids.append(cid)
         care.append(flag == "1")
         lottery.append(draw_lottery(seed, cid))
+    return child_ids, child_index, care, lottery
 
+
+def _read_applications(input_dir: Path, child_index: dict[str, int],
+                       school_index: dict[str, int]) -> list[tuple[int, int, int, list[bool]]]:
     apps: list[tuple[int, int, int, list[bool]]] = []
     seen: set[tuple[int, int]] = set()
     seen_school: set[tuple[int, int]] = set()
@@ -142,52 +176,46 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
                                f"onbekende voorrang '{bad[0]}' ({', '.join(PRIORITY_RULES)})")
         apps.append((c, rank, s, [r in flags for r in PRIORITY_RULES]))
     apps.sort(key=lambda a: (a[0], a[1]))
+    return apps
 
-    n, m = len(child_ids), len(school_ids)
-    fb_school = np.full(n, -1, dtype=np.int64)
-    fb_rank = np.zeros(n, dtype=np.int64)
-    freed = np.zeros(m, dtype=np.int64)
-    vacancy = period.startswith("V")
-    if vacancy:
-        rank_of = {(a[0], a[2]): a[1] for a in apps}
-        for line, row in _rows(input_dir / "placements.csv", ("child_id", "school_id")):
-            cid, sid = row.get("child_id", ""), row.get("school_id", "")
+
+def _read_vacancy(input_dir: Path, child_index: dict[str, int], school_index: dict[str, int],
+                  apps: list, care: list[bool], fb_school: np.ndarray, fb_rank: np.ndarray,
+                  freed: np.ndarray) -> list:
+    """A vacancy round: placements so far (the fallback), withdrawals free their place."""
+    rank_of = {(a[0], a[2]): a[1] for a in apps}
+    for line, row in _rows(input_dir / "placements.csv", ("child_id", "school_id")):
+        cid, sid = row.get("child_id", ""), row.get("school_id", "")
+        if cid not in child_index:
+            raise ImportError_("placements.csv", line, "child_id", f"kind '{cid}' staat "
+                               "niet in children.csv")
+        if sid not in school_index:
+            raise ImportError_("placements.csv", line, "school_id", f"school '{sid}' "
+                               "staat niet in schools.csv")
+        c, s = child_index[cid], school_index[sid]
+        if (c, s) not in rank_of:
+            raise ImportError_("placements.csv", line, "school_id", f"'{sid}' staat niet "
+                               f"op de lijst van '{cid}'")
+        fb_school[c], fb_rank[c] = s, rank_of[(c, s)]
+    wpath = input_dir / "withdrawals.csv"
+    if wpath.exists():
+        for line, row in _rows(wpath, ("child_id",)):
+            cid = row.get("child_id", "")
             if cid not in child_index:
-                raise ImportError_("placements.csv", line, "child_id", f"kind '{cid}' staat "
-                                   "niet in children.csv")
-            if sid not in school_index:
-                raise ImportError_("placements.csv", line, "school_id", f"school '{sid}' "
-                                   "staat niet in schools.csv")
-            c, s = child_index[cid], school_index[sid]
-            if (c, s) not in rank_of:
-                raise ImportError_("placements.csv", line, "school_id", f"'{sid}' staat niet "
-                                   f"op de lijst van '{cid}'")
-            fb_school[c], fb_rank[c] = s, rank_of[(c, s)]
-        wpath = input_dir / "withdrawals.csv"
-        if wpath.exists():
-            for line, row in _rows(wpath, ("child_id",)):
-                cid = row.get("child_id", "")
-                if cid not in child_index:
-                    raise ImportError_("withdrawals.csv", line, "child_id",
-                                       f"kind '{cid}' staat niet in children.csv")
-                c = child_index[cid]
-                if fb_school[c] >= 0:  # a withdrawn place is free in this vacancy round
-                    freed[fb_school[c]] += 1
-                    fb_school[c], fb_rank[c] = -1, 0
-                care[c] = True  # withdrawn: takes no further part
-                apps = [a for a in apps if a[0] != c]
-    a_n = len(apps)
-    problem = HagueProblem(
-        n_children=n, n_schools=m,
-        app_child=np.array([a[0] for a in apps], dtype=np.int64).reshape(a_n),
-        app_school=np.array([a[2] for a in apps], dtype=np.int64).reshape(a_n),
-        app_rank=np.array([a[1] for a in apps], dtype=np.int64).reshape(a_n),
-        app_rules=np.array([a[3] for a in apps], dtype=bool).reshape(a_n, 4),
-        school_places=np.array(places, dtype=np.int64) + freed, school_rules=rules,
-        care_need=np.array(care, dtype=bool), lottery=np.array(lottery, dtype=np.float64),
-        fallback_school=fb_school, fallback_rank=fb_rank)
-    result = vacancy_round(problem) if vacancy else main_period(problem)
+                raise ImportError_("withdrawals.csv", line, "child_id",
+                                   f"kind '{cid}' staat niet in children.csv")
+            c = child_index[cid]
+            if fb_school[c] >= 0:  # a withdrawn place is free in this vacancy round
+                freed[fb_school[c]] += 1
+                fb_school[c], fb_rank[c] = -1, 0
+            care[c] = True  # withdrawn: takes no further part
+            apps = [a for a in apps if a[0] != c]
+    return apps
 
+
+def _outputs(period: str, offered_on: date | None, seed: int, input_dir: Path,
+             child_ids: list[str], school_ids: list[str], result) -> tuple[dict, dict]:
+    n, m = len(child_ids), len(school_ids)
     answer_by = answer_deadline(period, offered_on).isoformat() if offered_on else ""
     assign_rows = []
     for c in sorted(range(n), key=lambda i: child_ids[i]):
@@ -221,8 +249,5 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
                    "vacancy": result.stage.count("vacancy"),
                    "fallback": result.stage.count("fallback"),
                    "open_places": int(result.open_after.sum())},
-        "started_at": started.isoformat(timespec="seconds"),
-        "user": user or os.environ.get("LOPDESK_USER") or getpass.getuser(),
     }
-    write_folder(out_dir, files, record)
-    return record
+    return files, record
