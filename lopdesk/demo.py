@@ -26,6 +26,15 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from lopdesk.db import Database
+from lopdesk.demo_data import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    NEIGHBOURHOODS,
+    OVERCAPACITY,
+    SCHOOL_KINDS,
+    SCHOOL_WORDS,
+    calendar_days,
+)
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.models import (
@@ -42,40 +51,6 @@ from lopdesk.domain.models import (
 )
 from lopdesk.domain.registers import GROUP_RANK, bulk_append, contingent_seats
 from lopdesk.labels import BRUSSELS
-
-NEIGHBOURHOODS = [
-    "Binnenstad", "Brugse Poort", "Rabot", "Ledeberg", "Sint-Amandsberg", "Gentbrugge",
-    "Wondelgem", "Mariakerke", "Drongen", "Oostakker", "Zwijnaarde", "Sint-Denijs-Westrem",
-    "Nieuw Gent", "Muide", "Dampoort", "Macharius-Heirnis", "Elisabethbegijnhof-Prinsenhof",
-    "Stationsbuurt Noord", "Stationsbuurt Zuid", "Watersportbaan", "Sluizeken-Tolhuis-Ham",
-    "Afrikalaan", "Kanaaldorpen", "Moscou-Vogelhoek", "Oud Gentbrugge",
-]
-SCHOOL_WORDS = [
-    "De Regenboog", "De Zonnebloem", "Sint-Jozef", "Het Klavertje", "De Vlinder", "Sint-Paulus",
-    "De Kleine Prins", "Het Mozaïek", "De Boomgaard", "Sint-Lievens", "De Wereldreiziger",
-    "Het Spoor", "De Toverfluit", "Sint-Barbara", "De Linde", "Het Groene Huis", "De Kameleon",
-    "De Bron", "Sint-Vincentius", "Het Kompas",
-]
-SCHOOL_KINDS = ["Basisschool", "Stedelijke basisschool", "Vrije basisschool", "GO! basisschool"]
-FIRST_NAMES = [
-    "Lucas", "Emma", "Noah", "Olivia", "Liam", "Louise", "Adam", "Mila", "Arthur", "Alice",
-    "Jules", "Juliette", "Louis", "Elena", "Finn", "Nora", "Mohamed", "Yasmine", "Ayoub",
-    "Amira", "Vic", "Lena", "Mats", "Fien", "Kobe", "Lotte", "Rayan", "Sara", "Elias", "Lina",
-    "Wout", "Marie", "Ilyas", "Hanne", "Bilal", "Zoë", "Milan", "Ella", "Seppe", "Nour",
-]
-LAST_NAMES = [
-    "Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens",
-    "Wouters", "De Smet", "Dubois", "Vermeulen", "Van Damme", "De Clercq", "El Amrani",
-    "Yilmaz", "Demir", "Van den Broeck", "De Vos", "Hermans", "Aydin", "Bakkali", "Verhaeghe",
-    "De Backer", "Vandenberghe", "Coppens", "Lambrecht", "Nowak", "Kaya", "Desmet",
-]
-OVERCAPACITY = [
-    ("old", "*", "sibling_reorientation", "broer of zus bij heroriëntering"),
-    ("old", "*", "staff_child", "kind van personeelslid"),
-    ("new", "*", "sibling_reorientation", "broer of zus bij heroriëntering"),
-    ("new", "*", "re_enrolment", "herinschrijving na tijdelijke uitsluiting"),
-    ("new", "*", "ank", "anderstalige nieuwkomer (ANK-capaciteit)"),
-]
 
 SIZES = {
     "small": {"schools": 10, "neighbourhoods": 5, "cohort": 400, "sec_schools": 2},
@@ -111,34 +86,6 @@ def has_demo(db: Database) -> bool:
         return s.get(Area, AREA_ID) is not None
 
 
-def calendar_days(year: int) -> list[tuple[date, str, str]]:
-    """The Flemish school holidays of school year `year` (traditional calendar)."""
-    from lopdesk.domain.calendar import easter, spring_break
-
-    days: list[tuple[date, str, str]] = []
-
-    def span(start: date, n: int, label: str, kind: str = "holiday") -> None:
-        for i in range(n):
-            d = start + timedelta(days=i)
-            if d.weekday() < 5:
-                days.append((d, kind, label))
-
-    nov1 = date(year, 11, 1)
-    autumn = nov1 - timedelta(days=nov1.weekday())  # the week of 1 November
-    span(autumn, 7, "herfstvakantie")
-    xmas = date(year, 12, 25)
-    span(xmas - timedelta(days=xmas.weekday()), 14, "kerstvakantie")
-    sb, _ = spring_break(year + 1)
-    span(sb, 5, "krokusvakantie")
-    e = easter(year + 1)
-    span(e - timedelta(days=6), 14, "paasvakantie")
-    span(date(year + 1, 5, 1), 1, "dag van de arbeid")
-    span(e + timedelta(days=39), 2, "hemelvaart")
-    span(e + timedelta(days=50), 1, "pinkstermaandag")
-    span(date(year, 10, 12), 1, "facultatieve vrije dag (LOP)", "free_day")
-    return sorted(set(days))
-
-
 def generate(db: Database, *, size: str = "normal", seed: int = 2027,
              force: bool = False) -> DemoSummary:
     import time
@@ -158,14 +105,40 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
         _refuse_force_on_data(db)
 
     n_nb = cfg["neighbourhoods"]
-    nb_names = NEIGHBOURHOODS[:n_nb]
     side = math.ceil(math.sqrt(n_nb))
     nb_centres = [(1500.0 * (i % side) + rng.normal(0, 150), 1500.0 * (i // side)
                    + rng.normal(0, 150)) for i in range(n_nb)]
     nb_indicator = np.round(rng.uniform(0.10, 0.70, n_nb), 2)
+    schools = _schools(rng, cfg["schools"], n_nb, nb_centres)
+    levels = _levels(rng, schools, nb_indicator)
+    _write_structure(db, rng, schools, levels, size, seed)
+    children, requests, applications_2027 = _children(rng, cfg["cohort"], n_nb, nb_centres,
+                                                      nb_indicator, schools, levels)
+    with db.write() as s:
+        require(s, db.user, "data.import")
+        for start in range(0, len(children), 5000):
+            s.execute(insert(Child), children[start:start + 5000])
+        audit.record(s, db.user, "demo.children", "child", "*", {"count": len(children)})
 
+    level_index = {lv["id"]: lv for lv in levels}
+    _old_regime_registers(db, rng, levels, requests)
+    _new_regime(db, rng, seed, levels, level_index, applications_2027)
+    _after_the_start(db, rng, levels)
+    _secondary(db, rng, cfg["sec_schools"])
+    with db.read() as s:
+        from sqlalchemy import func
+
+        total = s.execute(select(func.count()).select_from(RegisterEntry)).scalar_one()
+    return DemoSummary(size, seed, len(schools), len(levels), len(children), total,
+                       round(time.perf_counter() - t0, 2))
+
+
+def _schools(rng: np.random.Generator, n_schools: int, n_nb: int,
+             nb_centres: list[tuple[float, float]]) -> list[dict]:
+    """Schools around their neighbourhood's centre ("nb": the neighbourhood's index)."""
+    nb_names = NEIGHBOURHOODS[:n_nb]
     schools: list[dict] = []
-    for i in range(cfg["schools"]):
+    for i in range(n_schools):
         nb = i % n_nb
         cx, cy = nb_centres[nb]
         name = f"{SCHOOL_KINDS[i % len(SCHOOL_KINDS)]} {SCHOOL_WORDS[i % len(SCHOOL_WORDS)]}"
@@ -176,8 +149,12 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                         f"{i + 1}, 9000 Gent", "x": round(cx + rng.normal(0, 350), 1),
                         "y": round(cy + rng.normal(0, 350), 1),
                         "mandates_lop_notices": bool(i % 3 == 0), "nb": nb})
-    school_xy = np.array([[sc["x"], sc["y"]] for sc in schools])
+    return schools
 
+
+def _levels(rng: np.random.Generator, schools: list[dict], nb_indicator: np.ndarray
+            ) -> list[dict]:
+    """Per school the youngest nursery birth year and the first grade, in both years."""
     levels: list[dict] = []
     for sc in schools:
         ratio = float(nb_indicator[sc["nb"]])
@@ -199,7 +176,11 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                     "rounding": "half_up", "enrolment_start": start,
                     "free_places_field": "", "updated_at": start, "version": 1,
                 })
+    return levels
 
+
+def _write_structure(db: Database, rng: np.random.Generator, schools: list[dict],
+                     levels: list[dict], size: str, seed: int) -> None:
     with db.write() as s:
         require(s, db.user, "data.import")
         s.execute(insert(Area), [
@@ -232,15 +213,21 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                      {"size": size, "seed": seed, "schools": len(schools),
                       "levels": len(levels)})
 
-    # --- children and their requests ------------------------------------------------------
+
+def _children(rng: np.random.Generator, cohort: int, n_nb: int,
+              nb_centres: list[tuple[float, float]], nb_indicator: np.ndarray,
+              schools: list[dict], levels: list[dict]
+              ) -> tuple[list[dict], dict[str, list[tuple]], list[tuple]]:
+    """Children per birth year and their requests: the old regime's register requests per
+    level, the new regime's applications to the central round."""
+    school_xy = np.array([[sc["x"], sc["y"]] for sc in schools])
     children: list[dict] = []
     requests: dict[str, list[tuple]] = {lv["id"]: [] for lv in levels}
-    level_index = {lv["id"]: lv for lv in levels}
     applications_2027: list[tuple[str, list[str], dict[str, str]]] = []
     child_no = 0
     for year in (OLD_YEAR, NEW_YEAR):
         for kind_code, birth_year in (("K", year - 2), ("L1", year - 6)):
-            n = cfg["cohort"]
+            n = cohort
             nbs = rng.integers(0, n_nb, n)
             for j in range(n):
                 child_no += 1
@@ -274,22 +261,7 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                                                 rank))
                 else:
                     applications_2027.append((cid, lv_ids, groups))
-    with db.write() as s:
-        require(s, db.user, "data.import")
-        for start in range(0, len(children), 5000):
-            s.execute(insert(Child), children[start:start + 5000])
-        audit.record(s, db.user, "demo.children", "child", "*", {"count": len(children)})
-
-    entries = _old_regime_registers(db, rng, levels, requests)
-    entries += _new_regime(db, rng, seed, levels, level_index, applications_2027)
-    _after_the_start(db, rng, levels)
-    _secondary(db, rng, cfg["sec_schools"])
-    with db.read() as s:
-        from sqlalchemy import func
-
-        total = s.execute(select(func.count()).select_from(RegisterEntry)).scalar_one()
-    return DemoSummary(size, seed, len(schools), len(levels), len(children), total,
-                       round(time.perf_counter() - t0, 2))
+    return children, requests, applications_2027
 
 
 def _refuse_force_on_data(db: Database) -> None:
@@ -442,10 +414,6 @@ def _new_regime(db: Database, rng: np.random.Generator, seed: int, levels: list[
             s.execute(insert(Application), apps[start:start + 5000])
         audit.record(s, db.user, "demo.applications", "allocation_round", round_id,
                      {"applications": len(apps)})
-    try:
-        import lopdesk.matching.io  # noqa: F401
-    except ImportError:
-        return 0
     run = allocation.run_round(db, round_id, seed=seed)
     return run.entries_written
 

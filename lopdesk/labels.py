@@ -49,14 +49,22 @@ RUN_STATUS = {"active": "geldig", "replaced": "vervangen"}
 PERIOD_KIND = {"priority": "voorrangsperiode", "free": "vrije inschrijving"}
 ROUNDING_RULE = {"half_up": "afronden", "down": "naar beneden", "up": "naar boven"}
 # The allocation's choices per level and round (ALC-02, ALC-03).
-PRECEDENCE = {"priority_first": "eerst voorrang", "contingent": "eerst contingent"}
-CRITERION = {
-    "random": "loting",
-    "distance": "afstand",
-    "rank+random": "keuzevolgorde + loting",
-    "rank+distance": "keuzevolgorde + afstand",
+PRECEDENCE = {
+    "priority_first": "eerst voorrangsgroepen",
+    "contingent": "dubbele contingentering (indicator / niet-indicator)",
 }
-TIEBREAK = {"single": "één lotingsnummer per kind", "multiple": "een lotingsnummer per keuze"}
+CRITERION = {
+    "random": "toeval",
+    "distance": "afstand (dichtstbij eerst)",
+    "rank+random": "eerst keuzevolgorde, dan toeval",
+    "rank+distance": "eerst keuzevolgorde, dan afstand",
+}
+TIEBREAK = {
+    "single": "één getal per kind (single tie-break)",
+    "multiple": "één getal per kind en school (multiple tie-break)",
+}
+# ALC-06: what an application of a child came to.
+EXPLAIN_OUTCOME = {"assigned": "toegewezen", "waiting": "wachtlijst", "not_needed": "niet nodig"}
 REASON = {
     "capacity": "capaciteit bereikt",
     "full_declaration": "volzet",

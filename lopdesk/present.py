@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from lopdesk.labels import (
     CONTINGENT,
     DECISION_STATUS,
+    EXPLAIN_OUTCOME,
     FILL_ACTION,
     STATUS,
     contingent_counts,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from lopdesk.domain.capacity import RaiseOutcome
     from lopdesk.domain.mediation import CaseView, RefusalRow
     from lopdesk.domain.registers import ClosePlan, FillReport, FillStep
+    from lopdesk.matching.explain import Explanation
 
 NOTHING_TO_OFFER = "Geen vrijgekomen plaatsen aan te bieden."
 NOBODY_GETS_A_PLACE = ("Niemand op de wachtlijst krijgt een plaats (geen wachtenden of de "
@@ -157,4 +159,31 @@ def case_lines(view: CaseView) -> list[str]:
     lines.append("Tijdlijn:")
     lines += [f"  {fmt_datetime(e.at)}  {e.user:<12} {label(m.EVENT_KIND, e.kind):<10} "
               f"{e.text}" + (f"  [{e.rule_id}]" if e.rule_id else "") for e in v.timeline]
+    return lines
+
+
+# --- why a child got what it got (ALC-06) --------------------------------------------------
+
+EXPLANATION_COLUMNS = [("choice_rank", "keuze"), ("level_id", "niveau"),
+                       ("priority_group", "groep"), ("number", "nummer"), ("cutoff", "grens"),
+                       ("outcome", "uitkomst"), ("position", "wachtlijst"), ("reason", "reden")]
+
+
+def explanation_rows(rows: list[Explanation]) -> list[dict]:
+    """The engine's explanation with Dutch values (its codes stay in --json; formats.md)."""
+    from lopdesk.domain.documents import cutoff_label, group_label
+
+    return [{**r.__dict__, "outcome": label(EXPLAIN_OUTCOME, r.outcome),
+             "priority_group": group_label(r.priority_group),
+             "cutoff": cutoff_label(r.cutoff), "reason": cutoff_label(r.reason)} for r in rows]
+
+
+def explanation_lines(rows: list[Explanation]) -> list[str]:
+    """The same explanation as lines: one per level of the child's list."""
+    lines = []
+    for r in explanation_rows(rows):
+        where = f" (wachtlijst {r['position']})" if r["position"] else ""
+        lines.append(f"Keuze {r['choice_rank']}: {r['level_id']} · {r['priority_group']}, "
+                     f"nummer {r['number']} · grens {r['cutoff'] or '-'}")
+        lines.append(f"  {r['outcome']}{where}: {r['reason']}")
     return lines

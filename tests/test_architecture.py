@@ -35,6 +35,7 @@ LAYER_OF_PREFIX = [  # first match wins
     ("lopdesk.screens", FRONT),
     ("lopdesk.commands", FRONT),
     ("lopdesk.demo", FRONT),
+    ("lopdesk.demo_data", FRONT),
     ("lopdesk.parse", SHARED),
     ("lopdesk.present", SHARED),
     ("lopdesk.domain", DOMAIN),

@@ -10,7 +10,6 @@ import asyncio
 import time
 
 import builders as b
-import pytest
 from builders import t
 from conftest import as_user
 
@@ -301,26 +300,9 @@ async def test_CAP_03_reject_with_reason(db):
 # --- 5. Allocatie -----------------------------------------------------------------------
 
 
-async def test_allocatie_guard_when_engine_missing(db, monkeypatch):
-    from lopdesk.screens import allocatie
-
-    monkeypatch.setattr(allocatie, "engine_available", lambda: False)
-    app = make(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("4")
-        await settle(app, pilot)
-        await pilot.press("r")
-        await pilot.pause()
-        assert any("allocatiemotor" in n for n in notes(app))
-
-
 async def test_allocatie_run_from_palette(db):
     from lopdesk.domain import allocation
-    from lopdesk.screens.allocatie import engine_available
 
-    if not engine_available():
-        pytest.skip("allocation engine not installed yet")
     s = scenario(db)
     b.level(db, "L2", "S1", capacity=5, label="2")
     allocation.create_round(db, "R1", "A", 2027, "Ronde 1")

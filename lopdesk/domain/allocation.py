@@ -30,6 +30,9 @@ from lopdesk.domain.allocation_models import (
     Application,
     RoundLevel,
 )
+from lopdesk.domain.allocation_queries import RunRow as RunRow
+from lopdesk.domain.allocation_queries import list_rounds as list_rounds
+from lopdesk.domain.allocation_queries import list_runs as list_runs
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.codes import CRITERIA, PRECEDENCES, PRIORITY_GROUPS, TIEBREAKS
 from lopdesk.domain.errors import ImportError_, InvalidInput, RuleViolation
@@ -403,46 +406,7 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
             for e in old_entries:
                 _set_status(s, db.user, e, "withdrawn", reason=f"allocatierun {active.id} "
                             f"vervangen door run {run.id}", rule="ALC-05", at=now)
-        indicator = dict(s.execute(select(Child.id, Child.indicator)).all())
-        groups: dict[tuple[str, str], str] = {}
-        submitted: dict[tuple[str, str], datetime] = {}
-        for child_id, level_id, group, at in s.execute(
-                select(Application.child_id, Application.level_id, Application.priority_group,
-                       Application.submitted_at).where(Application.round_id == rnd.id)):
-            groups[(child_id, level_id)] = group
-            submitted[(child_id, level_id)] = at
-        rows: list[dict] = []
-        placed = 0
-        # REG-07: realised at the ticket school, in the order of the engine's output ...
-        for a in assignments:
-            if not a.get("level_id"):
-                continue
-            placed += 1
-            key = (a["child_id"], a["level_id"])
-            rows.append({"level_id": a["level_id"], "child_id": a["child_id"],
-                         # REG-07: the lines are written at the moment of the run, in
-                         # the engine's order (no false 'earlier timestamp' flags)
-                         "requested_at": now,
-                         "priority_group": groups.get(key, "none"),
-                         "contingent": "indicator" if indicator.get(a["child_id"])
-                         else "non_indicator",
-                         "status": "realised", "allocation_run_id": run.id,
-                         "event_reason": f"ticket (keuze {a.get('choice_rank')}), "
-                         f"aangemeld {fmt_datetime(submitted.get(key))}"})
-        # ... then non-realised with the waiting-list position at every school ranked higher.
-        for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
-            key = (w["child_id"], w["level_id"])
-            rows.append({"level_id": w["level_id"], "child_id": w["child_id"],
-                         "requested_at": now,
-                         "priority_group": groups.get(key, "none"),
-                         "contingent": "indicator" if indicator.get(w["child_id"])
-                         else "non_indicator",
-                         "status": "non_realised", "reason": "capacity",
-                         "waitlist_position": int(w["position"]), "allocation_run_id": run.id,
-                         "event_reason": f"wachtlijst positie {w['position']}, aangemeld "
-                         f"{fmt_datetime(submitted.get(key))}"})
-            s.add(AllocationWaitlist(run_id=run.id, child_id=w["child_id"],
-                                     level_id=w["level_id"], position=int(w["position"])))
+        rows, placed = _register_rows(s, rnd.id, run.id, now, assignments, waitlist)
         ids = bulk_append(s, db.user, rows, rule="REG-07", message="aanmeldingsprocedure",
                           source="allocation")
         rnd_row = s.get(AllocationRound, rnd.id)
@@ -457,40 +421,6 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
                         str(keep_output) if keep_output else None, summary)
 
 
-@dataclass
-class RunRow:
-    id: int
-    round_id: str
-    status: str
-    seed: int
-    tiebreak: str
-    improve: bool
-    engine_version: str
-    input_hash: str
-    output_hash: str
-    counts: dict
-    started_at: datetime
-    user: str
-    replaced_by: int | None
-
-
-def list_runs(db: Database, round_id: str | None = None) -> list[RunRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
-        q = select(AllocationRun).order_by(AllocationRun.id)
-        if round_id:
-            q = q.where(AllocationRun.round_id == round_id)
-        return [RunRow(r.id or 0, r.round_id, r.status, r.seed, r.tiebreak, r.improve,
-                       r.engine_version, r.input_hash, r.output_hash, json.loads(r.counts),
-                       r.started_at, r.user, r.replaced_by) for r in s.execute(q).scalars()]
-
-
-def list_rounds(db: Database) -> list[AllocationRound]:
-    with db.read() as s:
-        require(s, db.user, "read")
-        return list(s.execute(select(AllocationRound).order_by(AllocationRound.id)).scalars())
-
-
 def rerun_to_folder(db: Database, run_id: int, out_dir: Path) -> dict:
     """Re-run a stored run from the round's applications with its seed and options (ALC-05):
     the explanation of a stored run (ALC-06) and the notary's check both use this."""
@@ -501,3 +431,61 @@ def rerun_to_folder(db: Database, run_id: int, out_dir: Path) -> dict:
             inp = Path(tmp) / "input"
             export_round(s, run.round_id, inp)
             return _engine_run(inp, out_dir, run.seed, run.tiebreak, run.improve)
+
+
+def _register_rows(s: Session, round_id: str, run_id: int, now: datetime,
+                   assignments: list[dict], waitlist: list[dict]) -> tuple[list[dict], int]:
+    """REG-07: the register lines of a run (realised, then non-realised with the waiting-list
+    position) and the number of children placed; the waiting lists are stored too."""
+    indicator = dict(s.execute(select(Child.id, Child.indicator)).all())
+    groups: dict[tuple[str, str], str] = {}
+    submitted: dict[tuple[str, str], datetime] = {}
+    for child_id, level_id, group, at in s.execute(
+            select(Application.child_id, Application.level_id, Application.priority_group,
+                   Application.submitted_at).where(Application.round_id == round_id)):
+        groups[(child_id, level_id)] = group
+        submitted[(child_id, level_id)] = at
+    rows: list[dict] = []
+    placed = 0
+    # REG-07: realised at the ticket school, in the order of the engine's output ...
+    for a in assignments:
+        if not a.get("level_id"):
+            continue
+        placed += 1
+        key = (a["child_id"], a["level_id"])
+        rows.append({"level_id": a["level_id"], "child_id": a["child_id"],
+                     # REG-07: the lines are written at the moment of the run, in
+                     # the engine's order (no false 'earlier timestamp' flags)
+                     "requested_at": now,
+                     "priority_group": groups.get(key, "none"),
+                     "contingent": "indicator" if indicator.get(a["child_id"])
+                     else "non_indicator",
+                     "status": "realised", "allocation_run_id": run_id,
+                     "event_reason": f"ticket (keuze {a.get('choice_rank')}), "
+                     f"aangemeld {fmt_datetime(submitted.get(key))}"})
+    # ... then non-realised with the waiting-list position at every school ranked higher.
+    for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
+        key = (w["child_id"], w["level_id"])
+        rows.append({"level_id": w["level_id"], "child_id": w["child_id"],
+                     "requested_at": now,
+                     "priority_group": groups.get(key, "none"),
+                     "contingent": "indicator" if indicator.get(w["child_id"])
+                     else "non_indicator",
+                     "status": "non_realised", "reason": "capacity",
+                     "waitlist_position": int(w["position"]), "allocation_run_id": run_id,
+                     "event_reason": f"wachtlijst positie {w['position']}, aangemeld "
+                     f"{fmt_datetime(submitted.get(key))}"})
+        s.add(AllocationWaitlist(run_id=run_id, child_id=w["child_id"],
+                                 level_id=w["level_id"], position=int(w["position"])))
+    return rows, placed
+
+
+def explain_run(db: Database, run_id: int, child_id: str) -> list:
+    """ALC-06 for a stored run: the run is repeated from the round's applications with its
+    seed and options, then the engine explains the child's outcome per level of its list."""
+    from lopdesk.matching.explain import explain_child
+
+    with tempfile.TemporaryDirectory(prefix="lopdesk-explain-") as tmp:
+        out = Path(tmp) / "out"
+        rerun_to_folder(db, run_id, out)
+        return explain_child(out, child_id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
@@ -40,7 +40,6 @@ from lopdesk.domain.models import (
     CapacityLevel,
     Child,
     RegisterCounter,
-    RegisterEntry,
     School,
     Site,
 )
@@ -385,76 +384,17 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
     warnings: list[str] = []
 
     def write(s) -> None:
-        levels = {r["level_id"] for r in rows}
-        known = dict(s.execute(select(CapacityLevel.id, CapacityLevel.school_id)
-                               .where(CapacityLevel.id.in_(sorted(levels)))).all()) \
-            if levels else {}
-        children = {r["child_id"] for r in rows}
-        known_children = _existing(s, Child, children)
-        last = {}
-        if levels:
-            last = dict(s.execute(select(RegisterEntry.level_id, func.max(RegisterEntry
-                                                                          .requested_at))
-                                  .where(RegisterEntry.level_id.in_(sorted(levels)))
-                                  .group_by(RegisterEntry.level_id)).all())
-        open_pairs = set()
-        if levels:
-            open_pairs = set(s.execute(select(RegisterEntry.level_id, RegisterEntry.child_id)
-                                       .where(RegisterEntry.level_id.in_(sorted(levels)),
-                                              RegisterEntry.status != "withdrawn")).all())
-        for r, line in zip(rows, line_of, strict=True):
-            reader.line = line
-            if r["level_id"] not in known:
-                raise reader.error("level_id", f"capaciteitsniveau '{r['level_id']}' bestaat "
-                                   "niet")
-            if known[r["level_id"]] != r["_school"]:
-                raise reader.error("school_id", f"niveau {r['level_id']} hoort bij school "
-                                   f"{known[r['level_id']]}, niet bij {r['_school']}")
-            if r["child_id"] not in known_children:
-                raise reader.error("child_id", f"kind '{r['child_id']}' bestaat niet "
-                                   "(importeer eerst children.csv)")
-            prev = last.get(r["level_id"])
-            if prev is not None and r["requested_at"] < _aware(prev):
-                raise reader.error("requested_at", f"vroeger dan de laatste inschrijving in "
-                                   f"het register van {r['level_id']} "
-                                   f"({fmt_datetime(_aware(prev))})")
-            if r["status"] != "withdrawn" and (r["level_id"], r["child_id"]) in open_pairs:
-                raise reader.error("child_id", f"kind '{r['child_id']}' staat al in het "
-                                   f"register van {r['level_id']}")
-        indicator_of: dict[str, bool] = {}
-        ids = sorted(children)
-        for start in range(0, len(ids), 900):
-            indicator_of.update(s.execute(select(Child.id, Child.indicator).where(
-                Child.id.in_(ids[start:start + 900]))).all())
-        for r, line in zip(rows, line_of, strict=True):
+        from lopdesk.domain import register_import as check
+
+        check.against_database(s, reader, rows, line_of)
+        warnings.extend(check.contingent_warnings(s, reader.name, rows, line_of))
+        for r in rows:
             r.pop("_school")
-            own = "indicator" if indicator_of.get(r["child_id"]) else "non_indicator"
-            if own != r["contingent"]:
-                warnings.append(f"{reader.name}, regel {line}: indicator van de rij wijkt af "
-                                f"van die van kind {r['child_id']} (de rij wordt gevolgd)")
         bulk_append(s, db.user, rows, rule="REG-01", message=f"import {reader.name}",
                     source="import")
-        # The source register decided the statuses; say where it gives more places than
-        # the level has (CAP-04), so that the LOP can check it.
-        from lopdesk.domain.registers import level_state
-
-        for level_id in sorted(levels):
-            level = s.get(CapacityLevel, level_id)
-            if level is None or level.capacity is None:
-                continue
-            st = level_state(s, level)
-            used = st.realised_total + sum(st.seated.values())
-            if used > level.capacity:
-                warnings.append(f"{level_id}: {used} plaatsen bezet of gerealiseerd bij een "
-                                f"capaciteit van {level.capacity} (controleer het bronregister)")
+        warnings.extend(check.capacity_warnings(s, {r["level_id"] for r in rows}))
     write.warnings = warnings  # type: ignore[attr-defined]
     return rows, write
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 PARSERS: dict[str, tuple[tuple[str, ...], Callable, str]] = {
