@@ -1,4 +1,4 @@
-"""Allocation engine figures (issue 3).
+"""Allocation engine figures.
 
     .venv/bin/python benchmarks/allocation.py            # 100k x 10 x 2,000 and 1M x 10 x 20,000
     .venv/bin/python benchmarks/allocation.py --quick    # 20k only

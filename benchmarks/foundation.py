@@ -1,4 +1,4 @@
-"""Foundation figures (issue 2): CSV import speed, area counters, single-writer requests.
+"""Foundation figures: CSV import speed, area counters, single-writer requests.
 
     .venv/bin/python benchmarks/foundation.py [--rows 20000] [--demo-db /tmp/demo.db]
 

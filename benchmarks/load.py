@@ -1,4 +1,5 @@
-"""Load: 16 writer processes add register requests for N seconds (issue 7, item 7).
+"""Load: 16 writer processes add register requests for N seconds (the busy timeout and the
+single-writer lock under load).
 
     .venv/bin/python benchmarks/load.py [--seconds 60] [--writers 16]
                                         [--pg-url postgresql+psycopg://postgres@127.0.0.1:54329/postgres]

@@ -1,4 +1,4 @@
-"""Speed of the terminal app (issue 4): prints three figures against their targets.
+"""Speed of the terminal app: prints three figures against their targets.
 
 - launch → first screen (Overzicht with the demo area drawn)     target ≤ 1.5 s
 - open a register of 20,000 entries (rows shown)                  target ≤ 0.3 s

@@ -1,4 +1,4 @@
-"""Pilot tests of the mediation screens (issue 5) and the document preview (issue 6), from
+"""Pilot tests of the mediation screens and the document preview, from
 the keyboard at 80x24, with a fixed clock (the app's `now`)."""
 
 from __future__ import annotations

@@ -33,19 +33,6 @@ def _entry_dict(row) -> dict:
             "status": STATUS.get(row.status, row.status), "flags": " ".join(flags)}
 
 
-def _with_labels(exc):
-    """CAP-07 names the regime and kind of the level: their Dutch labels, not the codes."""
-    import re
-
-    from lopdesk.labels import LEVEL_KIND, REGIME, label
-
-    def repl(m: re.Match) -> str:
-        return f"(regime {label(REGIME, m[1])}, {label(LEVEL_KIND, m[2])})"
-
-    exc.message = re.sub(r"\(regime (\w+), (\w+)\)", repl, exc.message)
-    return exc
-
-
 def _status_code(value: str) -> str:
     """A status as code (realised), Dutch label (gerealiseerd) or short (GER): the code."""
     from lopdesk.labels import STATUS, STATUS_SHORT
@@ -72,15 +59,11 @@ def register_add(
 ) -> None:
     """Een aanvraag tot inschrijving in het register opnemen."""
     from lopdesk.domain import registers
-    from lopdesk.domain.errors import RuleViolation
     from lopdesk.labels import STATUS
 
     with database() as db:
-        try:
-            view = registers.add_request(db, level, child, priority_group=group,
-                                         at=parse_when(at), overcapacity_category=overcapacity)
-        except RuleViolation as exc:
-            raise _with_labels(exc) from None
+        view = registers.add_request(db, level, child, priority_group=group,
+                                     at=parse_when(at), overcapacity_category=overcapacity)
     if as_json:
         emit(view, True)
     else:

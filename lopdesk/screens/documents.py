@@ -1,4 +1,4 @@
-"""Documents in the app (issue 6): a document is rendered as plain text in a worker and shown
+"""Documents in the app: a document is rendered as plain text in a worker and shown
 in a scrollable preview; `s` saves it as html, txt or csv into a folder (default: the
 current directory) and a notification gives the path.
 

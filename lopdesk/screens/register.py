@@ -360,7 +360,7 @@ class RegisterScreen(SearchScreen, FormScreen):
         self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
 
     def action_document(self) -> None:
-        """The register extract of this level, previewed (issue 6)."""
+        """The register extract of this level (REG-02), previewed before it is saved."""
         from lopdesk.screens.documents import open_register_extract
 
         open_register_extract(self.app, level_id=self.level_id)
