@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from lopdesk.errors import InvalidInput
-from lopdesk.labels import BRUSSELS
+from lopdesk.labels import BRUSSELS, parse_local_datetime
 
 if TYPE_CHECKING:
     from lopdesk.db import Database
@@ -74,14 +74,11 @@ def moment(text: str | None, field: str = "tijdstip") -> datetime | None:
             on, rest = dutch
             hour, minute, second = _clock(rest) if rest else (0, 0, 0)
             local = datetime(on.year, on.month, on.day, hour, minute, second, tzinfo=BRUSSELS)
-        else:
-            local = datetime.fromisoformat(value)
-            if local.tzinfo is None:
-                local = local.replace(tzinfo=BRUSSELS)
+            return local.astimezone(UTC)
+        return parse_local_datetime(value)  # ISO 8601, as in the import files
     except ValueError:
         raise ParseError(field, value,
                          f"geen tijdstip (verwacht bv. {MOMENT_EXAMPLE})") from None
-    return local.astimezone(UTC).replace(microsecond=0)
 
 
 def whole(text: str | int | None, field: str, *, minimum: int | None = None) -> int:
