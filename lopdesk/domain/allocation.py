@@ -446,38 +446,29 @@ def _register_rows(s: Session, round_id: str, run_id: int, now: datetime,
         groups[(child_id, level_id)] = group
         submitted[(child_id, level_id)] = at
     rows: list[dict] = []
-    placed = 0
-    # REG-07: realised at the ticket school, in the order of the engine's output ...
-    for a in assignments:
-        if not a.get("level_id"):
-            continue
-        placed += 1
-        key = (a["child_id"], a["level_id"])
-        rows.append({"level_id": a["level_id"], "child_id": a["child_id"],
-                     # REG-07: the lines are written at the moment of the run, in
-                     # the engine's order (no false 'earlier timestamp' flags)
-                     "requested_at": now,
-                     "priority_group": groups.get(key, "none"),
-                     "contingent": "indicator" if indicator.get(a["child_id"])
+
+    def line(r: dict, status: str, why: str, **extra: object) -> None:
+        # REG-07: the lines are written at the moment of the run, in the engine's order
+        # (no false 'earlier timestamp' flags); the application date is in the event.
+        key = (r["child_id"], r["level_id"])
+        rows.append({"level_id": r["level_id"], "child_id": r["child_id"],
+                     "requested_at": now, "priority_group": groups.get(key, "none"),
+                     "contingent": "indicator" if indicator.get(r["child_id"])
                      else "non_indicator",
-                     "status": "realised", "allocation_run_id": run_id,
-                     "event_reason": f"ticket (keuze {a.get('choice_rank')}), "
-                     f"aangemeld {fmt_datetime(submitted.get(key))}"})
+                     "status": status, "allocation_run_id": run_id, **extra,
+                     "event_reason": f"{why}, aangemeld {fmt_datetime(submitted.get(key))}"})
+
+    # REG-07: realised at the ticket school, in the order of the engine's output ...
+    placed = [a for a in assignments if a.get("level_id")]
+    for a in placed:
+        line(a, "realised", f"ticket (keuze {a.get('choice_rank')})")
     # ... then non-realised with the waiting-list position at every school ranked higher.
     for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
-        key = (w["child_id"], w["level_id"])
-        rows.append({"level_id": w["level_id"], "child_id": w["child_id"],
-                     "requested_at": now,
-                     "priority_group": groups.get(key, "none"),
-                     "contingent": "indicator" if indicator.get(w["child_id"])
-                     else "non_indicator",
-                     "status": "non_realised", "reason": "capacity",
-                     "waitlist_position": int(w["position"]), "allocation_run_id": run_id,
-                     "event_reason": f"wachtlijst positie {w['position']}, aangemeld "
-                     f"{fmt_datetime(submitted.get(key))}"})
+        line(w, "non_realised", f"wachtlijst positie {w['position']}", reason="capacity",
+             waitlist_position=int(w["position"]))
         s.add(AllocationWaitlist(run_id=run_id, child_id=w["child_id"],
                                  level_id=w["level_id"], position=int(w["position"])))
-    return rows, placed
+    return rows, len(placed)
 
 
 def explain_run(db: Database, run_id: int, child_id: str) -> list:
