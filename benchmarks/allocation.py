@@ -1,7 +1,7 @@
-"""Allocation engine figures (issue 3).
+"""Allocation engine figures.
 
     .venv/bin/python benchmarks/allocation.py            # 100k x 10 x 2,000 and 1M x 10 x 20,000
-    .venv/bin/python benchmarks/allocation.py --quick    # 20k only
+    .venv/bin/python benchmarks/allocation.py --quick    # 2,000 children: a smoke run
 
 Prints, for 100,000 children x 10 choices x 2,000 levels (priority groups, reserves, all
 criteria): the engine seconds (places + deferred acceptance + waiting lists), the whole
@@ -115,7 +115,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    sizes = [(20_000, 10, 400)] if args.quick else [(100_000, 10, 2_000)]
+    sizes = [(2_000, 5, 50)] if args.quick else [(100_000, 10, 2_000)]
     for n, k, m in sizes:
         secs, info = engine_seconds(n, k, m)
         print(f"engine  {n:>9,} children x {k} choices x {m:,} levels: {secs:6.2f} s "

@@ -1,4 +1,4 @@
-"""Foundation figures (issue 2): CSV import speed, area counters, single-writer requests.
+"""Foundation figures: CSV import speed, area counters, single-writer requests.
 
     .venv/bin/python benchmarks/foundation.py [--rows 20000] [--demo-db /tmp/demo.db]
 
@@ -27,8 +27,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=20_000)
     ap.add_argument("--demo-db", help="also time the counters of this demo database")
+    ap.add_argument("--quick", action="store_true", help="1,000 rows, 50 writes: a smoke run")
     args = ap.parse_args()
-    n = args.rows
+    n = 1_000 if args.quick else args.rows
+    writes = 50 if args.quick else 500
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         db = Database(Settings.from_cli(str(d / "b.db"), "bench"))
@@ -57,23 +59,23 @@ def main() -> None:
             print(f"import {kind:9s} {n:>7} rows  {dt:6.2f} s  {n / dt:8.0f} rows/s")
         time_counters(db, "area counters")
         (d / "more.csv").write_text("child_id,first_name,last_name\n" + "".join(
-            f"X{i:05d},A,B\n" for i in range(500)))
+            f"X{i:05d},A,B\n" for i in range(writes)))
         import_csv(db, "children", d / "more.csv")
         t = time.perf_counter()
         at = datetime(2027, 4, 1, 8, tzinfo=UTC)
-        for i in range(500):
+        for i in range(writes):
             registers.add_request(db, f"L{i % 400:03d}", f"X{i:05d}",
                                   at=at + timedelta(seconds=i))
         dt = time.perf_counter() - t
         # the levels are full: these are refusals (REG-06 and the NGI-03 notification)
-        print(f"add_request, one process: 500 in {dt:.2f} s = {500 / dt:.0f} writes/s "
-              f"({dt / 500 * 1000:.1f} ms each)")
+        print(f"add_request, one process: {writes} in {dt:.2f} s = {writes / dt:.0f} writes/s "
+              f"({dt / writes * 1000:.1f} ms each)")
         t = time.perf_counter()
-        for i in range(500):
+        for i in range(writes):
             registers.add_request(db, "FREE", f"X{i:05d}", at=at + timedelta(seconds=i))
         dt = time.perf_counter() - t
-        print(f"add_request, free places: 500 in {dt:.2f} s = {500 / dt:.0f} writes/s "
-              f"({dt / 500 * 1000:.1f} ms each)")
+        print(f"add_request, free places: {writes} in {dt:.2f} s = {writes / dt:.0f} writes/s "
+              f"({dt / writes * 1000:.1f} ms each)")
         db.dispose()
     if args.demo_db:
         demo = Database(Settings.from_cli(args.demo_db))  # the acting user (LOPDESK_USER)

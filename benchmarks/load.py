@@ -1,4 +1,5 @@
-"""Load: 16 writer processes add register requests for N seconds (issue 7, item 7).
+"""Load: 16 writer processes add register requests for N seconds (the busy timeout and the
+single-writer lock under load).
 
     .venv/bin/python benchmarks/load.py [--seconds 60] [--writers 16]
                                         [--pg-url postgresql+psycopg://postgres@127.0.0.1:54329/postgres]
@@ -50,7 +51,7 @@ def _database(url: str):
     return Database(Settings.from_cli(url, USER))
 
 
-def prepare(url: str) -> None:
+def prepare(url: str, writers: int = MAX_WRITERS) -> None:
     """A migrated database with one school, LEVELS registers and CHILDREN children."""
     from lopdesk.domain import areas
     from lopdesk.domain.setup import initialise
@@ -71,7 +72,7 @@ def prepare(url: str) -> None:
         insert_rows(s, Child.__table__, [  # type: ignore[attr-defined]
             {"id": f"K{w:02d}-{i:05d}", "first_name": f"Voornaam{i}",
              "last_name": f"Achternaam{w}", "indicator": i % 3 == 0}
-            for w in range(MAX_WRITERS) for i in range(PER_WRITER)])
+            for w in range(writers) for i in range(PER_WRITER)])
     db.dispose()
 
 
@@ -149,7 +150,7 @@ def check_registers(url: str, expected: int) -> list[str]:
 
 
 def run(backend: str, url: str, writers: int, seconds: float) -> Report:
-    prepare(url)
+    prepare(url, writers)
     ctx = mp.get_context("fork")  # parent holds no open connection (prepare disposed it)
     go = ctx.Event()
     deadline = ctx.Value("d", 0.0)
@@ -224,7 +225,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="PostgreSQL-server (een tijdelijke databank wordt aangemaakt)")
     ap.add_argument("--no-sqlite", action="store_true", help="enkel PostgreSQL")
     ap.add_argument("--strict", action="store_true", help="exit 1 als een doel niet gehaald is")
+    ap.add_argument("--quick", action="store_true",
+                    help="2 schrijvers gedurende 1 s op SQLite (rooktest)")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.seconds, args.writers, args.pg_url = 1.0, 2, None
     os.environ.setdefault("LOPDESK_USER", USER)
     reports: list[tuple[Report, bool]] = []
     if not args.no_sqlite:

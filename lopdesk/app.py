@@ -116,7 +116,8 @@ class LopdeskApp(App):
     # -- errors (one place) -----------------------------------------------------------
 
     def report_error(self, exc: BaseException) -> None:
-        from lopdesk.domain.errors import Conflict, DomainError, PermissionDenied
+        from lopdesk.errors import Conflict, DomainError, PermissionDenied
+        from lopdesk.parse import ParseError
 
         if isinstance(exc, Conflict):
             self.notify(exc.message, title="Conflict: intussen gewijzigd", severity="warning",
@@ -126,6 +127,8 @@ class LopdeskApp(App):
                 screen.reload()
         elif isinstance(exc, PermissionDenied):
             self.notify(exc.message, title="Geen toegang", severity="error", timeout=8)
+        elif isinstance(exc, ParseError):
+            self.notify(exc.message, title="Ongeldige invoer", severity="error", timeout=10)
         elif isinstance(exc, DomainError):
             title = f"Geweigerd ({exc.rule})" if exc.rule else "Geweigerd"
             self.notify(exc.message, title=title, severity="error", timeout=10)

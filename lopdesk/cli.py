@@ -184,8 +184,6 @@ def open_app() -> None:
 
 def _install_all(target: typer.Typer) -> None:
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is None:  # module not written yet
-            continue
         module: Any = importlib.import_module(name)
         module.install(target)
 

@@ -11,7 +11,6 @@ code with its URL.
 from __future__ import annotations
 
 import os
-import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -170,13 +169,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=WriteLock._after_fork)
 
 
-def world_readable(path: Path) -> bool:
-    try:
-        return bool(path.stat().st_mode & stat.S_IROTH)
-    except FileNotFoundError:
-        return False
-
-
 class Database:
     """Two engines on one database: readers and writers (BEGIN IMMEDIATE on SQLite)."""
 
@@ -328,7 +320,3 @@ class Database:
         with self.reader.connect() as conn:
             row = conn.execute(text("SELECT last_id FROM audit_head WHERE id = 1")).first()
         return int(row[0]) if row else 0
-
-
-def open_database(settings: Settings | None = None) -> Database:
-    return Database(settings or Settings())

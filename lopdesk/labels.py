@@ -1,4 +1,5 @@
-"""Every Dutch label and date/number format shown to users (screens, CLI, documents).
+"""The one code→Dutch table: every label and date/number format users see (screens, CLI,
+documents).
 
 Codes stay English in the database; the legal terms of domain.md §3 appear here only.
 """
@@ -46,6 +47,25 @@ FILL_ACTION = {
 EDUCATION = {"primary": "basisonderwijs", "secondary": "secundair onderwijs"}
 ROUND_STATUS = {"open": "open", "allocated": "toegewezen"}
 RUN_STATUS = {"active": "geldig", "replaced": "vervangen"}
+PERIOD_KIND = {"priority": "voorrangsperiode", "free": "vrije inschrijving"}
+ROUNDING_RULE = {"half_up": "afronden", "down": "naar beneden", "up": "naar boven"}
+# The allocation's choices per level and round (ALC-02, ALC-03).
+PRECEDENCE = {
+    "priority_first": "eerst voorrangsgroepen",
+    "contingent": "dubbele contingentering (indicator / niet-indicator)",
+}
+CRITERION = {
+    "random": "toeval",
+    "distance": "afstand (dichtstbij eerst)",
+    "rank+random": "eerst keuzevolgorde, dan toeval",
+    "rank+distance": "eerst keuzevolgorde, dan afstand",
+}
+TIEBREAK = {
+    "single": "één getal per kind (single tie-break)",
+    "multiple": "één getal per kind en school (multiple tie-break)",
+}
+# ALC-06: what an application of a child came to.
+EXPLAIN_OUTCOME = {"assigned": "toegewezen", "waiting": "wachtlijst", "not_needed": "niet nodig"}
 REASON = {
     "capacity": "capaciteit bereikt",
     "full_declaration": "volzet",
@@ -173,3 +193,48 @@ def parse_local_datetime(text: str) -> datetime:
 
 def school_year_label(year: int) -> str:
     return f"{year}-{year + 1}"
+
+
+# --- screens: titles, colours and table cells -----------------------------------------
+
+MODE_TITLES = {
+    "overzicht": "Overzicht",
+    "uitgesteld": "Uitgesteld / Niet-gerealiseerd",
+    "capaciteit": "Capaciteit",
+    "allocatie": "Allocatie",
+}
+# Status colours; the short code is always shown too (never colour as the only signal).
+STATUS_STYLE = {
+    "realised": "green",
+    "deferred": "yellow",
+    "non_realised": "red",
+    "withdrawn": "bright_black",
+}
+
+
+def board_cell(field: str) -> tuple[str, str]:
+    """CAP-05: '0' is the only value shown as full/red; JA and numbers mean places."""
+    text = free_places_board(field)
+    if field == "0":
+        return text, "bold white on red"
+    if field == "JA":
+        return text, "bold green"
+    if field == "":
+        return text, "green"
+    return text, "bold green"
+
+
+def status_cell(status: str) -> tuple[str, str]:
+    return STATUS_SHORT.get(status, status), STATUS_STYLE.get(status, "")
+
+
+def num(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def short_dt(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return fmt_datetime(value)[:16]
+    return fmt_date(value)

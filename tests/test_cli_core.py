@@ -111,8 +111,13 @@ def test_every_command_module_installs():
 
 
 def test_headless_imports_do_not_load_textual():
-    code = ("import sys, lopdesk.cli, lopdesk.domain.registers, lopdesk.domain.capacity; "
-            "print('textual' in sys.modules, 'numpy' in sys.modules)")
+    # A headless register command needs neither the app (Textual), nor the allocation
+    # engine (numpy), nor the document templates (jinja2): they load only when used.
+    code = ("import sys, lopdesk.cli, lopdesk.domain.registers, lopdesk.domain.capacity, "
+            "lopdesk.parse, lopdesk.present; "
+            "print('textual' in sys.modules, 'numpy' in sys.modules, 'jinja2' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out[0] == "False", "the CLI must not import Textual"
+    assert out[1] == "False", "a register command must not import numpy"
+    assert out[2] == "False", "a register command must not import jinja2"

@@ -1,4 +1,4 @@
-"""Several LOP experts at once (issue 2): 8 processes x 200 requests into one register.
+"""Several LOP experts at once: 8 processes x 200 requests into one register.
 
 Register numbers stay unique and gap-free (REG-01) and nothing is lost, on SQLite (WAL,
 BEGIN IMMEDIATE, busy timeout) and on PostgreSQL (row lock on the register counter).

@@ -1,4 +1,4 @@
-"""Crash safety of an allocation run (issue 7): SIGKILL while the results are being written
+"""Crash safety of an allocation run: SIGKILL while the results are being written
 into the registers leaves the round either allocated with all its lines or untouched."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The demo area (issue 2): built through the services, consistent, and reproducible."""
+"""The demo area: built through the services, consistent, and reproducible."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bad input never crashes (issue 7): hypothesis-made CSV files against every import and
+"""Bad input never crashes: hypothesis-made CSV files against every import and
 the allocation reader: a clear error naming the place, or success; never half-written."""
 
 from __future__ import annotations

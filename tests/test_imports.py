@@ -1,4 +1,4 @@
-"""CSV imports (issue 2, formats.md): all rows or none, errors name file, line and column."""
+"""CSV imports (formats.md): all rows or none, errors name file, line and column."""
 
 from __future__ import annotations
 

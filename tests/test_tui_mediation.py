@@ -1,4 +1,4 @@
-"""Pilot tests of the mediation screens (issue 5) and the document preview (issue 6), from
+"""Pilot tests of the mediation screens and the document preview, from
 the keyboard at 80x24, with a fixed clock (the app's `now`)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import builders as b
 from builders import t
 from conftest import as_user
 from sqlalchemy import select
-from test_tui import SIZE, notes, settle, type_text, wait_until
+from test_tui import SIZE, notes, recording, settle, type_text, wait_until
 
 from lopdesk.domain import mediation, registers
 from lopdesk.domain.models import AuditRecord
@@ -20,7 +20,7 @@ NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 def make(db):
     from lopdesk.app import make_app
 
-    return make_app(db, clock=lambda: NOW)
+    return recording(make_app(db, clock=lambda: NOW))
 
 
 def refused_scenario(db) -> dict:

@@ -78,34 +78,23 @@ def allocate_explain(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Waarom kreeg een kind (geen) plaats bij elke school van zijn lijst (ALC-06)."""
-    import tempfile
-
-    from lopdesk.matching.explain import OUTCOME_LABEL, explain_child
+    from lopdesk.matching.explain import explain_child
+    from lopdesk.present import EXPLANATION_COLUMNS, explanation_rows
 
     if run:
         if not target.isdigit():
             raise fail(f"--run verwacht een runnummer, niet '{target}'")
         from lopdesk.domain import allocation
 
-        with database() as db, tempfile.TemporaryDirectory() as tmp:
-            allocation.rerun_to_folder(db, int(target), Path(tmp) / "out")
-            rows = explain_child(Path(tmp) / "out", child)
+        with database() as db:
+            rows = allocation.explain_run(db, int(target), child)
     else:
         rows = explain_child(Path(target), child)
     if as_json:
         emit(rows, True)
         return
     # The table speaks Dutch; the engine's codes stay in --json (formats.md).
-    from lopdesk.domain.documents import cutoff_label, group_label
-
-    data = [{**r.__dict__, "outcome": OUTCOME_LABEL[r.outcome],
-             "priority_group": group_label(r.priority_group),
-             "cutoff": cutoff_label(r.cutoff), "reason": cutoff_label(r.reason)} for r in rows]
-    emit(data, False, [("choice_rank", "keuze"), ("level_id", "niveau"),
-                       ("priority_group", "groep"), ("number", "nummer"),
-                       ("cutoff", "grens"), ("outcome", "uitkomst"),
-                       ("position", "wachtlijst"), ("reason", "reden")],
-         title=f"Uitleg voor {child}")
+    emit(explanation_rows(rows), False, EXPLANATION_COLUMNS, title=f"Uitleg voor {child}")
 
 
 @allocate_app.command("hague")

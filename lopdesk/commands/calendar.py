@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from lopdesk import parse
 from lopdesk.commands.common import JSON_OPTION, echo, emit, handle_errors
 
 calendar_app = typer.Typer(help="Schooldagen en uiterste data.", no_args_is_help=True)
@@ -51,16 +52,12 @@ def calendar_add(area: str = typer.Argument(...), day: str = typer.Argument(...)
                  label: str = typer.Option("", "--label"),
                  as_json: bool = JSON_OPTION) -> None:
     """Een vakantiedag of vrije dag toevoegen aan de kalender van een gebied."""
-    from datetime import date
-
     from lopdesk.commands.common import database
     from lopdesk.domain import areas
-    from lopdesk.domain.errors import InvalidInput
 
-    try:
-        d = date.fromisoformat(day)
-    except ValueError:
-        raise InvalidInput(f"ongeldige datum '{day}' (verwacht JJJJ-MM-DD).") from None
+    d = parse.day(day, "datum")
+    if d is None:
+        raise parse.ParseError("datum", day, "geen datum")
     with database() as db:
         areas.add_calendar_day(db, area, d, kind=kind, label=label)
     if as_json:

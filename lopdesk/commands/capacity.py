@@ -73,17 +73,12 @@ def capacity_request_raise(level: str = typer.Argument(...),
 
 
 def _outcome(out, as_json: bool, preview: bool = False) -> None:
-    from lopdesk.labels import DECISION_STATUS, FILL_ACTION, label
+    from lopdesk.present import decision_lines
 
     if as_json:
         emit(out, True)
         return
-    head = "VOORBEELD (niets gewijzigd, iedereen aanvaardt): " if preview else ""
-    echo(f"{head}aanvraag {out.decision_id}: {label(DECISION_STATUS, out.status)}; "
-               f"{out.level_id} capaciteit {out.capacity}")
-    for st in out.cascade.steps:
-        echo(f"  {st.level_id} nr. {st.seq}: {st.child_name} — "
-                   f"{label(FILL_ACTION, st.action)} [{st.rule}] {st.why}")
+    echo("\n".join(decision_lines(out, preview=preview)))
 
 
 @capacity_app.command("decide")

@@ -255,17 +255,17 @@ def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = 
 JSON_OPTION = typer.Option(False, "--json", help="Uitvoer als JSON.")
 
 
-def parse_when(value: str | None) -> datetime | None:
-    """Parse --at: ISO 8601 (local Brussels time when no zone is given)."""
-    if value is None:
-        return None
-    from lopdesk.labels import parse_local_datetime
+def parse_when(value: str | None, option: str = "--at") -> datetime | None:
+    """Parse --at: ISO 8601 or dd/mm/jjjj [uu:mm[:ss]] (Brussels time when no zone is given),
+    within fifty years of today."""
+    from lopdesk import parse
     from lopdesk.matching.csvin import MOMENT_SPAN_YEARS, moment_in_span
 
     try:
-        moment = parse_local_datetime(value)
-    except (ValueError, OverflowError):
-        raise fail(f"ongeldig tijdstip '{value}': verwacht bv. 2027-03-01T09:00:12") from None
-    if not moment_in_span(moment):
-        raise fail(f"tijdstip '{value}' ligt niet binnen {MOMENT_SPAN_YEARS} jaar van vandaag")
+        moment = parse.moment(value, option)
+    except parse.ParseError as exc:
+        raise fail(str(exc)) from None
+    if moment is not None and not moment_in_span(moment):
+        raise fail(f"{option}: tijdstip '{value}' ligt niet binnen {MOMENT_SPAN_YEARS} jaar "
+                   "van vandaag")
     return moment

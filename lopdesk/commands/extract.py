@@ -14,6 +14,7 @@ from pathlib import Path
 
 import typer
 
+from lopdesk import parse
 from lopdesk.commands.common import database, echo, fail, handle_errors
 
 extract_app = typer.Typer(help="Documenten: registeruittreksels, mededelingen, rapporten, "
@@ -47,16 +48,7 @@ def _write(text: str, out: Path | None) -> None:
 
 
 def _entry_id(db, entry: str, level: str | None) -> int:
-    """An entry is given by its id, by LEVEL:SEQ, or by --level with a number."""
-    from lopdesk.domain import registers
-
-    if ":" in entry:
-        level, entry = entry.rsplit(":", 1)
-    if not entry.isdigit():
-        raise fail(f"'{entry}' is geen inschrijving (gebruik ID, NIVEAU:NR of --level NIVEAU NR)")
-    if level:
-        return registers.find_entry(db, level, int(entry)).id
-    return int(entry)
+    return parse.entry_id(db, entry, level)
 
 
 @extract_app.command("register")
@@ -97,10 +89,7 @@ def extract_notice(
     """Mededeling van niet-gerealiseerde inschrijving (NGI-01); weigert als iets ontbreekt."""
     from lopdesk.domain import documents
 
-    try:
-        day = date.fromisoformat(signed_on) if signed_on else date.today()
-    except ValueError:
-        raise fail(f"ongeldige datum '{signed_on}': verwacht bv. 2027-03-05") from None
+    day = parse.day(signed_on, "--date") or date.today()
     with database() as db:
         text = documents.render_notice(
             db, _entry_id(db, entry, level), _format(fmt, out), signed_on=day,

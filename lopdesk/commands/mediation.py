@@ -41,18 +41,18 @@ CANDIDATE_COLUMNS = [("rank", "#"), ("level_id", "niveau"), ("school_name", "sch
 
 
 def parse_day(value: str | None, what: str = "datum") -> date | None:
-    if value is None:
-        return None
+    from lopdesk import parse
+
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise fail(f"ongeldige {what} '{value}': verwacht bv. 2027-03-05", EXIT_INPUT) from None
+        return parse.day(value, what)
+    except parse.ParseError as exc:
+        raise fail(str(exc), EXIT_INPUT) from None
 
 
 def _entry_id(db, entry: str, level: str | None = None) -> int:
-    from lopdesk.commands.register import _resolve_entry
+    from lopdesk import parse
 
-    return _resolve_entry(db, entry, level)
+    return parse.entry_id(db, entry, level)
 
 
 def _case_row_dict(r) -> dict:
@@ -97,52 +97,9 @@ def _print_notice(n) -> None:
 
 
 def _print_case(v) -> None:
-    from lopdesk.domain.mediation import (
-        ANSWER,
-        CASE_OUTCOME,
-        CASE_STATUS,
-        CASE_TRIGGER,
-        EVENT_KIND,
-        PARTY_ROLE,
-        REFUSAL_REASON,
-    )
-    from lopdesk.labels import STATUS, fmt_date, fmt_datetime
+    from lopdesk.present import case_lines
 
-    echo(f"Dossier {v.id}: {v.child_name} ({v.child_id}), gebied {v.area_id} — "
-               f"{CASE_STATUS[v.status]}")
-    trigger = CASE_TRIGGER.get(v.trigger, v.trigger)
-    if v.request_on:
-        trigger += f" ({v.requested_by}, {fmt_date(v.request_on)})"
-    echo(f"  aanleiding  {trigger}; reden {REFUSAL_REASON.get(v.reason, v.reason)}")
-    echo(f"  geopend     {fmt_datetime(v.opened_at)} door {v.opened_by}")
-    if v.next_deadline:
-        echo(f"  eerstvolgende termijn {fmt_date(v.next_deadline)}")
-    if v.clr_complaint_on:
-        echo(f"  klacht CLR  {fmt_date(v.clr_complaint_on)} {v.clr_complaint_note}")
-    if v.outcome:
-        echo(f"  uitkomst    {CASE_OUTCOME[v.outcome]}"
-                   + (f" ({v.outcome_school_id})" if v.outcome_school_id else "")
-                   + f", afgesloten {fmt_datetime(v.closed_at)} door {v.closed_by}")
-    echo("Weigeringen:")
-    for r in v.refusals:
-        notice = (f"mededeling {fmt_date(r.delivered_on)}{' TE LAAT' if r.late else ''}, "
-                  f"CLR tot {fmt_date(r.clr_deadline)}" if r.notice_id else "geen mededeling")
-        echo(f"  {r.school_name} {r.level_id} nr. {r.seq}: {STATUS.get(r.status)} "
-                   f"({REFUSAL_REASON.get(r.reason, r.reason)}); {notice}")
-    if v.parties:
-        echo("Partijen:")
-        for p in v.parties:
-            echo(f"  {PARTY_ROLE.get(p.role, p.role)}: {p.name} {p.contact}".rstrip())
-    if v.proposals:
-        echo("Voorstellen:")
-        for p in v.proposals:
-            answer = ANSWER.get(p.answer or "", "wacht op antwoord")
-            echo(f"  {p.id}: {p.school_name} ({p.level_id}) {fmt_date(p.proposed_at)} — "
-                       f"{answer}")
-    echo("Tijdlijn:")
-    for e in v.timeline:
-        echo(f"  {fmt_datetime(e.at)}  {e.user:<12} {EVENT_KIND.get(e.kind, e.kind):<10} "
-                   f"{e.text}" + (f"  [{e.rule_id}]" if e.rule_id else ""))
+    echo("\n".join(case_lines(v)))
 
 
 # --- case ---------------------------------------------------------------------------------

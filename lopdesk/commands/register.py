@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from lopdesk import parse
 from lopdesk.commands.common import JSON_OPTION, database, echo, emit, handle_errors, parse_when
 from lopdesk.commands.dutch_help import choices
 from lopdesk.labels import PRIORITY_GROUP, STATUS
@@ -34,19 +35,6 @@ def _entry_dict(row) -> dict:
             "status": STATUS.get(row.status, row.status), "flags": " ".join(flags)}
 
 
-def _with_labels(exc):
-    """CAP-07 names the regime and kind of the level: their Dutch labels, not the codes."""
-    import re
-
-    from lopdesk.labels import LEVEL_KIND, REGIME, label
-
-    def repl(m: re.Match) -> str:
-        return f"(regime {label(REGIME, m[1])}, {label(LEVEL_KIND, m[2])})"
-
-    exc.message = re.sub(r"\(regime (\w+), (\w+)\)", repl, exc.message)
-    return exc
-
-
 def _status_code(value: str) -> str:
     """A status as code (realised), Dutch label (gerealiseerd) or short (GER): the code."""
     from lopdesk.labels import STATUS, STATUS_SHORT
@@ -57,25 +45,6 @@ def _status_code(value: str) -> str:
             if v.lower() == text.lower():
                 return code
     return v
-
-
-def _resolve_entry(db, entry: str, level: str | None) -> int:
-    """An entry is given by its id, or by LEVEL:SEQ, or by --level with a number."""
-    from lopdesk.domain import registers
-    from lopdesk.domain.errors import InvalidInput
-
-    if ":" in entry:
-        level_id, seq = entry.rsplit(":", 1)
-    elif level:
-        level_id, seq = level, entry
-    else:
-        if not entry.isdigit():
-            raise InvalidInput(f"'{entry}' is geen inschrijvings-id (gebruik ID, NIVEAU:NR of "
-                               "--level NIVEAU NR).", field="entry")
-        return int(entry)
-    if not seq.isdigit():
-        raise InvalidInput(f"'{seq}' is geen volgnummer.", field="entry")
-    return registers.find_entry(db, level_id, int(seq)).id
 
 
 @register_app.command("add")
@@ -92,15 +61,11 @@ def register_add(
 ) -> None:
     """Een aanvraag tot inschrijving in het register opnemen."""
     from lopdesk.domain import registers
-    from lopdesk.domain.errors import RuleViolation
     from lopdesk.labels import STATUS
 
     with database() as db:
-        try:
-            view = registers.add_request(db, level, child, priority_group=group,
-                                         at=parse_when(at), overcapacity_category=overcapacity)
-        except RuleViolation as exc:
-            raise _with_labels(exc) from None
+        view = registers.add_request(db, level, child, priority_group=group,
+                                     at=parse_when(at), overcapacity_category=overcapacity)
     if as_json:
         emit(view, True)
     else:
@@ -138,7 +103,7 @@ def register_show(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
     from lopdesk.labels import STATUS, fmt_datetime
 
     with database() as db:
-        entry_id = _resolve_entry(db, entry, level)
+        entry_id = parse.entry_id(db, entry, level)
         view = registers.get_entry(db, entry_id)
         history = registers.entry_history(db, entry_id)
     if as_json:
@@ -166,7 +131,7 @@ def register_withdraw(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
     from lopdesk.domain import registers
 
     with database() as db:
-        view = registers.withdraw(db, _resolve_entry(db, entry, level), reason=reason,
+        view = registers.withdraw(db, parse.entry_id(db, entry, level), reason=reason,
                                   expected_version=version, at=parse_when(at))
     emit(view, as_json) if as_json else echo(
         f"{view.level_id} nr. {view.seq} ingetrokken. Gebruik 'lopdesk fill {view.level_id}' "
@@ -188,7 +153,7 @@ def register_status(entry: str = typer.Argument(...),
     from lopdesk.labels import STATUS, label
 
     with database() as db:
-        view = registers.change_status(db, _resolve_entry(db, entry, level), _status_code(to),
+        view = registers.change_status(db, parse.entry_id(db, entry, level), _status_code(to),
                                        reason=reason, expected_version=version,
                                        at=parse_when(at))
     emit(view, as_json) if as_json else echo(
@@ -245,36 +210,23 @@ def period_close(period_id: int = typer.Argument(...),
                  as_json: bool = JSON_OPTION) -> None:
     """Een voorrangsperiode afsluiten (REG-05): aanvullen, uitgesteld → (niet-)gerealiseerd."""
     from lopdesk.domain import registers
-    from lopdesk.labels import CONTINGENT, STATUS, contingent_counts, label
+    from lopdesk.present import close_plan_lines
 
     with database() as db:
         plan = registers.close_period(db, period_id, preview=preview, at=parse_when(at))
     if as_json:
         emit(plan, True)
         return
-    echo(("VOORBEELD — niets gewijzigd. " if preview else "")
-               + f"Periode {plan.period_id} ({plan.level_id}): {len(plan.changes)} wijzigingen; "
-               f"plaatsen per contingent: {contingent_counts(plan.seats)}; "
-               f"vrij: {contingent_counts(plan.free_before)}")
-    for ch in plan.changes:
-        echo(f"  nr. {ch.seq:>4} {ch.child_id:<10} {label(CONTINGENT, ch.contingent):<14} "
-                   f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}  "
-                   f"[{ch.rule}] {ch.why}")
+    echo("\n".join(close_plan_lines(plan, preview=preview)))
 
 
 def _print_fill(report, as_json: bool) -> None:
-    from lopdesk.labels import FILL_ACTION, label
+    from lopdesk.present import fill_lines
 
     if as_json:
         emit(report, True)
         return
-    if not report.steps:
-        echo("Geen vrijgekomen plaatsen aan te bieden.")
-    for st in report.steps:
-        echo(f"{st.level_id} nr. {st.seq}: {st.child_name} ({st.child_id}) — "
-                   f"{label(FILL_ACTION, st.action)} [{st.rule}] {st.why}")
-    for lv in report.skipped:
-        echo(f"{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)")
+    echo("\n".join(fill_lines(report)))
 
 
 @handle_errors

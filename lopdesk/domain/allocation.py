@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,28 +29,28 @@ from lopdesk.domain.allocation_models import (
     Application,
     RoundLevel,
 )
+from lopdesk.domain.allocation_queries import RunRow as RunRow
+from lopdesk.domain.allocation_queries import list_rounds as list_rounds
+from lopdesk.domain.allocation_queries import list_runs as list_runs
 from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.codes import CRITERIA, PRECEDENCES, PRIORITY_GROUPS, TIEBREAKS
 from lopdesk.domain.errors import Conflict, ImportError_, InvalidInput, RuleViolation
 from lopdesk.domain.models import (
-    PRIORITY_GROUPS,
     Area,
     CapacityLevel,
     Child,
     RegisterEntry,
     School,
-    Site,
 )
 from lopdesk.domain.registers import bulk_append, level_state, set_status_in
+from lopdesk.domain.round_files import export_round
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import fmt_datetime
-
-PRECEDENCES = ("priority_first", "contingent")
-CRITERIA = ("random", "distance", "rank+random", "rank+distance")
 
 
 def create_round(db: Database, round_id: str, area_id: str, school_year: int, name: str, *,
                  tiebreak: str = "single") -> AllocationRound:
-    if tiebreak not in ("single", "multiple"):
+    if tiebreak not in TIEBREAKS:
         raise InvalidInput(f"onbekende loting '{tiebreak}' (single of multiple).",
                            field="tiebreak")
     with db.write() as s:
@@ -241,82 +240,6 @@ def import_applications(db: Database, round_id: str, path: Path) -> int:
     return count
 
 
-def _round_capacity(s: Session, round_id: str, level_id: str) -> int:
-    rl = s.get(RoundLevel, (round_id, level_id))
-    return rl.capacity if rl is not None else 0
-
-
-def export_round(s: Session, round_id: str, folder: Path, adjust: dict | None = None) -> None:
-    """Write the round as the three input files of formats.md.
-
-    `adjust` (a replacing run's carried-over facts, see replacement.adjustments): children
-    and (child, level) applications left out, capacities approved since the earlier run."""
-    adjust = adjust or {}
-    capacities = dict(adjust.get("capacities", {}))
-    without_children = set(adjust.get("without_children", []))
-    for child_id, level_id in adjust.get("kept_places", []):  # enrolled outside the run
-        without_children.add(child_id)
-        kept_at = capacities.get(level_id)
-        capacities[level_id] = (kept_at if kept_at is not None else _round_capacity(
-            s, round_id, level_id)) - 1
-    without_pairs = {tuple(p) for p in adjust.get("without_applications", [])}
-    folder.mkdir(parents=True, exist_ok=True)
-    levels = s.execute(select(RoundLevel, CapacityLevel.school_id, CapacityLevel.name)
-                       .join(CapacityLevel, CapacityLevel.id == RoundLevel.level_id)
-                       .where(RoundLevel.round_id == round_id)
-                       .order_by(RoundLevel.level_id)).all()
-    with open(folder / "levels.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["level_id", "school_id", "name", "capacity", "reserved_indicator",
-                    "reserved_non_indicator", "precedence", "criterion", "priority_order"])
-        for rl, school_id, name in levels:
-            w.writerow([rl.level_id, school_id, name,
-                        capacities.get(rl.level_id, rl.capacity), rl.reserved_indicator,
-                        rl.reserved_non_indicator, rl.precedence, rl.criterion,
-                        rl.priority_order])
-    apps = s.execute(select(Application.child_id, Application.rank, Application.level_id,
-                            Application.priority_group, Application.distance_m)
-                     .where(Application.round_id == round_id)
-                     .order_by(Application.child_id, Application.rank)).all()
-    apps = [a for a in apps
-            if a[0] not in without_children and (a[0], a[2]) not in without_pairs]
-    child_ids = sorted({a[0] for a in apps})
-    indicator: dict[str, bool] = {}
-    child_xy: dict[str, tuple[float, float]] = {}
-    for start in range(0, len(child_ids), 900):
-        for cid, ind, x, y in s.execute(select(Child.id, Child.indicator, Child.x, Child.y)
-                                        .where(Child.id.in_(child_ids[start:start + 900]))):
-            indicator[cid] = ind
-            if x is not None and y is not None:
-                child_xy[cid] = (x, y)
-    # A distance not given with the application is the straight line from the child's
-    # address to the level's site (or school) when both are known.
-    site_xy: dict[str, tuple[float, float]] = {}
-    for lv_id, sx, sy, scx, scy in s.execute(
-            select(CapacityLevel.id, Site.x, Site.y, School.x, School.y)
-            .join(RoundLevel, RoundLevel.level_id == CapacityLevel.id)
-            .join(Site, Site.id == CapacityLevel.site_id)
-            .join(School, School.id == CapacityLevel.school_id)
-            .where(RoundLevel.round_id == round_id)):
-        if sx is not None and sy is not None:
-            site_xy[lv_id] = (sx, sy)
-        elif scx is not None and scy is not None:
-            site_xy[lv_id] = (scx, scy)
-    with open(folder / "children.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["child_id", "indicator"])
-        for cid in child_ids:
-            w.writerow([cid, 1 if indicator.get(cid) else 0])
-    with open(folder / "applications.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["child_id", "rank", "level_id", "priority_group", "distance_m"])
-        for cid, rank, lv, group, dist in apps:
-            if dist is None and cid in child_xy and lv in site_xy:
-                (cx, cy), (lx, ly) = child_xy[cid], site_xy[lv]
-                dist = round(math.hypot(cx - lx, cy - ly), 1)
-            w.writerow([cid, rank, lv, group, "" if dist is None else repr(float(dist))])
-
-
 @dataclass
 class RoundRun:
     run_id: int
@@ -466,46 +389,7 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
                     continue  # a place taken after the run stays taken
                 set_status_in(s, db.user, e, "withdrawn", reason=f"allocatierun {active.id} "
                               f"vervangen door run {run.id}", rule="ALC-05", at=now)
-        indicator = dict(s.execute(select(Child.id, Child.indicator)).all())
-        groups: dict[tuple[str, str], str] = {}
-        submitted: dict[tuple[str, str], datetime] = {}
-        for child_id, level_id, group, at in s.execute(
-                select(Application.child_id, Application.level_id, Application.priority_group,
-                       Application.submitted_at).where(Application.round_id == rnd.id)):
-            groups[(child_id, level_id)] = group
-            submitted[(child_id, level_id)] = at
-        rows: list[dict] = []
-        placed = 0
-        # REG-07: realised at the ticket school, in the order of the engine's output ...
-        for a in assignments:
-            if not a.get("level_id"):
-                continue
-            placed += 1
-            key = (a["child_id"], a["level_id"])
-            rows.append({"level_id": a["level_id"], "child_id": a["child_id"],
-                         # REG-07: the lines are dated at the (first) run, in the
-                         # engine's order (no false 'earlier timestamp' flags)
-                         "requested_at": lines_at,
-                         "priority_group": groups.get(key, "none"),
-                         "contingent": "indicator" if indicator.get(a["child_id"])
-                         else "non_indicator",
-                         "status": "realised", "allocation_run_id": run.id,
-                         "event_reason": f"ticket (keuze {a.get('choice_rank')}), "
-                         f"aangemeld {fmt_datetime(submitted.get(key))}"})
-        # ... then non-realised with the waiting-list position at every school ranked higher.
-        for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
-            key = (w["child_id"], w["level_id"])
-            rows.append({"level_id": w["level_id"], "child_id": w["child_id"],
-                         "requested_at": lines_at,
-                         "priority_group": groups.get(key, "none"),
-                         "contingent": "indicator" if indicator.get(w["child_id"])
-                         else "non_indicator",
-                         "status": "non_realised", "reason": "capacity",
-                         "waitlist_position": int(w["position"]), "allocation_run_id": run.id,
-                         "event_reason": f"wachtlijst positie {w['position']}, aangemeld "
-                         f"{fmt_datetime(submitted.get(key))}"})
-            s.add(AllocationWaitlist(run_id=run.id, child_id=w["child_id"],
-                                     level_id=w["level_id"], position=int(w["position"])))
+        rows, placed = _register_rows(s, rnd.id, run.id, lines_at, assignments, waitlist)
         if lines_at != now:  # the line keeps its moment; its creation is dated now (REG-02)
             for row in rows:
                 row["history"] = [(now, None, row["status"], row["event_reason"], "REG-07")]
@@ -527,40 +411,6 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
                         str(keep_output) if keep_output else None, summary)
 
 
-@dataclass
-class RunRow:
-    id: int
-    round_id: str
-    status: str
-    seed: int
-    tiebreak: str
-    improve: bool
-    engine_version: str
-    input_hash: str
-    output_hash: str
-    counts: dict
-    started_at: datetime
-    user: str
-    replaced_by: int | None
-
-
-def list_runs(db: Database, round_id: str | None = None) -> list[RunRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
-        q = select(AllocationRun).order_by(AllocationRun.id)
-        if round_id:
-            q = q.where(AllocationRun.round_id == round_id)
-        return [RunRow(r.id or 0, r.round_id, r.status, r.seed, r.tiebreak, r.improve,
-                       r.engine_version, r.input_hash, r.output_hash, json.loads(r.counts),
-                       r.started_at, r.user, r.replaced_by) for r in s.execute(q).scalars()]
-
-
-def list_rounds(db: Database) -> list[AllocationRound]:
-    with db.read() as s:
-        require(s, db.user, "read")
-        return list(s.execute(select(AllocationRound).order_by(AllocationRound.id)).scalars())
-
-
 def rerun_to_folder(db: Database, run_id: int, out_dir: Path) -> dict:
     """Re-run a stored run from the round's applications with its seed and options (ALC-05):
     the explanation of a stored run (ALC-06) and the notary's check both use this."""
@@ -571,3 +421,53 @@ def rerun_to_folder(db: Database, run_id: int, out_dir: Path) -> dict:
             inp = Path(tmp) / "input"
             export_round(s, run.round_id, inp, json.loads(run.adjustments or "{}"))
             return _engine_run(inp, out_dir, run.seed, run.tiebreak, run.improve)
+
+
+def _register_rows(s: Session, round_id: str, run_id: int, lines_at: datetime,
+                   assignments: list[dict], waitlist: list[dict]) -> tuple[list[dict], int]:
+    """REG-07: the register lines of a run (realised, then non-realised with the waiting-list
+    position) and the number of children placed; the waiting lists are stored too. The lines
+    are dated `lines_at`: the run, or for a replacement the lines it replaces."""
+    indicator = dict(s.execute(select(Child.id, Child.indicator)).all())
+    groups: dict[tuple[str, str], str] = {}
+    submitted: dict[tuple[str, str], datetime] = {}
+    for child_id, level_id, group, at in s.execute(
+            select(Application.child_id, Application.level_id, Application.priority_group,
+                   Application.submitted_at).where(Application.round_id == round_id)):
+        groups[(child_id, level_id)] = group
+        submitted[(child_id, level_id)] = at
+    rows: list[dict] = []
+
+    def line(r: dict, status: str, why: str, **extra: object) -> None:
+        # REG-07: the lines are written at the moment of the run, in the engine's order
+        # (no false 'earlier timestamp' flags); the application date is in the event.
+        key = (r["child_id"], r["level_id"])
+        rows.append({"level_id": r["level_id"], "child_id": r["child_id"],
+                     "requested_at": lines_at, "priority_group": groups.get(key, "none"),
+                     "contingent": "indicator" if indicator.get(r["child_id"])
+                     else "non_indicator",
+                     "status": status, "allocation_run_id": run_id, **extra,
+                     "event_reason": f"{why}, aangemeld {fmt_datetime(submitted.get(key))}"})
+
+    # REG-07: realised at the ticket school, in the order of the engine's output ...
+    placed = [a for a in assignments if a.get("level_id")]
+    for a in placed:
+        line(a, "realised", f"ticket (keuze {a.get('choice_rank')})")
+    # ... then non-realised with the waiting-list position at every school ranked higher.
+    for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
+        line(w, "non_realised", f"wachtlijst positie {w['position']}", reason="capacity",
+             waitlist_position=int(w["position"]))
+        s.add(AllocationWaitlist(run_id=run_id, child_id=w["child_id"],
+                                 level_id=w["level_id"], position=int(w["position"])))
+    return rows, len(placed)
+
+
+def explain_run(db: Database, run_id: int, child_id: str) -> list:
+    """ALC-06 for a stored run: the run is repeated from the round's applications with its
+    seed and options, then the engine explains the child's outcome per level of its list."""
+    from lopdesk.matching.explain import explain_child
+
+    with tempfile.TemporaryDirectory(prefix="lopdesk-explain-") as tmp:
+        out = Path(tmp) / "out"
+        rerun_to_folder(db, run_id, out)
+        return explain_child(out, child_id)

@@ -10,11 +10,9 @@ from sqlmodel import Session
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
+from lopdesk.domain.codes import LEVEL_KINDS, PERIOD_KINDS, PRIORITY_GROUPS, REGIMES, ROUNDING_RULES
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.models import (
-    LEVEL_KINDS,
-    REGIMES,
-    ROUNDING_RULES,
     Area,
     CalendarDay,
     CapacityLevel,
@@ -137,15 +135,12 @@ def create_child(db: Database, child_id: str, first_name: str, last_name: str, *
         return child
 
 
-PERIOD_KINDS = ("priority", "free")
-
-
 def create_period(db: Database, level_id: str, *, kind: str, starts_at: datetime,
                   group: str | None = None, ends_at: datetime | None = None) -> Period:
     """A priority period (old regime only, REG-04) or the free enrolment (REG-06)."""
     if kind not in PERIOD_KINDS:
         raise InvalidInput(f"onbekende periode '{kind}' (priority of free).", field="kind")
-    if group is not None and group not in ("sibling_staff", "sibling", "staff"):
+    if group is not None and (group not in PRIORITY_GROUPS or group == "none"):
         raise InvalidInput(f"onbekende groep '{group}' voor een voorrangsperiode (kies "
                            "sibling_staff, sibling of staff; geen groep = de periode met "
                            "dubbele contingentering).", field="group")

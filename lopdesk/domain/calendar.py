@@ -37,10 +37,6 @@ def spring_break(year: int) -> tuple[date, date]:
     return start, start + timedelta(days=4)
 
 
-def is_school_day(day: date, free_days: Iterable[date] = ()) -> bool:
-    return day.weekday() < 5 and day not in set(free_days)
-
-
 def nth_school_day(start: date, n: int, free_days: Iterable[date] = ()) -> date:
     """The n-th school day on or after `start`."""
     free = set(free_days)

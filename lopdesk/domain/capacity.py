@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -395,9 +395,3 @@ def list_declarations(db: Database) -> list[DeclarationRow]:
             out.append(DeclarationRow(d.id or 0, d.reason, d.declared_at, d.declared_by,
                                       d.lifted_at, [tuple(r) for r in levels]))
         return out
-
-
-def count_overcapacity(s: Session, level_id: str) -> int:
-    return s.execute(select(func.count()).where(
-        RegisterEntry.level_id == level_id, RegisterEntry.status == "realised",
-        RegisterEntry.overcapacity_category.is_not(None))).scalar_one()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -112,45 +113,45 @@ def area_counters(db: Database, area_id: str | None = None,
             select(CapacityDecision.level_id, func.count())
             .where(CapacityDecision.status == "pending")
             .group_by(CapacityDecision.level_id)).all())
-    out: list[LevelCounters] = []
-    empty: dict[tuple[str, str], int] = {}
-    for level in levels:
-        (lid, school_id, school_name, neighbourhood, level_area, year, regime, kind, label,
-         capacity, seated_i, seated_n, _ratio, _rounding, fp_field, updated, version,
-         changed) = level
-        c = counts.get(lid, empty)
-        n_over = overc.get(lid, 0)
-        ri = c.get(("realised", "indicator"), 0)
-        rn = c.get(("realised", "non_indicator"), 0)
-        nri = c.get(("non_realised", "indicator"), 0)
-        nrn = c.get(("non_realised", "non_indicator"), 0)
-        is_full = lid in full
-        # CAP-04 on the grouped counts: the realised lines above capacity (CAP-07) need no
-        # place, a full declaration (CAP-06) leaves none.
-        free = free_places(capacity, seated_i + seated_n, ri + rn - n_over, full=is_full)
-        seats = contingent_seats(level)  # the row carries capacity, ratio and rounding
-        if updated is None:
-            last_change = changed
-        elif changed is None:
-            last_change = updated
-        else:
-            last_change = max(updated, changed)
-        out.append(LevelCounters(
-            level_id=lid, school_id=school_id, school_name=school_name,
-            neighbourhood=neighbourhood, area_id=level_area, school_year=year,
-            regime=regime, kind=kind, label=label, capacity=capacity,
-            seated_indicator=seated_i, seated_non_indicator=seated_n,
-            seats_indicator=seats["indicator"] if seats else None,
-            seats_non_indicator=seats["non_indicator"] if seats else None,
-            realised_indicator=ri, realised_non_indicator=rn,
-            deferred_indicator=c.get(("deferred", "indicator"), 0),
-            deferred_non_indicator=c.get(("deferred", "non_indicator"), 0),
-            non_realised_indicator=nri, non_realised_non_indicator=nrn,
-            withdrawn=c.get(("withdrawn", "indicator"), 0) + c.get(("withdrawn", "non_indicator"),
-                                                                    0),
-            overcapacity=n_over, free_places=free, free_places_field=fp_field,
-            full=is_full, waiting=nri + nrn,
-            pending_raises=pending.get(lid, 0), last_change=last_change,
-            version=version or 0,
-        ))
-    return out
+    return [_counters(level, counts.get(level[0], {}), overc.get(level[0], 0),
+                      level[0] in full, pending.get(level[0], 0)) for level in levels]
+
+
+def _counters(level: Any, c: dict[tuple[str, str], int], n_over: int, is_full: bool,
+              pending: int) -> LevelCounters:
+    """One level's counters from its row and its register counts per (status, contingent)."""
+    (lid, school_id, school_name, neighbourhood, level_area, year, regime, kind, label,
+     capacity, seated_i, seated_n, _ratio, _rounding, fp_field, updated, version,
+     changed) = level
+    ri = c.get(("realised", "indicator"), 0)
+    rn = c.get(("realised", "non_indicator"), 0)
+    nri = c.get(("non_realised", "indicator"), 0)
+    nrn = c.get(("non_realised", "non_indicator"), 0)
+    # CAP-04 on the grouped counts: the realised lines above capacity (CAP-07) need no
+    # place, a full declaration (CAP-06) leaves none.
+    free = free_places(capacity, seated_i + seated_n, ri + rn - n_over, full=is_full)
+    seats = contingent_seats(level)  # the row carries capacity, ratio and rounding
+    if updated is None:
+        last_change = changed
+    elif changed is None:
+        last_change = updated
+    else:
+        last_change = max(updated, changed)
+    return LevelCounters(
+        level_id=lid, school_id=school_id, school_name=school_name,
+        neighbourhood=neighbourhood, area_id=level_area, school_year=year,
+        regime=regime, kind=kind, label=label, capacity=capacity,
+        seated_indicator=seated_i, seated_non_indicator=seated_n,
+        seats_indicator=seats["indicator"] if seats else None,
+        seats_non_indicator=seats["non_indicator"] if seats else None,
+        realised_indicator=ri, realised_non_indicator=rn,
+        deferred_indicator=c.get(("deferred", "indicator"), 0),
+        deferred_non_indicator=c.get(("deferred", "non_indicator"), 0),
+        non_realised_indicator=nri, non_realised_non_indicator=nrn,
+        withdrawn=c.get(("withdrawn", "indicator"), 0) + c.get(("withdrawn", "non_indicator"),
+                                                                0),
+        overcapacity=n_over, free_places=free, free_places_field=fp_field,
+        full=is_full, waiting=nri + nrn,
+        pending_raises=pending, last_change=last_change,
+        version=version or 0,
+    )

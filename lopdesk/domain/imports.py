@@ -17,24 +17,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import check_grade
 from lopdesk.domain.bulk import insert_rows
-from lopdesk.domain.errors import ImportError_, InvalidInput
-from lopdesk.domain.models import (
+from lopdesk.domain.codes import (
     CONTINGENTS,
+    EDUCATIONS,
     LEVEL_KINDS,
     PRIORITY_GROUPS,
     REGIMES,
+    ROUNDING_RULES,
+    STATUSES,
+)
+from lopdesk.domain.errors import ImportError_, InvalidInput
+from lopdesk.domain.models import (
     Area,
     CapacityLevel,
     Child,
     RegisterCounter,
-    RegisterEntry,
     School,
     Site,
 )
@@ -54,8 +58,6 @@ from lopdesk.matching.csvin import (
 )
 
 KINDS = ("areas", "schools", "levels", "children", "register")
-ENTRY_STATUSES = ("realised", "deferred", "non_realised", "withdrawn")
-ROUNDING = ("half_up", "up", "down")
 # Privacy (domain §10): a national register number never enters lopdesk. Columns named
 # like one and values that are one are refused by csvin; a child_id merely shaped like one
 # (11 digits, any check digits) is refused too, since a mistyped number is still personal.
@@ -213,7 +215,7 @@ def _areas(db: Database, reader: _Reader) -> tuple[list, Callable]:
         aid = reader.text(row, "area_id")
         reader.unique(lines, aid, "area_id", "gebied")
         rows.append({"id": aid, "name": reader.text(row, "name"),
-                     "education": reader.choice(row, "education", ("primary", "secondary"),
+                     "education": reader.choice(row, "education", EDUCATIONS,
                                                 "primary"),
                      "in_lop": reader.flag(row, "in_lop", True),
                      "per_contingent_lists": reader.flag(row, "per_contingent_lists"),
@@ -288,7 +290,7 @@ def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
             "seated_non_indicator": reader.integer(row, "seated_non_indicator", default=0,
                                                    maximum=MAX_CAPACITY),
             "indicator_ratio": ratio,
-            "rounding": reader.choice(row, "rounding", ROUNDING, "half_up"),
+            "rounding": reader.choice(row, "rounding", ROUNDING_RULES, "half_up"),
             "enrolment_start": reader.moment(row, "enrolment_start", required=False),
             "free_places_field": "", "updated_at": utcnow(), "version": 1,
         })
@@ -350,7 +352,7 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
         assert at is not None
         group = reader.choice(row, "priority_group", PRIORITY_GROUPS, "none")
         indicator = reader.flag(row, "indicator")
-        status = reader.choice(row, "status", ENTRY_STATUSES)
+        status = reader.choice(row, "status", STATUSES)
         if level_id in last_at and at < last_at[level_id]:
             raise reader.error("requested_at", f"vroeger dan de vorige regel van {level_id} "
                                f"({fmt_datetime(last_at[level_id])}): rijen van één niveau "
@@ -372,86 +374,17 @@ def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
     warnings: list[str] = []
 
     def write(s) -> None:
-        levels = {r["level_id"] for r in rows}
-        children = {r["child_id"] for r in rows}
-        _check_register_against_db(s, reader, rows, line_of)
-        indicator_of: dict[str, bool] = {}
-        ids = sorted(children)
-        for start in range(0, len(ids), 900):
-            indicator_of.update(s.execute(select(Child.id, Child.indicator).where(
-                Child.id.in_(ids[start:start + 900]))).all())
-        for r, line in zip(rows, line_of, strict=True):
+        from lopdesk.domain import register_import as check
+
+        check.against_database(s, reader, rows, line_of)
+        warnings.extend(check.contingent_warnings(s, reader.name, rows, line_of))
+        for r in rows:
             r.pop("_school")
-            own = "indicator" if indicator_of.get(r["child_id"]) else "non_indicator"
-            if own != r["contingent"]:
-                warnings.append(f"{reader.name}, regel {line}: indicator van de rij wijkt af "
-                                f"van die van kind {r['child_id']} (de rij wordt gevolgd)")
         bulk_append(s, db.user, rows, rule="REG-01", message=f"import {reader.name}",
                     source="import")
-        # The source register decided the statuses; say where it gives more places than
-        # the level has (CAP-04), so that the LOP can check it.
-        from lopdesk.domain.registers import level_state, places_over
-
-        for level_id in sorted(levels):
-            level = s.get(CapacityLevel, level_id)
-            if level is None or level.capacity is None:
-                continue
-            st = level_state(s, level)
-            over = places_over(level.capacity, sum(st.seated.values()), st.realised_total)
-            if over:
-                warnings.append(f"{level_id}: {level.capacity + over} plaatsen bezet of "
-                                f"gerealiseerd bij een capaciteit van {level.capacity} "
-                                "(controleer het bronregister)")
+        warnings.extend(check.capacity_warnings(s, {r["level_id"] for r in rows}))
     write.warnings = warnings  # type: ignore[attr-defined]
     return rows, write
-
-
-def _check_register_against_db(s, reader: _Reader, rows: list[dict], line_of: list[int]
-                               ) -> None:
-    """Levels, schools and children exist; no row before a level's last entry; no second
-    open request of a child at a level (formats.md, REG-01)."""
-    levels = {r["level_id"] for r in rows}
-    known = dict(s.execute(select(CapacityLevel.id, CapacityLevel.school_id)
-                           .where(CapacityLevel.id.in_(sorted(levels)))).all()) \
-        if levels else {}
-    children = {r["child_id"] for r in rows}
-    known_children = _existing(s, Child, children)
-    last = {}
-    if levels:
-        last = dict(s.execute(select(RegisterEntry.level_id, func.max(RegisterEntry
-                                                                      .requested_at))
-                              .where(RegisterEntry.level_id.in_(sorted(levels)))
-                              .group_by(RegisterEntry.level_id)).all())
-    open_pairs = set()
-    if levels:
-        open_pairs = set(s.execute(select(RegisterEntry.level_id, RegisterEntry.child_id)
-                                   .where(RegisterEntry.level_id.in_(sorted(levels)),
-                                          RegisterEntry.status != "withdrawn")).all())
-    for r, line in zip(rows, line_of, strict=True):
-        reader.line = line
-        if r["level_id"] not in known:
-            raise reader.error("level_id", f"capaciteitsniveau '{r['level_id']}' bestaat "
-                               "niet")
-        if known[r["level_id"]] != r["_school"]:
-            raise reader.error("school_id", f"niveau {r['level_id']} hoort bij school "
-                               f"{known[r['level_id']]}, niet bij {r['_school']}")
-        if r["child_id"] not in known_children:
-            raise reader.error("child_id", f"kind '{r['child_id']}' bestaat niet "
-                               "(importeer eerst children.csv)")
-        prev = last.get(r["level_id"])
-        if prev is not None and r["requested_at"] < _aware(prev):
-            raise reader.error("requested_at", f"vroeger dan de laatste inschrijving in "
-                               f"het register van {r['level_id']} "
-                               f"({fmt_datetime(_aware(prev))})")
-        if r["status"] != "withdrawn" and (r["level_id"], r["child_id"]) in open_pairs:
-            raise reader.error("child_id", f"kind '{r['child_id']}' staat al in het "
-                               f"register van {r['level_id']}")
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 PARSERS: dict[str, tuple[tuple[str, ...], Callable, str]] = {

@@ -10,30 +10,19 @@ from typing import Any
 from sqlalchemy import Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# The code tuples live in codes.py; re-exported for the modules that import them from here.
+from lopdesk.domain.codes import CONTINGENTS as CONTINGENTS
+from lopdesk.domain.codes import LEVEL_KINDS as LEVEL_KINDS
+from lopdesk.domain.codes import PRIORITY_GROUPS as PRIORITY_GROUPS
+from lopdesk.domain.codes import REGIMES as REGIMES
+from lopdesk.domain.codes import ROUNDING_RULES as ROUNDING_RULES
 from lopdesk.domain.types import UTCDateTime, utcnow
-
-
-def ts_column(nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default=None if nullable else None,
-        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
-    )
 
 
 def version_column() -> tuple[Column, Any]:
     """Optimistic-lock column (house-style: pass the Column object to version_id_col)."""
     col = Column("version", Integer, nullable=False)
     return col, Field(default=None, sa_column=col)
-
-
-# --- codes --------------------------------------------------------------------------
-
-REGIMES = ("old", "new")
-LEVEL_KINDS = ("nursery_birth_year", "primary_grade", "secondary_1a", "secondary_1b", "admin_group")
-STATUSES = ("realised", "deferred", "non_realised", "withdrawn")
-PRIORITY_GROUPS = ("sibling_staff", "sibling", "staff", "none")
-CONTINGENTS = ("indicator", "non_indicator")
-ROUNDING_RULES = ("half_up", "down", "up")
 
 
 class Area(SQLModel, table=True):

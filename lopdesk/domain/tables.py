@@ -4,7 +4,6 @@ Alembic's env.py and the tests import this; add new table modules to TABLE_MODUL
 """
 
 import importlib
-import importlib.util
 
 from sqlmodel import SQLModel
 
@@ -16,7 +15,6 @@ TABLE_MODULES = (
 )
 
 for _name in TABLE_MODULES:
-    if importlib.util.find_spec(_name) is not None:
-        importlib.import_module(_name)
+    importlib.import_module(_name)
 
 metadata = SQLModel.metadata

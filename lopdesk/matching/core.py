@@ -18,8 +18,6 @@ import numpy as np
 
 ENGINE_VERSION = "lopdesk-da 1.0.0"
 
-PRECEDENCES = ("priority_first", "contingent")
-CRITERIA = ("random", "distance", "rank+random", "rank+distance")
 PRIORITY_FIRST, CONTINGENT = 0, 1
 
 
@@ -41,7 +39,7 @@ class Problem:
     level_reserved_indicator: np.ndarray  # int64[m]
     level_reserved_non_indicator: np.ndarray  # int64[m]
     level_precedence: np.ndarray  # int64[m]: PRIORITY_FIRST or CONTINGENT
-    level_criterion: np.ndarray  # int64[m]: index into CRITERIA
+    level_criterion: np.ndarray  # int64[m]: index into codes.CRITERIA
 
     def __post_init__(self) -> None:
         counts = np.bincount(self.app_child, minlength=self.n_children)

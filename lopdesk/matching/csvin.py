@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from lopdesk.domain.errors import ImportError_
+from lopdesk.errors import ImportError_
 
 # C0 (tab, CR and LF included: a cell is one line), DEL, C1 (ESC sequences start in C0 or
 # C1), and the bidi embeddings, overrides and isolates.

@@ -17,7 +17,7 @@ from lopdesk.matching.core import Result, level_summary, ticket_ranks, waitlists
 if TYPE_CHECKING:
     from lopdesk.matching.io import Inputs
 
-OUTCOME_LABEL = {"assigned": "toegewezen", "waiting": "wachtlijst", "not_needed": "niet nodig"}
+OUTCOMES = ("assigned", "waiting", "not_needed")  # Dutch labels: labels.EXPLAIN_OUTCOME
 COLUMNS = ["child_id", "choice_rank", "level_id", "school_id", "priority_group", "number",
            "cutoff", "outcome", "position", "reason"]
 
@@ -96,7 +96,7 @@ def explain_child(output_dir: Path | str, child_id: str) -> list[Explanation]:
     the copy of its input and its seed and options in run.json (ALC-05 makes that exact)."""
     import json
 
-    from lopdesk.domain.errors import InvalidInput, NotFound
+    from lopdesk.errors import InvalidInput, NotFound
     from lopdesk.matching.io import read_input, solve
 
     out = Path(output_dir)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lopdesk.domain.errors import ImportError_, InvalidInput
+from lopdesk.errors import ImportError_, InvalidInput
 from lopdesk.matching.core import ENGINE_VERSION
 from lopdesk.matching.csvin import DAY_PROBLEM, MAX_CAPACITY, MAX_RANK, parse_day
 from lopdesk.matching.hague import (

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lopdesk.domain.errors import InvalidInput
+from lopdesk.errors import InvalidInput
+from lopdesk.matching.codes import TIEBREAKS
 from lopdesk.matching.core import (
     ENGINE_VERSION,
     Problem,
@@ -48,7 +49,6 @@ from lopdesk.matching.io_read import (  # noqa: F401  (_int, _required, _rows: h
     read_levels,
 )
 
-TIEBREAKS = ("single", "multiple")
 INPUT_FILES = ("levels.csv", "children.csv", "applications.csv")
 
 Progress = Callable[[str, float], None]

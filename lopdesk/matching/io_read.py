@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lopdesk.domain.errors import ImportError_
-from lopdesk.matching.core import CRITERIA, PRECEDENCES
+from lopdesk.errors import ImportError_
+from lopdesk.matching.codes import CRITERIA, PRECEDENCES, PRIORITY_GROUPS
 from lopdesk.matching.csvin import (
     CONTROL,
     MAX_CAPACITY,
@@ -24,7 +24,7 @@ from lopdesk.matching.csvin import (
 )
 
 DEFAULT_PRIORITY_ORDER = "sibling_staff>sibling>staff"
-KNOWN_GROUPS = frozenset({"none", "sibling_staff", "sibling", "staff"})
+KNOWN_GROUPS = frozenset(PRIORITY_GROUPS)
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:

@@ -5,7 +5,6 @@ the explanation of any child's outcome (ALC-05, ALC-06, REG-07)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import secrets
 import tempfile
 import time
@@ -17,30 +16,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, ProgressBar, Static
 
+from lopdesk import parse, present
 from lopdesk.domain import allocation
-from lopdesk.screens.base import DataScreen
+from lopdesk.labels import ROUND_STATUS, RUN_STATUS, label, short_dt
+from lopdesk.screens.base import DataScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
-from lopdesk.screens.labels import short_dt
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 ROUND_COLUMNS = [Column("Ronde", 20), Column("Jaar", 9), Column("Naam", 28),
                  Column("Status", 10), Column("Loting", 8)]
 RUN_COLUMNS = [Column("Run", 4, "right"), Column("Status", 9), Column("Zaad", 11, "right"),
                Column("Door", 10), Column("Wanneer", 16), Column("Aantallen", 40)]
-ENGINE_MISSING = ("De allocatiemotor (lopdesk.matching) is nog niet beschikbaar in deze "
-                  "installatie. Rondes en aanmeldingen blijven bewaard; toewijzen kan zodra "
-                  "de motor geïnstalleerd is.")
-STATUS_LABEL = {"open": "open", "allocated": "toegewezen", "active": "actief",
-                "replaced": "vervangen"}
-
-
-def engine_available() -> bool:
-    try:
-        return importlib.util.find_spec("lopdesk.matching.io") is not None
-    except (ImportError, ValueError):
-        return False
-
-
 @dataclass
 class Results:
     """The output folder of a run (formats.md) read into memory."""
@@ -49,21 +35,18 @@ class Results:
     assignments: list[dict] = field(default_factory=list)
     waitlist: list[dict] = field(default_factory=list)
     levels: list[dict] = field(default_factory=list)
-    extra: dict[str, list[dict]] = field(default_factory=dict)  # other CSVs (explanations)
+    run_id: int | None = None  # the stored run, for its explanations (ALC-06)
 
     @classmethod
-    def read(cls, folder: Path, title: str) -> Results:
+    def read(cls, folder: Path, title: str, run_id: int | None = None) -> Results:
         def rows(name: str) -> list[dict]:
             path = folder / name
             if not path.exists():
                 return []
             return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
 
-        res = cls(title, rows("assignments.csv"), rows("waitlist.csv"), rows("levels.csv"))
-        for path in sorted(folder.glob("*.csv")):
-            if path.name not in ("assignments.csv", "waitlist.csv", "levels.csv"):
-                res.extra[path.name] = rows(path.name)
-        return res
+        return cls(title, rows("assignments.csv"), rows("waitlist.csv"), rows("levels.csv"),
+                   run_id)
 
     def rank_distribution(self) -> dict[str, int]:
         dist: dict[str, int] = {}
@@ -76,39 +59,6 @@ class Results:
     def unplaced(self) -> list[str]:
         return [a["child_id"] for a in self.assignments if not a.get("level_id")]
 
-    def explain(self, child_id: str) -> str:
-        mine = [a for a in self.assignments if a["child_id"] == child_id]
-        if not mine:
-            return f"Kind {child_id} nam niet deel aan deze ronde."
-        a = mine[0]
-        cut = {lv["level_id"]: lv for lv in self.levels}
-        lines = []
-        if a.get("level_id"):
-            lines.append(f"Toewijzing: {a['level_id']} (keuze {a.get('choice_rank')}).")
-        else:
-            lines.append("Geen toewijzing: op geen enkele gekozen school was plaats.")
-        waits = sorted((w for w in self.waitlist if w["child_id"] == child_id),
-                       key=lambda w: w["level_id"])
-        if waits:
-            lines.append("Hoger gerangschikte scholen (wachtlijst):")
-        for w in waits:
-            c = cut.get(w["level_id"], {})
-            lines.append(f"  {w['level_id']}: positie {w['position']} op de wachtlijst; "
-                         f"laatst toegelaten: {c.get('cutoff', '?')} "
-                         f"(capaciteit {c.get('capacity', '?')}, toegewezen "
-                         f"{c.get('assigned', '?')})")
-        if a.get("level_id") and a["level_id"] in cut:
-            c = cut[a["level_id"]]
-            lines.append(f"Grens op de toegewezen school: {c.get('cutoff', '?')}.")
-        for name, rows in self.extra.items():
-            hits = [r for r in rows if r.get("child_id") == child_id]
-            if hits:
-                lines.append(f"{name}:")
-                for r in hits:
-                    lines.append("  " + ", ".join(f"{k}={v}" for k, v in r.items()
-                                                  if k != "child_id"))
-        return "\n".join(lines)
-
 
 def run_and_read(db, round_id: str, *, seed: int, improve: bool, replace: bool,
                  keep_later_events: bool = False, replace_reason: str = ""
@@ -118,14 +68,15 @@ def run_and_read(db, round_id: str, *, seed: int, improve: bool, replace: bool,
         run = allocation.run_round(db, round_id, seed=seed, improve=improve, replace=replace,
                                    keep_output=out, keep_later_events=keep_later_events,
                                    replace_reason=replace_reason)
-        return run, Results.read(out, f"Ronde {round_id}, run {run.run_id}, zaad {seed}")
+        return run, Results.read(out, f"Ronde {round_id}, run {run.run_id}, zaad {seed}",
+                                 run.run_id)
 
 
 def rerun_and_read(db, run_id: int, title: str) -> Results:
     with tempfile.TemporaryDirectory(prefix="lopdesk-tui-") as tmp:
         out = Path(tmp) / "out"
         allocation.rerun_to_folder(db, run_id, out)
-        return Results.read(out, title)
+        return Results.read(out, title, run_id)
 
 
 class AllocatieScreen(DataScreen):
@@ -162,8 +113,6 @@ class AllocatieScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one("#rounds", VirtualTable).focus()
-        if not engine_available():
-            self.query_one("#t-r", Static).update(" Allocatie · motor niet beschikbaar")
         self.reload()
 
     def reload(self) -> None:
@@ -174,7 +123,7 @@ class AllocatieScreen(DataScreen):
     def _rounds(self, rounds: list) -> None:
         self.query_one("#rounds", VirtualTable).set_rows([Row(r.id, [
             r.id, f"{r.school_year}-{r.school_year + 1}", r.name,
-            STATUS_LABEL.get(r.status, r.status), r.tiebreak], data=r) for r in rounds])
+            label(ROUND_STATUS, r.status), r.tiebreak], data=r) for r in rounds])
         self.mark_loaded()
         self._loaded = True
         self._show_runs()
@@ -197,7 +146,7 @@ class AllocatieScreen(DataScreen):
         rnd = self._selected_round()
         runs = [r for r in self.runs if rnd is not None and r.round_id == rnd.id]
         self.query_one("#runs", VirtualTable).set_rows([Row(r.id, [
-            str(r.id), STATUS_LABEL.get(r.status, r.status), str(r.seed), r.user,
+            str(r.id), label(RUN_STATUS, r.status), str(r.seed), r.user,
             short_dt(r.started_at), ", ".join(f"{k} {v}" for k, v in r.counts.items())],
             data=r) for r in reversed(runs)])
 
@@ -214,10 +163,6 @@ class AllocatieScreen(DataScreen):
     # -- run -----------------------------------------------------------------------
 
     def action_run(self, round_id: str | None = None) -> None:
-        if not engine_available():
-            self.notify(ENGINE_MISSING, title="Allocatie niet beschikbaar", severity="error",
-                        timeout=10)
-            return
         if not self._loaded:
             self._pending = "run"
             return
@@ -246,19 +191,15 @@ class AllocatieScreen(DataScreen):
             fields.append(FormField("reason", "Reden van de vervanging (komt in het PV)"))
             intro += "\n\n" + "\n".join(impact.lines())
 
-        def done(v: dict | None) -> None:
-            if v is None:
-                return
-            seed_text = v["seed"]
-            if seed_text and not seed_text.isdigit():
-                self.notify("Het zaad is een geheel getal ≥ 0.", severity="error")
-                return
-            seed = int(seed_text) if seed_text else secrets.randbelow(2**31)
+        def done(v: dict) -> None:
+            seed_text = v["seed"].strip()
+            seed = (parse.whole(seed_text, "Zaad", minimum=0) if seed_text
+                    else secrets.randbelow(2**31))
             self._start(rnd.id, seed, bool(v.get("improve")), bool(v.get("replace")),
                         keep=bool(v.get("keep")), reason=v.get("reason") or "")
 
         self.app.push_screen(FormDialog("Ronde toewijzen", fields, intro=intro,
-                                        submit="Toewijzen"), done)
+                                        submit="Toewijzen"), form_done(self.app, done))
 
     def _start(self, round_id: str, seed: int, improve: bool, replace: bool, *,
                keep: bool = False, reason: str = "") -> None:
@@ -295,9 +236,6 @@ class AllocatieScreen(DataScreen):
         row = self.query_one("#runs", VirtualTable).current
         if row is None:
             self.notify("Deze ronde heeft nog geen run.", severity="warning")
-            return
-        if not engine_available():
-            self.notify(ENGINE_MISSING, severity="error", timeout=10)
             return
         run = row.data
         self.notify("Resultaten worden opnieuw berekend uit de bewaarde invoer en het zaad…",
@@ -364,8 +302,13 @@ class ResultsScreen(DataScreen):
                                         submit="Uitleggen"), done)
 
     def _explain(self, child_id: str) -> None:
-        self.app.push_screen(TextDialog(f"Uitleg voor {child_id}",
-                                        self.results.explain(child_id)))
+        """ALC-06 in the words of `lopdesk allocate explain`: the run is repeated from its
+        stored input and seed, then the engine explains each level of the child's list."""
+        if self.results.run_id is None:
+            return
+        self.db_call(allocation.explain_run, self.results.run_id, child_id,
+                     on_done=lambda rows: self.app.push_screen(TextDialog(
+                         f"Uitleg voor {child_id}", "\n".join(present.explanation_lines(rows)))))
 
 
 def chart(dist: dict[str, int], total: int, width: int = 40) -> str:

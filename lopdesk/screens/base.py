@@ -8,17 +8,35 @@ the app's one error handler (a Dutch notification, Conflict as a warning).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
+from lopdesk.parse import ParseError
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.widgets.table import VirtualTable
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
+
+
+def form_done(app: Any, run: Callable[[dict], None]) -> Callable[[dict | None], None]:
+    """A form dialog's callback: nothing on cancel; a typed value of the wrong form
+    (lopdesk.parse) is reported in the app's one error place, like every refusal."""
+
+    @wraps(run)
+    def done(values: dict | None) -> None:
+        if values is None:
+            return
+        try:
+            run(values)
+        except ParseError as exc:
+            app.report_error(exc)
+
+    return done
 
 
 class DataScreen(Screen):
@@ -32,7 +50,6 @@ class DataScreen(Screen):
     """
 
     seen_version: int | None = None
-    loading_now: bool = False
     _audited: bool = False
 
     @property
@@ -157,13 +174,12 @@ class FormScreen(DataScreen):
             if f.key in draft:
                 f.value = draft[f.key]
 
-        def done(values: dict | None) -> None:
-            if values is None:
-                return
+        def keep_and_run(values: dict) -> None:
             self._drafts[key] = values
             run(values)
 
-        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit), done)
+        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit),
+                             form_done(self.app, keep_and_run))
 
     def _after(self, key: str, message: str) -> None:
         self._drafts.pop(key, None)

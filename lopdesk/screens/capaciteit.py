@@ -8,10 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
+from lopdesk import parse
 from lopdesk.domain import capacity
+from lopdesk.labels import DECISION_STATUS, fmt_date, short_dt
+from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField
-from lopdesk.screens.labels import DECISION_STATUS, fmt_date, short_dt
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 DECISION_COLUMNS = [
@@ -32,22 +34,12 @@ DECLARATION_COLUMNS = [
     Column("Reden", 24),
 ]
 STATUS_STYLE = {"pending": "bold yellow", "approved": "green", "rejected": "red"}
-ACTION = {"offered": "aangeboden", "realised": "krijgt de plaats", "released": "geeft vrij",
-          "declined": "weigert"}
 
 
 def cascade_text(outcome) -> str:
-    steps = outcome.cascade.steps
-    lines = [f"Nieuwe capaciteit: {outcome.capacity}."]
-    if not steps:
-        lines.append("Niemand op de wachtlijst krijgt een plaats (geen wachtenden of de "
-                     "volgorde bindt niet meer).")
-    for s in steps:
-        lines.append(f"  {s.level_id} nr. {s.seq}: {s.child_name} ({s.child_id}) "
-                     f"{ACTION.get(s.action, s.action)} [{s.rule}] {s.why}")
-    if outcome.cascade.skipped:
-        lines.append("Volgorde bindt niet meer voor: " + ", ".join(outcome.cascade.skipped))
-    return "\n".join(lines)
+    """The new capacity and where its places go, in the CLI's wording."""
+    return "\n".join([f"Nieuwe capaciteit: {outcome.capacity}.",
+                      *fill_lines(outcome.cascade, indent="  ", empty=NOBODY_GETS_A_PLACE)])
 
 
 class CapaciteitScreen(FormScreen):
@@ -118,11 +110,7 @@ class CapaciteitScreen(FormScreen):
                   FormField("reason", "Reden van de aanvraag", required=True)]
 
         def run(v: dict) -> None:
-            try:
-                cap = int(v["capacity"])
-            except ValueError:
-                self.notify("De capaciteit is een geheel getal.", severity="error")
-                return
+            cap = parse.whole(v["capacity"], "Nieuwe capaciteit", minimum=0)
             self.db_call(capacity.request_raise, v["level_id"], cap, reason=v["reason"],
                          on_done=lambda d: self._after(
                              "request", f"Aanvraag {d.id} bewaard: {d.level_id} "

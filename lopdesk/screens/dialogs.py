@@ -43,14 +43,15 @@ class ConfirmDialog(ModalScreen[bool]):
     def __init__(self, title: str, body: str, *, yes: str = "Uitvoeren", no: str = "Annuleren",
                  danger: bool = False) -> None:
         super().__init__()
-        self._title, self._body, self._yes, self._no = title, body, yes, no
+        self.body = body  # the text shown (public: what the user reads)
+        self._title, self._yes, self._no = title, yes, no
         self._danger = danger
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="title")
             with VerticalScroll(classes="body"):
-                yield Static(self._body, markup=False)
+                yield Static(self.body, markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(self._no, id="no")
                 yield Button(self._yes, id="yes", variant="error" if self._danger
@@ -75,13 +76,14 @@ class TextDialog(ModalScreen[None]):
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
-        self._title, self._body = title, body
+        self.body = body  # the text shown (public: what the user reads)
+        self._title = title
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="title")
             with VerticalScroll(classes="body", id="text-body"):
-                yield Static(self._body, markup=False)
+                yield Static(self.body, markup=False)
             yield Label("Enter of Esc: sluiten", classes="hint")
 
     def on_mount(self) -> None:

@@ -20,10 +20,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Log, Static
 
+from lopdesk import parse
 from lopdesk.domain import documents
 from lopdesk.files import write_private_atomic
+from lopdesk.labels import fmt_date
+from lopdesk.screens.base import form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
-from lopdesk.screens.labels import fmt_date
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
@@ -211,18 +213,9 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
         FormField("signed_by", "Ondertekend door", value=""),
     ]
 
-    def done(v: dict | None) -> None:
-        if v is None:
-            return
-        from datetime import date
-
-        try:
-            eid = entry_id if entry_id is not None else int(v["entry"])
-            signed = date.fromisoformat(v["signed_on"])
-        except ValueError:
-            app.notify("Geef een geheel getal als inschrijving en een datum als 2027-03-05.",
-                       severity="error")
-            return
+    def done(v: dict) -> None:
+        eid = entry_id if entry_id is not None else parse.whole(v["entry"], "Inschrijving")
+        signed = parse.day(v["signed_on"], "Datum van ondertekening")
         kw = {"signed_on": signed, "signed_by": v["signed_by"]}
         preview(app, DocSpec("notice", f"mededeling {label or eid} ({fmt_date(signed)})",
                              f"mededeling-{eid}",
@@ -230,7 +223,8 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
 
     app.push_screen(FormDialog("Mededeling van niet-gerealiseerde inschrijving (NGI-01)",
                                fields, submit="Voorbeeld",
-                               intro=f"Inschrijving {label}" if label else ""), done)
+                               intro=f"Inschrijving {label}" if label else ""),
+                    form_done(app, done))
 
 
 def open_report(app: App, area_id: str | None = None, school_year: int | None = None) -> None:
@@ -242,20 +236,14 @@ def open_report(app: App, area_id: str | None = None, school_year: int | None = 
               FormField("year", "Schooljaar (beginjaar)", value=str(school_year or ""),
                         required=True, placeholder="2027")]
 
-    def done(v: dict | None) -> None:
-        if v is None:
-            return
-        try:
-            year = int(v["year"])
-        except ValueError:
-            app.notify("Het schooljaar is een jaartal, bv. 2027.", severity="error")
-            return
+    def done(v: dict) -> None:
+        year = parse.whole(v["year"], "Schooljaar", minimum=2000)
         area = v["area"]
         preview(app, DocSpec("report", f"LOP-rapport {area} {year}-{year + 1}",
                              f"rapport-{area}-{year}",
                              lambda db, fmt: documents.render_report(db, area, year, fmt)))
 
-    app.push_screen(FormDialog("LOP-rapport", fields, submit="Voorbeeld"), done)
+    app.push_screen(FormDialog("LOP-rapport", fields, submit="Voorbeeld"), form_done(app, done))
 
 
 def open_pv(app: App, run_id: int | None = None) -> None:
@@ -267,17 +255,12 @@ def open_pv(app: App, run_id: int | None = None) -> None:
         show(run_id)
         return
 
-    def done(v: dict | None) -> None:
-        if v is None:
-            return
-        try:
-            show(int(v["run"]))
-        except ValueError:
-            app.notify("Het nummer van de run is een geheel getal.", severity="error")
+    def done(v: dict) -> None:
+        show(parse.whole(v["run"], "Run"))
 
     app.push_screen(FormDialog("Proces-verbaal van een allocatierun (ALC-05)",
                                [FormField("run", "Run (nummer)", required=True)],
-                               submit="Voorbeeld"), done)
+                               submit="Voorbeeld"), form_done(app, done))
 
 
 def open_case_summary(app: App, case_id: int | None = None) -> None:
@@ -289,14 +272,9 @@ def open_case_summary(app: App, case_id: int | None = None) -> None:
         show(case_id)
         return
 
-    def done(v: dict | None) -> None:
-        if v is None:
-            return
-        try:
-            show(int(v["case"]))
-        except ValueError:
-            app.notify("Het dossiernummer is een geheel getal.", severity="error")
+    def done(v: dict) -> None:
+        show(parse.whole(v["case"], "Dossier"))
 
     app.push_screen(FormDialog("Samenvatting van een bemiddelingsdossier",
                                [FormField("case", "Dossier (nummer)", required=True)],
-                               submit="Voorbeeld"), done)
+                               submit="Voorbeeld"), form_done(app, done))

@@ -10,9 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from lopdesk.domain import capacity, counters
-from lopdesk.screens.base import SearchScreen
-from lopdesk.screens.dialogs import FormDialog, FormField
-from lopdesk.screens.labels import (
+from lopdesk.labels import (
     LEVEL_KIND,
     REGIME,
     REGIME_SHORT,
@@ -21,6 +19,8 @@ from lopdesk.screens.labels import (
     school_year_label,
     short_dt,
 )
+from lopdesk.screens.base import SearchScreen
+from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [

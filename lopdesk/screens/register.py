@@ -11,14 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
+from lopdesk import parse
 from lopdesk.domain import counters, directory, registers
-from lopdesk.domain.models import PRIORITY_GROUPS
+from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
 from lopdesk.domain.registers import TRANSITIONS
-from lopdesk.labels import parse_local_datetime
-from lopdesk.screens.base import FormScreen, SearchScreen
-from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
-from lopdesk.screens.labels import (
+from lopdesk.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
     PRIORITY_GROUP,
@@ -32,6 +30,9 @@ from lopdesk.screens.labels import (
     num,
     status_cell,
 )
+from lopdesk.present import close_plan_lines, fill_summary
+from lopdesk.screens.base import FormScreen, SearchScreen
+from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overzicht import level_title
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -46,7 +47,7 @@ COLUMNS = [
     Column("Id", 10),
     Column("Overcap.", 10),
 ]
-STATUS_CYCLE = (None, "realised", "deferred", "non_realised", "withdrawn")
+STATUS_CYCLE = (None, *STATUSES)
 
 
 class RegisterScreen(SearchScreen, FormScreen):
@@ -268,12 +269,7 @@ class RegisterScreen(SearchScreen, FormScreen):
         ]
 
         def run(v: dict) -> None:
-            try:
-                at = parse_local_datetime(v["at"]) if v["at"] else None
-            except ValueError:
-                self.notify("Tijdstip: gebruik de vorm 2027-03-01T09:00:12.",
-                            severity="error")
-                return
+            at = parse.moment(v["at"], "Tijdstip")
             self.db_call(registers.add_request, self.level_id, v["child_id"],
                          priority_group=v["group"] or "none", at=at,
                          overcapacity_category=v["category"] or None,
@@ -352,9 +348,7 @@ class RegisterScreen(SearchScreen, FormScreen):
             def confirmed(ok: bool | None) -> None:
                 if ok:
                     self.db_call(registers.offer_next, self.level_id,
-                                 on_done=lambda rep: self._after("offer", "; ".join(
-                                     f"aangeboden aan {s.child_name} (nr. {s.seq}, {s.rule})"
-                                     for s in rep.steps) or "Niets aangeboden."))
+                                 on_done=lambda rep: self._after("offer", fill_summary(rep)))
 
             self.app.push_screen(ConfirmDialog("Vrijgekomen plaats aanbieden (WL-01)", body,
                                                yes="Aanbieden"), confirmed)
@@ -366,7 +360,7 @@ class RegisterScreen(SearchScreen, FormScreen):
         self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
 
     def action_document(self) -> None:
-        """The register extract of this level, previewed (issue 6)."""
+        """The register extract of this level (REG-02), previewed before it is saved."""
         from lopdesk.screens.documents import open_register_extract
 
         open_register_extract(self.app, level_id=self.level_id)
@@ -391,25 +385,13 @@ class RegisterScreen(SearchScreen, FormScreen):
 
     def _preview_close(self, period_text: str) -> None:
         try:
-            period_id = int(period_text)
-        except ValueError:
-            self.notify("Het nummer van de periode is een geheel getal.", severity="error")
+            period_id = parse.whole(period_text, "Periode")
+        except parse.ParseError as exc:
+            self.lapp.report_error(exc)
             return
 
         def show(plan) -> None:
-            lines = []
-            if plan.seats:
-                lines.append(f"Contingenten: indicator {plan.seats['indicator']}, "
-                             f"niet-indicator {plan.seats['non_indicator']}; vrij nu "
-                             f"{plan.free_before}")
-            lines.append(f"{len(plan.changes)} wijzigingen:")
-            for ch in plan.changes:
-                c = CONTINGENT_SHORT.get(ch.contingent, "")
-                lines.append(f"  nr. {ch.seq:>4} {ch.child_id:<10} {c}: "
-                             f"{STATUS[ch.from_status]} → {STATUS[ch.to_status]} "
-                             f"({ch.rule}: {ch.why})")
-            if not plan.changes:
-                lines.append("  geen: er staan geen uitgestelde aanvragen open.")
+            lines = close_plan_lines(plan, preview=True)
 
             def confirmed(ok: bool | None) -> None:
                 if ok:

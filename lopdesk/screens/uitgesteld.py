@@ -13,9 +13,9 @@ from textual.widgets import Footer, Input, Static
 
 from lopdesk.domain import directory
 from lopdesk.domain.register_view import level_deadlines
+from lopdesk.labels import STATUS_SHORT, fmt_date, school_year_label
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import PickDialog
-from lopdesk.screens.labels import STATUS_SHORT, fmt_date, school_year_label
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [

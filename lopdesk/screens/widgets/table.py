@@ -153,10 +153,10 @@ class VirtualTable(ScrollView, can_focus=True):
                 row.search = self.searcher(row.data).lower()
             else:
                 row.search = " ".join(c if isinstance(c, str) else c[0]
-                                      for c in self._cells(row)).lower()
+                                      for c in self.cells(row)).lower()
         return row.search
 
-    def _cells(self, row: Row) -> Sequence[Cell]:
+    def cells(self, row: Row) -> Sequence[Cell]:
         if not row.cells and self.formatter is not None:
             row.cells = self.formatter(row.data)
         return row.cells
@@ -267,7 +267,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if is_cursor:
             base = base + self.get_component_rich_style("virtual-table--cursor")
         segments: list[Segment] = []
-        for col, cell in zip(self.columns, self._cells(row), strict=False):
+        for col, cell in zip(self.columns, self.cells(row), strict=False):
             text, extra = (cell, "") if isinstance(cell, str) else cell
             style = base + _style(extra) if extra and not is_cursor else base
             if extra and is_cursor:  # keep the colour's meaning readable under the cursor

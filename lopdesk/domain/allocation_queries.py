@@ -1,0 +1,47 @@
+"""The read side of central allocation: rounds and their stored runs (ALC-05)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lopdesk.db import Database
+from lopdesk.domain.access import require
+from lopdesk.domain.allocation_models import AllocationRound, AllocationRun
+
+
+@dataclass
+class RunRow:
+    id: int
+    round_id: str
+    status: str
+    seed: int
+    tiebreak: str
+    improve: bool
+    engine_version: str
+    input_hash: str
+    output_hash: str
+    counts: dict
+    started_at: datetime
+    user: str
+    replaced_by: int | None
+
+
+def list_runs(db: Database, round_id: str | None = None) -> list[RunRow]:
+    with db.read() as s:
+        require(s, db.user, "read")
+        q = select(AllocationRun).order_by(AllocationRun.id)
+        if round_id:
+            q = q.where(AllocationRun.round_id == round_id)
+        return [RunRow(r.id or 0, r.round_id, r.status, r.seed, r.tiebreak, r.improve,
+                       r.engine_version, r.input_hash, r.output_hash, json.loads(r.counts),
+                       r.started_at, r.user, r.replaced_by) for r in s.execute(q).scalars()]
+
+
+def list_rounds(db: Database) -> list[AllocationRound]:
+    with db.read() as s:
+        require(s, db.user, "read")
+        return list(s.execute(select(AllocationRound).order_by(AllocationRound.id)).scalars())

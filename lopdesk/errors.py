@@ -1,0 +1,60 @@
+"""Errors shared by the domain and the matching engine: a Dutch message, the rule that refused
+and the field concerned (one error type for the CLI exit codes and the screens' messages)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: something the user asked could not be done."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, rule: str | None = None, field: str | None = None):
+        self.message = message
+        self.rule = rule
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}" if self.rule else self.message
+
+
+class RuleViolation(DomainError):
+    """A rule of domain.md refuses the action (CLI exit code 1)."""
+
+
+class NotFound(DomainError):
+    """An id that does not exist (CLI exit code 2: bad input)."""
+
+    exit_code = 2
+
+
+class InvalidInput(DomainError):
+    """A value of the wrong form (CLI exit code 2)."""
+
+    exit_code = 2
+
+
+class ImportError_(InvalidInput):
+    """A CSV file could not be imported: names file, line and column; nothing was written."""
+
+    def __init__(self, file: str, line: int, column: str | None, message: str):
+        self.file = file
+        self.line = line
+        self.column = column
+        where = f"{file}, regel {line}" + (f", kolom '{column}'" if column else "")
+        super().__init__(f"{where}: {message}", field=column)
+
+
+class Conflict(DomainError):
+    """Someone else changed the same record first (optimistic version check)."""
+
+    def __init__(self, what: str):
+        super().__init__(
+            f"{what} werd intussen door iemand anders gewijzigd. "
+            "Uw invoer is bewaard; de gegevens zijn opnieuw ingelezen, probeer opnieuw."
+        )
+
+
+class PermissionDenied(DomainError):
+    """The user's role does not allow the action."""

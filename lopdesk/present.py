@@ -1,0 +1,189 @@
+"""Results in Dutch lines, one wording for the CLI and the app.
+
+Each function turns a domain result (a fill report, a capacity decision, a period-closing
+plan, a mediation case) into plain text lines; the CLI prints them, the screens show them
+in a dialog, a notification or a panel. No printing and no Textual here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lopdesk.labels import (
+    CONTINGENT,
+    DECISION_STATUS,
+    EXPLAIN_OUTCOME,
+    FILL_ACTION,
+    STATUS,
+    contingent_counts,
+    fmt_date,
+    fmt_datetime,
+    label,
+)
+
+if TYPE_CHECKING:
+    from lopdesk.domain.capacity import RaiseOutcome
+    from lopdesk.domain.mediation import CaseView, RefusalRow
+    from lopdesk.domain.registers import ClosePlan, FillReport, FillStep
+    from lopdesk.matching.explain import Explanation
+
+NOTHING_TO_OFFER = "Geen vrijgekomen plaatsen aan te bieden."
+NOBODY_GETS_A_PLACE = ("Niemand op de wachtlijst krijgt een plaats (geen wachtenden of de "
+                       "volgorde bindt niet meer).")
+PREVIEW = "VOORBEELD — niets gewijzigd. "
+
+
+# --- filling freed places (WL-01..03) ---------------------------------------------------
+
+
+def fill_step(step: FillStep) -> str:
+    """One step: who, on which level and number, what happened and by which rule."""
+    return (f"{step.level_id} nr. {step.seq}: {step.child_name} ({step.child_id}) — "
+            f"{label(FILL_ACTION, step.action)} [{step.rule}] {step.why}")
+
+
+def fill_lines(report: FillReport, *, indent: str = "", empty: str = NOTHING_TO_OFFER
+               ) -> list[str]:
+    """Every step of filling freed places, then the levels whose order no longer binds."""
+    lines = [indent + fill_step(st) for st in report.steps]
+    if not report.steps:
+        lines.append(indent + empty)
+    lines += [f"{indent}{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)"
+              for lv in report.skipped]
+    return lines
+
+
+def fill_summary(report: FillReport) -> str:
+    """A fill report on one line (for a notification)."""
+    return "; ".join(fill_step(st) for st in report.steps) or NOTHING_TO_OFFER
+
+
+# --- capacity decisions (CAP-03) ----------------------------------------------------------
+
+
+def decision_lines(outcome: RaiseOutcome, *, preview: bool = False) -> list[str]:
+    """A decision on a capacity raise and where the new places went (WL-01, WL-03)."""
+    head = "VOORBEELD (niets gewijzigd, iedereen aanvaardt): " if preview else ""
+    return ([f"{head}aanvraag {outcome.decision_id}: "
+             f"{label(DECISION_STATUS, outcome.status)}; "
+             f"{outcome.level_id} capaciteit {outcome.capacity}"]
+            + fill_lines(outcome.cascade, indent="  ", empty=NOBODY_GETS_A_PLACE))
+
+
+# --- closing a priority period (REG-05) ---------------------------------------------------
+
+
+def close_plan_lines(plan: ClosePlan, *, preview: bool = False) -> list[str]:
+    """The seats per contingent and every status change the closing makes (or would make)."""
+    lines = [(PREVIEW if preview else "")
+             + f"Periode {plan.period_id} ({plan.level_id}): {len(plan.changes)} wijzigingen; "
+             f"plaatsen per contingent: {contingent_counts(plan.seats)}; "
+             f"vrij: {contingent_counts(plan.free_before)}"]
+    for ch in plan.changes:
+        lines.append(f"  nr. {ch.seq:>4} {ch.child_id:<10} "
+                     f"{label(CONTINGENT, ch.contingent):<14} "
+                     f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}  "
+                     f"[{ch.rule}] {ch.why}")
+    if not plan.changes:
+        lines.append("  geen: er staan geen uitgestelde aanvragen open.")
+    return lines
+
+
+# --- mediation cases (MED-01..03) ----------------------------------------------------------
+
+
+def _mediation_labels():  # the mediation tables are loaded only when a case is shown
+    from lopdesk.domain import mediation
+
+    return mediation
+
+
+def case_status(view: CaseView) -> str:
+    """'lopend' or 'afgesloten: andere school'."""
+    m = _mediation_labels()
+    status = label(m.CASE_STATUS, view.status)
+    if view.outcome:
+        status += f": {label(m.CASE_OUTCOME, view.outcome)}"
+    return status
+
+
+def case_title(view: CaseView) -> str:
+    return f"Dossier {view.id} · {view.child_name} ({view.child_id}) · {case_status(view)}"
+
+
+def case_opening(view: CaseView) -> str:
+    """Why and when the case was opened."""
+    m = _mediation_labels()
+    trigger = label(m.CASE_TRIGGER, view.trigger)
+    if view.request_on:
+        trigger += f" ({view.requested_by}, {fmt_date(view.request_on)})"
+    return (f"{trigger} · {label(m.REFUSAL_REASON, view.reason)} · geopend "
+            f"{fmt_date(view.opened_at)} door {view.opened_by}")
+
+
+def refusal_notice(r: RefusalRow) -> str:
+    """NGI-01/04: the notice of a refusal and the CLR deadline it starts."""
+    if not r.notice_id:
+        return "geen mededeling geregistreerd"
+    return (f"mededeling {fmt_date(r.delivered_on)}" + (" (laat)" if r.late else "")
+            + f", CLR t.e.m. {fmt_date(r.clr_deadline)}")
+
+
+def case_lines(view: CaseView) -> list[str]:
+    """The whole case: opening, refusals, parties, proposals and the timeline."""
+    m = _mediation_labels()
+    v = view
+    lines = [f"Dossier {v.id}: {v.child_name} ({v.child_id}), gebied {v.area_id} — "
+             f"{label(m.CASE_STATUS, v.status)}",
+             "  " + case_opening(v)]
+    if v.next_deadline:
+        lines.append(f"  eerstvolgende termijn {fmt_date(v.next_deadline)}")
+    if v.clr_complaint_on:
+        lines.append(f"  klacht CLR  {fmt_date(v.clr_complaint_on)} {v.clr_complaint_note}")
+    if v.outcome:
+        lines.append(f"  uitkomst    {label(m.CASE_OUTCOME, v.outcome)}"
+                     + (f" ({v.outcome_school_id})" if v.outcome_school_id else "")
+                     + f", afgesloten {fmt_datetime(v.closed_at)} door {v.closed_by}")
+    lines.append("Weigeringen:")
+    lines += [f"  {r.school_name} {r.level_id} nr. {r.seq}: {label(STATUS, r.status)} "
+              f"({label(m.REFUSAL_REASON, r.reason)}); {refusal_notice(r)}"
+              for r in v.refusals]
+    if v.parties:
+        lines.append("Partijen:")
+        lines += [f"  {label(m.PARTY_ROLE, p.role)}: {p.name} {p.contact}".rstrip()
+                  for p in v.parties]
+    if v.proposals:
+        lines.append("Voorstellen:")
+        lines += [f"  {p.id}: {p.school_name} ({p.level_id}) {fmt_date(p.proposed_at)} — "
+                  + m.ANSWER.get(p.answer or "", "wacht op antwoord") for p in v.proposals]
+    lines.append("Tijdlijn:")
+    lines += [f"  {fmt_datetime(e.at)}  {e.user:<12} {label(m.EVENT_KIND, e.kind):<10} "
+              f"{e.text}" + (f"  [{e.rule_id}]" if e.rule_id else "") for e in v.timeline]
+    return lines
+
+
+# --- why a child got what it got (ALC-06) --------------------------------------------------
+
+EXPLANATION_COLUMNS = [("choice_rank", "keuze"), ("level_id", "niveau"),
+                       ("priority_group", "groep"), ("number", "nummer"), ("cutoff", "grens"),
+                       ("outcome", "uitkomst"), ("position", "wachtlijst"), ("reason", "reden")]
+
+
+def explanation_rows(rows: list[Explanation]) -> list[dict]:
+    """The engine's explanation with Dutch values (its codes stay in --json; formats.md)."""
+    from lopdesk.domain.documents import cutoff_label, group_label
+
+    return [{**r.__dict__, "outcome": label(EXPLAIN_OUTCOME, r.outcome),
+             "priority_group": group_label(r.priority_group),
+             "cutoff": cutoff_label(r.cutoff), "reason": cutoff_label(r.reason)} for r in rows]
+
+
+def explanation_lines(rows: list[Explanation]) -> list[str]:
+    """The same explanation as lines: one per level of the child's list."""
+    lines = []
+    for r in explanation_rows(rows):
+        where = f" (wachtlijst {r['position']})" if r["position"] else ""
+        lines.append(f"Keuze {r['choice_rank']}: {r['level_id']} · {r['priority_group']}, "
+                     f"nummer {r['number']} · grens {r['cutoff'] or '-'}")
+        lines.append(f"  {r['outcome']}{where}: {r['reason']}")
+    return lines

@@ -1,0 +1,363 @@
+"""The mediation case view (MED-01..03): its timeline and actions (parties, meetings,
+contacts, proposals of schools with free places, answers, CLR complaint, closing with an
+outcome), and the dialog that opens a case on a parent's request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from lopdesk import parse, present
+from lopdesk.domain import directory, mediation
+from lopdesk.labels import fmt_date, short_dt
+from lopdesk.screens.base import FormScreen, form_done
+from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+
+CASE_OUTCOME = mediation.CASE_OUTCOME
+
+
+def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
+    """MED-01: open a case on a logged parent request (date of the request required)."""
+    lapp: Any = app
+    today = lapp.now().date()
+    fields = [
+        FormField("child_id", "Kind (id)", value=child_id, required=True),
+        FormField("request_on", "Datum van de vraag van de ouders", value=today.isoformat(),
+                  required=True, placeholder="2027-03-05"),
+        FormField("requested_by", "Gevraagd door", value="ouders", required=True),
+        FormField("note", "Notitie"),
+    ]
+
+    def done(v: dict) -> None:
+        request_on = parse.day(v["request_on"], "Datum van de vraag")
+
+        def opened(view) -> None:
+            app.notify(f"Dossier {view.id} geopend voor {view.child_name}.", title="Bewaard")
+            app.push_screen(CaseScreen(view.id))
+            if after is not None:
+                after(view)
+
+        run_db(app, mediation.open_case, v["child_id"], request_on=request_on,
+               requested_by=v["requested_by"], note=v["note"], at=lapp.now(), on_done=opened)
+
+    app.push_screen(FormDialog("Bemiddeling: dossier openen (MED-01)", fields,
+                               intro="Voor een weigering wegens capaciteit, op een gelogde "
+                                     "vraag van de ouders. Alle niet-gerealiseerde "
+                                     "inschrijvingen van het kind worden gekoppeld.",
+                               submit="Openen"), form_done(app, done))
+
+
+def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:
+    """A domain call off the UI thread from outside a screen (dialog callbacks)."""
+    lapp: Any = app
+
+    def job() -> None:
+        try:
+            result = fn(lapp.db, *args, **kwargs)
+        except Exception as exc:
+            app.call_from_thread(lapp.report_error, exc)
+            return
+        if on_done is not None:
+            app.call_from_thread(on_done, result)
+
+    app.run_worker(job, thread=True, group="db", exit_on_error=False)
+
+
+# --- the case list ---------------------------------------------------------------------------
+
+
+PROPOSAL_COLUMNS = [
+    Column("Vs", 3, "right"),
+    Column("School", 22),
+    Column("Niveau", 8),
+    Column("Vrij", 4, "right"),
+    Column("Afst.", 6, "right"),
+    Column("Voorgesteld", 10),
+    Column("Antwoord", 20),
+]
+TIMELINE_COLUMNS = [
+    Column("Wanneer", 16),
+    Column("Wie", 10),
+    Column("Soort", 11),
+    Column("Wat", 60),
+]
+CANDIDATE_COLUMNS = [
+    Column("School", 24),
+    Column("Buurt", 12),
+    Column("Vrij", 4, "right"),
+    Column("LOP-bord", 17),
+    Column("Afstand", 8, "right"),
+]
+
+
+def metres(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value / 1000:.1f}km" if value >= 1000 else f"{value:.0f}m"
+
+
+class CaseScreen(FormScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Terug", id="case.back"),
+        Binding("v", "propose", "Voorstel", id="case.propose"),
+        Binding("a", "answer", "Antwoord", id="case.answer"),
+        Binding("p", "party", "Partij", id="case.party"),
+        Binding("m", "meeting", "Overleg", id="case.meeting"),
+        Binding("c", "contact", "Contact", id="case.contact"),
+        Binding("k", "complaint", "Klacht CLR", id="case.complaint", show=False),
+        Binding("x", "close_case", "Afsluiten", id="case.close"),
+        Binding("f", "child_file", "Dossier kind", id="case.child", show=False),
+        Binding("d", "document", "Samenvatting", id="case.document", show=False),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+    ]
+    DEFAULT_CSS = """
+    CaseScreen #info { height: auto; max-height: 5; }
+    CaseScreen .sub { height: 1; background: $primary 20%; }
+    CaseScreen #proposals { height: 4; }
+    CaseScreen #timeline { height: 1fr; }
+    """
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.view = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(f" Dossier {self.case_id} · laden…", id="title")
+        yield Static("", id="info")
+        yield Static(" Voorstellen (MED-03) · v: voorstellen · a: antwoord", classes="sub")
+        yield VirtualTable(PROPOSAL_COLUMNS, id="proposals", empty="Nog geen voorstellen.")
+        yield Static(" Tijdlijn (enkel toevoegen)", classes="sub", id="tl-title")
+        yield VirtualTable(TIMELINE_COLUMNS, id="timeline", empty="Geen gebeurtenissen.")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#timeline", VirtualTable).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self.db_call(mediation.get_case, self.case_id, at=self.lapp.now(),
+                     audit_read=self.first_read(), on_done=self._loaded, group="load",
+                     exclusive=True)
+
+    def _loaded(self, v) -> None:
+        self.view = v
+        today = self.lapp.now().date()
+        self.query_one("#title", Static).update(f" {present.case_title(v)}")
+        lines = [f" {present.case_opening(v)}"]
+        for r in v.refusals[:2]:
+            lines.append(f" Weigering: {r.school_name} ({r.level_id} nr. {r.seq}) · "
+                         f"{present.refusal_notice(r)}")
+        if len(v.refusals) > 2:
+            lines.append(f" … en {len(v.refusals) - 2} andere weigering(en)")
+        extra = []
+        if v.next_deadline and v.status != "closed":
+            when = v.next_deadline
+            extra.append(f"volgende termijn {fmt_date(when)}"
+                         + (" (verstreken)" if when < today else ""))
+        if v.parties:
+            extra.append("partijen: " + ", ".join(
+                f"{mediation.PARTY_ROLE.get(p.role, p.role)} {p.name}" for p in v.parties))
+        if v.clr_complaint_on:
+            extra.append(f"klacht CLR {fmt_date(v.clr_complaint_on)}")
+        if extra:
+            lines.append(" " + " · ".join(extra))
+        self.query_one("#info", Static).update("\n".join(lines))
+        props = self.query_one("#proposals", VirtualTable)
+        props.set_rows([Row(p.id, [
+            str(p.id), p.school_name, p.level_id,
+            "-" if p.free_places is None else str(p.free_places), metres(p.distance_m),
+            fmt_date(p.proposed_at),
+            (mediation.ANSWER.get(p.answer, p.answer)
+             + (f" nr. {p.entry_id}" if p.entry_id else ""),
+             "green" if p.answer == "accepted" else "red") if p.answer
+            else ("wacht", "bold yellow")], data=p) for p in v.proposals])
+        timeline = self.query_one("#timeline", VirtualTable)
+        timeline.set_rows([Row(e.id, [
+            short_dt(e.at), e.user, mediation.EVENT_KIND.get(e.kind, e.kind),
+            (f"[{fmt_date(e.occurred_on)}] " if e.occurred_on and e.kind in
+             ("meeting", "contact") else "") + e.text
+            + (f" ({e.rule_id})" if e.rule_id else "")], data=e) for e in v.timeline])
+        if v.timeline:
+            timeline.move_to_key(v.timeline[-1].id)  # the latest event in view
+        self.query_one("#tl-title", Static).update(
+            f" Tijdlijn ({len(v.timeline)} gebeurtenissen, enkel toevoegen)")
+        self.mark_loaded()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _open(self) -> bool:
+        if self.view is None:
+            return False
+        if self.view.status == "closed":
+            self.notify(f"Dossier {self.case_id} is afgesloten; er kan niets meer aan "
+                        "toegevoegd worden.", title="Geweigerd (MED-02)", severity="error")
+            return False
+        return True
+
+    def _today(self) -> str:
+        return self.lapp.now().date().isoformat()
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_child_file(self) -> None:
+        from lopdesk.screens.bemiddeling import ChildFileScreen  # it opens cases too
+
+        if self.view is not None:
+            self.app.push_screen(ChildFileScreen(self.view.child_id))
+
+    def action_document(self) -> None:
+        from lopdesk.screens.documents import open_case_summary
+
+        open_case_summary(self.app, self.case_id)
+
+    def action_party(self) -> None:
+        if not self._open():
+            return
+        fields = [
+            FormField("role", "Rol", "select", "parents",
+                      [(mediation.PARTY_ROLE[r], r) for r in mediation.PARTY_ROLES],
+                      required=True),
+            FormField("name", "Naam", required=True),
+            FormField("contact", "Contact (telefoon, e-mail)"),
+        ]
+        self._form("party", "Partij toevoegen", fields, "", "Toevoegen", lambda v: self.db_call(
+            mediation.add_party, self.case_id, v["role"], v["name"], v["contact"],
+            at=self.lapp.now(), on_done=lambda p: self._after("party", f"Partij {p.name}.")))
+
+    def _event_form(self, kind: str, title: str) -> None:
+        if not self._open():
+            return
+        fields = [FormField("on", "Datum", value=self._today(), required=True),
+                  FormField("text", "Wat gebeurde er", required=True)]
+
+        def run(v: dict) -> None:
+            on = parse.day(v["on"], "Datum")
+            self.db_call(mediation.add_event, self.case_id, kind, v["text"], occurred_on=on,
+                         at=self.lapp.now(),
+                         on_done=lambda _e: self._after(kind, f"{title} toegevoegd."))
+
+        self._form(kind, title, fields, "", "Toevoegen", run)
+
+    def action_meeting(self) -> None:
+        self._event_form("meeting", "Overleg")
+
+    def action_contact(self) -> None:
+        self._event_form("contact", "Contact")
+
+    def action_complaint(self) -> None:
+        if not self._open():
+            return
+        fields = [FormField("on", "Ingediend op", value=self._today(), required=True),
+                  FormField("note", "Notitie")]
+
+        def run(v: dict) -> None:
+            on = parse.day(v["on"], "Datum")
+            self.db_call(mediation.record_clr_complaint, self.case_id, filed_on=on,
+                         note=v["note"], at=self.lapp.now(),
+                         on_done=lambda _e: self._after("clr", "Klacht bij de CLR genoteerd."))
+
+        self._form("clr", "Klacht bij de CLR (NGI-04)", fields,
+                   "De ouders dienden een klacht in bij de Commissie inzake "
+                   "Leerlingenrechten.", "Noteren", run)
+
+    def action_propose(self) -> None:
+        if not self._open():
+            return
+        self.db_call(mediation.proposals_for, self.case_id, at=self.lapp.now(),
+                     on_done=self._pick_candidate)
+
+    def _pick_candidate(self, candidates: list) -> None:
+        if not candidates:
+            self.notify("Geen school van het gebied heeft nu een vrije plaats op het niveau "
+                        "van het kind (MED-03).", severity="warning", timeout=8)
+            return
+        rows = [Row(c.level_id, [c.school_name, c.neighbourhood,
+                                 "-" if c.free_places is None else str(c.free_places),
+                                 c.free_places_status, metres(c.distance_m)], data=c)
+                for c in candidates]
+
+        def chosen(level_id) -> None:
+            if level_id is None:
+                return
+            c = next(x for x in candidates if x.level_id == level_id)
+            self.db_call(mediation.propose, self.case_id, level_id, at=self.lapp.now(),
+                         on_done=lambda p: self._after(
+                             "propose", f"Voorgesteld: {c.school_name} ({level_id}). Het "
+                             "dossier wacht op het antwoord van de ouders."))
+
+        self.app.push_screen(PickDialog(
+            "Voorstellen: scholen met vrije plaatsen (MED-03)", CANDIDATE_COLUMNS, rows,
+            intro="Dichtstbijzijnde eerst. Enter stelt de school voor."), chosen)
+
+    def action_answer(self) -> None:
+        if not self._open():
+            return
+        open_props = [p for p in self.view.proposals if p.answer is None]
+        if not open_props:
+            self.notify("Geen voorstel wacht op een antwoord.", severity="warning")
+            return
+        current = self.query_one("#proposals", VirtualTable).current
+        prop = current.data if current is not None and current.data.answer is None \
+            else open_props[0]
+        self.db_call(directory.list_overcapacity_categories, prop.level_id,
+                     on_done=lambda cats: self._answer_form(prop, cats))
+
+    def _answer_form(self, prop, categories: list) -> None:
+        fields = [
+            FormField("answer", "Antwoord van de ouders", "select", "accepted",
+                      [(mediation.ANSWER[a], a) for a in ("accepted", "declined")],
+                      required=True),
+            FormField("category", "Boven capaciteit: categorie (CAP-07, leeg = geen)",
+                      "select", None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
+            FormField("note", "Notitie"),
+        ]
+
+        def run(v: dict) -> None:
+            accept = v["answer"] == "accepted"
+
+            def done(ans) -> None:
+                if ans.entry is not None:
+                    msg = (f"{prop.school_name}: aanvaard, ingeschreven in register "
+                           f"{prop.level_id} als nr. {ans.entry.seq}.")
+                else:
+                    msg = f"{prop.school_name}: {mediation.ANSWER[ans.proposal.answer]}."
+                self._after("answer", msg)
+
+            self.db_call(mediation.answer_proposal, prop.id, accept=accept,
+                         overcapacity_category=(v["category"] or None) if accept else None,
+                         note=v["note"], at=self.lapp.now(), on_done=done)
+
+        self._form("answer", f"Antwoord op voorstel {prop.id}: {prop.school_name}", fields,
+                   "Aanvaarden schrijft het kind in het register van die school in "
+                   "(gerealiseerd, of boven capaciteit met een categorie).", "Bewaren", run)
+
+    def action_close_case(self) -> None:
+        if not self._open():
+            return
+        fields = [
+            FormField("outcome", "Uitkomst (MED-02)", "select", None,
+                      [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
+            FormField("school_id", "School (leeg = afgeleid)", placeholder="bv. S1"),
+            FormField("note", "Notitie"),
+        ]
+        version = self.view.version
+
+        def run(v: dict) -> None:
+            self.db_call(mediation.close_case, self.case_id, v["outcome"] or None,
+                         school_id=v["school_id"] or None, note=v["note"],
+                         at=self.lapp.now(), expected_version=version,
+                         on_done=lambda c: self._after(
+                             "close", f"Dossier {c.id} afgesloten: "
+                             f"{CASE_OUTCOME.get(c.outcome, c.outcome)}."))
+
+        self._form("close", f"Dossier {self.case_id} afsluiten", fields,
+                   "Een dossier sluit enkel met een uitkomst; de tijdlijn blijft bewaard.",
+                   "Afsluiten", run)
