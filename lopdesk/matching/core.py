@@ -75,54 +75,79 @@ class Problem:
         """Each application's 0-based place in its level's strict order (ALC-02, ALC-03).
 
         Equivalent to a lexicographic sort on (level, group, rank key, distance, lottery,
-        child), done as one sort of packed int64 keys: the lottery with the child index
-        becomes a dense rank, distance ties are resolved once on the distance levels."""
+        child). The applications are first lined up in tie-break order (lottery, child; on
+        the distance levels distance first), then one *value* sort of packed int64 keys
+        (level, group, rank key, index in that line-up) orders them: the low bits of the
+        sorted keys name the application, so no argsort is needed."""
         a_n = self.n_applications
         if a_n == 0:
             return np.zeros(0, dtype=np.int64)
-        rank_key, _ = self.criterion_keys()
-        # the lottery and the child index as one dense rank (lower = earlier in line)
-        if np.all(self.app_lottery == self.child_lottery()[self.app_child]):
-            lot = self.child_lottery()
-            by_child = np.lexsort((np.arange(self.n_children), lot))
-            child_rank = np.empty(self.n_children, dtype=np.int64)
-            child_rank[by_child] = np.arange(self.n_children)
-            tie = child_rank[self.app_child]
-        else:  # multiple tie-break: one number per application
-            by_app = np.lexsort((self.app_child, self.app_lottery))
-            tie = np.empty(a_n, dtype=np.int64)
-            tie[by_app] = np.arange(a_n)
+        line_up = self._tie_line_up()
         crit = self.level_criterion[self.app_level]
-        on_distance = (crit == 1) | (crit == 3)
-        if on_distance.any():
-            idx = np.flatnonzero(on_distance)
-            dist = np.nan_to_num(self.app_distance[idx], nan=1e12)
-            # distances compared to the millimetre (finer differences are noise), packed
-            # with the lottery rank into one sort key
-            mm = np.rint(dist * 1000).astype(np.int64)
-            t_bits = max(1, int(tie.max()).bit_length())
-            if int(mm.max()).bit_length() + t_bits <= 62:
-                sub = idx[np.argsort((mm << t_bits) | tie[idx])]
-            else:
-                sub = idx[np.lexsort((tie[idx], mm))]
-            tie = tie.copy()
-            tie[sub] = np.arange(sub.size)  # (distance, lottery) as one rank there
-        tie_bits = max(1, int(tie.max()).bit_length())
+        rank_key = np.where((crit == 2) | (crit == 3), self.app_rank, 0).astype(np.int64)
+        tie_bits = max(1, (a_n - 1).bit_length())
         rank_bits = max(1, int(rank_key.max()).bit_length())
         group_bits = max(1, int(self.app_group.max()).bit_length())
         level_bits = max(1, int(self.n_levels).bit_length())
-        if tie_bits + rank_bits + group_bits + level_bits <= 62:
-            key = ((self.app_level << (group_bits + rank_bits + tie_bits))
-                   | (self.app_group << (rank_bits + tie_bits))
-                   | (rank_key << tie_bits) | tie)
-            order = np.argsort(key)  # keys are unique within a level
+        tie = np.empty(a_n, dtype=np.int64)
+        tie[line_up] = np.arange(a_n)
+        if tie_bits + rank_bits + group_bits + level_bits <= 62 and self.app_group.min() >= 0:
+            key = self.app_level.astype(np.int64) << (group_bits + rank_bits + tie_bits)
+            key |= self.app_group.astype(np.int64) << (rank_bits + tie_bits)
+            rank_key <<= tie_bits
+            key |= rank_key
+            key |= tie
+            del rank_key, tie
+            key.sort()
+            key &= (1 << tie_bits) - 1
+            order = line_up[key]
         else:  # very large inputs: the same order with a lexicographic sort
             order = np.lexsort((tie, rank_key, self.app_group, self.app_level))
-        place = np.empty(a_n, dtype=np.int64)
-        lv = self.app_level[order]
-        starts = _group_starts(lv)
-        place[order] = np.arange(a_n) - starts
+        pos = np.empty(a_n, dtype=np.int64)
+        pos[order] = np.arange(a_n)
+        place = pos - self.level_starts()[self.app_level]
+        self._positions = (place, pos, order)
         return place
+
+    def _tie_line_up(self) -> np.ndarray:
+        """All applications in one line whose order, within every level, is the level's
+        tie-break: the lottery, then the child's index (which only decides when two lottery
+        numbers are exactly equal); on the distance levels the distance to the millimetre
+        first (finer differences are noise), then the lottery."""
+        lot = self.child_lottery()
+        if np.all(self.app_lottery == lot[self.app_child]):  # single tie-break
+            by_child = np.lexsort((np.arange(self.n_children), lot))
+            counts = np.diff(self.child_start)[by_child]
+            line_up = _expand(self.child_start[by_child], counts)
+        else:  # multiple tie-break: one number per application
+            line_up = np.lexsort((self.app_child, self.app_lottery))
+        crit = self.level_criterion[self.app_level]
+        on_distance = (crit == 1) | (crit == 3)
+        if on_distance.any():
+            in_line = on_distance[line_up]
+            near = line_up[in_line]
+            dist = np.nan_to_num(self.app_distance[near], nan=1e12)
+            mm = np.rint(dist * 1000).astype(np.int64)
+            near = near[_stable_order(mm)]
+            line_up = np.concatenate((near, line_up[~in_line]))
+        return line_up
+
+    def level_starts(self) -> np.ndarray:
+        """int64[m + 1]: where each level's applications begin in the (level, place) order."""
+        counts = np.bincount(self.app_level, minlength=self.n_levels)
+        return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+    def positions(self, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pos, by_pos): each application's index in the (level, place) order of all
+        applications, and the applications in that order. Cached for the run."""
+        cached = getattr(self, "_positions", None)
+        if cached is not None and cached[0] is place:
+            return cached[1], cached[2]
+        pos = self.level_starts()[self.app_level] + place
+        by_pos = np.empty(pos.size, dtype=np.int64)
+        by_pos[pos] = np.arange(pos.size)
+        self._positions = (place, pos, by_pos)
+        return pos, by_pos
 
     def child_lottery(self) -> np.ndarray:
         """Each child's number (single tie-break): its lottery at any of its applications."""
@@ -271,27 +296,107 @@ def _choose_with_reserves(problem: Problem, sa: np.ndarray, lv: np.ndarray) -> n
     return chosen
 
 
+class _Seats:
+    """The applications each level holds during deferred acceptance.
+
+    Held applications are kept as positions in the (level, place) order, in per-level slots
+    (as many as the capacity), sorted by place. A level without reserves that is full
+    rejects any new proposal behind its last held application at once: its cut-off. Only
+    the proposals in front of the cut-offs and the held lists of the levels they reach are
+    merged and chosen again; the other levels are not looked at."""
+
+    def __init__(self, problem: Problem, by_pos: np.ndarray) -> None:
+        m = problem.n_levels
+        self.problem, self.by_pos = problem, by_pos
+        self.cap = problem.level_capacity.astype(np.int64)
+        self.start = np.concatenate(([0], np.cumsum(self.cap))).astype(np.int64)
+        self.slots = np.empty(int(self.start[-1]), dtype=np.int64)
+        self.count = np.zeros(m, dtype=np.int64)
+        self.level_of_pos = np.repeat(np.arange(m, dtype=np.int64),
+                                      np.diff(problem.level_starts()))
+        self.plain = (problem.level_reserved_indicator
+                      + problem.level_reserved_non_indicator) == 0
+        # a proposal at a position >= its level's cut-off is rejected without choosing
+        self.cut = np.where(self.cap > 0, np.int64(by_pos.size), np.int64(-1))
+
+    def propose(self, new: np.ndarray) -> np.ndarray:
+        """One round: the levels choose among what they hold and the proposals `new`
+        (positions). Returns the positions rejected in this round."""
+        ok = new < self.cut[self.level_of_pos[new]]
+        at_once = new[~ok]
+        new = np.sort(new[ok])
+        if new.size == 0:
+            return at_once
+        touched, _, _ = _runs(self.level_of_pos[new])
+        old = self.slots[_expand(self.start[touched], self.count[touched])]
+        cand = np.insert(old, np.searchsorted(old, new), new)  # still in (level, place) order
+        keep = choose_sorted(self.problem, self.by_pos[cand])
+        kept = cand[keep]
+        levels, first, counts = _runs(self.level_of_pos[kept])
+        self.count[touched] = 0
+        self.count[levels] = counts
+        within = np.arange(kept.size) - np.repeat(first, counts)
+        self.slots[np.repeat(self.start[levels], counts) + within] = kept
+        full = touched[(self.count[touched] == self.cap[touched]) & self.plain[touched]]
+        self.cut[full] = self.slots[self.start[full] + self.cap[full] - 1]
+        return np.concatenate((at_once, cand[~keep]))
+
+    def held(self) -> np.ndarray:
+        """The held applications (application indices)."""
+        return self.by_pos[self.slots[_expand(self.start[:-1], self.count)]]
+
+
+def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a sorted key array: the distinct keys, where each run starts, each run's length."""
+    if sorted_keys.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    new = np.empty(sorted_keys.size, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    counts = np.diff(np.append(first, sorted_keys.size))
+    return sorted_keys[first], first, counts
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenated ranges [start, start + count) for each pair, as one int64 array."""
+    counts = counts.astype(np.int64)
+    offsets = np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts)
+    return np.repeat(offsets, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+
+
+def _stable_order(values: np.ndarray) -> np.ndarray:
+    """np.argsort(values, kind="stable") for int64 values, as one value sort with the index
+    packed into the low bits when the values are non-negative and small enough."""
+    n = values.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    index_bits = max(1, (n - 1).bit_length())
+    if values.min() < 0 or int(values.max()).bit_length() + index_bits > 62:
+        return np.argsort(values, kind="stable")
+    packed = values << index_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    packed &= (1 << index_bits) - 1
+    return packed
+
+
 def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Result:
     """Child-proposing deferred acceptance (ALC-01), all free children proposing per round.
 
     With choice functions like ours (substitutable, size-monotone) the outcome does not
     depend on the order of proposals, so proposing in rounds gives the same matching as
-    one proposal at a time. The held applications stay sorted by (level, place), so a
-    round costs one merge and a few linear passes, never a full sort."""
+    one proposal at a time. A round costs the proposals it makes plus the held lists of
+    the levels they reach (see `_Seats`), never a pass over everything held."""
     if place is None:
         place = problem.places()
-    n = problem.n_children
+    pos, by_pos = problem.positions(place)
+    seats = _Seats(problem, by_pos)
     start = problem.child_start
     next_app = start[:-1].copy()
     end = start[1:]
     app_child = problem.app_child
-    key = problem.sort_key(place)
-    stride = np.int64(max(problem.n_applications, 1))  # key = level * stride + place
-    # `held` stays sorted by (level, place): new proposals are merged in, never re-sorted
-    app_level = problem.app_level
-    held = np.zeros(0, dtype=np.int64)
-    held_key = np.zeros(0, dtype=np.int64)
-    touched = np.zeros(problem.n_levels, dtype=bool)
     free = np.flatnonzero(next_app < end)
     rounds = proposals = 0
     while free.size:
@@ -299,30 +404,10 @@ def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Re
         new = next_app[free]
         next_app[free] += 1
         proposals += int(new.size)
-        new = new[np.argsort(key[new])]
-        # only the levels that received proposals choose again
-        new_key = key[new]
-        touched[app_level[new]] = True
-        at = touched[held_key // stride]
-        touched[app_level[new]] = False
-        if at.sum() * 2 > at.size:  # most levels were proposed to: choose everywhere
-            cand = np.insert(held, np.searchsorted(held_key, new_key), new)
-            keep = choose_sorted(problem, cand)
-            held = cand[keep]
-            held_key = key[held]
-        else:  # only the levels that received proposals choose again
-            old, old_key = held[at], held_key[at]
-            cand = np.insert(old, np.searchsorted(old_key, new_key), new)
-            keep = choose_sorted(problem, cand)
-            kept = cand[keep]
-            rest, rest_key = held[~at], held_key[~at]
-            kept_key = key[kept]
-            pos = np.searchsorted(rest_key, kept_key)
-            held = np.insert(rest, pos, kept)
-            held_key = np.insert(rest_key, pos, kept_key)
-        rejected = app_child[cand[~keep]]
+        rejected = app_child[by_pos[seats.propose(pos[new])]]
         free = rejected[next_app[rejected] < end[rejected]]
-    assigned = np.full(n, -1, dtype=np.int64)
+    held = seats.held()
+    assigned = np.full(problem.n_children, -1, dtype=np.int64)
     assigned[app_child[held]] = held
     return Result(assigned_app=assigned, place=place, rounds=rounds, proposals=proposals)
 
@@ -331,14 +416,13 @@ def waitlists(problem: Problem, result: Result) -> tuple[np.ndarray, np.ndarray]
     """Waiting-list positions: (applications, 1-based positions) for every level a child
     ranked higher than its ticket, ordered by the level's order (1 = next)."""
     rank_of_ticket = ticket_ranks(problem, result.assigned_app, np.iinfo(np.int64).max)
-    waiting = np.flatnonzero(problem.app_rank < rank_of_ticket[problem.app_child])
-    if waiting.size == 0:
-        return waiting, np.zeros(0, dtype=np.int64)
-    lv = problem.app_level[waiting]
-    order = np.lexsort((result.place[waiting], lv))
-    w = waiting[order]
-    starts = _group_starts(lv[order])
-    pos = np.arange(w.size) - starts + 1
+    waiting = problem.app_rank < rank_of_ticket[problem.app_child]
+    _, by_pos = problem.positions(result.place)
+    w = by_pos[waiting[by_pos]]  # the waiting applications in (level, place) order
+    if w.size == 0:
+        return w, np.zeros(0, dtype=np.int64)
+    _, first, counts = _runs(problem.app_level[w])
+    pos = np.arange(1, w.size + 1) - np.repeat(first, counts)
     return w, pos
 
 
