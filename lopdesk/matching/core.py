@@ -246,52 +246,63 @@ def choose_sorted(problem: Problem, sa: np.ndarray) -> np.ndarray:
     A level without reserved seats simply keeps the first `capacity` of its order (its
     priority children are first in that order already); only levels with reserves go
     through the phases."""
-    lv = problem.app_level[sa]
-    starts = _group_starts(lv)
-    position = np.arange(sa.size) - starts
-    has_reserve = ((problem.level_reserved_indicator + problem.level_reserved_non_indicator)
-                   > 0)[lv]
-    chosen = ~has_reserve & (position < problem.level_capacity[lv])
+    levels, first, counts = _runs(problem.app_level[sa])
+    run = np.repeat(np.arange(levels.size), counts)
+    has_reserve = (problem.level_reserved_indicator[levels]
+                   + problem.level_reserved_non_indicator[levels]) > 0
+    limit = np.where(has_reserve, 0, problem.level_capacity[levels]) + first
+    chosen = np.arange(sa.size) < limit[run]
     if has_reserve.any():
-        sub = np.flatnonzero(has_reserve)
-        chosen[sub] = _choose_with_reserves(problem, sa[sub], lv[sub])
+        sub = np.flatnonzero(has_reserve[run])
+        res_counts = counts[has_reserve]
+        chosen[sub] = _choose_with_reserves(problem, sa[sub], levels[has_reserve], res_counts)
     return chosen
 
 
-def _choose_with_reserves(problem: Problem, sa: np.ndarray, lv: np.ndarray) -> np.ndarray:
-    """The phases of ALC-04 for applications sorted by (level, place)."""
-    m = problem.n_levels
-    starts = _group_starts(lv)
+def _choose_with_reserves(problem: Problem, sa: np.ndarray, levels: np.ndarray,
+                          counts: np.ndarray) -> np.ndarray:
+    """The phases of ALC-04 for applications sorted by (level, place); `levels` and
+    `counts` give the runs of equal level. Limits and counts are per run."""
+    last = np.cumsum(counts) - 1
+    first = last - counts + 1
+    run = np.repeat(np.arange(levels.size), counts)
     ind = problem.app_indicator[sa]
-    prio = problem.app_priority[sa]
-    cap = problem.level_capacity
-    r_ind = problem.level_reserved_indicator
-    r_non = problem.level_reserved_non_indicator
-    pf = problem.level_precedence == PRIORITY_FIRST
-    chosen = np.zeros(sa.size, dtype=bool)
+    cap = problem.level_capacity[levels].astype(np.int64)
+    r_ind = problem.level_reserved_indicator[levels].astype(np.int64)
+    r_non = problem.level_reserved_non_indicator[levels].astype(np.int64)
+    pf = problem.level_precedence[levels] == PRIORITY_FIRST
 
-    def take(eligible: np.ndarray, limit: np.ndarray) -> np.ndarray:
-        got = eligible & (_count_within(eligible, starts) <= limit[lv])
-        return got
+    def take(eligible: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The first `limit` eligible of each run, and how many that is per run."""
+        cs = np.cumsum(eligible)
+        before = cs[first] - eligible[first]
+        got = eligible & (cs <= (before + limit)[run])
+        return got, np.minimum(cs[last] - before, limit)
 
     # Phase 1 (priority_first only): priority-group children, up to the capacity.
-    got = take(prio, np.where(pf, cap, 0))
-    chosen |= got
-    k_ind = np.bincount(lv, weights=got & ind, minlength=m).astype(np.int64)
-    k_non = np.bincount(lv, weights=got & ~ind, minlength=m).astype(np.int64)
-    remaining = cap - k_ind - k_non
+    prio = problem.app_priority[sa] & pf[run]
+    if prio.any():
+        chosen, k_all = take(prio, cap)
+        cs = np.cumsum(chosen & ind)
+        k_ind = cs[last] - cs[first] + (chosen & ind)[first]
+    else:
+        chosen = np.zeros(sa.size, dtype=bool)
+        k_all = k_ind = np.zeros(levels.size, dtype=np.int64)
+    remaining = cap - k_all
     # Phase 2: the indicator reserve (what priority children did not already use).
     lim_ind = np.minimum(np.where(pf, np.maximum(r_ind - k_ind, 0), r_ind), remaining)
-    got = take(ind & ~chosen, lim_ind)
+    got, n_got = take(ind & ~chosen, lim_ind)
     chosen |= got
-    remaining -= np.bincount(lv, weights=got, minlength=m).astype(np.int64)
+    remaining -= n_got
     # Phase 3: the non-indicator reserve.
-    lim_non = np.minimum(np.where(pf, np.maximum(r_non - k_non, 0), r_non), remaining)
-    got = take(~ind & ~chosen, lim_non)
-    chosen |= got
-    remaining -= np.bincount(lv, weights=got, minlength=m).astype(np.int64)
+    lim_non = np.minimum(np.where(pf, np.maximum(r_non - (k_all - k_ind), 0), r_non),
+                         remaining)
+    if lim_non.any():
+        got, n_got = take(~ind & ~chosen, lim_non)
+        chosen |= got
+        remaining -= n_got
     # Phase 4: open seats and unfilled reserves (the top-up) to the best remaining of all.
-    got = take(~chosen, remaining)
+    got, _ = take(~chosen, remaining)
     chosen |= got
     return chosen
 
