@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lopdesk.matching.arrays import expand, group_starts, runs, stable_order
+
 ENGINE_VERSION = "lopdesk-da 1.0.0"
 
 PRECEDENCES = ("priority_first", "contingent")
@@ -118,7 +120,7 @@ class Problem:
         if np.all(self.app_lottery == lot[self.app_child]):  # single tie-break
             by_child = np.lexsort((np.arange(self.n_children), lot))
             counts = np.diff(self.child_start)[by_child]
-            line_up = _expand(self.child_start[by_child], counts)
+            line_up = expand(self.child_start[by_child], counts)
         else:  # multiple tie-break: one number per application
             line_up = np.lexsort((self.app_child, self.app_lottery))
         crit = self.level_criterion[self.app_level]
@@ -128,7 +130,7 @@ class Problem:
             near = line_up[in_line]
             dist = np.nan_to_num(self.app_distance[near], nan=1e12)
             mm = np.rint(dist * 1000).astype(np.int64)
-            near = near[_stable_order(mm)]
+            near = near[stable_order(mm)]
             line_up = np.concatenate((near, line_up[~in_line]))
         return line_up
 
@@ -170,7 +172,7 @@ class Problem:
                     & (dist_key[order][1:] == dist_key[order][:-1]))
             key_changed[1:] = ~same
         dense = np.cumsum(key_changed) - 1
-        starts = _group_starts(lv)
+        starts = group_starts(lv)
         weak = np.empty(order.size, dtype=np.int64)
         weak[order] = dense - dense[starts]
         return weak
@@ -203,24 +205,6 @@ def ticket_ranks(problem: Problem, assigned_app: np.ndarray, missing: int) -> np
     return out
 
 
-def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
-    """For a sorted key array, the index where each element's run of equal keys begins."""
-    n = sorted_keys.size
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    new = np.ones(n, dtype=bool)
-    new[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    idx = np.where(new, np.arange(n), 0)
-    return np.maximum.accumulate(idx)
-
-
-def _count_within(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Running count of `mask` within each group (inclusive), groups given by `starts`."""
-    cs = np.cumsum(mask, dtype=np.int64)
-    base = cs[starts] - mask[starts]
-    return cs - base
-
-
 def choose(problem: Problem, apps: np.ndarray, place: np.ndarray) -> np.ndarray:
     """Every level's choice among the applications `apps` (any order) -> bool mask over apps.
 
@@ -246,7 +230,7 @@ def choose_sorted(problem: Problem, sa: np.ndarray) -> np.ndarray:
     A level without reserved seats simply keeps the first `capacity` of its order (its
     priority children are first in that order already); only levels with reserves go
     through the phases."""
-    levels, first, counts = _runs(problem.app_level[sa])
+    levels, first, counts = runs(problem.app_level[sa])
     run = np.repeat(np.arange(levels.size), counts)
     has_reserve = (problem.level_reserved_indicator[levels]
                    + problem.level_reserved_non_indicator[levels]) > 0
@@ -311,10 +295,20 @@ class _Seats:
     """The applications each level holds during deferred acceptance.
 
     Held applications are kept as positions in the (level, place) order, in per-level slots
-    (as many as the capacity), sorted by place. A level without reserves that is full
-    rejects any new proposal behind its last held application at once: its cut-off. Only
-    the proposals in front of the cut-offs and the held lists of the levels they reach are
-    merged and chosen again; the other levels are not looked at."""
+    (as many as the capacity), sorted by place. A full level rejects at once a proposal
+    behind its last held application when the choice could not take it anyway: its
+    cut-off, kept per class of application (indicator or not, priority child at a
+    priority_first level or not). Only the proposals in front of the cut-offs and the held
+    lists of the levels they reach are merged and chosen again; other levels are not
+    looked at.
+
+    Why a cut-off is safe for a full level holding H (C(H) = H) and a proposal a behind all
+    of H: without reserves, the level keeps its first `capacity`. With reserves, if H
+    already has as many children of a's contingent as that reserve, phases 2 and 3 pick
+    from H before reaching a, and phase 4 has exactly as many seats as H has children left,
+    all before a; a priority child at a priority_first level is only passed over in phase 1
+    when H is all priority children. Rejected from H + a means rejected from any superset
+    (substitutability), so the whole round agrees."""
 
     def __init__(self, problem: Problem, by_pos: np.ndarray) -> None:
         m = problem.n_levels
@@ -323,74 +317,64 @@ class _Seats:
         self.start = np.concatenate(([0], np.cumsum(self.cap))).astype(np.int64)
         self.slots = np.empty(int(self.start[-1]), dtype=np.int64)
         self.count = np.zeros(m, dtype=np.int64)
+        self.n_ind = np.zeros(m, dtype=np.int64)  # held indicator children
+        self.n_prio = np.zeros(m, dtype=np.int64)  # held class-2/3 applications
         self.level_of_pos = np.repeat(np.arange(m, dtype=np.int64),
                                       np.diff(problem.level_starts()))
-        self.plain = (problem.level_reserved_indicator
-                      + problem.level_reserved_non_indicator) == 0
-        # a proposal at a position >= its level's cut-off is rejected without choosing
-        self.cut = np.where(self.cap > 0, np.int64(by_pos.size), np.int64(-1))
+        self.r_ind = problem.level_reserved_indicator.astype(np.int64)
+        self.r_non = problem.level_reserved_non_indicator.astype(np.int64)
+        self.plain = (self.r_ind + self.r_non) == 0
+        pf = problem.level_precedence == PRIORITY_FIRST
+        # class: 1 = indicator child, + 2 = priority child at a priority_first level
+        cls = problem.app_indicator.astype(np.int8)
+        cls += (problem.app_priority & pf[problem.app_level]).astype(np.int8) << 1
+        self.cls_of_pos = cls[by_pos]
+        del cls
+        self.big = np.int64(by_pos.size)
+        # a proposal at a position >= cut[level * 4 + class] is rejected without choosing
+        self.cut = np.repeat(np.where(self.cap > 0, self.big, np.int64(-1)), 4)
 
     def propose(self, new: np.ndarray) -> np.ndarray:
         """One round: the levels choose among what they hold and the proposals `new`
         (positions). Returns the positions rejected in this round."""
-        ok = new < self.cut[self.level_of_pos[new]]
+        ok = new < self.cut[(self.level_of_pos[new] << 2) + self.cls_of_pos[new]]
         at_once = new[~ok]
         new = np.sort(new[ok])
         if new.size == 0:
             return at_once
-        touched, _, _ = _runs(self.level_of_pos[new])
-        old = self.slots[_expand(self.start[touched], self.count[touched])]
+        touched, _, _ = runs(self.level_of_pos[new])
+        old = self.slots[expand(self.start[touched], self.count[touched])]
         cand = np.insert(old, np.searchsorted(old, new), new)  # still in (level, place) order
         keep = choose_sorted(self.problem, self.by_pos[cand])
         kept = cand[keep]
-        levels, first, counts = _runs(self.level_of_pos[kept])
-        self.count[touched] = 0
-        self.count[levels] = counts
-        within = np.arange(kept.size) - np.repeat(first, counts)
-        self.slots[np.repeat(self.start[levels], counts) + within] = kept
-        full = touched[(self.count[touched] == self.cap[touched]) & self.plain[touched]]
-        self.cut[full] = self.slots[self.start[full] + self.cap[full] - 1]
+        levels, first, counts = runs(self.level_of_pos[kept])
+        for held_count in (self.count, self.n_ind, self.n_prio):
+            held_count[touched] = 0
+        if kept.size:
+            cls = self.cls_of_pos[kept]
+            self.count[levels] = counts
+            self.n_ind[levels] = np.add.reduceat(cls & 1, first, dtype=np.int64)
+            self.n_prio[levels] = np.add.reduceat(cls >> 1, first, dtype=np.int64)
+            within = np.arange(kept.size) - np.repeat(first, counts)
+            self.slots[np.repeat(self.start[levels], counts) + within] = kept
+        self._cut_offs(touched)
         return np.concatenate((at_once, cand[~keep]))
+
+    def _cut_offs(self, levels: np.ndarray) -> None:
+        """Renew the cut-offs of `levels` (each with capacity > 0) after a choice."""
+        cap, count = self.cap[levels], self.count[levels]
+        worst = np.where(count == cap, self.slots[self.start[levels] + cap - 1], self.big)
+        n_ind = self.n_ind[levels]
+        cut = self.cut.reshape(-1, 4)
+        cut[levels, 0] = np.where(count - n_ind >= self.r_non[levels], worst, self.big)
+        cut[levels, 1] = np.where(n_ind >= self.r_ind[levels], worst, self.big)
+        prio_cut = np.where(self.plain[levels] | (self.n_prio[levels] == cap), worst, self.big)
+        cut[levels, 2] = prio_cut
+        cut[levels, 3] = prio_cut
 
     def held(self) -> np.ndarray:
         """The held applications (application indices)."""
-        return self.by_pos[self.slots[_expand(self.start[:-1], self.count)]]
-
-
-def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For a sorted key array: the distinct keys, where each run starts, each run's length."""
-    if sorted_keys.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    new = np.empty(sorted_keys.size, dtype=bool)
-    new[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new[1:])
-    first = np.flatnonzero(new)
-    counts = np.diff(np.append(first, sorted_keys.size))
-    return sorted_keys[first], first, counts
-
-
-def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The concatenated ranges [start, start + count) for each pair, as one int64 array."""
-    counts = counts.astype(np.int64)
-    offsets = np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts)
-    return np.repeat(offsets, counts) + np.arange(int(counts.sum()), dtype=np.int64)
-
-
-def _stable_order(values: np.ndarray) -> np.ndarray:
-    """np.argsort(values, kind="stable") for int64 values, as one value sort with the index
-    packed into the low bits when the values are non-negative and small enough."""
-    n = values.size
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    index_bits = max(1, (n - 1).bit_length())
-    if values.min() < 0 or int(values.max()).bit_length() + index_bits > 62:
-        return np.argsort(values, kind="stable")
-    packed = values << index_bits
-    packed |= np.arange(n, dtype=np.int64)
-    packed.sort()
-    packed &= (1 << index_bits) - 1
-    return packed
+        return self.by_pos[self.slots[expand(self.start[:-1], self.count)]]
 
 
 def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Result:
@@ -432,7 +416,7 @@ def waitlists(problem: Problem, result: Result) -> tuple[np.ndarray, np.ndarray]
     w = by_pos[waiting[by_pos]]  # the waiting applications in (level, place) order
     if w.size == 0:
         return w, np.zeros(0, dtype=np.int64)
-    _, first, counts = _runs(problem.app_level[w])
+    _, first, counts = runs(problem.app_level[w])
     pos = np.arange(1, w.size + 1) - np.repeat(first, counts)
     return w, pos
 
