@@ -225,32 +225,42 @@ def choose(problem: Problem, apps: np.ndarray, place: np.ndarray) -> np.ndarray:
 
 
 def choose_sorted(problem: Problem, sa: np.ndarray) -> np.ndarray:
-    """`choose` for applications already sorted by (level, place): a mask in that order.
+    """`choose` for applications already sorted by (level, place): a mask in that order."""
+    lv = problem.app_level[sa]
+    pf = problem.level_precedence[lv] == PRIORITY_FIRST
+    cls = problem.app_indicator[sa] | ((problem.app_priority[sa] & pf).astype(np.int64) << 1)
+    return _choose_classes(problem, lv, cls)
+
+
+def _choose_classes(problem: Problem, lv: np.ndarray, cls: np.ndarray) -> np.ndarray:
+    """The choice for applications sorted by (level, place), given each one's level and
+    class (bit 0: indicator child; bit 1: priority child at a priority_first level).
 
     A level without reserved seats simply keeps the first `capacity` of its order (its
     priority children are first in that order already); only levels with reserves go
     through the phases."""
-    levels, first, counts = runs(problem.app_level[sa])
+    levels, first, counts = runs(lv)
     run = np.repeat(np.arange(levels.size), counts)
     has_reserve = (problem.level_reserved_indicator[levels]
                    + problem.level_reserved_non_indicator[levels]) > 0
     limit = np.where(has_reserve, 0, problem.level_capacity[levels]) + first
-    chosen = np.arange(sa.size) < limit[run]
+    chosen = np.arange(lv.size) < limit[run]
     if has_reserve.any():
         sub = np.flatnonzero(has_reserve[run])
         res_counts = counts[has_reserve]
-        chosen[sub] = _choose_with_reserves(problem, sa[sub], levels[has_reserve], res_counts)
+        chosen[sub] = _choose_with_reserves(problem, cls[sub], levels[has_reserve], res_counts)
     return chosen
 
 
-def _choose_with_reserves(problem: Problem, sa: np.ndarray, levels: np.ndarray,
+def _choose_with_reserves(problem: Problem, cls: np.ndarray, levels: np.ndarray,
                           counts: np.ndarray) -> np.ndarray:
-    """The phases of ALC-04 for applications sorted by (level, place); `levels` and
-    `counts` give the runs of equal level. Limits and counts are per run."""
+    """The phases of ALC-04 for applications sorted by (level, place), given their classes
+    (see `_choose_classes`); `levels` and `counts` give the runs of equal level. Limits and
+    counts are per run."""
     last = np.cumsum(counts) - 1
     first = last - counts + 1
     run = np.repeat(np.arange(levels.size), counts)
-    ind = problem.app_indicator[sa]
+    ind = (cls & 1).astype(bool)
     cap = problem.level_capacity[levels].astype(np.int64)
     r_ind = problem.level_reserved_indicator[levels].astype(np.int64)
     r_non = problem.level_reserved_non_indicator[levels].astype(np.int64)
@@ -264,13 +274,13 @@ def _choose_with_reserves(problem: Problem, sa: np.ndarray, levels: np.ndarray,
         return got, np.minimum(cs[last] - before, limit)
 
     # Phase 1 (priority_first only): priority-group children, up to the capacity.
-    prio = problem.app_priority[sa] & pf[run]
+    prio = cls >= 2
     if prio.any():
         chosen, k_all = take(prio, cap)
         cs = np.cumsum(chosen & ind)
         k_ind = cs[last] - cs[first] + (chosen & ind)[first]
     else:
-        chosen = np.zeros(sa.size, dtype=bool)
+        chosen = np.zeros(cls.size, dtype=bool)
         k_all = k_ind = np.zeros(levels.size, dtype=np.int64)
     remaining = cap - k_all
     # Phase 2: the indicator reserve (what priority children did not already use).
@@ -294,11 +304,12 @@ def _choose_with_reserves(problem: Problem, sa: np.ndarray, levels: np.ndarray,
 class _Seats:
     """The applications each level holds during deferred acceptance.
 
-    Held applications are kept as positions in the (level, place) order, in per-level slots
-    (as many as the capacity), sorted by place. A full level rejects at once a proposal
+    Every application is one int64 code: (position in the (level, place) order, level,
+    class, child) packed from high to low bits, so codes sort like positions and a round
+    reads level, class and child without looking anything up. Held codes sit in per-level
+    slots (as many as the capacity), sorted. A full level rejects at once a proposal
     behind its last held application when the choice could not take it anyway: its
-    cut-off, kept per class of application (indicator or not, priority child at a
-    priority_first level or not). Only the proposals in front of the cut-offs and the held
+    cut-off, kept per class. Only the proposals in front of the cut-offs and the held
     lists of the levels they reach are merged and chosen again; other levels are not
     looked at.
 
@@ -310,51 +321,75 @@ class _Seats:
     when H is all priority children. Rejected from H + a means rejected from any superset
     (substitutability), so the whole round agrees."""
 
-    def __init__(self, problem: Problem, by_pos: np.ndarray) -> None:
-        m = problem.n_levels
+    def __init__(self, problem: Problem, pos: np.ndarray, by_pos: np.ndarray) -> None:
+        m, a_n = problem.n_levels, problem.n_applications
         self.problem, self.by_pos = problem, by_pos
+        level_bits = max(1, (m - 1).bit_length())
+        child_bits = max(1, (problem.n_children - 1).bit_length())
+        pos_bits = max(1, (a_n - 1).bit_length())
+        if pos_bits + level_bits + 2 + child_bits > 63:  # no room for the child: look it up
+            child_bits = 0
+        self.child_bits, self.level_shift = child_bits, child_bits + 2
+        self.pos_shift = child_bits + 2 + level_bits
+        self.level_mask = (1 << level_bits) - 1
+        self.code = self._codes(pos)
         self.cap = problem.level_capacity.astype(np.int64)
         self.start = np.concatenate(([0], np.cumsum(self.cap))).astype(np.int64)
         self.slots = np.empty(int(self.start[-1]), dtype=np.int64)
         self.count = np.zeros(m, dtype=np.int64)
         self.n_ind = np.zeros(m, dtype=np.int64)  # held indicator children
         self.n_prio = np.zeros(m, dtype=np.int64)  # held class-2/3 applications
-        self.level_of_pos = np.repeat(np.arange(m, dtype=np.int64),
-                                      np.diff(problem.level_starts()))
         self.r_ind = problem.level_reserved_indicator.astype(np.int64)
         self.r_non = problem.level_reserved_non_indicator.astype(np.int64)
         self.plain = (self.r_ind + self.r_non) == 0
-        pf = problem.level_precedence == PRIORITY_FIRST
-        # class: 1 = indicator child, + 2 = priority child at a priority_first level
-        cls = problem.app_indicator.astype(np.int8)
-        cls += (problem.app_priority & pf[problem.app_level]).astype(np.int8) << 1
-        self.cls_of_pos = cls[by_pos]
-        del cls
-        self.big = np.int64(by_pos.size)
+        self.big = np.int64(a_n)
         # a proposal at a position >= cut[level * 4 + class] is rejected without choosing
         self.cut = np.repeat(np.where(self.cap > 0, self.big, np.int64(-1)), 4)
 
+    def _codes(self, pos: np.ndarray) -> np.ndarray:
+        p = self.problem
+        if self.pos_shift + max(1, (p.n_applications - 1).bit_length()) > 63:
+            raise ValueError("too many applications to pack into int64 codes")
+        pf = p.level_precedence == PRIORITY_FIRST
+        code = pos << self.pos_shift
+        part = p.app_level.astype(np.int64)
+        part <<= 2
+        part |= p.app_indicator
+        part |= (p.app_priority & pf[p.app_level]).astype(np.int64) << 1
+        part <<= self.child_bits
+        code |= part
+        if self.child_bits:
+            code |= p.app_child
+        return code
+
+    def children(self, codes: np.ndarray) -> np.ndarray:
+        if self.child_bits:
+            return codes & ((1 << self.child_bits) - 1)
+        return self.problem.app_child[self.by_pos[codes >> self.pos_shift]]
+
     def propose(self, new: np.ndarray) -> np.ndarray:
         """One round: the levels choose among what they hold and the proposals `new`
-        (positions). Returns the positions rejected in this round."""
-        ok = new < self.cut[(self.level_of_pos[new] << 2) + self.cls_of_pos[new]]
+        (codes). Returns the codes rejected in this round."""
+        lc_mask = (self.level_mask << 2) | 3
+        ok = (new >> self.pos_shift) < self.cut[(new >> self.child_bits) & lc_mask]
         at_once = new[~ok]
         new = np.sort(new[ok])
         if new.size == 0:
             return at_once
-        touched, _, _ = runs(self.level_of_pos[new])
+        touched, _, _ = runs((new >> self.level_shift) & self.level_mask)
         old = self.slots[expand(self.start[touched], self.count[touched])]
         cand = np.insert(old, np.searchsorted(old, new), new)  # still in (level, place) order
-        keep = choose_sorted(self.problem, self.by_pos[cand])
-        kept = cand[keep]
-        levels, first, counts = runs(self.level_of_pos[kept])
+        lv = (cand >> self.level_shift) & self.level_mask
+        cls = (cand >> self.child_bits) & 3
+        keep = _choose_classes(self.problem, lv, cls)
+        kept, cls = cand[keep], cls[keep]
+        levels, first, counts = runs(lv[keep])
         for held_count in (self.count, self.n_ind, self.n_prio):
             held_count[touched] = 0
         if kept.size:
-            cls = self.cls_of_pos[kept]
             self.count[levels] = counts
-            self.n_ind[levels] = np.add.reduceat(cls & 1, first, dtype=np.int64)
-            self.n_prio[levels] = np.add.reduceat(cls >> 1, first, dtype=np.int64)
+            self.n_ind[levels] = np.add.reduceat(cls & 1, first)
+            self.n_prio[levels] = np.add.reduceat(cls >> 1, first)
             within = np.arange(kept.size) - np.repeat(first, counts)
             self.slots[np.repeat(self.start[levels], counts) + within] = kept
         self._cut_offs(touched)
@@ -363,7 +398,8 @@ class _Seats:
     def _cut_offs(self, levels: np.ndarray) -> None:
         """Renew the cut-offs of `levels` (each with capacity > 0) after a choice."""
         cap, count = self.cap[levels], self.count[levels]
-        worst = np.where(count == cap, self.slots[self.start[levels] + cap - 1], self.big)
+        last = self.slots[self.start[levels] + cap - 1] >> self.pos_shift
+        worst = np.where(count == cap, last, self.big)
         n_ind = self.n_ind[levels]
         cut = self.cut.reshape(-1, 4)
         cut[levels, 0] = np.where(count - n_ind >= self.r_non[levels], worst, self.big)
@@ -374,7 +410,8 @@ class _Seats:
 
     def held(self) -> np.ndarray:
         """The held applications (application indices)."""
-        return self.by_pos[self.slots[expand(self.start[:-1], self.count)]]
+        codes = self.slots[expand(self.start[:-1], self.count)]
+        return self.by_pos[codes >> self.pos_shift]
 
 
 def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Result:
@@ -386,12 +423,10 @@ def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Re
     the levels they reach (see `_Seats`), never a pass over everything held."""
     if place is None:
         place = problem.places()
-    pos, by_pos = problem.positions(place)
-    seats = _Seats(problem, by_pos)
+    seats = _Seats(problem, *problem.positions(place))
     start = problem.child_start
     next_app = start[:-1].copy()
     end = start[1:]
-    app_child = problem.app_child
     free = np.flatnonzero(next_app < end)
     rounds = proposals = 0
     while free.size:
@@ -399,11 +434,11 @@ def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Re
         new = next_app[free]
         next_app[free] += 1
         proposals += int(new.size)
-        rejected = app_child[by_pos[seats.propose(pos[new])]]
+        rejected = seats.children(seats.propose(seats.code[new]))
         free = rejected[next_app[rejected] < end[rejected]]
     held = seats.held()
     assigned = np.full(problem.n_children, -1, dtype=np.int64)
-    assigned[app_child[held]] = held
+    assigned[problem.app_child[held]] = held
     return Result(assigned_app=assigned, place=place, rounds=rounds, proposals=proposals)
 
 
