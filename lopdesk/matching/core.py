@@ -86,25 +86,30 @@ class Problem:
             return np.zeros(0, dtype=np.int64)
         line_up = self._tie_line_up()
         crit = self.level_criterion[self.app_level]
-        rank_key = np.where((crit == 2) | (crit == 3), self.app_rank, 0).astype(np.int64)
+        key = np.multiply(self.app_rank, (crit == 2) | (crit == 3), dtype=np.int64)  # rank key
+        del crit
         tie_bits = max(1, (a_n - 1).bit_length())
-        rank_bits = max(1, int(rank_key.max()).bit_length())
+        rank_bits = max(1, int(key.max()).bit_length())
         group_bits = max(1, int(self.app_group.max()).bit_length())
         level_bits = max(1, int(self.n_levels).bit_length())
         tie = np.empty(a_n, dtype=np.int64)
         tie[line_up] = np.arange(a_n)
         if tie_bits + rank_bits + group_bits + level_bits <= 62 and self.app_group.min() >= 0:
-            key = self.app_level.astype(np.int64) << (group_bits + rank_bits + tie_bits)
-            key |= self.app_group.astype(np.int64) << (rank_bits + tie_bits)
-            rank_key <<= tie_bits
-            key |= rank_key
+            key <<= tie_bits
             key |= tie
-            del rank_key, tie
+            np.left_shift(self.app_group, rank_bits + tie_bits, out=tie, dtype=np.int64)
+            key |= tie
+            np.left_shift(self.app_level, group_bits + rank_bits + tie_bits, out=tie,
+                          dtype=np.int64)
+            key |= tie
+            del tie
             key.sort()
             key &= (1 << tie_bits) - 1
             order = line_up[key]
+            del key
         else:  # very large inputs: the same order with a lexicographic sort
-            order = np.lexsort((tie, rank_key, self.app_group, self.app_level))
+            order = np.lexsort((tie, key, self.app_group, self.app_level))
+        del line_up
         pos = np.empty(a_n, dtype=np.int64)
         pos[order] = np.arange(a_n)
         place = pos - self.level_starts()[self.app_level]
@@ -128,16 +133,23 @@ class Problem:
         if on_distance.any():
             in_line = on_distance[line_up]
             near = line_up[in_line]
-            dist = np.nan_to_num(self.app_distance[near], nan=1e12)
-            mm = np.rint(dist * 1000).astype(np.int64)
+            dist = np.nan_to_num(self.app_distance[near], copy=False, nan=1e12)
+            dist *= 1000
+            mm = np.rint(dist, out=dist).astype(np.int64)
+            del dist
             near = near[stable_order(mm)]
+            del mm
             line_up = np.concatenate((near, line_up[~in_line]))
         return line_up
 
     def level_starts(self) -> np.ndarray:
         """int64[m + 1]: where each level's applications begin in the (level, place) order."""
-        counts = np.bincount(self.app_level, minlength=self.n_levels)
-        return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        cached = getattr(self, "_level_starts", None)
+        if cached is None or cached[0] is not self.app_level:
+            counts = np.bincount(self.app_level, minlength=self.n_levels)
+            starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+            self._level_starts = cached = (self.app_level, starts)
+        return cached[1]
 
     def positions(self, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(pos, by_pos): each application's index in the (level, place) order of all
@@ -448,12 +460,11 @@ def waitlists(problem: Problem, result: Result) -> tuple[np.ndarray, np.ndarray]
     rank_of_ticket = ticket_ranks(problem, result.assigned_app, np.iinfo(np.int64).max)
     waiting = problem.app_rank < rank_of_ticket[problem.app_child]
     _, by_pos = problem.positions(result.place)
-    w = by_pos[waiting[by_pos]]  # the waiting applications in (level, place) order
-    if w.size == 0:
-        return w, np.zeros(0, dtype=np.int64)
-    _, first, counts = runs(problem.app_level[w])
-    pos = np.arange(1, w.size + 1) - np.repeat(first, counts)
-    return w, pos
+    at = np.flatnonzero(waiting[by_pos])  # the waiting applications' (level, place) positions
+    w = by_pos[at]
+    first = np.searchsorted(at, problem.level_starts()[:-1])  # each level's first in `at`
+    counts = np.diff(np.append(first, at.size))
+    return w, np.arange(1, w.size + 1) - np.repeat(first, counts)
 
 
 @dataclass
@@ -480,30 +491,3 @@ def level_summary(problem: Problem, result: Result) -> LevelSummary:
         last_app[lv[is_last]] = held[is_last]
     applicants = np.bincount(problem.app_level, minlength=m).astype(np.int64)
     return LevelSummary(assigned, assigned_ind, last_place, last_app, applicants)
-
-
-def is_stable(problem: Problem, result: Result) -> list[tuple[int, int]]:
-    """Blocking pairs (child, level) under the strict order: a child that prefers a level
-    to its ticket and would be chosen there from the level's children plus itself.
-    Also reports (child, -1) for a child its own level would not keep. Empty = stable."""
-    blocking: list[tuple[int, int]] = []
-    assigned = result.assigned_app
-    by_level: dict[int, list[int]] = {}
-    for c in range(problem.n_children):
-        if assigned[c] >= 0:
-            by_level.setdefault(int(problem.app_level[assigned[c]]), []).append(int(assigned[c]))
-    for lvl, apps in by_level.items():
-        arr = np.array(apps, dtype=np.int64)
-        if not choose(problem, arr, result.place).all() or arr.size > problem.level_capacity[lvl]:
-            blocking.append((-1, lvl))
-    for c in range(problem.n_children):
-        lo, hi = problem.child_start[c], problem.child_start[c + 1]
-        limit = problem.app_rank[assigned[c]] if assigned[c] >= 0 else np.iinfo(np.int64).max
-        for a in range(lo, hi):
-            if problem.app_rank[a] >= limit:
-                continue
-            lvl = int(problem.app_level[a])
-            arr = np.array(by_level.get(lvl, []) + [a], dtype=np.int64)
-            if choose(problem, arr, result.place)[-1]:
-                blocking.append((c, lvl))
-    return blocking
