@@ -112,7 +112,8 @@ class Problem:
         del line_up
         pos = np.empty(a_n, dtype=np.int64)
         pos[order] = np.arange(a_n)
-        place = pos - self.level_starts()[self.app_level]
+        place = self.level_starts()[self.app_level]
+        np.subtract(pos, place, out=place)
         self._positions = (place, pos, order)
         return place
 
