@@ -364,11 +364,14 @@ class _Seats:
         if self.pos_shift + max(1, (p.n_applications - 1).bit_length()) > 63:
             raise ValueError("too many applications to pack into int64 codes")
         pf = p.level_precedence == PRIORITY_FIRST
-        code = pos << self.pos_shift
-        part = p.app_level.astype(np.int64)
-        part <<= 2
+        code = np.left_shift(pos, self.pos_shift)
+        part = np.left_shift(p.app_level, 2, dtype=np.int64)
         part |= p.app_indicator
-        part |= (p.app_priority & pf[p.app_level]).astype(np.int64) << 1
+        prio = pf[p.app_level]
+        prio &= p.app_priority
+        part += prio  # twice: the class's bit 1
+        part += prio
+        del prio
         part <<= self.child_bits
         code |= part
         if self.child_bits:
@@ -445,7 +448,7 @@ def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Re
     while free.size:
         rounds += 1
         new = next_app[free]
-        next_app[free] += 1
+        next_app[free] = new + 1
         proposals += int(new.size)
         rejected = seats.children(seats.propose(seats.code[new]))
         free = rejected[next_app[rejected] < end[rejected]]
