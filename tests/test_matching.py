@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lopdesk.domain.errors import ImportError_, InvalidInput
-from lopdesk.matching.core import PRIORITY_FIRST, deferred_acceptance, is_stable, ticket_ranks
+from lopdesk.matching.core import PRIORITY_FIRST, deferred_acceptance, ticket_ranks
 from lopdesk.matching.explain import explain_child
 from lopdesk.matching.improve import improvement_cycles
 from lopdesk.matching.io import read_input, run_allocation
+from lopdesk.matching.stability import is_stable
 
 GROUPS = ["sibling_staff", "sibling", "staff", "none"]
 

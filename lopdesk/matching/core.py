@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lopdesk.matching.arrays import expand, group_starts, runs, stable_order
+
 ENGINE_VERSION = "lopdesk-da 1.0.0"
 
 PRIORITY_FIRST, CONTINGENT = 0, 1
@@ -73,54 +75,92 @@ class Problem:
         """Each application's 0-based place in its level's strict order (ALC-02, ALC-03).
 
         Equivalent to a lexicographic sort on (level, group, rank key, distance, lottery,
-        child), done as one sort of packed int64 keys: the lottery with the child index
-        becomes a dense rank, distance ties are resolved once on the distance levels."""
+        child). The applications are first lined up in tie-break order (lottery, child; on
+        the distance levels distance first), then one *value* sort of packed int64 keys
+        (level, group, rank key, index in that line-up) orders them: the low bits of the
+        sorted keys name the application, so no argsort is needed."""
         a_n = self.n_applications
         if a_n == 0:
             return np.zeros(0, dtype=np.int64)
-        rank_key, _ = self.criterion_keys()
-        # the lottery and the child index as one dense rank (lower = earlier in line)
-        if np.all(self.app_lottery == self.child_lottery()[self.app_child]):
-            lot = self.child_lottery()
+        line_up = self._tie_line_up()
+        crit = self.level_criterion[self.app_level]
+        key = np.multiply(self.app_rank, (crit == 2) | (crit == 3), dtype=np.int64)  # rank key
+        del crit
+        tie_bits = max(1, (a_n - 1).bit_length())
+        rank_bits = max(1, int(key.max()).bit_length())
+        group_bits = max(1, int(self.app_group.max()).bit_length())
+        level_bits = max(1, int(self.n_levels).bit_length())
+        tie = np.empty(a_n, dtype=np.int64)
+        tie[line_up] = np.arange(a_n)
+        if tie_bits + rank_bits + group_bits + level_bits <= 62 and self.app_group.min() >= 0:
+            key <<= tie_bits
+            key |= tie
+            np.left_shift(self.app_group, rank_bits + tie_bits, out=tie, dtype=np.int64)
+            key |= tie
+            np.left_shift(self.app_level, group_bits + rank_bits + tie_bits, out=tie,
+                          dtype=np.int64)
+            key |= tie
+            del tie
+            key.sort()
+            key &= (1 << tie_bits) - 1
+            order = line_up[key]
+            del key
+        else:  # very large inputs: the same order with a lexicographic sort
+            order = np.lexsort((tie, key, self.app_group, self.app_level))
+        del line_up
+        pos = np.empty(a_n, dtype=np.int64)
+        pos[order] = np.arange(a_n)
+        place = self.level_starts()[self.app_level]
+        np.subtract(pos, place, out=place)
+        self._positions = (place, pos, order)
+        return place
+
+    def _tie_line_up(self) -> np.ndarray:
+        """All applications in one line whose order, within every level, is the level's
+        tie-break: the lottery, then the child's index (which only decides when two lottery
+        numbers are exactly equal); on the distance levels the distance to the millimetre
+        first (finer differences are noise), then the lottery."""
+        lot = self.child_lottery()
+        if np.all(self.app_lottery == lot[self.app_child]):  # single tie-break
             by_child = np.lexsort((np.arange(self.n_children), lot))
-            child_rank = np.empty(self.n_children, dtype=np.int64)
-            child_rank[by_child] = np.arange(self.n_children)
-            tie = child_rank[self.app_child]
+            counts = np.diff(self.child_start)[by_child]
+            line_up = expand(self.child_start[by_child], counts)
         else:  # multiple tie-break: one number per application
-            by_app = np.lexsort((self.app_child, self.app_lottery))
-            tie = np.empty(a_n, dtype=np.int64)
-            tie[by_app] = np.arange(a_n)
+            line_up = np.lexsort((self.app_child, self.app_lottery))
         crit = self.level_criterion[self.app_level]
         on_distance = (crit == 1) | (crit == 3)
         if on_distance.any():
-            idx = np.flatnonzero(on_distance)
-            dist = np.nan_to_num(self.app_distance[idx], nan=1e12)
-            # distances compared to the millimetre (finer differences are noise), packed
-            # with the lottery rank into one sort key
-            mm = np.rint(dist * 1000).astype(np.int64)
-            t_bits = max(1, int(tie.max()).bit_length())
-            if int(mm.max()).bit_length() + t_bits <= 62:
-                sub = idx[np.argsort((mm << t_bits) | tie[idx])]
-            else:
-                sub = idx[np.lexsort((tie[idx], mm))]
-            tie = tie.copy()
-            tie[sub] = np.arange(sub.size)  # (distance, lottery) as one rank there
-        tie_bits = max(1, int(tie.max()).bit_length())
-        rank_bits = max(1, int(rank_key.max()).bit_length())
-        group_bits = max(1, int(self.app_group.max()).bit_length())
-        level_bits = max(1, int(self.n_levels).bit_length())
-        if tie_bits + rank_bits + group_bits + level_bits <= 62:
-            key = ((self.app_level << (group_bits + rank_bits + tie_bits))
-                   | (self.app_group << (rank_bits + tie_bits))
-                   | (rank_key << tie_bits) | tie)
-            order = np.argsort(key)  # keys are unique within a level
-        else:  # very large inputs: the same order with a lexicographic sort
-            order = np.lexsort((tie, rank_key, self.app_group, self.app_level))
-        place = np.empty(a_n, dtype=np.int64)
-        lv = self.app_level[order]
-        starts = _group_starts(lv)
-        place[order] = np.arange(a_n) - starts
-        return place
+            in_line = on_distance[line_up]
+            near = line_up[in_line]
+            dist = np.nan_to_num(self.app_distance[near], copy=False, nan=1e12)
+            dist *= 1000
+            mm = np.rint(dist, out=dist).astype(np.int64)
+            del dist
+            near = near[stable_order(mm)]
+            del mm
+            line_up = np.concatenate((near, line_up[~in_line]))
+        return line_up
+
+    def level_starts(self) -> np.ndarray:
+        """int64[m + 1]: where each level's applications begin in the (level, place) order."""
+        cached = getattr(self, "_level_starts", None)
+        if cached is None or cached[0] is not self.app_level:
+            counts = np.bincount(self.app_level, minlength=self.n_levels)
+            starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+            self._level_starts = cached = (self.app_level, starts)
+        return cached[1]
+
+    def positions(self, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pos, by_pos): each application's index in the (level, place) order of all
+        applications, and the applications in that order. Cached for the run."""
+        cached = getattr(self, "_positions", None)
+        if cached is not None and cached[0] is place:
+            return cached[1], cached[2]
+        pos = self.level_starts()[self.app_level] + place
+        by_pos = np.empty(pos.size, dtype=np.int64)
+        by_pos[pos] = np.arange(pos.size)
+        self._positions = (place, pos, by_pos)
+        return pos, by_pos
 
     def child_lottery(self) -> np.ndarray:
         """Each child's number (single tie-break): its lottery at any of its applications."""
@@ -143,7 +183,7 @@ class Problem:
                     & (dist_key[order][1:] == dist_key[order][:-1]))
             key_changed[1:] = ~same
         dense = np.cumsum(key_changed) - 1
-        starts = _group_starts(lv)
+        starts = group_starts(lv)
         weak = np.empty(order.size, dtype=np.int64)
         weak[order] = dense - dense[starts]
         return weak
@@ -176,24 +216,6 @@ def ticket_ranks(problem: Problem, assigned_app: np.ndarray, missing: int) -> np
     return out
 
 
-def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
-    """For a sorted key array, the index where each element's run of equal keys begins."""
-    n = sorted_keys.size
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    new = np.ones(n, dtype=bool)
-    new[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    idx = np.where(new, np.arange(n), 0)
-    return np.maximum.accumulate(idx)
-
-
-def _count_within(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Running count of `mask` within each group (inclusive), groups given by `starts`."""
-    cs = np.cumsum(mask, dtype=np.int64)
-    base = cs[starts] - mask[starts]
-    return cs - base
-
-
 def choose(problem: Problem, apps: np.ndarray, place: np.ndarray) -> np.ndarray:
     """Every level's choice among the applications `apps` (any order) -> bool mask over apps.
 
@@ -214,59 +236,196 @@ def choose(problem: Problem, apps: np.ndarray, place: np.ndarray) -> np.ndarray:
 
 
 def choose_sorted(problem: Problem, sa: np.ndarray) -> np.ndarray:
-    """`choose` for applications already sorted by (level, place): a mask in that order.
+    """`choose` for applications already sorted by (level, place): a mask in that order."""
+    lv = problem.app_level[sa]
+    pf = problem.level_precedence[lv] == PRIORITY_FIRST
+    cls = problem.app_indicator[sa] | ((problem.app_priority[sa] & pf).astype(np.int64) << 1)
+    return _choose_classes(problem, lv, cls)
+
+
+def _choose_classes(problem: Problem, lv: np.ndarray, cls: np.ndarray) -> np.ndarray:
+    """The choice for applications sorted by (level, place), given each one's level and
+    class (bit 0: indicator child; bit 1: priority child at a priority_first level).
 
     A level without reserved seats simply keeps the first `capacity` of its order (its
     priority children are first in that order already); only levels with reserves go
     through the phases."""
-    lv = problem.app_level[sa]
-    starts = _group_starts(lv)
-    position = np.arange(sa.size) - starts
-    has_reserve = ((problem.level_reserved_indicator + problem.level_reserved_non_indicator)
-                   > 0)[lv]
-    chosen = ~has_reserve & (position < problem.level_capacity[lv])
+    levels, first, counts = runs(lv)
+    run = np.repeat(np.arange(levels.size), counts)
+    has_reserve = (problem.level_reserved_indicator[levels]
+                   + problem.level_reserved_non_indicator[levels]) > 0
+    limit = np.where(has_reserve, 0, problem.level_capacity[levels]) + first
+    chosen = np.arange(lv.size) < limit[run]
     if has_reserve.any():
-        sub = np.flatnonzero(has_reserve)
-        chosen[sub] = _choose_with_reserves(problem, sa[sub], lv[sub])
+        sub = np.flatnonzero(has_reserve[run])
+        res_counts = counts[has_reserve]
+        chosen[sub] = _choose_with_reserves(problem, cls[sub], levels[has_reserve], res_counts)
     return chosen
 
 
-def _choose_with_reserves(problem: Problem, sa: np.ndarray, lv: np.ndarray) -> np.ndarray:
-    """The phases of ALC-04 for applications sorted by (level, place)."""
-    m = problem.n_levels
-    starts = _group_starts(lv)
-    ind = problem.app_indicator[sa]
-    prio = problem.app_priority[sa]
-    cap = problem.level_capacity
-    r_ind = problem.level_reserved_indicator
-    r_non = problem.level_reserved_non_indicator
-    pf = problem.level_precedence == PRIORITY_FIRST
-    chosen = np.zeros(sa.size, dtype=bool)
+def _choose_with_reserves(problem: Problem, cls: np.ndarray, levels: np.ndarray,
+                          counts: np.ndarray) -> np.ndarray:
+    """The phases of ALC-04 for applications sorted by (level, place), given their classes
+    (see `_choose_classes`); `levels` and `counts` give the runs of equal level. Limits and
+    counts are per run."""
+    last = np.cumsum(counts) - 1
+    first = last - counts + 1
+    run = np.repeat(np.arange(levels.size), counts)
+    ind = (cls & 1).astype(bool)
+    cap = problem.level_capacity[levels].astype(np.int64)
+    r_ind = problem.level_reserved_indicator[levels].astype(np.int64)
+    r_non = problem.level_reserved_non_indicator[levels].astype(np.int64)
+    pf = problem.level_precedence[levels] == PRIORITY_FIRST
 
-    def take(eligible: np.ndarray, limit: np.ndarray) -> np.ndarray:
-        got = eligible & (_count_within(eligible, starts) <= limit[lv])
-        return got
+    def take(eligible: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The first `limit` eligible of each run, and how many that is per run."""
+        cs = np.cumsum(eligible)
+        before = cs[first] - eligible[first]
+        got = eligible & (cs <= (before + limit)[run])
+        return got, np.minimum(cs[last] - before, limit)
 
     # Phase 1 (priority_first only): priority-group children, up to the capacity.
-    got = take(prio, np.where(pf, cap, 0))
-    chosen |= got
-    k_ind = np.bincount(lv, weights=got & ind, minlength=m).astype(np.int64)
-    k_non = np.bincount(lv, weights=got & ~ind, minlength=m).astype(np.int64)
-    remaining = cap - k_ind - k_non
+    prio = cls >= 2
+    if prio.any():
+        chosen, k_all = take(prio, cap)
+        cs = np.cumsum(chosen & ind)
+        k_ind = cs[last] - cs[first] + (chosen & ind)[first]
+    else:
+        chosen = np.zeros(cls.size, dtype=bool)
+        k_all = k_ind = np.zeros(levels.size, dtype=np.int64)
+    remaining = cap - k_all
     # Phase 2: the indicator reserve (what priority children did not already use).
     lim_ind = np.minimum(np.where(pf, np.maximum(r_ind - k_ind, 0), r_ind), remaining)
-    got = take(ind & ~chosen, lim_ind)
+    got, n_got = take(ind & ~chosen, lim_ind)
     chosen |= got
-    remaining -= np.bincount(lv, weights=got, minlength=m).astype(np.int64)
+    remaining -= n_got
     # Phase 3: the non-indicator reserve.
-    lim_non = np.minimum(np.where(pf, np.maximum(r_non - k_non, 0), r_non), remaining)
-    got = take(~ind & ~chosen, lim_non)
-    chosen |= got
-    remaining -= np.bincount(lv, weights=got, minlength=m).astype(np.int64)
+    lim_non = np.minimum(np.where(pf, np.maximum(r_non - (k_all - k_ind), 0), r_non),
+                         remaining)
+    if lim_non.any():
+        got, n_got = take(~ind & ~chosen, lim_non)
+        chosen |= got
+        remaining -= n_got
     # Phase 4: open seats and unfilled reserves (the top-up) to the best remaining of all.
-    got = take(~chosen, remaining)
+    got, _ = take(~chosen, remaining)
     chosen |= got
     return chosen
+
+
+class _Seats:
+    """The applications each level holds during deferred acceptance.
+
+    Every application is one int64 code: (position in the (level, place) order, level,
+    class, child) packed from high to low bits, so codes sort like positions and a round
+    reads level, class and child without looking anything up. Held codes sit in per-level
+    slots (as many as the capacity), sorted. A full level rejects at once a proposal
+    behind its last held application when the choice could not take it anyway: its
+    cut-off, kept per class. Only the proposals in front of the cut-offs and the held
+    lists of the levels they reach are merged and chosen again; other levels are not
+    looked at.
+
+    Why a cut-off is safe for a full level holding H (C(H) = H) and a proposal a behind all
+    of H: without reserves, the level keeps its first `capacity`. With reserves, if H
+    already has as many children of a's contingent as that reserve, phases 2 and 3 pick
+    from H before reaching a, and phase 4 has exactly as many seats as H has children left,
+    all before a; a priority child at a priority_first level is only passed over in phase 1
+    when H is all priority children. Rejected from H + a means rejected from any superset
+    (substitutability), so the whole round agrees."""
+
+    def __init__(self, problem: Problem, pos: np.ndarray, by_pos: np.ndarray) -> None:
+        m, a_n = problem.n_levels, problem.n_applications
+        self.problem, self.by_pos = problem, by_pos
+        level_bits = max(1, (m - 1).bit_length())
+        child_bits = max(1, (problem.n_children - 1).bit_length())
+        pos_bits = max(1, (a_n - 1).bit_length())
+        if pos_bits + level_bits + 2 + child_bits > 63:  # no room for the child: look it up
+            child_bits = 0
+        self.child_bits, self.level_shift = child_bits, child_bits + 2
+        self.pos_shift = child_bits + 2 + level_bits
+        self.level_mask = (1 << level_bits) - 1
+        self.code = self._codes(pos)
+        self.cap = problem.level_capacity.astype(np.int64)
+        self.start = np.concatenate(([0], np.cumsum(self.cap))).astype(np.int64)
+        self.slots = np.empty(int(self.start[-1]), dtype=np.int64)
+        self.count = np.zeros(m, dtype=np.int64)
+        self.n_ind = np.zeros(m, dtype=np.int64)  # held indicator children
+        self.n_prio = np.zeros(m, dtype=np.int64)  # held class-2/3 applications
+        self.r_ind = problem.level_reserved_indicator.astype(np.int64)
+        self.r_non = problem.level_reserved_non_indicator.astype(np.int64)
+        self.plain = (self.r_ind + self.r_non) == 0
+        self.big = np.int64(a_n)
+        # a proposal at a position >= cut[level * 4 + class] is rejected without choosing
+        self.cut = np.repeat(np.where(self.cap > 0, self.big, np.int64(-1)), 4)
+
+    def _codes(self, pos: np.ndarray) -> np.ndarray:
+        p = self.problem
+        if self.pos_shift + max(1, (p.n_applications - 1).bit_length()) > 63:
+            raise ValueError("too many applications to pack into int64 codes")
+        pf = p.level_precedence == PRIORITY_FIRST
+        code = np.left_shift(pos, self.pos_shift)
+        part = np.left_shift(p.app_level, 2, dtype=np.int64)
+        part |= p.app_indicator
+        prio = pf[p.app_level]
+        prio &= p.app_priority
+        part += prio  # twice: the class's bit 1
+        part += prio
+        del prio
+        part <<= self.child_bits
+        code |= part
+        if self.child_bits:
+            code |= p.app_child
+        return code
+
+    def children(self, codes: np.ndarray) -> np.ndarray:
+        if self.child_bits:
+            return codes & ((1 << self.child_bits) - 1)
+        return self.problem.app_child[self.by_pos[codes >> self.pos_shift]]
+
+    def propose(self, new: np.ndarray) -> np.ndarray:
+        """One round: the levels choose among what they hold and the proposals `new`
+        (codes). Returns the codes rejected in this round."""
+        lc_mask = (self.level_mask << 2) | 3
+        ok = (new >> self.pos_shift) < self.cut[(new >> self.child_bits) & lc_mask]
+        at_once = new[~ok]
+        new = np.sort(new[ok])
+        if new.size == 0:
+            return at_once
+        touched, _, _ = runs((new >> self.level_shift) & self.level_mask)
+        old = self.slots[expand(self.start[touched], self.count[touched])]
+        cand = np.insert(old, np.searchsorted(old, new), new)  # still in (level, place) order
+        lv = (cand >> self.level_shift) & self.level_mask
+        cls = (cand >> self.child_bits) & 3
+        keep = _choose_classes(self.problem, lv, cls)
+        kept, cls = cand[keep], cls[keep]
+        levels, first, counts = runs(lv[keep])
+        for held_count in (self.count, self.n_ind, self.n_prio):
+            held_count[touched] = 0
+        if kept.size:
+            self.count[levels] = counts
+            self.n_ind[levels] = np.add.reduceat(cls & 1, first)
+            self.n_prio[levels] = np.add.reduceat(cls >> 1, first)
+            within = np.arange(kept.size) - np.repeat(first, counts)
+            self.slots[np.repeat(self.start[levels], counts) + within] = kept
+        self._cut_offs(touched)
+        return np.concatenate((at_once, cand[~keep]))
+
+    def _cut_offs(self, levels: np.ndarray) -> None:
+        """Renew the cut-offs of `levels` (each with capacity > 0) after a choice."""
+        cap, count = self.cap[levels], self.count[levels]
+        last = self.slots[self.start[levels] + cap - 1] >> self.pos_shift
+        worst = np.where(count == cap, last, self.big)
+        n_ind = self.n_ind[levels]
+        cut = self.cut.reshape(-1, 4)
+        cut[levels, 0] = np.where(count - n_ind >= self.r_non[levels], worst, self.big)
+        cut[levels, 1] = np.where(n_ind >= self.r_ind[levels], worst, self.big)
+        prio_cut = np.where(self.plain[levels] | (self.n_prio[levels] == cap), worst, self.big)
+        cut[levels, 2] = prio_cut
+        cut[levels, 3] = prio_cut
+
+    def held(self) -> np.ndarray:
+        """The held applications (application indices)."""
+        codes = self.slots[expand(self.start[:-1], self.count)]
+        return self.by_pos[codes >> self.pos_shift]
 
 
 def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Result:
@@ -274,54 +433,26 @@ def deferred_acceptance(problem: Problem, place: np.ndarray | None = None) -> Re
 
     With choice functions like ours (substitutable, size-monotone) the outcome does not
     depend on the order of proposals, so proposing in rounds gives the same matching as
-    one proposal at a time. The held applications stay sorted by (level, place), so a
-    round costs one merge and a few linear passes, never a full sort."""
+    one proposal at a time. A round costs the proposals it makes plus the held lists of
+    the levels they reach (see `_Seats`), never a pass over everything held."""
     if place is None:
         place = problem.places()
-    n = problem.n_children
+    seats = _Seats(problem, *problem.positions(place))
     start = problem.child_start
     next_app = start[:-1].copy()
     end = start[1:]
-    app_child = problem.app_child
-    key = problem.sort_key(place)
-    stride = np.int64(max(problem.n_applications, 1))  # key = level * stride + place
-    # `held` stays sorted by (level, place): new proposals are merged in, never re-sorted
-    app_level = problem.app_level
-    held = np.zeros(0, dtype=np.int64)
-    held_key = np.zeros(0, dtype=np.int64)
-    touched = np.zeros(problem.n_levels, dtype=bool)
     free = np.flatnonzero(next_app < end)
     rounds = proposals = 0
     while free.size:
         rounds += 1
         new = next_app[free]
-        next_app[free] += 1
+        next_app[free] = new + 1
         proposals += int(new.size)
-        new = new[np.argsort(key[new])]
-        # only the levels that received proposals choose again
-        new_key = key[new]
-        touched[app_level[new]] = True
-        at = touched[held_key // stride]
-        touched[app_level[new]] = False
-        if at.sum() * 2 > at.size:  # most levels were proposed to: choose everywhere
-            cand = np.insert(held, np.searchsorted(held_key, new_key), new)
-            keep = choose_sorted(problem, cand)
-            held = cand[keep]
-            held_key = key[held]
-        else:  # only the levels that received proposals choose again
-            old, old_key = held[at], held_key[at]
-            cand = np.insert(old, np.searchsorted(old_key, new_key), new)
-            keep = choose_sorted(problem, cand)
-            kept = cand[keep]
-            rest, rest_key = held[~at], held_key[~at]
-            kept_key = key[kept]
-            pos = np.searchsorted(rest_key, kept_key)
-            held = np.insert(rest, pos, kept)
-            held_key = np.insert(rest_key, pos, kept_key)
-        rejected = app_child[cand[~keep]]
+        rejected = seats.children(seats.propose(seats.code[new]))
         free = rejected[next_app[rejected] < end[rejected]]
-    assigned = np.full(n, -1, dtype=np.int64)
-    assigned[app_child[held]] = held
+    held = seats.held()
+    assigned = np.full(problem.n_children, -1, dtype=np.int64)
+    assigned[problem.app_child[held]] = held
     return Result(assigned_app=assigned, place=place, rounds=rounds, proposals=proposals)
 
 
@@ -329,15 +460,13 @@ def waitlists(problem: Problem, result: Result) -> tuple[np.ndarray, np.ndarray]
     """Waiting-list positions: (applications, 1-based positions) for every level a child
     ranked higher than its ticket, ordered by the level's order (1 = next)."""
     rank_of_ticket = ticket_ranks(problem, result.assigned_app, np.iinfo(np.int64).max)
-    waiting = np.flatnonzero(problem.app_rank < rank_of_ticket[problem.app_child])
-    if waiting.size == 0:
-        return waiting, np.zeros(0, dtype=np.int64)
-    lv = problem.app_level[waiting]
-    order = np.lexsort((result.place[waiting], lv))
-    w = waiting[order]
-    starts = _group_starts(lv[order])
-    pos = np.arange(w.size) - starts + 1
-    return w, pos
+    waiting = problem.app_rank < rank_of_ticket[problem.app_child]
+    _, by_pos = problem.positions(result.place)
+    at = np.flatnonzero(waiting[by_pos])  # the waiting applications' (level, place) positions
+    w = by_pos[at]
+    first = np.searchsorted(at, problem.level_starts()[:-1])  # each level's first in `at`
+    counts = np.diff(np.append(first, at.size))
+    return w, np.arange(1, w.size + 1) - np.repeat(first, counts)
 
 
 @dataclass
@@ -364,30 +493,3 @@ def level_summary(problem: Problem, result: Result) -> LevelSummary:
         last_app[lv[is_last]] = held[is_last]
     applicants = np.bincount(problem.app_level, minlength=m).astype(np.int64)
     return LevelSummary(assigned, assigned_ind, last_place, last_app, applicants)
-
-
-def is_stable(problem: Problem, result: Result) -> list[tuple[int, int]]:
-    """Blocking pairs (child, level) under the strict order: a child that prefers a level
-    to its ticket and would be chosen there from the level's children plus itself.
-    Also reports (child, -1) for a child its own level would not keep. Empty = stable."""
-    blocking: list[tuple[int, int]] = []
-    assigned = result.assigned_app
-    by_level: dict[int, list[int]] = {}
-    for c in range(problem.n_children):
-        if assigned[c] >= 0:
-            by_level.setdefault(int(problem.app_level[assigned[c]]), []).append(int(assigned[c]))
-    for lvl, apps in by_level.items():
-        arr = np.array(apps, dtype=np.int64)
-        if not choose(problem, arr, result.place).all() or arr.size > problem.level_capacity[lvl]:
-            blocking.append((-1, lvl))
-    for c in range(problem.n_children):
-        lo, hi = problem.child_start[c], problem.child_start[c + 1]
-        limit = problem.app_rank[assigned[c]] if assigned[c] >= 0 else np.iinfo(np.int64).max
-        for a in range(lo, hi):
-            if problem.app_rank[a] >= limit:
-                continue
-            lvl = int(problem.app_level[a])
-            arr = np.array(by_level.get(lvl, []) + [a], dtype=np.int64)
-            if choose(problem, arr, result.place)[-1]:
-                blocking.append((c, lvl))
-    return blocking
