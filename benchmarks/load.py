@@ -225,7 +225,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-sqlite", action="store_true", help="enkel PostgreSQL")
     ap.add_argument("--strict", action="store_true", help="exit 1 als een doel niet gehaald is")
     args = ap.parse_args(argv)
-    os.environ.setdefault("LOPDESK_USER", USER)
     reports: list[tuple[Report, bool]] = []
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory(prefix="lopdesk-load-") as tmp:

@@ -10,7 +10,7 @@ from lopdesk.commands.common import (
     database,
     emit,
     handle_errors,
-    open_db,
+    settings,
 )
 
 users_app = typer.Typer(help="Gebruikers en rollen (beheerder).", no_args_is_help=True)
@@ -158,9 +158,10 @@ def restore_cmd(path: str = typer.Argument(..., help="Back-upbestand."),
                                            help="De bestaande databank overschrijven."),
                 as_json: bool = JSON_OPTION) -> None:
     """Een back-up terugzetten (enkel een lopdesk-databank met een gekende schemaversie)."""
+    from lopdesk.db import Database
     from lopdesk.domain import ops
 
-    db = open_db(check=False)
+    db = Database(settings(), create=False)  # a refused restore leaves no empty file behind
     try:
         info = ops.restore(db, path, force=force)
     finally:

@@ -32,7 +32,8 @@ from lopdesk.domain.models import AppUser, AuditRecord
 
 # Tables every lopdesk database has since 0001 (a restore refuses a file without them).
 CORE_TABLES = ("alembic_version", "app_user", "audit_record", "audit_head", "register_entry")
-FILE_MODE = 0o660  # owner and group (several LOP experts share a group), never others
+FILE_MODE = 0o660  # the database: owner and group (several LOP experts share a group)
+BACKUP_MODE = 0o640  # a backup: the group may read it, nobody but its maker may change it
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -342,14 +343,23 @@ def _create_private(path: Path, mode: int) -> None:
         os.close(fd)
 
 
-def _file_mode(source: Path) -> int:
-    """The backup keeps the database's owner/group bits, never more than 0660."""
-    mode = _mode(source)
-    return (stat.S_IMODE(mode) & FILE_MODE) if mode is not None else FILE_MODE
+def _partial(target: Path) -> Path:
+    """A hidden temporary name next to `target`, with our pid (leftovers: see below)."""
+    import uuid
+
+    return target.with_name(f".{target.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of an interrupted backup or restore whose process is gone."""
+    from lopdesk.matching.outdir import remove_leftovers
+
+    remove_leftovers(folder)
 
 
 def backup(db: Database, target: str | Path, *, force: bool = False) -> BackupResult:
-    """A consistent copy of the SQLite database while others keep working."""
+    """A consistent copy of the SQLite database while others keep working; 0640 whatever
+    the umask, and recorded in the audit trail once it is complete."""
     source = _sqlite_path(db, "lopdesk backup")
     target = Path(target).expanduser().absolute()
     if target == source:
@@ -360,13 +370,11 @@ def backup(db: Database, target: str | Path, *, force: bool = False) -> BackupRe
         raise RuleViolation(f"{target} bestaat al; kies een andere naam of gebruik --force.")
     if not target.parent.is_dir():
         raise InvalidInput(f"de map {target.parent} bestaat niet.", field="path")
-    # The backup is recorded first, so the copy itself shows who made it and when.
-    with db.write() as s:
+    with db.read() as s:
         require(s, db.user, "admin")
-        audit.record(s, db.user, "db.backup", "database", source.name, {"to": str(target)})
-    part = target.with_name(f".{target.name}.part-{os.getpid()}")
-    part.unlink(missing_ok=True)
-    _create_private(part, _file_mode(source))
+    _remove_leftovers(target.parent)
+    part = _partial(target)
+    _create_private(part, BACKUP_MODE)
     try:
         src = sqlite3.connect(str(source), timeout=30)
         dst = sqlite3.connect(str(part))
@@ -386,6 +394,9 @@ def backup(db: Database, target: str | Path, *, force: bool = False) -> BackupRe
     except BaseException:
         part.unlink(missing_ok=True)
         raise
+    with db.write() as s:  # only a backup that exists is in the trail
+        require(s, db.user, "admin")
+        audit.record(s, db.user, "db.backup", "database", source.name, {"to": str(target)})
     return BackupResult(str(target), target.stat().st_size, revision, records)
 
 
@@ -456,6 +467,37 @@ def _require_admin_if_lopdesk(db: Database, path: Path) -> None:
         require(s, db.user, "admin")
 
 
+def _copy_database(source: Path, target: Path) -> None:
+    """SQLite's backup API into `target`: one transaction under its write lock."""
+    src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(str(target), timeout=30)
+    try:
+        src.backup(dst, pages=-1)
+        dst.execute("PRAGMA journal_mode=WAL")  # as lopdesk opens it (several processes)
+    finally:
+        dst.close()
+        src.close()
+
+
+def _restore_new(source: Path, target: Path) -> None:
+    """A new database file, written under a temporary name and renamed when complete:
+    a failure leaves nothing under the final name."""
+    folder = target.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o2770)  # as a new database folder (db.py)
+    _remove_leftovers(folder)
+    part = _partial(target)
+    _create_private(part, FILE_MODE)
+    try:
+        _copy_database(source, part)
+        os.replace(part, target)
+    except BaseException:
+        for leftover in (part, Path(f"{part}-wal"), Path(f"{part}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+
+
 def restore(db: Database, source: str | Path, *, force: bool = False) -> BackupCheck:
     """Put a checked backup in place of the configured SQLite database."""
     target = _sqlite_path(db, "lopdesk restore")
@@ -468,16 +510,10 @@ def restore(db: Database, source: str | Path, *, force: bool = False) -> BackupC
                             "Gebruik --force als dat de bedoeling is.")
     _require_admin_if_lopdesk(db, target)
     db.dispose()  # our own pooled connections must not hold the old database open
-    if not target.exists():
-        _create_private(target, FILE_MODE)
-    src = sqlite3.connect(f"{src_path.as_uri()}?mode=ro", uri=True)
-    dst = sqlite3.connect(str(target), timeout=30)
-    try:
-        src.backup(dst, pages=-1)
-        dst.execute("PRAGMA journal_mode=WAL")  # as lopdesk opens it (several processes)
-    finally:
-        dst.close()
-        src.close()
+    if target.exists():
+        _copy_database(src_path, target)
+    else:
+        _restore_new(src_path, target)
     if info.current:
         with db.write() as s:
             audit.record(s, db.user, "db.restore", "database", target.name,

@@ -8,10 +8,8 @@ OUTPUT_DIR: assignments.csv, first_choice.csv, rollover.csv, run.json.
 from __future__ import annotations
 
 import csv
-import getpass
 import hashlib
 import io
-import os
 import secrets
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,12 +30,12 @@ from lopdesk.matching.hague import (
 )
 from lopdesk.matching.io import (
     _int,
+    _os_user,
     _required,
     _rows,
-    check_out_dir,
     draw_lottery,
-    write_folder,
 )
+from lopdesk.matching.outdir import check_out_dir, write_folder
 
 
 def _text(header: list[str], rows: list[list]) -> str:
@@ -222,7 +220,7 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
                    "fallback": result.stage.count("fallback"),
                    "open_places": int(result.open_after.sum())},
         "started_at": started.isoformat(timespec="seconds"),
-        "user": user or os.environ.get("LOPDESK_USER") or getpass.getuser(),
+        "user": user or _os_user(),
     }
     write_folder(out_dir, files, record)
     return record
