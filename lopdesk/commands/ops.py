@@ -30,6 +30,18 @@ def _warn_permissions(db) -> None:
         typer.echo(line, err=True)
 
 
+def _map_pg_role(db, name: str, role: str) -> None:
+    """PostgreSQL: the login joins the group of its role (or: what the DBA must run)."""
+    from lopdesk.domain.pg_roles import map_user
+
+    todo = map_user(db, name, role)
+    if todo:
+        typer.echo("let op: u mag de rollen op de databaseserver niet wijzigen; laat een "
+                   "beheerder van de server dit uitvoeren (psql):", err=True)
+        for sql in todo:
+            typer.echo(f"  {sql};", err=True)
+
+
 def _user_line(row) -> str:
     state = "" if row.active else " (gedeactiveerd)"
     return f"{row.name}: {row.role_label} ({row.role}){state}"
@@ -46,6 +58,7 @@ def users_add(name: str = typer.Argument(..., help="Login op de server."),
 
     with database() as db:
         row = ops.add_user(db, name, role, full_name)
+        _map_pg_role(db, name, role)
     emit(row, True) if as_json else typer.echo(f"toegevoegd: {_user_line(row)}")
 
 
@@ -76,6 +89,7 @@ def users_role(name: str = typer.Argument(...),
 
     with database() as db:
         row = ops.set_role(db, name, role)
+        _map_pg_role(db, name, role)
     emit(row, True) if as_json else typer.echo(_user_line(row))
 
 
