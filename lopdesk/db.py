@@ -445,7 +445,7 @@ class Database:
         low = detail.lower()
         if "role" in low and "does not exist" in low:
             return SchemaError(f"De databaseserver {where} kent de gebruiker (rol) "
-                               f"'{url.username or 'van het besturingssysteem'}' niet: vraag de "
+                               f"'{url.username or process_user()}' niet: vraag de "
                                "beheerder u toe te voegen ('lopdesk users add').")
         if "timeout expired" in low or "timed out" in low:
             return SchemaError(f"De databaseserver {where} antwoordt niet binnen "
