@@ -236,6 +236,8 @@ def _flock(fd: int, wait: float | None) -> bool:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 return _try_flock(fd)  # the timer may have fired just after the lock came
         finally:
+            # Also after Ctrl-C: a timer left running would later kill the process.
+            signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     deadline = time.monotonic() + wait
     pause = 0.001
