@@ -29,6 +29,7 @@ from test_matching import simple
 
 from lopdesk.config import Settings
 from lopdesk.db import Database, SchemaError
+from lopdesk.domain import backup as backup_module
 from lopdesk.domain import ops
 from lopdesk.domain.errors import Busy
 from lopdesk.domain.models import AuditRecord
@@ -400,7 +401,7 @@ def test_backup_removes_leftovers_and_is_audited_only_when_done(db, tmp_path, mo
         raise OSError("schijf vol")
 
     with monkeypatch.context() as m:
-        m.setattr(ops, "_revision_and_records", broken)
+        m.setattr(backup_module, "_revision_and_records", broken)
         with pytest.raises(OSError):
             ops.backup(db, tmp_path / "b.db")
     assert count() == before  # a failed backup is not in the trail
