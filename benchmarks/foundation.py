@@ -78,7 +78,7 @@ def main() -> None:
               f"({dt / writes * 1000:.1f} ms each)")
         db.dispose()
     if args.demo_db:
-        demo = Database(Settings.from_cli(args.demo_db))  # the acting user (LOPDESK_USER)
+        demo = Database(Settings.from_cli(args.demo_db))  # the acting user: the OS account
         time_counters(demo, f"demo counters ({args.demo_db})")
         demo.dispose()
 

@@ -230,7 +230,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         args.seconds, args.writers, args.pg_url = 1.0, 2, None
-    os.environ.setdefault("LOPDESK_USER", USER)
     reports: list[tuple[Report, bool]] = []
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory(prefix="lopdesk-load-") as tmp:

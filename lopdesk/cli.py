@@ -159,13 +159,9 @@ def root(
     db: str | None = typer.Option(
         None, "--db", help="Databank: pad naar SQLite-bestand of URL (ook via LOPDESK_DB)."
     ),
-    user: str | None = typer.Option(
-        None, "--user", hidden=True, help="Gebruiker (enkel voor scripts en tests)."
-    ),
     version: bool = typer.Option(False, "--version", help="Toon de versie."),
 ) -> None:
     State.db = db
-    State.user = user
     if version:
         typer.echo(__version__)
         raise typer.Exit(0)

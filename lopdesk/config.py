@@ -5,7 +5,6 @@ Kept free of heavy imports: every start of the CLI and the app reads it.
 
 from __future__ import annotations
 
-import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +24,47 @@ def db_url_from(value: str | None) -> str:
     return f"sqlite:///{Path(raw).expanduser().absolute()}"
 
 
-def current_user() -> str:
-    """The operating-system user is the identity (LOPDESK_USER only for tests/scripts)."""
-    return os.environ.get("LOPDESK_USER") or getpass.getuser()
+# Seconds a writer waits in the SQLite write queue before giving up with a message that
+# names who holds the lock (LOPDESK_LOCK_TIMEOUT overrides).
+DEFAULT_LOCK_WAIT = 30.0
+# PostgreSQL: seconds to connect, and at most this long for a lock or a statement in a write.
+DEFAULT_CONNECT_TIMEOUT = 10
+DEFAULT_PG_LOCK_TIMEOUT = 30.0
+DEFAULT_PG_STATEMENT_TIMEOUT = 300.0
+
+
+def process_user() -> str:
+    """The operating-system account this process runs as: the identity on SQLite.
+
+    Taken from the kernel (effective uid), never from USER, LOGNAME or any other variable
+    a user can set to whatever they like.
+    """
+    import pwd
+
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # an account without a passwd entry (some containers)
+        return f"uid{uid}"
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 @dataclass(frozen=True)
 class Settings:
     db_url: str = field(default_factory=lambda: db_url_from(None))
-    user: str = field(default_factory=current_user)
+    # None: the operating-system account (SQLite) or the database session user
+    # (PostgreSQL). Only Python code can set it (tests, benchmarks); the command line cannot.
+    user: str | None = None
     templates_dir: Path | None = field(
         default_factory=lambda: Path(os.environ["LOPDESK_TEMPLATES"])
         if os.environ.get("LOPDESK_TEMPLATES")
@@ -41,10 +72,17 @@ class Settings:
     )
     # Seconds between change polls in the app (another user's commit shows within 2 s).
     poll_interval: float = 1.0
+    # The SQLite write queue: seconds to wait for another writer before refusing.
+    lock_wait: float = field(
+        default_factory=lambda: _env_float("LOPDESK_LOCK_TIMEOUT", DEFAULT_LOCK_WAIT))
+    # PostgreSQL timeouts (seconds).
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
+    pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
 
     @classmethod
     def from_cli(cls, db: str | None = None, user: str | None = None) -> Settings:
-        return cls(db_url=db_url_from(db), user=user or current_user())
+        return cls(db_url=db_url_from(db), user=user)
 
     @property
     def is_sqlite(self) -> bool:

@@ -11,7 +11,9 @@ code with its URL.
 from __future__ import annotations
 
 import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from lopdesk.config import Settings
+from lopdesk.config import Settings, process_user
+from lopdesk.errors import Busy
 
 try:
     import fcntl
@@ -59,6 +62,22 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _pg_engine(url: str, settings: Settings) -> Engine:
+    """PostgreSQL with bounded waits: connecting, waiting for a lock, running a statement
+    (libpq's connect_timeout; lock_timeout and statement_timeout for the session, set at
+    connect time so no transaction pays an extra round trip)."""
+    from sqlalchemy.engine import make_url
+
+    query = make_url(url).query
+    args: dict[str, object] = {}
+    if "connect_timeout" not in query:
+        args["connect_timeout"] = max(1, round(settings.connect_timeout))
+    if "options" not in query:
+        args["options"] = (f"-c lock_timeout={round(settings.pg_lock_timeout * 1000)} "
+                           f"-c statement_timeout={round(settings.pg_statement_timeout * 1000)}")
+    return create_engine(url, pool_pre_ping=True, connect_args=args)
 
 
 def _prepare_sqlite_path(path: Path) -> None:
@@ -133,8 +152,11 @@ class WriteLock:
                 return None  # no lock file: SQLite's own locking alone, as before
         return fd
 
-    def acquire(self) -> None:
-        self._thread_lock.acquire()
+    def acquire(self, wait: float | None = None) -> None:
+        """Take the lock, waiting at most `wait` seconds (None: for ever); then `Busy`
+        names the process and user that hold it."""
+        if not self._thread_lock.acquire(timeout=-1 if wait is None else wait):
+            raise self._busy(None, wait or 0.0)
         try:
             if self._depth == 0:
                 # Opened per transaction (a few microseconds): no descriptor stays open for
@@ -142,7 +164,9 @@ class WriteLock:
                 fd = self._open()
                 if fd is not None:
                     try:
-                        fcntl.flock(fd, fcntl.LOCK_EX)
+                        if not _flock(fd, wait):
+                            raise self._busy(fd, wait or 0.0)
+                        _write_holder(fd)
                     except BaseException:
                         os.close(fd)
                         raise
@@ -151,6 +175,16 @@ class WriteLock:
         except BaseException:
             self._thread_lock.release()
             raise
+
+    def _busy(self, fd: int | None, wait: float) -> Busy:
+        holder = _read_holder(fd) if fd is not None else None
+        who = (f"proces {holder[0]} van gebruiker '{holder[1]}'" if holder
+               else "een ander proces")
+        if fd is None:  # another thread of this process
+            who = f"een andere taak van dit proces ({os.getpid()})"
+        return Busy(f"de databank is al {wait:g} s bezet door {who} (vergrendeling "
+                    f"{self.path}). Probeer het straks opnieuw; blijft het duren, vraag dan "
+                    "de beheerder dat proces na te kijken.")
 
     def release(self) -> None:
         try:
@@ -165,7 +199,92 @@ class WriteLock:
             self._thread_lock.release()
 
 
+class _Expired(Exception):
+    pass
+
+
+def _raise_expired(_signum: int, _frame: object) -> None:
+    raise _Expired
+
+
+def _flock(fd: int, wait: float | None) -> bool:
+    """flock(LOCK_EX) for at most `wait` seconds; True when held.
+
+    The main thread blocks in the kernel (fair: waiters are woken in turn) under an
+    interval timer; other threads (the app's workers) and a process that already uses the
+    timer poll instead.
+    """
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    if wait is None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return True
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0):
+        previous = signal.signal(signal.SIGALRM, _raise_expired)
+        try:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, wait)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                return True
+            except _Expired:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                return _try_flock(fd)  # the timer may have fired just after the lock came
+        finally:
+            # Also after Ctrl-C: a timer left running would later kill the process.
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    deadline = time.monotonic() + wait
+    pause = 0.001
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        if _try_flock(fd):
+            return True
+        pause = min(pause * 2, 0.02)
+    return False
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+_HOLDER: bytes | None = None
+
+
+def _write_holder(fd: int) -> None:
+    """Note who holds the lock in the lock file (`pid user`), for whoever waits too long."""
+    global _HOLDER
+    if _HOLDER is None:
+        _HOLDER = f"{os.getpid()} {process_user()}\n".encode()
+    try:
+        os.pwrite(fd, _HOLDER.ljust(64), 0)
+    except OSError:
+        pass  # a read-only lock file: the queue still works, only the name is missing
+
+
+def _read_holder(fd: int) -> tuple[str, str] | None:
+    try:
+        parts = os.pread(fd, 64, 0).decode("utf-8", "replace").split()
+    except OSError:
+        return None
+    return (parts[0], parts[1]) if len(parts) >= 2 and parts[0].isdigit() else None
+
+
+def _forget_holder() -> None:
+    global _HOLDER
+    _HOLDER = None  # a forked child has its own pid
+
+
 if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_holder)
     os.register_at_fork(after_in_child=WriteLock._after_fork)
 
 
@@ -177,7 +296,7 @@ class Database:
         check the schema first and refuse a missing file instead of leaving an empty one)."""
         self.settings = settings
         self.url = settings.db_url
-        self.user = settings.user
+        self._user: str | None = None
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
             path = settings.sqlite_path
@@ -189,10 +308,32 @@ class Database:
             self.write_lock: WriteLock | None = (
                 WriteLock.for_path(path.with_name(path.name + ".lock")) if fcntl else None)
         else:
-            self.reader = create_engine(self.url, pool_pre_ping=True)
+            self.reader = _pg_engine(self.url, settings)
             self.writer = self.reader
             self.write_lock = None  # PostgreSQL queues writers on row locks
         self._role: str | None = None
+
+    @property
+    def user(self) -> str:
+        """Who is acting: the OS account (SQLite) or the session user (PostgreSQL).
+
+        A user given through the Python API (Settings.user: tests, benchmarks) counts on
+        SQLite, where anyone who can run code with the database file can write it anyway;
+        on PostgreSQL only for a superuser session, never for an ordinary role.
+        """
+        if self._user is None:
+            self._user = self._resolve_user()
+        return self._user
+
+    def _resolve_user(self) -> str:
+        wanted = self.settings.user
+        if self.is_sqlite:
+            return wanted or process_user()
+        with self.reader.connect() as conn:
+            name, superuser = conn.execute(text(
+                "SELECT session_user, rolsuper FROM pg_roles WHERE rolname = session_user"
+            )).one()
+        return wanted if wanted and superuser else str(name)
 
     # -- sessions -------------------------------------------------------------------
 
@@ -210,13 +351,16 @@ class Database:
         # concurrent writers queue instead of failing half-way.
         lock = self.write_lock
         if lock is not None:
-            lock.acquire()
+            lock.acquire(self.settings.lock_wait)
         try:
             session = Session(self.writer, expire_on_commit=False)
             session.begin()
             try:
                 yield session
                 session.commit()
+            except OperationalError as exc:
+                session.rollback()
+                raise self._timeout_error(exc) or exc from None
             except BaseException:
                 session.rollback()
                 raise
@@ -225,6 +369,19 @@ class Database:
         finally:
             if lock is not None:
                 lock.release()
+
+    def _timeout_error(self, exc: OperationalError) -> Busy | None:
+        """PostgreSQL's lock_timeout / statement_timeout as a Dutch message."""
+        state = getattr(exc.orig, "sqlstate", None)
+        if state == "55P03":  # lock_not_available: lock_timeout
+            return Busy(f"een andere gebruiker houdt deze gegevens al langer dan "
+                        f"{self.settings.pg_lock_timeout:g} s vergrendeld; er is niets "
+                        "gewijzigd. Probeer het straks opnieuw.")
+        if state == "57014":  # query_canceled: statement_timeout
+            return Busy(f"de databankserver deed er langer dan "
+                        f"{self.settings.pg_statement_timeout:g} s over; de actie is "
+                        "afgebroken en er is niets gewijzigd.")
+        return None
 
     def dispose(self) -> None:
         self.reader.dispose()
@@ -280,6 +437,14 @@ class Database:
         where = f"{url.host or 'localhost'}:{url.port or 5432}"
         detail = str(getattr(exc, "orig", exc)).strip()
         low = detail.lower()
+        if "role" in low and "does not exist" in low:
+            return SchemaError(f"De databaseserver {where} kent de gebruiker (rol) "
+                               f"'{url.username or process_user()}' niet: vraag de "
+                               "beheerder u toe te voegen ('lopdesk users add').")
+        if "timeout expired" in low or "timed out" in low:
+            return SchemaError(f"De databaseserver {where} antwoordt niet binnen "
+                               f"{self.settings.connect_timeout:g} s. Controleer of de server "
+                               "draait en bereikbaar is.")
         if "does not exist" in low:
             return SchemaError(f"De database '{url.database}' bestaat niet op de server "
                                f"{where}. Maak ze aan en voer dan 'lopdesk init' uit.")

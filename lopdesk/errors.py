@@ -58,3 +58,7 @@ class Conflict(DomainError):
 
 class PermissionDenied(DomainError):
     """The user's role does not allow the action."""
+
+
+class Busy(DomainError):
+    """The database stayed locked or silent longer than the set time (CLI exit code 1)."""

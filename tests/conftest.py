@@ -11,14 +11,21 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-os.environ.setdefault("LOPDESK_USER", "tester")
+from lopdesk.commands.common import State
+from lopdesk.config import Settings
+from lopdesk.db import Database
 
-from lopdesk.config import Settings  # noqa: E402
-from lopdesk.db import Database  # noqa: E402
+# The acting user is the OS account (or the PostgreSQL session user); the command line and
+# the environment cannot change it. In this process the tests act through the Python API:
+# CLI commands invoked in-process act as "tester" unless `acting_as` says otherwise.
+State.user = "tester"
 
 TEST_USERS = {
     "tester": "admin",
@@ -103,6 +110,21 @@ def db(db_path, monkeypatch: pytest.MonkeyPatch):
     database = Database(Settings.from_cli(str(db_path), "tester"))
     yield database
     database.dispose()
+
+
+@contextmanager
+def acting_as(user: str) -> Iterator[None]:
+    """In-process CLI commands act as `user` (Python API only, like Settings.user)."""
+    before, State.user = State.user, user
+    try:
+        yield
+    finally:
+        State.user = before
+
+
+def invoke_as(user: str, runner: Any, app: Any, argv: list[str]) -> Any:
+    with acting_as(user):
+        return runner.invoke(app, argv)
 
 
 def as_user(db: Database, user: str) -> Database:

@@ -15,7 +15,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 @pytest.mark.parametrize("script", ["allocation.py", "foundation.py", "load.py", "tui.py"])
 def test_benchmark_runs_in_quick_mode(script: str, tmp_path: Path) -> None:
-    env = {**os.environ, "LOPDESK_USER": "bench", "HOME": str(tmp_path)}
+    env = {**os.environ, "HOME": str(tmp_path)}
     proc = subprocess.run([sys.executable, str(BENCHMARKS / script), "--quick"],
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

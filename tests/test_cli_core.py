@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from builders import basic, t
+from conftest import invoke_as
 from typer.testing import CliRunner
 
 from lopdesk.cli import COMMAND_MODULES, app
@@ -17,7 +18,7 @@ runner = CliRunner()
 
 
 def run(db_path, *args):
-    result = runner.invoke(app, ["--db", str(db_path), "--user", "tester", *args])
+    result = invoke_as("tester", runner, app, ["--db", str(db_path), *args])
     assert "Traceback" not in result.output
     return result
 

@@ -15,6 +15,7 @@ import pytest
 import typer
 from builders import START, basic, children, level, school, t
 from builders import area as make_area
+from conftest import invoke_as
 from typer.testing import CliRunner
 
 from lopdesk.cli import app
@@ -26,7 +27,7 @@ ENGLISH_STATUS = ("offered", "declined", "realised", "released", "accepted", "ap
 
 
 def run(db_path, *args):
-    result = runner.invoke(app, ["--db", str(db_path), "--user", "tester", *args])
+    result = invoke_as("tester", runner, app, ["--db", str(db_path), *args])
     assert "Traceback" not in result.output
     return result
 

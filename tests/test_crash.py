@@ -63,7 +63,7 @@ CHILD = textwrap.dedent("""
 
 
 def _spawn(db_path, mode: str, chunks: int, size: int) -> subprocess.Popen:
-    env = {**os.environ, "LOPDESK_USER": "tester"}
+    env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db_path), mode, str(chunks),
                              str(size)], stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from builders import level, school, t
-from conftest import as_user
+from conftest import as_user, invoke_as
 from typer.testing import CliRunner
 
 from lopdesk.config import Settings
@@ -458,7 +458,7 @@ runner = CliRunner()
 def cli(db_path, *args):
     from lopdesk.cli import app
 
-    result = runner.invoke(app, ["--db", str(db_path), "--user", "tester", *args])
+    result = invoke_as("tester", runner, app, ["--db", str(db_path), *args])
     assert "Traceback" not in result.output
     return result
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from builders import level, school, t
+from conftest import invoke_as
 from typer.testing import CliRunner
 
 from lopdesk.config import Settings
@@ -218,7 +219,7 @@ def extract_scene(db):
 def cli(db_path, *args):
     from lopdesk.cli import app
 
-    result = CliRunner().invoke(app, ["--db", str(db_path), "--user", "tester", *args])
+    result = invoke_as("tester", CliRunner(), app, ["--db", str(db_path), *args])
     assert "Traceback" not in result.output
     return result
 

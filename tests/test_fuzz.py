@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import typer
 from builders import basic, t
+from conftest import invoke_as
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -78,7 +79,7 @@ def scenario(db, tmp_path, monkeypatch):
 
 
 def _check(db_path, user: str, argv: list[str]) -> None:
-    result = runner.invoke(app, ["--db", str(db_path), "--user", user, *argv])
+    result = invoke_as(user, runner, app, ["--db", str(db_path), *argv])
     where = f"lopdesk {' '.join(map(repr, argv))} (user {user}): {result.output[-800:]}"
     assert result.exit_code in (0, 1, 2), where
     assert "Traceback" not in result.output, where

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import invoke_as
 from typer.testing import CliRunner
 
 from lopdesk.cli import app
@@ -50,7 +51,7 @@ def refused(db, kind: str, tmp_path: Path, content: str | bytes) -> str:
 
 
 def cli(db_path, *args: str):
-    result = runner.invoke(app, ["--db", str(db_path), "--user", "tester", *args])
+    result = invoke_as("tester", runner, app, ["--db", str(db_path), *args])
     assert "Traceback" not in result.output and "onverwachte fout" not in result.output
     return result
 

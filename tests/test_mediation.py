@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from builders import area, children, level, school, t
-from conftest import as_user
+from conftest import as_user, invoke_as
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
@@ -448,7 +448,7 @@ runner = CliRunner()
 
 
 def run(db_path, *args, user: str = "tester"):
-    result = runner.invoke(app, ["--db", str(db_path), "--user", user, *args])
+    result = invoke_as(user, runner, app, ["--db", str(db_path), *args])
     assert "Traceback" not in result.output
     return result
 

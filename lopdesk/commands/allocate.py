@@ -57,11 +57,11 @@ def allocate_run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """De toewijzing uitvoeren op bestanden (uitgestelde aanvaarding)."""
-    from lopdesk.commands.common import settings
+    from lopdesk.commands.common import acting_user
     from lopdesk.matching.io import run_allocation
 
     record = run_allocation(input_dir, out, seed=seed, tiebreak=tiebreak, improve=improve,
-                            user=settings().user)
+                            user=acting_user())
     if as_json:
         emit(record, True)
     else:
@@ -109,10 +109,10 @@ def allocate_hague(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """De Haagse variant: schoolloting, centrale loting en vacatureronde (docs/hague.md)."""
-    from lopdesk.commands.common import settings
+    from lopdesk.commands.common import acting_user
     from lopdesk.matching.hague_io import run_hague
 
-    record = run_hague(input_dir, out, seed=seed, user=settings().user,
+    record = run_hague(input_dir, out, seed=seed, user=acting_user(),
                        allow_short_lists=allow_short_lists)
     if as_json:
         emit(record, True)

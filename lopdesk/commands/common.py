@@ -33,6 +33,9 @@ class State:
     """Global options of the root command (set by the callback in cli.py)."""
 
     db: str | None = None
+    # Never set from the command line or the environment: the acting user is the OS account
+    # (SQLite) or the session user (PostgreSQL). In-process callers (the test suite) may
+    # set it to act as another user, as they could through Settings.user.
     user: str | None = None
 
 
@@ -57,6 +60,13 @@ def safe_text(value: object, *, one_line: bool = False) -> str:
 def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
     """typer.echo for the CLI's own text output: always through safe_text."""
     typer.echo(safe_text(message), err=err, nl=nl)
+
+
+def acting_user() -> str:
+    """Who runs a command that needs no database (file allocations): the OS account."""
+    from lopdesk.config import process_user
+
+    return State.user or process_user()
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:

@@ -11,7 +11,7 @@ from lopdesk.commands.common import (
     echo,
     emit,
     handle_errors,
-    open_db,
+    settings,
 )
 
 users_app = typer.Typer(help="Gebruikers en rollen (beheerder).", no_args_is_help=True)
@@ -31,6 +31,18 @@ def _warn_permissions(db) -> None:
         echo(line, err=True)
 
 
+def _map_pg_role(db, name: str, role: str) -> None:
+    """PostgreSQL: the login joins the group of its role (or: what the DBA must run)."""
+    from lopdesk.domain.pg_roles import map_user
+
+    todo = map_user(db, name, role)
+    if todo:
+        typer.echo("let op: u mag de rollen op de databaseserver niet wijzigen; laat een "
+                   "beheerder van de server dit uitvoeren (psql):", err=True)
+        for sql in todo:
+            typer.echo(f"  {sql};", err=True)
+
+
 def _user_line(row) -> str:
     state = "" if row.active else " (gedeactiveerd)"
     return f"{row.name}: {row.role_label} ({row.role}){state}"
@@ -47,6 +59,7 @@ def users_add(name: str = typer.Argument(..., help="Login op de server."),
 
     with database() as db:
         row = ops.add_user(db, name, role, full_name)
+        _map_pg_role(db, name, role)
     emit(row, True) if as_json else echo(f"toegevoegd: {_user_line(row)}")
 
 
@@ -77,6 +90,7 @@ def users_role(name: str = typer.Argument(...),
 
     with database() as db:
         row = ops.set_role(db, name, role)
+        _map_pg_role(db, name, role)
     emit(row, True) if as_json else echo(_user_line(row))
 
 
@@ -159,9 +173,10 @@ def restore_cmd(path: str = typer.Argument(..., help="Back-upbestand."),
                                            help="De bestaande databank overschrijven."),
                 as_json: bool = JSON_OPTION) -> None:
     """Een back-up terugzetten (enkel een lopdesk-databank met een gekende schemaversie)."""
+    from lopdesk.db import Database
     from lopdesk.domain import ops
 
-    db = open_db(check=False)
+    db = Database(settings(), create=False)  # a refused restore leaves no empty file behind
     try:
         info = ops.restore(db, path, force=force)
     finally:

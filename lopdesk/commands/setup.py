@@ -40,6 +40,24 @@ def db_upgrade() -> None:
     echo("databank bijgewerkt")
 
 
+@db_app.command("grant")
+@handle_errors
+def db_grant(as_json: bool = JSON_OPTION) -> None:
+    """PostgreSQL: de groepsrollen lopdesk_viewer, _mediation, _expert en _admin aanmaken en
+    hun rechten toekennen (door de eigenaar van de databank, na init en elke upgrade)."""
+    from lopdesk.domain import pg_roles
+
+    db = open_db(check=True)
+    try:
+        result = pg_roles.grant(db)
+    finally:
+        db.dispose()
+    if as_json:
+        emit(result, True)
+    else:
+        typer.echo(f"rechten toegekend op {result.database}: {', '.join(result.groups)}")
+
+
 @handle_errors
 def demo_cmd(size: str = typer.Option("normal", "--size", help="small, normal of large."),
              seed: int = typer.Option(2027, "--seed", help="Zaad: zelfde zaad, zelfde gebied."),

@@ -1,6 +1,7 @@
 """The domain's errors; they live in lopdesk.errors so the matching engine shares them."""
 
 from lopdesk.errors import (
+    Busy,
     Conflict,
     DomainError,
     ImportError_,
@@ -11,6 +12,6 @@ from lopdesk.errors import (
 )
 
 __all__ = [
-    "Conflict", "DomainError", "ImportError_", "InvalidInput", "NotFound", "PermissionDenied",
-    "RuleViolation",
+    "Busy", "Conflict", "DomainError", "ImportError_", "InvalidInput", "NotFound",
+    "PermissionDenied", "RuleViolation",
 ]

@@ -9,10 +9,8 @@ OUTPUT_DIR: assignments.csv, first_choice.csv, rollover.csv, run.json.
 from __future__ import annotations
 
 import csv
-import getpass
 import hashlib
 import io
-import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -36,12 +34,12 @@ from lopdesk.matching.hague import (
 )
 from lopdesk.matching.io import (
     _int,
+    _os_user,
     _required,
     _rows,
-    check_out_dir,
     draw_lottery,
-    write_folder,
 )
+from lopdesk.matching.outdir import check_out_dir, write_folder
 
 
 def _text(header: list[str], rows: list[list]) -> str:
@@ -313,7 +311,7 @@ def run_hague(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = 
     if v.opt_in:
         record["counts"]["signed_up"] = int(v.signed_up.sum())
     record["started_at"] = started.isoformat(timespec="seconds")
-    record["user"] = user or os.environ.get("LOPDESK_USER") or getpass.getuser()
+    record["user"] = user or _os_user()
     write_folder(out_dir, files, record)
     return record
 

@@ -4,21 +4,16 @@
 children.csv and applications.csv, checks every rule of formats.md (an error names file,
 line and column; nothing is written), runs the engine and writes assignments.csv,
 waitlist.csv, levels.csv, run.json and a copy of the input (input/) into OUTPUT_DIR
-atomically (a
-temporary folder renamed at the end, so a failed run leaves no folder behind).
+atomically, group-readable and private to the group (matching/outdir.py).
 """
 
 from __future__ import annotations
 
 import csv
-import getpass
 import hashlib
 import io
-import json
 import os
 import secrets
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +43,7 @@ from lopdesk.matching.io_read import (  # noqa: F401  (_int, _required, _rows: h
     read_children,
     read_levels,
 )
+from lopdesk.matching.outdir import check_out_dir, write_folder
 
 INPUT_FILES = ("levels.csv", "children.csv", "applications.csv")
 
@@ -237,36 +233,14 @@ def counts(inputs: Inputs, result: Result) -> dict:
     }
 
 
-def check_out_dir(out_dir: Path) -> None:
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InvalidInput(f"uitvoermap {out_dir} bestaat al en is niet leeg: kies een nieuwe "
-                           "map (eerdere resultaten worden nooit overschreven)", field="--out")
+def _os_user() -> str:
+    """The OS account of the process (never USER/LOGNAME, which anyone can set)."""
+    import pwd
 
-
-def write_folder(out_dir: Path, files: dict[str, str], record: dict,
-                 before_record: Callable[[dict], None] | None = None,
-                 copies: dict[str, Path] | None = None) -> None:
-    """Write the output files and run.json into a temporary folder next to `out_dir`, then
-    rename it: a failed run leaves no folder behind, a finished one is complete."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        for fname, text in files.items():
-            (tmp / fname).write_text(text, encoding="utf-8", newline="")
-        for fname, source in (copies or {}).items():  # the input, kept with its results
-            (tmp / fname).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, tmp / fname)
-        if before_record is not None:
-            before_record(record)
-        record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        (tmp / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
-        if out_dir.exists():
-            out_dir.rmdir()
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid{os.geteuid()}"
 
 
 def run_allocation(input_dir: Path | str, out_dir: Path | str, *, seed: int | None = None,
@@ -297,7 +271,7 @@ def run_allocation(input_dir: Path | str, out_dir: Path | str, *, seed: int | No
         "assignments_sha256": hashlib.sha256(files["assignments.csv"].encode()).hexdigest(),
         "counts": counts(inputs, result),
         "started_at": started.isoformat(timespec="seconds"),
-        "user": user or os.environ.get("LOPDESK_USER") or getpass.getuser(),
+        "user": user or _os_user(),
     }
     def finish(rec: dict) -> None:
         rec["timings_s"] = {"read": round(t1 - t0, 4), "engine": round(t2 - t1, 4),
