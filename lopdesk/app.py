@@ -17,14 +17,14 @@ from textual.screen import ModalScreen, Screen
 
 from lopdesk.config import Settings
 from lopdesk.db import Database
-from lopdesk.screens.allocatie import AllocatieScreen
+from lopdesk.screens.allocation import AllocationScreen
 from lopdesk.screens.base import DataScreen
-from lopdesk.screens.bemiddeling import BemiddelingScreen
-from lopdesk.screens.capaciteit import CapaciteitScreen
+from lopdesk.screens.capacity import CapacityScreen
 from lopdesk.screens.commands import ActionsProvider, CasesProvider, JumpProvider
+from lopdesk.screens.deferred import DeferredScreen
 from lopdesk.screens.help import HelpScreen
-from lopdesk.screens.overzicht import OverzichtScreen
-from lopdesk.screens.uitgesteld import UitgesteldScreen
+from lopdesk.screens.mediation import MediationScreen
+from lopdesk.screens.overview import OverviewScreen
 
 
 class LopdeskApp(App):
@@ -33,11 +33,11 @@ class LopdeskApp(App):
     COMMAND_PALETTE_DISPLAY = "^p"
     COMMANDS = App.COMMANDS | {ActionsProvider, JumpProvider, CasesProvider}
     MODES = {
-        "overzicht": OverzichtScreen,
-        "uitgesteld": UitgesteldScreen,
-        "capaciteit": CapaciteitScreen,
-        "allocatie": AllocatieScreen,
-        "bemiddeling": BemiddelingScreen,
+        "overzicht": OverviewScreen,
+        "uitgesteld": DeferredScreen,
+        "capaciteit": CapacityScreen,
+        "allocatie": AllocationScreen,
+        "bemiddeling": MediationScreen,
     }
     DEFAULT_MODE = "overzicht"
     BINDINGS = [

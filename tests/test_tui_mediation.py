@@ -104,7 +104,7 @@ async def test_case_list_and_palette(db):
         await settle(app, pilot)
         await pilot.press("5")
         await settle(app, pilot)
-        assert name(app) == "BemiddelingScreen"
+        assert name(app) == "MediationScreen"
         rows = app.screen.query_one("VirtualTable").rows
         assert [r.key for r in rows] == [case.id]
         await pilot.press("s", "s", "s")  # closed only

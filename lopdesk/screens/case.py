@@ -208,7 +208,7 @@ class CaseScreen(FormScreen):
         self.app.pop_screen()
 
     def action_child_file(self) -> None:
-        from lopdesk.screens.bemiddeling import ChildFileScreen  # it opens cases too
+        from lopdesk.screens.mediation import ChildFileScreen  # it opens cases too
 
         if self.view is not None:
             self.app.push_screen(ChildFileScreen(self.view.child_id))

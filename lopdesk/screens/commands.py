@@ -74,10 +74,10 @@ class ActionsProvider(Provider):
         app: LopdeskApp = self.app  # type: ignore[assignment]
         out = app_actions(app)
         screen = self.screen
-        name = {"OverzichtScreen": "Overzicht", "RegisterScreen": "Register",
-                "UitgesteldScreen": "Uitgesteld", "CapaciteitScreen": "Capaciteit",
-                "AllocatieScreen": "Allocatie", "ResultsScreen": "Resultaten",
-                "BemiddelingScreen": "Bemiddeling", "CaseScreen": "Dossier",
+        name = {"OverviewScreen": "Overzicht", "RegisterScreen": "Register",
+                "DeferredScreen": "Uitgesteld", "CapacityScreen": "Capaciteit",
+                "AllocationScreen": "Allocatie", "ResultsScreen": "Resultaten",
+                "MediationScreen": "Bemiddeling", "CaseScreen": "Dossier",
                 "ChildFileScreen": "Dossier kind", "PreviewScreen": "Voorbeeld"}.get(
             type(screen).__name__)
         if name:
@@ -126,7 +126,7 @@ class JumpProvider(Provider):
                               lambda s=sid: _show_school(app, s)))
             if len(found) >= MAX_HITS:
                 break
-        from lopdesk.screens.overzicht import level_title
+        from lopdesk.screens.overview import level_title
 
         for c in app.counters:
             if len(found) >= MAX_HITS:
@@ -199,19 +199,19 @@ async def _open_register(app: LopdeskApp, level_id: str) -> None:
 
 
 def _show_child(app: LopdeskApp, child_id: str) -> None:
-    from lopdesk.screens.bemiddeling import ChildFileScreen
+    from lopdesk.screens.mediation import ChildFileScreen
 
     app.push_screen(ChildFileScreen(child_id))
 
 
 def _open_case(app: LopdeskApp, child_id: str) -> None:
-    from lopdesk.screens.bemiddeling import open_case_dialog
+    from lopdesk.screens.mediation import open_case_dialog
 
     open_case_dialog(app, child_id)
 
 
 def _open_case_view(app: LopdeskApp, case_id: int) -> None:
-    from lopdesk.screens.bemiddeling import CaseScreen
+    from lopdesk.screens.mediation import CaseScreen
 
     app.push_screen(CaseScreen(case_id))
 

@@ -33,7 +33,7 @@ from lopdesk.labels import (
 from lopdesk.present import close_plan_lines, fill_summary
 from lopdesk.screens.base import FormScreen, SearchScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
-from lopdesk.screens.overzicht import level_title
+from lopdesk.screens.overview import level_title
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [

@@ -42,7 +42,7 @@ def cascade_text(outcome) -> str:
                       *fill_lines(outcome.cascade, indent="  ", empty=NOBODY_GETS_A_PLACE)])
 
 
-class CapaciteitScreen(FormScreen):
+class CapacityScreen(FormScreen):
     BINDINGS = [
         Binding("n", "new_request", "Verhoging aanvragen", id="capaciteit.request"),
         Binding("g", "approve", "Goedkeuren", id="capaciteit.approve"),
@@ -52,8 +52,8 @@ class CapaciteitScreen(FormScreen):
         Binding("tab", "app.focus_next", "Andere lijst", show=False),
     ]
     DEFAULT_CSS = """
-    CapaciteitScreen #decisions { height: 2fr; }
-    CapaciteitScreen #declarations { height: 1fr; }
+    CapacityScreen #decisions { height: 2fr; }
+    CapacityScreen #declarations { height: 1fr; }
     """
 
     def compose(self) -> ComposeResult:

@@ -84,7 +84,7 @@ def places_text(child: RefusedChild) -> str:
     return "; ".join(parts)
 
 
-class UitgesteldScreen(SearchScreen):
+class DeferredScreen(SearchScreen):
     BINDINGS = [
         Binding("slash", "search", "Zoeken", id="uitgesteld.search"),
         Binding("b", "only_binding", "Enkel bindend", id="uitgesteld.binding"),
@@ -162,14 +162,14 @@ class UitgesteldScreen(SearchScreen):
         return self.current_data("Geen kind gekozen.")
 
     def action_child_file(self) -> None:
-        from lopdesk.screens.bemiddeling import ChildFileScreen
+        from lopdesk.screens.mediation import ChildFileScreen
 
         child = self._current()
         if child is not None:
             self.app.push_screen(ChildFileScreen(child.child_id))
 
     def action_new_case(self) -> None:
-        from lopdesk.screens.bemiddeling import open_case_dialog
+        from lopdesk.screens.mediation import open_case_dialog
 
         child = self._current()
         if child is not None:

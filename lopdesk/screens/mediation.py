@@ -49,7 +49,7 @@ def deadline_cell(on: date | None, today: date) -> tuple[str, str] | str:
     return fmt_date(on)
 
 
-class BemiddelingScreen(SearchScreen):
+class MediationScreen(SearchScreen):
     BINDINGS = [
         Binding("slash", "search", "Zoeken", id="bemiddeling.search"),
         Binding("s", "cycle_status", "Status-filter", id="bemiddeling.status"),
@@ -58,7 +58,7 @@ class BemiddelingScreen(SearchScreen):
         Binding("escape", "clear", "Filter wissen", id="bemiddeling.clear", show=False),
     ]
     DEFAULT_CSS = """
-    BemiddelingScreen #summary { height: 1; color: $text-muted; }
+    MediationScreen #summary { height: 1; color: $text-muted; }
     """
 
     def __init__(self) -> None:
@@ -263,5 +263,5 @@ class ChildFileScreen(DataScreen):
 # --- the case view ---------------------------------------------------------------------------
 
 
-__all__ = ["BemiddelingScreen", "CaseScreen", "ChildFileScreen", "open_case_dialog",
+__all__ = ["MediationScreen", "CaseScreen", "ChildFileScreen", "open_case_dialog",
            "run_db"]

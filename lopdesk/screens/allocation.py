@@ -79,18 +79,18 @@ def rerun_and_read(db, run_id: int, title: str) -> Results:
         return Results.read(out, title, run_id)
 
 
-class AllocatieScreen(DataScreen):
+class AllocationScreen(DataScreen):
     BINDINGS = [
         Binding("r", "run", "Toewijzen", id="allocatie.run"),
         Binding("v", "view", "Resultaten", id="allocatie.view"),
         Binding("tab", "app.focus_next", "Andere lijst", show=False),
     ]
     DEFAULT_CSS = """
-    AllocatieScreen #rounds { height: 1fr; }
-    AllocatieScreen #runs { height: 1fr; }
-    AllocatieScreen #progress-row { height: 1; display: none; }
-    AllocatieScreen #progress-row.running { display: block; }
-    AllocatieScreen #progress { width: 30; }
+    AllocationScreen #rounds { height: 1fr; }
+    AllocationScreen #runs { height: 1fr; }
+    AllocationScreen #progress-row { height: 1; display: none; }
+    AllocationScreen #progress-row.running { display: block; }
+    AllocationScreen #progress { width: 30; }
     """
 
     def __init__(self) -> None:

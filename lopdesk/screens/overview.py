@@ -105,7 +105,7 @@ class Filters:
         return True
 
 
-class OverzichtScreen(SearchScreen):
+class OverviewScreen(SearchScreen):
     BINDINGS = [
         Binding("slash", "search", "Zoeken", id="overzicht.search"),
         Binding("f", "filters", "Filters", id="overzicht.filters"),
@@ -118,7 +118,7 @@ class OverzichtScreen(SearchScreen):
         Binding("escape", "clear", "Filter wissen", id="overzicht.clear", show=False),
     ]
     DEFAULT_CSS = """
-    OverzichtScreen #summary { height: 1; color: $text-muted; }
+    OverviewScreen #summary { height: 1; color: $text-muted; }
     """
 
     def __init__(self) -> None:
