@@ -72,7 +72,6 @@ REASON = {
     "waiting_list": "wachtlijst heeft voorrang",
     "allocation": "aanmeldingsprocedure",
 }
-# Outcome of a mediation case (MED-02).
 # Mediation (domain §7, §8): refusal grounds of a notice, delivery, cases and proposals.
 REFUSAL_REASON = {**REASON, "exclusion": "uitsluiting na tuchtprocedure", "other": "andere reden"}
 NOTICE_MODE = {"receipt": "tegen ontvangstbewijs", "registered_post": "aangetekend"}
@@ -85,22 +84,8 @@ CASE_OUTCOME = {
     "no_agreement": "geen akkoord",
     "withdrawn": "ingetrokken",
 }
-# The allocation engine's codes (formats.md), for the PV and `allocate explain`; the engine
-# and its files keep the codes.
-PRECEDENCE = {
-    "priority_first": "eerst voorrangsgroepen",
-    "contingent": "dubbele contingentering (indicator / niet-indicator)",
-}
-CRITERION = {
-    "random": "toeval",
-    "distance": "afstand (dichtstbij eerst)",
-    "rank+random": "eerst keuzevolgorde, dan toeval",
-    "rank+distance": "eerst keuzevolgorde, dan afstand",
-}
-TIEBREAK = {
-    "single": "één getal per kind (single tie-break)",
-    "multiple": "één getal per kind en school (multiple tie-break)",
-}
+# The allocation engine's run record (formats.md), for the PV and `allocate explain`; the
+# engine and its files keep the codes.
 LOTTERY = {
     "drawn from seed and child id": "afgeleid van seed en kind-id",
     "given": "gegeven in de invoer",
