@@ -153,3 +153,47 @@ def test_CAP_06_a_lifted_group_can_be_declared_full_again(db):
     v = registers.add_request(db, "G2A", kids[1], at=t(days=5))
     assert (v.status, v.rule) == ("non_realised", "CAP-06")
     assert again.id != decl.id
+
+
+# --- CAP-01/02/03: capacity changes at their edges ----------------------------------------
+
+
+def test_CAP_01_capacity_zero_is_a_valid_capacity(db):
+    basic(db, capacity=None)
+    assert capacity.set_capacity(db, "L1", 0, at=t(days=-1)).capacity == 0
+
+
+def test_CAP_02_same_capacity_after_the_start_is_neither_refused_nor_a_raise(db):
+    basic(db, capacity=10)
+    res = capacity.set_capacity(db, "L1", 10, at=t(days=3))
+    assert (res.level_id, res.capacity, res.rule, res.task_id) == ("L1", 10, None, None)
+
+
+def test_CAP_02_message_names_the_start_date_at_the_start_moment(db):
+    basic(db, capacity=10)
+    with pytest.raises(RuleViolation) as err:
+        capacity.set_capacity(db, "L1", 9, at=t(0))
+    assert "01/03/2027" in str(err.value) and "eerste inschrijving" not in str(err.value)
+
+
+def test_CAP_03_rejection_outcome_keeps_the_capacity(db):
+    basic(db, capacity=2)
+    d = capacity.request_raise(db, "L1", 5, reason="lokaal")
+    out = capacity.decide_raise(db, d.id, approve=False, reason="geen lokaal", at=t(days=2))
+    assert (out.decision_id, out.status, out.level_id, out.capacity) == (d.id, "rejected",
+                                                                         "L1", 2)
+    row = capacity.list_decisions(db)[0]
+    assert (row.status, row.decided_by, row.decision_reason) == ("rejected", "tester",
+                                                                 "geen lokaal")
+
+
+def test_CAP_02_approving_an_older_request_below_the_raised_capacity_is_refused(db):
+    basic(db, capacity=2)
+    small = capacity.request_raise(db, "L1", 3, reason="klein")
+    big = capacity.request_raise(db, "L1", 5, reason="groot")
+    capacity.decide_raise(db, big.id, approve=True, reason="ok", at=t(days=2))
+    with pytest.raises(RuleViolation) as err:
+        capacity.decide_raise(db, small.id, approve=True, reason="ok", at=t(days=3))
+    assert err.value.rule == "CAP-02"
+    with db.read() as s:
+        assert s.get(CapacityLevel, "L1").capacity == 5
