@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export LOPDESK_DB ?= data/lopdesk.db
 
-.PHONY: run test test-pg lint bench clean setup
+.PHONY: run test test-pg lint bench clean setup mutate
 
 setup: $(STAMP)
 
@@ -35,8 +35,17 @@ test-pg: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check lopdesk tests benchmarks fixtures tools
 
+# Mutation testing of the rule modules against the fast rule tests (mutmut; slow: not in CI).
+# Prints the score and the surviving mutants; `.venv/bin/mutmut show NAME` shows one.
+MUTATE_JOBS ?= 2
+mutate: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[mutate]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATE_JOBS) > mutants.log 2>&1 || { tail -n 30 mutants.log; exit 1; }
+	$(BIN)/python tools/mutation_report.py
+
 bench: $(STAMP)
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info mutants mutants.log
