@@ -99,8 +99,8 @@ def test_CAP_03_decision_list_filters_by_status_in_request_order(db):
 def _groups(db) -> list[str]:
     area(db, "SEC", education="secondary")
     school(db, "SS1", "SEC")
-    level(db, "G2A", "SS1", kind="admin_group", label="6246", capacity=2)
-    level(db, "G3A", "SS1", kind="admin_group", label="6247", capacity=2)
+    level(db, "G2A", "SS1", kind="admin_group", label="6247", capacity=2, grade=2)
+    level(db, "G3A", "SS1", kind="admin_group", label="6248", capacity=2, grade=3)
     return children(db, 2, prefix="S")
 
 

@@ -10,11 +10,11 @@ from lopdesk.matching.core import (
     Problem,
     Result,
     deferred_acceptance,
-    is_stable,
     level_summary,
     ticket_ranks,
     waitlists,
 )
+from lopdesk.matching.stability import is_stable
 
 
 def _problem(n_levels: int = 2, criterion: tuple[int, ...] = (0, 0),

@@ -70,7 +70,8 @@ def test_WL_01_area_free_day_keeps_fill_binding(db):
 def _secondary(db) -> list[str]:
     area(db, "SEC", education="secondary")
     school(db, "SS1", "SEC")
-    level(db, "G2A", "SS1", kind="admin_group", label="6246", capacity=3, year=2027)
+    level(db, "G2A", "SS1", kind="admin_group", label="6247", capacity=3, year=2027,
+          grade=2)
     return children(db, 4, prefix="S")
 
 

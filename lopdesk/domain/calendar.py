@@ -37,13 +37,18 @@ def spring_break(year: int) -> tuple[date, date]:
     return start, start + timedelta(days=4)
 
 
+def is_school_day(day: date, free_days: Iterable[date] = ()) -> bool:
+    """WL-04: Monday to Friday, minus holidays and the area's free days."""
+    return day.weekday() < 5 and day not in set(free_days)
+
+
 def nth_school_day(start: date, n: int, free_days: Iterable[date] = ()) -> date:
     """The n-th school day on or after `start`."""
-    free = set(free_days)
+    free = frozenset(free_days)
     day = start
     count = 0
     while True:
-        if day.weekday() < 5 and day not in free:
+        if is_school_day(day, free):
             count += 1
             if count == n:
                 return day
