@@ -36,11 +36,15 @@ def _map_pg_role(db, name: str, role: str) -> None:
     from lopdesk.domain.pg_roles import map_user
 
     todo = map_user(db, name, role)
-    if todo:
-        typer.echo("let op: u mag de rollen op de databaseserver niet wijzigen; laat een "
-                   "beheerder van de server dit uitvoeren (psql):", err=True)
-        for sql in todo:
-            typer.echo(f"  {sql};", err=True)
+    if todo and todo[0].startswith("--"):
+        echo("let op: de groepsrollen bestaan nog niet op de databaseserver; voer eerst "
+             "'lopdesk db grant' uit en daarna:", err=True)
+        todo = todo[1:]
+    elif todo:
+        echo("let op: u mag de rollen op de databaseserver niet wijzigen; laat een "
+             "beheerder van de server dit uitvoeren (psql):", err=True)
+    for sql in todo:
+        echo(f"  {sql};", err=True)
 
 
 def _user_line(row) -> str:

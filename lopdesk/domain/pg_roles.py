@@ -117,6 +117,11 @@ def map_user(db: Database, name: str, role: str) -> list[str]:
     if db.is_sqlite:
         return []
     statements = membership_statements(name, role)
+    with db.reader.connect() as conn:
+        present = conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = ANY(:g)"),
+                               {"g": list(GROUPS.values())}).scalar_one()
+    if present < len(GROUPS):  # `lopdesk db grant` has not run: nothing to join yet
+        return ["-- eerst: lopdesk db grant", *statements]
     try:
         with db.writer.begin() as conn:
             for sql in statements:
