@@ -1,7 +1,8 @@
 """`lopdesk extract register|notice|report|pv|case`: documents from templates.
 
-`--format html|csv|txt` (default: from the suffix of --out, else txt) and `--out PATH`
-(stdout when omitted; a file is written whole or not at all, mode 0640). Templates come
+`--format html|csv|txt|pdf|typ` (default: from the suffix of --out, else txt) and `--out
+PATH` (stdout when omitted; a file is written whole or not at all, mode 0640). A PDF is
+never written to a terminal: it needs --out (or stdout redirected to a file or pipe). Templates come
 from LOPDESK_TEMPLATES first (only when group and others cannot write there), then the
 package.
 """
@@ -21,26 +22,37 @@ extract_app = typer.Typer(help="Documenten: registeruittreksels, mededelingen, r
                           "proces-verbaal, bemiddelingsdossier.", no_args_is_help=True)
 
 FORMAT_OPTION = typer.Option(None, "--format", "-f",
-                             help="html, csv of txt (standaard: volgens --out, anders txt).")
+                             help="html, csv, txt, pdf of typ (Typst-bron); standaard: "
+                             "volgens --out, anders txt.")
 OUT_OPTION = typer.Option(None, "--out", "-o", help="Bestand (standaard: stdout).")
 
 
 def _format(fmt: str | None, out: Path | None) -> str:
     if fmt:
         return fmt.lower()
-    if out is not None and out.suffix.lower().lstrip(".") in ("html", "htm", "csv", "txt"):
+    if out is not None and out.suffix.lower().lstrip(".") in ("html", "htm", "csv", "txt", "pdf",
+                                                              "typ"):
         return {"htm": "html"}.get(out.suffix.lower().lstrip("."), out.suffix.lower()[1:])
     return "txt"
 
 
-def _write(text: str, out: Path | None) -> None:
+def _write(text: str | bytes, out: Path | None) -> None:
     if out is None:
+        if isinstance(text, bytes):
+            if sys.stdout.isatty():
+                raise fail("--format pdf: geef --out BESTAND.pdf (een PDF hoort niet op het "
+                           "scherm)")
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         return
     from lopdesk.files import write_private_atomic
 
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     try:  # whole or not at all, 0640: the group reads it, others do not
-        write_private_atomic(out, text.encode("utf-8"))
+        write_private_atomic(out, data)
     except OSError as exc:
         raise fail(f"--out {out}: kan het bestand niet schrijven "
                    f"({exc.strerror or exc}); er is niets geschreven") from None
