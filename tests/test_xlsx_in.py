@@ -209,3 +209,15 @@ def test_a_5000_row_sheet_reads_quickly(db, tmp_path):
     started = time.perf_counter()
     assert import_csv(db, "children", path).rows == 5000
     assert time.perf_counter() - started < 30
+
+
+def test_a_table_that_starts_in_column_b_keeps_row_numbers(db, tmp_path):
+    path = tmp_path / "b.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for ref, value in (("B1", "area_id"), ("C1", "name"), ("B2", "GENT"), ("C2", "LOP"),
+                       ("B4", "GENT"), ("C4", "dubbel")):
+        ws[ref] = value
+    wb.save(path)
+    with pytest.raises(ImportError_, match="blad 'Sheet', regel 4, kolom 'area_id'"):
+        import_csv(db, "areas", path)

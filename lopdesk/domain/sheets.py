@@ -101,20 +101,20 @@ def _sheet_table(name: str, raw: bytes, required: tuple[str, ...],
 
 
 def _records(where: str, data: Any) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cell texts) from the sheet's first row; trailing empty cells dropped."""
-    start_row, start_col = data.start if data.start else (0, 0)
-    header: list[str] = []
+    """(row number, cell texts) from the sheet's first row; trailing empty cells dropped.
+    calamine yields every row from the first, but the columns from the first used one."""
+    start_col = data.start[1] if data.start else 0
+    names: list[str | None] = []  # the header of each cell of a row, by position
     for offset, cells in enumerate(data.iter_rows()):
-        line = start_row + offset + 1
-        if offset == 0 and start_row:
-            yield 1, []  # the header row itself is empty
+        line = offset + 1
         values = [""] * start_col + [
-            cell_text(where, line, header[i + start_col] if i + start_col < len(header)
-                      else None, value) for i, value in enumerate(cells)]
+            value if type(value) is str  # the common case, kept fast for big sheets
+            else cell_text(where, line, names[i] if i < len(names) else None, value)
+            for i, value in enumerate(cells)]
         while values and values[-1] == "":
             values.pop()
-        if not header:
-            header = [v.strip() for v in values]
+        if line == 1:
+            names = [v.strip() for v in values[start_col:]]
         yield line, values
 
 
