@@ -20,7 +20,7 @@ KIND_HELP = "areas, schools, levels, children of register"
 
 def _import(kind: str, file: Path | None, as_json: bool, sheet: str | None = None) -> None:
     if file is None:
-        raise fail(f"geef het CSV- of Excel-bestand op (of --template voor de kopregel van "
+        raise fail(f"geef het CSV-bestand of Excel-bestand op (of --template voor de kopregel van "
                    f"{kind}.csv)")
     from lopdesk.domain.imports import import_csv
 
