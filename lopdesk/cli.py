@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "lopdesk.commands.rounds",  # round create|level|apply|import|run|runs (database rounds)
     "lopdesk.commands.mediation",  # case ..., notice ...
     "lopdesk.commands.extract",  # extract register|notice|report|pv|case
+    "lopdesk.commands.export",  # export board|results (xlsx, csv)
     "lopdesk.commands.ops",  # users, audit verify, backup, restore
 )
 

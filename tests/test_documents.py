@@ -420,7 +420,7 @@ def test_unknown_format_is_refused(scene):
     with pytest.raises(InvalidInput):
         documents.render_notice(scene, notice_id(scene), "csv", signed_on=SIGNED)
     with pytest.raises(InvalidInput):
-        documents.render_register(scene, "pdf", level_id="L1")
+        documents.render_register(scene, "docx", level_id="L1")
     with pytest.raises(InvalidInput):
         documents.render_register(scene, "txt")  # no scope
 

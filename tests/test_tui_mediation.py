@@ -183,6 +183,31 @@ async def test_document_preview_and_save(db, tmp_path):
         assert any(str(path) in n for n in notes(app))
 
 
+async def test_document_preview_saves_a_pdf(db, tmp_path):
+    refused_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        from lopdesk.domain import documents
+        from lopdesk.screens.documents import DocSpec, preview
+
+        preview(app, DocSpec("register", "registeruittreksel L1", "register-L1",
+                             lambda d, fmt: documents.render_register(d, fmt, level_id="L1")))
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: app.screen.text is not None, timeout=5)
+        await pilot.press("p")  # PDF bewaren: only the folder is asked
+        await settle(app, pilot)
+        assert name(app) == "FormDialog"
+        await pilot.press("ctrl+u")
+        await type_text(pilot, str(tmp_path / "pdf"))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: app.screen.saved is not None, timeout=10)
+        path = tmp_path / "pdf" / "register-L1.pdf"
+        assert path.read_bytes().startswith(b"%PDF-")
+        assert path.stat().st_mode & 0o777 == 0o640
+
+
 async def test_notice_preview_refuses_incomplete(db):
     s = refused_scenario(db)
     app = make(db)

@@ -10,20 +10,22 @@ from lopdesk.commands.common import JSON_OPTION, database, echo, emit, fail, han
 from lopdesk.commands.dutch_help import choices
 from lopdesk.labels import EDUCATION
 
-import_app = typer.Typer(help="CSV-bestanden inlezen: alles of niets (formats.md).",
+import_app = typer.Typer(help="CSV- of Excel-bestanden (.xlsx) inlezen: alles of niets "
+                         "(formats.md).",
                          no_args_is_help=True)
 area_app = typer.Typer(help="LOP-werkingsgebieden.", no_args_is_help=True)
 
 KIND_HELP = "areas, schools, levels, children of register"
 
 
-def _import(kind: str, file: Path | None, as_json: bool) -> None:
+def _import(kind: str, file: Path | None, as_json: bool, sheet: str | None = None) -> None:
     if file is None:
-        raise fail(f"geef het CSV-bestand op (of --template voor de kopregel van {kind}.csv)")
+        raise fail(f"geef het CSV-bestand of Excel-bestand op (of --template voor de kopregel van "
+                   f"{kind}.csv)")
     from lopdesk.domain.imports import import_csv
 
     with database() as db:
-        summary = import_csv(db, kind, file)
+        summary = import_csv(db, kind, file, sheet)
     if as_json:
         emit(summary, True)
     else:
@@ -35,7 +37,10 @@ def _import(kind: str, file: Path | None, as_json: bool) -> None:
 def _make_import(kind: str):
     @handle_errors
     def command(file: Path | None = typer.Argument(
-                    None, help=f"Het CSV-bestand ({kind}); niet nodig met --template."),
+                    None, help=f"Het CSV- of Excel-bestand ({kind}); niet nodig met "
+                    "--template."),
+                sheet: str | None = typer.Option(
+                    None, "--sheet", help="Blad van het Excel-bestand (standaard het eerste)."),
                 template: bool = typer.Option(False, "--template",
                                               help="Toon enkel de kopregel van dit bestand."),
                 as_json: bool = JSON_OPTION) -> None:
@@ -44,7 +49,7 @@ def _make_import(kind: str):
 
             echo(export_template(kind), nl=False)
             return
-        _import(kind, file, as_json)
+        _import(kind, file, as_json, sheet)
 
     command.__doc__ = f"{kind}.csv inlezen (docs/formats-lopdesk.md)."
     return command

@@ -1,7 +1,9 @@
 """`lopdesk extract register|notice|report|pv|case`: documents from templates.
 
-`--format html|csv|txt` (default: from the suffix of --out, else txt) and `--out PATH`
-(stdout when omitted; a file is written whole or not at all, mode 0640). Templates come
+`--format html|csv|txt|pdf|typ` (register and report also xlsx; csv with --excel-csv as
+`;` with a BOM) (default: from the suffix of --out, else txt) and `--out
+PATH` (stdout when omitted; a file is written whole or not at all, mode 0640). A PDF is
+never written to a terminal: it needs --out (or stdout redirected to a file or pipe). Templates come
 from LOPDESK_TEMPLATES first (only when group and others cannot write there), then the
 package.
 """
@@ -21,26 +23,49 @@ extract_app = typer.Typer(help="Documenten: registeruittreksels, mededelingen, r
                           "proces-verbaal, bemiddelingsdossier.", no_args_is_help=True)
 
 FORMAT_OPTION = typer.Option(None, "--format", "-f",
-                             help="html, csv of txt (standaard: volgens --out, anders txt).")
+                             help="html, csv, txt, pdf, typ (Typst-bron) of xlsx (register, "
+                             "rapport); standaard: volgens --out, anders txt.")
 OUT_OPTION = typer.Option(None, "--out", "-o", help="Bestand (standaard: stdout).")
+EXCEL_CSV_OPTION = typer.Option(False, "--excel-csv",
+                                help="CSV met ; en BOM, zodat Excel de kolommen toont.")
+
+
+def _excel_csv(text: str | bytes, fmt: str, excel_csv: bool) -> str | bytes:
+    if not excel_csv:
+        return text
+    if fmt != "csv":
+        raise fail("--excel-csv geldt enkel voor --format csv")
+    from lopdesk.domain import documents
+
+    return documents.excel_csv(text if isinstance(text, str) else text.decode("utf-8"))
 
 
 def _format(fmt: str | None, out: Path | None) -> str:
     if fmt:
         return fmt.lower()
-    if out is not None and out.suffix.lower().lstrip(".") in ("html", "htm", "csv", "txt"):
+    if out is not None and out.suffix.lower().lstrip(".") in ("html", "htm", "csv", "txt", "pdf",
+                                                              "typ", "xlsx"):
         return {"htm": "html"}.get(out.suffix.lower().lstrip("."), out.suffix.lower()[1:])
     return "txt"
 
 
-def _write(text: str, out: Path | None) -> None:
+def _write(text: str | bytes, out: Path | None) -> None:
     if out is None:
+        if isinstance(text, bytes):
+            if sys.stdout.isatty():
+                raise fail("--format pdf: geef --out BESTAND.pdf (een PDF hoort niet op het "
+                           "scherm)")
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         return
     from lopdesk.files import write_private_atomic
 
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     try:  # whole or not at all, 0640: the group reads it, others do not
-        write_private_atomic(out, text.encode("utf-8"))
+        write_private_atomic(out, data)
     except OSError as exc:
         raise fail(f"--out {out}: kan het bestand niet schrijven "
                    f"({exc.strerror or exc}); er is niets geschreven") from None
@@ -61,14 +86,24 @@ def extract_register(
     plenary: bool = typer.Option(False, "--plenary",
                                  help="Gepseudonimiseerd uittreksel voor de plenaire vergadering."),
     fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,
+    excel_csv: bool = EXCEL_CSV_OPTION,
 ) -> None:
     """Uittreksel uit het inschrijvingsregister (capaciteitsblad, leerlingenblad, registerblad)."""
+    from lopdesk.commands.export import write_tables
     from lopdesk.domain import documents
 
+    chosen = _format(fmt, out)
+    kw = {"level_id": level, "school_id": school, "area_id": area, "school_year": year,
+          "pseudonymise": plenary}
     with database() as db:
-        text = documents.render_register(db, _format(fmt, out), level_id=level, school_id=school,
-                                         area_id=area, school_year=year, pseudonymise=plenary)
-    _write(text, out)
+        if chosen == "xlsx":
+            tables = documents.register_tables(db, **kw)
+        else:
+            text = documents.render_register(db, chosen, **kw)
+    if chosen == "xlsx":
+        write_tables(tables, out, "xlsx")
+        return
+    _write(_excel_csv(text, chosen, excel_csv), out)
 
 
 @extract_app.command("notice")
@@ -106,8 +141,10 @@ def extract_report(
     area_opt: str | None = typer.Option(None, "--area", help="Gebied."),
     year: int = typer.Option(..., "--year", help="Schooljaar (bv. 2027 = 2027-2028)."),
     fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,
+    excel_csv: bool = EXCEL_CSV_OPTION,
 ) -> None:
     """LOP-rapport: tellers, vrije-plaatsenbord, weigeringen en sociale mix."""
+    from lopdesk.commands.export import write_tables
     from lopdesk.domain import documents
 
     if area_arg and area_opt and area_arg != area_opt:
@@ -115,9 +152,16 @@ def extract_report(
     area = area_opt or area_arg
     if not area:
         raise fail("geef het gebied op: --area GEBIED")
+    chosen = _format(fmt, out)
     with database() as db:
-        text = documents.render_report(db, area, year, _format(fmt, out))
-    _write(text, out)
+        if chosen == "xlsx":
+            tables = documents.report_tables(db, area, year)
+        else:
+            text = documents.render_report(db, area, year, chosen)
+    if chosen == "xlsx":
+        write_tables(tables, out, "xlsx")
+        return
+    _write(_excel_csv(text, chosen, excel_csv), out)
 
 
 @extract_app.command("pv")

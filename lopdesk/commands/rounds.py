@@ -70,13 +70,16 @@ def round_apply(round_id: str = typer.Argument(...), child: str = typer.Argument
 @round_app.command("import")
 @handle_errors
 def round_import(round_id: str = typer.Argument(...),
-                 file: Path = typer.Argument(..., help="applications.csv (formats.md)."),
+                 file: Path = typer.Argument(..., help="applications.csv of .xlsx "
+                                             "(formats.md)."),
+                 sheet: str | None = typer.Option(
+                     None, "--sheet", help="Blad van het Excel-bestand (standaard het eerste)."),
                  as_json: bool = JSON_OPTION) -> None:
     """Aanmeldingen inlezen; bij een fout wordt niets opgeslagen."""
     from lopdesk.domain import allocation
 
     with database() as db:
-        n = allocation.import_applications(db, round_id, file)
+        n = allocation.import_applications(db, round_id, file, sheet)
     if as_json:
         emit({"round_id": round_id, "file": str(file), "rows": n}, True)
     else:

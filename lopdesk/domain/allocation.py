@@ -164,18 +164,18 @@ def add_applications(db: Database, round_id: str, child_id: str, level_ids: list
         return len(level_ids)
 
 
-def import_applications(db: Database, round_id: str, path: Path) -> int:
-    """applications.csv of formats.md into a round; nothing is written when a row is wrong."""
-    name = path.name
+def import_applications(db: Database, round_id: str, path: Path,
+                        sheet: str | None = None) -> int:
+    """applications.csv of formats.md (or one sheet of a workbook) into a round; nothing is
+    written when a row is wrong. Cells get the checks of every import (csvin)."""
+    from lopdesk.domain.sheets import open_table
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportError_(name, 1, None, f"bestand niet leesbaar: {exc}") from None
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
-    for col in ("child_id", "rank", "level_id"):
-        if col not in header:
-            raise ImportError_(name, 1, col, "verplichte kolom ontbreekt")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportError_(path.name, 1, None, f"bestand niet leesbaar: {exc}") from None
+    table = open_table(path.name, raw, ("child_id", "rank", "level_id"), sheet)
+    name = table.name
     lists: dict[str, dict[int, tuple[str, str, float | None]]] = {}
     with db.read() as s:
         children = set(s.execute(select(Child.id)).scalars())
@@ -187,7 +187,8 @@ def import_applications(db: Database, round_id: str, path: Path) -> int:
             raise ImportError_(name, line, col, "lege verplichte cel")
         return v
 
-    for line, row in enumerate(reader, start=2):
+    for row in table.rows():
+        line = table.line
         child, level = cell(row, line, "child_id"), cell(row, line, "level_id")
         try:
             rank = int(cell(row, line, "rank"))
@@ -229,6 +230,7 @@ def import_applications(db: Database, round_id: str, path: Path) -> int:
                                                            Application.child_id == child)
                                  ).scalars():
                 s.delete(old)
+            s.flush()  # the deletes first: a new row may take an old (child, rank)
             for new_rank, rank in enumerate(sorted(ranks), 1):
                 level, group, dist = ranks[rank]
                 s.add(Application(round_id=round_id, child_id=child, rank=new_rank,

@@ -108,3 +108,20 @@ def verify(session: Session) -> list[ChainProblem]:
     if head is not None and head.last_id != expected_id - 1:
         problems.append(ChainProblem(head.last_id, "laatste record(s) ontbreken (verwijderd)"))
     return problems
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest audit record: its id and hash (0 and the genesis hash when empty)."""
+
+    id: int
+    hash: str
+
+
+def head(db: Any) -> Head:
+    """The chain head as documents print it in their footer: anyone holding the trail can
+    check that the document was made when the trail ended at this record."""
+    with db.read() as s:
+        row = s.execute(select(_HEAD.c.last_id, _HEAD.c.last_hash)
+                        .where(_HEAD.c.id == 1)).first()
+    return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))

@@ -51,6 +51,16 @@ from lopdesk.domain.extracts.register import (
     render_register,
 )
 from lopdesk.domain.extracts.report import dissimilarity, render_report, report_context
+from lopdesk.domain.extracts.tables import (
+    Table,
+    board_tables,
+    csv_bytes,
+    excel_csv,
+    register_tables,
+    report_tables,
+    results_tables,
+    xlsx_bytes,
+)
 
 __all__ = [
     "CAPACITY_REASONS", "CASE_LISTS", "CLR_DAYS", "FORMATS", "LEGAL_GROUND", "NOTICE_FIELDS",
@@ -61,4 +71,6 @@ __all__ = [
     "option_rows", "priority_order_label", "pv_context", "refusal_facts", "register_context",
     "render_case", "render_context", "render_notice", "render_notice_context", "render_pv",
     "render_register", "render_report", "report_context", "template_name", "verify_run",
+    "Table", "board_tables", "csv_bytes", "excel_csv", "register_tables", "report_tables",
+    "results_tables", "xlsx_bytes",
 ]

@@ -42,6 +42,7 @@ from lopdesk.domain.models import (
     School,
     Site,
 )
+from lopdesk.domain.sheets import open_table
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import fmt_datetime
 from lopdesk.matching.csvin import (
@@ -50,7 +51,6 @@ from lopdesk.matching.csvin import (
     MAX_PUPILS,
     MOMENT_PROBLEM,
     SCHOOL_YEARS,
-    CsvFile,
     int_problem,
     parse_day,
     parse_int,
@@ -79,13 +79,14 @@ class ImportSummary:
 class _Reader:
     """Rows of a CSV file with the helpers that turn cells into values or named errors."""
 
-    def __init__(self, path: Path, required: tuple[str, ...]):
+    def __init__(self, path: Path, required: tuple[str, ...], sheet: str | None = None):
         self.name = path.name
         if not path.is_file():
             raise ImportError_(self.name, 0, None, f"bestand {path} bestaat niet")
         raw = path.read_bytes()
         self.sha256 = hashlib.sha256(raw).hexdigest()
-        self._file = CsvFile(self.name, raw, required)
+        self._file = open_table(self.name, raw, required, sheet)
+        self.name = self._file.name  # "file.xlsx, blad 'X'" for a workbook
         self.header = self._file.header
         self.line = 1
 
@@ -398,15 +399,17 @@ PARSERS: dict[str, tuple[tuple[str, ...], Callable, str]] = {
 }
 
 
-def import_csv(db: Database, kind: str, path: Path | str) -> ImportSummary:
-    """Import one CSV file of the given kind: all rows or none."""
+def import_csv(db: Database, kind: str, path: Path | str,
+               sheet: str | None = None) -> ImportSummary:
+    """Import one CSV file or one sheet of an Excel workbook (the first, or `sheet`) of the
+    given kind: all rows or none."""
     if kind not in PARSERS:
         raise InvalidInput(f"onbekend soort import '{kind}' ({', '.join(KINDS)})", field="kind")
     path = Path(path)
     required, parser, permission = PARSERS[kind]
     with db.read() as s:  # refuse an unknown user or a missing right before reading the file
         require(s, db.user, permission)
-    reader = _Reader(path, required)
+    reader = _Reader(path, required, sheet)
     rows, write = parser(db, reader)
     with db.write() as s:
         require(s, db.user, permission)

@@ -34,6 +34,7 @@ INT64_MAX = 2**63 - 1
 _ASCII_INT = re.compile(r"^[+-]?[0-9]+$")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _DMY_TIME = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_MIDNIGHT = re.compile(r"(?<=^\d{4}-\d{2}-\d{2})[T ]00:00(?::00)?$")
 _ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # Plausible bounds (docs/decisions.md): a value outside them is a typo, never data.
@@ -124,7 +125,8 @@ def check_header(name: str, header: list[str], required: tuple[str, ...]) -> Non
 
 
 class CsvFile:
-    """The header and the checked rows of one CSV text; `line` is the current row's line."""
+    """The header and the checked rows of one CSV text (or of a sheet's rows, see
+    `from_records`); `line` is the current row's line."""
 
     def __init__(self, name: str, raw: bytes, required: tuple[str, ...]):
         self.name = name
@@ -134,13 +136,44 @@ class CsvFile:
                                   strict=True)
         self.line = 1
         try:
-            self.header = [h.strip() for h in next(self._reader)]
+            header = next(self._reader)
         except StopIteration:
             raise ImportError_(name, 1, None, "leeg bestand: de kopregel ontbreekt") from None
         except csv.Error as exc:
             raise self._csv_error(exc) from None
-        check_header(name, self.header, required)
+        self._start(header, required, self._csv_records())
+
+    @classmethod
+    def from_records(cls, name: str, records: Iterator[tuple[int, list[str]]],
+                     required: tuple[str, ...]) -> CsvFile:
+        """Rows that are already split (a spreadsheet's sheet, as (line, cells)): the first
+        is the header; every cell gets the same checks as a CSV cell."""
+        self = cls.__new__(cls)
+        self.name, self.delimiter, self.line = name, "", 1
+        first = next(records, None)
+        if first is None or not any(v.strip() for v in first[1]):
+            raise ImportError_(name, 1, None, "leeg blad: de kopregel ontbreekt op de "
+                               "eerste rij")
+        self._start(first[1], required, records)
+        return self
+
+    def _start(self, header: list[str], required: tuple[str, ...],
+               records: Iterator[tuple[int, list[str]]]) -> None:
+        self.header = [h.strip() for h in header]
+        check_header(self.name, self.header, required)
         self._id_columns = [h for h in dict.fromkeys(self.header) if h.endswith("_id")]
+        self._records = records
+
+    def _csv_records(self) -> Iterator[tuple[int, list[str]]]:
+        while True:
+            self.line = self._reader.line_num + 1  # where the next record starts
+            try:
+                values = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise self._csv_error(exc) from None
+            yield self.line, values
 
     def _csv_error(self, exc: csv.Error) -> ImportError_:
         if "unexpected end of data" in str(exc):
@@ -151,14 +184,8 @@ class CsvFile:
     def rows(self) -> Iterator[dict[str, str]]:
         """Each non-blank row as {column: stripped value}, every cell checked."""
         header, width = self.header, len(self.header)
-        while True:
-            self.line = self._reader.line_num + 1  # where the next record starts
-            try:
-                values = next(self._reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise self._csv_error(exc) from None
+        for line, values in self._records:
+            self.line = line
             if not values or all(not v.strip() for v in values):
                 continue  # blank lines are harmless
             if len(values) > width:
@@ -196,7 +223,9 @@ def int_problem(value: str) -> str:
 
 
 def parse_day(value: str) -> date | None:
-    """`JJJJ-MM-DD` or `DD/MM/JJJJ` within DAY_YEARS, or None."""
+    """`JJJJ-MM-DD` or `DD/MM/JJJJ` within DAY_YEARS, or None. A midnight time after an
+    ISO date (a spreadsheet's date cell formatted with a time) is the date."""
+    value = _MIDNIGHT.sub("", value)
     m = _DMY.match(value)
     try:
         day = (date(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m

@@ -1,6 +1,6 @@
 """Documents in the app: a document is rendered as plain text in a worker and shown
-in a scrollable preview; `s` saves it as html, txt or csv into a folder (default: the
-current directory) and a notification gives the path.
+in a scrollable preview; `s` saves it as html, txt, csv or pdf into a folder (default: the
+current directory), `p` saves it as PDF, and a notification gives the path.
 
 The `open_*` helpers are what the palette and the screens call; each asks first for what
 it needs (an entry, an area and school year, a run, a case) when the caller does not know.
@@ -30,7 +30,8 @@ from lopdesk.screens.dialogs import FormDialog, FormField
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
 
-FORMAT_LABEL = {"html": "HTML (afdrukken, A4)", "txt": "tekst", "csv": "CSV (rekenblad)"}
+FORMAT_LABEL = {"html": "HTML (afdrukken, A4)", "txt": "tekst", "csv": "CSV (rekenblad)",
+                "pdf": "PDF (A4)"}
 
 
 @dataclass
@@ -40,11 +41,12 @@ class DocSpec:
     kind: str  # register | notice | report | pv | case (documents.FORMATS)
     title: str
     slug: str
-    render: Callable[[Any, str], str]  # (db, fmt) -> text
+    render: Callable[[Any, str], str | bytes]  # (db, fmt) -> text, or PDF bytes for pdf
 
     @property
     def formats(self) -> tuple[str, ...]:
-        return documents.FORMATS[self.kind]
+        """What the user can save; the Typst source (`typ`) is for template makers."""
+        return tuple(f for f in documents.FORMATS[self.kind] if f != "typ")
 
 
 def safe_name(text: str) -> str:
@@ -54,10 +56,10 @@ def safe_name(text: str) -> str:
 def save_document(db, spec: DocSpec, fmt: str, folder: str) -> Path:
     """Render `spec` in `fmt` and write it into `folder` (created 0750 when missing), whole
     or not at all and 0640, as `lopdesk extract --out` does."""
-    text = spec.render(db, fmt)
+    data = spec.render(db, fmt)
     where = Path(folder or ".").expanduser()
     path = (where / f"{safe_name(spec.slug)}.{fmt}").resolve()
-    return write_private_atomic(path, text.encode("utf-8"))
+    return write_private_atomic(path, data if isinstance(data, bytes) else data.encode("utf-8"))
 
 
 class PreviewScreen(Screen):
@@ -66,6 +68,7 @@ class PreviewScreen(Screen):
     BINDINGS = [
         Binding("escape,q", "back", "Terug", id="preview.back"),
         Binding("s", "save", "Bewaren als…", id="preview.save"),
+        Binding("p", "save_pdf", "PDF bewaren", id="preview.save_pdf"),
         Binding("ctrl+r", "rerender", "Opnieuw", id="preview.rerender", show=False),
     ]
     DEFAULT_CSS = """
@@ -131,12 +134,19 @@ class PreviewScreen(Screen):
         self.app.pop_screen()
 
     def action_save(self) -> None:
-        fields = [
-            FormField("fmt", "Formaat", "select", "html",
-                      [(FORMAT_LABEL.get(f, f), f) for f in self.spec.formats], required=True),
-            FormField("folder", "Map", value=os.getcwd(), required=True),
-        ]
-        intro = f"Bestand: {safe_name(self.spec.slug)}.<formaat> in de gekozen map."
+        self._ask_and_save(None)
+
+    def action_save_pdf(self) -> None:
+        self._ask_and_save("pdf")
+
+    def _ask_and_save(self, fmt: str | None) -> None:
+        """Ask the folder (and the format unless given), then save in a worker."""
+        fields = [FormField("folder", "Map", value=os.getcwd(), required=True)]
+        if fmt is None:
+            fields.insert(0, FormField("fmt", "Formaat", "select", "html",
+                                       [(FORMAT_LABEL.get(f, f), f) for f in self.spec.formats],
+                                       required=True))
+        intro = f"Bestand: {safe_name(self.spec.slug)}.{fmt or '<formaat>'} in de gekozen map."
 
         def done(values: dict | None) -> None:
             if values is None:
@@ -146,7 +156,7 @@ class PreviewScreen(Screen):
 
             def job() -> None:
                 try:
-                    path = save_document(app.db, spec, values["fmt"], values["folder"])
+                    path = save_document(app.db, spec, fmt or values["fmt"], values["folder"])
                 except Exception as exc:
                     app.call_from_thread(app.report_error, exc)
                     return
@@ -154,8 +164,8 @@ class PreviewScreen(Screen):
 
             self.run_worker(job, thread=True, group="save", exit_on_error=False)
 
-        self.app.push_screen(FormDialog(f"{self.spec.title} bewaren", fields, intro=intro,
-                                        submit="Bewaren"), done)
+        title = f"{self.spec.title} bewaren" + (" als PDF" if fmt == "pdf" else "")
+        self.app.push_screen(FormDialog(title, fields, intro=intro, submit="Bewaren"), done)
 
     def _saved(self, path: Path) -> None:
         self.saved = path

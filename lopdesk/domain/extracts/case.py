@@ -10,8 +10,8 @@ from lopdesk.db import Database
 from lopdesk.domain.errors import InvalidInput
 from lopdesk.domain.extracts.environment import (
     audit_document,
-    environment,
     meta,
+    render_document,
     template_name,
 )
 from lopdesk.labels import CASE_OUTCOME, fmt_date
@@ -94,11 +94,10 @@ def load_case(db: Database, case_id: str) -> dict[str, Any]:
 
 def render_case(db: Database, case_id: str | None = None, fmt: str = "html", *,
                 case: dict[str, Any] | None = None,
-                generated_at: datetime | None = None) -> str:
-    name = template_name("case", fmt)
+                generated_at: datetime | None = None) -> str | bytes:
+    template_name("case", fmt)
     data = case if case is not None else load_case(db, case_id or "")
     ctx = case_context(data, generated_at=generated_at, user=db.user)
     audit_document(db, "case", "mediation_case", ctx["case"]["id"] or case_id or "",
                     {"format": fmt})
-    env = environment(db.settings.templates_dir)
-    return env.get_template(name).render(**ctx)
+    return render_document(db, "case", fmt, ctx)

@@ -40,14 +40,17 @@ from lopdesk.labels import (
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 # Which formats each document has (a template `<kind>.<fmt>.j2` per pair).
+# `pdf` is the `typ` template (Typst source) compiled; `typ` itself is the source, for
+# golden tests and for a LOP that adapts its template.
 FORMATS: dict[str, tuple[str, ...]] = {
-    "register": ("html", "csv", "txt"),
-    "register_plenary": ("html", "csv", "txt"),
-    "notice": ("html", "txt"),
-    "report": ("html", "csv", "txt"),
-    "pv": ("html", "txt"),
-    "case": ("html", "txt"),
+    "register": ("html", "csv", "txt", "pdf", "typ"),
+    "register_plenary": ("html", "csv", "txt", "pdf", "typ"),
+    "notice": ("html", "txt", "pdf", "typ"),
+    "report": ("html", "csv", "txt", "pdf", "typ"),
+    "pv": ("html", "txt", "pdf", "typ"),
+    "case": ("html", "txt", "pdf", "typ"),
 }
+TYPST_FORMATS = ("pdf", "typ")
 
 # OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a
 # formula; a leading quote makes it plain text.
@@ -212,14 +215,47 @@ def template_name(kind: str, fmt: str) -> str:
     if fmt not in FORMATS[kind]:
         raise InvalidInput(f"formaat '{fmt}' bestaat niet voor {kind} (kies uit "
                            f"{', '.join(FORMATS[kind])}).", field="format")
-    return f"{kind}.{fmt}.j2"
+    return f"{kind}.{'typ' if fmt == 'pdf' else fmt}.j2"
 
 
 def render_context(kind: str, fmt: str, context: dict[str, Any],
-                   templates_dir: Path | None = None) -> str:
-    """Render a ready context with the template of `kind` and `fmt`."""
-    env = environment(templates_dir)
-    return env.get_template(template_name(kind, fmt)).render(**context)
+                   templates_dir: Path | None = None) -> Any:
+    """Render a ready context with the template of `kind` and `fmt`: text, or PDF bytes
+    for `pdf`. A Typst template without a `page` in the context gets an empty footer."""
+    name = template_name(kind, fmt)
+    if fmt not in TYPST_FORMATS:
+        return environment(templates_dir).get_template(name).render(**context)
+    from lopdesk.domain.extracts.pdf import compile_pdf, typst_environment
+
+    context = {"page": {"lop": "", "audit_id": "", "audit_hash": "", "hashes": []},
+               **context}
+    source = typst_environment(templates_dir).get_template(name).render(**context)
+    return compile_pdf(source) if fmt == "pdf" else source
+
+
+def render_document(db: Database, kind: str, fmt: str, context: dict[str, Any], *,
+                    lop_name: str = "", hashes: list[tuple[str, str]] | None = None) -> Any:
+    """Render a document for `db`: text for html/csv/txt/typ, PDF bytes for pdf. A Typst
+    document carries the LOP's name and the audit head (read now, so after the document's
+    own audit record) in its header and footer."""
+    if fmt in TYPST_FORMATS:
+        from lopdesk.domain.extracts.pdf import page_context
+
+        context = {**context, "page": page_context(db, lop_name or only_area_name(db),
+                                                   hashes)}
+    return render_context(kind, fmt, context, db.settings.templates_dir)
+
+
+def only_area_name(db: Database) -> str:
+    """The LOP's name when the database holds one area (a document without an area of its
+    own, such as a case summary from a file); empty otherwise."""
+    from sqlalchemy import select
+
+    from lopdesk.domain.models import Area
+
+    with db.read() as s:
+        names = s.execute(select(Area.name).limit(2)).scalars().all()
+    return names[0] if len(names) == 1 else ""
 
 
 def meta(user: str, title: str, generated_at: datetime | None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from lopdesk.domain.extracts.environment import (
     loads,
     meta,
     render_context,
+    render_document,
     template_name,
 )
 from lopdesk.domain.extracts.register import level_head
@@ -384,17 +385,17 @@ def check_notice(ctx: dict[str, Any]) -> None:
 
 
 def render_notice_context(ctx: dict[str, Any], fmt: str = "html",
-                          templates_dir: Path | None = None) -> str:
+                          templates_dir: Path | None = None) -> str | bytes:
     check_notice(ctx)
     return render_context("notice", fmt, ctx, templates_dir)
 
 
-def render_notice(db: Database, entry_id: int, fmt: str = "html", **kw: Any) -> str:
+def render_notice(db: Database, entry_id: int, fmt: str = "html", **kw: Any) -> str | bytes:
     """The refusal notice of a non-realised entry; refuses when incomplete (NGI-01)."""
     template_name("notice", fmt)
     ctx = notice_context(db, entry_id, **kw)
     check_notice(ctx)
     audit_document(db, "notice", "register_entry", entry_id,
                     {"format": fmt, "signed_on": str(ctx["signed_on"])})
-    return render_context("notice", fmt, ctx, db.settings.templates_dir)
+    return render_document(db, "notice", fmt, ctx, lop_name=ctx["area"]["name"])
 

@@ -22,7 +22,13 @@ from lopdesk.domain.allocation_models import (
     RoundLevel,
 )
 from lopdesk.domain.areas import get_or_404
-from lopdesk.domain.extracts.environment import environment, loads, meta, template_name, yesno
+from lopdesk.domain.extracts.environment import (
+    loads,
+    meta,
+    render_document,
+    template_name,
+    yesno,
+)
 from lopdesk.domain.models import Area, CapacityLevel, Child, School
 from lopdesk.labels import (
     CRITERION,
@@ -234,9 +240,11 @@ def pv_context(db: Database, run_id: int, *, verify: bool = False,
     }
 
 
-def render_pv(db: Database, run_id: int, fmt: str = "html", **kw: Any) -> str:
-    name = template_name("pv", fmt)
+def render_pv(db: Database, run_id: int, fmt: str = "html", **kw: Any) -> str | bytes:
+    template_name("pv", fmt)
     ctx = pv_context(db, run_id, **kw)
-    env = environment(db.settings.templates_dir)
-    return env.get_template(name).render(**ctx)
+    hashes = [(h["file"] or "invoer", h["sha256"]) for h in ctx["input_hashes"]]
+    hashes.append(("assignments.csv", ctx["run"]["output_hash"]))
+    return render_document(db, "pv", fmt, ctx, lop_name=ctx["round"]["area_name"],
+                           hashes=hashes)
 

@@ -22,8 +22,8 @@ from lopdesk.domain.counters import LevelCounters, area_counters
 from lopdesk.domain.errors import InvalidInput
 from lopdesk.domain.extracts.environment import (
     audit_document,
-    environment,
     meta,
+    render_document,
     template_name,
 )
 from lopdesk.domain.models import (
@@ -315,7 +315,7 @@ def _plenary_context(db: Database, reg: _Register, school_year: int | None,
     }
 
 
-def render_register(db: Database, fmt: str = "html", **kw: Any) -> str:
+def render_register(db: Database, fmt: str = "html", **kw: Any) -> str | bytes:
     """A register extract; kw as register_context (level_id / school_id / area_id, ...).
     The plenary variant has its own templates (register_plenary.*): a LOP's own register
     template can never show it more than counts and pseudonyms."""
@@ -324,6 +324,5 @@ def render_register(db: Database, fmt: str = "html", **kw: Any) -> str:
     if not ctx["pseudonymised"]:
         audit_document(db, "register", ctx["scope"]["kind"], ctx["scope"]["id"],
                         {"format": fmt, "school_year": ctx["school_year"]})
-    env = environment(db.settings.templates_dir)
-    return env.get_template(name).render(**ctx)
+    return render_document(db, name.split(".")[0], fmt, ctx, lop_name=ctx["area"]["name"])
 

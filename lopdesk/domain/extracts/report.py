@@ -13,7 +13,7 @@ from lopdesk.db import Database
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.counters import LevelCounters, area_counters
-from lopdesk.domain.extracts.environment import environment, meta, template_name
+from lopdesk.domain.extracts.environment import meta, render_document, template_name
 from lopdesk.domain.models import Area, CapacityLevel, RegisterEntry, RegisterEvent, School
 from lopdesk.labels import EDUCATION, free_places_board, school_year_label
 
@@ -150,9 +150,8 @@ def report_context(db: Database, area_id: str, school_year: int, *,
 
 
 def render_report(db: Database, area_id: str, school_year: int, fmt: str = "html",
-                  **kw: Any) -> str:
-    name = template_name("report", fmt)
+                  **kw: Any) -> str | bytes:
+    template_name("report", fmt)
     ctx = report_context(db, area_id, school_year, **kw)
-    env = environment(db.settings.templates_dir)
-    return env.get_template(name).render(**ctx)
+    return render_document(db, "report", fmt, ctx, lop_name=ctx["area"]["name"])
 
