@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from lopdesk import clock as clocks
 from lopdesk.config import Settings, process_user
 from lopdesk.errors import Busy
 
@@ -33,7 +35,7 @@ except ImportError:  # not a POSIX system: SQLite's own locking alone
 
 BUSY_TIMEOUT_MS = 30_000
 # The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
-SCHEMA_REVISION = "0006_run_replacement"
+SCHEMA_REVISION = "0007_demo_setting"
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -312,6 +314,34 @@ class Database:
             self.writer = self.reader
             self.write_lock = None  # PostgreSQL queues writers on row locks
         self._role: str | None = None
+        self._clock: clocks.TrainingClock | None | bool = False  # False: not read yet
+
+    # -- clock ------------------------------------------------------------------------
+
+    @property
+    def training(self) -> clocks.TrainingClock | None:
+        """The training clock of a demo database (read once), None for a real database."""
+        if self._clock is False:
+            self._clock = clocks.from_settings(self.settings_values())
+        return self._clock  # type: ignore[return-value]
+
+    def now(self) -> datetime:
+        """Now on this database's clock: the training clock of a demo, else the system's."""
+        training = self.training
+        return training() if training is not None else clocks.system_now()
+
+    def forget_clock(self) -> None:
+        """Read the training marker again at the next use (after `lopdesk demo` wrote it)."""
+        self._clock = False
+
+    def settings_values(self) -> dict[str, str]:
+        """The `setting` table as a dict; empty when the table is not there (yet)."""
+        try:
+            with self.reader.connect() as conn:
+                rows = conn.execute(text("SELECT key, value FROM setting")).all()
+        except Exception:  # no setting table: a database older than the clock, or none yet
+            return {}
+        return {str(k): str(v) for k, v in rows}
 
     @property
     def user(self) -> str:
@@ -339,8 +369,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A short read session; nothing it does is committed."""
-        with Session(self.reader, expire_on_commit=False) as session:
+        """A short read session; nothing it does is committed. This database's clock is the
+        active one inside (lopdesk.clock)."""
+        with clocks.using(self.now), Session(self.reader, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -349,6 +380,7 @@ class Database:
         # SQLite: writers queue on the lock file first (fair, see WriteLock); BEGIN IMMEDIATE
         # then waits up to the busy timeout for anyone else at the first statement, so
         # concurrent writers queue instead of failing half-way.
+        self.training  # noqa: B018 - read the clock before the write lock is taken
         lock = self.write_lock
         if lock is not None:
             lock.acquire(self.settings.lock_wait)
@@ -356,7 +388,8 @@ class Database:
             session = Session(self.writer, expire_on_commit=False)
             session.begin()
             try:
-                yield session
+                with clocks.using(self.now):  # this database's clock inside (lopdesk.clock)
+                    yield session
                 session.commit()
             except OperationalError as exc:
                 session.rollback()
