@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 Clock = Callable[[], datetime]
 
@@ -59,6 +60,42 @@ def from_settings(values: dict[str, str]) -> TrainingClock | None:
         return TrainingClock(date.fromisoformat(day), timedelta(seconds=int(offset)))
     except ValueError:
         return None
+
+
+def read_settings(engine: Any) -> dict[str, str]:
+    """A database's `setting` table as a dict; empty when the table is not there (yet)."""
+    from sqlalchemy import text
+
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT key, value FROM setting")).all()
+    except Exception:  # no setting table: a database older than the clock, or none yet
+        return {}
+    return {str(k): str(v) for k, v in rows}
+
+
+class DatabaseClock:
+    """The clock part of `db.Database`: the training marker of its `setting` table, read
+    once from its reader engine."""
+
+    reader: Any
+    _clock: TrainingClock | None | bool = False  # False: not read yet
+
+    @property
+    def training(self) -> TrainingClock | None:
+        """The training clock of a demo database, None for a real database."""
+        if self._clock is False:
+            self._clock = from_settings(read_settings(self.reader))
+        return self._clock  # type: ignore[return-value]
+
+    def now(self) -> datetime:
+        """Now on this database's clock: the training clock of a demo, else the system's."""
+        training = self.training
+        return training() if training is not None else system_now()
+
+    def forget_clock(self) -> None:
+        """Read the training marker again at the next use (after `lopdesk demo` wrote it)."""
+        self._clock = False
 
 
 def now() -> datetime:

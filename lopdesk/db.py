@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -290,8 +289,9 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=WriteLock._after_fork)
 
 
-class Database:
-    """Two engines on one database: readers and writers (BEGIN IMMEDIATE on SQLite)."""
+class Database(clocks.DatabaseClock):
+    """Two engines on one database: readers and writers (BEGIN IMMEDIATE on SQLite); its
+    clock: a demo's training clock, else the system's (lopdesk.clock)."""
 
     def __init__(self, settings: Settings, create: bool = True):
         """create=False: never make the SQLite file or its folder (read-only commands, which
@@ -314,34 +314,6 @@ class Database:
             self.writer = self.reader
             self.write_lock = None  # PostgreSQL queues writers on row locks
         self._role: str | None = None
-        self._clock: clocks.TrainingClock | None | bool = False  # False: not read yet
-
-    # -- clock ------------------------------------------------------------------------
-
-    @property
-    def training(self) -> clocks.TrainingClock | None:
-        """The training clock of a demo database (read once), None for a real database."""
-        if self._clock is False:
-            self._clock = clocks.from_settings(self.settings_values())
-        return self._clock  # type: ignore[return-value]
-
-    def now(self) -> datetime:
-        """Now on this database's clock: the training clock of a demo, else the system's."""
-        training = self.training
-        return training() if training is not None else clocks.system_now()
-
-    def forget_clock(self) -> None:
-        """Read the training marker again at the next use (after `lopdesk demo` wrote it)."""
-        self._clock = False
-
-    def settings_values(self) -> dict[str, str]:
-        """The `setting` table as a dict; empty when the table is not there (yet)."""
-        try:
-            with self.reader.connect() as conn:
-                rows = conn.execute(text("SELECT key, value FROM setting")).all()
-        except Exception:  # no setting table: a database older than the clock, or none yet
-            return {}
-        return {str(k): str(v) for k, v in rows}
 
     @property
     def user(self) -> str:

@@ -65,8 +65,8 @@ def _cases(db: Database, refused: list, tl: Timeline) -> None:
         answer_proposal,
         close_case,
         open_case,
-        propose,
         proposals_for,
+        propose,
     )
 
     stages = ["open", "proposal", "closed", "open", "proposal"]

@@ -310,6 +310,12 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
                            ).scalar_one()
         if n_apps == 0:
             raise RuleViolation(f"ronde {round_id} heeft geen aanmeldingen.", rule="ALC-01")
+        latest = s.execute(select(func.max(Application.submitted_at))
+                           .where(Application.round_id == round_id)).scalar()
+        if at is not None and latest is not None and at < latest:
+            raise RuleViolation(f"een run op {fmt_datetime(at)} kan geen aanmelding van "
+                                f"{fmt_datetime(latest)} toewijzen: kies een later tijdstip.",
+                                rule="ALC-05")
         tb = tiebreak or rnd.tiebreak
         s.expunge(rnd)  # keep its loaded values through the rollback below
         with tempfile.TemporaryDirectory(prefix="lopdesk-round-") as tmp:
