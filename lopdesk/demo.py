@@ -132,7 +132,7 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
     entries += _new_regime(db, rng, seed, levels, level_index, applications, tl)
     _after_the_start(db, rng, levels, tl)
     _secondary(db, rng, cfg["sec_schools"], tl)
-    demo_states.add(db, rng, tl)
+    demo_states.add(db, tl)
     with db.read() as s:
         from sqlalchemy import func
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import numpy as np
 from sqlalchemy import select
 
 from lopdesk.db import Database
@@ -19,11 +18,11 @@ from lopdesk.labels import BRUSSELS
 SPECIAL_SCHOOL = "BUO001"
 
 
-def add(db: Database, rng: np.random.Generator, tl: Timeline) -> None:
+def add(db: Database, tl: Timeline) -> None:
     refused = _refusals(db, tl)
     _notices(db, refused[:12])
     _cases(db, refused[12:], tl)
-    _special_school(db, rng, tl)
+    _special_school(db, tl)
 
 
 def _refusals(db: Database, tl: Timeline) -> list[tuple[int, str, object]]:
@@ -83,13 +82,12 @@ def _cases(db: Database, refused: list, tl: Timeline) -> None:
         prop = propose(db, case.id, candidates[0].level_id, note="dichtstbijzijnde vrije plaats",
                        at=tl.recent(0.3))
         if stage == "closed":
-            answer = answer_proposal(db, prop.id, accept=True, at=tl.recent(0.5))
-            del answer
+            answer_proposal(db, prop.id, accept=True, at=tl.recent(0.5))
             close_case(db, case.id, "other_school", school_id=candidates[0].school_id,
                        note="ingeschreven in de voorgestelde school", at=tl.recent(0.55))
 
 
-def _special_school(db: Database, rng: np.random.Generator, tl: Timeline) -> None:
+def _special_school(db: Database, tl: Timeline) -> None:
     """A school under the old regime (as special education still is) whose priority period
     for siblings and staff children of the next school year has ended and waits to be
     closed by the expert (REG-05), with deferred requests; the next period is scheduled."""
@@ -116,4 +114,3 @@ def _special_school(db: Database, rng: np.random.Generator, tl: Timeline) -> Non
     for n, kid in enumerate(chosen):
         at = starts + timedelta(seconds=int(span * (n + 1) / (len(chosen) + 2)))
         registers.add_request(db, level_id, kid, priority_group="sibling", at=at)
-    del rng
