@@ -43,6 +43,7 @@ from lopdesk.demo_data import (
     Timeline,
     calendar_days,
     local,
+    office_hours,
     timeline,
 )
 from lopdesk.demo_registers import old_regime_registers
@@ -352,7 +353,7 @@ def _after_the_start(db: Database, rng: np.random.Generator, levels: list[dict],
         if not rows:
             continue
         row = rows[int(rng.integers(len(rows)))]
-        when = first + timedelta(seconds=int(span * n / len(picks)))
+        when = office_hours(first + timedelta(seconds=int(span * n / len(picks))))
         registers.withdraw(db, row.id, reason="verhuisd" if n % 2 else "andere school gekozen",
                            at=when)
         # the latest freed places are still on offer, waiting for the parents' answer

@@ -54,6 +54,15 @@ def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0, ss: int = 0) -> date
     return datetime(y, m, d, hh, mm, ss, tzinfo=BRUSSELS).astimezone(UTC)
 
 
+def office_hours(moment: datetime) -> datetime:
+    """The same day, its position in the day mapped onto 8:00-17:00 Brussels time (keeps
+    the order of moments)."""
+    loc = moment.astimezone(BRUSSELS)
+    midnight = datetime(loc.year, loc.month, loc.day, tzinfo=BRUSSELS)
+    seconds = (loc.replace(tzinfo=None) - midnight.replace(tzinfo=None)).total_seconds()
+    return local(loc.year, loc.month, loc.day, 8) + timedelta(seconds=int(seconds * 9 / 24))
+
+
 def school_year_of(day: date) -> int:
     """The school year in progress on `day` (it starts on 1 September)."""
     return day.year if day.month >= 9 else day.year - 1
@@ -73,9 +82,9 @@ class Timeline:
     window_start: datetime
 
     def recent(self, fraction: float) -> datetime:
-        """A moment `fraction` (0..1) of the way through the recent window, to the second."""
+        """A moment `fraction` (0..1) of the way through the recent window, in office hours."""
         span = (self.cutoff - self.window_start).total_seconds()
-        return self.window_start + timedelta(seconds=int(span * fraction))
+        return office_hours(self.window_start + timedelta(seconds=int(span * fraction)))
 
     @property
     def capacities_set(self) -> datetime:

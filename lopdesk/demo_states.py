@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from lopdesk.db import Database
-from lopdesk.demo_data import AREA_ID, Timeline, local
+from lopdesk.demo_data import AREA_ID, Timeline, local, office_hours
 from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
 from lopdesk.labels import BRUSSELS
 
@@ -112,5 +112,5 @@ def _special_school(db: Database, tl: Timeline) -> None:
     chosen = [k for k, ind in kids if ind][:5] + [k for k, ind in kids if not ind][:3]
     span = (ends - starts).total_seconds()
     for n, kid in enumerate(chosen):
-        at = starts + timedelta(seconds=int(span * (n + 1) / (len(chosen) + 2)))
+        at = office_hours(starts + timedelta(seconds=int(span * (n + 1) / (len(chosen) + 2))))
         registers.add_request(db, level_id, kid, priority_group="sibling", at=at)
