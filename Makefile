@@ -15,11 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $(STAMP)
 
-# Opens the app; creates the database with the demo area the first time.
+# Opens the app; creates the database with the demo area the first time (as of today, or
+# of DEMO_TODAY=YYYY-MM-DD).
 run: $(STAMP)
 	@if [ ! -f "$(LOPDESK_DB)" ]; then \
 		echo "Eerste start: databank $(LOPDESK_DB) wordt aangemaakt met het demogebied..."; \
-		$(BIN)/lopdesk demo || exit 1; \
+		$(BIN)/lopdesk demo $(if $(DEMO_TODAY),--today $(DEMO_TODAY)) || exit 1; \
 	fi
 	$(BIN)/lopdesk
 

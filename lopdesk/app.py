@@ -66,13 +66,24 @@ class LopdeskApp(App):
         self.theme = "textual-dark"
 
     def now(self) -> datetime:
-        from lopdesk.domain.types import utcnow
+        """The injected clock, else the database's (a demo's training clock, lopdesk.clock)."""
+        return self._clock() if self._clock is not None else self.db.now()
 
-        return self._clock() if self._clock is not None else utcnow()
+    @property
+    def training_label(self) -> str | None:
+        """"oefenomgeving · <date>" on a demo database's training clock, else None."""
+        if self.db.training is None:
+            return None
+        from lopdesk.labels import fmt_date
+
+        return f"oefenomgeving · {fmt_date(self.now())}"
 
     # -- start ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        label = self.training_label
+        if label is not None:
+            self.title = f"lopdesk · {label}"
         self.set_interval(self.poll_interval, self._poll)
         self.run_worker(self._first_version, thread=True, group="poll", exit_on_error=False)
 

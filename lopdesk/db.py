@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from lopdesk import clock as clocks
 from lopdesk.config import Settings, process_user
 from lopdesk.errors import Busy
 
@@ -33,7 +34,7 @@ except ImportError:  # not a POSIX system: SQLite's own locking alone
 
 BUSY_TIMEOUT_MS = 30_000
 # The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
-SCHEMA_REVISION = "0006_run_replacement"
+SCHEMA_REVISION = "0007_demo_setting"
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -288,8 +289,9 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=WriteLock._after_fork)
 
 
-class Database:
-    """Two engines on one database: readers and writers (BEGIN IMMEDIATE on SQLite)."""
+class Database(clocks.DatabaseClock):
+    """Two engines on one database: readers and writers (BEGIN IMMEDIATE on SQLite); its
+    clock: a demo's training clock, else the system's (lopdesk.clock)."""
 
     def __init__(self, settings: Settings, create: bool = True):
         """create=False: never make the SQLite file or its folder (read-only commands, which
@@ -339,8 +341,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A short read session; nothing it does is committed."""
-        with Session(self.reader, expire_on_commit=False) as session:
+        """A short read session; nothing it does is committed. This database's clock is the
+        active one inside (lopdesk.clock)."""
+        with clocks.using(self.now), Session(self.reader, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -349,6 +352,7 @@ class Database:
         # SQLite: writers queue on the lock file first (fair, see WriteLock); BEGIN IMMEDIATE
         # then waits up to the busy timeout for anyone else at the first statement, so
         # concurrent writers queue instead of failing half-way.
+        self.training  # noqa: B018 - read the clock before the write lock is taken
         lock = self.write_lock
         if lock is not None:
             lock.acquire(self.settings.lock_wait)
@@ -356,7 +360,8 @@ class Database:
             session = Session(self.writer, expire_on_commit=False)
             session.begin()
             try:
-                yield session
+                with clocks.using(self.now):  # this database's clock inside (lopdesk.clock)
+                    yield session
                 session.commit()
             except OperationalError as exc:
                 session.rollback()

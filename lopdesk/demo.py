@@ -2,13 +2,17 @@
 
 - ~100 schools in 25 neighbourhoods (size "normal"), indicator share per neighbourhood
   between 10 % and 70 %, schools placed around their neighbourhood's centre.
-- Per school two capacity levels in each of two school years: the youngest nursery birth
-  year and the first grade. School year 2022-23 runs under the old regime (priority period
-  for siblings and staff children, the double-contingent period, free enrolment); school
-  year 2027-28 under the new regime (a central application round, then free enrolment).
+- Built around a demo day (today, or `--today`; demo_data.Timeline): per school two capacity
+  levels in each of two school years, the youngest nursery birth year and the first grade.
+  The school year in progress runs under the old regime (priority period for siblings and
+  staff children, the double-contingent period, free enrolment, all last spring); the next
+  one under the new regime (capacities set, a central application round upcoming, open or
+  allocated depending on the day). No event lies after the demo day.
 - About 4,000 children per birth year; ~15 % siblings, ~2 % staff children.
-- Withdrawals in September and October with their freed places filled from the waiting list,
-  pending and decided capacity raises, overcapacity categories, a school calendar.
+- Withdrawals since September with their freed places filled from the waiting list (the
+  latest still offered, with a reply deadline), pending and decided capacity raises,
+  overcapacity categories, a school calendar, notices delivered, late and missing, mediation
+  cases at every stage, an old-regime priority period waiting to be closed (demo_states).
 - A secondary sub-area with administrative groups of years 2-7 and full declarations (one
   active, one lifted).
 
@@ -31,15 +35,16 @@ from lopdesk.demo_data import (
     FIRST_NAMES,
     LAST_NAMES,
     NEIGHBOURHOODS,
-    NEW_YEAR,
-    OLD_YEAR,
     OVERCAPACITY,
     SCHOOL_KINDS,
     SCHOOL_WORDS,
     SEC_AREA_ID,
     SIZES,
+    Timeline,
     calendar_days,
     local,
+    office_hours,
+    timeline,
 )
 from lopdesk.demo_registers import old_regime_registers
 from lopdesk.domain import audit
@@ -67,6 +72,7 @@ class DemoSummary:
     children: int
     entries: int
     seconds: float
+    day: str = ""  # the demo day (ISO): the training clock starts there
 
 
 class AreaNotEmpty(Exception):
@@ -79,8 +85,14 @@ def has_demo(db: Database) -> bool:
 
 
 def generate(db: Database, *, size: str = "normal", seed: int = 2027,
-             force: bool = False) -> DemoSummary:
+             force: bool = False, today: date | None = None) -> DemoSummary:
+    """The demo area as of `today` (default: today), in a new database that then runs on
+    the training clock of that day (lopdesk.clock)."""
     import time
+
+    from lopdesk import demo_states
+    from lopdesk.clock import system_now
+    from lopdesk.domain import training
 
     if size not in SIZES:
         from lopdesk.domain.errors import InvalidInput
@@ -95,6 +107,10 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
             raise AreaNotEmpty(AREA_ID)
     if force:
         _refuse_force_on_data(db)
+    real_now = system_now()
+    day = today or real_now.astimezone(BRUSSELS).date()
+    training.start_training(db, day, real_now)
+    tl = timeline(day)
 
     n_nb = cfg["neighbourhoods"]
     side = math.ceil(math.sqrt(n_nb))
@@ -102,10 +118,10 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
                    + rng.normal(0, 150)) for i in range(n_nb)]
     nb_indicator = np.round(rng.uniform(0.10, 0.70, n_nb), 2)
     schools = _make_schools(rng, cfg["schools"], NEIGHBOURHOODS[:n_nb], nb_centres)
-    levels = _make_levels(rng, schools, nb_indicator)
-    _write_structure(db, rng, schools, levels, size, seed)
-    children, requests, applications_2027 = _make_children(
-        rng, cfg["cohort"], nb_centres, nb_indicator, schools, levels)
+    levels = _make_levels(rng, schools, nb_indicator, tl)
+    _write_structure(db, rng, schools, levels, size, seed, tl)
+    children, requests, applications = _make_children(
+        rng, cfg["cohort"], nb_centres, nb_indicator, schools, levels, tl)
     with db.write() as s:
         require(s, db.user, "data.import")
         for start in range(0, len(children), 5000):
@@ -114,15 +130,16 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
 
     level_index = {lv["id"]: lv for lv in levels}
     entries = old_regime_registers(db, rng, levels, requests)
-    entries += _new_regime(db, rng, seed, levels, level_index, applications_2027)
-    _after_the_start(db, rng, levels)
-    _secondary(db, rng, cfg["sec_schools"])
+    entries += _new_regime(db, rng, seed, levels, level_index, applications, tl)
+    _after_the_start(db, rng, levels, tl)
+    _secondary(db, rng, cfg["sec_schools"], tl)
+    demo_states.add(db, tl)
     with db.read() as s:
         from sqlalchemy import func
 
         total = s.execute(select(func.count()).select_from(RegisterEntry)).scalar_one()
     return DemoSummary(size, seed, len(schools), len(levels), len(children), total,
-                       round(time.perf_counter() - t0, 2))
+                       round(time.perf_counter() - t0, 2), day.isoformat())
 
 
 def _make_schools(rng: np.random.Generator, n: int, nb_names: list[str],
@@ -145,17 +162,19 @@ def _make_schools(rng: np.random.Generator, n: int, nb_names: list[str],
 
 
 def _make_levels(rng: np.random.Generator, schools: list[dict],
-                 nb_indicator: np.ndarray) -> list[dict]:
+                 nb_indicator: np.ndarray, tl: Timeline) -> list[dict]:
     """Per school the youngest nursery birth year and grade 1, in both school years."""
     levels: list[dict] = []
     for sc in schools:
         ratio = float(nb_indicator[sc["nb"]])
-        for year, regime in ((OLD_YEAR, "old"), (NEW_YEAR, "new")):
+        for year, regime in ((tl.current, "old"), (tl.next, "new")):
             for kind, label in (("nursery_birth_year", str(year - 2)), ("primary_grade", "1")):
                 cap = int(rng.choice([18, 20, 22, 24, 26, 28, 44, 48]))
                 seated = int(rng.integers(0, 4)) if kind == "primary_grade" else 0
                 seated_ind = int(round(seated * ratio))
                 start = local(year, 1, 10) if regime == "old" else local(year, 3, 1)
+                # capacities are set before the start (CAP-01)
+                updated = local(year - 1, 11, 15) if regime == "old" else tl.capacities_set
                 lv_name = ("Kleuter geb. " + label) if kind == "nursery_birth_year" else \
                     "1ste leerjaar"
                 levels.append({
@@ -166,13 +185,13 @@ def _make_levels(rng: np.random.Generator, schools: list[dict],
                     "seated_non_indicator": seated - seated_ind,
                     "indicator_ratio": ratio if regime == "old" else None,
                     "rounding": "half_up", "enrolment_start": start,
-                    "free_places_field": "", "updated_at": start, "version": 1,
+                    "free_places_field": "", "updated_at": updated, "version": 1,
                 })
     return levels
 
 
 def _write_structure(db: Database, rng: np.random.Generator, schools: list[dict],
-                     levels: list[dict], size: str, seed: int) -> None:
+                     levels: list[dict], size: str, seed: int, tl: Timeline) -> None:
     with db.write() as s:
         require(s, db.user, "data.import")
         s.execute(insert(Area), [
@@ -198,17 +217,17 @@ def _write_structure(db: Database, rng: np.random.Generator, schools: list[dict]
         s.execute(insert(OvercapacityCategory), [
             {"regime": r, "level_kind": k, "code": c, "label": lab}
             for r, k, c, lab in OVERCAPACITY])
-        cal = calendar_days(OLD_YEAR) + calendar_days(NEW_YEAR)
+        cal = calendar_days(tl.current) + calendar_days(tl.next)
         s.execute(insert(CalendarDay), [{"area_id": AREA_ID, "day": d, "kind": k, "label": lab}
                                         for d, k, lab in cal])
         audit.record(s, db.user, "demo.structure", "area", AREA_ID,
                      {"size": size, "seed": seed, "schools": len(schools),
-                      "levels": len(levels)})
+                      "levels": len(levels), "day": tl.day.isoformat()})
 
 
 def _make_children(rng: np.random.Generator, n: int, nb_centres: list[tuple[float, float]],
-                   nb_indicator: np.ndarray, schools: list[dict], levels: list[dict]
-                   ) -> tuple[list[dict], dict[str, list[tuple]],
+                   nb_indicator: np.ndarray, schools: list[dict], levels: list[dict],
+                   tl: Timeline) -> tuple[list[dict], dict[str, list[tuple]],
                               list[tuple[str, list[str], dict[str, str]]]]:
     """`n` children per birth year and school year with their chosen schools: requests in
     the old regime, applications to the central round in the new one."""
@@ -216,9 +235,9 @@ def _make_children(rng: np.random.Generator, n: int, nb_centres: list[tuple[floa
     school_xy = np.array([[sc["x"], sc["y"]] for sc in schools])
     children: list[dict] = []
     requests: dict[str, list[tuple]] = {lv["id"]: [] for lv in levels}
-    applications_2027: list[tuple[str, list[str], dict[str, str]]] = []
+    applications: list[tuple[str, list[str], dict[str, str]]] = []
     child_no = 0
-    for year in (OLD_YEAR, NEW_YEAR):
+    for year in (tl.current, tl.next):
         for kind_code, birth_year in (("K", year - 2), ("L1", year - 6)):
             nbs = rng.integers(0, n_nb, n)
             for j in range(n):
@@ -247,13 +266,13 @@ def _make_children(rng: np.random.Generator, n: int, nb_centres: list[tuple[floa
                 suffix = f"K{birth_year}" if kind_code == "K" else "L1"
                 lv_ids = [f"{schools[c]['id']}-{year}-{suffix}" for c in chosen]
                 groups = {lv_ids[0]: group} if group != "none" else {}
-                if year == OLD_YEAR:
+                if year == tl.current:
                     for rank, lv_id in enumerate(lv_ids):
                         requests[lv_id].append((cid, groups.get(lv_id, "none"), indicator,
                                                 rank))
                 else:
-                    applications_2027.append((cid, lv_ids, groups))
-    return children, requests, applications_2027
+                    applications.append((cid, lv_ids, groups))
+    return children, requests, applications
 
 
 def _refuse_force_on_data(db: Database) -> None:
@@ -267,16 +286,20 @@ def _refuse_force_on_data(db: Database) -> None:
 
 def _new_regime(db: Database, rng: np.random.Generator, seed: int, levels: list[dict],
                 level_index: dict[str, dict],
-                applications: list[tuple[str, list[str], dict[str, str]]]) -> int:
-    """The 2027 application round; allocated when the engine is installed, then free
-    enrolment for late requests."""
+                applications: list[tuple[str, list[str], dict[str, str]]], tl: Timeline) -> int:
+    """The next school year's application round (1-21 March): upcoming, open (the
+    applications made so far) or allocated on 1 April (when the engine is installed)."""
     from lopdesk.domain import allocation
     from lopdesk.domain.allocation_models import Application, RoundLevel
 
-    round_id = f"aanmelding-{NEW_YEAR}"
-    allocation.create_round(db, round_id, AREA_ID, NEW_YEAR, f"Aanmeldingen {NEW_YEAR}-"
-                            f"{NEW_YEAR + 1}")
-    submitted = local(NEW_YEAR, 3, 15)
+    year = tl.next
+    round_id = f"aanmelding-{year}"
+    allocation.create_round(db, round_id, AREA_ID, year, f"Aanmeldingen {year}-{year + 1}",
+                            at=tl.capacities_set + timedelta(days=3))
+    opens, run_at = local(year, 3, 1), local(year, 4, 1, 10)
+    # one draw per child whatever the day: the same seed gives the same children
+    moments = [opens + timedelta(seconds=int(x))
+               for x in rng.integers(0, 20 * 24 * 3600, len(applications))]
     with db.write() as s:
         require(s, db.user, "allocation.run")
         rl = []
@@ -292,7 +315,9 @@ def _new_regime(db: Database, rng: np.random.Generator, seed: int, levels: list[
                        "priority_order": "sibling_staff>sibling>staff"})
         s.execute(insert(RoundLevel), rl)
         apps = []
-        for cid, lv_ids, groups in applications:
+        for (cid, lv_ids, groups), submitted in zip(applications, moments, strict=True):
+            if submitted >= tl.cutoff:
+                continue  # not applied yet on the demo day
             for rank, lv_id in enumerate(lv_ids, 1):
                 apps.append({"round_id": round_id, "child_id": cid, "rank": rank,
                              "level_id": lv_id, "priority_group": groups.get(lv_id, "none"),
@@ -300,33 +325,39 @@ def _new_regime(db: Database, rng: np.random.Generator, seed: int, levels: list[
         for start in range(0, len(apps), 5000):
             s.execute(insert(Application), apps[start:start + 5000])
         audit.record(s, db.user, "demo.applications", "allocation_round", round_id,
-                     {"applications": len(apps)})
+                     {"applications": len(apps)}, at=min(tl.cutoff, run_at))
+    if not apps or tl.cutoff <= run_at:
+        return 0
     try:
         import lopdesk.matching.io  # noqa: F401
     except ImportError:
         return 0
-    run = allocation.run_round(db, round_id, seed=seed)
+    run = allocation.run_round(db, round_id, seed=seed, at=run_at)
     return run.entries_written
 
 
-def _after_the_start(db: Database, rng: np.random.Generator, levels: list[dict]) -> None:
-    """Withdrawals in September and October 2022 with their cascade, and capacity raises."""
+def _after_the_start(db: Database, rng: np.random.Generator, levels: list[dict],
+                     tl: Timeline) -> None:
+    """Withdrawals since 1 September with their freed places filled from the waiting list
+    while it binds (WL-01; the latest are still offered), and capacity raises for the next
+    school year: some decided, some pending."""
     from lopdesk.domain import capacity, registers
 
     old_levels = [lv["id"] for lv in levels if lv["regime"] == "old"]
     picks = rng.choice(len(old_levels), size=min(len(old_levels), 40), replace=False)
+    first = local(tl.current, 9, 1, 10)
+    span = (tl.cutoff - timedelta(hours=12) - first).total_seconds()
     for n, i in enumerate(picks):
         lv_id = old_levels[int(i)]
         rows = [r for r in registers.list_entries(db, lv_id) if r.status == "realised"]
         if not rows:
             continue
         row = rows[int(rng.integers(len(rows)))]
-        when = local(OLD_YEAR, 9, 1) + timedelta(days=int(n % 45))
+        when = office_hours(first + timedelta(seconds=int(span * n / len(picks))))
         registers.withdraw(db, row.id, reason="verhuisd" if n % 2 else "andere school gekozen",
                            at=when)
-        if when.astimezone(BRUSSELS).date() <= date(OLD_YEAR, 10, 7):
-            registers.fill(db, lv_id, accept=True, at=when + timedelta(hours=2))
-    # capacity raises: some decided, some pending
+        # the latest freed places are still on offer, waiting for the parents' answer
+        registers.fill(db, lv_id, accept=n < 0.7 * len(picks), at=when + timedelta(hours=2))
     new_levels = [lv for lv in levels if lv["regime"] == "new"]
     for n, i in enumerate(rng.choice(len(new_levels), size=min(8, len(new_levels)),
                                      replace=False)):
@@ -334,18 +365,21 @@ def _after_the_start(db: Database, rng: np.random.Generator, levels: list[dict])
         d = capacity.request_raise(db, lv["id"], lv["capacity"] + 2,
                                    reason="extra klaslokaal beschikbaar" if n % 2 else
                                    "bijkomende leerkracht toegekend",
-                                   at=local(NEW_YEAR, 5, 2 + n))
+                                   at=tl.recent(0.1 + 0.05 * n))
         if n < 3:
             capacity.decide_raise(db, d.id, approve=n != 2,
                                   reason="goedgekeurd door het LOP" if n != 2 else
-                                  "geen bijkomende ruimte", decision_ref=f"LOP-{NEW_YEAR}-{n+1}",
-                                  at=local(NEW_YEAR, 5, 20), accept_all=True)
+                                  "geen bijkomende ruimte",
+                                  decision_ref=f"LOP-{tl.next}-{n + 1}",
+                                  at=tl.recent(0.6 + 0.02 * n), accept_all=True)
 
 
-def _secondary(db: Database, rng: np.random.Generator, n_schools: int) -> None:
-    """A secondary sub-area: administrative groups of years 2-7 and full declarations."""
+def _secondary(db: Database, rng: np.random.Generator, n_schools: int, tl: Timeline) -> None:
+    """A secondary sub-area in the school year in progress: administrative groups of years
+    2-7, requests since last spring and full declarations (CAP-06; one active, one lifted)."""
     from lopdesk.domain import areas, capacity, registers
 
+    year = tl.current
     groups = [("6247", "2de jaar A-stroom", 2), ("6248", "3de jaar ASO", 3),
               ("6249", "4de jaar ASO", 4), ("6250", "5de jaar ASO", 5)]
     level_ids: list[str] = []
@@ -355,23 +389,25 @@ def _secondary(db: Database, rng: np.random.Generator, n_schools: int) -> None:
                             neighbourhood=NEIGHBOURHOODS[i], address=f"Schoolstraat {i + 1}, "
                             "9000 Gent", x=1000.0 * i, y=800.0, pupils=600)
         for code, label, grade in groups:
-            lid = f"{sid}-{NEW_YEAR}-{code}"
-            areas.create_level(db, lid, sid, school_year=NEW_YEAR, regime="new",
+            lid = f"{sid}-{year}-{code}"
+            areas.create_level(db, lid, sid, school_year=year, regime="new",
                                kind="admin_group", label=code, name=label, grade=grade,
                                capacity=int(rng.integers(20, 30)), seated_indicator=8,
                                seated_non_indicator=int(rng.integers(10, 18)),
-                               enrolment_start=local(NEW_YEAR, 3, 1))
+                               enrolment_start=local(year, 3, 1))
             level_ids.append(lid)
     with db.read() as s:
         kids = list(s.execute(select(Child.id).order_by(Child.id).limit(60)).scalars())
     for n, kid in enumerate(kids[:40]):
         registers.add_request(db, level_ids[n % len(level_ids)], kid,
-                              at=local(NEW_YEAR, 5, 2, 9, n))
+                              at=local(year, 5, 2, 9, n))
     d1 = capacity.declare_full(db, level_ids[:2], reason="volzet na heroriënteringen",
-                               at=local(NEW_YEAR, 6, 1))
+                               at=tl.recent(0.3))
     d2 = capacity.declare_full(db, level_ids[4:6], reason="tijdelijk volzet",
-                               at=local(NEW_YEAR, 6, 2))
-    capacity.lift_full(db, d2.id, reason="plaats vrijgekomen", at=local(NEW_YEAR, 6, 20))
+                               at=tl.recent(0.35))
+    capacity.lift_full(db, d2.id, reason="plaats vrijgekomen", at=tl.recent(0.6))
     for n, kid in enumerate(kids[40:46]):
-        registers.add_request(db, level_ids[n % 2], kid, at=local(NEW_YEAR, 6, 5, 10, n))
+        registers.add_request(db, level_ids[n % 2], kid,
+                              at=tl.recent(0.7) + timedelta(minutes=n))
     assert d1.id is not None
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from lopdesk.labels import BRUSSELS
@@ -47,11 +48,55 @@ SIZES = {
 }
 AREA_ID = "gent-bao"
 SEC_AREA_ID = "gent-so"
-OLD_YEAR, NEW_YEAR = 2022, 2027
 
 
 def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0, ss: int = 0) -> datetime:
     return datetime(y, m, d, hh, mm, ss, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def office_hours(moment: datetime) -> datetime:
+    """The same day, its position in the day mapped onto 8:00-17:00 Brussels time (keeps
+    the order of moments)."""
+    loc = moment.astimezone(BRUSSELS)
+    midnight = datetime(loc.year, loc.month, loc.day, tzinfo=BRUSSELS)
+    seconds = (loc.replace(tzinfo=None) - midnight.replace(tzinfo=None)).total_seconds()
+    return local(loc.year, loc.month, loc.day, 8) + timedelta(seconds=int(seconds * 9 / 24))
+
+
+def school_year_of(day: date) -> int:
+    """The school year in progress on `day` (it starts on 1 September)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The moments of a demo built for `day`: the school year in progress (`current`, its
+    registers started last spring) and the one in preparation (`next`). Every generated
+    event lies before `cutoff`, the start of the demo day; recent events fall in the window
+    of the last 30 days before it (never before the summer's capacity decisions)."""
+
+    day: date
+    current: int
+    next: int
+    cutoff: datetime
+    window_start: datetime
+
+    def recent(self, fraction: float) -> datetime:
+        """A moment `fraction` (0..1) of the way through the recent window, in office hours."""
+        span = (self.cutoff - self.window_start).total_seconds()
+        return office_hours(self.window_start + timedelta(seconds=int(span * fraction)))
+
+    @property
+    def capacities_set(self) -> datetime:
+        """When the next school year's capacities were set (late August)."""
+        return local(self.current, 8, 25)
+
+
+def timeline(day: date) -> Timeline:
+    year = school_year_of(day)
+    cutoff = local(day.year, day.month, day.day, 0)
+    window_start = max(cutoff - timedelta(days=30), local(year, 8, 26))
+    return Timeline(day, year, year + 1, cutoff, window_start)
 
 
 def calendar_days(year: int) -> list[tuple[date, str, str]]:

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import insert
 
 from lopdesk.db import Database
-from lopdesk.demo_data import AREA_ID, OLD_YEAR, calendar_days, local
+from lopdesk.demo_data import AREA_ID, calendar_days, local
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.calendar import waiting_list_deadline
@@ -124,5 +124,5 @@ def old_regime_registers(db: Database, rng: np.random.Generator, levels: list[di
         s.execute(insert(Period), periods)
         bulk_append(s, db.user, rows, rule=None, message="", source="request")
         audit.record(s, db.user, "demo.registers", "area", AREA_ID,
-                     {"school_year": OLD_YEAR, "entries": len(rows)})
+                     {"school_year": levels[0]["school_year"], "entries": len(rows)})
     return len(rows)

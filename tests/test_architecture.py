@@ -33,6 +33,7 @@ LAYER_OF_PREFIX = [  # first match wins
     ("lopdesk.demo", FRONT),
     ("lopdesk.demo_data", FRONT),
     ("lopdesk.demo_registers", FRONT),
+    ("lopdesk.demo_states", FRONT),
     ("lopdesk.files", BASE),
     ("lopdesk.parse", SHARED),
     ("lopdesk.present", SHARED),
@@ -40,6 +41,7 @@ LAYER_OF_PREFIX = [  # first match wins
     ("lopdesk.matching", DOMAIN),  # checked by its own contract below
     ("lopdesk.db", BASE),
     ("lopdesk.config", BASE),
+    ("lopdesk.clock", BASE),
     ("lopdesk.migrate", BASE),
     ("lopdesk.labels", BASE),
     ("lopdesk.errors", BASE),

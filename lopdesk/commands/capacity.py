@@ -62,12 +62,14 @@ def capacity_seated(level: str = typer.Argument(...),
 def capacity_request_raise(level: str = typer.Argument(...),
                            capacity: int = typer.Argument(..., min=0),
                            reason: str = typer.Option(..., "--reason", "-r"),
+                           at: str | None = typer.Option(None, "--at"),
                            as_json: bool = JSON_OPTION) -> None:
     """Een capaciteitsverhoging aanvragen (beslissing door het LOP, CAP-03)."""
     from lopdesk.domain import capacity as cap
 
+    when = parse_when(at)
     with database() as db:
-        d = cap.request_raise(db, level, capacity, reason=reason)
+        d = cap.request_raise(db, level, capacity, reason=reason, at=when)
     emit(d, True) if as_json else echo(
         f"aanvraag {d.id}: {level} {d.current_capacity} → {d.requested_capacity}")
 

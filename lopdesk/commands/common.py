@@ -115,9 +115,12 @@ def open_db(check: bool = True):
 
 @contextmanager
 def database(check: bool = True) -> Iterator[Any]:
+    from lopdesk import clock as clocks
+
     db = open_db(check)
     try:
-        yield db
+        with clocks.using(db.now):  # a demo database's training clock for the whole command
+            yield db
     finally:
         db.dispose()
 

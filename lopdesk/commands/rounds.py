@@ -6,10 +6,20 @@ from pathlib import Path
 
 import typer
 
-from lopdesk.commands.common import JSON_OPTION, database, echo, emit, fail, handle_errors
+from lopdesk.commands.common import (
+    JSON_OPTION,
+    database,
+    echo,
+    emit,
+    fail,
+    handle_errors,
+    parse_when,
+)
 
 round_app = typer.Typer(help="Aanmeldingsrondes in de databank: aanmeldingen, toewijzing.",
                         no_args_is_help=True)
+
+AT_HELP = "Tijdstip (ISO 8601 of dd/mm/jjjj uu:mm; standaard nu, op de klok van de databank)."
 
 
 @round_app.command("create")
@@ -18,13 +28,15 @@ def round_create(round_id: str = typer.Argument(...), area: str = typer.Option(.
                  year: int = typer.Option(..., "--year", help="Schooljaar (2027 = 2027-2028)."),
                  name: str = typer.Option("", "--name"),
                  tiebreak: str = typer.Option("single", "--tiebreak"),
+                 at: str | None = typer.Option(None, "--at", help=AT_HELP),
                  as_json: bool = JSON_OPTION) -> None:
     """Een aanmeldingsronde aanmaken."""
     from lopdesk.domain import allocation
 
+    when = parse_when(at)
     with database() as db:
         rnd = allocation.create_round(db, round_id, area, year, name or round_id,
-                                      tiebreak=tiebreak)
+                                      tiebreak=tiebreak, at=when)
     emit(rnd, True) if as_json else echo(f"ronde {rnd.id} aangemaakt")
 
 
@@ -55,12 +67,14 @@ def round_level(round_id: str = typer.Argument(...), level: str = typer.Argument
 @handle_errors
 def round_apply(round_id: str = typer.Argument(...), child: str = typer.Argument(...),
                 levels: list[str] = typer.Argument(..., help="Niveaus in volgorde van voorkeur."),
+                at: str | None = typer.Option(None, "--at", help=AT_HELP),
                 as_json: bool = JSON_OPTION) -> None:
     """De gerangschikte lijst van een kind opslaan (vervangt een vorige lijst)."""
     from lopdesk.domain import allocation
 
+    when = parse_when(at)
     with database() as db:
-        n = allocation.add_applications(db, round_id, child, levels)
+        n = allocation.add_applications(db, round_id, child, levels, at=when)
     if as_json:
         emit({"round_id": round_id, "child_id": child, "levels": levels, "saved": n}, True)
     else:
@@ -116,6 +130,7 @@ def round_run(round_id: str = typer.Argument(...),
               reason: str = typer.Option("", "--reason",
                                          help="Met --replace: waarom (komt in het PV)."),
               out: Path | None = typer.Option(None, "--out", help="Bewaar ook de uitvoermap."),
+              at: str | None = typer.Option(None, "--at", help=AT_HELP),
               as_json: bool = JSON_OPTION) -> None:
     """Toewijzen en de resultaten in de registers schrijven (REG-07).
 
@@ -125,6 +140,7 @@ def round_run(round_id: str = typer.Argument(...),
 
     if (keep_later_events or preview or reason) and not replace:
         raise fail("--keep-later-events, --preview en --reason horen bij --replace.")
+    when = parse_when(at)
     with database() as db:
         if preview:
             impact = allocation.preview_replacement(db, round_id)
@@ -137,7 +153,8 @@ def round_run(round_id: str = typer.Argument(...),
             return
         res = allocation.run_round(db, round_id, seed=seed, tiebreak=tiebreak, improve=improve,
                                    replace=replace, keep_output=out,
-                                   keep_later_events=keep_later_events, replace_reason=reason)
+                                   keep_later_events=keep_later_events, replace_reason=reason,
+                                   at=when)
     if as_json:
         emit(res, True)
     else:

@@ -61,10 +61,23 @@ def db_grant(as_json: bool = JSON_OPTION) -> None:
 @handle_errors
 def demo_cmd(size: str = typer.Option("normal", "--size", help="small, normal of large."),
              seed: int = typer.Option(2027, "--seed", help="Zaad: zelfde zaad, zelfde gebied."),
+             today: str | None = typer.Option(
+                 None, "--today", help="De dag waarop het demogebied gebouwd wordt (JJJJ-MM-DD; "
+                 "standaard vandaag). De databank loopt dan op een oefenklok vanaf die dag."),
              as_json: bool = JSON_OPTION) -> None:
-    """Het demogebied laden (een Gents LOP basisonderwijs met secundair deelgebied)."""
+    """Het demogebied laden (een Gents LOP basisonderwijs met secundair deelgebied), in een
+    nieuwe databank: een oefenomgeving rond vandaag of de dag van --today."""
+    from datetime import date
+
     from lopdesk import demo
     from lopdesk.domain.setup import initialise
+
+    day = None
+    if today is not None:
+        try:
+            day = date.fromisoformat(today)
+        except ValueError:
+            raise fail(f"--today: '{today}' is geen datum (JJJJ-MM-DD).", 2) from None
 
     db = open_db(check=False)
     try:
@@ -72,7 +85,7 @@ def demo_cmd(size: str = typer.Option("normal", "--size", help="small, normal of
             initialise(db)
         if demo.has_demo(db):
             raise fail("het demogebied staat al in deze databank.", 1)
-        summary = demo.generate(db, size=size, seed=seed)
+        summary = demo.generate(db, size=size, seed=seed, today=day)
     finally:
         db.dispose()
     if as_json:
@@ -80,7 +93,8 @@ def demo_cmd(size: str = typer.Option("normal", "--size", help="small, normal of
     else:
         echo(f"demogebied ({summary.size}, zaad {summary.seed}): {summary.schools} "
                    f"scholen, {summary.levels} capaciteitsniveaus, {summary.children} kinderen, "
-                   f"{summary.entries} registerlijnen in {summary.seconds} s")
+                   f"{summary.entries} registerlijnen in {summary.seconds} s; oefenomgeving "
+                   f"op {summary.day}")
 
 
 def install(app: typer.Typer) -> None:

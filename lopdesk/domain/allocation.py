@@ -49,7 +49,7 @@ from lopdesk.labels import fmt_datetime
 
 
 def create_round(db: Database, round_id: str, area_id: str, school_year: int, name: str, *,
-                 tiebreak: str = "single") -> AllocationRound:
+                 tiebreak: str = "single", at: datetime | None = None) -> AllocationRound:
     if tiebreak not in TIEBREAKS:
         raise InvalidInput(f"onbekende loting '{tiebreak}' (single of multiple).",
                            field="tiebreak")
@@ -59,7 +59,7 @@ def create_round(db: Database, round_id: str, area_id: str, school_year: int, na
         if s.get(AllocationRound, round_id) is not None:
             raise InvalidInput(f"ronde '{round_id}' bestaat al.", field="round_id")
         rnd = AllocationRound(id=round_id, area_id=area_id, school_year=school_year, name=name,
-                              tiebreak=tiebreak, created_at=utcnow())
+                              tiebreak=tiebreak, created_at=at or utcnow())
         s.add(rnd)
         s.flush()
         audit.record(s, db.user, "round.create", "allocation_round", round_id,
@@ -288,7 +288,7 @@ class Replace:
 def run_round(db: Database, round_id: str, *, seed: int | None = None,
               tiebreak: str | None = None, improve: bool = False, replace: bool = False,
               keep_output: Path | None = None, keep_later_events: bool = False,
-              replace_reason: str = "") -> RoundRun:
+              replace_reason: str = "", at: datetime | None = None) -> RoundRun:
     """Allocate a round and write the results into the registers (REG-07) in one transaction.
 
     Replacing an active run never silently undoes later work: see replacement.py."""
@@ -312,6 +312,12 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
                            ).scalar_one()
         if n_apps == 0:
             raise RuleViolation(f"ronde {round_id} heeft geen aanmeldingen.", rule="ALC-01")
+        latest = s.execute(select(func.max(Application.submitted_at))
+                           .where(Application.round_id == round_id)).scalar()
+        if at is not None and latest is not None and at < latest:
+            raise RuleViolation(f"een run op {fmt_datetime(at)} kan geen aanmelding van "
+                                f"{fmt_datetime(latest)} toewijzen: kies een later tijdstip.",
+                                rule="ALC-05")
         tb = tiebreak or rnd.tiebreak
         s.expunge(rnd)  # keep its loaded values through the rollback below
         with tempfile.TemporaryDirectory(prefix="lopdesk-round-") as tmp:
@@ -335,13 +341,14 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
                 shutil.copytree(out, keep_output, dirs_exist_ok=True)
     used_seed = int(run_json.get("seed", seed or 0))
     return _store_run(db, rnd, run_json, assignments_text, assignments, waitlist, used_seed,
-                      tb, improve, how, impact, summary, keep_output)
+                      tb, improve, how, impact, summary, keep_output, at=at)
 
 
 def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_text: str,
                assignments: list[dict], waitlist: list[dict], seed: int, tiebreak: str,
                improve: bool, how: Replace | None, impact: replacement.Impact | None,
-               summary: dict, keep_output: Path | None) -> RoundRun:
+               summary: dict, keep_output: Path | None, *,
+               at: datetime | None = None) -> RoundRun:
     with db.write() as s:
         require(s, db.user, "allocation.run")
         active = s.execute(select(AllocationRun).where(AllocationRun.round_id == rnd.id,
@@ -354,7 +361,7 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
                 impact, replacement.impact_in(s, rnd.id)):
             raise Conflict(f"ronde {rnd.id}: de registers veranderden terwijl de toewijzing "
                            "liep; bekijk de gevolgen opnieuw en start de vervanging opnieuw.")
-        now = utcnow()
+        now = (at or utcnow()).replace(microsecond=0)
         # A replacement keeps the moment of the lines it replaces, never the re-run moment
         # (NGI-01: the date and hour of the request as in the register).
         lines_at = impact.lines_at if impact is not None else now

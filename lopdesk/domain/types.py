@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from lopdesk import clock as clocks
+
 
 class UTCDateTime(TypeDecorator):
     """Stores UTC, returns timezone-aware UTC datetimes on SQLite and PostgreSQL alike.
@@ -35,5 +37,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """Now in UTC, to the second (the register keeps seconds, REG-01)."""
-    return datetime.now(UTC).replace(microsecond=0)
+    """Now in UTC, to the second (the register keeps seconds, REG-01), on the clock of the
+    database whose session is open: the training clock of a demo database, else the system
+    clock (lopdesk.clock)."""
+    return clocks.now()

@@ -47,6 +47,7 @@ class DataScreen(Screen):
     DataScreen #title, DataScreen .title {
         height: 1; background: $primary 40%; text-style: bold;
     }
+    DataScreen #training { dock: top; height: 1; background: $warning 40%; text-style: bold; }
     """
 
     seen_version: int | None = None
@@ -55,6 +56,14 @@ class DataScreen(Screen):
     @property
     def lapp(self) -> LopdeskApp:
         return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        """A demo database says so above every main screen, with its training date."""
+        label = self.lapp.training_label
+        if label is not None and not self.query("#training"):
+            from textual.widgets import Static
+
+            self.mount(Static(f" {label}", id="training"))
 
     def db_call(self, fn: Callable[..., Any], *args: Any,
                 on_done: Callable[[Any], None] | None = None,

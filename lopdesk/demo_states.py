@@ -1,0 +1,116 @@
+"""The states of the demo area an expert meets on an ordinary day (lopdesk.demo): refusal
+notices delivered, late and missing (NGI-02); mediation cases open, with a proposal and
+closed (MED-01..03); an old-regime priority period of the next school year that has ended
+and waits to be closed, with deferred requests (REG-04/05). Every moment lies before the
+demo day (demo_data.Timeline); the next priority period is only scheduled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from lopdesk.db import Database
+from lopdesk.demo_data import AREA_ID, Timeline, local, office_hours
+from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
+from lopdesk.labels import BRUSSELS
+
+SPECIAL_SCHOOL = "BUO001"
+
+
+def add(db: Database, tl: Timeline) -> None:
+    refused = _refusals(db, tl)
+    _notices(db, refused[:12])
+    _cases(db, refused[12:], tl)
+    _special_school(db, tl)
+
+
+def _refusals(db: Database, tl: Timeline) -> list[tuple[int, str, object]]:
+    """Non-realised requests of the school year in progress, one per child, in register
+    order: (entry id, child id, moment of the refusal)."""
+    with db.read() as s:
+        rows = s.execute(
+            select(RegisterEntry.id, RegisterEntry.child_id, RegisterEntry.status_changed_at,
+                   RegisterEntry.requested_at)
+            .join(CapacityLevel, CapacityLevel.id == RegisterEntry.level_id)
+            .where(CapacityLevel.school_year == tl.current, CapacityLevel.regime == "old",
+                   RegisterEntry.status == "non_realised")
+            .order_by(RegisterEntry.id)).all()
+    seen: set[str] = set()
+    out = []
+    for entry_id, child_id, changed, requested in rows:
+        if child_id not in seen:
+            seen.add(child_id)
+            out.append((entry_id, child_id, changed or requested))
+    return out
+
+
+def _notices(db: Database, refused: list) -> None:
+    """NGI-02: the first notices delivered in time, the next ones late, the rest missing."""
+    from lopdesk.domain.mediation import record_notice
+
+    for n, (entry_id, _child, at) in enumerate(refused[:8]):
+        days = 2 if n < 5 else 7  # > 4 calendar days: late
+        delivered = at.astimezone(BRUSSELS).date() + timedelta(days=days)
+        record_notice(db, entry_id, mode="receipt" if n % 2 else "registered_post",
+                      delivered_on=delivered,
+                      at=local(delivered.year, delivered.month, delivered.day, 16))
+
+
+def _cases(db: Database, refused: list, tl: Timeline) -> None:
+    """Mediation cases at every stage: open, with a proposal waiting for the parents'
+    answer, and closed after the parents accepted a proposed school (MED-02)."""
+    from lopdesk.domain.mediation import (
+        answer_proposal,
+        close_case,
+        open_case,
+        proposals_for,
+        propose,
+    )
+
+    stages = ["open", "proposal", "closed", "open", "proposal"]
+    for stage, (entry_id, child_id, _at) in zip(stages, refused, strict=False):
+        opened = tl.recent(0.15)
+        case = open_case(db, child_id, request_on=opened.astimezone(BRUSSELS).date(),
+                         entry_ids=[entry_id], note="ouders vragen hulp bij het zoeken",
+                         at=opened)
+        if stage == "open":
+            continue
+        candidates = proposals_for(db, case.id, at=tl.recent(0.3))
+        if not candidates:
+            continue
+        prop = propose(db, case.id, candidates[0].level_id, note="dichtstbijzijnde vrije plaats",
+                       at=tl.recent(0.3))
+        if stage == "closed":
+            answer_proposal(db, prop.id, accept=True, at=tl.recent(0.5))
+            close_case(db, case.id, "other_school", school_id=candidates[0].school_id,
+                       note="ingeschreven in de voorgestelde school", at=tl.recent(0.55))
+
+
+def _special_school(db: Database, tl: Timeline) -> None:
+    """A school under the old regime (as special education still is) whose priority period
+    for siblings and staff children of the next school year has ended and waits to be
+    closed by the expert (REG-05), with deferred requests; the next period is scheduled."""
+    from lopdesk.domain import areas, registers
+
+    starts, ends = tl.recent(0.05), tl.recent(0.95)
+    areas.create_school(db, SPECIAL_SCHOOL, AREA_ID, "Buitengewoon basisonderwijs De Triangel",
+                        neighbourhood="Binnenstad", address="Triangelstraat 1, 9000 Gent",
+                        x=0.0, y=0.0, pupils=120)
+    level_id = f"{SPECIAL_SCHOOL}-{tl.next}-L1"
+    areas.create_level(db, level_id, SPECIAL_SCHOOL, school_year=tl.next, regime="old",
+                       kind="primary_grade", label="1", name="1ste leerjaar", capacity=6,
+                       indicator_ratio=0.5, enrolment_start=starts)
+    areas.create_period(db, level_id, kind="priority", group="sibling_staff", starts_at=starts,
+                        ends_at=ends)
+    areas.create_period(db, level_id, kind="priority", starts_at=tl.cutoff + timedelta(days=7),
+                        ends_at=tl.cutoff + timedelta(days=35))
+    with db.read() as s:
+        kids = list(s.execute(select(Child.id, Child.indicator).order_by(Child.id.desc())
+                              .limit(40)).all())
+    # more children of one contingent than it has seats: the last ones wait (REG-04)
+    chosen = [k for k, ind in kids if ind][:5] + [k for k, ind in kids if not ind][:3]
+    span = (ends - starts).total_seconds()
+    for n, kid in enumerate(chosen):
+        at = office_hours(starts + timedelta(seconds=int(span * (n + 1) / (len(chosen) + 2))))
+        registers.add_request(db, level_id, kid, priority_group="sibling", at=at)
