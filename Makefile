@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check lopdesk tests benchmarks fixtures tools
 
 bench: $(STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
