@@ -47,7 +47,7 @@ def setup(d: Path, n: int) -> Path:
         f"S{i:03d},A,School {i}\n" for i in range(100)))
     (d / "levels.csv").write_text(
         "level_id,school_id,school_year,regime,kind,label,capacity\n" + "".join(
-            f"L{i:03d},S{i // 4:03d},2027,new,primary_grade,{i % 4 + 1},{n}\n"
+            f"L{i:03d},S{i // 4:03d},2027,new,primary_grade,{i % 4 + 1},10000\n"
             for i in range(400)))
     with open(d / "children.csv", "w") as f:
         f.write("child_id,first_name,last_name,indicator\n")
