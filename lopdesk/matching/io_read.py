@@ -368,7 +368,7 @@ def bulk_applications(path: Path, child_ids: list[str], level_ids: list[str],
         dist = parsed[0]
     else:
         dist = np.full(n, np.nan)
-    on_distance = np.isin(np.array(crit, dtype=np.int64)[level], (1, 3))
+    on_distance = np.isin(np.array(crit, dtype=np.int64), (1, 3))[level]  # per level first
     if (on_distance & np.isnan(dist)).any():
         return None
     for a, b in ((child, rank), (child, level)):  # duplicate choice or rank of a child
