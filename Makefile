@@ -46,7 +46,7 @@ mutate: $(STAMP)
 	$(BIN)/python tools/mutation_report.py
 
 bench: $(STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info mutants mutants.log

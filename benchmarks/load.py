@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import figure  # noqa: E402
+
 LEVELS = 8
 PER_WRITER = 6000  # children per writer: one running request per child and register (REG-01)
 MAX_WRITERS = 64
@@ -185,6 +188,8 @@ def show(r: Report) -> bool:
     rate_ok = r.rate >= TARGET_RATE[r.backend]
     slow_ok = r.slowest <= TARGET_SLOWEST
     print(f"{r.backend}: {r.writers} schrijvers, {r.seconds:.1f} s")
+    figure(f"{r.backend}, {r.writers} writers (load.py)", f"{r.rate:.0f} writes/s, p99 "
+           f"{r.p99 * 1000:.0f} ms", "PostgreSQL >= SQLite's rate; p99 <= 100 ms")
     print(f"  geslaagde schrijfacties : {r.writes} ({r.rate:.0f}/s; doel >= "
           f"{TARGET_RATE[r.backend]:.0f}/s: {'OK' if rate_ok else 'NIET GEHAALD'})")
     print(f"  traagste schrijfactie   : {r.slowest:.3f} s (p99 {r.p99:.3f} s; doel <= "

@@ -122,3 +122,24 @@ def test_headless_imports_do_not_load_textual():
     assert out[0] == "False", "the CLI must not import Textual"
     assert out[1] == "False", "a register command must not import numpy"
     assert out[2] == "False", "a register command must not import jinja2"
+
+
+def test_a_listing_command_loads_no_heavy_module(tmp_path):
+    # `lopdesk counters` (and every table a command prints) needs neither rich's table
+    # layout nor numpy, jinja2, alembic or Textual: a whole process stays short.
+    from lopdesk.config import Settings
+    from lopdesk.db import Database
+    from lopdesk.domain.setup import initialise
+
+    path = tmp_path / "c.db"
+    db = Database(Settings.from_cli(str(path)))  # the OS account, as the process will be
+    initialise(db)
+    db.dispose()
+    heavy = ("numpy", "jinja2", "alembic", "textual", "rich.console", "rich.table")
+    code = ("import sys; sys.argv = ['lopdesk', '--db', sys.argv[1], 'counters']\n"
+            "from lopdesk.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+            f"print([m for m in {heavy!r} if m in sys.modules], code, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.stderr.strip().splitlines()[-1] in ("[] 0", "[] None"), proc.stderr

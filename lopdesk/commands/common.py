@@ -222,30 +222,36 @@ def emit_json(value: Any) -> None:
 
 def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
                title: str | None = None) -> None:
-    """Print rows as a plain aligned table (columns: (key, header))."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    """Print rows as a plain aligned table (columns: (key, header)): two spaces between
+    columns, each cell padded to its column's width in terminal cells; the header bold and
+    the title italic on a terminal. Written directly: rich's table layout took most of the
+    time of a command that lists a few hundred levels."""
+    from rich.cells import cell_len
 
-    def cell(value: object) -> Text:  # Text, not a str: '[bold]' in a name prints as is
-        return Text(safe_text(value, one_line=True))
+    def cell(value: object) -> str:
+        return safe_text("" if value is None else to_jsonable(value), one_line=True)
 
-    table = Table(title=None if title is None else cell(title), box=None, show_edge=False,
-                  pad_edge=False)
-    for _key, header in columns:
-        table.add_column(cell(header), no_wrap=True)
-    for row in rows:
-        table.add_row(*(cell("" if row.get(k) is None else to_jsonable(row.get(k)))
-                        for k, _ in columns))
-    class _Console(Console):
-        def on_broken_pipe(self) -> None:  # rich would exit 1: let handle_errors decide
-            self.quiet = True
-            raise BrokenPipeError
+    headers = [cell(header) for _key, header in columns]
+    body = [[cell(row.get(key)) for key, _header in columns] for row in rows]
+    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in body])
+              for i, h in enumerate(headers)]
 
-    console = _Console(soft_wrap=True)
-    if not console.is_terminal:  # piped output: never cut or fold columns
-        console = _Console(soft_wrap=True, width=400)
-    console.print(table)
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True))
+
+    terminal = sys.stdout.isatty()
+    out = []
+    if title is not None:
+        text = cell(title)
+        out.append(f"\x1b[3m{text}\x1b[0m" if terminal else text)
+    head = line(headers)
+    out.append(f"\x1b[1m{head}\x1b[0m" if terminal else head)
+    out.extend(line(r) for r in body)
+    try:
+        sys.stdout.write("\n".join(out) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise broken_pipe() from None
 
 
 def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = None,

@@ -32,14 +32,17 @@ from lopdesk.matching.core import (
     level_summary,
     waitlists,
 )
+from lopdesk.matching.csvout import as_bytes, csv_bytes, numbers
 from lopdesk.matching.io_read import (  # noqa: F401  (_int, _required, _rows: hague_io)
     DEFAULT_PRIORITY_ORDER,
     KNOWN_GROUPS,
+    GroupNames,
     _fast_applications,
     _int,
     _required,
     _rows,
     _slow_applications,
+    bulk_applications,
     read_children,
     read_levels,
 )
@@ -59,7 +62,7 @@ class Inputs:
     school_ids: list[str]
     level_names: list[str]
     child_ids: list[str]
-    group_names: list[str]  # per application: the group the level honours, or "none"
+    group_names: GroupNames  # per application: the group the level honours, or "none"
     priority_orders: list[list[str]]
     hashes: dict[str, str]
     seed: int
@@ -82,6 +85,21 @@ def draw_lottery(seed: int, child_id: str, level_id: str | None = None) -> float
     return int.from_bytes(digest[:7], "big") / float(1 << 56)
 
 
+def _lotteries(seed: int, child_ids: list[str], given: list[float | None]) -> list[float]:
+    """draw_lottery of every child without a given number, with the hash of the common
+    prefix computed once."""
+    base = hashlib.sha256(f"lopdesk-lottery/1/{seed}/".encode())
+    scale = float(1 << 56)
+    out = []
+    for cid, g in zip(child_ids, given, strict=True):
+        if g is None:
+            h = base.copy()
+            h.update(cid.encode("utf-8"))
+            g = int.from_bytes(h.digest()[:7], "big") / scale
+        out.append(g)
+    return out
+
+
 def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "single") -> Inputs:
     input_dir = Path(input_dir)
     if tiebreak not in TIEBREAKS:
@@ -100,30 +118,25 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
 
     # applications.csv: a vectorised reader; any doubt and the row-by-row reader
     # finds the exact line and column of the problem
-    fast = _fast_applications(input_dir / "applications.csv", child_index, level_index,
-                              crit)
-    if fast is None:
-        fast = _slow_applications(input_dir / "applications.csv", child_index, level_index,
-                                  crit, orders)
-    a_child, a_rank, a_level, app_distance, a_group = fast
-    order = np.lexsort((a_rank, a_child))
+    a_child, a_rank, a_level, app_distance, (table, a_codes) = _applications(
+        input_dir / "applications.csv", child_index, child_ids, level_index, level_ids, crit,
+        orders)
+    order = _by_child_and_rank(a_child, a_rank)
     app_child, app_rank, app_level = a_child[order], a_rank[order], a_level[order]
-    app_distance, a_group = app_distance[order], a_group[order]
+    app_distance, codes = app_distance[order], a_codes[order]
     n_apps = int(app_child.size)
-    table, codes = np.unique(a_group, return_inverse=True) if n_apps else (
-        np.array([], dtype=str), np.zeros(0, dtype=np.int64))
     ranks = np.empty((len(level_ids), max(len(table), 1)), dtype=np.int64)
     for lv, lv_order in enumerate(orders):
-        for g, name in enumerate(table.tolist()):
+        for g, name in enumerate(table):
             ranks[lv, g] = lv_order.index(name) if name in lv_order else len(lv_order)
-    group_rank = ranks[app_level, codes.reshape(-1)] if n_apps else np.zeros(0, np.int64)
+    group_rank = ranks[app_level, codes] if n_apps else np.zeros(0, np.int64)
     n_groups = np.array([len(o) for o in orders], dtype=np.int64)
     priority = group_rank < (n_groups[app_level] if n_apps else np.zeros(0, np.int64))
-    group_names = np.where(priority, a_group, "none") if n_apps else np.array([], dtype=str)
+    names = [*table, "none"]
+    group_names = GroupNames(names, np.where(priority, codes, len(table)))
+    del a_child, a_rank, a_level, a_codes, order
     if tiebreak == "single":
-        child_lot = np.array([g if g is not None else draw_lottery(seed, cid)
-                              for cid, g in zip(child_ids, given, strict=True)],
-                             dtype=np.float64)
+        child_lot = np.array(_lotteries(seed, child_ids, given), dtype=np.float64)
         app_lottery = child_lot[app_child] if n_apps else np.zeros(0)
     else:
         app_lottery = np.array([draw_lottery(seed, child_ids[c], level_ids[lv])
@@ -144,6 +157,31 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
         "".join(hashes[f] for f in INPUT_FILES).encode()).hexdigest()
     return Inputs(problem, level_ids, school_ids, level_names, child_ids, group_names, orders,
                   hashes, seed, tiebreak, any(g is not None for g in given))
+
+
+def _applications(path: Path, child_index: dict[str, int], child_ids: list[str],
+                  level_index: dict[str, int], level_ids: list[str], crit: list[int],
+                  orders: list[list[str]]) -> tuple:
+    """applications.csv as arrays, the groups as (names, codes): whole byte columns for a
+    plain file, else split strings, else row by row (which names the place of a problem)."""
+    found = bulk_applications(path, child_ids, level_ids, crit)
+    if found is not None:
+        return found
+    found = _fast_applications(path, child_index, level_index, crit)
+    if found is None:
+        found = _slow_applications(path, child_index, level_index, crit, orders)
+    *arrays, group = found
+    if group.size == 0:
+        return (*arrays, ([], np.zeros(0, dtype=np.int64)))
+    table, codes = np.unique(group, return_inverse=True)
+    return (*arrays, (table.tolist(), codes.reshape(-1).astype(np.int64)))
+
+
+def _by_child_and_rank(child: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """The order of applications by child, then rank (one sort of a packed key)."""
+    if child.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.argsort(child * np.int64(int(rank.max()) + 1) + rank, kind="stable")
 
 
 # --- running and writing -----------------------------------------------------------
@@ -173,32 +211,29 @@ def cutoff_label(inputs: Inputs, app: int, place: np.ndarray) -> str:
     return f"{inputs.group_names[app]} #{int(place[app]) + 1}"
 
 
-def outputs(inputs: Inputs, result: Result) -> dict[str, str]:
-    """The text of every output file except run.json."""
+def outputs(inputs: Inputs, result: Result) -> dict[str, bytes]:
+    """The bytes of every output file except run.json, built column by column."""
     p = inputs.problem
-    order = sorted(range(p.n_children), key=lambda c: inputs.child_ids[c])
-    assigned = result.assigned_app.tolist()
-    app_level, app_rank = p.app_level.tolist(), p.app_rank.tolist()
-    assign_rows = []
-    for c in order:
-        a = assigned[c]
-        if a >= 0:
-            assign_rows.append([inputs.child_ids[c], inputs.level_ids[app_level[a]],
-                                app_rank[a]])
-        else:
-            assign_rows.append([inputs.child_ids[c], "", ""])
+    child_text, level_text = as_bytes(inputs.child_ids), as_bytes(inputs.level_ids)
+    # ids sorted as text: UTF-8 bytes sort as their code points do
+    order = np.argsort(child_text, kind="stable")
+    assigned = result.assigned_app[order]
+    placed = assigned >= 0
+    app = np.where(placed, assigned, 0)
+    none = np.zeros(order.size, dtype="S1")
+    assign_cols = [child_text[order],
+                   np.where(placed, level_text[p.app_level[app]] if p.n_applications else none,
+                            none),
+                   np.where(placed, numbers(p.app_rank[app]) if p.n_applications else none,
+                            none)]
     w_apps, w_pos = waitlists(p, result)
-    # sorted by level id (as text), then position: with numpy, the rows built once
+    # sorted by level id (as text), then position
     level_text_rank = np.empty(p.n_levels, dtype=np.int64)
-    level_text_rank[sorted(range(p.n_levels), key=lambda i: inputs.level_ids[i])] = \
-        np.arange(p.n_levels)
+    level_text_rank[np.argsort(level_text, kind="stable")] = np.arange(p.n_levels)
     w_level = p.app_level[w_apps]
-    order = np.lexsort((w_pos, level_text_rank[w_level]))
-    child_names = np.array(inputs.child_ids, dtype=object)
-    level_names = np.array(inputs.level_ids, dtype=object)
-    wait_rows = list(zip(child_names[p.app_child[w_apps][order]].tolist(),
-                         level_names[w_level[order]].tolist(), w_pos[order].tolist(),
-                         strict=True))
+    worder = np.lexsort((w_pos, level_text_rank[w_level]))
+    wait_cols = [child_text[p.app_child[w_apps][worder]], level_text[w_level[worder]],
+                 numbers(w_pos[worder])]
     summary = level_summary(p, result)
     level_rows = []
     for lv in sorted(range(p.n_levels), key=lambda i: inputs.level_ids[i]):
@@ -209,11 +244,11 @@ def outputs(inputs: Inputs, result: Result) -> dict[str, str]:
                            int(p.level_reserved_indicator[lv]),
                            int(p.level_reserved_non_indicator[lv])])
     return {
-        "assignments.csv": _csv_text(["child_id", "level_id", "choice_rank"], assign_rows),
-        "waitlist.csv": _csv_text(["child_id", "level_id", "position"], wait_rows),
+        "assignments.csv": csv_bytes(["child_id", "level_id", "choice_rank"], assign_cols),
+        "waitlist.csv": csv_bytes(["child_id", "level_id", "position"], wait_cols),
         "levels.csv": _csv_text(["level_id", "capacity", "assigned", "assigned_indicator",
                                  "cutoff", "applicants", "reserved_indicator",
-                                 "reserved_non_indicator"], level_rows),
+                                 "reserved_non_indicator"], level_rows).encode("utf-8"),
     }
 
 
@@ -268,7 +303,7 @@ def run_allocation(input_dir: Path | str, out_dir: Path | str, *, seed: int | No
                     "lottery": "given" if inputs.lottery_given else "drawn from seed and child id"},
         "seed": inputs.seed,
         "input_sha256": inputs.hashes,
-        "assignments_sha256": hashlib.sha256(files["assignments.csv"].encode()).hexdigest(),
+        "assignments_sha256": hashlib.sha256(files["assignments.csv"]).hexdigest(),
         "counts": counts(inputs, result),
         "started_at": started.isoformat(timespec="seconds"),
         "user": user or _os_user(),

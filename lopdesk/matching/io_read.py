@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from lopdesk.errors import ImportError_
+from lopdesk.matching import csvbulk
 from lopdesk.matching.codes import CRITERIA, PRECEDENCES, PRIORITY_GROUPS
 from lopdesk.matching.csvin import (
     CONTROL,
@@ -112,6 +113,9 @@ def read_levels(input_dir: Path) -> tuple:
 def read_children(input_dir: Path, tiebreak: str) -> tuple:
     """children.csv: the index of each id, the ids, indicators and given lottery numbers."""
     name = "children.csv"
+    bulk = _bulk_children(input_dir / name)
+    if bulk is not None:
+        return bulk
     child_index: dict[str, int] = {}
     child_ids: list[str] = []
     indicator: list[bool] = []
@@ -284,3 +288,91 @@ def _fast_applications(path: Path, child_index: dict[str, int], level_index: dic
         if (key[1:] == key[:-1]).any():
             return None
     return child, rank, level, dist, group
+
+
+class GroupNames:
+    """Per application the name of its priority group, kept as codes into a small table."""
+
+    def __init__(self, table: list[str], codes: np.ndarray):
+        self.table, self.codes = table, codes
+
+    def __getitem__(self, app: int) -> str:
+        return self.table[int(self.codes[app])]
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+
+def _bulk_children(path: Path) -> tuple | None:
+    """read_children for a plain file without lottery numbers, on whole columns; None
+    when anything is unusual (the row-by-row reader then names the place)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    cols = csvbulk.columns(path.name, raw, ("child_id", "indicator"),
+                           ("child_id", "indicator", "lottery"))
+    if cols is None or ("lottery" in cols and (cols["lottery"] != b"").any()):
+        return None
+    ids, ind = cols["child_id"], cols["indicator"]
+    if (ids == b"").any() or not ((ind == b"0") | (ind == b"1")).all():
+        return None
+    ranked = np.sort(ids)
+    if (ranked[1:] == ranked[:-1]).any():
+        return None  # a child twice
+    child_ids = ids.astype(str).tolist()
+    child_index = dict(zip(child_ids, range(len(child_ids)), strict=True))
+    return child_index, child_ids, (ind == b"1").tolist(), [None] * len(child_ids)
+
+
+def _as_bytes(ids: list[str]) -> np.ndarray | None:
+    try:
+        return np.array(ids, dtype="S") if ids else np.zeros(0, dtype="S1")
+    except UnicodeEncodeError:
+        return None  # non-ASCII ids: the string reader handles them
+
+
+def bulk_applications(path: Path, child_ids: list[str], level_ids: list[str],
+                      crit: list[int]) -> tuple | None:
+    """The result of `_fast_applications` on whole byte columns (see csvbulk), with the
+    groups as (table, codes); None when anything is unusual."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    cols = csvbulk.columns(path.name, raw, ("child_id", "rank", "level_id"),
+                           ("child_id", "rank", "level_id", "priority_group", "distance_m"))
+    known_children, known_levels = _as_bytes(child_ids), _as_bytes(level_ids)
+    if cols is None or known_children is None or known_levels is None:
+        return None
+    child = csvbulk.index_of(cols["child_id"], known_children)
+    level = csvbulk.index_of(cols["level_id"], known_levels)
+    rank = csvbulk.small_int(cols["rank"], 1, MAX_RANK)
+    if child is None or level is None or rank is None:
+        return None
+    n = child.size
+    table = sorted(KNOWN_GROUPS)
+    if "priority_group" in cols:
+        names = np.array([g.encode() for g in table])
+        found = csvbulk.index_of(np.where(cols["priority_group"] == b"", b"none",
+                                          cols["priority_group"]), names)
+        if found is None:
+            return None  # another group than the standard ones: the slow reader checks
+        codes = found
+    else:
+        codes = np.full(n, table.index("none"), dtype=np.int64)
+    if "distance_m" in cols:
+        parsed = csvbulk.plain_float(cols["distance_m"])
+        if parsed is None:
+            return None
+        dist = parsed[0]
+    else:
+        dist = np.full(n, np.nan)
+    on_distance = np.isin(np.array(crit, dtype=np.int64), (1, 3))[level]  # per level first
+    if (on_distance & np.isnan(dist)).any():
+        return None
+    for a, b in ((child, rank), (child, level)):  # duplicate choice or rank of a child
+        key = np.sort(a * np.int64(max(int(b.max()) + 1, 1)) + b) if n else a
+        if (key[1:] == key[:-1]).any():
+            return None
+    return child, rank, level, dist, (table, codes)

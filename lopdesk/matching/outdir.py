@@ -102,7 +102,7 @@ def _temporary_folder(out_dir: Path) -> Path:
     return private_dir(out_dir.parent / name)
 
 
-def write_folder(out_dir: Path, files: dict[str, str], record: dict,
+def write_folder(out_dir: Path, files: dict[str, str] | dict[str, bytes], record: dict,
                  before_record: Callable[[dict], None] | None = None,
                  copies: dict[str, Path] | None = None) -> None:
     """Write the output files and run.json into a temporary folder next to `out_dir`, then
@@ -112,7 +112,7 @@ def write_folder(out_dir: Path, files: dict[str, str], record: dict,
     tmp = _temporary_folder(out_dir)
     try:
         for fname, text in files.items():
-            write_private(tmp / fname, text.encode("utf-8"))
+            write_private(tmp / fname, text if isinstance(text, bytes) else text.encode("utf-8"))
         for fname, source in (copies or {}).items():  # the input, kept with its results
             target = tmp / fname
             if not target.parent.exists():

@@ -1,0 +1,71 @@
+"""The byte-column reader of allocation input (matching/csvbulk.py): on a plain file it
+gives the values the row-by-row reader gives; on anything unusual it declines (None), so
+that csvin's row-by-row checks name the place (control characters, INSZ, bounds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lopdesk.matching import csvbulk
+from lopdesk.matching.csvin import CsvFile
+
+REQ = ("child_id", "rank", "level_id")
+WANT = ("child_id", "rank", "level_id", "distance_m")
+
+
+def _rows(raw: bytes) -> list[dict[str, str]]:
+    return list(CsvFile("applications.csv", raw, REQ).rows())
+
+
+@pytest.mark.parametrize("raw", [
+    b"child_id,rank,level_id,distance_m\nK1,1,L1,12.5\nK2,2,L22,\n",
+    b"child_id,rank,level_id,distance_m\r\nK1,1,L1,12.5\r\nK2,2,L22,\r\n",  # CRLF
+    b"child_id,rank,level_id,distance_m\nK1,1,L1,12.5\nK2,2,L22,3",  # no final newline
+    b"\xef\xbb\xbfchild_id;rank;level_id;distance_m\nK1;1;L1;12.5\nK2;2;L22;3\n",  # BOM, ';'
+    b"child_id,rank,level_id,distance_m\nK1,1,L1,12.5\n\n\n",  # blank lines at the end
+    b"child_id,rank,level_id,distance_m\nKIND-000000000001,1,LEVEL-WITH-A-LONG-ID,7\n",
+])
+def test_plain_file_gives_the_row_readers_values(raw: bytes) -> None:
+    cols = csvbulk.columns("applications.csv", raw, REQ, WANT)
+    assert cols is not None
+    rows = _rows(raw)
+    for name in WANT:
+        assert [v.decode() for v in cols[name].tolist()] == [r[name] for r in rows]
+
+
+@pytest.mark.parametrize("raw", [
+    b"child_id,rank,level_id\nK1,1,L1\n\nK2,1,L1\n",  # a blank line inside
+    b"child_id,rank,level_id\nK1,1,L1,extra\n",  # too many fields
+    b"child_id,rank,level_id\nK1,1\n",  # too few
+    b'child_id,rank,level_id\n"K1",1,L1\n',  # quotes
+    b"child_id,rank,level_id\nK1 ,1,L1\n",  # a space csvin would strip
+    b"child_id,rank,level_id\nK1\t,1,L1\n",  # a control character (tab)
+    b"child_id,rank,level_id\nK1\r,1,L1\n",  # a lone CR
+    "child_id,rank,level_id\nK\u00e9,1,L1\n".encode(),  # non-ASCII
+    b"child_id,rank,level_id\n85.07.30-033.28,1,L1\n",  # an INSZ (valid check digits)
+    b"child_id,rank,INSZ\nK1,1,L1\n",  # a forbidden header
+])
+def test_anything_unusual_declines(raw: bytes) -> None:
+    assert csvbulk.columns("applications.csv", raw, ("child_id", "rank"), WANT) is None
+
+
+def test_numbers_are_parsed_as_python_parses_them() -> None:
+    cells = np.array([b"0", b"12.5", b"0.1", b"4521.3", b"123456789.012345", b""])
+    values, empty = csvbulk.plain_float(cells)
+    assert values[:5].tolist() == [0.0, 12.5, 0.1, 4521.3, 123456789.012345]
+    assert np.isnan(values[5]) and empty.tolist() == [False] * 5 + [True]
+    assert csvbulk.plain_float(np.array([b"1e5"])) is None
+    assert csvbulk.plain_float(np.array([b"-1"])) is None
+    assert csvbulk.small_int(np.array([b"1", b"10", b"999"]), 1, 1000).tolist() == [1, 10, 999]
+    assert csvbulk.small_int(np.array([b"0"]), 1, 1000) is None  # below the bound
+    assert csvbulk.small_int(np.array([b"+1"]), 1, 1000) is None  # csvin decides
+    assert csvbulk.small_int(np.array([b"1001"]), 1, 1000) is None
+
+
+def test_ids_map_to_their_positions() -> None:
+    known = np.array([b"L2", b"L10", b"L1"])
+    assert csvbulk.index_of(np.array([b"L1", b"L10", b"L2"]), known).tolist() == [2, 1, 0]
+    assert csvbulk.index_of(np.array([b"L3"]), known) is None
+    long = np.array([b"LEVEL-NUMBER-0001", b"LEVEL-NUMBER-0002"])
+    assert csvbulk.index_of(np.array([b"LEVEL-NUMBER-0002"]), long).tolist() == [1]
