@@ -354,6 +354,7 @@ class Database:
             lock.acquire(self.settings.lock_wait)
         try:
             session = Session(self.writer, expire_on_commit=False)
+            session.info["database"] = self  # who acts, for records written at commit
             session.begin()
             try:
                 yield session

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, exists, func, insert, literal_column, select, 
 from sqlmodel import Session
 
 from lopdesk.db import Database
-from lopdesk.domain import audit
+from lopdesk.domain import audit, audit_rows
 from lopdesk.domain.access import require
 from lopdesk.domain.calendar import area_free_days, waiting_list_deadline
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
@@ -177,6 +177,8 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
         "to_status": decision.status, "rule_id": decision.rule,
         "reason": decision.message + (" — tijdstip vroeger dan vorige inschrijving"
                                       if out_of_order else "")})
+    audit_rows.touch(s, "register_entry", "id", (entry_id,))
+    audit_rows.touch(s, "register_event", "entry_id", (entry_id,))
     if decision.status == "non_realised":
         notify_lop(s, user, [entry_id], at, new=NewRefusal(
             child_id, facts.school_id, facts.mandates_lop_notices, at))
