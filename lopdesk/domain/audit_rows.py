@@ -17,15 +17,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session, object_mapper
 from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlmodel import SQLModel
 
 ROWS_KEY = "_rows"
-_PENDING = "audit_rows_pending"
+_PENDING = "audit_rows_pending"  # rows to read back: {table: {column: keys}}
+_SEALED = "audit_rows_sealed"  # digests of rows a hot path inserted: {table: {key: digest}}
 
 # The tables whose content the chain vouches for: registers and their history, capacities
 # and their requests, full declarations, offers, users and roles, cases and their timelines.
@@ -39,6 +41,7 @@ _AUDITED = frozenset(AUDITED)
 _CHUNK = 900  # IN-lists below SQLite's parameter limit
 
 
+@cache
 def table(name: str) -> Table:
     import lopdesk.domain.mediation_models  # noqa: F401  (registers the case tables)
     import lopdesk.domain.models  # noqa: F401
@@ -69,8 +72,9 @@ def row_digest(values: Iterable[Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def pk_text(tbl: Table, row: Any) -> str:
-    return "/".join(str(row._mapping[c.name]) for c in tbl.primary_key.columns)
+def _key(row: Any, pk_cols: list[Any]) -> str:
+    mapping = row._mapping
+    return "/".join(str(mapping[c.name]) for c in pk_cols)
 
 
 def touch(s: Session, name: str, column: str, values: Iterable[Any]) -> None:
@@ -82,7 +86,7 @@ def touch(s: Session, name: str, column: str, values: Iterable[Any]) -> None:
 
 
 def pending(s: Session) -> bool:
-    return bool(s.info.get(_PENDING))
+    return bool(s.info.get(_PENDING) or s.info.get(_SEALED))
 
 
 def after_flush(session: Session, _context: Any) -> None:
@@ -99,24 +103,44 @@ def after_flush(session: Session, _context: Any) -> None:
         touch(session, name, mapper.primary_key[0].name, [key[0]])
 
 
+@cache
+def _read_back(name: str, column: str) -> Select:
+    """Built once per table and column (SQLAlchemy's compiled cache does the rest)."""
+    tbl = table(name)
+    return select(tbl).where(tbl.c[column].in_(bindparam("keys", expanding=True)))
+
+
+def seal(s: Session, name: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Digests of rows a hot path has just inserted, from the values it inserted (each
+    dict holds every column, the primary key included): no read back. The values are
+    hashed as the column types give them back, so the verifier's digest is the same."""
+    tbl = table(name)
+    names = [c.name for c in tbl.columns]
+    pk = [c.name for c in tbl.primary_key.columns]
+    sealed = s.info.setdefault(_SEALED, {}).setdefault(name, {})
+    for row in rows:
+        key = "/".join(str(row[c]) for c in pk)
+        sealed[key] = row_digest(row.get(c) for c in names)
+
+
 def collect(s: Session) -> dict[str, dict[str, str | None]]:
     """Read back the rows marked in this transaction; their digests by table and key.
     Marked keys of the primary key that are gone map to None (deleted by lopdesk)."""
-    marked = s.info.pop(_PENDING, None)
+    marked = s.info.pop(_PENDING, None) or {}
+    out: dict[str, dict[str, str | None]] = s.info.pop(_SEALED, None) or {}
     if not marked:
-        return {}
+        return out
     conn = s.connection()
-    out: dict[str, dict[str, str | None]] = {}
     for name in sorted(marked):
         tbl = table(name)
         pk_cols = list(tbl.primary_key.columns)
         digests = out.setdefault(name, {})
         for column, values in marked[name].items():
             keys = sorted(values, key=str)
+            stmt = _read_back(name, column)
             for start in range(0, len(keys), _CHUNK):
-                part = keys[start:start + _CHUNK]
-                for row in conn.execute(select(tbl).where(tbl.c[column].in_(part))):
-                    digests[pk_text(tbl, row)] = row_digest(row)
+                for row in conn.execute(stmt, {"keys": keys[start:start + _CHUNK]}):
+                    digests[_key(row, pk_cols)] = row_digest(row)
             if len(pk_cols) == 1 and column == pk_cols[0].name:
                 for key in keys:
                     digests.setdefault(str(key), None)
@@ -126,5 +150,6 @@ def collect(s: Session) -> dict[str, dict[str, str | None]]:
 def current(s: Session, name: str) -> Iterator[tuple[str, str]]:
     """(key, digest) of every row of an audited table as it is now."""
     tbl = table(name)
+    pk_cols = list(tbl.primary_key.columns)
     for row in s.connection().execute(select(tbl)):
-        yield pk_text(tbl, row), row_digest(row)
+        yield _key(row, pk_cols), row_digest(row)
