@@ -215,7 +215,6 @@ def test_truncation_is_reported_without_anchor_too(db, db_path):
     assert "buiten lopdesk toegevoegd" in result.output
 
 
-@sqlite_only
 def test_later_writes_keep_verifying(db, db_path):
     """Lopdesk's own updates (status, capacity decision, case) re-seal their rows."""
     facts = history(db)
@@ -266,3 +265,20 @@ def test_pg_truncated_trail_is_reported(db, db_path, tmp_path):
     assert result.exit_code == 1
     assert "niet meer in de keten" in result.output
     assert "buiten lopdesk toegevoegd" in result.output
+
+
+# --- documents carry the head they were made at ----------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["txt", "html", "csv"])
+def test_register_extract_prints_the_audit_head(db, fmt):
+    from lopdesk.domain import documents
+
+    history(db)
+    rec_id, digest = audit.head(db)
+    assert rec_id > 0 and len(digest) == 64
+    text_ = documents.render_register(db, fmt, level_id="L1")
+    if fmt == "csv":
+        assert f",{rec_id},{digest}" in text_
+    else:
+        assert f"Auditspoor bij opmaak: record {rec_id}, hash" in text_ and digest in text_

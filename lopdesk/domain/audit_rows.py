@@ -1,15 +1,16 @@
 """Content hashes of the rows lopdesk writes, sealed into the audit chain (REG-02, §10).
 
 Every write transaction collects the rows it wrote in the audited tables: ORM objects
-through the session's `after_flush` event, Core and driver inserts through `touch`. When
-the transaction appends its audit record, those rows are read back and their digests go
-into the record's detail under `ROWS_KEY` ({table: {pk: digest or None when deleted}}),
-inside the hash chain. `audit verify` recomputes the digests from the tables: a row whose
-digest differs from the latest one in the chain was changed outside lopdesk, a row
-without one was inserted outside it, a digest whose row is gone marks a deletion.
+through the session's `after_flush` event, Core and driver inserts through `touch` (read
+back at record time) or, on the hot paths, `seal` (hashed from the values just inserted).
+When the transaction appends its audit record, their digests go into the record's detail
+under `ROWS_KEY` ({table: {pk: digest or None when deleted}}), inside the hash chain.
+`audit verify` recomputes the digests from the tables: a row whose digest differs from
+the latest one in the chain was changed outside lopdesk, a row without one was inserted
+outside it, a digest whose row is gone marks a deletion.
 
-Reading back (instead of hashing the Python objects) makes the digest depend only on what
-the database holds, so the writer and the verifier hash the same values.
+Values are hashed as the column types give them (UTC datetimes, booleans), the same
+whether they come from the writer's values or from the verifier's read.
 """
 
 from __future__ import annotations
