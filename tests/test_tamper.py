@@ -282,3 +282,37 @@ def test_register_extract_prints_the_audit_head(db, fmt):
         assert f",{rec_id},{digest}" in text_
     else:
         assert f"Auditspoor bij opmaak: record {rec_id}, hash" in text_ and digest in text_
+
+
+def test_lopdesk_own_writes_verify_clean(db):
+    """Every writer seals its rows: a round run and re-run, offers, a raise, a notice, a
+    case with parties and proposals, users: nothing reported."""
+    from builders import area, children, level, school
+    from test_rerun_keeps_later_work import _later_work
+
+    from lopdesk.domain import allocation, ops
+
+    area(db)
+    for name in ("S1", "S2", "S3"):
+        school(db, name)
+        level(db, f"L{name[1]}", name, capacity=2)
+    kids = children(db, 8)
+    allocation.create_round(db, "R27", "A", 2027, "Aanmelding 2027")
+    for lv in ("L1", "L2", "L3"):
+        allocation.add_round_level(db, "R27", lv)
+    for k in kids:
+        allocation.add_applications(db, "R27", k, ["L1", "L2", "L3"])
+    allocation.run_round(db, "R27", seed=11)
+    _later_work(db)
+    allocation.run_round(db, "R27", seed=12, replace=True, keep_later_events=True,
+                         replace_reason="fout in de afstanden")
+    refused = [e for e in registers.list_entries(db, "L3") if e.status == "non_realised"]
+    if refused:
+        case = mediation.open_case(db, refused[0].child_id, request_on=date(2027, 3, 8),
+                                   requested_by="moeder", at=t(days=7))
+        mediation.add_party(db, case.id, "parent", "Moeder")
+        mediation.add_event(db, case.id, "meeting", "gesprek", occurred_on=date(2027, 3, 9))
+    ops.add_user(db, "nieuw", "viewer")
+    ops.set_role(db, "nieuw", "lop_expert")
+    report = ops.verify_audit(db)
+    assert report.ok, [p.message for p in report.problems]

@@ -171,7 +171,23 @@ def audit_list(entity: str | None = typer.Option(None, "--entity",
     if as_json:
         emit(rows, True)
         return
-    emit([{**r.__dict__, "at": fmt_datetime(r.at)} for r in rows], False, AUDIT_COLUMNS)
+    emit([{**r.__dict__, "at": fmt_datetime(r.at), "detail": _readable(r.detail)}
+          for r in rows], False, AUDIT_COLUMNS)
+
+
+def _readable(detail: str) -> str:
+    """The detail for a terminal: the row digests (for `audit verify`) only counted."""
+    import json
+
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(data, dict) or "_rows" not in data:
+        return detail
+    rows = data.pop("_rows") or {}
+    data["_rows"] = {table: len(keys) for table, keys in rows.items()}
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 @handle_errors
