@@ -358,6 +358,7 @@ class Database(clocks.DatabaseClock):
             lock.acquire(self.settings.lock_wait)
         try:
             session = Session(self.writer, expire_on_commit=False)
+            session.info["database"] = self  # who acts, for records written at commit
             session.begin()
             try:
                 with clocks.using(self.now):  # this database's clock inside (lopdesk.clock)

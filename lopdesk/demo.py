@@ -47,7 +47,7 @@ from lopdesk.demo_data import (
     timeline,
 )
 from lopdesk.demo_registers import old_regime_registers
-from lopdesk.domain import audit
+from lopdesk.domain import audit, audit_rows
 from lopdesk.domain.access import require
 from lopdesk.domain.models import (
     Area,
@@ -212,6 +212,7 @@ def _write_structure(db: Database, rng: np.random.Generator, schools: list[dict]
                                   "address": sc["address"], "x": sc["x"], "y": sc["y"],
                                   "pupils": int(rng.integers(80, 450))} for sc in schools])
         s.execute(insert(CapacityLevel), levels)
+        audit_rows.touch(s, "capacity_level", "id", (lv["id"] for lv in levels))
         s.execute(insert(RegisterCounter), [{"level_id": lv["id"], "last_seq": 0}
                                             for lv in levels])
         s.execute(insert(OvercapacityCategory), [

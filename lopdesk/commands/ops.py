@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from lopdesk.commands.common import (
@@ -111,13 +113,16 @@ def users_deactivate(name: str = typer.Argument(...), as_json: bool = JSON_OPTIO
 
 @audit_app.command("verify")
 @handle_errors
-def audit_verify(as_json: bool = JSON_OPTION) -> None:
-    """De hashketen nazien: meldt het eerste gewijzigde of verwijderde record (exit 1)."""
+def audit_verify(anchor: Path | None = typer.Option(
+        None, "--anchor", help="Anker van 'audit anchor': de keten moet die kop nog bevatten."),
+        as_json: bool = JSON_OPTION) -> None:
+    """De hashketen en de inhoud van de tabellen nazien: meldt elk gewijzigd, toegevoegd of
+    verwijderd record en elke rij die buiten lopdesk veranderde (exit 1)."""
     from lopdesk.domain import ops
 
     with database() as db:
         _warn_permissions(db)
-        report = ops.verify_audit(db)
+        report = ops.verify_audit(db, anchor)
     if as_json:
         emit({"ok": report.ok, "records": report.records, "problems": report.problems}, True)
     first = report.first
@@ -126,6 +131,8 @@ def audit_verify(as_json: bool = JSON_OPTION) -> None:
             echo(f"auditspoor in orde: {report.records} records, keten ongeschonden")
         return
     def describe(p) -> str:  # record 0: a register whose state differs from its history
+        if p.kind.startswith("row_") or p.kind == "anchor":
+            return p.message
         if p.record_id == 0:
             return f"register: {p.message}"
         what = "gewijzigd" if p.kind == "edited" else "verwijderd"
@@ -135,6 +142,21 @@ def audit_verify(as_json: bool = JSON_OPTION) -> None:
     for p in report.problems[1:]:
         echo(f"  ook {describe(p)}", err=True)
     raise typer.Exit(EXIT_RULE)
+
+
+@audit_app.command("anchor")
+@handle_errors
+def audit_anchor(path: Path = typer.Argument(..., help="Bestand buiten de databank."),
+                 as_json: bool = JSON_OPTION) -> None:
+    """De kop van de keten (id en hash) in een bestand buiten de databank bewaren (0640)."""
+    from lopdesk.domain import ops
+
+    with database() as db:
+        rec_id, digest = ops.write_anchor(db, path)
+    if as_json:
+        emit({"id": rec_id, "hash": digest, "file": str(path)}, True)
+        return
+    echo(f"anker geschreven naar {path}: record {rec_id}, hash {digest}")
 
 
 @audit_app.command("list")
@@ -153,7 +175,23 @@ def audit_list(entity: str | None = typer.Option(None, "--entity",
     if as_json:
         emit(rows, True)
         return
-    emit([{**r.__dict__, "at": fmt_datetime(r.at)} for r in rows], False, AUDIT_COLUMNS)
+    emit([{**r.__dict__, "at": fmt_datetime(r.at), "detail": _readable(r.detail)}
+          for r in rows], False, AUDIT_COLUMNS)
+
+
+def _readable(detail: str) -> str:
+    """The detail for a terminal: the row digests (for `audit verify`) only counted."""
+    import json
+
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(data, dict) or "_rows" not in data:
+        return detail
+    rows = data.pop("_rows") or {}
+    data["_rows"] = {table: len(keys) for table, keys in rows.items()}
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 @handle_errors

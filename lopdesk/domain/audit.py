@@ -2,7 +2,10 @@
 
 Every change goes through `record` inside the same transaction as the change itself.
 The chain head is one row that each writer updates, which serialises audit writers on
-PostgreSQL (row lock) as BEGIN IMMEDIATE does on SQLite.
+PostgreSQL (row lock) as BEGIN IMMEDIATE does on SQLite. Each record also carries the
+digests of the audited rows its transaction wrote (audit_rows), so the chain vouches for
+the tables' content; a transaction that writes such rows after its last record gets one
+more record ("audit.rows") at commit.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
+from lopdesk.config import process_user
+from lopdesk.db import Database
+from lopdesk.domain import audit_rows
 from lopdesk.domain.models import AuditHead, AuditRecord
 from lopdesk.domain.types import utcnow
 
@@ -61,6 +68,9 @@ def append(session: Session, user: str, action: str, entity: str, entity_id: Any
         row = (0, GENESIS)
     last_id, last_hash = row
     rec_id = last_id + 1
+    rows = audit_rows.collect(session)
+    if rows:
+        detail = {**(detail or {}), audit_rows.ROWS_KEY: rows}
     detail_text = canonical(detail)
     digest = record_hash(last_hash, rec_id, at, user, action, entity, str(entity_id),
                          detail_text)
@@ -77,6 +87,19 @@ def record(session: Session, user: str, action: str, entity: str, entity_id: Any
            detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditRecord:
     """Append one audit record in the caller's transaction."""
     return AuditRecord(**append(session, user, action, entity, entity_id, detail, at))
+
+
+def _seal_on_commit(session: OrmSession) -> None:
+    """Rows written after the transaction's last audit record get a record of their own."""
+    session.flush()
+    if audit_rows.pending(session):
+        db = session.info.get("database")
+        user = db.user if db is not None else process_user()
+        append(session, user, "audit.rows", "database", "*", {})  # type: ignore[arg-type]
+
+
+event.listen(OrmSession, "after_flush", audit_rows.after_flush)
+event.listen(OrmSession, "before_commit", _seal_on_commit)
 
 
 @dataclass
@@ -105,23 +128,89 @@ def verify(session: Session) -> list[ChainProblem]:
         prev = rec.hash
         expected_id = rec.id + 1
     head = session.get(AuditHead, 1)
-    if head is not None and head.last_id != expected_id - 1:
+    last_id = expected_id - 1
+    if head is None:
+        if last_id:
+            problems.append(ChainProblem(last_id, "kop van de keten ontbreekt (verwijderd)"))
+    elif head.last_id != last_id:
         problems.append(ChainProblem(head.last_id, "laatste record(s) ontbreken (verwijderd)"))
+    elif head.last_hash != prev:
+        problems.append(ChainProblem(head.last_id, "kop van de keten klopt niet met het "
+                                                   "laatste record (gewijzigd)"))
     return problems
 
 
-@dataclass(frozen=True)
-class Head:
+@dataclass
+class RowProblem:
+    record_id: int  # the record with the row's latest digest; 0 when there is none
+    kind: str  # row_changed | row_inserted | row_deleted
+    table: str
+    key: str
+
+
+def _sealed(session: Session) -> dict[str, dict[str, tuple[str | None, int]]]:
+    """The latest digest of every row in the chain, with the record that holds it."""
+    latest: dict[str, dict[str, tuple[str | None, int]]] = {}
+    marker = f'"{audit_rows.ROWS_KEY}"'
+    q = (select(AuditRecord.id, AuditRecord.detail)
+         .where(AuditRecord.detail.contains(marker)).order_by(AuditRecord.id))
+    for rec_id, detail in session.execute(q):
+        try:
+            rows = json.loads(detail).get(audit_rows.ROWS_KEY) or {}
+        except (ValueError, AttributeError):
+            continue  # an edited record: the chain walk reports it
+        for name, digests in rows.items():
+            table = latest.setdefault(name, {})
+            for key, digest in digests.items():
+                table[key] = (digest, rec_id)
+    return latest
+
+
+def verify_rows(session: Session) -> list[RowProblem]:
+    """Compare every audited row with its latest digest in the chain (REG-02)."""
+    latest = _sealed(session)
+    problems: list[RowProblem] = []
+    for name in audit_rows.AUDITED:
+        sealed = latest.get(name, {})
+        seen: set[str] = set()
+        for key, digest in audit_rows.current(session, name):
+            seen.add(key)
+            known, rec_id = sealed.get(key, (None, 0))
+            if known is None:
+                problems.append(RowProblem(rec_id, "row_inserted", name, key))
+            elif known != digest:
+                problems.append(RowProblem(rec_id, "row_changed", name, key))
+        for key, (known, rec_id) in sealed.items():
+            if known is not None and key not in seen:
+                problems.append(RowProblem(rec_id, "row_deleted", name, key))
+    return problems
+
+
+class Head(NamedTuple):
     """The newest audit record: its id and hash (0 and the genesis hash when empty)."""
 
     id: int
     hash: str
 
 
-def head(db: Any) -> Head:
-    """The chain head as documents print it in their footer: anyone holding the trail can
-    check that the document was made when the trail ended at this record."""
+def head(db: Database) -> Head:
+    """The end of the chain now, as documents print it: anyone holding the trail can check
+    that the document was made when the trail ended at this record."""
     with db.read() as s:
         row = s.execute(select(_HEAD.c.last_id, _HEAD.c.last_hash)
                         .where(_HEAD.c.id == 1)).first()
-    return Head(0, GENESIS) if row is None else Head(int(row[0]), str(row[1]))
+    return Head(int(row[0]), str(row[1])) if row is not None else Head(0, GENESIS)
+
+
+def anchor_problem(session: Session, anchor_id: int, anchor_hash: str) -> str | None:
+    """Why the chain no longer contains an anchored head, or None when it does."""
+    if anchor_id == 0:
+        return None
+    rec = session.get(AuditRecord, anchor_id)
+    if rec is None:
+        return (f"het anker wijst naar record {anchor_id}, dat niet meer in de keten staat "
+                "(ingekort)")
+    if rec.hash != anchor_hash:
+        return (f"record {anchor_id} heeft niet meer de hash van het anker "
+                "(keten herschreven)")
+    return None

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lopdesk.db import Database
-from lopdesk.domain import audit
+from lopdesk.domain import audit, audit_rows
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import check_grade
 from lopdesk.domain.bulk import insert_rows
@@ -190,7 +190,11 @@ def _existing(s, model, ids: set[str]) -> set[str]:
 
 
 def _bulk(s, model, rows: list[dict]) -> None:
-    insert_rows(s, model.__table__, rows)
+    table = model.__table__
+    insert_rows(s, table, rows)
+    key = list(table.primary_key.columns)[0].name
+    if rows and key in rows[0]:
+        audit_rows.touch(s, table.name, key, (r[key] for r in rows))
 
 
 def _duplicate_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,

@@ -9,6 +9,7 @@ Backup and restore live in lopdesk/domain/backup.py (re-exported here).
 
 from __future__ import annotations
 
+import json
 import stat
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from lopdesk.domain.backup import (  # noqa: F401  (callers use ops.backup, ops.
 )
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.models import AppUser, AuditRecord
+from lopdesk.files import write_private_atomic
 
 # --- users and roles -----------------------------------------------------------------
 
@@ -165,7 +167,7 @@ class AuditRow:
 @dataclass
 class AuditProblem:
     record_id: int
-    kind: str  # edited | deleted
+    kind: str  # edited | deleted | anchor | row_changed | row_inserted | row_deleted
     message: str
 
 
@@ -197,12 +199,17 @@ def list_audit(db: Database, entity: str | None = None, entity_id: str | None = 
                 for r in reversed(rows)]
 
 
-def verify_audit(db: Database) -> AuditReport:
+def verify_audit(db: Database, anchor: Path | None = None) -> AuditReport:
     """Walk the hash chain; each problem names the record and whether it was edited or
-    deleted (a deletion also breaks the link of the next record: reported once)."""
+    deleted (a deletion also breaks the link of the next record: reported once). Then every
+    audited row is compared with its digest in the chain, and with `anchor` the chain must
+    still hold the head written to that file."""
+    anchored = read_anchor(anchor) if anchor is not None else None
     with db.read() as s:
         require(s, db.user, "read")
         chain = audit.verify(s)
+        rows = audit.verify_rows(s)
+        lost = audit.anchor_problem(s, *anchored) if anchored is not None else None
         count = s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
         max_id = s.execute(select(func.max(AuditRecord.id))).scalar() or 0
     problems: list[AuditProblem] = []
@@ -223,8 +230,48 @@ def verify_audit(db: Database) -> AuditReport:
         else:
             problems.append(AuditProblem(p.record_id, "edited", text_))
     problems.sort(key=lambda x: x.record_id)
+    if lost is not None:
+        problems.insert(0, AuditProblem(anchored[0] if anchored else 0, "anchor", lost))
+    problems.extend(AuditProblem(p.record_id, p.kind, _ROW_TEXT[p.kind].format(
+        table=p.table, key=p.key, record=p.record_id)) for p in rows)
     problems.extend(_replay_registers(db))
     return AuditReport(not problems, int(count), problems)
+
+
+_ROW_TEXT = {
+    "row_changed": "{table} {key} is buiten lopdesk gewijzigd (laatste stand in record "
+                   "{record})",
+    "row_inserted": "{table} {key} is buiten lopdesk toegevoegd (staat in geen record)",
+    "row_deleted": "{table} {key} is buiten lopdesk verwijderd (laatste stand in record "
+                   "{record})",
+}
+
+
+def write_anchor(db: Database, path: Path) -> tuple[int, str]:
+    """Write the chain's head to a file outside the database (0640, atomic)."""
+    with db.read() as s:
+        require(s, db.user, "read")
+    rec_id, digest = audit.head(db)
+    text_ = json.dumps({"id": rec_id, "hash": digest}) + "\n"
+    try:
+        write_private_atomic(Path(path), text_.encode("utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"{path}: kan het anker niet schrijven ({exc.strerror}).",
+                           field="FILE") from None
+    return rec_id, digest
+
+
+def read_anchor(path: Path) -> tuple[int, str]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        rec_id, digest = int(data["id"]), str(data["hash"])
+    except OSError as exc:
+        raise InvalidInput(f"{path}: kan het anker niet lezen ({exc.strerror}).",
+                           field="--anchor") from None
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput(f"{path}: geen anker van lopdesk (verwacht JSON met 'id' en "
+                           "'hash').", field="--anchor") from None
+    return rec_id, digest
 
 
 def _replay_registers(db: Database) -> list[AuditProblem]:

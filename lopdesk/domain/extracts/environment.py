@@ -258,10 +258,14 @@ def only_area_name(db: Database) -> str:
     return names[0] if len(names) == 1 else ""
 
 
-def meta(user: str, title: str, generated_at: datetime | None) -> dict[str, Any]:
-    """The head every document carries: title, when, by whom, with which version."""
+def meta(user: str, title: str, generated_at: datetime | None,
+         head: tuple[int, str] | None = None) -> dict[str, Any]:
+    """The head every document carries: title, when, by whom, with which version, and for
+    documents of record the audit chain's head they were made at (audit.head), so a copy
+    can be checked against the trail later."""
     return {"title": title, "generated_at": generated_at or utcnow(),
-            "generated_by": user, "version": __version__}
+            "generated_by": user, "version": __version__,
+            "audit_head": {"id": head[0], "hash": head[1]} if head is not None else None}
 
 
 def audit_document(db: Database, kind: str, entity: str, entity_id: Any,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lopdesk.db import Database
+from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.allocation_models import (
     AllocationRound,
@@ -224,7 +225,8 @@ def pv_context(db: Database, run_id: int, *, verify: bool = False,
     options = options if isinstance(options, dict) else {"": options}
     counts = counts if isinstance(counts, dict) else {"": counts}
     return {
-        "meta": meta(db.user, "Proces-verbaal van een toewijzing", generated_at),
+        "meta": meta(db.user, "Proces-verbaal van een toewijzing", generated_at,
+                     audit.head(db)),
         "run": run_d, "round": data["round"],
         "options": options, "option_rows": option_rows(options),
         "counts": counts, "count_rows": count_rows(counts),

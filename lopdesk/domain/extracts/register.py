@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lopdesk.db import Database
+from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.counters import LevelCounters, area_counters
@@ -249,7 +250,8 @@ def register_context(db: Database, *, level_id: str | None = None,
         })
     area = reg.area
     return {
-        "meta": meta(db.user, "Uittreksel inschrijvingsregister", generated_at),
+        "meta": meta(db.user, "Uittreksel inschrijvingsregister", generated_at,
+                     audit.head(db)),
         "scope": reg.scope, "school_year": school_year,
         "area": {"id": area.id, "name": area.name} if area else {"id": "", "name": ""},
         "pseudonymised": False,
@@ -307,7 +309,7 @@ def _plenary_context(db: Database, reg: _Register, school_year: int | None,
         })
     return {
         "meta": meta(db.user, "Uittreksel inschrijvingsregister (gepseudonimiseerd, "
-                              "plenaire vergadering LOP)", generated_at),
+                              "plenaire vergadering LOP)", generated_at, audit.head(db)),
         "scope": reg.scope, "school_year": school_year,
         "area": {"id": area.id, "name": area.name} if area else {"id": "", "name": ""},
         "pseudonymised": True, "note": PLENARY_NOTE, "groups": list(PLENARY_GROUPS),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from lopdesk.domain import audit_rows
 from lopdesk.domain.bulk import insert_rows
 from lopdesk.domain.models import RegisterCounter, RegisterEntry, RegisterEvent
 from lopdesk.domain.refusals import notify_lop
@@ -59,6 +60,8 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
     ids = [id_of[(r["level_id"], seqs[i])] for i, r in enumerate(rows)]
     ev_table = RegisterEvent.__table__  # type: ignore[attr-defined]
     insert_rows(s, ev_table, _events(rows, ids, user, rule, message), _CHUNK)
+    audit_rows.seal(s, "register_entry", ({**v, "id": ids[i]} for i, v in enumerate(values)))
+    audit_rows.touch(s, "register_event", "entry_id", ids)
     refused = [ids[i] for i, r in enumerate(rows) if r["status"] == "non_realised"]
     if refused:
         notify_lop(s, user, refused, None)

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, exists, func, insert, literal_column, select, 
 from sqlmodel import Session
 
 from lopdesk.db import Database
-from lopdesk.domain import audit
+from lopdesk.domain import audit, audit_rows
 from lopdesk.domain.access import require
 from lopdesk.domain.calendar import area_free_days, waiting_list_deadline
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
@@ -55,7 +55,7 @@ _BUMP_SEQ = (update(_COUNTER).where(_COUNTER.c.level_id == bindparam("register")
              .returning(_COUNTER.c.last_seq))
 _LEVEL_EXISTS = select(_LEVEL.c.id).where(_LEVEL.c.id == bindparam("level_id"))
 _INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id)
-_INSERT_EVENT = insert(_EVENT)
+_INSERT_EVENT = insert(_EVENT).returning(_EVENT.c.id)
 _AT = bindparam("at", type_=UTCDateTime())
 _OPEN_PERIOD = (  # the period open at the request's moment, only the columns REG-04 reads
     select(_PERIOD.c.kind, _PERIOD.c.group)
@@ -172,11 +172,15 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
     )
     # Core INSERTs on the connection: the hot path of every request (REG-01).
     entry_id = conn.execute(_INSERT_ENTRY, values).scalar_one()
-    conn.execute(_INSERT_EVENT, {
+    event = {
         "entry_id": entry_id, "at": at, "user": user, "kind": "created", "from_status": None,
         "to_status": decision.status, "rule_id": decision.rule,
         "reason": decision.message + (" — tijdstip vroeger dan vorige inschrijving"
-                                      if out_of_order else "")})
+                                      if out_of_order else "")}
+    event_id = conn.execute(_INSERT_EVENT, event).scalar_one()
+    # the rows' digests for the audit record, from the values just inserted (REG-02)
+    audit_rows.seal(s, "register_entry", ({**values, "id": entry_id},))
+    audit_rows.seal(s, "register_event", ({**event, "id": event_id},))
     if decision.status == "non_realised":
         notify_lop(s, user, [entry_id], at, new=NewRefusal(
             child_id, facts.school_id, facts.mandates_lop_notices, at))
