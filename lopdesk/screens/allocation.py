@@ -18,7 +18,7 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import allocation
-from lopdesk.labels import ROUND_STATUS, RUN_STATUS, label, short_dt
+from lopdesk.labels import ROUND_STATUS, RUN_STATUS, label, plural, short_dt
 from lopdesk.screens.base import DataScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -80,10 +80,14 @@ def rerun_and_read(db, run_id: int, title: str) -> Results:
 
 
 class AllocationScreen(DataScreen):
+    SCREEN_ID = "allocation"
     BINDINGS = [
-        Binding("r", "run", "Toewijzen", id="allocatie.run"),
-        Binding("v", "view", "Resultaten", id="allocatie.view"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+        Binding("r", "run", "Toewijzen", id="allocation.run",
+                tooltip="De gekozen ronde toewijzen (zaad, voortgang)"),
+        Binding("v", "view", "Resultaten", id="allocation.view",
+                tooltip="De resultaten van de gekozen run"),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False,
+                id="allocation.next_list", tooltip="Naar de andere lijst"),
     ]
     DEFAULT_CSS = """
     AllocationScreen #rounds { height: 1fr; }
@@ -247,11 +251,16 @@ class AllocationScreen(DataScreen):
 class ResultsScreen(DataScreen):
     """Results of a run: rank distribution (chart), unplaced, cut-offs, explanations."""
 
+    SCREEN_ID = "results"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Terug"),
-        Binding("e", "explain", "Uitleg kind"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+        Binding("escape", "app.pop_screen", "Terug", id="results.back",
+                tooltip="Eén stap terug"),
+        Binding("e", "explain", "Uitleg kind", id="results.explain",
+                tooltip="Waarom een kind deze uitkomst kreeg (ALC-06)"),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False, id="results.next_list",
+                tooltip="Naar de andere lijst"),
     ]
+    crumb = "Resultaten"
     DEFAULT_CSS = """
     ResultsScreen #chart { height: auto; max-height: 9; }
     ResultsScreen #cutoffs { height: 1fr; }
@@ -264,7 +273,8 @@ class ResultsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         r = self.results
-        yield Static(f" {r.title} · {len(r.assignments)} kinderen", classes="title")
+        yield Static(f" {r.title} · {plural(len(r.assignments), 'kind', 'kinderen')}",
+                     classes="title")
         yield Static(chart(r.rank_distribution(), len(r.assignments)), id="chart",
                      markup=False)
         yield Static(" Grenzen per niveau", classes="title")
