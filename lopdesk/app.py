@@ -63,6 +63,10 @@ class LopdeskApp(DbResults, App):
         *[Binding(key, f"go('{mode}')", SCREEN_TITLE[mode], id=f"app.go.{mode}",
                   tooltip=f"{MODE_TOOLTIP[mode]} (bovenaan)", show=mode in MODE_ORDER[:3])
           for mode, key in MODE_KEYS.items()],
+        # Our own palette binding: Textual would add one described in English.
+        Binding("ctrl+p", "command_palette", "palet", id="app.palette", show=False,
+                key_display="^p", priority=True,
+                tooltip="Elke actie, en springen naar school, niveau of kind"),
         Binding("f1,question_mark", "help", "Help", id="app.help",
                 tooltip="Alle toetsen die hier werken"),
         Binding("ctrl+r", "reload", "Vernieuwen", id="app.reload", show=False,

@@ -122,6 +122,7 @@ CASE_EVENT_KIND = {
 }
 PROPOSAL_ANSWER = {"accepted": "aanvaard", "declined": "geweigerd"}
 # Short forms for narrow table columns (screens); the full labels above stay the reference.
+TIEBREAK_SHORT = {"single": "één lot per kind", "multiple": "één lot per kind en school"}
 PRIORITY_GROUP_SHORT = {"sibling_staff": "BZ+P", "sibling": "BZ", "staff": "P", "none": "-"}
 CONTINGENT_SHORT = {"indicator": "I", "non_indicator": "NI"}
 REGIME_SHORT = {"old": "oud", "new": "nieuw"}

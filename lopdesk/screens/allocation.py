@@ -18,7 +18,15 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import allocation
-from lopdesk.labels import ROUND_STATUS, RUN_STATUS, label, plural, short_dt
+from lopdesk.labels import (
+    ROUND_STATUS,
+    RUN_COUNT,
+    RUN_STATUS,
+    TIEBREAK_SHORT,
+    label,
+    plural,
+    short_dt,
+)
 from lopdesk.screens.base import DataScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -127,7 +135,8 @@ class AllocationScreen(DataScreen):
     def _rounds(self, rounds: list) -> None:
         self.query_one("#rounds", VirtualTable).set_rows([Row(r.id, [
             r.id, f"{r.school_year}-{r.school_year + 1}", r.name,
-            label(ROUND_STATUS, r.status), r.tiebreak], data=r) for r in rounds])
+            label(ROUND_STATUS, r.status), label(TIEBREAK_SHORT, r.tiebreak)], data=r)
+            for r in rounds])
         self.mark_loaded()
         self._loaded = True
         self._show_runs()
@@ -151,7 +160,8 @@ class AllocationScreen(DataScreen):
         runs = [r for r in self.runs if rnd is not None and r.round_id == rnd.id]
         self.query_one("#runs", VirtualTable).set_rows([Row(r.id, [
             str(r.id), label(RUN_STATUS, r.status), str(r.seed), r.user,
-            short_dt(r.started_at), ", ".join(f"{k} {v}" for k, v in r.counts.items())],
+            short_dt(r.started_at),
+            ", ".join(f"{label(RUN_COUNT, k)} {v}" for k, v in r.counts.items())],
             data=r) for r in reversed(runs)])
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:

@@ -149,7 +149,8 @@ class CaseScreen(FormScreen):
     def _loaded(self, v) -> None:
         self.view = v
         today = self.lapp.now().date()
-        self.query_one("#title", Static).update(f" {present.case_title(v)}")
+        # The breadcrumb names the case already ("Bemiddeling › Dossier 3").
+        self.show_title(present.case_title(v).removeprefix(f"Dossier {v.id} · "))
         lines = [f" {present.case_opening(v)}"]
         for r in v.refusals[:2]:
             lines.append(f" Weigering: {r.school_name} ({r.level_id} nr. {r.seq}) · "

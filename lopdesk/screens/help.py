@@ -66,10 +66,7 @@ class HelpScreen(ModalScreen[None]):
 
     def text(self) -> str:
         under = self._under
-        app_keys = [Binding("ctrl+p", "command_palette", "Opdrachtenpalet", id="app.palette",
-                            tooltip="elke actie, en springen naar school, niveau of kind"),
-                    *self.app.BINDINGS]
-        lines = ["Overal", *key_lines(under, app_keys, lambda b: True), ""]
+        lines = ["Overal", *key_lines(under, list(self.app.BINDINGS), lambda b: True), ""]
         title = where(under)
         lines.append(f"Op dit scherm ({title})" if title else "Op dit scherm")
         mine = key_lines(under, list(type(under).BINDINGS),
