@@ -209,7 +209,8 @@ class LopdeskApp(DbResults, App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's English system commands (Keys, Quit, Screenshot, Theme, ...) are
         replaced by these; the actions of the screen come from ActionsProvider."""
-        yield SystemCommand("Systeem: stoppen", "lopdesk afsluiten (Ctrl+Q)", self.action_quit)
+        yield SystemCommand("Systeem: stoppen", "lopdesk afsluiten (Ctrl+Q)", self.action_quit,
+                            discover=False)  # found by typing, not listed first
 
 
 def make_app(db: Database | Settings, **kwargs: Any) -> LopdeskApp:

@@ -74,7 +74,7 @@ async def test_breadcrumb_shows_where_you_are(db):
         await app.push_screen(ChildFileScreen(s["kids"][0]))
         await settle(app, pilot)
         assert title_of(app.screen).startswith(
-            " Overzicht › S1 › leerjaar 1 · 2027-2028 › Voornaam0 Achternaam0 · ")
+            " Overzicht › S1 › leerjaar 1 · 2027-2028 › Voornaam0 Achternaam0 · dossier kind ")
 
 
 async def test_help_lists_1_to_5_and_the_keys_of_the_screen_under_its_dutch_title(db):

@@ -174,6 +174,12 @@ class DataScreen(DbResults, Screen):
                 parts.append(step)
         return " › ".join(parts)
 
+    def on_mount(self) -> None:
+        """A screen opened on top shows its breadcrumb at once, before its data is in."""
+        stack = self.app.screen_stack
+        if self in stack and stack.index(self) > 0 and self.query("#title"):
+            self.show_title("laden…")
+
     def show_title(self, text: str = "", selector: str = "#title") -> None:
         """The title line: the breadcrumb, then what this screen shows."""
         crumb = self.breadcrumb()

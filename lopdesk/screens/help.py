@@ -4,6 +4,8 @@ footer and the palette, with the screen's Dutch title (never a class name)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -34,16 +36,17 @@ def key_lines(screen: Screen, bindings: list[Binding], allowed) -> list[str]:
             continue
         seen.add((b.action, b.description))
         shown = key_display(screen, b)
-        tip = f" — {b.tooltip}" if b.tooltip else ""
-        lines.append(f"  {shown:<11} {b.description}{tip}")
+        lines.append(f"  {shown:<11} {b.description}")
     return lines
 
 
 def key_display(screen: Screen, binding: Binding) -> str:
     """'Ctrl+P' rather than Textual's '^p': the way the help and the manual write keys."""
-    shown = screen.app.get_key_display(binding)
-    return " ".join(f"Ctrl+{k[1:].upper()}" if k.startswith("^") else k
-                    for k in shown.split())
+    out = []
+    for key in binding.key.split(","):
+        shown = screen.app.get_key_display(replace(binding, key=key.strip(), key_display=None))
+        out.append(f"Ctrl+{shown[1:].upper()}" if shown.startswith("^") else shown)
+    return " of ".join(out)
 
 
 def where(screen: Screen) -> str:

@@ -225,7 +225,7 @@ class ChildFileScreen(DataScreen):
     def _loaded(self, f) -> None:
         self.file = f
         today = self.lapp.now().date()
-        self.show_title(f"dossier van {f.first_name} {f.last_name} ({f.child_id})")
+        self.show_title(f"dossier kind {f.child_id}")
         self.query_one("#who", Static).update(
             f" geboren {fmt_date(f.birth_date) or '?'} · {f.address or 'adres onbekend'} · "
             f"{plural(len(f.entries), 'inschrijving', 'inschrijvingen')}")
