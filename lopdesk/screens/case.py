@@ -12,7 +12,7 @@ from textual.widgets import Footer, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
-from lopdesk.labels import fmt_date, short_dt
+from lopdesk.labels import fmt_date, plural, short_dt
 from lopdesk.screens.base import FormScreen, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -156,7 +156,8 @@ class CaseScreen(FormScreen):
             lines.append(f" Weigering: {r.school_name} ({r.level_id} nr. {r.seq}) · "
                          f"{present.refusal_notice(r)}")
         if len(v.refusals) > 2:
-            lines.append(f" … en {len(v.refusals) - 2} andere weigering(en)")
+            more = plural(len(v.refusals) - 2, "andere weigering", "andere weigeringen")
+            lines.append(f" … en {more}")
         extra = []
         if v.next_deadline and v.status != "closed":
             when = v.next_deadline

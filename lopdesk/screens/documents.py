@@ -172,7 +172,7 @@ def ask_register_extract(app: App) -> None:
                   [("één niveau", "level"), ("een school", "school"), ("het gebied", "area")],
                   required=True),
         FormField("id", "Id van niveau, school of gebied", required=True,
-                  placeholder="bv. L1, S1 of A"),
+                  placeholder="id van een niveau, school of gebied"),
         FormField("pseudo", "Pseudoniemen (voor de plenaire)", "check", False),
     ]
 
