@@ -17,39 +17,62 @@ from textual.screen import ModalScreen, Screen
 
 from lopdesk.config import Settings
 from lopdesk.db import Database
+from lopdesk.labels import MODES as MODE_ORDER
+from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.allocation import AllocationScreen
-from lopdesk.screens.base import DataScreen
+from lopdesk.screens.area_index import AreaIndex
+from lopdesk.screens.base import DataScreen, DbResults, db_work
 from lopdesk.screens.capacity import CapacityScreen
-from lopdesk.screens.commands import ActionsProvider, CasesProvider, JumpProvider
+from lopdesk.screens.commands import (
+    ActionsProvider,
+    CasesProvider,
+    DutchPalette,
+    JumpProvider,
+)
 from lopdesk.screens.deferred import DeferredScreen
 from lopdesk.screens.help import HelpScreen
 from lopdesk.screens.mediation import MediationScreen
 from lopdesk.screens.overview import OverviewScreen
 
+# The number key of each main screen: 1-5 in the order of labels.MODES.
+MODE_KEYS = {mode: str(i) for i, mode in enumerate(MODE_ORDER, 1)}
+MODE_TOOLTIP = {
+    "overview": "Gebied, scholen en niveaus met hun tellers en het LOP-bord",
+    "deferred": "Eén lijn per uitgesteld of niet-gerealiseerd kind over het gebied",
+    "capacity": "Verhogingen van de capaciteit en volzetverklaringen",
+    "allocation": "Rondes van de aanmeldingsprocedure toewijzen en hun resultaten",
+    "mediation": "Bemiddelingsdossiers en hun termijnen",
+}
 
-class LopdeskApp(App):
+
+class LopdeskApp(DbResults, App):
     TITLE = "lopdesk"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_DISPLAY = "^p"
+    # Textual's own system commands are English: ours replace them (get_system_commands).
     COMMANDS = App.COMMANDS | {ActionsProvider, JumpProvider, CasesProvider}
     MODES = {
-        "overzicht": OverviewScreen,
-        "uitgesteld": DeferredScreen,
-        "capaciteit": CapacityScreen,
-        "allocatie": AllocationScreen,
-        "bemiddeling": MediationScreen,
+        "overview": OverviewScreen,
+        "deferred": DeferredScreen,
+        "capacity": CapacityScreen,
+        "allocation": AllocationScreen,
+        "mediation": MediationScreen,
     }
-    DEFAULT_MODE = "overzicht"
+    DEFAULT_MODE = "overview"
     BINDINGS = [
-        Binding("1", "switch_mode('overzicht')", "Overzicht", id="go.overzicht"),
-        Binding("2", "switch_mode('uitgesteld')", "Uitgesteld", id="go.uitgesteld"),
-        Binding("3", "switch_mode('capaciteit')", "Capaciteit", id="go.capaciteit"),
-        Binding("4", "switch_mode('allocatie')", "Allocatie", id="go.allocatie", show=False),
-        Binding("5", "switch_mode('bemiddeling')", "Bemiddeling", id="go.bemiddeling",
-                show=False),
-        Binding("f1,question_mark", "help", "Help", id="app.help"),
-        Binding("ctrl+r", "reload", "Vernieuwen", id="app.reload", show=False),
-        Binding("ctrl+q", "quit", "Stoppen", id="app.quit", priority=True),
+        *[Binding(key, f"go('{mode}')", SCREEN_TITLE[mode], id=f"app.go.{mode}",
+                  tooltip=f"{MODE_TOOLTIP[mode]} (bovenaan)", show=mode in MODE_ORDER[:3])
+          for mode, key in MODE_KEYS.items()],
+        # Our own palette binding: Textual would add one described in English.
+        Binding("ctrl+p", "command_palette", "palet", id="app.palette", show=False,
+                key_display="^p", priority=True,
+                tooltip="Elke actie, en springen naar school, niveau of kind"),
+        Binding("f1,question_mark", "help", "Help", id="app.help",
+                tooltip="Alle toetsen die hier werken"),
+        Binding("ctrl+r", "reload", "Vernieuwen", id="app.reload", show=False,
+                tooltip="Gegevens opnieuw inlezen"),
+        Binding("ctrl+q", "quit", "Stoppen", id="app.quit", priority=True,
+                tooltip="lopdesk afsluiten"),
     ]
 
     def __init__(self, db: Database, *, poll_interval: float | None = None,
@@ -58,7 +81,7 @@ class LopdeskApp(App):
         self.db = db
         self.data_version: int = 0
         self.poll_interval = poll_interval or db.settings.poll_interval
-        self.counters: list[Any] = []  # LevelCounters of the area, for the palette
+        self.area = AreaIndex()  # read-only; replaced whole by the change poll
         # "Now" for deadlines and what binds (WL-01, NGI-04): injectable, so that tests and
         # snapshots show the same screen on any day.
         self._clock = clock
@@ -86,6 +109,19 @@ class LopdeskApp(App):
             self.title = f"lopdesk · {label}"
         self.set_interval(self.poll_interval, self._poll)
         self.run_worker(self._first_version, thread=True, group="poll", exit_on_error=False)
+        # The index after the first screen is drawn: its read would compete with the
+        # first screen's load for the interpreter.
+        self.set_timer(0.5, self.refresh_area)
+
+    def refresh_area(self) -> None:
+        """Read the area index again (off the UI thread); the old one stays until then."""
+        from lopdesk.domain.counters import area_counters
+
+        db_work(self, area_counters, on_done=self._area_loaded, on_error=lambda _e: None,
+                group="index", exclusive=True)
+
+    def _area_loaded(self, levels: list) -> None:
+        self.area = AreaIndex.of(levels)
 
     def _first_version(self) -> None:
         try:
@@ -113,6 +149,7 @@ class LopdeskApp(App):
 
     def _changed(self, version: int) -> None:
         self.data_version = version
+        self.refresh_area()
         screen = self.screen
         if isinstance(screen, ModalScreen):
             return  # the screen below reloads when the dialog closes (on_screen_resume)
@@ -123,6 +160,24 @@ class LopdeskApp(App):
         screen = self.screen
         if isinstance(screen, DataScreen):
             screen.reload()
+
+    # -- navigation: number keys go to the top of a main screen ------------------------
+
+    async def action_go(self, mode: str) -> None:
+        """Show main screen `mode` at its top: the screens opened on top of it in that mode
+        (a register, a case, a child's file) are closed."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        if mode != self.current_mode:
+            await self.switch_mode(mode)
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go" and isinstance(self.screen, ModalScreen) \
+                and not isinstance(self.screen, HelpScreen):
+            return False  # a dialog being filled in is never left by a number key
+        return True
 
     # -- errors (one place) -----------------------------------------------------------
 
@@ -155,15 +210,18 @@ class LopdeskApp(App):
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(
+            self.push_screen(DutchPalette(
                 placeholder="Zoek een actie, school, niveau of kind…", id="--command-palette"))
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C copies (in a field); whoever meant to stop is told how, in Dutch."""
+        self.notify("Stoppen doet u met Ctrl+Q.", title="lopdesk afsluiten?")
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand("Systeem: thema wijzigen", "Kies een ander kleurenthema",
-                            self.action_change_theme)
-        yield SystemCommand("Systeem: schermafdruk", "Bewaar een SVG-afbeelding van het scherm",
-                            lambda: self.set_timer(0.1, self.deliver_screenshot))
-        yield SystemCommand("Systeem: stoppen", "lopdesk afsluiten", self.action_quit)
+        """Textual's English system commands (Keys, Quit, Screenshot, Theme, ...) are
+        replaced by these; the actions of the screen come from ActionsProvider."""
+        yield SystemCommand("Systeem: stoppen", "lopdesk afsluiten (Ctrl+Q)", self.action_quit,
+                            discover=False)  # found by typing, not listed first
 
 
 def make_app(db: Database | Settings, **kwargs: Any) -> LopdeskApp:

@@ -107,6 +107,7 @@ CASE_EVENT_KIND = {
 }
 PROPOSAL_ANSWER = {"accepted": "aanvaard", "declined": "geweigerd"}
 # Short forms for narrow table columns (screens); the full labels above stay the reference.
+TIEBREAK_SHORT = {"single": "één lot per kind", "multiple": "één lot per kind en school"}
 PRIORITY_GROUP_SHORT = {"sibling_staff": "BZ+P", "sibling": "BZ", "staff": "P", "none": "-"}
 CONTINGENT_SHORT = {"indicator": "I", "non_indicator": "NI"}
 REGIME_SHORT = {"old": "oud", "new": "nieuw"}
@@ -182,12 +183,29 @@ def school_year_label(year: int) -> str:
 
 # --- screens: titles, colours and table cells -----------------------------------------
 
-MODE_TITLES = {
-    "overzicht": "Overzicht",
-    "uitgesteld": "Uitgesteld / Niet-gerealiseerd",
-    "capaciteit": "Capaciteit",
-    "allocatie": "Allocatie",
+# The title of each screen (its id in code is English): main screens first, in the order of
+# their number keys 1-5, then the screens opened on top of them (the breadcrumb's steps).
+SCREEN_TITLE = {
+    "overview": "Overzicht",
+    "deferred": "Uitgesteld / Niet-gerealiseerd",
+    "capacity": "Capaciteit",
+    "allocation": "Allocatie",
+    "mediation": "Bemiddeling",
+    "register": "Register",
+    "results": "Resultaten",
+    "case": "Dossier",
+    "childfile": "Dossier kind",
+    "preview": "Voorbeeld",
+    "help": "Help",
 }
+MODES = ("overview", "deferred", "capacity", "allocation", "mediation")
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """'1 kind', '2 kinderen', '0 kinderen'."""
+    return f"{n} {one if n == 1 else many}"
+
+
 # Status colours; the short code is always shown too (never colour as the only signal).
 STATUS_STYLE = {
     "realised": "green",

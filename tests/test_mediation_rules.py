@@ -122,7 +122,7 @@ def test_MED_02_school_outcome_needs_its_school(outcome, given, refusing, accept
 
 @pytest.mark.parametrize(("outcome", "given", "refusing", "message"), [
     ("same_school", "S3", ["S1"], "weigerde het kind niet"),
-    ("other_school", "S1", ["S1"], "weigerde het kind; kies same_school"),
+    ("other_school", "S1", ["S1"], "weigerde het kind; kies 'ingeschreven in dezelfde school'"),
 ])
 def test_MED_02_same_or_other_school_must_match_the_refusals(outcome, given, refusing,
                                                              message):

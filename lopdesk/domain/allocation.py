@@ -106,12 +106,12 @@ def add_round_level(db: Database, round_id: str, level_id: str, *, capacity: int
                                 "contingentering, kies --precedence contingent.", rule="ALC-04")
         if level.regime == "new":
             if precedence != "priority_first":
-                raise RuleViolation("de voorrang 'contingent' (dubbele contingentering) hoort "
-                                    "bij het oude regime; kies priority_first.", rule="ALC-04")
+                raise RuleViolation("de voorrang 'dubbele contingentering' hoort bij het oude "
+                                    "regime; kies 'eerst voorrangsgroepen'.", rule="ALC-04")
             if reserved_non_indicator > 0:
                 raise RuleViolation("in het nieuwe regime is er enkel een reserve voor de "
-                                    "ondervertegenwoordigde groep (--reserved-indicator).",
-                                    rule="ALC-04")
+                                    "ondervertegenwoordigde groep (reserve indicatorleerlingen).",
+                                    field="reserved_non_indicator", rule="ALC-04")
             if reserved_indicator * 5 > capacity:  # at most 20 % (domain §2)
                 raise RuleViolation(f"de reserve ({reserved_indicator}) is meer dan 20 % van "
                                     f"de {capacity} plaatsen.", rule="ALC-04")
@@ -302,8 +302,8 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
         if active is not None and not replace:
             raise RuleViolation(
                 f"ronde {round_id} werd al toegewezen (run {active}). Een nieuwe run vervangt "
-                "die enkel uitdrukkelijk (--replace); de vervangen run blijft bewaard.",
-                rule="ALC-05")
+                "die enkel als u uitdrukkelijk vervangen kiest; de vervangen run blijft bewaard.",
+                field="replace", rule="ALC-05")
         impact = replacement.impact_in(s, round_id) if how else None
         if how and not how.keep_later_events:
             replacement.refuse_unconfirmed(impact, round_id)

@@ -18,7 +18,15 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import allocation
-from lopdesk.labels import ROUND_STATUS, RUN_STATUS, label, short_dt
+from lopdesk.labels import (
+    ROUND_STATUS,
+    RUN_COUNT,
+    RUN_STATUS,
+    TIEBREAK_SHORT,
+    label,
+    plural,
+    short_dt,
+)
 from lopdesk.screens.base import DataScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -80,10 +88,14 @@ def rerun_and_read(db, run_id: int, title: str) -> Results:
 
 
 class AllocationScreen(DataScreen):
+    SCREEN_ID = "allocation"
     BINDINGS = [
-        Binding("r", "run", "Toewijzen", id="allocatie.run"),
-        Binding("v", "view", "Resultaten", id="allocatie.view"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+        Binding("r", "run", "Toewijzen", id="allocation.run",
+                tooltip="De gekozen ronde toewijzen (zaad, voortgang)"),
+        Binding("v", "view", "Resultaten", id="allocation.view",
+                tooltip="De resultaten van de gekozen run"),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False,
+                id="allocation.next_list", tooltip="Naar de andere lijst"),
     ]
     DEFAULT_CSS = """
     AllocationScreen #rounds { height: 1fr; }
@@ -123,7 +135,8 @@ class AllocationScreen(DataScreen):
     def _rounds(self, rounds: list) -> None:
         self.query_one("#rounds", VirtualTable).set_rows([Row(r.id, [
             r.id, f"{r.school_year}-{r.school_year + 1}", r.name,
-            label(ROUND_STATUS, r.status), r.tiebreak], data=r) for r in rounds])
+            label(ROUND_STATUS, r.status), label(TIEBREAK_SHORT, r.tiebreak)], data=r)
+            for r in rounds])
         self.mark_loaded()
         self._loaded = True
         self._show_runs()
@@ -147,7 +160,8 @@ class AllocationScreen(DataScreen):
         runs = [r for r in self.runs if rnd is not None and r.round_id == rnd.id]
         self.query_one("#runs", VirtualTable).set_rows([Row(r.id, [
             str(r.id), label(RUN_STATUS, r.status), str(r.seed), r.user,
-            short_dt(r.started_at), ", ".join(f"{k} {v}" for k, v in r.counts.items())],
+            short_dt(r.started_at),
+            ", ".join(f"{label(RUN_COUNT, k)} {v}" for k, v in r.counts.items())],
             data=r) for r in reversed(runs)])
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
@@ -247,11 +261,16 @@ class AllocationScreen(DataScreen):
 class ResultsScreen(DataScreen):
     """Results of a run: rank distribution (chart), unplaced, cut-offs, explanations."""
 
+    SCREEN_ID = "results"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Terug"),
-        Binding("e", "explain", "Uitleg kind"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+        Binding("escape", "app.pop_screen", "Terug", id="results.back",
+                tooltip="Eén stap terug"),
+        Binding("e", "explain", "Uitleg kind", id="results.explain",
+                tooltip="Waarom een kind deze uitkomst kreeg (ALC-06)"),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False, id="results.next_list",
+                tooltip="Naar de andere lijst"),
     ]
+    crumb = "Resultaten"
     DEFAULT_CSS = """
     ResultsScreen #chart { height: auto; max-height: 9; }
     ResultsScreen #cutoffs { height: 1fr; }
@@ -264,7 +283,8 @@ class ResultsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         r = self.results
-        yield Static(f" {r.title} · {len(r.assignments)} kinderen", classes="title")
+        yield Static(f" {r.title} · {plural(len(r.assignments), 'kind', 'kinderen')}",
+                     classes="title")
         yield Static(chart(r.rank_distribution(), len(r.assignments)), id="chart",
                      markup=False)
         yield Static(" Grenzen per niveau", classes="title")

@@ -1,8 +1,10 @@
-"""What every main screen shares: database calls in thread workers and refresh on change.
+"""What every screen shares: the one worker helper for database work, typed messages for
+what a load brought, the breadcrumb in the title, and refresh on change.
 
-A screen never touches the database on the UI thread: `db_call` runs a domain service in a
-thread worker and hands the result back to a callback on the UI thread; any error goes to
-the app's one error handler (a Dutch notification, Conflict as a warning).
+No screen touches the database on the UI thread: `db_work` runs a domain service in a thread
+worker and posts the result back as a typed message (`DbDone`) to the node that asked, whose
+handler runs the callback on the UI thread; any error goes to the app's one error handler (a
+Dutch notification, Conflict as a warning). Screens, dialogs and the palette all use it.
 """
 
 from __future__ import annotations
@@ -11,16 +13,88 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from textual.dom import DOMNode
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
+from lopdesk.labels import SCREEN_TITLE
 from lopdesk.parse import ParseError
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.widgets.table import VirtualTable
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
+
+
+class DbDone(Message):
+    """A database call finished: `what` is the service's name, `result` what it returned."""
+
+    def __init__(self, what: str, result: Any, callback: Callable[[Any], None] | None) -> None:
+        super().__init__()
+        self.what = what
+        self.result = result
+        self.callback = callback
+
+
+class DbFailed(Message):
+    """A database call failed; the app reports it, the node may react (`on_error`)."""
+
+    def __init__(self, what: str, error: BaseException,
+                 callback: Callable[[BaseException], None] | None) -> None:
+        super().__init__()
+        self.what = what
+        self.error = error
+        self.callback = callback
+
+
+def db_work(node: DOMNode, fn: Callable[..., Any], *args: Any,
+            on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None,
+            group: str = "db", exclusive: bool = False, **kwargs: Any) -> Worker:
+    """Run `fn(db, *args, **kwargs)` in a thread worker of `node` (a screen, or the app for
+    work that outlives a dialog). The result comes back as `DbDone`, an error as `DbFailed`;
+    nothing is delivered once the worker is cancelled (an exclusive newer load replaced it)."""
+    app: Any = node.app
+    what = getattr(fn, "__name__", "db")
+    target = node
+
+    def job() -> None:
+        worker = get_current_worker()
+        try:
+            result = fn(app.db, *args, **kwargs)
+        except Exception as exc:  # every error ends in one place (app.report_error)
+            if not worker.is_cancelled:
+                app.call_from_thread(_deliver, target, DbFailed(what, exc, on_error))
+            return
+        if not worker.is_cancelled:
+            app.call_from_thread(_deliver, target, DbDone(what, result, on_done))
+
+    return node.run_worker(job, thread=True, group=group, exclusive=exclusive,
+                           exit_on_error=False, description=what)
+
+
+def _deliver(node: DOMNode, message: Message) -> None:
+    """Hand a worker's message to its node; a screen already closed gets nothing, but an
+    error is reported all the same."""
+    if isinstance(message, DbFailed):
+        node.app.report_error(message.error)  # type: ignore[attr-defined]
+        if message.callback is not None and _attached(node):
+            message.callback(message.error)
+        return
+    if isinstance(message, DbDone) and message.callback is not None and _attached(node):
+        node.post_message(message)
+
+
+def _attached(node: DOMNode) -> bool:
+    return node is node.app or bool(getattr(node, "is_attached", False))
+
+
+def run_callback(event: DbDone) -> None:
+    """Run the callback of a finished database call (the handler of `DbDone`)."""
+    if event.callback is not None:
+        event.callback(event.result)
 
 
 def form_done(app: Any, run: Callable[[dict], None]) -> Callable[[dict | None], None]:
@@ -39,8 +113,20 @@ def form_done(app: Any, run: Callable[[dict], None]) -> Callable[[dict | None], 
     return done
 
 
-class DataScreen(Screen):
-    """A main screen that loads its data with `reload()` and refreshes on every change."""
+class DbResults:
+    """Mixin for a node that uses `db_work`: runs the callbacks its finished calls carry."""
+
+    def on_db_done(self, event: DbDone) -> None:
+        event.stop()
+        run_callback(event)
+        self.refresh_bindings()  # what a key may do depends on what was loaded
+
+
+class DataScreen(DbResults, Screen):
+    """A screen that loads its data with `reload()` and refreshes on every change.
+
+    `SCREEN_ID` names it in code (binding ids `<screen>.<action>`, `labels.SCREEN_TITLE`);
+    `crumb` is its step in the breadcrumb when it is opened on top of another screen."""
 
     # The title bar(s) of every main screen.
     DEFAULT_CSS = """
@@ -50,6 +136,8 @@ class DataScreen(Screen):
     DataScreen #training { dock: top; height: 1; background: $warning 40%; text-style: bold; }
     """
 
+    SCREEN_ID: str = ""
+    crumb: str = ""
     seen_version: int | None = None
     _audited: bool = False
 
@@ -57,44 +145,51 @@ class DataScreen(Screen):
     def lapp(self) -> LopdeskApp:
         return self.app  # type: ignore[return-value]
 
-    def on_mount(self) -> None:
-        """A demo database says so above every main screen, with its training date."""
-        label = self.lapp.training_label
-        if label is not None and not self.query("#training"):
-            from textual.widgets import Static
-
-            self.mount(Static(f" {label}", id="training"))
+    @property
+    def screen_title(self) -> str:
+        return SCREEN_TITLE.get(self.SCREEN_ID, "")
 
     def db_call(self, fn: Callable[..., Any], *args: Any,
                 on_done: Callable[[Any], None] | None = None,
                 on_error: Callable[[BaseException], None] | None = None,
                 group: str = "db", exclusive: bool = False, **kwargs: Any) -> Worker:
         """Run `fn(db, *args, **kwargs)` off the UI thread; callbacks run on the UI thread."""
-        app = self.lapp
+        return db_work(self, fn, *args, on_done=on_done, on_error=on_error, group=group,
+                       exclusive=exclusive, **kwargs)
 
-        def job() -> None:
-            worker = get_current_worker()
-            try:
-                result = fn(app.db, *args, **kwargs)
-            except Exception as exc:  # every error ends in one place (app.report_error)
-                if not worker.is_cancelled:
-                    app.call_from_thread(self._failed, exc, on_error)
-                return
-            if on_done is not None and not worker.is_cancelled:
-                app.call_from_thread(self._done, on_done, result)
+    def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
+        self.refresh_bindings()  # keys that need a row under the cursor
 
-        return self.run_worker(job, thread=True, group=group, exclusive=exclusive,
-                               exit_on_error=False, description=getattr(fn, "__name__", "db"))
+    # -- where am I ---------------------------------------------------------------------
 
-    def _done(self, callback: Callable[[Any], None], result: Any) -> None:
-        if self.is_attached:
-            callback(result)
+    def breadcrumb(self) -> str:
+        """'Overzicht › BAO003 › leerjaar 1': the main screen of the mode, then the steps
+        of the screens opened on top of it, up to this one."""
+        stack = [s for s in self.app.screen_stack if isinstance(s, DataScreen)]
+        if self not in stack:
+            return self.crumb or self.screen_title
+        parts = []
+        for s in stack[: stack.index(self) + 1]:
+            step = s.screen_title if s is stack[0] else (s.crumb or s.screen_title)
+            if step:
+                parts.append(step)
+        return " › ".join(parts)
 
-    def _failed(self, exc: BaseException, on_error: Callable[[BaseException], None] | None
-                ) -> None:
-        self.lapp.report_error(exc)
-        if on_error is not None and self.is_attached:
-            on_error(exc)
+    def on_mount(self) -> None:
+        """A demo database says so above every screen, with its training date; a screen
+        opened on top shows its breadcrumb at once, before its data is in."""
+        label = self.lapp.training_label
+        if label is not None and not self.query("#training"):
+            self.mount(Static(f" {label}", id="training"))
+        stack = self.app.screen_stack
+        if self in stack and stack.index(self) > 0 and self.query("#title"):
+            self.show_title("laden…")
+
+    def show_title(self, text: str = "", selector: str = "#title") -> None:
+        """The title line: the breadcrumb, then what this screen shows."""
+        crumb = self.breadcrumb()
+        line = " · ".join(p for p in (crumb, text) if p)
+        self.query_one(selector, Static).update(f" {line}")
 
     # -- refresh ----------------------------------------------------------------------
 

@@ -43,13 +43,20 @@ def cascade_text(outcome) -> str:
 
 
 class CapacityScreen(FormScreen):
+    SCREEN_ID = "capacity"
     BINDINGS = [
-        Binding("n", "new_request", "Verhoging aanvragen", id="capaciteit.request"),
-        Binding("g", "approve", "Goedkeuren", id="capaciteit.approve"),
-        Binding("w", "reject", "Afwijzen", id="capaciteit.reject"),
-        Binding("d", "declare", "Volzet verklaren", id="capaciteit.declare"),
-        Binding("l", "lift", "Opheffen", id="capaciteit.lift"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+        Binding("n", "new_request", "Verhoging aanvragen", id="capacity.request",
+                tooltip="Nieuwe aanvraag met reden (CAP-03)"),
+        Binding("g", "approve", "Goedkeuren", id="capacity.approve",
+                tooltip="De gekozen aanvraag goedkeuren, met voorbeeld"),
+        Binding("w", "reject", "Afwijzen", id="capacity.reject",
+                tooltip="De gekozen aanvraag afwijzen"),
+        Binding("d", "declare", "Volzet verklaren", id="capacity.declare",
+                tooltip="Administratieve groepen volzet verklaren (CAP-06)"),
+        Binding("l", "lift", "Opheffen", id="capacity.lift",
+                tooltip="De gekozen volzetverklaring opheffen"),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False, id="capacity.next_list",
+                tooltip="Naar de andere lijst"),
     ]
     DEFAULT_CSS = """
     CapacityScreen #decisions { height: 2fr; }

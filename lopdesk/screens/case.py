@@ -12,8 +12,8 @@ from textual.widgets import Footer, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
-from lopdesk.labels import fmt_date, short_dt
-from lopdesk.screens.base import FormScreen, form_done
+from lopdesk.labels import fmt_date, plural, short_dt
+from lopdesk.screens.base import FormScreen, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -52,19 +52,9 @@ def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
 
 
 def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:
-    """A domain call off the UI thread from outside a screen (dialog callbacks)."""
-    lapp: Any = app
-
-    def job() -> None:
-        try:
-            result = fn(lapp.db, *args, **kwargs)
-        except Exception as exc:
-            app.call_from_thread(lapp.report_error, exc)
-            return
-        if on_done is not None:
-            app.call_from_thread(on_done, result)
-
-    app.run_worker(job, thread=True, group="db", exit_on_error=False)
+    """A domain call off the UI thread from outside a screen (dialog callbacks): the app's
+    worker, so it outlives the dialog."""
+    db_work(app, fn, *args, on_done=on_done, **kwargs)
 
 
 # --- the case list ---------------------------------------------------------------------------
@@ -101,19 +91,31 @@ def metres(value: float | None) -> str:
 
 
 class CaseScreen(FormScreen):
+    SCREEN_ID = "case"
     BINDINGS = [
-        Binding("escape", "back", "Terug", id="case.back"),
-        Binding("v", "propose", "Voorstel", id="case.propose"),
-        Binding("a", "answer", "Antwoord", id="case.answer"),
-        Binding("p", "party", "Partij", id="case.party"),
-        Binding("m", "meeting", "Overleg", id="case.meeting"),
-        Binding("c", "contact", "Contact", id="case.contact"),
-        Binding("k", "complaint", "Klacht CLR", id="case.complaint", show=False),
-        Binding("x", "close_case", "Afsluiten", id="case.close"),
-        Binding("f", "child_file", "Dossier kind", id="case.child", show=False),
-        Binding("d", "document", "Samenvatting", id="case.document", show=False),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False),
+        Binding("escape", "back", "Terug", id="case.back", tooltip="Eén stap terug"),
+        Binding("v", "propose", "Voorstel", id="case.propose",
+                tooltip="Een school met vrije plaatsen voorstellen (MED-03)"),
+        Binding("a", "answer", "Antwoord", id="case.answer",
+                tooltip="Het antwoord van de ouders op een voorstel"),
+        Binding("p", "party", "Partij", id="case.party", tooltip="Een partij toevoegen"),
+        Binding("m", "meeting", "Overleg", id="case.meeting", tooltip="Een overleg noteren"),
+        Binding("c", "contact", "Contact", id="case.contact", tooltip="Een contact noteren"),
+        Binding("k", "complaint", "Klacht CLR", id="case.complaint", show=False,
+                tooltip="Een klacht bij de Commissie inzake Leerlingenrechten noteren"),
+        Binding("x", "close_case", "Afsluiten", id="case.close",
+                tooltip="Het dossier afsluiten met een uitkomst (MED-02)"),
+        Binding("f", "child_file", "Dossier kind", id="case.child", show=False,
+                tooltip="Alle inschrijvingen van het kind"),
+        Binding("d", "document", "Samenvatting", id="case.document", show=False,
+                tooltip="Samenvatting van het dossier voor de partijen"),
+        Binding("tab", "app.focus_next", "Andere lijst", show=False, id="case.next_list",
+                tooltip="Naar de andere lijst"),
     ]
+
+    @property
+    def crumb(self) -> str:  # type: ignore[override]
+        return f"Dossier {self.case_id}"
     DEFAULT_CSS = """
     CaseScreen #info { height: auto; max-height: 5; }
     CaseScreen .sub { height: 1; background: $primary 20%; }
@@ -147,13 +149,15 @@ class CaseScreen(FormScreen):
     def _loaded(self, v) -> None:
         self.view = v
         today = self.lapp.now().date()
-        self.query_one("#title", Static).update(f" {present.case_title(v)}")
+        # The breadcrumb names the case already ("Bemiddeling › Dossier 3").
+        self.show_title(present.case_title(v).removeprefix(f"Dossier {v.id} · "))
         lines = [f" {present.case_opening(v)}"]
         for r in v.refusals[:2]:
             lines.append(f" Weigering: {r.school_name} ({r.level_id} nr. {r.seq}) · "
                          f"{present.refusal_notice(r)}")
         if len(v.refusals) > 2:
-            lines.append(f" … en {len(v.refusals) - 2} andere weigering(en)")
+            more = plural(len(v.refusals) - 2, "andere weigering", "andere weigeringen")
+            lines.append(f" … en {more}")
         extra = []
         if v.next_deadline and v.status != "closed":
             when = v.next_deadline
@@ -345,7 +349,7 @@ class CaseScreen(FormScreen):
         fields = [
             FormField("outcome", "Uitkomst (MED-02)", "select", None,
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
-            FormField("school_id", "School (leeg = afgeleid)", placeholder="bv. S1"),
+            FormField("school_id", "School (leeg = afgeleid)", placeholder="id van de school"),
             FormField("note", "Notitie"),
         ]
         version = self.view.version

@@ -10,9 +10,14 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from lopdesk.domain import directory, mediation
+from lopdesk.errors import PermissionDenied
+from lopdesk.labels import SCREEN_TITLE, plural
 from lopdesk.screens import documents as docs
 
 if TYPE_CHECKING:
@@ -21,35 +26,59 @@ if TYPE_CHECKING:
 MAX_HITS = 50
 
 
-async def _mode_then(app: LopdeskApp, mode: str, action: str | None = None) -> None:
-    await app.switch_mode(mode)
+class DutchPalette(CommandPalette):
+    """Textual's palette with a Dutch 'nothing found' line (Textual writes it in English)."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show_none() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(Option(
+                    Align.center(Text("Geen resultaten", style="not bold")), disabled=True,
+                    id=self._NO_MATCHES))
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_none)
+
+
+def report(app: Any, exc: BaseException) -> None:
+    """A provider's error goes to the app's one error sink, like every other error."""
+    app.report_error(exc)
+
+
+async def _go(app: LopdeskApp, mode: str, action: str | None = None) -> None:
+    await app.action_go(mode)
     if action:
         await app.screen.run_action(action)
 
 
 def app_actions(app: LopdeskApp) -> list[tuple[str, str, Callable[[], Any]]]:
-    """The global actions, titled "Groep: werkwoord"."""
+    """The global actions and jumps, titled "Groep: werkwoord"."""
     return [
         ("Ga naar: Overzicht", "gebied, scholen, niveaus en het LOP-bord (1)",
-         lambda: _mode_then(app, "overzicht")),
+         lambda: _go(app, "overview")),
         ("Ga naar: Uitgesteld / Niet-gerealiseerd", "één lijn per kind over het gebied (2)",
-         lambda: _mode_then(app, "uitgesteld")),
+         lambda: _go(app, "deferred")),
         ("Ga naar: Capaciteit", "verhogingen en volzetverklaringen (3)",
-         lambda: _mode_then(app, "capaciteit")),
-        ("Allocatie: ronde toewijzen", "kies een ronde, zaad, toewijzen met voortgang",
-         lambda: _mode_then(app, "allocatie", "run")),
-        ("Allocatie: resultaten bekijken", "rangverdeling, zonder plaats, grenzen, uitleg",
-         lambda: _mode_then(app, "allocatie", "view")),
-        ("Capaciteit: verhoging aanvragen", "nieuwe aanvraag met reden (CAP-03)",
-         lambda: _mode_then(app, "capaciteit", "new_request")),
-        ("Capaciteit: verhoging goedkeuren", "met voorbeeld van wie de plaatsen krijgt",
-         lambda: _mode_then(app, "capaciteit", "approve")),
-        ("Capaciteit: volzet verklaren", "administratieve groepen 2de-7de jaar (CAP-06)",
-         lambda: _mode_then(app, "capaciteit", "declare")),
-        ("Overzicht: filters", "buurt, niveau, regime, volzet, wachtlijst",
-         lambda: _mode_then(app, "overzicht", "filters")),
+         lambda: _go(app, "capacity")),
+        ("Ga naar: Allocatie", "rondes en hun runs (4)", lambda: _go(app, "allocation")),
         ("Ga naar: Bemiddeling", "dossiers: lopend, wacht, afgesloten, termijnen (5)",
-         lambda: _mode_then(app, "bemiddeling")),
+         lambda: _go(app, "mediation")),
+        ("Allocatie: ronde toewijzen", "kies een ronde, zaad, toewijzen met voortgang",
+         lambda: _go(app, "allocation", "run")),
+        ("Allocatie: resultaten bekijken", "rangverdeling, zonder plaats, grenzen, uitleg",
+         lambda: _go(app, "allocation", "view")),
+        ("Capaciteit: verhoging aanvragen", "nieuwe aanvraag met reden (CAP-03)",
+         lambda: _go(app, "capacity", "new_request")),
+        ("Capaciteit: verhoging goedkeuren", "met voorbeeld van wie de plaatsen krijgt",
+         lambda: _go(app, "capacity", "approve")),
+        ("Capaciteit: volzet verklaren", "administratieve groepen 2de-7de jaar (CAP-06)",
+         lambda: _go(app, "capacity", "declare")),
+        ("Overzicht: filters", "buurt, niveau, regime, volzet, wachtlijst",
+         lambda: _go(app, "overview", "filters")),
         ("Bemiddeling: dossier openen", "op vraag van de ouders, na een weigering (MED-01)",
          lambda: _open_case(app, "")),
         ("Document: registeruittreksel", "niveau, school of gebied; html, csv of tekst",
@@ -62,37 +91,45 @@ def app_actions(app: LopdeskApp) -> list[tuple[str, str, Callable[[], Any]]]:
          lambda: docs.open_pv(app)),
         ("Document: samenvatting bemiddelingsdossier", "voor de partijen",
          lambda: _case_doc(app)),
-        ("Help: sneltoetsen", "alle toetsen van dit scherm", app.action_help),
+        ("Help: sneltoetsen", "alle toetsen die hier werken (F1)", app.action_help),
         ("Systeem: vernieuwen", "gegevens opnieuw inlezen (Ctrl+R)", app.action_reload),
     ]
 
 
+def screen_actions(app: LopdeskApp, screen: Any) -> list[tuple[str, str, Callable[[], Any]]]:
+    """The keys of the screen the palette was opened on, from its bindings: only those its
+    `check_action` allows now, titled "<screen>: <verb>" with the key as help."""
+    group = SCREEN_TITLE.get(getattr(screen, "SCREEN_ID", ""), "")
+    if not group:
+        return []
+    out = []
+    for binding in type(screen).BINDINGS:
+        desc = getattr(binding, "description", "")
+        action = getattr(binding, "action", "")
+        if not desc or "." in action.split("(")[0]:
+            continue  # app.* and screen.* actions are the app's, listed elsewhere
+        name = action.split("(")[0]
+        if screen.check_action(name, ()) is not True:
+            continue
+        tip = getattr(binding, "tooltip", "") or desc
+        out.append((f"{group}: {desc[:1].lower()}{desc[1:]}",
+                    f"{tip} (toets {app.get_key_display(binding)})",
+                    lambda a=action, s=screen: s.run_action(a)))
+    return out
+
+
 class ActionsProvider(Provider):
-    """Global actions plus the actions of the screen the palette was opened on."""
+    """The actions of the screen the palette was opened on, then the global ones."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         app: LopdeskApp = self.app  # type: ignore[assignment]
-        out = app_actions(app)
-        screen = self.screen
-        name = {"OverviewScreen": "Overzicht", "RegisterScreen": "Register",
-                "DeferredScreen": "Uitgesteld", "CapacityScreen": "Capaciteit",
-                "AllocationScreen": "Allocatie", "ResultsScreen": "Resultaten",
-                "MediationScreen": "Bemiddeling", "CaseScreen": "Dossier",
-                "ChildFileScreen": "Dossier kind", "PreviewScreen": "Voorbeeld"}.get(
-            type(screen).__name__)
-        if name:
-            seen = {t for t, _, _ in out}
-            for binding in type(screen).BINDINGS:
-                desc = getattr(binding, "description", "")
-                action = getattr(binding, "action", "")
-                title = f"{name}: {desc.lower()}"
-                if not desc or title in seen or action.startswith("app."):
-                    continue
-                seen.add(title)
-                key = app.get_key_display(binding)
-                out.append((title, f"toets {key}",
-                            lambda a=action, s=screen: s.run_action(a)))
-        return out
+        try:
+            out = screen_actions(app, self.screen)
+        except Exception as exc:
+            report(app, exc)
+            out = []
+        seen = {t for t, _, _ in out}
+        return out + [c for c in app_actions(app) if c[0] not in seen]
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
@@ -117,10 +154,7 @@ class JumpProvider(Provider):
         matcher = self.matcher(query)
         found: list[tuple[str, str, Callable[[], Any]]] = []
         later: list[tuple[str, str, Callable[[], Any]]] = []  # ranked below the jumps
-        schools: dict[str, Any] = {}
-        for c in app.counters:
-            schools.setdefault(c.school_id, c)
-        for sid, c in schools.items():
+        for sid, c in app.area.schools().items():
             if q in c.school_name.lower() or q in sid.lower() or q in c.neighbourhood.lower():
                 found.append((f"School: {c.school_name}", f"{sid} · {c.neighbourhood}",
                               lambda s=sid: _show_school(app, s)))
@@ -128,7 +162,7 @@ class JumpProvider(Provider):
                 break
         from lopdesk.screens.overview import level_title
 
-        for c in app.counters:
+        for c in app.area.levels:
             if len(found) >= MAX_HITS:
                 break
             text = f"{c.level_id} {c.school_name} {level_title(c)}".lower()
@@ -137,11 +171,13 @@ class JumpProvider(Provider):
                               lambda lv=c.level_id: _open_register(app, lv)))
         try:  # the database filters (children without any request too), off the UI thread
             kids = await asyncio.to_thread(directory.list_children, app.db, q, MAX_HITS)
-        except Exception:
+        except Exception as exc:
+            report(app, exc)
             kids = []
         for k in kids:
             name = f"{k.first_name} {k.last_name}"
-            found.append((f"Kind: {name}", f"{k.id} · {k.requests} inschrijving(en)",
+            n = plural(k.requests, "inschrijving", "inschrijvingen")
+            found.append((f"Kind: {name}", f"{k.id} · {n}",
                           lambda c=k.id: _show_child(app, c)))
             later.append((f"Dossier openen: {name}", f"{k.id} · bemiddeling (MED-01)",
                           lambda c=k.id: _open_case(app, c)))
@@ -158,9 +194,12 @@ class CasesProvider(Provider):
     async def startup(self) -> None:
         app: LopdeskApp = self.app  # type: ignore[assignment]
         self.cases: list = []
-        try:  # a viewer may not read cases: then there are simply no case hits
+        try:
             self.cases = await asyncio.to_thread(mediation.list_cases, app.db, at=app.now())
-        except Exception:
+        except PermissionDenied:
+            self.cases = []  # a viewer may not read cases: then there are no case hits
+        except Exception as exc:
+            report(app, exc)
             self.cases = []
 
     async def search(self, query: str) -> Hits:
@@ -186,7 +225,7 @@ class CasesProvider(Provider):
 
 
 async def _show_school(app: LopdeskApp, school_id: str) -> None:
-    await app.switch_mode("overzicht")
+    await app.action_go("overview")
     screen = app.screen
     if hasattr(screen, "show_school"):
         screen.show_school(school_id)

@@ -85,13 +85,24 @@ def places_text(child: RefusedChild) -> str:
 
 
 class DeferredScreen(SearchScreen):
+    SCREEN_ID = "deferred"
     BINDINGS = [
-        Binding("slash", "search", "Zoeken", id="uitgesteld.search"),
-        Binding("b", "only_binding", "Enkel bindend", id="uitgesteld.binding"),
-        Binding("f", "child_file", "Dossier kind", id="uitgesteld.child"),
-        Binding("n", "new_case", "Bemiddeling", id="uitgesteld.case"),
-        Binding("escape", "clear", "Filter wissen", id="uitgesteld.clear", show=False),
+        Binding("slash", "search", "Zoeken", id="deferred.search",
+                tooltip="Zoek op naam, kind-id of school"),
+        Binding("b", "only_binding", "Enkel bindend", id="deferred.binding",
+                tooltip="Enkel kinderen op een wachtlijst die nog bindt (aan/uit)"),
+        Binding("f", "child_file", "Dossier kind", id="deferred.child",
+                tooltip="Alle inschrijvingen van het gekozen kind"),
+        Binding("n", "new_case", "Bemiddeling", id="deferred.case",
+                tooltip="Bemiddelingsdossier openen voor het gekozen kind (MED-01)"),
+        Binding("escape", "clear", "Filter wissen", id="deferred.clear", show=False,
+                tooltip="Filter en zoektekst wissen"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("child_file", "new_case"):  # need a child under the cursor
+            return self.is_mounted and self.query_one(VirtualTable).current is not None
+        return True
     DEFAULT_CSS = """
     """
 

@@ -24,7 +24,7 @@ from lopdesk import parse
 from lopdesk.domain import documents
 from lopdesk.files import write_private_atomic
 from lopdesk.labels import fmt_date
-from lopdesk.screens.base import form_done
+from lopdesk.screens.base import DbResults, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def save_document(db, spec: DocSpec, fmt: str, folder: str) -> Path:
     return write_private_atomic(path, data if isinstance(data, bytes) else data.encode("utf-8"))
 
 
-class PreviewScreen(Screen):
+class PreviewScreen(DbResults, Screen):
     """The text rendering of a document, scrollable; `s` saves, Esc goes back."""
 
     BINDINGS = [
@@ -96,18 +96,13 @@ class PreviewScreen(Screen):
         self.action_rerender()
 
     def action_rerender(self) -> None:
-        app = self.lapp
         spec = self.spec
 
-        def job() -> None:
-            try:
-                text = spec.render(app.db, "txt")
-            except Exception as exc:
-                app.call_from_thread(self._failed, exc)
-                return
-            app.call_from_thread(self._shown, text)
+        def render(db):
+            return spec.render(db, "txt")
 
-        self.run_worker(job, thread=True, group="render", exclusive=True, exit_on_error=False)
+        db_work(self, render, on_done=self._shown, on_error=self._failed, group="render",
+                exclusive=True)
 
     def _shown(self, text: str) -> None:
         if not self.is_attached:
@@ -123,8 +118,7 @@ class PreviewScreen(Screen):
             + "/".join(self.spec.formats) + ") · Esc: terug")
 
     def _failed(self, exc: BaseException) -> None:
-        self.lapp.report_error(exc)
-        if self.is_attached:
+        if self.is_attached:  # the app has reported the error
             self.query_one("#title", Static).update(
                 f" Voorbeeld: {self.spec.title} · kan niet opgemaakt worden")
             msg = getattr(exc, "message", str(exc))
@@ -151,18 +145,8 @@ class PreviewScreen(Screen):
         def done(values: dict | None) -> None:
             if values is None:
                 return
-            app = self.lapp
-            spec = self.spec
-
-            def job() -> None:
-                try:
-                    path = save_document(app.db, spec, fmt or values["fmt"], values["folder"])
-                except Exception as exc:
-                    app.call_from_thread(app.report_error, exc)
-                    return
-                app.call_from_thread(self._saved, path)
-
-            self.run_worker(job, thread=True, group="save", exit_on_error=False)
+            db_work(self, save_document, self.spec, fmt or values["fmt"], values["folder"],
+                    on_done=self._saved, group="save")
 
         title = f"{self.spec.title} bewaren" + (" als PDF" if fmt == "pdf" else "")
         self.app.push_screen(FormDialog(title, fields, intro=intro, submit="Bewaren"), done)
@@ -198,7 +182,7 @@ def ask_register_extract(app: App) -> None:
                   [("één niveau", "level"), ("een school", "school"), ("het gebied", "area")],
                   required=True),
         FormField("id", "Id van niveau, school of gebied", required=True,
-                  placeholder="bv. L1, S1 of A"),
+                  placeholder="id van een niveau, school of gebied"),
         FormField("pseudo", "Pseudoniemen (voor de plenaire)", "check", False),
     ]
 
@@ -239,7 +223,7 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
 
 def open_report(app: App, area_id: str | None = None, school_year: int | None = None) -> None:
     lapp: Any = app
-    counters = getattr(lapp, "counters", []) or []
+    counters = lapp.area.levels
     area_id = area_id or (counters[0].area_id if counters else "")
     school_year = school_year or (max(c.school_year for c in counters) if counters else None)
     fields = [FormField("area", "Gebied", value=area_id, required=True),

@@ -1,6 +1,10 @@
-"""Help: every key of the current screen and of the app, from the same bindings as the footer."""
+"""Help: every key that works where you are — the app's keys (1-5, palette, help, stop) and
+the keys of the current screen that its state allows now — from the same bindings as the
+footer and the palette, with the screen's Dutch title (never a class name)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -8,22 +12,54 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.dialogs import DIALOG_CSS
 
-GENERAL = """Algemeen
-  Ctrl+P      opdrachtenpalet: elke actie, en springen naar school, niveau of kind
-  1 2 3 4     Overzicht · Uitgesteld/NGI · Capaciteit · Allocatie
-  ↑↓ PgUp PgDn Home End   bladeren in een tabel (ook j/k)
-  Enter       openen · Esc  terug of annuleren · Tab  volgend veld
-  F1 of ?     deze hulp · Ctrl+R vernieuwen · Ctrl+Q stoppen
+GENERAL = """Bladeren
+  ↑↓ PgUp PgDn Home End   in een tabel (ook j/k)
+  Enter       openen · Esc  één stap terug of annuleren · Tab  volgend veld
 
 Wat een collega wijzigt verschijnt binnen 2 seconden. Wijzigde iemand hetzelfde
 record eerst, dan krijgt u een melding 'Conflict' en blijft uw invoer bewaard.
 """
 
 
+def key_lines(screen: Screen, bindings: list[Binding], allowed) -> list[str]:
+    """One line per binding with a description and an id (Textual's own English bindings
+    have none), keys of one action together."""
+    lines: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for b in bindings:
+        if not b.description or not b.id or (b.action, b.description) in seen:
+            continue
+        if not allowed(b):
+            continue
+        seen.add((b.action, b.description))
+        shown = key_display(screen, b)
+        lines.append(f"  {shown:<11} {b.description}")
+    return lines
+
+
+def key_display(screen: Screen, binding: Binding) -> str:
+    """'Ctrl+P' rather than Textual's '^p': the way the help and the manual write keys."""
+    out = []
+    for key in binding.key.split(","):
+        shown = screen.app.get_key_display(replace(binding, key=key.strip(), key_display=None))
+        out.append(f"Ctrl+{shown[1:].upper()}" if shown.startswith("^") else shown)
+    return " of ".join(out)
+
+
+def where(screen: Screen) -> str:
+    """The breadcrumb of a lopdesk screen, else its title from labels."""
+    crumb = getattr(screen, "breadcrumb", None)
+    if callable(crumb):
+        return crumb()
+    return SCREEN_TITLE.get(getattr(screen, "SCREEN_ID", ""), "")
+
+
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Sluiten")]
+    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Sluiten", id="help.close",
+                        tooltip="Terug naar het scherm")]
     DEFAULT_CSS = "HelpScreen { align: center middle; }" + DIALOG_CSS + \
         "HelpScreen .body { max-height: 20; }"
 
@@ -31,20 +67,26 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self._under = under
 
+    def text(self) -> str:
+        under = self._under
+        lines = ["Overal", *key_lines(under, list(self.app.BINDINGS), lambda b: True), ""]
+        title = where(under)
+        lines.append(f"Op dit scherm ({title})" if title else "Op dit scherm")
+        mine = key_lines(under, list(type(under).BINDINGS),
+                         lambda b: under.check_action(b.action.split("(")[0], ()) is True)
+        lines.extend(mine or ["  (geen eigen toetsen)"])
+        later = key_lines(under, list(type(under).BINDINGS),
+                          lambda b: under.check_action(b.action.split("(")[0], ()) is False)
+        if later:  # shown so they can be learnt, apart: they would be refused now
+            lines += ["", "Nu niet mogelijk (niets gekozen, of de toestand laat het niet toe)",
+                      *later]
+        return "\n".join([*lines, "", GENERAL])
+
     def compose(self) -> ComposeResult:
-        lines = [GENERAL, f"Toetsen op dit scherm ({self._under.__class__.__name__[:-6]})"]
-        seen = set()
-        for _key, active in self._under.active_bindings.items():
-            b = active.binding
-            if not b.description or (b.action, b.description) in seen:
-                continue
-            seen.add((b.action, b.description))
-            shown = self.app.get_key_display(b)
-            lines.append(f"  {shown:<11} {b.description}")
         with Vertical(classes="dialog"):
             yield Label("Help — sneltoetsen", classes="title")
             with VerticalScroll(classes="body", id="help-body"):
-                yield Static("\n".join(lines), markup=False)
+                yield Static(self.text(), markup=False)
             yield Label("Esc: sluiten", classes="hint")
 
     def on_mount(self) -> None:

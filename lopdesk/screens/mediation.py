@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from lopdesk.domain import mediation
-from lopdesk.labels import STATUS_SHORT, fmt_date
+from lopdesk.labels import STATUS_SHORT, fmt_date, plural
 from lopdesk.screens.base import DataScreen, SearchScreen
 from lopdesk.screens.case import CaseScreen, open_case_dialog, run_db
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -50,13 +50,24 @@ def deadline_cell(on: date | None, today: date) -> tuple[str, str] | str:
 
 
 class MediationScreen(SearchScreen):
+    SCREEN_ID = "mediation"
     BINDINGS = [
-        Binding("slash", "search", "Zoeken", id="bemiddeling.search"),
-        Binding("s", "cycle_status", "Status-filter", id="bemiddeling.status"),
-        Binding("n", "new_case", "Dossier openen", id="bemiddeling.new"),
-        Binding("f", "child_file", "Dossier kind", id="bemiddeling.child"),
-        Binding("escape", "clear", "Filter wissen", id="bemiddeling.clear", show=False),
+        Binding("slash", "search", "Zoeken", id="mediation.search",
+                tooltip="Zoek op naam, kind-id of school"),
+        Binding("s", "cycle_status", "Status-filter", id="mediation.status",
+                tooltip="Lopend, wacht op antwoord, afgesloten of alle"),
+        Binding("n", "new_case", "Dossier openen", id="mediation.new",
+                tooltip="Nieuw dossier op vraag van de ouders (MED-01)"),
+        Binding("f", "child_file", "Dossier kind", id="mediation.child",
+                tooltip="Alle inschrijvingen van het kind van het gekozen dossier"),
+        Binding("escape", "clear", "Filter wissen", id="mediation.clear", show=False,
+                tooltip="Filter en zoektekst wissen"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "child_file":  # needs a case under the cursor
+            return self.is_mounted and self.query_one(VirtualTable).current is not None
+        return True
     DEFAULT_CSS = """
     MediationScreen #summary { height: 1; color: $text-muted; }
     """
@@ -112,7 +123,8 @@ class MediationScreen(SearchScreen):
         n = {k: sum(1 for c in self.cases if c.status == k) for k in CASE_STATUS}
         label = CASE_STATUS.get(status or "", "alle")
         self.query_one("#title", Static).update(
-            f" Bemiddeling · {len(table.rows)} dossiers ({label}) · lopend {n['open']} · "
+            f" Bemiddeling · {plural(len(table.rows), 'dossier', 'dossiers')} ({label}) · "
+            f"lopend {n['open']} · "
             f"wacht {n['waiting']} · afgesloten {n['closed']}")
         today = self.lapp.now().date()
         soon = sum(1 for c in self.cases if c.status != "closed" and c.next_deadline
@@ -160,12 +172,28 @@ FILE_COLUMNS = [
 class ChildFileScreen(DataScreen):
     """All the child's requests across the area, with notices, positions and deadlines."""
 
+    SCREEN_ID = "childfile"
     BINDINGS = [
-        Binding("escape", "back", "Terug", id="childfile.back"),
-        Binding("n", "new_case", "Dossier openen", id="childfile.new"),
-        Binding("c", "case", "Naar dossier", id="childfile.case"),
-        Binding("m", "notice", "Mededeling", id="childfile.notice"),
+        Binding("escape", "back", "Terug", id="childfile.back", tooltip="Eén stap terug"),
+        Binding("n", "new_case", "Dossier openen", id="childfile.new",
+                tooltip="Bemiddelingsdossier openen voor dit kind (MED-01)"),
+        Binding("c", "case", "Naar dossier", id="childfile.case",
+                tooltip="Het bemiddelingsdossier van dit kind"),
+        Binding("m", "notice", "Mededeling", id="childfile.notice",
+                tooltip="Mededeling van niet-gerealiseerde inschrijving (NGI-01)"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "case":
+            return self.file is not None and bool(self.file.cases)
+        if action == "notice":
+            return self.is_mounted and self.query_one(VirtualTable).current is not None
+        return True
+
+    @property
+    def crumb(self) -> str:  # type: ignore[override]
+        f = self.file
+        return f"{f.first_name} {f.last_name}" if f is not None else self.child_id
     DEFAULT_CSS = """
     ChildFileScreen #who { height: 1; color: $text-muted; }
     ChildFileScreen #deadlines { height: auto; max-height: 4; }
@@ -197,11 +225,10 @@ class ChildFileScreen(DataScreen):
     def _loaded(self, f) -> None:
         self.file = f
         today = self.lapp.now().date()
-        self.query_one("#title", Static).update(
-            f" Dossier van {f.first_name} {f.last_name} ({f.child_id})")
+        self.show_title(f"dossier kind {f.child_id}")
         self.query_one("#who", Static).update(
             f" geboren {fmt_date(f.birth_date) or '?'} · {f.address or 'adres onbekend'} · "
-            f"{len(f.entries)} inschrijving(en)")
+            f"{plural(len(f.entries), 'inschrijving', 'inschrijvingen')}")
         rows = []
         for e in f.entries:
             n = e.notice

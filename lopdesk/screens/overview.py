@@ -16,6 +16,7 @@ from lopdesk.labels import (
     REGIME_SHORT,
     board_cell,
     num,
+    plural,
     school_year_label,
     short_dt,
 )
@@ -106,17 +107,33 @@ class Filters:
 
 
 class OverviewScreen(SearchScreen):
+    SCREEN_ID = "overview"
     BINDINGS = [
-        Binding("slash", "search", "Zoeken", id="overzicht.search"),
-        Binding("f", "filters", "Filters", id="overzicht.filters"),
-        Binding("v", "toggle_full", "Volzet", id="overzicht.full"),
-        Binding("w", "toggle_waiting", "Wachtlijst", id="overzicht.waiting"),
-        Binding("s", "cycle_year", "Schooljaar", id="overzicht.year"),
-        Binding("r", "cycle_regime", "Regime", id="overzicht.regime", show=False),
-        Binding("e", "edit_board", "LOP-bord", id="overzicht.board"),
-        Binding("x", "toggle_all", "In/uitklappen", id="overzicht.collapse", show=False),
-        Binding("escape", "clear", "Filter wissen", id="overzicht.clear", show=False),
+        Binding("slash", "search", "Zoeken", id="overview.search",
+                tooltip="Zoek op school, buurt of niveau"),
+        Binding("f", "filters", "Filters", id="overview.filters",
+                tooltip="Buurt, niveau, regime, schooljaar, volzet, wachtlijst"),
+        Binding("v", "toggle_full", "Volzet", id="overview.full",
+                tooltip="Enkel volzette niveaus (aan/uit)"),
+        Binding("w", "toggle_waiting", "Wachtlijst", id="overview.waiting",
+                tooltip="Enkel niveaus met een wachtlijst (aan/uit)"),
+        Binding("s", "cycle_year", "Schooljaar", id="overview.year",
+                tooltip="Volgend schooljaar tonen"),
+        Binding("r", "cycle_regime", "Regime", id="overview.regime", show=False,
+                tooltip="Oud regime, nieuw regime of beide"),
+        Binding("e", "edit_board", "LOP-bord", id="overview.board",
+                tooltip="Vrije plaatsen op het LOP-bord van het gekozen niveau (CAP-05)"),
+        Binding("x", "toggle_all", "In/uitklappen", id="overview.collapse", show=False,
+                tooltip="Alle scholen in- of uitklappen"),
+        Binding("escape", "clear", "Filter wissen", id="overview.clear", show=False,
+                tooltip="Alle filters en de zoektekst wissen"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit_board":  # needs a level under the cursor
+            row = self.query_one(VirtualTable).current if self.is_mounted else None
+            return row is not None and row.key[0] == "level"
+        return True
     DEFAULT_CSS = """
     OverviewScreen #summary { height: 1; color: $text-muted; }
     """
@@ -147,7 +164,6 @@ class OverviewScreen(SearchScreen):
 
     def _loaded(self, data: list) -> None:
         self.data = data
-        self.lapp.counters = data
         self._years = sorted({c.school_year for c in data})
         self.mark_loaded()
         self._show()
@@ -194,8 +210,7 @@ class OverviewScreen(SearchScreen):
         table = self.query_one(VirtualTable)
         table.set_rows(rows)
         n_levels = len(shown)
-        self.query_one("#title", Static).update(
-            f" Overzicht · {n_levels} niveaus · {f.describe()}")
+        self.show_title(f"{plural(n_levels, 'niveau', 'niveaus')} · {f.describe()}")
         self.query_one("#summary", Static).update(
             f" Vrije plaatsen: {_sum(c.free_places for c in shown) or 0} · wachtenden: "
             f"{sum(c.waiting for c in shown)} · uitgesteld: "

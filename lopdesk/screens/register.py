@@ -51,19 +51,59 @@ STATUS_CYCLE = (None, *STATUSES)
 
 
 class RegisterScreen(SearchScreen, FormScreen):
+    SCREEN_ID = "register"
     BINDINGS = [
-        Binding("escape", "back", "Terug", id="register.back"),
-        Binding("slash", "search", "Zoeken", id="register.search"),
-        Binding("s", "cycle_status", "Status-filter", id="register.status_filter"),
-        Binding("h", "history", "Historiek", id="register.history"),
-        Binding("a", "add", "Aanvraag", id="register.add"),
-        Binding("x", "withdraw", "Intrekken", id="register.withdraw"),
-        Binding("t", "change_status", "Status", id="register.change_status"),
-        Binding("o", "offer", "Plaats aanbieden", id="register.offer"),
-        Binding("p", "close_period", "Periode afsluiten", id="register.close_period"),
-        Binding("d", "document", "Uittreksel", id="register.document"),
-        Binding("m", "notice", "Mededeling", id="register.notice", show=False),
+        Binding("escape", "back", "Terug", id="register.back", tooltip="Eén stap terug"),
+        Binding("slash", "search", "Zoeken", id="register.search",
+                tooltip="Zoek op nummer, naam of kind-id"),
+        Binding("s", "cycle_status", "Status-filter", id="register.status_filter",
+                tooltip="Volgende status tonen (of alle)"),
+        Binding("h", "history", "Historiek", id="register.history",
+                tooltip="Alle wijzigingen van de gekozen inschrijving (REG-02)"),
+        Binding("a", "add", "Aanvraag", id="register.add",
+                tooltip="Een aanvraag toevoegen aan dit register"),
+        Binding("x", "withdraw", "Intrekken", id="register.withdraw",
+                tooltip="De gekozen inschrijving intrekken (REG-03)"),
+        Binding("t", "change_status", "Status", id="register.change_status",
+                tooltip="De status van de gekozen inschrijving wijzigen"),
+        Binding("o", "offer", "Plaats aanbieden", id="register.offer",
+                tooltip="Een vrije plaats aanbieden aan het volgende kind (WL-01)"),
+        Binding("p", "close_period", "Periode afsluiten", id="register.close_period",
+                tooltip="De lopende voorrangsperiode afsluiten, met voorbeeld (REG-05)"),
+        Binding("d", "document", "Uittreksel", id="register.document",
+                tooltip="Registeruittreksel van dit niveau"),
+        Binding("m", "notice", "Mededeling", id="register.notice", show=False,
+                tooltip="Mededeling van niet-gerealiseerde inschrijving (NGI-01)"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys the state refuses are not offered (footer, help, palette)."""
+        if action in ("history", "notice", "withdraw", "change_status"):
+            row = self.query_one(VirtualTable).current if self.is_mounted else None
+            if row is None:
+                return False
+            if action == "withdraw":  # REG-03
+                return row.data.status in ("realised", "non_realised")
+            if action == "change_status":
+                return bool(TRANSITIONS.get(row.data.status))
+            return True
+        if action == "offer":  # WL-01: a free place and a waiting list that binds
+            level = self.level
+            if level is not None and level.free_places == 0:
+                return False
+            w = self.waiting
+            return w is None or (bool(w.entries) and w.binds)
+        if action == "close_period":  # REG-05: only while a priority period runs
+            return self.periods is None or any(p.open and p.kind == "priority"
+                                                for p in self.periods)
+        return True
+
+    @property
+    def crumb(self) -> str:  # type: ignore[override]
+        level = self.level or self.lapp.area.level(self.level_id)
+        if level is None:
+            return self.level_id
+        return f"{level.school_id} › {level_title(level)}"
     DEFAULT_CSS = """
     RegisterScreen #counts { height: 1; }
     RegisterScreen #guard { height: 1; color: $warning; }
@@ -81,6 +121,7 @@ class RegisterScreen(SearchScreen, FormScreen):
         self.text = ""
         self.waiting = None
         self.level = None  # LevelCounters
+        self.periods: list | None = None  # PeriodRow, for what `p` may do
 
     def compose(self) -> ComposeResult:
         yield Static(f" Register {self.level_id}", id="title")
@@ -133,8 +174,10 @@ class RegisterScreen(SearchScreen, FormScreen):
         # the whole register.
         self.db_call(waiting_order, self.level_id, at=self.lapp.now(),
                      on_done=self._waiting_loaded, group="waiting", exclusive=True)
-        # Only the counters of this level's area and year when known (from the Overzicht).
-        known = next((c for c in self.lapp.counters if c.level_id == self.level_id), None)
+        self.db_call(directory.list_periods, self.level_id, on_done=self._periods_loaded,
+                     group="periods", exclusive=True)
+        # Only the counters of this level's area and year when known (the area index).
+        known = self.lapp.area.level(self.level_id)
         scope = {"area_id": known.area_id, "school_year": known.school_year} if known else {}
         self.db_call(counters.area_counters, on_done=self._counters_loaded, group="counters",
                      exclusive=True, **scope)
@@ -148,22 +191,17 @@ class RegisterScreen(SearchScreen, FormScreen):
         self.query_one(VirtualTable).redraw()
         self.query_one("#guard", Static).update(guard_text(view))
 
+    def _periods_loaded(self, periods: list) -> None:
+        self.periods = periods
+
     def _counters_loaded(self, data: list) -> None:
-        fresh = {c.level_id: c for c in data}
-        known = self.lapp.counters
-        if known and len(data) < len(known):  # a scoped read: refresh those levels only
-            self.lapp.counters = [fresh.get(c.level_id, c) for c in known]
-        else:
-            self.lapp.counters = data
         level = next((c for c in data if c.level_id == self.level_id), None)
         if level is None:
             return
         self.level = level
         board, _ = board_cell(level.free_places_field)
-        self.query_one("#title", Static).update(
-            f" Register {level.school_name} · {level_title(level)} · "
-            f"regime {REGIME[level.regime]}"
-            + (" · VOLZET VERKLAARD" if level.full else ""))
+        self.show_title(f"{level.school_name} · regime {REGIME[level.regime]}"
+                        + (" · VOLZET VERKLAARD" if level.full else ""))
         self.query_one("#counts", Static).update(
             f" Cap {num(level.capacity)} · zit {level.seated} · ger "
             f"{level.realised_indicator}/{level.realised_non_indicator} · uit "
@@ -260,7 +298,7 @@ class RegisterScreen(SearchScreen, FormScreen):
 
     def _add_form(self, categories: list) -> None:
         fields = [
-            FormField("child_id", "Kind (id)", required=True, placeholder="bv. K00042"),
+            FormField("child_id", "Kind (id)", required=True, placeholder="id van het kind"),
             FormField("group", "Voorrangsgroep", "select", "none",
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS], required=True),
             FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)", "select",

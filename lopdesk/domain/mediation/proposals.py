@@ -27,7 +27,7 @@ from lopdesk.domain.mediation.views import AnswerView, Candidate, ProposalRow
 from lopdesk.domain.mediation_models import CaseProposal, MediationCase
 from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, School, Site
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import PROPOSAL_ANSWER, free_places_board
+from lopdesk.labels import PROPOSAL_ANSWER, free_places_board, plural
 
 
 def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate]:
@@ -114,10 +114,11 @@ def propose(db: Database, case_id: int, level_id: str, *, note: str = "",
                             distance_m=cand.distance_m if cand else None)
         s.add(prop)
         s.flush()
-        free_txt = "geen capaciteit vastgelegd" if free is None else f"{free} vrije plaats(en)"
+        free_txt = ("geen capaciteit vastgelegd" if free is None
+                    else plural(free, "vrije plaats", "vrije plaatsen"))
         if cand is None:
             free_txt += ", niet in de lijst van vrije plaatsen"
-        add_event(s, db.user, case, "proposal", f"voorstel: {school.name} ({level_id}), "
+        add_event(s, db.user, case, "proposal", f"{school.name} ({level_id}), "
                   f"{free_txt}" + (f": {note}" if note else ""), at=now, ref_id=prop.id,
                   rule="MED-03")
         touch(s, case)

@@ -60,8 +60,8 @@ def parent_request_reason(reasons: Sequence[str]) -> str:
 def check_outcome(outcome: str | None) -> str:
     """MED-02: no close without an outcome, and only a known one."""
     if not outcome:
-        raise RuleViolation("een dossier kan niet afgesloten worden zonder uitkomst (kies uit "
-                            + ", ".join(f"{k} = {v}" for k, v in CASE_OUTCOME.items()) + ").",
+        raise RuleViolation("een dossier kan niet afgesloten worden zonder uitkomst (kies: "
+                            + ", ".join(CASE_OUTCOME.values()) + ").",
                             rule="MED-02")
     if outcome not in CASE_OUTCOMES:
         raise InvalidInput(f"onbekende uitkomst '{outcome}' (kies uit "
@@ -84,13 +84,13 @@ def closing_school(outcome: str, school_id: str | None, refusing: Sequence[str],
             school_id = accepted_school
     if school_id is None:
         raise RuleViolation("bij deze uitkomst hoort de school waar het kind terecht "
-                            "kan (--school), of een aanvaard voorstel.", rule="MED-02")
+                            "kan, of een aanvaard voorstel.", field="school_id", rule="MED-02")
     if outcome == "same_school" and school_id not in refusing:
-        raise InvalidInput(f"school {school_id} weigerde het kind niet; kies "
-                           "other_school.", field="school_id")
+        raise InvalidInput(f"school {school_id} weigerde het kind niet; kies '"
+                           f"{CASE_OUTCOME['other_school']}'.", field="school_id")
     if outcome == "other_school" and school_id in refusing:
-        raise InvalidInput(f"school {school_id} weigerde het kind; kies same_school.",
-                           field="school_id")
+        raise InvalidInput(f"school {school_id} weigerde het kind; kies '"
+                           f"{CASE_OUTCOME['same_school']}'.", field="school_id")
     return school_id
 
 

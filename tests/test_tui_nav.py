@@ -1,0 +1,197 @@
+"""Navigation you can predict, keys that are only offered when they work, and Dutch on every
+screen (issue: fluent app). Pilot at 80x24; waits on the app's workers, never on sleeps."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import builders as b
+from test_tui import SIZE, make, notes, open_register, scenario, settle, type_text
+
+from lopdesk.domain import mediation
+
+
+def stack_names(app) -> list[str]:
+    return [type(s).__name__ for s in app.screen_stack]
+
+
+def title_of(screen) -> str:
+    return str(screen.query_one("#title").render())
+
+
+async def test_number_keys_go_to_the_top_of_a_main_screen_from_a_pushed_register(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        assert stack_names(app)[-1] == "RegisterScreen"
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert app.current_mode == "capacity"
+        assert stack_names(app) == ["CapacityScreen"]
+        await pilot.press("1")  # back on the Overzicht: the register is closed, not shown
+        await settle(app, pilot)
+        assert app.current_mode == "overview"
+        assert stack_names(app) == ["OverviewScreen"]
+        await open_register(app, pilot)
+        await pilot.press("1")  # in a register, 1 goes to the top of the Overzicht
+        await settle(app, pilot)
+        assert stack_names(app) == ["OverviewScreen"]
+
+
+async def test_escape_goes_back_exactly_one_step(db):
+    s = scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        from lopdesk.screens.mediation import ChildFileScreen
+
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        await app.push_screen(ChildFileScreen(s["kids"][0]))
+        await settle(app, pilot)
+        await pilot.press("enter")  # the child's register line: a register on top again
+        await settle(app, pilot)
+        assert stack_names(app)[1:] == ["RegisterScreen", "ChildFileScreen", "RegisterScreen"]
+        for expected in (["RegisterScreen", "ChildFileScreen"], ["RegisterScreen"], []):
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert stack_names(app)[1:] == expected
+
+
+async def test_breadcrumb_shows_where_you_are(db):
+    s = scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        from lopdesk.screens.mediation import ChildFileScreen
+
+        await settle(app, pilot)
+        await pilot.pause(0.6)  # the area index is read after the first screen
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        assert title_of(app.screen).startswith(" Overzicht › S1 › leerjaar 1 · ")
+        await app.push_screen(ChildFileScreen(s["kids"][0]))
+        await settle(app, pilot)
+        assert title_of(app.screen).startswith(
+            " Overzicht › S1 › leerjaar 1 · 2027-2028 › Voornaam0 Achternaam0 · dossier kind ")
+
+
+async def test_help_lists_1_to_5_and_the_keys_of_the_screen_under_its_dutch_title(db):
+    s = scenario(db)
+    mediation.open_case(db, s["kids"][2], request_on=b.t(0).date(), at=b.t(0))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5", "enter")  # a case, opened on top of Bemiddeling
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-body Static").render())
+        for key, title in (("1", "Overzicht"), ("2", "Uitgesteld"), ("3", "Capaciteit"),
+                           ("4", "Allocatie"), ("5", "Bemiddeling")):
+            assert re.search(rf"^  {key} +{title}", text, re.M), (key, text)
+        assert "Op dit scherm (Bemiddeling › Dossier " in text
+        for label in ("Voorstel", "Afsluiten", "Klacht CLR", "Ctrl+P", "Ctrl+Q"):
+            assert label in text
+        assert "(Case)" not in text and "CaseScreen" not in text
+
+
+async def test_check_action_hides_a_key_the_state_refuses(db):
+    scenario(db)  # capacity 2, both places taken: no free place to offer (WL-01)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        screen = app.screen
+        assert screen.check_action("offer", ()) is False
+        assert screen.check_action("close_period", ()) is False  # no priority period runs
+        assert screen.check_action("withdraw", ()) is True  # a realised line is selected
+        shown = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+        assert "offer" not in shown and "withdraw" in shown
+        await pilot.press("o")  # refused keys do nothing: no dialog, no message
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "RegisterScreen"
+
+
+async def test_palette_error_is_reported_not_swallowed(db, monkeypatch):
+    from lopdesk.domain import directory
+
+    scenario(db)
+
+    def broken(*_a, **_k):
+        raise RuntimeError("kapotte zoekopdracht")
+
+    monkeypatch.setattr(directory, "list_children", broken)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Voornaam")
+        await pilot.pause(0.5)
+        assert any("kapotte zoekopdracht" in n for n in notes(app)), notes(app)
+
+
+async def test_palette_has_dutch_placeholder_and_no_result_line(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "qqqzzzxxx")
+        await pilot.pause(1.0)
+        text = screen_text(app)
+        assert "Geen resultaten" in text and "No matches" not in text
+        assert "Zoek een actie" in str(app.screen.query_one("Input").placeholder)
+
+
+# --- no English and no internal code on any screen -------------------------------------
+
+# Textual's own English, raw codes of the database and engine, and CLI words.
+LEAKS = ["Scroll", "Focus", "Copy", "Quit", "No matches", "Usage", "Options", "Keys",
+         "Screenshot", "Theme", "palette", "none", "single", "multiple", "applications",
+         "same_school", "other_school", "no_agreement", "priority_first", "non_realised",
+         "realised", "deferred", "withdrawn", "sibling", "Screen", "--"]
+
+
+def screen_text(app) -> str:
+    svg = app.export_screenshot()
+    rows: dict[str, list[tuple[float, str]]] = {}
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>',
+                         svg):
+        rows.setdefault(m[2], []).append((float(m[1]), html.unescape(m[3])))
+    return "\n".join("".join(t for _x, t in sorted(parts)).replace("\xa0", " ")
+                     for _y, parts in sorted(rows.items(), key=lambda kv: float(kv[0])))
+
+
+def leaks(text: str) -> list[str]:
+    return [w for w in LEAKS if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+
+
+async def test_no_english_or_code_on_the_main_screens_help_and_palette(db):
+    s = scenario(db)
+    mediation.open_case(db, s["kids"][2], request_on=b.t(0).date(), at=b.t(0))
+    app = make(db)
+    seen: dict[str, list[str]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for key in ("1", "2", "3", "4", "5"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            seen[app.current_mode] = leaks(screen_text(app))
+            await pilot.press("f1")
+            await pilot.pause()
+            seen[f"help {app.current_mode}"] = leaks(screen_text(app))
+            await pilot.press("escape")
+        await open_register(app, pilot)
+        seen["register"] = leaks(screen_text(app))
+        await pilot.press("f1")
+        await pilot.pause()
+        seen["help register"] = leaks(screen_text(app))
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause(0.5)
+        seen["palette"] = leaks(screen_text(app))
+        await type_text(pilot, "qqqzzz")
+        await pilot.pause(1.0)
+        seen["palette, nothing found"] = leaks(screen_text(app))
+    assert {k: v for k, v in seen.items() if v} == {}
