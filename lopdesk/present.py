@@ -46,6 +46,8 @@ def fill_lines(report: FillReport, *, indent: str = "", empty: str = NOTHING_TO_
                ) -> list[str]:
     """Every step of filling freed places, then the levels whose order no longer binds."""
     lines = [indent + fill_step(st) for st in report.steps]
+    if report.preview:
+        lines.insert(0, indent + PREVIEW.strip())
     if not report.steps:
         lines.append(indent + empty)
     lines += [f"{indent}{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)"
@@ -80,10 +82,10 @@ def close_plan_lines(plan: ClosePlan, *, preview: bool = False) -> list[str]:
              f"plaatsen per contingent: {contingent_counts(plan.seats)}; "
              f"vrij: {contingent_counts(plan.free_before)}"]
     for ch in plan.changes:
-        lines.append(f"  nr. {ch.seq:>4} {ch.child_id:<10} "
-                     f"{label(CONTINGENT, ch.contingent):<14} "
-                     f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}  "
-                     f"[{ch.rule}] {ch.why}")
+        who = f"{ch.child_name} ({ch.child_id})" if ch.child_name else ch.child_id
+        lines.append(f"  Nr. {ch.seq}, {who}, {label(CONTINGENT, ch.contingent)}: "
+                     f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}; "
+                     f"[{ch.rule}] {ch.why}.")
     if not plan.changes:
         lines.append("  geen: er staan geen uitgestelde aanvragen open.")
     return lines

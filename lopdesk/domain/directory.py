@@ -137,13 +137,19 @@ class PeriodRow:
     def open(self) -> bool:
         return self.closed_at is None
 
+    def running(self, at: datetime) -> bool:
+        """Started, not ended and not closed at `at`."""
+        return (self.closed_at is None and self.starts_at <= at
+                and (self.ends_at is None or at < self.ends_at))
 
-def list_periods(db: Database, level_id: str) -> list[PeriodRow]:
-    """The periods of a level (REG-04), oldest first."""
+
+def list_periods(db: Database, level_id: str | None = None) -> list[PeriodRow]:
+    """The periods of a level, or of every level (REG-04), oldest first."""
     with db.read() as s:
         require(s, db.user, "read")
-        q = (select(Period).where(Period.level_id == level_id)
-             .order_by(Period.starts_at, Period.id))
+        q = select(Period).order_by(Period.level_id, Period.starts_at, Period.id)
+        if level_id is not None:
+            q = q.where(Period.level_id == level_id)
         return [PeriodRow(p.id or 0, p.level_id, p.kind, p.group, p.starts_at, p.ends_at,
                           p.closed_at) for p in s.execute(q).scalars()]
 

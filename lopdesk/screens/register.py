@@ -19,6 +19,7 @@ from lopdesk.domain.registers import TRANSITIONS
 from lopdesk.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
+    PERIOD_KIND,
     PRIORITY_GROUP,
     PRIORITY_GROUP_SHORT,
     REASON,
@@ -30,7 +31,7 @@ from lopdesk.labels import (
     num,
     status_cell,
 )
-from lopdesk.present import close_plan_lines, fill_summary
+from lopdesk.present import fill_summary
 from lopdesk.screens.base import FormScreen, SearchScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overview import level_title
@@ -60,6 +61,12 @@ class RegisterScreen(SearchScreen, FormScreen):
         Binding("x", "withdraw", "Intrekken", id="register.withdraw"),
         Binding("t", "change_status", "Status", id="register.change_status"),
         Binding("o", "offer", "Plaats aanbieden", id="register.offer"),
+        Binding("A", "answer_offer(True)", "Aanbod aanvaard", id="register.offer_accept",
+                show=False),
+        Binding("W", "answer_offer(False)", "Aanbod geweigerd", id="register.offer_decline",
+                show=False),
+        Binding("O", "offers", "Aanbiedingen", id="register.offers", show=False),
+        Binding("P", "periods", "Periodes", id="register.periods", show=False),
         Binding("p", "close_period", "Periode afsluiten", id="register.close_period"),
         Binding("d", "document", "Uittreksel", id="register.document"),
         Binding("m", "notice", "Mededeling", id="register.notice", show=False),
@@ -81,6 +88,8 @@ class RegisterScreen(SearchScreen, FormScreen):
         self.text = ""
         self.waiting = None
         self.level = None  # LevelCounters
+        self.offers: dict[int, object] = {}  # entry id -> its open offer (WL-01)
+        self.running = None  # the period running now (REG-04), if any
 
     def compose(self) -> ComposeResult:
         yield Static(f" Register {self.level_id}", id="title")
@@ -137,7 +146,21 @@ class RegisterScreen(SearchScreen, FormScreen):
         known = next((c for c in self.lapp.counters if c.level_id == self.level_id), None)
         scope = {"area_id": known.area_id, "school_year": known.school_year} if known else {}
         self.db_call(counters.area_counters, on_done=self._counters_loaded, group="counters",
-                     exclusive=True, **scope)
+                     exclusive=True, at=self.lapp.now(), **scope)
+        self.db_call(registers.list_offers, self.level_id, "open", on_done=self._offers_loaded,
+                     group="offers", exclusive=True)
+        self.db_call(directory.list_periods, self.level_id, on_done=self._periods_loaded,
+                     group="periods", exclusive=True)
+
+    def _offers_loaded(self, offers: list) -> None:
+        self.offers = {o.entry_id: o for o in offers}
+        self.query_one(VirtualTable).redraw()
+        self._counters_loaded(self.lapp.counters)
+
+    def _periods_loaded(self, periods: list) -> None:
+        now = self.lapp.now()
+        self.running = next((p for p in periods if p.running(now)), None)
+        self._counters_loaded(self.lapp.counters)
 
     def _waiting_loaded(self, order) -> None:
         by_id = {e.id: e for e in self.entries}
@@ -160,19 +183,28 @@ class RegisterScreen(SearchScreen, FormScreen):
             return
         self.level = level
         board, _ = board_cell(level.free_places_field)
+        period = ""
+        if self.running is not None:
+            p = self.running
+            period = (f" · loopt: {PERIOD_KIND[p.kind]}"
+                      + (f" {PRIORITY_GROUP_SHORT.get(p.group, p.group)}" if p.group else ""))
         self.query_one("#title", Static).update(
             f" Register {level.school_name} · {level_title(level)} · "
-            f"regime {REGIME[level.regime]}"
+            f"regime {REGIME[level.regime]}{period}"
             + (" · VOLZET VERKLAARD" if level.full else ""))
         self.query_one("#counts", Static).update(
             f" Cap {num(level.capacity)} · zit {level.seated} · ger "
             f"{level.realised_indicator}/{level.realised_non_indicator} · uit "
             f"{level.deferred_indicator}/{level.deferred_non_indicator} · NGI "
             f"{level.non_realised_indicator}/{level.non_realised_non_indicator} · vrij "
-            f"{num(level.free_places)} · LOP-bord: {board}")
+            f"{num(level.free_places)} · LOP-bord: {board}"
+            + (f" · aangeboden {len(self.offers)}" if self.offers else ""))
 
     def _cells(self, e) -> list:
-        if e.status == "non_realised":
+        offer = self.offers.get(e.id)
+        if offer is not None:
+            extra = ("aangeboden", "bold yellow")
+        elif e.status == "non_realised":
             pos = self.positions.get(e.id)
             extra = f"#{pos}" if pos else ""
             if e.waitlist_position:
@@ -261,7 +293,8 @@ class RegisterScreen(SearchScreen, FormScreen):
     def _add_form(self, categories: list) -> None:
         fields = [
             FormField("child_id", "Kind (id)", required=True, placeholder="bv. K00042"),
-            FormField("group", "Voorrangsgroep", "select", "none",
+            FormField("group", "Voorrangsgroep", "select",
+                      (self.running.group if self.running and self.running.group else "none"),
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS], required=True),
             FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)", "select",
                       None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
@@ -339,7 +372,11 @@ class RegisterScreen(SearchScreen, FormScreen):
                             "niet meer: ze is gewoon vrij (vrije inschrijving).",
                             title="Geweigerd (WL-01)", severity="error", timeout=8)
                 return
-            first = next((e for e in view.entries), None)
+            first = next((e for e in view.entries if e.id not in self.offers), None)
+            if first is None:
+                self.notify("Iedereen op de wachtlijst heeft al een open aanbod.",
+                            severity="warning")
+                return
             body = (f"{guard_text(view)}\n\nDe vrijgekomen plaats wordt aangeboden aan "
                     f"{first.child_name} ({first.child_id}), nr. {first.seq}.\n"
                     "Het kind aanvaardt of weigert daarna; bij weigeren gaat de plaats naar "
@@ -358,6 +395,29 @@ class RegisterScreen(SearchScreen, FormScreen):
             ask(self.waiting)
 
         self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
+
+    def action_answer_offer(self, accept: bool) -> None:
+        from lopdesk.screens.offers import answer
+
+        e = self.current_entry()
+        if e is None:
+            return
+        offer = self.offers.get(e.id)
+        if offer is None:
+            self.notify(f"Nr. {e.seq} heeft geen open aanbod van een vrijgekomen plaats.",
+                        severity="warning")
+            return
+        answer(self, offer, accept)
+
+    def action_offers(self) -> None:
+        from lopdesk.screens.offers import OffersScreen
+
+        self.app.push_screen(OffersScreen(level_id=self.level_id))
+
+    def action_periods(self) -> None:
+        from lopdesk.screens.periods import PeriodsScreen
+
+        self.app.push_screen(PeriodsScreen(level_id=self.level_id))
 
     def action_document(self) -> None:
         """The register extract of this level (REG-02), previewed before it is saved."""
@@ -381,29 +441,9 @@ class RegisterScreen(SearchScreen, FormScreen):
         if not open_:
             self.notify("Dit niveau heeft geen open voorrangsperiode.", severity="warning")
             return
-        self._preview_close(str(open_[0].id))
+        from lopdesk.screens.periods import close_with_preview
 
-    def _preview_close(self, period_text: str) -> None:
-        try:
-            period_id = parse.whole(period_text, "Periode")
-        except parse.ParseError as exc:
-            self.lapp.report_error(exc)
-            return
-
-        def show(plan) -> None:
-            lines = close_plan_lines(plan, preview=True)
-
-            def confirmed(ok: bool | None) -> None:
-                if ok:
-                    self.db_call(registers.close_period, period_id, on_done=lambda p: self._after(
-                        "period", f"Periode {period_id} afgesloten: {len(p.changes)} "
-                        "wijzigingen."))
-
-            self.app.push_screen(ConfirmDialog(f"Periode {period_id} afsluiten — voorbeeld",
-                                               "\n".join(lines), yes="Afsluiten"), confirmed)
-
-        self.db_call(registers.close_period, period_id, preview=True, on_done=show)
-
+        close_with_preview(self, open_[0].id)
 
 @dataclass
 class WaitingShown:
