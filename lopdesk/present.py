@@ -189,3 +189,13 @@ def explanation_lines(rows: list[Explanation]) -> list[str]:
                      f"nummer {r['number']} · grens {r['cutoff'] or '-'}")
         lines.append(f"  {r['outcome']}{where}: {r['reason']}")
     return lines
+
+
+def explanation_title(child_id: str) -> str:
+    return f"Uitleg voor {child_id} (ALC-06)"
+
+
+def explanation_text(child_id: str, rows: list[Explanation]) -> str:
+    """The one explanation text of `allocate explain` and the app: a title, then per level
+    of the child's list its group and number, the cut-off, the outcome and why."""
+    return "\n".join([explanation_title(child_id), "", *explanation_lines(rows)])

@@ -145,7 +145,9 @@ async def test_overzicht_free_filter_exact_level_sort_totals_and_board_check(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         text = table_text(app.screen)
-        assert "Σ Totaal gebied A" in text and "≠10" in text
+        assert "Σ Gebied A" in text and "≠10" in text
+        area_row = app.screen.query_one("VirtualTable").all_rows[0]
+        assert area_row.cells[1:5] == ["38", "", "42", "0"]  # free, board, capacity, seated
         assert "LOP-bord ≠ berekend: 1" in str(app.screen.query_one("#summary").render())
         await pilot.press("p")  # only free places > 0
         text = table_text(app.screen)
@@ -168,3 +170,62 @@ async def test_overzicht_free_filter_exact_level_sort_totals_and_board_check(db)
         levels = [r.data.level_id for r in app.screen.query_one("VirtualTable").all_rows
                   if r.key[0] == "level"]
         assert levels == ["L3"]
+
+
+async def test_MED_03_accept_with_the_moment_given(db):
+    from datetime import UTC, datetime
+
+    from test_tui_mediation import make as make_at_noon
+    from test_tui_mediation import refused_scenario
+
+    from lopdesk.domain import mediation
+
+    s = refused_scenario(db)
+    now = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    case = mediation.open_case(db, s["child"], request_on=now.date(), at=now)
+    mediation.propose(db, case.id, "L2", at=now)
+    app = make_at_noon(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        from lopdesk.screens.case import CaseScreen
+
+        await app.push_screen(CaseScreen(case.id))
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "FormDialog"
+        await pilot.press("tab", "tab", "tab")
+        await type_text(pilot, "09/03/2027 14:30")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    (line,) = registers.list_entries(db, "L2")
+    assert line.status == "realised"
+    assert line.requested_at == datetime(2027, 3, 9, 13, 30, tzinfo=UTC)  # 14:30 Brussels
+
+
+async def test_CAP_03_raise_detail_names_the_school_and_preview_agrees(db):
+    from test_tui_mediation import make as make_at_noon
+
+    level, kids = b.basic(db, capacity=1, n_children=3)
+    for i, k in enumerate(kids):
+        registers.add_request(db, level, k, at=t(i))
+    decision = capacity.request_raise(db, "L1", 2, reason="extra lokaal", at=t(100))
+    app = make_at_noon(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert "School S1" in table_text(app.screen, "#decisions")
+        await pilot.press("i")
+        await settle(app, pilot)
+        body = app.screen.body
+        assert "School: School S1 (S1)" in body and "Capaciteit: 1 → 2" in body
+        await pilot.press("escape", "g")
+        await settle(app, pilot)
+        intro = app.screen._intro
+        # the preview says what approval does now: an offer, not an enrolment
+        assert "worden deze plaatsen aangeboden" in intro
+        assert "Voornaam1 Achternaam1" in intro and "aangeboden" in intro
+        assert "gerealiseerd" not in intro
+    assert [d.status for d in capacity.list_decisions(db) if d.id == decision.id] == [
+        "pending"]

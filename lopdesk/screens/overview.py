@@ -161,6 +161,7 @@ class OverviewScreen(SearchScreen):
         Binding("w", "toggle_waiting", "Wachtlijst", id="overzicht.waiting"),
         Binding("p", "toggle_free", "Vrij > 0", id="overzicht.free"),
         Binding("o", "sort", "Sorteren", id="overzicht.sort"),
+        Binding("a", "offers", "Aanbiedingen", id="overzicht.offers"),
         Binding("s", "cycle_year", "Schooljaar", id="overzicht.year"),
         Binding("r", "cycle_regime", "Regime", id="overzicht.regime", show=False),
         Binding("e", "edit_board", "LOP-bord", id="overzicht.board"),
@@ -211,16 +212,15 @@ class OverviewScreen(SearchScreen):
             by_area.setdefault(c.area_id, {}).setdefault(c.school_id, []).append(c)
         for area_id, schools in by_area.items():
             levels = [c for cs in schools.values() for c in cs]
+            # The area's row carries its totals (every counted column summed).
             rows.append(Row(("area", area_id), [
-                f"▌ Gebied {area_id} ({len(schools)} scholen)", *_totals(levels)],
+                f"▌ Σ Gebied {area_id} ({len(schools)} sch.)", *_totals(levels)],
                 style="bold reverse"))
             if f.sort:
                 rows += [_level_row(c, f"   {c.school_name[:14]} · ")
                          for c in sort_levels(levels, f.sort, f.descending)]
             else:
                 rows += self._school_rows(schools)
-            rows.append(Row(("total", area_id), [f"Σ Totaal gebied {area_id}",
-                                                  *_totals(levels)], style="bold"))
         table = self.query_one(VirtualTable)
         table.set_rows(rows)
         n_levels = len(shown)
@@ -290,6 +290,16 @@ class OverviewScreen(SearchScreen):
     def action_toggle_full(self) -> None:
         self.filters.full = not self.filters.full
         self._show()
+
+    def action_offers(self) -> None:
+        """The offers of freed places of the area under the cursor (or of every area)."""
+        from lopdesk.screens.offers import OffersScreen
+
+        row = self.query_one(VirtualTable).current
+        area_id = None
+        if row is not None:
+            area_id = row.key[1] if row.key[0] == "area" else getattr(row.data, "area_id", None)
+        self.app.push_screen(OffersScreen(area_id=area_id))
 
     def action_toggle_free(self) -> None:
         self.filters.free = not self.filters.free
