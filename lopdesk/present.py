@@ -14,6 +14,7 @@ from lopdesk.labels import (
     DECISION_STATUS,
     EXPLAIN_OUTCOME,
     FILL_ACTION,
+    PRIORITY_GROUP,
     STATUS,
     contingent_counts,
     fmt_date,
@@ -89,6 +90,24 @@ def close_plan_lines(plan: ClosePlan, *, preview: bool = False) -> list[str]:
     if not plan.changes:
         lines.append("  geen: er staan geen uitgestelde aanvragen open.")
     return lines
+
+
+def period_group(kind: str, group: str | None) -> str:
+    """Who a period admits: its priority group, every child by contingent, or everyone."""
+    if kind == "free":
+        return "iedereen (vrij)"
+    return label(PRIORITY_GROUP, group) if group else "iedereen (contingenten)"
+
+
+def period_state(p, now) -> str:
+    """'loopt', 'gepland', 'afgelopen' (ended, not closed) or 'afgesloten <moment>'."""
+    if p.closed_at is not None:
+        return f"afgesloten {fmt_datetime(p.closed_at)}"
+    if p.starts_at > now:
+        return "gepland"
+    if p.ended(now):
+        return "afgelopen, niet afgesloten" if p.kind == "priority" else "afgelopen"
+    return "loopt"
 
 
 # --- mediation cases (MED-01..03) ----------------------------------------------------------

@@ -229,3 +229,34 @@ async def test_CAP_03_raise_detail_names_the_school_and_preview_agrees(db):
         assert "gerealiseerd" not in intro
     assert [d.status for d in capacity.list_decisions(db) if d.id == decision.id] == [
         "pending"]
+
+
+async def test_ALC_06_explanation_of_the_child_under_the_cursor_is_the_cli_text(db):
+    from typer.testing import CliRunner
+
+    from lopdesk.cli import app as cli
+    from lopdesk.domain import allocation
+    from lopdesk.screens.allocation import ResultsScreen, rerun_and_read
+
+    b.basic(db, capacity=2, n_children=5)
+    b.level(db, "L2", "S1", capacity=5, label="2")
+    allocation.create_round(db, "R1", "A", 2027, "Ronde 1")
+    allocation.add_round_level(db, "R1", "L2", capacity=1)
+    for kid in ("K003", "K004"):
+        allocation.add_applications(db, "R1", kid, ["L2"])
+    run = allocation.run_round(db, "R1", seed=42)
+    results = rerun_and_read(db, run.run_id, "Ronde R1")
+    (loser,) = results.unplaced()
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(ResultsScreen(results))
+        await settle(app, pilot)
+        await pilot.press("e")  # the child under the cursor: no question asked
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "TextDialog"
+        shown = app.screen.body
+    out = CliRunner().invoke(cli, ["allocate", "explain", str(run.run_id), loser, "--run"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.strip() == shown.strip()
+    assert shown.startswith(f"Uitleg voor {loser} (ALC-06)") and "Keuze 1: L2" in shown

@@ -180,3 +180,13 @@ def test_WL_01_counters_count_open_offers(db):
     registers.offer_next(db, lv, at=t(days=30))
     (c,) = counters.area_counters(db, at=t(days=30))
     assert c.open_offers == 1
+
+
+def test_REG_06_free_enrolment_ends_with_the_school_years_registers(db):
+    start = _old(db)  # school year 2022-23
+    areas.create_period(db, "LO", kind="free", starts_at=start)
+    (row,) = list_periods(db, "LO")
+    assert row.running(datetime(2023, 8, 31, 12, tzinfo=UTC))
+    assert not row.running(datetime(2023, 9, 1, 8, tzinfo=UTC))
+    assert present.period_state(row, datetime(2023, 9, 1, 8, tzinfo=UTC)) == "afgelopen"
+    assert present.period_state(row, datetime(2023, 3, 1, 8, tzinfo=UTC)) == "loopt"

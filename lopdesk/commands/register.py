@@ -204,21 +204,24 @@ def period_open(level: str = typer.Argument(...),
 @period_app.command("list")
 @handle_errors
 def period_list(level: str | None = typer.Argument(None, help="Niveau (standaard: alle)."),
+                at: str | None = typer.Option(None, "--at", help="Toestand op dit moment."),
                 as_json: bool = JSON_OPTION) -> None:
     """De voorrangsperiodes en vrije inschrijvingen, per niveau in volgorde."""
     from lopdesk.domain import directory
-    from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime, label
+    from lopdesk.domain.types import utcnow
+    from lopdesk.labels import PERIOD_KIND, fmt_datetime, label
+    from lopdesk.present import period_group, period_state
 
+    now = parse_when(at) or utcnow()
     with database() as db:
         rows = directory.list_periods(db, level)
     if as_json:
         emit(rows, True)
         return
     emit([{"id": p.id, "level_id": p.level_id, "kind": label(PERIOD_KIND, p.kind),
-           "group": label(PRIORITY_GROUP, p.group) if p.group else "iedereen",
-           "starts_at": fmt_datetime(p.starts_at),
+           "group": period_group(p.kind, p.group), "starts_at": fmt_datetime(p.starts_at),
            "ends_at": fmt_datetime(p.ends_at) if p.ends_at else "—",
-           "state": (f"afgesloten {fmt_datetime(p.closed_at)}" if p.closed_at else "open")}
+           "state": period_state(p, now)}
           for p in rows], False,
          [("id", "id"), ("level_id", "niveau"), ("kind", "soort"), ("group", "groep"),
           ("starts_at", "begin"), ("ends_at", "einde"), ("state", "toestand")])

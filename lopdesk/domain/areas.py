@@ -11,7 +11,7 @@ from sqlmodel import Session
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
-from lopdesk.domain.calendar import end_of_day
+from lopdesk.domain.calendar import school_year_end
 from lopdesk.domain.codes import LEVEL_KINDS, PERIOD_KINDS, PRIORITY_GROUPS, REGIMES, ROUNDING_RULES
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.models import (
@@ -172,11 +172,6 @@ def create_period(db: Database, level_id: str, *, kind: str, starts_at: datetime
         audit.record(s, db.user, "period.create", "period", period.id,
                      {"level_id": level_id, "kind": kind, "group": group})
         return period
-
-
-def school_year_end(school_year: int) -> datetime:
-    """The registers of school year Y (Y-Y+1) end with the school year: 31 August of Y+1."""
-    return end_of_day(date(school_year + 1, 8, 31))
 
 
 def _period_end(p: Period) -> datetime | None:

@@ -14,7 +14,7 @@ from lopdesk import parse
 from lopdesk.domain import areas, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS
 from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime
-from lopdesk.present import close_plan_lines
+from lopdesk.present import close_plan_lines, period_group, period_state
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -77,11 +77,9 @@ class PeriodsScreen(FormScreen):
         now = self.lapp.now()
         rows = []
         for p in periods:
-            state = ("loopt" if p.running(now) else "afgesloten" if p.closed_at
-                     else "gepland" if p.starts_at > now else "open")
+            state = period_state(p, now).split(" ")[0].rstrip(",")
             rows.append(Row(p.id, [
-                str(p.id), PERIOD_KIND[p.kind],
-                PRIORITY_GROUP.get(p.group, p.group) if p.group else "iedereen",
+                str(p.id), PERIOD_KIND[p.kind], period_group(p.kind, p.group),
                 fmt_datetime(p.starts_at), fmt_datetime(p.ends_at) if p.ends_at else "—",
                 (state, "bold green" if state == "loopt" else "")], data=p))
         self.query_one(VirtualTable).set_rows(rows)

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from lopdesk.db import Database
 from lopdesk.domain import audit, registers
 from lopdesk.domain.access import require
-from lopdesk.domain.areas import get_or_404, school_year_end
-from lopdesk.domain.calendar import order_binds
+from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.calendar import order_binds, school_year_end
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.mediation.common import (
     add_event,
