@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from lopdesk.domain import registers
-from lopdesk.labels import OFFER_STATUS, fmt_date, fmt_datetime, label
+from lopdesk.labels import OFFER_STATUS, fmt_date, label, short_dt
 from lopdesk.present import fill_lines
 from lopdesk.screens.base import DataScreen
 from lopdesk.screens.dialogs import ConfirmDialog, TextDialog
@@ -20,11 +20,11 @@ from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
     Column("Status", 10),
-    Column("Niveau", 12),
+    Column("Niveau", 15),
     Column("Nr", 4, "right"),
-    Column("Kind", 20),
-    Column("Antw. t.e.m.", 12),
-    Column("Aangeboden", 16),
+    Column("Kind", 18),
+    Column("Antw. tem", 10),
+    Column("Aangeboden", 14),
     Column("Door", 10),
 ]
 
@@ -33,7 +33,7 @@ def offer_cells(o) -> list:
     state = label(OFFER_STATUS, o.status)
     style = "bold yellow" if o.status == "open" else ""
     return [(state, style), o.level_id, str(o.seq), o.child_name,
-            fmt_date(o.reply_by) if o.reply_by else "—", fmt_datetime(o.offered_at),
+            fmt_date(o.reply_by) if o.reply_by else "—", short_dt(o.offered_at),
             o.offered_by]
 
 

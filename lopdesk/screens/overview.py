@@ -230,11 +230,11 @@ class OverviewScreen(SearchScreen):
         loose = sum(c.waiting for c in shown) - binding
         mismatch = sum(1 for c in shown if c.board_disagrees)
         self.query_one("#summary", Static).update(
-            f" Vrij: {_sum(c.free_places for c in shown) or 0} · wachtenden: {binding}"
-            + (f" (+{loose} op lijsten die niet meer binden)" if loose else "")
-            + f" · uitgesteld: "
+            f" Vrij {_sum(c.free_places for c in shown) or 0} · wachtend {binding}"
+            + (f" (+{loose} niet meer bindend)" if loose else "")
+            + f" · uitgesteld "
             f"{sum(c.deferred_indicator + c.deferred_non_indicator for c in shown)} · "
-            f"volzet: {sum(1 for c in shown if c.full)}"
+            f"volzet {sum(1 for c in shown if c.full)}"
             + (f" · LOP-bord ≠ berekend: {mismatch}" if mismatch else ""))
 
     def _school_rows(self, schools: dict[str, list]) -> list[Row]:

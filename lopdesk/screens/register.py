@@ -155,6 +155,8 @@ class RegisterScreen(SearchScreen, FormScreen):
     def _offers_loaded(self, offers: list) -> None:
         self.offers = {o.entry_id: o for o in offers}
         self.query_one(VirtualTable).redraw()
+        if self.waiting is not None:
+            self.query_one("#guard", Static).update(guard_text(self.waiting, self.offers))
         self._counters_loaded(self.lapp.counters)
 
     def _periods_loaded(self, periods: list) -> None:
@@ -169,7 +171,7 @@ class RegisterScreen(SearchScreen, FormScreen):
         self.waiting = view
         self.positions = {e.id: i for i, e in enumerate(view.entries, 1)}
         self.query_one(VirtualTable).redraw()
-        self.query_one("#guard", Static).update(guard_text(view))
+        self.query_one("#guard", Static).update(guard_text(view, self.offers))
 
     def _counters_loaded(self, data: list) -> None:
         fresh = {c.level_id: c for c in data}
@@ -197,8 +199,9 @@ class RegisterScreen(SearchScreen, FormScreen):
             f"{level.realised_indicator}/{level.realised_non_indicator} · uit "
             f"{level.deferred_indicator}/{level.deferred_non_indicator} · NGI "
             f"{level.non_realised_indicator}/{level.non_realised_non_indicator} · vrij "
-            f"{num(level.free_places)} · LOP-bord: {board}"
-            + (f" · aangeboden {len(self.offers)}" if self.offers else ""))
+            f"{num(level.free_places)}"
+            + (f" (aangeboden {len(self.offers)})" if self.offers else "")
+            + f" · LOP-bord: {board}")
 
     def _cells(self, e) -> list:
         offer = self.offers.get(e.id)
@@ -358,7 +361,7 @@ class RegisterScreen(SearchScreen, FormScreen):
 
         intro = f"{e.child_name} ({e.child_id}) · nu {STATUS[e.status]}"
         if e.status == "non_realised" and self.waiting is not None:
-            intro += "\n" + guard_text(self.waiting)
+            intro += "\n" + guard_text(self.waiting, self.offers)
         self._form("status", f"Status van inschrijving {e.seq} wijzigen", fields, intro,
                    "Wijzigen", run)
 
@@ -372,12 +375,22 @@ class RegisterScreen(SearchScreen, FormScreen):
                             "niet meer: ze is gewoon vrij (vrije inschrijving).",
                             title="Geweigerd (WL-01)", severity="error", timeout=8)
                 return
+            free = self.level.free_places if self.level is not None else None
+            if self.offers and free is not None and free <= len(self.offers):
+                last = max(self.offers.values(), key=lambda o: o.offered_at)
+                self.notify(f"Deze plaats is al aangeboden door {last.offered_by} om "
+                            f"{fmt_datetime(last.offered_at)} aan {last.child_name} (nr. "
+                            f"{last.seq}); antwoord t.e.m. {fmt_date(last.reply_by)}. "
+                            "Aanvaard (A) of geweigerd (W) op die lijn.",
+                            title="Al aangeboden (WL-01)", severity="warning", timeout=10)
+                return
             first = next((e for e in view.entries if e.id not in self.offers), None)
             if first is None:
                 self.notify("Iedereen op de wachtlijst heeft al een open aanbod.",
                             severity="warning")
                 return
-            body = (f"{guard_text(view)}\n\nDe vrijgekomen plaats wordt aangeboden aan "
+            body = (f"{guard_text(view, self.offers)}\n\nDe vrijgekomen plaats wordt "
+                    "aangeboden aan "
                     f"{first.child_name} ({first.child_id}), nr. {first.seq}.\n"
                     "Het kind aanvaardt of weigert daarna; bij weigeren gaat de plaats naar "
                     "het volgende kind (WL-01, WL-03).")
@@ -455,17 +468,21 @@ class WaitingShown:
     entries: list = field(default_factory=list)
 
 
-def guard_text(view) -> str:
-    """WL-01 made visible: who is next and until when the order binds."""
+def guard_text(view, offered: dict | None = None) -> str:
+    """WL-01 made visible: who is next (children holding an open offer skipped) and until
+    when the order binds."""
+    offered = offered or {}
     n = len(view.entries)
     if not view.binds:
         return (f" Wachtlijst {n} · volgorde bindt niet meer (na {fmt_date(view.deadline)}): "
                 "een vrije plaats is gewoon vrij (WL-01)")
     if not n:
         return f" Wachtlijst leeg · volgorde bindt t.e.m. {fmt_date(view.deadline)} (WL-01)"
-    first = view.entries[0]
+    first = next((e for e in view.entries if e.id not in offered), None)
+    if first is None:
+        return f" Wachtlijst {n} · iedereen heeft een open aanbod (WL-01)"
     rule = " per contingent (WL-02)" if view.per_contingent else ""
-    return (f" Wachtlijst {n} · volgende: {first.child_name} (nr. {first.seq}) · volgorde "
+    return (f" Wachtlijst {n} · volgende: {first.child_name} (nr. {first.seq}) · "
             f"bindt t.e.m. {fmt_date(view.deadline)}{rule} (WL-01)")
 
 
