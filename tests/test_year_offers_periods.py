@@ -190,3 +190,47 @@ def test_REG_06_free_enrolment_ends_with_the_school_years_registers(db):
     assert not row.running(datetime(2023, 9, 1, 8, tzinfo=UTC))
     assert present.period_state(row, datetime(2023, 9, 1, 8, tzinfo=UTC)) == "afgelopen"
     assert present.period_state(row, datetime(2023, 3, 1, 8, tzinfo=UTC)) == "loopt"
+
+
+# --- the same through the CLI ------------------------------------------------------------
+
+
+def _cli(db_path, *args):
+    from conftest import invoke_as
+    from typer.testing import CliRunner
+
+    from lopdesk.cli import app
+
+    result = invoke_as("tester", CliRunner(), app, ["--db", str(db_path), *args])
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_cli_fill_preview_offer_list_and_confirmed_notice(db, db_path):
+    lv, kids, views = _freed(db)
+    r = _cli(db_path, "fill", lv, "--preview", "--at", "2027-03-31T10:00:00")
+    assert r.exit_code == 0 and r.stdout.startswith("VOORBEELD — niets gewijzigd.")
+    assert "Voornaam1 Achternaam1" in r.stdout and registers.list_offers(db, lv) == []
+    r = _cli(db_path, "offer", "next", lv, "--at", "2027-03-31T10:00:00")
+    assert r.exit_code == 0
+    r = _cli(db_path, "offer", "list")
+    assert "antwoord t.e.m." in r.stdout and "07/04/2027 23:59" in r.stdout
+    r = _cli(db_path, "offer", "next", lv, "--at", "2027-03-31T10:05:00")
+    assert r.exit_code == 1 and "al aangeboden door tester om 31/03/2027 10:00" in r.output
+    r = _cli(db_path, "notice", "record", str(views[1].id), "--mode", "receipt",
+             "--date", "2027-03-02", "--at", "2027-03-31T11:00:00")
+    assert r.exit_code == 1 and "open aanbod" in r.output
+    r = _cli(db_path, "notice", "record", str(views[1].id), "--mode", "receipt",
+             "--date", "2027-03-02", "--at", "2027-03-31T11:00:00", "--confirm-open-offer")
+    assert r.exit_code == 0, r.output
+
+
+def test_cli_period_list_and_overlap_refused(db, db_path):
+    start = _old(db)
+    areas.create_period(db, "LO", kind="priority", group="sibling_staff", starts_at=start,
+                        ends_at=start + timedelta(days=30))
+    r = _cli(db_path, "period", "open", "LO", "--kind", "free", "--start", "2022-03-10")
+    assert r.exit_code == 1 and "REG-04" in r.output and "overlapt" in r.output
+    r = _cli(db_path, "period", "list", "LO", "--at", "2022-03-05T10:00:00")
+    assert r.exit_code == 0
+    assert "broer/zus en kind van personeel" in r.stdout and "loopt" in r.stdout
