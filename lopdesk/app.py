@@ -122,6 +122,10 @@ class LopdeskApp(DbResults, App):
 
     def _area_loaded(self, levels: list) -> None:
         self.area = AreaIndex.of(levels)
+        for screen in self.screen_stack:  # names shown from the index can be filled in now
+            refreshed = getattr(screen, "area_refreshed", None)
+            if refreshed is not None:
+                refreshed()
 
     def _first_version(self) -> None:
         try:

@@ -34,7 +34,7 @@ except ImportError:  # not a POSIX system: SQLite's own locking alone
 
 BUSY_TIMEOUT_MS = 30_000
 # The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
-SCHEMA_REVISION = "0007_demo_setting"
+SCHEMA_REVISION = "0008_offer_reply_deadline"
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -23,6 +23,10 @@ class RuleViolation(DomainError):
     """A rule of domain.md refuses the action (CLI exit code 1)."""
 
 
+class NeedsConfirmation(RuleViolation):
+    """The action is allowed but unusual: it is done only when the user confirms it."""
+
+
 class NotFound(DomainError):
     """An id that does not exist (CLI exit code 2: bad input)."""
 

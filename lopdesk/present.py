@@ -14,6 +14,7 @@ from lopdesk.labels import (
     DECISION_STATUS,
     EXPLAIN_OUTCOME,
     FILL_ACTION,
+    PRIORITY_GROUP,
     STATUS,
     contingent_counts,
     fmt_date,
@@ -46,6 +47,8 @@ def fill_lines(report: FillReport, *, indent: str = "", empty: str = NOTHING_TO_
                ) -> list[str]:
     """Every step of filling freed places, then the levels whose order no longer binds."""
     lines = [indent + fill_step(st) for st in report.steps]
+    if report.preview:
+        lines.insert(0, indent + PREVIEW.strip())
     if not report.steps:
         lines.append(indent + empty)
     lines += [f"{indent}{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)"
@@ -80,13 +83,31 @@ def close_plan_lines(plan: ClosePlan, *, preview: bool = False) -> list[str]:
              f"plaatsen per contingent: {contingent_counts(plan.seats)}; "
              f"vrij: {contingent_counts(plan.free_before)}"]
     for ch in plan.changes:
-        lines.append(f"  nr. {ch.seq:>4} {ch.child_id:<10} "
-                     f"{label(CONTINGENT, ch.contingent):<14} "
-                     f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}  "
-                     f"[{ch.rule}] {ch.why}")
+        who = f"{ch.child_name} ({ch.child_id})" if ch.child_name else ch.child_id
+        lines.append(f"  Nr. {ch.seq}, {who}, {label(CONTINGENT, ch.contingent)}: "
+                     f"{label(STATUS, ch.from_status)} → {label(STATUS, ch.to_status)}; "
+                     f"[{ch.rule}] {ch.why}.")
     if not plan.changes:
         lines.append("  geen: er staan geen uitgestelde aanvragen open.")
     return lines
+
+
+def period_group(kind: str, group: str | None) -> str:
+    """Who a period admits: its priority group, every child by contingent, or everyone."""
+    if kind == "free":
+        return "iedereen (vrij)"
+    return label(PRIORITY_GROUP, group) if group else "iedereen (contingenten)"
+
+
+def period_state(p, now) -> str:
+    """'loopt', 'gepland', 'afgelopen' (ended, not closed) or 'afgesloten <moment>'."""
+    if p.closed_at is not None:
+        return f"afgesloten {fmt_datetime(p.closed_at)}"
+    if p.starts_at > now:
+        return "gepland"
+    if p.ended(now):
+        return "afgelopen, niet afgesloten" if p.kind == "priority" else "afgelopen"
+    return "loopt"
 
 
 # --- mediation cases (MED-01..03) ----------------------------------------------------------
@@ -187,3 +208,13 @@ def explanation_lines(rows: list[Explanation]) -> list[str]:
                      f"nummer {r['number']} · grens {r['cutoff'] or '-'}")
         lines.append(f"  {r['outcome']}{where}: {r['reason']}")
     return lines
+
+
+def explanation_title(child_id: str) -> str:
+    return f"Uitleg voor {child_id} (ALC-06)"
+
+
+def explanation_text(child_id: str, rows: list[Explanation]) -> str:
+    """The one explanation text of `allocate explain` and the app: a title, then per level
+    of the child's list its group and number, the cut-off, the outcome and why."""
+    return "\n".join([explanation_title(child_id), "", *explanation_lines(rows)])

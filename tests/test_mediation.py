@@ -321,7 +321,8 @@ def test_MED_03_without_child_address_ordered_by_name(db):
     areas.create_child(db, "C1", "Mila", "Peeters")
     registers.add_request(db, "L1", "C1", at=t(1))
     case_id = open_case(db)
-    assert [c.school_id for c in mediation.proposals_for(db, case_id)] == ["S2", "S3"]
+    assert [c.school_id for c in mediation.proposals_for(db, case_id, at=t(days=7))] == [
+        "S2", "S3"]
 
 
 def test_MED_03_accepting_enrols_the_child_in_the_register(db):
@@ -527,3 +528,18 @@ def test_privacy_case_read_by_mediation_is_audited_and_outcome_needs_a_school(db
     with pytest.raises(RuleViolation) as exc:
         mediation.close_case(db, cid, "other_school")
     assert exc.value.rule == "MED-02"
+
+
+def test_MED_03_proposals_only_levels_whose_enrolment_is_open(db):
+    """Before a level's enrolments start (CAP-01) or after its school year's registers end,
+    it cannot take the child, so it is not proposed."""
+    from datetime import UTC, datetime
+
+    refused(db)
+    more_schools(db)
+    case_id = open_case(db)
+    assert [c.level_id for c in mediation.proposals_for(db, case_id, at=t(days=7))] == [
+        "L3", "L2", "L4"]
+    assert mediation.proposals_for(db, case_id, at=t(days=-1)) == []  # before 01/03/2027
+    late = datetime(2028, 9, 1, 8, tzinfo=UTC)  # registers of 2027-28 ended 31/08/2028
+    assert mediation.proposals_for(db, case_id, at=late) == []

@@ -65,7 +65,9 @@ def _later_work(db):
     notice_line = _line(db, "L3", "non_realised") if any(
         e.status == "non_realised" for e in registers.list_entries(db, "L3")) else \
         _line(db, "L2", "non_realised")
-    mediation.record_notice(db, notice_line.id, mode="receipt", delivered_on=date.today())
+    # the child may hold an open offer from the cascade: the notice is recorded anyway
+    mediation.record_notice(db, notice_line.id, mode="receipt", delivered_on=date.today(),
+                            confirm_open_offer=True)
     assert first_offer.steps
     return gone, declined, accepted, notice_line
 

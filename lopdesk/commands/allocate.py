@@ -79,7 +79,7 @@ def allocate_explain(
 ) -> None:
     """Waarom kreeg een kind (geen) plaats bij elke school van zijn lijst (ALC-06)."""
     from lopdesk.matching.explain import explain_child
-    from lopdesk.present import EXPLANATION_COLUMNS, explanation_rows
+    from lopdesk.present import explanation_text
 
     if run:
         if not target.isdigit():
@@ -93,8 +93,8 @@ def allocate_explain(
     if as_json:
         emit(rows, True)
         return
-    # The table speaks Dutch; the engine's codes stay in --json (formats.md).
-    emit(explanation_rows(rows), False, EXPLANATION_COLUMNS, title=f"Uitleg voor {child}")
+    # The app shows the same Dutch text; the engine's codes stay in --json (formats.md).
+    echo(explanation_text(child, rows))
 
 
 @allocate_app.command("hague")

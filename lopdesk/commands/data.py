@@ -65,6 +65,9 @@ def area_create(area_id: str = typer.Argument(...), name: str = typer.Argument(.
                 education: str = typer.Option("primary", "--education",
                                               help=choices("Onderwijs", EDUCATION)),
                 per_contingent: bool = typer.Option(False, "--per-contingent-lists"),
+                reply_days: int = typer.Option(5, "--offer-reply-days",
+                                               help="Schooldagen om op een aanbod van een "
+                                                    "vrijgekomen plaats te antwoorden."),
                 as_json: bool = JSON_OPTION) -> None:
     """Een werkingsgebied aanmaken."""
     from lopdesk.domain import areas
@@ -73,7 +76,8 @@ def area_create(area_id: str = typer.Argument(...), name: str = typer.Argument(.
         raise fail(f"--education: '{education}' moet primary of secondary zijn")
     with database() as db:
         area = areas.create_area(db, area_id, name, education=education,
-                                 per_contingent_lists=per_contingent)
+                                 per_contingent_lists=per_contingent,
+                                 offer_reply_days=reply_days)
     emit(area, True) if as_json else echo(f"gebied {area_id} aangemaakt")
 
 

@@ -362,6 +362,9 @@ def notice_record(entry: str = typer.Argument(..., help="Weigering: ID of NIVEAU
                   level: str | None = typer.Option(None, "--level"),
                   note: str = typer.Option("", "--note"),
                   at: str | None = typer.Option(None, "--at"),
+                  confirm: bool = typer.Option(False, "--confirm-open-offer",
+                                               help="Ook als het kind een open aanbod van "
+                                                    "een vrijgekomen plaats heeft."),
                   as_json: bool = JSON_OPTION) -> None:
     """De bezorging van een mededeling van niet-gerealiseerde inschrijving vastleggen."""
     from lopdesk.domain import mediation
@@ -371,7 +374,8 @@ def notice_record(entry: str = typer.Argument(..., help="Weigering: ID of NIVEAU
     with database() as db:
         view = mediation.record_notice(db, _entry_id(db, entry, level), mode=mode,
                                        delivered_on=day, reason=reason, sent_by=sent_by,
-                                       note=note, at=parse_when(at))
+                                       note=note, at=parse_when(at),
+                                       confirm_open_offer=confirm)
     emit(view, True) if as_json else _print_notice(view)
 
 

@@ -201,6 +201,32 @@ def period_open(level: str = typer.Argument(...),
     emit(p, as_json) if as_json else echo(f"periode {p.id} geopend voor {level}")
 
 
+@period_app.command("list")
+@handle_errors
+def period_list(level: str | None = typer.Argument(None, help="Niveau (standaard: alle)."),
+                at: str | None = typer.Option(None, "--at", help="Toestand op dit moment."),
+                as_json: bool = JSON_OPTION) -> None:
+    """De voorrangsperiodes en vrije inschrijvingen, per niveau in volgorde."""
+    from lopdesk.domain import directory
+    from lopdesk.domain.types import utcnow
+    from lopdesk.labels import PERIOD_KIND, fmt_datetime, label
+    from lopdesk.present import period_group, period_state
+
+    now = parse_when(at) or utcnow()
+    with database() as db:
+        rows = directory.list_periods(db, level)
+    if as_json:
+        emit(rows, True)
+        return
+    emit([{"id": p.id, "level_id": p.level_id, "kind": label(PERIOD_KIND, p.kind),
+           "group": period_group(p.kind, p.group), "starts_at": fmt_datetime(p.starts_at),
+           "ends_at": fmt_datetime(p.ends_at) if p.ends_at else "—",
+           "state": period_state(p, now)}
+          for p in rows], False,
+         [("id", "id"), ("level_id", "niveau"), ("kind", "soort"), ("group", "groep"),
+          ("starts_at", "begin"), ("ends_at", "einde"), ("state", "toestand")])
+
+
 @period_app.command("close")
 @handle_errors
 def period_close(period_id: int = typer.Argument(...),
@@ -231,15 +257,20 @@ def _print_fill(report, as_json: bool) -> None:
 
 @handle_errors
 def fill_cmd(level: str | None = typer.Argument(None, help="Niveau (standaard: alle)."),
+             area: str | None = typer.Option(None, "--area",
+                                             help="Enkel de niveaus van dit gebied."),
              accept: bool = typer.Option(False, "--accept",
                                          help="Plaatsen meteen toekennen (iedereen aanvaardt)."),
+             preview: bool = typer.Option(False, "--preview",
+                                          help="Toon enkel wat er zou gebeuren."),
              at: str | None = typer.Option(None, "--at"),
              as_json: bool = JSON_OPTION) -> None:
     """Vrijgekomen plaatsen aanbieden in volgorde van de wachtlijst, tot de uiterste datum."""
     from lopdesk.domain import registers
 
     with database() as db:
-        report = registers.fill(db, level, accept=accept, at=parse_when(at))
+        report = registers.fill(db, level, accept=accept, at=parse_when(at), area_id=area,
+                                preview=preview)
     _print_fill(report, as_json)
 
 
@@ -271,9 +302,11 @@ def offer_list(level: str | None = typer.Option(None, "--level"),
         emit(rows, True)
         return
     emit([{**r.__dict__, "status": label(OFFER_STATUS, r.status),
-           "offered_at": fmt_datetime(r.offered_at)} for r in rows], False,
+           "offered_at": fmt_datetime(r.offered_at),
+           "reply_by": fmt_datetime(r.reply_by) if r.reply_by else "—"} for r in rows], False,
          [("id", "id"), ("level_id", "niveau"), ("seq", "nr"), ("child_name", "kind"),
-          ("status", "status"), ("offered_at", "aangeboden op"), ("rule_id", "regel")])
+          ("status", "status"), ("offered_at", "aangeboden op"), ("offered_by", "door"),
+          ("reply_by", "antwoord t.e.m."), ("rule_id", "regel")])
 
 
 @offer_app.command("answer")

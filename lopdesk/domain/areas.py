@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
+from lopdesk.domain.calendar import school_year_end
 from lopdesk.domain.codes import LEVEL_KINDS, PERIOD_KINDS, PRIORITY_GROUPS, REGIMES, ROUNDING_RULES
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.models import (
@@ -24,6 +26,7 @@ from lopdesk.domain.models import (
     Site,
 )
 from lopdesk.domain.types import utcnow
+from lopdesk.labels import fmt_date
 
 
 def get_or_404(session: Session, model, key, what: str):
@@ -35,13 +38,17 @@ def get_or_404(session: Session, model, key, what: str):
 
 def create_area(db: Database, area_id: str, name: str, *, education: str = "primary",
                 in_lop: bool = True, per_contingent_lists: bool = False,
-                chair_contact: str = "") -> Area:
+                chair_contact: str = "", offer_reply_days: int = 5) -> Area:
+    if not 1 <= offer_reply_days <= 30:
+        raise InvalidInput("de antwoordtermijn voor een aanbod is 1 tot 30 schooldagen.",
+                           field="offer_reply_days")
     with db.write() as s:
         require(s, db.user, "data.import")
         if s.get(Area, area_id) is not None:
             raise InvalidInput(f"gebied '{area_id}' bestaat al.", field="area_id")
         area = Area(id=area_id, name=name, education=education, in_lop=in_lop,
-                    per_contingent_lists=per_contingent_lists, chair_contact=chair_contact)
+                    per_contingent_lists=per_contingent_lists, chair_contact=chair_contact,
+                    offer_reply_days=offer_reply_days)
         s.add(area)
         s.flush()
         audit.record(s, db.user, "area.create", "area", area_id, {"name": name})
@@ -157,6 +164,7 @@ def create_period(db: Database, level_id: str, *, kind: str, starts_at: datetime
                 "in het nieuwe regime gaan voorrangsgroepen via de aanmeldingsprocedure.",
                 rule="REG-04",
             )
+        _check_period_fits(s, level, starts_at, ends_at)
         period = Period(level_id=level_id, kind=kind, group=group, starts_at=starts_at,
                         ends_at=ends_at)
         s.add(period)
@@ -164,6 +172,30 @@ def create_period(db: Database, level_id: str, *, kind: str, starts_at: datetime
         audit.record(s, db.user, "period.create", "period", period.id,
                      {"level_id": level_id, "kind": kind, "group": group})
         return period
+
+
+def _period_end(p: Period) -> datetime | None:
+    ends = [t for t in (p.ends_at, p.closed_at) if t is not None]
+    return min(ends) if ends else None
+
+
+def _check_period_fits(s: Session, level: CapacityLevel, starts_at: datetime,
+                       ends_at: datetime | None) -> None:
+    """REG-04: one level runs one period at a time, within its school year."""
+    if starts_at > school_year_end(level.school_year):
+        raise RuleViolation(
+            f"de registers van schooljaar {level.school_year}-{level.school_year + 1} zijn "
+            f"afgesloten op {fmt_date(school_year_end(level.school_year))}: daar komt geen "
+            "periode meer bij.", rule="REG-04")
+    for other in s.execute(select(Period).where(Period.level_id == level.id)).scalars():
+        other_end = _period_end(other)
+        if ((other_end is None or starts_at < other_end)
+                and (ends_at is None or other.starts_at < ends_at)):
+            until = f"t.e.m. {fmt_date(other_end)}" if other_end else "zonder einde"
+            raise RuleViolation(
+                f"deze periode overlapt met periode {other.id} van {level.id} (vanaf "
+                f"{fmt_date(other.starts_at)}, {until}); sluit die eerst af of kies andere "
+                "data.", rule="REG-04")
 
 
 def add_overcapacity_category(db: Database, regime: str, level_kind: str, code: str,

@@ -105,3 +105,8 @@ def end_of_day(day: date) -> datetime:
 def order_binds(now: datetime, deadline: date) -> bool:
     """True while freed places must follow the waiting list (deadline day included)."""
     return now <= end_of_day(deadline)
+
+
+def school_year_end(school_year: int) -> datetime:
+    """The registers of school year Y (Y-Y+1) end with the school year: 31 August of Y+1."""
+    return end_of_day(date(school_year + 1, 8, 31))

@@ -214,13 +214,16 @@ def decide_raise(db: Database, decision_id: int, *, approve: bool, reason: str,
                           decision_ref=decision_ref, at=at or utcnow(), accept_all=accept_all)
 
 
-def preview_raise(db: Database, decision_id: int, at: datetime | None = None) -> RaiseOutcome:
+def preview_raise(db: Database, decision_id: int, at: datetime | None = None, *,
+                  accept_all: bool = True) -> RaiseOutcome:
     """Exactly which children would get the new places, and the cascade their moves cause,
-    if everyone accepted: the approval is carried out in a transaction that is rolled back."""
+    if everyone accepted (or, without accept_all, the offers an approval makes now): the
+    approval is carried out in a transaction that is rolled back."""
     with db.write() as s:
         require(s, db.user, "capacity.decide")
         outcome = _decide_in(s, db.user, decision_id, approve=True, reason="voorbeeld",
-                             decision_ref="voorbeeld", at=at or utcnow(), accept_all=True)
+                             decision_ref="voorbeeld", at=at or utcnow(),
+                             accept_all=accept_all)
         s.rollback()
         return outcome
 

@@ -10,15 +10,19 @@ from sqlalchemy import func, select
 
 from lopdesk.db import Database
 from lopdesk.domain.access import require
+from lopdesk.domain.calendar import order_binds, waiting_list_deadline
 from lopdesk.domain.models import (
+    CalendarDay,
     CapacityDecision,
     CapacityLevel,
     FullDeclaration,
     FullDeclarationLevel,
+    Offer,
     RegisterEntry,
     School,
 )
 from lopdesk.domain.registers.rules import contingent_seats, free_places
+from lopdesk.domain.types import utcnow
 
 
 @dataclass
@@ -52,6 +56,17 @@ class LevelCounters:
     pending_raises: int
     last_change: datetime | None
     version: int
+    waiting_binds: bool = True  # WL-01: the waiting list still binds a freed place
+    open_offers: int = 0  # freed places offered and not yet answered (WL-01)
+
+    @property
+    def waiting_binding(self) -> int:
+        """The children on a waiting list that still binds (WL-01)."""
+        return self.waiting if self.waiting_binds else 0
+
+    @property
+    def board_disagrees(self) -> bool:
+        return board_disagrees(self.free_places_field, self.free_places)
 
     @property
     def realised(self) -> int:
@@ -60,6 +75,23 @@ class LevelCounters:
     @property
     def seated(self) -> int:
         return self.seated_indicator + self.seated_non_indicator
+
+
+def board_disagrees(board: str, free: int | None) -> bool:
+    """CAP-05 against CAP-04: a value the LOP put on its board that the computed free places
+    deny. JA claims places; 0 claims none; a number claims that many. The empty default
+    ("Nog plaatsen vrij") is no value set by the LOP and is not flagged; without a capacity
+    there is nothing to compare."""
+    if free is None:
+        return False
+    value = (board or "").strip().upper()
+    if value == "":
+        return False
+    if value == "JA":
+        return free == 0
+    if value.isdigit():
+        return int(value) != free
+    return False
 
 
 # Only the columns the counters need (no ORM entities: 400+ levels on every refresh).
@@ -77,7 +109,10 @@ _LEVEL_COLUMNS = (
 
 
 def area_counters(db: Database, area_id: str | None = None,
-                  school_year: int | None = None) -> list[LevelCounters]:
+                  school_year: int | None = None,
+                  at: datetime | None = None) -> list[LevelCounters]:
+    """Every level's counters; `at` decides which waiting lists still bind (WL-01)."""
+    now = at or utcnow()
     with db.read() as s:
         require(s, db.user, "read")
         lq = (select(*_LEVEL_COLUMNS)
@@ -113,8 +148,24 @@ def area_counters(db: Database, area_id: str | None = None,
             select(CapacityDecision.level_id, func.count())
             .where(CapacityDecision.status == "pending")
             .group_by(CapacityDecision.level_id)).all())
-    return [_counters(level, counts.get(level[0], {}), overc.get(level[0], 0),
-                      level[0] in full, pending.get(level[0], 0)) for level in levels]
+        offers = dict(s.execute(
+            select(Offer.level_id, func.count()).where(Offer.status == "open")
+            .group_by(Offer.level_id)).all())
+        free_days: dict[str, list] = {}
+        for area, day in s.execute(select(CalendarDay.area_id, CalendarDay.day)).all():
+            free_days.setdefault(area, []).append(day)
+    out = [_counters(level, counts.get(level[0], {}), overc.get(level[0], 0),
+                     level[0] in full, pending.get(level[0], 0)) for level in levels]
+    deadlines: dict[tuple, bool] = {}
+    for c in out:
+        key = (c.area_id, c.school_year, c.kind, c.label)
+        if key not in deadlines:
+            deadline = waiting_list_deadline(c.school_year, c.kind, c.label,
+                                             free_days.get(c.area_id, []))
+            deadlines[key] = order_binds(now, deadline)
+        c.waiting_binds = deadlines[key]
+        c.open_offers = offers.get(c.level_id, 0)
+    return out
 
 
 def _counters(level: Any, c: dict[tuple[str, str], int], n_over: int, is_full: bool,

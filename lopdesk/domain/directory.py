@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 from lopdesk.db import Database
 from lopdesk.domain.access import require
+from lopdesk.domain.calendar import school_year_end
 from lopdesk.domain.models import (
     Area,
     CapacityLevel,
@@ -132,20 +133,33 @@ class PeriodRow:
     starts_at: datetime
     ends_at: datetime | None
     closed_at: datetime | None
+    school_year_ends: datetime | None = None  # the registers of its school year end then
 
     @property
     def open(self) -> bool:
         return self.closed_at is None
 
+    def ended(self, at: datetime) -> bool:
+        """Past its end, or past the end of its school year's registers."""
+        return any(end is not None and end <= at for end in (self.ends_at,
+                                                              self.school_year_ends))
 
-def list_periods(db: Database, level_id: str) -> list[PeriodRow]:
-    """The periods of a level (REG-04), oldest first."""
+    def running(self, at: datetime) -> bool:
+        """Started, not ended and not closed at `at`."""
+        return self.closed_at is None and self.starts_at <= at and not self.ended(at)
+
+
+def list_periods(db: Database, level_id: str | None = None) -> list[PeriodRow]:
+    """The periods of a level, or of every level (REG-04), oldest first."""
     with db.read() as s:
         require(s, db.user, "read")
-        q = (select(Period).where(Period.level_id == level_id)
-             .order_by(Period.starts_at, Period.id))
+        q = (select(Period, CapacityLevel.school_year)
+             .join(CapacityLevel, CapacityLevel.id == Period.level_id)
+             .order_by(Period.level_id, Period.starts_at, Period.id))
+        if level_id is not None:
+            q = q.where(Period.level_id == level_id)
         return [PeriodRow(p.id or 0, p.level_id, p.kind, p.group, p.starts_at, p.ends_at,
-                          p.closed_at) for p in s.execute(q).scalars()]
+                          p.closed_at, school_year_end(year)) for p, year in s.execute(q).all()]
 
 
 @dataclass

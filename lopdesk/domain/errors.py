@@ -6,12 +6,13 @@ from lopdesk.errors import (
     DomainError,
     ImportError_,
     InvalidInput,
+    NeedsConfirmation,
     NotFound,
     PermissionDenied,
     RuleViolation,
 )
 
 __all__ = [
-    "Busy", "Conflict", "DomainError", "ImportError_", "InvalidInput", "NotFound",
-    "PermissionDenied", "RuleViolation",
+    "Busy", "Conflict", "DomainError", "ImportError_", "InvalidInput", "NeedsConfirmation",
+    "NotFound", "PermissionDenied", "RuleViolation",
 ]

@@ -33,6 +33,7 @@ class Area(SQLModel, table=True):
     education: str = "primary"  # primary | secondary
     in_lop: bool = True
     per_contingent_lists: bool = False  # WL-02: freed places per contingent list
+    offer_reply_days: int = 5  # school days parents get to answer an offer (decisions.md)
     chair_contact: str = ""
     clr_contact: str = (
         "Commissie inzake Leerlingenrechten, Koning Albert II-laan 15, 1210 Brussel, "
@@ -276,6 +277,7 @@ class Offer(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     answered_by: str | None = None
     end_reason: str | None = None  # why an offer ended unanswered (its line was replaced)
+    reply_by: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class AuditRecord(SQLModel, table=True):

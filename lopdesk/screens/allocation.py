@@ -313,6 +313,12 @@ class ResultsScreen(DataScreen):
             self._explain(str(event.row.key))
 
     def action_explain(self) -> None:
+        # The child under the cursor of the unplaced list; otherwise ask for an id.
+        row = self.query_one("#unplaced", VirtualTable).current
+        if row is not None:
+            self._explain(str(row.key))
+            return
+
         def done(v: dict | None) -> None:
             if v:
                 self._explain(v["child_id"])
@@ -328,7 +334,8 @@ class ResultsScreen(DataScreen):
             return
         self.db_call(allocation.explain_run, self.results.run_id, child_id,
                      on_done=lambda rows: self.app.push_screen(TextDialog(
-                         f"Uitleg voor {child_id}", "\n".join(present.explanation_lines(rows)))))
+                         present.explanation_title(child_id),
+                         present.explanation_text(child_id, rows))))
 
 
 def chart(dist: dict[str, int], total: int, width: int = 40) -> str:

@@ -10,15 +10,16 @@ from textual.widgets import Footer, Static
 
 from lopdesk import parse
 from lopdesk.domain import capacity
-from lopdesk.labels import DECISION_STATUS, fmt_date, short_dt
+from lopdesk.labels import DECISION_STATUS, fmt_date, fmt_datetime, num, short_dt
 from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines
 from lopdesk.screens.base import FormScreen
-from lopdesk.screens.dialogs import FormField
+from lopdesk.screens.dialogs import FormField, TextDialog
+from lopdesk.screens.overview import level_title
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 DECISION_COLUMNS = [
     Column("Id", 4, "right"),
-    Column("Niveau", 20),
+    Column("School · niveau", 26),
     Column("Cap→", 9),
     Column("Status", 11),
     Column("Reden", 28),
@@ -36,6 +37,23 @@ DECLARATION_COLUMNS = [
 STATUS_STYLE = {"pending": "bold yellow", "approved": "green", "rejected": "red"}
 
 
+def approval_preview(d, outcome, where: str) -> str:
+    """What approving does now, worded from the rolled-back approval itself, so that the
+    text and the steps always agree (WL-01: offers while the list binds, else just free)."""
+    head = (f"Aanvraag {d.id}: {where} ({d.level_id}), capaciteit {d.current_capacity} → "
+            f"{d.requested_capacity}\nReden: {d.reason}\n\n")
+    if outcome.cascade.skipped:
+        what = ("De wachtlijst bindt niet meer (WL-01): de nieuwe plaatsen zijn na "
+                "goedkeuren gewoon vrij.")
+    elif outcome.cascade.steps:
+        what = ("Bij goedkeuren worden deze plaatsen aangeboden in volgorde van de wachtlijst; "
+                "de ouders antwoorden daarna (WL-01, WL-03):")
+    else:
+        what = "Niemand staat op de wachtlijst: de nieuwe plaatsen zijn na goedkeuren vrij."
+    steps = fill_lines(outcome.cascade, indent="  ", empty="") if outcome.cascade.steps else []
+    return "\n".join([head + what, *steps])
+
+
 def cascade_text(outcome) -> str:
     """The new capacity and where its places go, in the CLI's wording."""
     return "\n".join([f"Nieuwe capaciteit: {outcome.capacity}.",
@@ -47,6 +65,8 @@ class CapacityScreen(FormScreen):
     BINDINGS = [
         Binding("n", "new_request", "Verhoging aanvragen", id="capacity.request",
                 tooltip="Nieuwe aanvraag met reden (CAP-03)"),
+        Binding("i", "detail", "Details", id="capacity.detail",
+                tooltip="De gekozen aanvraag in detail, met de scholen"),
         Binding("g", "approve", "Goedkeuren", id="capacity.approve",
                 tooltip="De gekozen aanvraag goedkeuren, met voorbeeld"),
         Binding("w", "reject", "Afwijzen", id="capacity.reject",
@@ -75,17 +95,25 @@ class CapacityScreen(FormScreen):
         self.query_one("#decisions", VirtualTable).focus()
         self.reload()
 
+    _decision_rows: list | None = None
+
     def reload(self) -> None:
         self.db_call(capacity.list_decisions, on_done=self._decisions, group="dec",
                      exclusive=True)
         self.db_call(capacity.list_declarations, on_done=self._declarations, group="decl",
                      exclusive=True)
 
+    def area_refreshed(self) -> None:
+        """The area index came in: the school names of the requests can be shown."""
+        if self._decision_rows is not None:
+            self._decisions(self._decision_rows)
+
     def _decisions(self, rows: list) -> None:
+        self._decision_rows = rows
         # pending first, then the most recent
         rows = sorted(rows, key=lambda d: (d.status != "pending", -d.id))
         self.query_one("#decisions", VirtualTable).set_rows([Row(d.id, [
-            str(d.id), d.level_id, f"{d.current_capacity}→{d.requested_capacity}",
+            str(d.id), self._school_of(d.level_id), f"{d.current_capacity}→{d.requested_capacity}",
             (DECISION_STATUS.get(d.status, d.status), STATUS_STYLE.get(d.status, "")),
             d.reason, f"{short_dt(d.requested_at)}",
             (f"{d.decided_by} {fmt_date(d.decided_at)}: {d.decision_reason or ''}"
@@ -109,7 +137,40 @@ class CapacityScreen(FormScreen):
         row = self.query_one(f"#{table_id}", VirtualTable).current
         return row.data if row is not None else None
 
+    def _school_of(self, level_id: str) -> str:
+        """'School · leerjaar 1 · 2027-28' from the counters the app already holds."""
+        c = self.lapp.area.level(level_id)
+        return f"{c.school_name} · {level_title(c)}" if c else level_id
+
     # -- raises ----------------------------------------------------------------------
+
+    def action_detail(self) -> None:
+        d = self._selected("decisions")
+        if d is None:
+            self.notify("Geen aanvraag gekozen.", severity="warning")
+            return
+        c = self.lapp.area.level(d.level_id)
+        lines = [f"School: {c.school_name} ({c.school_id})" if c else f"Niveau {d.level_id}",
+                 f"Niveau: {level_title(c)} ({d.level_id})" if c else "",
+                 f"Capaciteit: {d.current_capacity} → {d.requested_capacity}",
+                 f"Reden: {d.reason}",
+                 f"Aangevraagd door {d.requested_by} op {fmt_datetime(d.requested_at)}",
+                 f"Status: {DECISION_STATUS.get(d.status, d.status)}"]
+        if c is not None:
+            lines.append(f"Nu: vrij {num(c.free_places)} · wachtenden {c.waiting_binding}"
+                         + (f" (+{c.waiting - c.waiting_binding} niet meer bindend)"
+                            if c.waiting != c.waiting_binding else ""))
+        if d.decided_at:
+            lines.append(f"Beslist door {d.decided_by} op {fmt_datetime(d.decided_at)} "
+                         f"({d.decision_ref}): {d.decision_reason or ''}")
+        elif d.status == "pending":
+            lines.append("g: goedkeuren (met voorbeeld) · w: afwijzen")
+        self.app.push_screen(TextDialog(f"Verhoging {d.id}",
+                                        "\n".join(x for x in lines if x)))
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        if event.table.id == "decisions":
+            self.action_detail()
 
     def action_new_request(self, level_id: str = "") -> None:
         fields = [FormField("level_id", "Niveau (id)", value=level_id, required=True),
@@ -139,16 +200,13 @@ class CapacityScreen(FormScreen):
             return
 
         def ask(outcome) -> None:
-            intro = (f"Aanvraag {d.id}: {d.level_id} {d.current_capacity}→"
-                     f"{d.requested_capacity}\nReden: {d.reason}\n\nVoorbeeld als iedereen "
-                     f"aanvaardt (WL-01, WL-03):\n{cascade_text(outcome)}\n\nBij goedkeuren "
-                     "worden de plaatsen aangeboden in volgorde van de wachtlijst.")
+            intro = approval_preview(d, outcome, self._school_of(d.level_id))
             fields = [FormField("reason", "Motivering van de beslissing", required=True),
                       FormField("ref", "Beslissingsnummer LOP (leeg = automatisch)")]
 
             def run(v: dict) -> None:
                 self.db_call(capacity.decide_raise, d.id, approve=True, reason=v["reason"],
-                             decision_ref=v["ref"] or None,
+                             decision_ref=v["ref"] or None, at=self.lapp.now(),
                              on_done=lambda o: self._after(
                                  "approve", f"Aanvraag {d.id} goedgekeurd: capaciteit "
                                  f"{o.capacity}, {len(o.cascade.steps)} stappen in de "
@@ -157,7 +215,8 @@ class CapacityScreen(FormScreen):
             self._form("approve", f"Verhoging {d.id} goedkeuren", fields, intro, "Goedkeuren",
                        run)
 
-        self.db_call(capacity.preview_raise, d.id, on_done=ask)
+        self.db_call(capacity.preview_raise, d.id, at=self.lapp.now(), accept_all=False,
+                     on_done=ask)
 
     def action_reject(self) -> None:
         d = self._pending()
@@ -167,10 +226,12 @@ class CapacityScreen(FormScreen):
 
         def run(v: dict) -> None:
             self.db_call(capacity.decide_raise, d.id, approve=False, reason=v["reason"],
+                         at=self.lapp.now(),
                          on_done=lambda o: self._after("reject", f"Aanvraag {d.id} afgewezen."))
 
         self._form("reject", f"Verhoging {d.id} afwijzen", fields,
-                   f"{d.level_id} {d.current_capacity}→{d.requested_capacity}: {d.reason}",
+                   f"{self._school_of(d.level_id)} ({d.level_id}) {d.current_capacity}→"
+                   f"{d.requested_capacity}: {d.reason}",
                    "Afwijzen", run)
 
     # -- full declarations -----------------------------------------------------------

@@ -322,10 +322,12 @@ class CaseScreen(FormScreen):
             FormField("category", "Boven capaciteit: categorie (CAP-07, leeg = geen)",
                       "select", None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
             FormField("note", "Notitie"),
+            FormField("at", "Tijdstip (leeg = nu)", placeholder="2027-03-01T09:00:12"),
         ]
 
         def run(v: dict) -> None:
             accept = v["answer"] == "accepted"
+            at = parse.moment(v["at"], "Tijdstip") or self.lapp.now()
 
             def done(ans) -> None:
                 if ans.entry is not None:
@@ -337,7 +339,7 @@ class CaseScreen(FormScreen):
 
             self.db_call(mediation.answer_proposal, prop.id, accept=accept,
                          overcapacity_category=(v["category"] or None) if accept else None,
-                         note=v["note"], at=self.lapp.now(), on_done=done)
+                         note=v["note"], at=at, on_done=done)
 
         self._form("answer", f"Antwoord op voorstel {prop.id}: {prop.school_name}", fields,
                    "Aanvaarden schrijft het kind in het register van die school in "

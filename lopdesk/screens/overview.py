@@ -48,6 +48,39 @@ KIND_SHORT = {
 }
 
 
+# Sort keys, one per column; None sorts last either way.
+SORT_KEYS = {
+    "name": lambda c: f"{c.school_name} {level_title(c)}".lower(),
+    "free": lambda c: c.free_places,
+    "board": lambda c: c.free_places_field,
+    "capacity": lambda c: c.capacity,
+    "seated": lambda c: c.seated,
+    "realised": lambda c: c.realised,
+    "deferred": lambda c: c.deferred_indicator + c.deferred_non_indicator,
+    "refused": lambda c: c.non_realised_indicator + c.non_realised_non_indicator,
+    "waiting": lambda c: c.waiting_binding,
+    "overcapacity": lambda c: c.overcapacity,
+    "regime": lambda c: c.regime,
+    "changed": lambda c: c.last_change,
+}
+SORT_LABELS = dict(zip(SORT_KEYS, [c.label for c in COLUMNS], strict=True))
+
+
+def sort_levels(levels: list, key: str, descending: bool = False) -> list:
+    """Levels in the order of one column; levels without a value come last."""
+    get = SORT_KEYS[key]
+    known = [c for c in levels if get(c) is not None]
+    unknown = [c for c in levels if get(c) is None]
+    return sorted(known, key=get, reverse=descending) + unknown
+
+
+def waiting_cell(c) -> str:
+    """Children on a binding waiting list; a list that no longer binds in brackets (WL-01)."""
+    if c.waiting and not c.waiting_binds:
+        return f"({c.waiting})"
+    return str(c.waiting)
+
+
 def level_title(c) -> str:
     return f"{KIND_SHORT.get(c.kind, c.kind)} {c.label} · {school_year_label(c.school_year)}"
 
@@ -65,6 +98,10 @@ class Filters:
     school_year: int | None = None
     full: bool = False
     waiting: bool = False
+    free: bool = False  # only levels with free places > 0
+    label: str = ""  # exact level: year, birth year or administrative group
+    sort: str | None = None  # a key of SORT_KEYS: a flat list of levels in that order
+    descending: bool = False
     collapsed: set[str] = field(default_factory=set)
 
     def describe(self) -> str:
@@ -77,6 +114,13 @@ class Filters:
             parts.append(self.neighbourhood)
         if self.kind:
             parts.append(LEVEL_KIND.get(self.kind, self.kind))
+        if self.label:
+            parts.append(f"niveau {self.label}")
+        if self.free:
+            parts.append("vrije plaatsen")
+        if self.sort:
+            parts.append(f"gesorteerd op {SORT_LABELS[self.sort]}"
+                         + (" (aflopend)" if self.descending else ""))
         if self.full:
             parts.append("volzet")
         if self.waiting:
@@ -98,6 +142,10 @@ class Filters:
             return False
         if self.waiting and c.waiting == 0:
             return False
+        if self.free and not (c.free_places or 0) > 0:
+            return False
+        if self.label and c.label.strip().lower() != self.label.strip().lower():
+            return False
         if self.text:
             hay = f"{c.school_name} {c.neighbourhood} {c.level_id} {c.school_id} " \
                   f"{level_title(c)}".lower()
@@ -117,6 +165,12 @@ class OverviewScreen(SearchScreen):
                 tooltip="Enkel volzette niveaus (aan/uit)"),
         Binding("w", "toggle_waiting", "Wachtlijst", id="overview.waiting",
                 tooltip="Enkel niveaus met een wachtlijst (aan/uit)"),
+        Binding("p", "toggle_free", "Vrij > 0", id="overview.free",
+                tooltip="Enkel niveaus met vrije plaatsen (aan/uit)"),
+        Binding("o", "sort", "Sorteren", id="overview.sort",
+                tooltip="Sorteren op een kolom"),
+        Binding("a", "offers", "Aanbiedingen", id="overview.offers",
+                tooltip="De open aanbiedingen van het gebied"),
         Binding("s", "cycle_year", "Schooljaar", id="overview.year",
                 tooltip="Volgend schooljaar tonen"),
         Binding("r", "cycle_regime", "Regime", id="overview.regime", show=False,
@@ -159,8 +213,8 @@ class OverviewScreen(SearchScreen):
     # -- data ----------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.db_call(counters.area_counters, on_done=self._loaded, group="load",
-                     exclusive=True)
+        self.db_call(counters.area_counters, at=self.lapp.now(), on_done=self._loaded,
+                     group="load", exclusive=True)
 
     def _loaded(self, data: list) -> None:
         self.data = data
@@ -177,45 +231,45 @@ class OverviewScreen(SearchScreen):
             by_area.setdefault(c.area_id, {}).setdefault(c.school_id, []).append(c)
         for area_id, schools in by_area.items():
             levels = [c for cs in schools.values() for c in cs]
+            # The area's row carries its totals (every counted column summed).
             rows.append(Row(("area", area_id), [
-                f"▌ Gebied {area_id} ({len(schools)} scholen)",
-                num(_sum(c.free_places for c in levels)), "", num(_sum(c.capacity for c in
-                                                                       levels)),
-                str(sum(c.seated for c in levels)), "", "", "",
-                str(sum(c.waiting for c in levels))], style="bold reverse"))
-            for school_id, cs in schools.items():
-                first = cs[0]
-                folded = school_id in f.collapsed
-                mark = "▸" if folded else "▾"
-                rows.append(Row(("school", school_id), [
-                    f"{mark} {first.school_name}", num(_sum(c.free_places for c in cs)), "",
-                    num(_sum(c.capacity for c in cs)), str(sum(c.seated for c in cs)),
-                    "", "", "", str(sum(c.waiting for c in cs)), "", "",
-                    first.neighbourhood], style="bold", data=first,
-                    search=f"{first.school_name} {first.neighbourhood} {school_id}".lower()))
-                if folded:
-                    continue
-                for c in cs:
-                    rows.append(Row(("level", c.level_id), [
-                        f"   {level_title(c)}",
-                        num(c.free_places),
-                        board_cell(c.free_places_field),
-                        num(c.capacity), str(c.seated),
-                        pair(c.realised_indicator, c.realised_non_indicator),
-                        pair(c.deferred_indicator, c.deferred_non_indicator),
-                        pair(c.non_realised_indicator, c.non_realised_non_indicator),
-                        str(c.waiting), str(c.overcapacity) if c.overcapacity else "",
-                        REGIME_SHORT.get(c.regime, c.regime) + (" VZ" if c.full else ""),
-                        short_dt(c.last_change)], data=c))
+                f"▌ Σ Gebied {area_id} ({len(schools)} sch.)", *_totals(levels)],
+                style="bold reverse"))
+            if f.sort:
+                rows += [_level_row(c, f"   {c.school_name[:14]} · ")
+                         for c in sort_levels(levels, f.sort, f.descending)]
+            else:
+                rows += self._school_rows(schools)
         table = self.query_one(VirtualTable)
         table.set_rows(rows)
         n_levels = len(shown)
         self.show_title(f"{plural(n_levels, 'niveau', 'niveaus')} · {f.describe()}")
+        binding = sum(c.waiting_binding for c in shown)
+        loose = sum(c.waiting for c in shown) - binding
+        mismatch = sum(1 for c in shown if c.board_disagrees)
         self.query_one("#summary", Static).update(
-            f" Vrije plaatsen: {_sum(c.free_places for c in shown) or 0} · wachtenden: "
-            f"{sum(c.waiting for c in shown)} · uitgesteld: "
+            f" Vrij {_sum(c.free_places for c in shown) or 0} · wachtend {binding}"
+            + (f" (+{loose} niet meer bindend)" if loose else "")
+            + f" · uitgesteld "
             f"{sum(c.deferred_indicator + c.deferred_non_indicator for c in shown)} · "
-            f"volzet: {sum(1 for c in shown if c.full)} · Enter: register · e: LOP-bord")
+            f"volzet {sum(1 for c in shown if c.full)}"
+            + (f" · LOP-bord ≠ berekend: {mismatch}" if mismatch else ""))
+
+    def _school_rows(self, schools: dict[str, list]) -> list[Row]:
+        rows: list[Row] = []
+        for school_id, cs in schools.items():
+            first = cs[0]
+            folded = school_id in self.filters.collapsed
+            mark = "▸" if folded else "▾"
+            rows.append(Row(("school", school_id), [
+                f"{mark} {first.school_name}", num(_sum(c.free_places for c in cs)), "",
+                num(_sum(c.capacity for c in cs)), str(sum(c.seated for c in cs)),
+                "", "", "", str(sum(c.waiting_binding for c in cs)), "", "",
+                first.neighbourhood], style="bold", data=first,
+                search=f"{first.school_name} {first.neighbourhood} {school_id}".lower()))
+            if not folded:
+                rows += [_level_row(c, "   ") for c in cs]
+        return rows
 
     # -- events --------------------------------------------------------------------
 
@@ -255,6 +309,37 @@ class OverviewScreen(SearchScreen):
         self.filters.full = not self.filters.full
         self._show()
 
+    def action_offers(self) -> None:
+        """The offers of freed places of the area under the cursor (or of every area)."""
+        from lopdesk.screens.offers import OffersScreen
+
+        row = self.query_one(VirtualTable).current
+        area_id = None
+        if row is not None:
+            area_id = row.key[1] if row.key[0] == "area" else getattr(row.data, "area_id", None)
+        self.app.push_screen(OffersScreen(area_id=area_id))
+
+    def action_toggle_free(self) -> None:
+        self.filters.free = not self.filters.free
+        self._show()
+
+    def action_sort(self) -> None:
+        f = self.filters
+        fields = [
+            FormField("sort", "Sorteren op kolom (leeg = per school)", "select", f.sort,
+                      [(label, key) for key, label in SORT_LABELS.items()]),
+            FormField("descending", "Aflopend", "check", f.descending),
+        ]
+
+        def done(values: dict | None) -> None:
+            if values is None:
+                return
+            f.sort = values["sort"] or None
+            f.descending = bool(values["descending"])
+            self._show()
+
+        self.app.push_screen(FormDialog("Sorteren", fields, submit="Sorteren"), done)
+
     def action_toggle_waiting(self) -> None:
         self.filters.waiting = not self.filters.waiting
         self._show()
@@ -282,14 +367,17 @@ class OverviewScreen(SearchScreen):
         fields = [
             FormField("neighbourhood", "Buurt", "select", f.neighbourhood,
                       [(h, h) for h in hoods]),
-            FormField("kind", "Niveau", "select", f.kind,
+            FormField("kind", "Soort niveau", "select", f.kind,
                       [(LEVEL_KIND.get(k, k), k) for k in kinds]),
+            FormField("label", "Niveau exact (leerjaar, geboortejaar of adm. groep)",
+                      value=f.label, placeholder="bv. 1, 2024 of 6246"),
             FormField("regime", "Regime", "select", f.regime,
                       [(REGIME[r], r) for r in ("old", "new")]),
             FormField("school_year", "Schooljaar", "select", f.school_year,
                       [(school_year_label(y), y) for y in self._years]),
             FormField("full", "Enkel volzet", "check", f.full),
             FormField("waiting", "Enkel met wachtlijst", "check", f.waiting),
+            FormField("free", "Enkel met vrije plaatsen (> 0)", "check", f.free),
         ]
 
         def done(values: dict | None) -> None:
@@ -321,6 +409,37 @@ class OverviewScreen(SearchScreen):
                          on_done=lambda _r: (self.notify("LOP-bord bijgewerkt."), self.reload()))
 
         self.app.push_screen(FormDialog("LOP-bord aanpassen", fields, intro=intro), done)
+
+
+def _level_row(c, prefix: str) -> Row:
+    board, style = board_cell(c.free_places_field)
+    if c.board_disagrees:  # CAP-05 against CAP-04: flagged in words, not colour alone
+        board, style = f"{board[:12]} ≠{num(c.free_places)}", "bold black on yellow"
+    return Row(("level", c.level_id), [
+        f"{prefix}{level_title(c)}", num(c.free_places), (board, style),
+        num(c.capacity), str(c.seated),
+        pair(c.realised_indicator, c.realised_non_indicator),
+        pair(c.deferred_indicator, c.deferred_non_indicator),
+        pair(c.non_realised_indicator, c.non_realised_non_indicator),
+        waiting_cell(c), str(c.overcapacity) if c.overcapacity else "",
+        REGIME_SHORT.get(c.regime, c.regime) + (" VZ" if c.full else ""),
+        short_dt(c.last_change)], data=c)
+
+
+def _totals(levels: list) -> list[str]:
+    """The summed columns of a group of levels (free places, capacity, counts)."""
+    return [
+        num(_sum(c.free_places for c in levels)), "", num(_sum(c.capacity for c in levels)),
+        str(sum(c.seated for c in levels)),
+        pair(sum(c.realised_indicator for c in levels),
+             sum(c.realised_non_indicator for c in levels)),
+        pair(sum(c.deferred_indicator for c in levels),
+             sum(c.deferred_non_indicator for c in levels)),
+        pair(sum(c.non_realised_indicator for c in levels),
+             sum(c.non_realised_non_indicator for c in levels)),
+        str(sum(c.waiting_binding for c in levels)),
+        str(sum(c.overcapacity for c in levels) or ""),
+    ]
 
 
 def _sum(values) -> int | None:

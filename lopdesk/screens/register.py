@@ -19,6 +19,7 @@ from lopdesk.domain.registers import TRANSITIONS
 from lopdesk.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
+    PERIOD_KIND,
     PRIORITY_GROUP,
     PRIORITY_GROUP_SHORT,
     REASON,
@@ -30,10 +31,11 @@ from lopdesk.labels import (
     num,
     status_cell,
 )
-from lopdesk.present import close_plan_lines, fill_summary
+from lopdesk.present import fill_summary
 from lopdesk.screens.base import FormScreen, SearchScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overview import level_title
+from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
@@ -50,7 +52,7 @@ COLUMNS = [
 STATUS_CYCLE = (None, *STATUSES)
 
 
-class RegisterScreen(SearchScreen, FormScreen):
+class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     SCREEN_ID = "register"
     BINDINGS = [
         Binding("escape", "back", "Terug", id="register.back", tooltip="Eén stap terug"),
@@ -68,6 +70,14 @@ class RegisterScreen(SearchScreen, FormScreen):
                 tooltip="De status van de gekozen inschrijving wijzigen"),
         Binding("o", "offer", "Plaats aanbieden", id="register.offer",
                 tooltip="Een vrije plaats aanbieden aan het volgende kind (WL-01)"),
+        Binding("A", "answer_offer(True)", "Aanbod aanvaard", id="register.offer_accept",
+                show=False, tooltip="Het open aanbod op de gekozen lijn is aanvaard (WL-03)"),
+        Binding("W", "answer_offer(False)", "Aanbod geweigerd", id="register.offer_decline",
+                show=False, tooltip="Het open aanbod op de gekozen lijn is geweigerd"),
+        Binding("O", "offers", "Aanbiedingen", id="register.offers", show=False,
+                tooltip="De aanbiedingen van dit niveau"),
+        Binding("P", "periods", "Periodes", id="register.periods", show=False,
+                tooltip="De voorrangsperiodes van dit niveau"),
         Binding("p", "close_period", "Periode afsluiten", id="register.close_period",
                 tooltip="De lopende voorrangsperiode afsluiten, met voorbeeld (REG-05)"),
         Binding("d", "document", "Uittreksel", id="register.document",
@@ -122,6 +132,8 @@ class RegisterScreen(SearchScreen, FormScreen):
         self.waiting = None
         self.level = None  # LevelCounters
         self.periods: list | None = None  # PeriodRow, for what `p` may do
+        self.offers: dict[int, object] = {}  # entry id -> its open offer (WL-01)
+        self.running = None  # the period running now (REG-04), if any
 
     def compose(self) -> ComposeResult:
         yield Static(f" Register {self.level_id}", id="title")
@@ -180,7 +192,22 @@ class RegisterScreen(SearchScreen, FormScreen):
         known = self.lapp.area.level(self.level_id)
         scope = {"area_id": known.area_id, "school_year": known.school_year} if known else {}
         self.db_call(counters.area_counters, on_done=self._counters_loaded, group="counters",
-                     exclusive=True, **scope)
+                     exclusive=True, at=self.lapp.now(), **scope)
+        self.db_call(registers.list_offers, self.level_id, "open", on_done=self._offers_loaded,
+                     group="offers", exclusive=True)
+
+    def _offers_loaded(self, offers: list) -> None:
+        self.offers = {o.entry_id: o for o in offers}
+        self.query_one(VirtualTable).redraw()
+        if self.waiting is not None:
+            self.query_one("#guard", Static).update(guard_text(self.waiting, self.offers))
+        self._show_level()
+
+    def _periods_loaded(self, periods: list) -> None:
+        self.periods = periods
+        now = self.lapp.now()
+        self.running = next((p for p in periods if p.running(now)), None)
+        self._show_level()
 
     def _waiting_loaded(self, order) -> None:
         by_id = {e.id: e for e in self.entries}
@@ -189,28 +216,42 @@ class RegisterScreen(SearchScreen, FormScreen):
         self.waiting = view
         self.positions = {e.id: i for i, e in enumerate(view.entries, 1)}
         self.query_one(VirtualTable).redraw()
-        self.query_one("#guard", Static).update(guard_text(view))
-
-    def _periods_loaded(self, periods: list) -> None:
-        self.periods = periods
+        self.query_one("#guard", Static).update(guard_text(view, self.offers))
 
     def _counters_loaded(self, data: list) -> None:
         level = next((c for c in data if c.level_id == self.level_id), None)
         if level is None:
             return
         self.level = level
+        self._show_level()
+
+    def _show_level(self) -> None:
+        """The title and the counts line of the level (with its running period and offers)."""
+        level = self.level
+        if level is None:
+            return
         board, _ = board_cell(level.free_places_field)
-        self.show_title(f"{level.school_name} · regime {REGIME[level.regime]}"
+        period = ""
+        if self.running is not None:
+            p = self.running
+            period = (f" · loopt: {PERIOD_KIND[p.kind]}"
+                      + (f" {PRIORITY_GROUP_SHORT.get(p.group, p.group)}" if p.group else ""))
+        self.show_title(f"{level.school_name} · regime {REGIME[level.regime]}{period}"
                         + (" · VOLZET VERKLAARD" if level.full else ""))
         self.query_one("#counts", Static).update(
             f" Cap {num(level.capacity)} · zit {level.seated} · ger "
             f"{level.realised_indicator}/{level.realised_non_indicator} · uit "
             f"{level.deferred_indicator}/{level.deferred_non_indicator} · NGI "
             f"{level.non_realised_indicator}/{level.non_realised_non_indicator} · vrij "
-            f"{num(level.free_places)} · LOP-bord: {board}")
+            f"{num(level.free_places)}"
+            + (f" (aangeboden {len(self.offers)})" if self.offers else "")
+            + f" · LOP-bord: {board}")
 
     def _cells(self, e) -> list:
-        if e.status == "non_realised":
+        offer = self.offers.get(e.id)
+        if offer is not None:
+            extra = ("aangeboden", "bold yellow")
+        elif e.status == "non_realised":
             pos = self.positions.get(e.id)
             extra = f"#{pos}" if pos else ""
             if e.waitlist_position:
@@ -299,7 +340,8 @@ class RegisterScreen(SearchScreen, FormScreen):
     def _add_form(self, categories: list) -> None:
         fields = [
             FormField("child_id", "Kind (id)", required=True, placeholder="id van het kind"),
-            FormField("group", "Voorrangsgroep", "select", "none",
+            FormField("group", "Voorrangsgroep", "select",
+                      (self.running.group if self.running and self.running.group else "none"),
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS], required=True),
             FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)", "select",
                       None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
@@ -363,7 +405,7 @@ class RegisterScreen(SearchScreen, FormScreen):
 
         intro = f"{e.child_name} ({e.child_id}) · nu {STATUS[e.status]}"
         if e.status == "non_realised" and self.waiting is not None:
-            intro += "\n" + guard_text(self.waiting)
+            intro += "\n" + guard_text(self.waiting, self.offers)
         self._form("status", f"Status van inschrijving {e.seq} wijzigen", fields, intro,
                    "Wijzigen", run)
 
@@ -377,8 +419,22 @@ class RegisterScreen(SearchScreen, FormScreen):
                             "niet meer: ze is gewoon vrij (vrije inschrijving).",
                             title="Geweigerd (WL-01)", severity="error", timeout=8)
                 return
-            first = next((e for e in view.entries), None)
-            body = (f"{guard_text(view)}\n\nDe vrijgekomen plaats wordt aangeboden aan "
+            free = self.level.free_places if self.level is not None else None
+            if self.offers and free is not None and free <= len(self.offers):
+                last = max(self.offers.values(), key=lambda o: o.offered_at)
+                self.notify(f"Deze plaats is al aangeboden door {last.offered_by} om "
+                            f"{fmt_datetime(last.offered_at)} aan {last.child_name} (nr. "
+                            f"{last.seq}); antwoord t.e.m. {fmt_date(last.reply_by)}. "
+                            "Aanvaard (A) of geweigerd (W) op die lijn.",
+                            title="Al aangeboden (WL-01)", severity="warning", timeout=10)
+                return
+            first = next((e for e in view.entries if e.id not in self.offers), None)
+            if first is None:
+                self.notify("Iedereen op de wachtlijst heeft al een open aanbod.",
+                            severity="warning")
+                return
+            body = (f"{guard_text(view, self.offers)}\n\nDe vrijgekomen plaats wordt "
+                    "aangeboden aan "
                     f"{first.child_name} ({first.child_id}), nr. {first.seq}.\n"
                     "Het kind aanvaardt of weigert daarna; bij weigeren gaat de plaats naar "
                     "het volgende kind (WL-01, WL-03).")
@@ -397,52 +453,6 @@ class RegisterScreen(SearchScreen, FormScreen):
 
         self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
 
-    def action_document(self) -> None:
-        """The register extract of this level (REG-02), previewed before it is saved."""
-        from lopdesk.screens.documents import open_register_extract
-
-        open_register_extract(self.app, level_id=self.level_id)
-
-    def action_notice(self) -> None:
-        """The refusal notice (NGI-01) of the entry under the cursor, previewed."""
-        from lopdesk.screens.documents import open_notice
-
-        e = self.current_entry()
-        if e is not None:
-            open_notice(self.app, e.id, f"{e.child_name} nr. {e.seq}")
-
-    def action_close_period(self) -> None:
-        self.db_call(directory.list_periods, self.level_id, on_done=self._pick_period)
-
-    def _pick_period(self, periods: list) -> None:
-        open_ = [p for p in periods if p.open and p.kind == "priority"]
-        if not open_:
-            self.notify("Dit niveau heeft geen open voorrangsperiode.", severity="warning")
-            return
-        self._preview_close(str(open_[0].id))
-
-    def _preview_close(self, period_text: str) -> None:
-        try:
-            period_id = parse.whole(period_text, "Periode")
-        except parse.ParseError as exc:
-            self.lapp.report_error(exc)
-            return
-
-        def show(plan) -> None:
-            lines = close_plan_lines(plan, preview=True)
-
-            def confirmed(ok: bool | None) -> None:
-                if ok:
-                    self.db_call(registers.close_period, period_id, on_done=lambda p: self._after(
-                        "period", f"Periode {period_id} afgesloten: {len(p.changes)} "
-                        "wijzigingen."))
-
-            self.app.push_screen(ConfirmDialog(f"Periode {period_id} afsluiten — voorbeeld",
-                                               "\n".join(lines), yes="Afsluiten"), confirmed)
-
-        self.db_call(registers.close_period, period_id, preview=True, on_done=show)
-
-
 @dataclass
 class WaitingShown:
     """The waiting list as the screen shows it: the order's ids mapped to loaded lines."""
@@ -453,17 +463,21 @@ class WaitingShown:
     entries: list = field(default_factory=list)
 
 
-def guard_text(view) -> str:
-    """WL-01 made visible: who is next and until when the order binds."""
+def guard_text(view, offered: dict | None = None) -> str:
+    """WL-01 made visible: who is next (children holding an open offer skipped) and until
+    when the order binds."""
+    offered = offered or {}
     n = len(view.entries)
     if not view.binds:
         return (f" Wachtlijst {n} · volgorde bindt niet meer (na {fmt_date(view.deadline)}): "
                 "een vrije plaats is gewoon vrij (WL-01)")
     if not n:
         return f" Wachtlijst leeg · volgorde bindt t.e.m. {fmt_date(view.deadline)} (WL-01)"
-    first = view.entries[0]
+    first = next((e for e in view.entries if e.id not in offered), None)
+    if first is None:
+        return f" Wachtlijst {n} · iedereen heeft een open aanbod (WL-01)"
     rule = " per contingent (WL-02)" if view.per_contingent else ""
-    return (f" Wachtlijst {n} · volgende: {first.child_name} (nr. {first.seq}) · volgorde "
+    return (f" Wachtlijst {n} · volgende: {first.child_name} (nr. {first.seq}) · "
             f"bindt t.e.m. {fmt_date(view.deadline)}{rule} (WL-01)")
 
 

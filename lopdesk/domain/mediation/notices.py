@@ -11,13 +11,14 @@ from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.codes import NOTICE_MODES, NOTICE_SENDERS
-from lopdesk.domain.errors import InvalidInput, RuleViolation
+from lopdesk.domain.errors import InvalidInput, NeedsConfirmation, RuleViolation
 from lopdesk.domain.mediation.cases import open_automatic_in
 from lopdesk.domain.mediation.common import active_auto_reasons, check_reason
 from lopdesk.domain.mediation.rows import notice_views
 from lopdesk.domain.mediation.rules import clr_deadline, local_day, notice_is_late
 from lopdesk.domain.mediation.views import NoticeView
 from lopdesk.domain.mediation_models import RefusalNotice
+from lopdesk.domain.models import Offer, RegisterEntry
 from lopdesk.domain.refusals import (
     entry_or_404,
     notify_refusal_in,
@@ -46,13 +47,28 @@ def _check_notice_input(mode: str, sent_by: str | None) -> None:
                            field="sent_by")
 
 
+def _refuse_if_open_offer(s, child_id: str) -> None:
+    row = s.execute(
+        select(Offer.level_id, RegisterEntry.seq, Offer.reply_by)
+        .join(RegisterEntry, RegisterEntry.id == Offer.entry_id)
+        .where(RegisterEntry.child_id == child_id, Offer.status == "open")).first()
+    if row is not None:
+        until = f" (antwoord t.e.m. {fmt_date(row.reply_by)})" if row.reply_by else ""
+        raise NeedsConfirmation(
+            f"dit kind heeft een open aanbod van een vrijgekomen plaats in {row.level_id} "
+            f"nr. {row.seq}{until}; bevestig dat u de mededeling toch registreert.",
+            rule="WL-01")
+
+
 def record_notice(db: Database, entry_id: int, *, mode: str, delivered_on: date,
                   reason: str | None = None, sent_by: str | None = None, note: str = "",
-                  at: datetime | None = None) -> NoticeView:
+                  at: datetime | None = None, confirm_open_offer: bool = False) -> NoticeView:
     """NGI-02..04: record how and when the refusal notice reached the parents.
 
     Flags a notice later than 4 calendar days, computes the CLR deadline, writes the LOP
-    notification (NGI-03) and, for a configured ground, opens a case (MED-01).
+    notification (NGI-03) and, for a configured ground, opens a case (MED-01). A child who
+    holds an open offer of a freed place (WL-01) may be about to get a place: that needs
+    `confirm_open_offer`.
     """
     _check_notice_input(mode, sent_by)
     now = at or utcnow()
@@ -71,6 +87,8 @@ def record_notice(db: Database, entry_id: int, *, mode: str, delivered_on: date,
                      .where(RefusalNotice.entry_id == entry_id)).scalar() is not None:
             raise InvalidInput(f"voor inschrijving {entry.level_id} nr. {entry.seq} is de "
                                "mededeling al geregistreerd.", field="entry_id")
+        if not confirm_open_offer:
+            _refuse_if_open_offer(s, entry.child_id)
         school = school_of_level(s, entry.level_id)
         sender = sent_by or ("lop" if school.mandates_lop_notices else "school")
         if sender == "lop" and not school.mandates_lop_notices:

@@ -12,7 +12,7 @@ from lopdesk.db import Database
 from lopdesk.domain import audit, registers
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
-from lopdesk.domain.calendar import order_binds
+from lopdesk.domain.calendar import order_binds, school_year_end
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.mediation.common import (
     add_event,
@@ -48,7 +48,7 @@ def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate
     ).scalars())
     out: list[Candidate] = []
     for level, school, site in rows:
-        if level.id in enrolled:
+        if level.id in enrolled or not enrolment_open(level, at):
             continue
         free = registers.level_state(s, level).free_places()
         if free is not None and free <= 0:
@@ -66,6 +66,14 @@ def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate
                              None if dist is None else round(dist, 1)))
     out.sort(key=lambda c: candidate_order(c.distance_m, c.school_name, c.level_id))
     return out
+
+
+def enrolment_open(level: CapacityLevel, at: datetime) -> bool:
+    """MED-03: a level can take the child at `at` only between the start of its enrolments
+    (CAP-01) and the end of its school year's registers."""
+    if level.enrolment_start is not None and at < level.enrolment_start:
+        return False
+    return at <= school_year_end(level.school_year)
 
 
 def proposals_for(db: Database, case_id: int, at: datetime | None = None) -> list[Candidate]:

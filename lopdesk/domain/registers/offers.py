@@ -16,20 +16,22 @@ from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import NotFound, RuleViolation
-from lopdesk.domain.models import CapacityLevel, Offer, RegisterEntry
+from lopdesk.domain.models import Area, CapacityLevel, Offer, RegisterEntry, School
 from lopdesk.domain.registers.store import (
     binding,
+    blocking_offer,
     child_name,
     freed_contingent,
     level_state,
     open_offer_entries,
     per_contingent,
+    reply_deadline,
     set_status_in,
     waiting_entries,
 )
 from lopdesk.domain.registers.views import FillReport, FillStep
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import fmt_date
+from lopdesk.labels import fmt_date, fmt_datetime
 
 
 def _next_candidate(s: Session, level: CapacityLevel) -> tuple[RegisterEntry | None, str]:
@@ -60,7 +62,8 @@ def _create_offer(s: Session, user: str, level_id: str, cand: RegisterEntry, rul
                   at: datetime) -> None:
     assert cand.id is not None
     offer = Offer(level_id=level_id, entry_id=cand.id, offered_at=at, offered_by=user,
-                  rule_id=rule, contingent=cand.contingent if rule == "WL-02" else None)
+                  rule_id=rule, contingent=cand.contingent if rule == "WL-02" else None,
+                  reply_by=reply_deadline(s, level_id, at))
     s.add(offer)
     s.flush()
     audit.record(s, user, "offer.create", "offer", offer.id,
@@ -95,7 +98,8 @@ def fill_in(s: Session, user: str, level_ids: list[str] | None, *, accept: bool,
                 report.steps.append(FillStep(
                     level_id, cand.id, cand.seq, cand.child_id, child_name(s, cand.child_id),
                     "offered", rule,
-                    f"volgende op de wachtlijst (bindend t.e.m. {fmt_date(deadline)})"))
+                    f"volgende op de wachtlijst (bindend t.e.m. {fmt_date(deadline)}); "
+                    f"antwoord t.e.m. {fmt_date(reply_deadline(s, level_id, at))}"))
                 continue
             released = _realise_from_waiting(s, user, level, cand, rule, at, report)
             queue.extend(r for r in released if r not in queue)
@@ -137,12 +141,29 @@ def _levels_with_waiting(s: Session) -> list[str]:
     return sorted(ids)
 
 
+def _area_levels(s: Session, area_id: str) -> list[str]:
+    get_or_404(s, Area, area_id, "gebied")
+    return [lv for lv in _levels_with_waiting(s)
+            if s.execute(select(School.area_id).join(CapacityLevel,
+                                                     CapacityLevel.school_id == School.id)
+                         .where(CapacityLevel.id == lv)).scalar() == area_id]
+
+
 def fill(db: Database, level_id: str | None = None, *, accept: bool = False,
-         at: datetime | None = None) -> FillReport:
+         at: datetime | None = None, area_id: str | None = None,
+         preview: bool = False) -> FillReport:
+    """Offer freed places of one level, one area or every level (WL-01..03).
+
+    With preview the same steps are taken in a transaction that is rolled back: the report
+    says what would happen and nothing is written."""
     with db.write() as s:
         require(s, db.user, "register.write")
-        return fill_in(s, db.user, [level_id] if level_id else None, accept=accept,
-                       at=at or utcnow())
+        levels = ([level_id] if level_id else _area_levels(s, area_id) if area_id else None)
+        report = fill_in(s, db.user, levels, accept=accept, at=at or utcnow())
+        if preview:
+            s.rollback()
+            report.preview = True
+        return report
 
 
 def offer_next(db: Database, level_id: str, at: datetime | None = None) -> FillReport:
@@ -157,6 +178,14 @@ def offer_next(db: Database, level_id: str, at: datetime | None = None) -> FillR
                 f"na {fmt_date(deadline)} volgt een vrije plaats de wachtlijst niet meer: "
                 "ze is gewoon vrij (vrije inschrijving).", rule="WL-01")
         if _places_to_offer(s, level) <= 0:
+            earlier = blocking_offer(s, level_id)
+            if earlier is not None:  # the free place is already out with a colleague's offer
+                raise RuleViolation(
+                    f"deze plaats is al aangeboden door {earlier.offered_by} om "
+                    f"{fmt_datetime(earlier.offered_at)} aan {child_name(s, earlier.child_id)} "
+                    f"(nr. {earlier.seq}); antwoord verwacht t.e.m. "
+                    f"{fmt_date(earlier.reply_by) if earlier.reply_by else '—'}.",
+                    rule="WL-01")
             raise RuleViolation("er is geen vrije plaats om aan te bieden.", rule="CAP-04")
         cand, _ = _next_candidate(s, level)
         if cand is None:
@@ -168,7 +197,8 @@ def offer_next(db: Database, level_id: str, at: datetime | None = None) -> FillR
         _create_offer(s, db.user, level_id, cand, rule, now)
         report.steps.append(FillStep(level_id, cand.id, cand.seq, cand.child_id,
                                      child_name(s, cand.child_id), "offered", rule,
-                                     f"bindend t.e.m. {fmt_date(deadline)}"))
+                                     f"bindend t.e.m. {fmt_date(deadline)}; antwoord t.e.m. "
+                                     f"{fmt_date(reply_deadline(s, level_id, now))}"))
         return report
 
 

@@ -12,7 +12,12 @@ from lopdesk.domain.access import require
 from lopdesk.domain.errors import NotFound, RuleViolation
 from lopdesk.domain.models import CapacityLevel, Period, RegisterEntry
 from lopdesk.domain.registers.rules import contingent_seats, plan_close
-from lopdesk.domain.registers.store import level_state, lock_register, set_status_in
+from lopdesk.domain.registers.store import (
+    child_name,
+    level_state,
+    lock_register,
+    set_status_in,
+)
 from lopdesk.domain.registers.views import ClosePlan
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import fmt_date
@@ -42,6 +47,8 @@ def close_period(db: Database, period_id: int, *, preview: bool = False,
         ).scalars())
         plan = ClosePlan(period_id, level.id, contingent_seats(level), state.contingent_free(),
                          plan_close(state, deferred))
+        for ch in plan.changes:  # the preview names children, never bare ids
+            ch.child_name = child_name(s, ch.child_id)
         if preview:
             s.rollback()
             return plan

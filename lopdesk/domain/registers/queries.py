@@ -10,7 +10,14 @@ from lopdesk.db import Database
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import NotFound
-from lopdesk.domain.models import CapacityLevel, Child, Offer, RegisterEntry, RegisterEvent
+from lopdesk.domain.models import (
+    CapacityLevel,
+    Child,
+    Offer,
+    RegisterEntry,
+    RegisterEvent,
+    School,
+)
 from lopdesk.domain.registers.store import binding, load_entry, per_contingent, waiting_entries
 from lopdesk.domain.registers.views import (
     EntryRow,
@@ -97,16 +104,22 @@ def waiting_list(db: Database, level_id: str, at: datetime | None = None) -> Wai
 
 
 def list_offers(db: Database, level_id: str | None = None,
-                status: str | None = None) -> list[OfferRow]:
+                status: str | None = None, area_id: str | None = None) -> list[OfferRow]:
+    """Offers of freed places, of one level, one area or everywhere, oldest first."""
     with db.read() as s:
         require(s, db.user, "read")
         q = (select(Offer.id, Offer.level_id, Offer.entry_id, RegisterEntry.seq,
                     RegisterEntry.child_id, (Child.first_name + " " + Child.last_name),
-                    Offer.status, Offer.rule_id, Offer.offered_at)
+                    Offer.status, Offer.rule_id, Offer.offered_at, Offer.reply_by,
+                    Offer.offered_by)
              .join(RegisterEntry, RegisterEntry.id == Offer.entry_id)
              .join(Child, Child.id == RegisterEntry.child_id).order_by(Offer.id))
         if level_id:
             q = q.where(Offer.level_id == level_id)
+        if area_id:
+            q = (q.join(CapacityLevel, CapacityLevel.id == Offer.level_id)
+                 .join(School, School.id == CapacityLevel.school_id)
+                 .where(School.area_id == area_id))
         if status:
             q = q.where(Offer.status == status)
         return [OfferRow(*r) for r in s.execute(q).all()]

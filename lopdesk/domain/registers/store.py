@@ -3,14 +3,21 @@ status changes, waiting lists (REG-01..03, CAP-04, WL-01/02)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from lopdesk.domain import audit
-from lopdesk.domain.calendar import area_free_days, order_binds, waiting_list_deadline
+from lopdesk.domain.calendar import (
+    area_free_days,
+    end_of_day,
+    nth_school_day,
+    order_binds,
+    waiting_list_deadline,
+)
 from lopdesk.domain.errors import Conflict, NotFound, RuleViolation
 from lopdesk.domain.models import (
     Area,
@@ -27,7 +34,7 @@ from lopdesk.domain.models import (
 from lopdesk.domain.refusals import notify_lop
 from lopdesk.domain.registers.rules import LevelState, contingent_seats, transition_allowed
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import STATUS
+from lopdesk.labels import BRUSSELS, STATUS
 
 # --- counting (CAP-04, REG-05) ------------------------------------------------------------
 
@@ -164,6 +171,39 @@ def open_offer_entries(s: Session, level_id: str) -> set[int]:
     return set(s.execute(
         select(Offer.entry_id).where(Offer.level_id == level_id, Offer.status == "open")
     ).scalars())
+
+
+def reply_deadline(s: Session, level_id: str, offered_at: datetime) -> datetime:
+    """The last moment the parents can answer an offer: the end of the n-th school day after
+    the day of the offer, n being the area's reply term (WL-01, WL-04; docs/decisions.md)."""
+    level = s.get(CapacityLevel, level_id)
+    school = s.get(School, level.school_id) if level else None
+    area = s.get(Area, school.area_id) if school else None
+    days = area.offer_reply_days if area else 5
+    free = area_free_days(s, area.id) if area else []
+    day = offered_at.astimezone(BRUSSELS).date() + timedelta(days=1)
+    return end_of_day(nth_school_day(day, max(1, days), free))
+
+
+@dataclass
+class OpenOffer:
+    offered_by: str
+    offered_at: datetime
+    reply_by: datetime | None
+    child_id: str
+    seq: int
+
+
+def blocking_offer(s: Session, level_id: str) -> OpenOffer | None:
+    """The latest open offer of a level: who already offered its free place, and to whom."""
+    row = s.execute(
+        select(Offer.offered_by, Offer.offered_at, Offer.reply_by, RegisterEntry.child_id,
+               RegisterEntry.seq)
+        .join(RegisterEntry, RegisterEntry.id == Offer.entry_id)
+        .where(Offer.level_id == level_id, Offer.status == "open")
+        .order_by(Offer.id.desc())
+    ).first()
+    return OpenOffer(*row) if row else None
 
 
 def per_contingent(s: Session, level: CapacityLevel) -> bool:

@@ -83,6 +83,7 @@ class PlannedChange:
     to_status: str
     rule: str
     why: str
+    child_name: str = ""
 
 
 @dataclass
@@ -111,6 +112,7 @@ class FillStep:
 class FillReport:
     steps: list[FillStep] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # levels whose order no longer binds
+    preview: bool = False  # computed in a transaction that was rolled back
 
 
 @dataclass
@@ -124,3 +126,5 @@ class OfferRow:
     status: str
     rule_id: str
     offered_at: datetime
+    reply_by: datetime | None = None
+    offered_by: str = ""

@@ -1,0 +1,169 @@
+"""Aanbiedingen: freed places offered to children on the waiting list (WL-01..03), for one
+level or the whole area — state, child, number and reply deadline; the parents' answer
+(accept or decline) with the cascade it causes shown step by step; filling freed places
+with a preview first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from lopdesk.domain import registers
+from lopdesk.labels import OFFER_STATUS, fmt_date, label, short_dt
+from lopdesk.present import fill_lines
+from lopdesk.screens.base import DataScreen
+from lopdesk.screens.dialogs import ConfirmDialog, TextDialog
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+
+COLUMNS = [
+    Column("Status", 10),
+    Column("Niveau", 15),
+    Column("Nr", 4, "right"),
+    Column("Kind", 18),
+    Column("Antw. tem", 10),
+    Column("Aangeboden", 14),
+    Column("Door", 10),
+]
+
+
+def offer_cells(o) -> list:
+    state = label(OFFER_STATUS, o.status)
+    style = "bold yellow" if o.status == "open" else ""
+    return [(state, style), o.level_id, str(o.seq), o.child_name,
+            fmt_date(o.reply_by) if o.reply_by else "—", short_dt(o.offered_at),
+            o.offered_by]
+
+
+def answer(screen: Any, offer, accept: bool, done: Any = None) -> None:
+    """Ask to confirm the parents' answer, record it and show the cascade step by step."""
+    verb = "aanvaardt" if accept else "weigert"
+    body = (f"{offer.child_name} ({offer.child_id}), {offer.level_id} nr. {offer.seq}, "
+            f"{verb} de aangeboden plaats.\n\n"
+            + ("Het kind wordt ingeschreven; een lager gerangschikte plaats van het kind komt "
+               "vrij en wordt aangeboden aan de volgende op die wachtlijst (WL-03)."
+               if accept else
+               "Het kind verlaat de wachtlijst van dit niveau; de plaats gaat naar het "
+               "volgende kind (WL-01)."))
+
+    def show(report) -> None:
+        screen.app.push_screen(TextDialog(
+            "Aanvaard — gevolgen stap voor stap" if accept
+            else "Geweigerd — gevolgen stap voor stap", "\n".join(fill_lines(report))))
+        if done is not None:
+            done()
+        screen.reload()
+
+    def confirmed(ok: bool | None) -> None:
+        if ok:
+            screen.db_call(registers.answer_offer, offer.id, accept=accept,
+                           at=screen.lapp.now(), on_done=show)
+
+    screen.app.push_screen(ConfirmDialog(
+        "Aanbod aanvaard?" if accept else "Aanbod geweigerd?", body,
+        yes="Aanvaard" if accept else "Geweigerd"), confirmed)
+
+
+def fill_with_preview(screen: Any, level_id: str | None, area_id: str | None) -> None:
+    """`fill` for a level or the area: first the preview (nothing written), then confirm."""
+    where = level_id or (f"gebied {area_id}" if area_id else "alle niveaus")
+
+    def preview(report) -> None:
+        if not report.steps:
+            screen.app.push_screen(TextDialog(f"Vrijgekomen plaatsen — {where}",
+                                              "\n".join(fill_lines(report))))
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                screen.db_call(registers.fill, level_id, area_id=area_id,
+                               at=screen.lapp.now(), on_done=lambda rep: (
+                                   screen.app.push_screen(TextDialog(
+                                       "Aangeboden", "\n".join(fill_lines(rep)))),
+                                   screen.reload()))
+
+        screen.app.push_screen(ConfirmDialog(
+            f"Vrijgekomen plaatsen aanbieden — {where}", "\n".join(fill_lines(report)),
+            yes="Aanbieden"), confirmed)
+
+    screen.db_call(registers.fill, level_id, area_id=area_id, preview=True,
+                   at=screen.lapp.now(), on_done=preview)
+
+
+class OffersScreen(DataScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Terug", id="offers.back"),
+        Binding("a,A", "accept", "Aanvaard", id="offers.accept"),
+        Binding("w,W", "decline", "Geweigerd", id="offers.decline"),
+        Binding("f", "fill", "Aanbieden (voorbeeld)", id="offers.fill"),
+        Binding("s", "toggle_open", "Enkel open", id="offers.open_only"),
+    ]
+
+    def __init__(self, level_id: str | None = None, area_id: str | None = None) -> None:
+        super().__init__()
+        self.level_id = level_id
+        self.area_id = area_id
+        self.open_only = False
+        self.rows: list = []
+
+    def compose(self) -> ComposeResult:
+        where = self.level_id or (f"gebied {self.area_id}" if self.area_id else "alle gebieden")
+        yield Static(f" Aanbiedingen vrijgekomen plaatsen · {where}", id="title")
+        yield VirtualTable(COLUMNS, id="offers-table", formatter=offer_cells,
+                           empty="Geen aanbiedingen. f: vrijgekomen plaatsen aanbieden.")
+        yield Static("", id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(VirtualTable).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self.db_call(registers.list_offers, self.level_id, "open" if self.open_only else None,
+                     area_id=self.area_id, on_done=self._loaded, group="load",
+                     exclusive=True)
+
+    def _loaded(self, rows: list) -> None:
+        self.rows = rows
+        # open offers first (what waits for an answer), newest first within each state
+        ordered = sorted(rows, key=lambda o: (o.status != "open", -o.id))
+        self.query_one(VirtualTable).set_rows([Row(o.id, data=o) for o in ordered])
+        n_open = sum(1 for o in rows if o.status == "open")
+        self.query_one("#summary", Static).update(
+            f" {n_open} open · {len(rows)} in totaal"
+            + (" · enkel open" if self.open_only else "")
+            + " · a: aanvaard · w: geweigerd · f: aanbieden")
+        self.mark_loaded()
+
+    def _current_open(self):
+        row = self.query_one(VirtualTable).current
+        if row is None:
+            self.notify("Geen aanbod gekozen.", severity="warning")
+            return None
+        if row.data.status != "open":
+            self.notify(f"Dit aanbod is al {label(OFFER_STATUS, row.data.status)}.",
+                        severity="warning")
+            return None
+        return row.data
+
+    def action_accept(self) -> None:
+        offer = self._current_open()
+        if offer is not None:
+            answer(self, offer, True)
+
+    def action_decline(self) -> None:
+        offer = self._current_open()
+        if offer is not None:
+            answer(self, offer, False)
+
+    def action_fill(self) -> None:
+        fill_with_preview(self, self.level_id, self.area_id)
+
+    def action_toggle_open(self) -> None:
+        self.open_only = not self.open_only
+        self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

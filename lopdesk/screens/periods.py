@@ -1,0 +1,126 @@
+"""Periodes: the priority periods and free enrolment of a level (REG-04..06) — which runs
+now, opening a new one, and closing a priority period after a preview in Dutch sentences
+that name the children (REG-05)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from lopdesk import parse
+from lopdesk.domain import areas, directory, registers
+from lopdesk.domain.codes import PRIORITY_GROUPS
+from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime
+from lopdesk.present import close_plan_lines, period_group, period_state
+from lopdesk.screens.base import FormScreen
+from lopdesk.screens.dialogs import ConfirmDialog, FormField
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+
+COLUMNS = [
+    Column("Id", 4, "right"),
+    Column("Soort", 18),
+    Column("Groep", 16),
+    Column("Begin", 16),
+    Column("Einde", 16),
+    Column("Toestand", 10),
+]
+
+
+def close_with_preview(screen: Any, period_id: int) -> None:
+    """REG-05: show what closing would change (nothing written), then close on confirm."""
+
+    def show(plan) -> None:
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                screen.db_call(registers.close_period, period_id, at=screen.lapp.now(),
+                               on_done=lambda p: screen._after(
+                                   "period", f"Periode {period_id} afgesloten: "
+                                   f"{len(p.changes)} wijzigingen."))
+
+        screen.app.push_screen(ConfirmDialog(
+            f"Periode {period_id} afsluiten — voorbeeld",
+            "\n".join(close_plan_lines(plan, preview=True)), yes="Afsluiten"), confirmed)
+
+    screen.db_call(registers.close_period, period_id, preview=True, at=screen.lapp.now(),
+                   on_done=show)
+
+
+class PeriodsScreen(FormScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Terug", id="periods.back"),
+        Binding("c", "close", "Afsluiten", id="periods.close"),
+        Binding("n", "new", "Nieuwe periode", id="periods.new"),
+    ]
+
+    def __init__(self, level_id: str) -> None:
+        super().__init__()
+        self.level_id = level_id
+
+    def compose(self) -> ComposeResult:
+        yield Static(f" Periodes · {self.level_id}", id="title")
+        yield VirtualTable(COLUMNS, id="periods-table", empty="Geen periodes.")
+        yield Static("", id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(VirtualTable).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self.db_call(directory.list_periods, self.level_id, on_done=self._loaded,
+                     group="load", exclusive=True)
+
+    def _loaded(self, periods: list) -> None:
+        now = self.lapp.now()
+        rows = []
+        for p in periods:
+            state = period_state(p, now).split(" ")[0].rstrip(",")
+            rows.append(Row(p.id, [
+                str(p.id), PERIOD_KIND[p.kind], period_group(p.kind, p.group),
+                fmt_datetime(p.starts_at), fmt_datetime(p.ends_at) if p.ends_at else "—",
+                (state, "bold green" if state == "loopt" else "")], data=p))
+        self.query_one(VirtualTable).set_rows(rows)
+        running = next((p for p in periods if p.running(now)), None)
+        self.query_one("#summary", Static).update(
+            (f" Loopt nu: periode {running.id} ({PERIOD_KIND[running.kind]})" if running
+             else " Geen periode loopt nu.") + " · c: afsluiten · n: nieuwe periode")
+        self.mark_loaded()
+
+    def action_close(self) -> None:
+        row = self.query_one(VirtualTable).current
+        if row is None:
+            self.notify("Geen periode gekozen.", severity="warning")
+            return
+        p = row.data
+        if p.closed_at is not None or p.kind != "priority":
+            self.notify("Enkel een open voorrangsperiode wordt afgesloten (REG-05).",
+                        severity="warning")
+            return
+        close_with_preview(self, p.id)
+
+    def action_new(self) -> None:
+        fields = [
+            FormField("kind", "Soort", "select", "priority",
+                      [(PERIOD_KIND[k], k) for k in ("priority", "free")], required=True),
+            FormField("group", "Voorrangsgroep (leeg = contingenten)", "select", None,
+                      [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS if g != "none"]),
+            FormField("start", "Begin", required=True, placeholder="01/03/2027 09:00"),
+            FormField("end", "Einde (leeg = tot afsluiten)", placeholder="31/03/2027 16:00"),
+        ]
+
+        def run(v: dict) -> None:
+            start = parse.moment(v["start"], "Begin")
+            end = parse.moment(v["end"], "Einde")
+            self.db_call(areas.create_period, self.level_id, kind=v["kind"],
+                         group=(v["group"] or None) if v["kind"] == "priority" else None,
+                         starts_at=start, ends_at=end,
+                         on_done=lambda p: self._after("new", f"Periode {p.id} aangemaakt."))
+
+        self._form("new", f"Nieuwe periode voor {self.level_id}", fields,
+                   "Periodes van één niveau overlappen niet (REG-04).", "Aanmaken", run)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
