@@ -121,6 +121,7 @@ class FormField:
     minimum: int | None = None
     validator: Callable[[str], Any] | None = None
     load: Callable[[Any], Sequence[tuple[str, Any]]] | None = None
+    required_unless: tuple[str, ...] = ()  # required unless all these fields are filled
 
     def __post_init__(self) -> None:
         if self.kind == "select":  # the older name of a choice
@@ -287,6 +288,12 @@ class FormDialog(ModalScreen[dict | None]):
     def _field_error(self, f: FormField) -> str | None:
         """The Dutch message for this field as it is now, or None when it is right."""
         widget = self.query_one(f"#f-{f.key}")
+        if f.required_unless and self.values()[f.key] in ("", None) and not (
+                isinstance(widget, Picker) and widget.text):
+            others = [self._field(k) for k in f.required_unless]
+            if not all(self.values()[o.key] for o in others):
+                names = " en ".join(f"'{o.label}'" for o in others)
+                return f"Kies '{f.label}', of vul {names} in."
         if isinstance(widget, Picker):
             if widget.text and not widget.loaded:
                 return None  # matched when the list arrives

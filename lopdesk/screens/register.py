@@ -16,6 +16,7 @@ from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
 from lopdesk.domain.registers import TRANSITIONS
+from lopdesk.domain.registers.new_child import add_request_for_new_child
 from lopdesk.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
@@ -254,33 +255,43 @@ class RegisterScreen(SearchScreen, FormScreen):
     # -- actions -----------------------------------------------------------------------
 
     def action_add(self) -> None:
-        # The categories valid for this level (CAP-07) become a choice list.
-        self.db_call(directory.list_overcapacity_categories, self.level_id,
-                     on_done=self._add_form)
-
-    def _add_form(self, categories: list) -> None:
+        # The dialog opens at once (type-ahead lands in it); the categories valid for this
+        # level (CAP-07) are read by the dialog itself.
+        level_id = self.level_id
         fields = [
-            FormField("child_id", "Kind (id)", required=True, placeholder="bv. K00042"),
-            FormField("group", "Voorrangsgroep", "select", "none",
+            FormField("child_id", "Kind (zoek op naam, geboortedatum of id; leeg = nieuw kind)",
+                      "child", required_unless=("first_name", "last_name")),
+            FormField("group", "Voorrangsgroep", "choice", "none",
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS], required=True),
-            FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)", "select",
-                      None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
-            FormField("at", "Tijdstip (leeg = nu)", placeholder="2027-03-01T09:00:12"),
+            FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)", "choice",
+                      None, load=lambda db: [(f"{c.label} ({c.code})", c.code) for c in
+                                             directory.list_overcapacity_categories(db,
+                                                                                    level_id)]),
+            FormField("at", "Tijdstip (leeg = nu)", "moment"),
+            FormField("first_name", "Nieuw kind: voornaam"),
+            FormField("last_name", "Nieuw kind: familienaam"),
+            FormField("birth_date", "Nieuw kind: geboortedatum", "day"),
         ]
 
         def run(v: dict) -> None:
             at = parse.moment(v["at"], "Tijdstip")
-            self.db_call(registers.add_request, self.level_id, v["child_id"],
-                         priority_group=v["group"] or "none", at=at,
-                         overcapacity_category=v["category"] or None,
-                         on_done=lambda r: self._after(
-                             "add", f"Nr. {r.seq}: {STATUS[r.status]}"
-                             + (f" ({r.rule}: {r.message})" if r.rule else "")))
+            born = parse.day(v["birth_date"], "Geboortedatum")
+
+            def add(db):
+                request = {"priority_group": v["group"] or "none", "at": at,
+                           "overcapacity_category": v["category"] or None}
+                if v["child_id"]:
+                    return registers.add_request(db, level_id, v["child_id"], **request)
+                return add_request_for_new_child(db, level_id, v["first_name"],
+                                                  v["last_name"], birth_date=born,
+                                                  **request)
+
+            self.db_call(add, on_done=lambda r: self._after(
+                "add", f"Nr. {r.seq}: {STATUS[r.status]}"
+                + (f" ({r.rule}: {r.message})" if r.rule else "")))
 
         intro = ("Het register kent nummer en status toe volgens de regels (REG-01, REG-04, "
                  "REG-06, WL-01, CAP-06/07).")
-        if not categories:
-            intro += "\nGeen overcapaciteitscategorieën voor dit niveau."
         self._form("add", f"Aanvraag toevoegen aan {self.level_id}", fields, intro,
                    "Inschrijven", run)
 
@@ -431,3 +442,4 @@ def guard_text(view) -> str:
 
 def _search_text(e) -> str:
     return f"{e.seq} {e.child_name} {e.child_id}"
+

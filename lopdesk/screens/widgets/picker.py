@@ -110,6 +110,10 @@ class PickerInput(Input):
             picker.move(delta)
 
 
+class Matches(OptionList, can_focus=False):
+    """The matches under a picker's input (keys stay in the input: Tab leaves the field)."""
+
+
 class Picker(Vertical):
     """An input with a list of matches under it; `value` is the chosen key (or None)."""
 
@@ -132,7 +136,7 @@ class Picker(Vertical):
     def compose(self) -> ComposeResult:
         yield PickerInput(self._typed, placeholder=self._placeholder or
                           "zoek op naam, geboortedatum of id…")
-        yield OptionList()
+        yield Matches()
         yield Static("", classes="chosen")
 
     @property
@@ -156,7 +160,7 @@ class Picker(Vertical):
         self._refilter()
 
     def _refilter(self) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(Matches)
         text = self.text
         self._shown = matches(self.choices or [], text) if text and self.choices else []
         options.clear_options()
@@ -177,7 +181,7 @@ class Picker(Vertical):
             self._refilter()
 
     def move(self, delta: int) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(Matches)
         if not self._shown:
             return
         index = (options.highlighted or 0) + delta
@@ -186,7 +190,7 @@ class Picker(Vertical):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        options = self.query_one(OptionList)
+        options = self.query_one(Matches)
         options.highlighted = event.option_index
         self._show_chosen()
         self.input.focus()
@@ -195,7 +199,7 @@ class Picker(Vertical):
         """The highlighted match of what is typed (None when nothing matches)."""
         if not self._shown:
             return None
-        index = self.query_one(OptionList).highlighted or 0
+        index = self.query_one(Matches).highlighted or 0
         return self._shown[min(index, len(self._shown) - 1)]
 
     @property
