@@ -178,7 +178,7 @@ class AllocationScreen(DataScreen):
                      on_done=lambda impact: self._ask_run(rnd, impact))
 
     def _ask_run(self, rnd, impact) -> None:
-        fields = [FormField("seed", "Zaad (leeg = nu trekken)", placeholder="bv. 20270315"),
+        fields = [FormField("seed", "Zaad (leeg = nu trekken)", "whole", minimum=0),
                   FormField("improve", "Verbeteren met stabiele cycli (ALC-07)", "check")]
         intro = (f"Ronde {rnd.id}: {rnd.name}. Het zaad wordt bewaard; zelfde invoer + zaad ⇒ "
                  "zelfde uitkomst (ALC-05). De resultaten komen in de registers (REG-07).")
@@ -298,7 +298,7 @@ class ResultsScreen(DataScreen):
                 self._explain(v["child_id"])
 
         self.app.push_screen(FormDialog("Uitleg van de uitkomst van een kind (ALC-06)",
-                                        [FormField("child_id", "Kind (id)", required=True)],
+                                        [FormField("child_id", "Kind", "child", required=True)],
                                         submit="Uitleggen"), done)
 
     def _explain(self, child_id: str) -> None:

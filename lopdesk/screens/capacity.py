@@ -105,8 +105,9 @@ class CapacityScreen(FormScreen):
     # -- raises ----------------------------------------------------------------------
 
     def action_new_request(self, level_id: str = "") -> None:
-        fields = [FormField("level_id", "Niveau (id)", value=level_id, required=True),
-                  FormField("capacity", "Nieuwe capaciteit", required=True),
+        fields = [FormField("level_id", "Niveau", "level", value=level_id, required=True),
+                  FormField("capacity", "Nieuwe capaciteit", "whole", required=True,
+                            minimum=0),
                   FormField("reason", "Reden van de aanvraag", required=True)]
 
         def run(v: dict) -> None:

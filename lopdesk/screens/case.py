@@ -25,9 +25,9 @@ def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
     lapp: Any = app
     today = lapp.now().date()
     fields = [
-        FormField("child_id", "Kind (id)", value=child_id, required=True),
-        FormField("request_on", "Datum van de vraag van de ouders", value=today.isoformat(),
-                  required=True, placeholder="2027-03-05"),
+        FormField("child_id", "Kind", "child", value=child_id, required=True),
+        FormField("request_on", "Datum van de vraag van de ouders", "day",
+                  value=today.isoformat(), required=True),
         FormField("requested_by", "Gevraagd door", value="ouders", required=True),
         FormField("note", "Notitie"),
     ]
@@ -235,7 +235,7 @@ class CaseScreen(FormScreen):
     def _event_form(self, kind: str, title: str) -> None:
         if not self._open():
             return
-        fields = [FormField("on", "Datum", value=self._today(), required=True),
+        fields = [FormField("on", "Datum", "day", value=self._today(), required=True),
                   FormField("text", "Wat gebeurde er", required=True)]
 
         def run(v: dict) -> None:
@@ -255,7 +255,7 @@ class CaseScreen(FormScreen):
     def action_complaint(self) -> None:
         if not self._open():
             return
-        fields = [FormField("on", "Ingediend op", value=self._today(), required=True),
+        fields = [FormField("on", "Ingediend op", "day", value=self._today(), required=True),
                   FormField("note", "Notitie")]
 
         def run(v: dict) -> None:
@@ -345,7 +345,7 @@ class CaseScreen(FormScreen):
         fields = [
             FormField("outcome", "Uitkomst (MED-02)", "select", None,
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
-            FormField("school_id", "School (leeg = afgeleid)", placeholder="bv. S1"),
+            FormField("school_id", "School (leeg = afgeleid)", "school"),
             FormField("note", "Notitie"),
         ]
         version = self.view.version

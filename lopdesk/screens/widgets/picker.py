@@ -73,6 +73,15 @@ def level_choices(db: Any) -> list[Choice]:
     return out
 
 
+def scope_choices(db: Any) -> list[Choice]:
+    """What a register extract can be made for: a level, a school or an area."""
+    from lopdesk.domain.directory import list_areas
+
+    areas = [Choice(a.id, f"gebied {a.name} · {a.id}", f"gebied {a.name} {a.id}".lower())
+             for a in list_areas(db)]
+    return level_choices(db) + school_choices(db) + areas
+
+
 SOURCES: dict[str, Callable[[Any], list[Choice]]] = {
     "child": child_choices, "level": level_choices, "school": school_choices,
 }
