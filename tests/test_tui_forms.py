@@ -92,3 +92,75 @@ async def test_no_child_and_no_new_names_is_refused_in_place(db):
         assert "nieuw kind" in form(app).errors["child_id"] or "Kind" in form(app).errors[
             "child_id"]
         _ = t
+
+
+async def values_after(app, pilot, *keys: str) -> dict:
+    """Press `keys` without pauses (each key as soon as the previous one is handled) and
+    return the values of the form that is open afterwards."""
+    await pilot.press(*keys)
+    await settle(app, pilot)
+    dialog = form(app)
+    assert dialog is not None, notes(app)
+    return dialog.values()
+
+
+async def test_capacity_request_typed_in_one_burst(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        v = await values_after(app, pilot, "3", "n", *"L1", "tab", *"50", "tab",
+                               *"extra klas")
+        assert (v["level_id"], v["capacity"], v["reason"]) == ("L1", "50", "extra klas")
+
+
+async def test_capacity_request_wrong_number_is_refused_in_place(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3", "n", *"L1", "tab", *"vijftig", "tab", *"extra", "ctrl+s")
+        await settle(app, pilot)
+        dialog = form(app)
+        assert dialog is not None
+        assert dialog.errors["capacity"] == (
+            "Nieuwe capaciteit: 'vijftig' is geen geheel getal.")
+        assert app.focused is dialog.query_one("#f-capacity")
+
+
+async def test_case_open_typed_in_one_burst(db):
+    s = scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        v = await values_after(app, pilot, "5", "n", *s["kids"][2], "tab",
+                               *"04/03/2027", "tab", "tab", *"belde op")
+        assert (v["child_id"], v["request_on"], v["note"]) == (
+            s["kids"][2], "04/03/2027", "belde op")
+
+
+async def test_register_withdraw_and_status_typed_in_one_burst(db):
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        v = await values_after(app, pilot, "x", *"verhuisd")
+        assert v == {"reason": "verhuisd"}
+        await pilot.press("escape")
+        v = await values_after(app, pilot, "t", "tab", *"fout")
+        assert v["reason"] == "fout"
+
+
+async def test_report_form_year_checked_in_place(db):
+    from lopdesk.screens.documents import open_report
+
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        open_report(app, area_id="A", school_year=2027)
+        await settle(app, pilot)
+        await pilot.press("tab", *"27", "ctrl+s")
+        await settle(app, pilot)
+        assert "kleiner dan 2000" in form(app).errors["year"]

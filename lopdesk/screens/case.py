@@ -307,16 +307,19 @@ class CaseScreen(FormScreen):
         current = self.query_one("#proposals", VirtualTable).current
         prop = current.data if current is not None and current.data.answer is None \
             else open_props[0]
-        self.db_call(directory.list_overcapacity_categories, prop.level_id,
-                     on_done=lambda cats: self._answer_form(prop, cats))
+        self._answer_form(prop)
 
-    def _answer_form(self, prop, categories: list) -> None:
+    def _answer_form(self, prop) -> None:
+        # The dialog opens at once; it reads the level's categories (CAP-07) itself.
+        level_id = prop.level_id
         fields = [
             FormField("answer", "Antwoord van de ouders", "select", "accepted",
                       [(mediation.ANSWER[a], a) for a in ("accepted", "declined")],
                       required=True),
             FormField("category", "Boven capaciteit: categorie (CAP-07, leeg = geen)",
-                      "select", None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
+                      "choice", None, load=lambda db: [
+                          (f"{c.label} ({c.code})", c.code)
+                          for c in directory.list_overcapacity_categories(db, level_id)]),
             FormField("note", "Notitie"),
         ]
 
