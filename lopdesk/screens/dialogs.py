@@ -10,6 +10,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -179,9 +181,14 @@ class FormDialog(ModalScreen[dict | None]):
     refuse a combination of fields the same way (it returns (field key, message) or None).
     """
 
+    # Tab and Enter move the focus as the key arrives (priority): keys typed after them
+    # in one burst then go to the next field, not to the one still busy with earlier keys.
     BINDINGS = [
         Binding("escape", "cancel", "Annuleren"),
         Binding("ctrl+s", "submit", "Bewaren"),
+        Binding("tab", "next_field", "Volgend veld", show=False, priority=True),
+        Binding("shift+tab", "previous_field", "Vorig veld", show=False, priority=True),
+        Binding("enter", "enter", "Volgend veld", show=False, priority=True),
     ]
     DEFAULT_CSS = DIALOG_CSS + FORM_CSS
 
@@ -341,6 +348,29 @@ class FormDialog(ModalScreen[dict | None]):
         if key in self.errors:
             f = self._field(key)
             self._show_error(f, self._field_error(f))
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    def action_enter(self) -> None:
+        """Enter in a field that is not the last one goes to the next field; in the last
+        one (and on buttons, lists, checkboxes) it does what the widget does."""
+        inputs = list(self.query(Input))
+        if not isinstance(self.focused, Input) or self.focused is inputs[-1]:
+            raise SkipAction()
+        self.focus_next()
+
+    def on_key(self, event: events.Key) -> None:
+        """A character that reached the dialog itself (typed before the first field had
+        the focus) goes into the field that has it now."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            focused.insert_text_at_cursor(event.character)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -62,14 +62,16 @@ def school_label(s: Any) -> str:
 def level_choices(db: Any) -> list[Choice]:
     """Levels with the school's name beside them."""
     from lopdesk.domain.directory import list_levels, list_schools
+    from lopdesk.labels import LEVEL_KIND
 
     schools = {s.id: s for s in list_schools(db)}
     out = []
     for lv in list_levels(db):
         s = schools.get(lv.school_id)
         name = school_label(s) if s else lv.school_id
-        label = f"{lv.label} {lv.school_year} — {name} · {lv.id}"
-        out.append(Choice(lv.id, label, f"{lv.label} {lv.school_year} {name} {lv.id}".lower()))
+        title = f"{LEVEL_KIND.get(lv.kind, lv.kind)} {lv.label} · {lv.school_year}"
+        label = f"{title} — {name} · {lv.id}"
+        out.append(Choice(lv.id, label, f"{title} {name} {lv.id}".lower()))
     return out
 
 
