@@ -14,19 +14,20 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import allocation
 from lopdesk.labels import ROUND_STATUS, RUN_STATUS, label, short_dt
 from lopdesk.screens.base import DataScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 ROUND_COLUMNS = [Column("Ronde", 20), Column("Jaar", 9), Column("Naam", 28),
                  Column("Status", 10), Column("Loting", 8)]
 RUN_COLUMNS = [Column("Run", 4, "right"), Column("Status", 9), Column("Zaad", 11, "right"),
-               Column("Door", 10), Column("Wanneer", 16), Column("Aantallen", 40)]
+               Column("Door", 10), Column("Wanneer", 16, flex=False), Column("Aantallen", 40)]
 @dataclass
 class Results:
     """The output folder of a run (formats.md) read into memory."""

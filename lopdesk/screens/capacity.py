@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lopdesk import parse
 from lopdesk.domain import capacity
@@ -14,6 +14,7 @@ from lopdesk.labels import DECISION_STATUS, fmt_date, short_dt
 from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 DECISION_COLUMNS = [
@@ -22,15 +23,15 @@ DECISION_COLUMNS = [
     Column("Cap→", 9),
     Column("Status", 11),
     Column("Reden", 28),
-    Column("Aangevraagd", 16),
+    Column("Aangevraagd", 16, flex=False),
     Column("Beslissing", 30),
 ]
 DECLARATION_COLUMNS = [
     Column("Id", 4, "right"),
     Column("Groepen (aantal bij verklaring)", 34),
-    Column("Verklaard", 16),
+    Column("Verklaard", 16, flex=False),
     Column("Door", 10),
-    Column("Opgeheven", 16),
+    Column("Opgeheven", 16, flex=False),
     Column("Reden", 24),
 ]
 STATUS_STYLE = {"pending": "bold yellow", "approved": "green", "rejected": "red"}

@@ -8,13 +8,14 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
 from lopdesk.labels import fmt_date, short_dt
 from lopdesk.screens.base import FormScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 CASE_OUTCOME = mediation.CASE_OUTCOME
@@ -80,7 +81,7 @@ PROPOSAL_COLUMNS = [
     Column("Antwoord", 20),
 ]
 TIMELINE_COLUMNS = [
-    Column("Wanneer", 16),
+    Column("Wanneer", 16, flex=False),
     Column("Wie", 10),
     Column("Soort", 11),
     Column("Wat", 60),

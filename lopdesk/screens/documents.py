@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 
 from lopdesk import parse
 from lopdesk.domain import documents
@@ -26,6 +26,7 @@ from lopdesk.files import write_private_atomic
 from lopdesk.labels import fmt_date
 from lopdesk.screens.base import form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.picker import scope_choices
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from datetime import date
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from lopdesk import parse
 from lopdesk.domain import counters, directory, registers
@@ -35,11 +35,12 @@ from lopdesk.present import close_plan_lines, fill_summary
 from lopdesk.screens.base import FormScreen, SearchScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overview import level_title
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
     Column("Nr", 5, "right"),
-    Column("Tijdstip", 19),
+    Column("Tijdstip", 19, flex=False),
     Column("Kind", 22),
     Column("St", 3),
     Column("Wacht/reden", 12),
@@ -66,8 +67,8 @@ class RegisterScreen(SearchScreen, FormScreen):
         Binding("m", "notice", "Mededeling", id="register.notice", show=False),
     ]
     DEFAULT_CSS = """
-    RegisterScreen #counts { height: 1; }
-    RegisterScreen #guard { height: 1; color: $warning; }
+    RegisterScreen #counts { height: auto; }
+    RegisterScreen #guard { height: auto; color: $warning; }
     """
 
     def __init__(self, level_id: str, focus_entry: int | None = None,

@@ -132,7 +132,7 @@ class Picker(Vertical):
     Picker { height: auto; }
     Picker OptionList { height: auto; max-height: 5; display: none; border: none;
                         padding: 0; }
-    Picker:focus-within OptionList.some { display: block; }
+    Picker.open OptionList.some { display: block; }
     Picker .chosen { color: $text-muted; height: auto; }
     """
 
@@ -190,6 +190,12 @@ class Picker(Vertical):
         event.stop()
         if self.is_mounted:
             self._refilter()
+
+    def on_descendant_focus(self) -> None:
+        self.add_class("open")
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("open")
 
     def move(self, delta: int) -> None:
         options = self.query_one(Matches)
