@@ -50,6 +50,9 @@ COLUMNS = [
     Column("Overcap.", 10),
 ]
 STATUS_CYCLE = (None, *STATUSES)
+# What the marks of the register mean (shown under the table when nothing is cut).
+LEGEND = ("Nr! = tijdstip vóór dat van het vorige nummer (REG-01)",
+          "#n = plaats op de wachtlijst", "Vr = voorrang", "C = contingent")
 
 
 class RegisterScreen(SearchScreen, FormScreen):
@@ -91,7 +94,8 @@ class RegisterScreen(SearchScreen, FormScreen):
         yield Input(placeholder="zoek nummer, naam of kind-id… (Enter: naar de tabel)",
                     id="search")
         yield VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
-                           searcher=_search_text, empty="Geen inschrijvingen.")
+                           searcher=_search_text, empty="Geen inschrijvingen.",
+                           legend=LEGEND)
         yield Footer()
 
     def on_mount(self) -> None:

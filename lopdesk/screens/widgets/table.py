@@ -173,6 +173,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def __init__(self, columns: Sequence[Column], *, empty: str = "Geen gegevens.",
                  formatter: Callable[[Any], Sequence[Cell]] | None = None,
                  searcher: Callable[[Any], str] | None = None,
+                 legend: Sequence[str] = (),
                  name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -180,6 +181,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.formatter = formatter
         self.searcher = searcher
         self.empty_text = empty
+        # parts shown in the detail line when no value of the row is cut (those that fit)
+        self.legend = list(legend)
         self._rows: list[Row] = []
         self._view: list[Row] = []
         self._filter: Callable[[Row], bool] | None = None
@@ -367,11 +370,18 @@ class VirtualTable(ScrollView, can_focus=True):
         return Strip([Segment(text, style)], cell_len(text))
 
     def _detail(self, width: int) -> Strip:
-        """Under the table: the whole value of every cut cell of the cursor's row."""
+        """Under the table: the whole value of every cut cell of the cursor's row, else the
+        legend of the table's marks."""
         row = self.current
         cut = self.cut_cells(row) if row is not None else []
         style = self.get_component_rich_style("virtual-table--detail")
         text = " · ".join(f"{label}: {value}" for label, value in cut)
+        if not text:
+            for part in self.legend:
+                longer = f"{text} · {part}" if text else part
+                if cell_len(longer) >= width:
+                    break
+                text = longer
         return Strip([Segment(" " + text, style)]) if text else Strip.blank(width, style)
 
     def _line(self, index: int, is_cursor: bool) -> Strip:
