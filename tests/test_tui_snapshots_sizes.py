@@ -47,7 +47,12 @@ def test_dialog(fixed, snap_compare, dialog, size):  # noqa: F811
 
 
 @pytest.mark.parametrize("size", SIZES, ids=ids(SIZES))
-def test_document_preview(fixed, snap_compare, size):  # noqa: F811
+def test_document_preview(fixed, snap_compare, size, monkeypatch):  # noqa: F811
+    from test_tui_snapshots import NOW
+
+    from lopdesk.domain.extracts import environment
+
+    monkeypatch.setattr(environment, "utcnow", lambda: NOW)  # the document's "made on"
     async def run(pilot) -> None:
         from lopdesk.screens.documents import open_register_extract
 

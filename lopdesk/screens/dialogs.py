@@ -235,6 +235,8 @@ class FormDialog(ModalScreen[dict | None]):
         yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
 
     def on_mount(self) -> None:
+        for widget in self.query(Input):
+            widget.cursor_blink = False  # no animation over SSH (house style)
         if self._fields:
             # set_focus now (not focus(), which waits a turn): keys typed in one burst
             # after the key that opened the dialog go to the first field.
@@ -441,6 +443,7 @@ class PickDialog(ModalScreen[Hashable | None]):
             yield Label("Enter: kiezen · ↑↓: bladeren · Esc: annuleren", classes="hint")
 
     def on_mount(self) -> None:
+        self.query_one("#pick-filter", Input).cursor_blink = False
         table = self.query_one(VirtualTable)
         table.set_rows(self._rows)
         table.focus()
