@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
@@ -221,3 +220,24 @@ def add_calendar_day(db: Database, area_id: str, day: date, *, kind: str = "free
         audit.record(s, db.user, "calendar.add", "calendar_day", row.id,
                      {"day": day.isoformat(), "kind": kind})
         return row
+
+
+
+def add_new_child_in(s: Session, user: str, first_name: str, last_name: str, *,
+                     birth_date: date | None = None) -> Child:
+    """A child that is not yet known (the add-request form): the id is the next free
+    'N' number, so it never collides with the ids of an imported list."""
+    first, last = first_name.strip(), last_name.strip()
+    if not first or not last:
+        raise InvalidInput("een nieuw kind heeft een voornaam en een familienaam.",
+                           field="first_name")
+    taken = {cid for (cid,) in s.execute(select(Child.id).where(Child.id.like("N%")))}
+    n = len(taken) + 1
+    while f"N{n:06d}" in taken:
+        n += 1
+    child = Child(id=f"N{n:06d}", first_name=first, last_name=last, birth_date=birth_date)
+    s.add(child)
+    s.flush()
+    audit.record(s, user, "child.create", "child", child.id, {})
+    return child
+

@@ -14,7 +14,7 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import allocation
@@ -29,12 +29,13 @@ from lopdesk.labels import (
 )
 from lopdesk.screens.base import DataScreen, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 ROUND_COLUMNS = [Column("Ronde", 20), Column("Jaar", 9), Column("Naam", 28),
                  Column("Status", 10), Column("Loting", 8)]
 RUN_COLUMNS = [Column("Run", 4, "right"), Column("Status", 9), Column("Zaad", 11, "right"),
-               Column("Door", 10), Column("Wanneer", 16), Column("Aantallen", 40)]
+               Column("Door", 10), Column("Wanneer", 16, flex=False), Column("Aantallen", 40)]
 @dataclass
 class Results:
     """The output folder of a run (formats.md) read into memory."""
@@ -192,7 +193,7 @@ class AllocationScreen(DataScreen):
                      on_done=lambda impact: self._ask_run(rnd, impact))
 
     def _ask_run(self, rnd, impact) -> None:
-        fields = [FormField("seed", "Zaad (leeg = nu trekken)", placeholder="bv. 20270315"),
+        fields = [FormField("seed", "Zaad (leeg = nu trekken)", "whole", minimum=0),
                   FormField("improve", "Verbeteren met stabiele cycli (ALC-07)", "check")]
         intro = (f"Ronde {rnd.id}: {rnd.name}. Het zaad wordt bewaard; zelfde invoer + zaad ⇒ "
                  "zelfde uitkomst (ALC-05). De resultaten komen in de registers (REG-07).")
@@ -324,7 +325,7 @@ class ResultsScreen(DataScreen):
                 self._explain(v["child_id"])
 
         self.app.push_screen(FormDialog("Uitleg van de uitkomst van een kind (ALC-06)",
-                                        [FormField("child_id", "Kind (id)", required=True)],
+                                        [FormField("child_id", "Kind", "child", required=True)],
                                         submit="Uitleggen"), done)
 
     def _explain(self, child_id: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lopdesk import parse
 from lopdesk.domain import capacity
@@ -15,6 +15,7 @@ from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField, TextDialog
 from lopdesk.screens.overview import level_title
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 DECISION_COLUMNS = [
@@ -23,15 +24,15 @@ DECISION_COLUMNS = [
     Column("Cap→", 9),
     Column("Status", 11),
     Column("Reden", 28),
-    Column("Aangevraagd", 16),
+    Column("Aangevraagd", 16, flex=False),
     Column("Beslissing", 30),
 ]
 DECLARATION_COLUMNS = [
     Column("Id", 4, "right"),
     Column("Groepen (aantal bij verklaring)", 34),
-    Column("Verklaard", 16),
+    Column("Verklaard", 16, flex=False),
     Column("Door", 10),
-    Column("Opgeheven", 16),
+    Column("Opgeheven", 16, flex=False),
     Column("Reden", 24),
 ]
 STATUS_STYLE = {"pending": "bold yellow", "approved": "green", "rejected": "red"}
@@ -173,8 +174,9 @@ class CapacityScreen(FormScreen):
             self.action_detail()
 
     def action_new_request(self, level_id: str = "") -> None:
-        fields = [FormField("level_id", "Niveau (id)", value=level_id, required=True),
-                  FormField("capacity", "Nieuwe capaciteit", required=True),
+        fields = [FormField("level_id", "Niveau", "level", value=level_id, required=True),
+                  FormField("capacity", "Nieuwe capaciteit", "whole", required=True,
+                            minimum=0),
                   FormField("reason", "Reden van de aanvraag", required=True)]
 
         def run(v: dict) -> None:

@@ -8,13 +8,14 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
 from lopdesk.labels import fmt_date, plural, short_dt
 from lopdesk.screens.base import FormScreen, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 CASE_OUTCOME = mediation.CASE_OUTCOME
@@ -25,9 +26,9 @@ def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
     lapp: Any = app
     today = lapp.now().date()
     fields = [
-        FormField("child_id", "Kind (id)", value=child_id, required=True),
-        FormField("request_on", "Datum van de vraag van de ouders", value=today.isoformat(),
-                  required=True, placeholder="2027-03-05"),
+        FormField("child_id", "Kind", "child", value=child_id, required=True),
+        FormField("request_on", "Datum van de vraag van de ouders", "day",
+                  value=today.isoformat(), required=True),
         FormField("requested_by", "Gevraagd door", value="ouders", required=True),
         FormField("note", "Notitie"),
     ]
@@ -70,7 +71,7 @@ PROPOSAL_COLUMNS = [
     Column("Antwoord", 20),
 ]
 TIMELINE_COLUMNS = [
-    Column("Wanneer", 16),
+    Column("Wanneer", 16, flex=False),
     Column("Wie", 10),
     Column("Soort", 11),
     Column("Wat", 60),
@@ -239,7 +240,7 @@ class CaseScreen(FormScreen):
     def _event_form(self, kind: str, title: str) -> None:
         if not self._open():
             return
-        fields = [FormField("on", "Datum", value=self._today(), required=True),
+        fields = [FormField("on", "Datum", "day", value=self._today(), required=True),
                   FormField("text", "Wat gebeurde er", required=True)]
 
         def run(v: dict) -> None:
@@ -259,7 +260,7 @@ class CaseScreen(FormScreen):
     def action_complaint(self) -> None:
         if not self._open():
             return
-        fields = [FormField("on", "Ingediend op", value=self._today(), required=True),
+        fields = [FormField("on", "Ingediend op", "day", value=self._today(), required=True),
                   FormField("note", "Notitie")]
 
         def run(v: dict) -> None:
@@ -311,16 +312,19 @@ class CaseScreen(FormScreen):
         current = self.query_one("#proposals", VirtualTable).current
         prop = current.data if current is not None and current.data.answer is None \
             else open_props[0]
-        self.db_call(directory.list_overcapacity_categories, prop.level_id,
-                     on_done=lambda cats: self._answer_form(prop, cats))
+        self._answer_form(prop)
 
-    def _answer_form(self, prop, categories: list) -> None:
+    def _answer_form(self, prop) -> None:
+        # The dialog opens at once; it reads the level's categories (CAP-07) itself.
+        level_id = prop.level_id
         fields = [
             FormField("answer", "Antwoord van de ouders", "select", "accepted",
                       [(mediation.ANSWER[a], a) for a in ("accepted", "declined")],
                       required=True),
             FormField("category", "Boven capaciteit: categorie (CAP-07, leeg = geen)",
-                      "select", None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
+                      "choice", None, load=lambda db: [
+                          (f"{c.label} ({c.code})", c.code)
+                          for c in directory.list_overcapacity_categories(db, level_id)]),
             FormField("note", "Notitie"),
             FormField("at", "Tijdstip (leeg = nu)", placeholder="2027-03-01T09:00:12"),
         ]
@@ -351,7 +355,7 @@ class CaseScreen(FormScreen):
         fields = [
             FormField("outcome", "Uitkomst (MED-02)", "select", None,
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
-            FormField("school_id", "School (leeg = afgeleid)", placeholder="id van de school"),
+            FormField("school_id", "School (leeg = afgeleid)", "school"),
             FormField("note", "Notitie"),
         ]
         version = self.view.version

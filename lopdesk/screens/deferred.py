@@ -9,13 +9,14 @@ from datetime import date, datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from lopdesk.domain import directory
 from lopdesk.domain.register_view import level_deadlines
 from lopdesk.labels import STATUS_SHORT, fmt_date, school_year_label
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import PickDialog
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [

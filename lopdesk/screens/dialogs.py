@@ -1,20 +1,27 @@
-"""Typed dialogs: confirm (bool), a small form (dict | None), a list to pick from, a text view.
+"""Typed dialogs: confirm (bool), a form of typed fields (dict | None), a list to pick from,
+a text view.
 
 Every dialog closes with Escape (cancel) and confirms from the keyboard alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from lopdesk.errors import InvalidInput
+from lopdesk.screens.widgets.picker import SOURCES, Picker
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 DIALOG_CSS = """
@@ -93,34 +100,105 @@ class TextDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
+FIELD_KINDS = ("text", "day", "moment", "whole", "choice", "check", "child", "level", "school")
+PICKERS = ("child", "level", "school")
+
+
 @dataclass
 class FormField:
+    """One field of a form. Kinds: text (optionally with a `validator`), day, moment, whole
+    (at least `minimum`), choice (from `options`, or from `load(db)` read when the dialog
+    opens), check, and the pickers child, level and school (searchable, value = the id).
+
+    Typed values are checked in place with lopdesk.parse (Dutch failure descriptions); the
+    form returns what was typed (stripped), the chosen option or the picked id."""
+
     key: str
     label: str
-    kind: str = "text"  # text | select | check
+    kind: str = "text"
     value: Any = ""
     options: Sequence[tuple[str, Any]] = field(default_factory=list)
     placeholder: str = ""
     required: bool = False
+    minimum: int | None = None
+    validator: Callable[[str], Any] | None = None
+    load: Callable[[Any], Sequence[tuple[str, Any]]] | None = None
+    required_unless: tuple[str, ...] = ()  # required unless all these fields are filled
+
+    def __post_init__(self) -> None:
+        if self.kind == "select":  # the older name of a choice
+            self.kind = "choice"
+        if self.kind not in FIELD_KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r}")
+
+    def parse(self, text: str) -> Any:
+        """The typed text read as this field's kind; ParseError (Dutch) when it is not."""
+        from lopdesk import parse
+
+        if self.kind == "day":
+            return parse.day(text, self.label)
+        if self.kind == "moment":
+            return parse.moment(text, self.label)
+        if self.kind == "whole":
+            return parse.whole(text, self.label, minimum=self.minimum) if text else None
+        if self.validator is not None and text:
+            return self.validator(text)
+        return text
+
+
+class FieldValidator(Validator):
+    """A Textual validator around FormField.parse: the failure description is the Dutch
+    message of lopdesk.parse (it names the field and the expected form)."""
+
+    def __init__(self, form_field: FormField) -> None:
+        super().__init__()
+        self.form_field = form_field
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self.form_field.parse(value.strip())
+        except InvalidInput as exc:
+            return self.failure(str(exc), value)
+        return self.success()
+
+
+FORM_CSS = """
+FormDialog { align: center middle; }
+FormDialog .dialog { max-height: 100%; }
+FormDialog .body { height: auto; max-height: 70vh; }
+FormDialog .field-error { color: $error; height: auto; display: none; }
+FormDialog .field-error.shown { display: block; }
+FormDialog ToastRack { align: right top; }
+"""
 
 
 class FormDialog(ModalScreen[dict | None]):
     """A few fields; Enter in the last field or Ctrl+S submits, Escape cancels.
 
-    Values are returned as typed in; the caller's domain service validates them and its
-    Dutch message comes back as a notification (the input is kept for a retry).
+    The first field has the focus as soon as the dialog is mounted, so keys typed right
+    after the key that opened it land in it. A field of the wrong form shows its Dutch
+    message under it and the dialog stays open with the input kept; `check(values)` may
+    refuse a combination of fields the same way (it returns (field key, message) or None).
     """
 
+    # Tab and Enter move the focus as the key arrives (priority): keys typed after them
+    # in one burst then go to the next field, not to the one still busy with earlier keys.
     BINDINGS = [
         Binding("escape", "cancel", "Annuleren"),
         Binding("ctrl+s", "submit", "Bewaren"),
+        Binding("tab", "next_field", "Volgend veld", show=False, priority=True),
+        Binding("shift+tab", "previous_field", "Vorig veld", show=False, priority=True),
+        Binding("enter", "enter", "Volgend veld", show=False, priority=True),
     ]
-    DEFAULT_CSS = "FormDialog { align: center middle; }" + DIALOG_CSS
+    DEFAULT_CSS = DIALOG_CSS + FORM_CSS
 
     def __init__(self, title: str, fields: Sequence[FormField], *, intro: str = "",
-                 submit: str = "Bewaren") -> None:
+                 submit: str = "Bewaren",
+                 check: Callable[[dict], tuple[str, str] | None] | None = None) -> None:
         super().__init__()
         self._title, self._fields, self._intro, self._submit = title, list(fields), intro, submit
+        self._check = check
+        self.errors: dict[str, str] = {}  # field key -> the message shown under it
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -129,26 +207,78 @@ class FormDialog(ModalScreen[dict | None]):
                 if self._intro:
                     yield Static(self._intro, markup=False)
                 for f in self._fields:
-                    if f.kind == "check":
-                        yield Checkbox(f.label, bool(f.value), id=f"f-{f.key}")
-                        continue
-                    yield Label(f.label + (" *" if f.required else ""), classes="field-label")
-                    if f.kind == "select":
-                        yield Select(list(f.options), value=f.value if f.value is not None
-                                     else Select.NULL, allow_blank=not f.required,
-                                     id=f"f-{f.key}", prompt="(kies)")
-                    else:
-                        yield Input(str(f.value or ""), placeholder=f.placeholder,
-                                    id=f"f-{f.key}")
+                    yield from self._compose_field(f)
             yield Label("Ctrl+S of Enter in het laatste veld: bewaren · Esc: annuleren",
                         classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Annuleren", id="cancel")
                 yield Button(self._submit, id="submit", variant="primary")
 
+    def _compose_field(self, f: FormField) -> ComposeResult:
+        if f.kind == "check":
+            yield Checkbox(f.label, bool(f.value), id=f"f-{f.key}")
+            yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
+            return
+        yield Label(f.label + (" *" if f.required else ""), classes="field-label")
+        if f.kind == "choice":
+            options = list(f.options)
+            value = f.value if f.value is not None and any(v == f.value for _, v in options) \
+                else Select.NULL
+            yield Select(options, value=value, allow_blank=not f.required or not options,
+                         id=f"f-{f.key}", prompt="(kies)")
+        elif f.kind in PICKERS:
+            yield Picker(str(f.value or ""), placeholder=f.placeholder, id=f"f-{f.key}")
+        else:
+            yield Input(str(f.value or ""), placeholder=f.placeholder or _PLACEHOLDER.get(
+                f.kind, ""), id=f"f-{f.key}", validators=[FieldValidator(f)],
+                validate_on=["blur", "submitted"])
+        yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
+
     def on_mount(self) -> None:
+        for widget in self.query(Input):
+            widget.cursor_blink = False  # no animation over SSH (house style)
         if self._fields:
-            self.query_one(f"#f-{self._fields[0].key}").focus()
+            # set_focus now (not focus(), which waits a turn): keys typed in one burst
+            # after the key that opened the dialog go to the first field.
+            self.set_focus(self._focus_target(self._fields[0].key))
+        for f in self._fields:
+            if f.kind in PICKERS or f.load is not None:
+                self._load(f)
+
+    def _focus_target(self, key: str) -> Widget:
+        widget = self.query_one(f"#f-{key}")
+        return widget.input if isinstance(widget, Picker) else widget
+
+    def _load(self, f: FormField) -> None:
+        """Read a picker's choices or a choice field's options off the UI thread."""
+        db = getattr(self.app, "db", None)
+        source = f.load if f.load is not None else SOURCES[f.kind]
+
+        def job() -> None:
+            result = source(db)
+            self.app.call_from_thread(self._loaded, f, result)
+
+        self.run_worker(job, thread=True, group="form-load", exit_on_error=False)
+
+    def _loaded(self, f: FormField, result: Any) -> None:
+        if not self.is_attached:
+            return
+        widget = self.query_one(f"#f-{f.key}")
+        if isinstance(widget, Picker):
+            widget.set_choices(result)
+        elif isinstance(widget, Select):
+            current = widget.value
+            widget.set_options(list(result))
+            keep = f.value if current is Select.NULL else current
+            if keep is not None and any(v == keep for _, v in result):
+                widget.value = keep
+        if f.key in self.errors:
+            self._show_error(f, self._field_error(f))
+
+    # -- values and their checks -------------------------------------------------------
+
+    def _field(self, key: str) -> FormField:
+        return next(f for f in self._fields if f.key == key)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -160,9 +290,92 @@ class FormDialog(ModalScreen[dict | None]):
                 out[f.key] = None if widget.value is Select.NULL else widget.value
             elif isinstance(widget, Checkbox):
                 out[f.key] = widget.value
+            elif isinstance(widget, Picker):
+                out[f.key] = widget.value
         return out
 
+    def _field_error(self, f: FormField) -> str | None:
+        """The Dutch message for this field as it is now, or None when it is right."""
+        widget = self.query_one(f"#f-{f.key}")
+        if f.required_unless and self.values()[f.key] in ("", None) and not (
+                isinstance(widget, Picker) and widget.text):
+            others = [self._field(k) for k in f.required_unless]
+            if not all(self.values()[o.key] for o in others):
+                names = " en ".join(f"'{o.label}'" for o in others)
+                return f"Kies '{f.label}', of vul {names} in."
+        if isinstance(widget, Picker):
+            if widget.text and not widget.loaded:
+                return None  # matched when the list arrives
+            if widget.text and widget.value is None:
+                return (f"{f.label}: niets gevonden voor '{widget.text}' (zoek op naam, "
+                        "geboortedatum of id).")
+            if f.required and widget.value is None:
+                return f"'{f.label}' is verplicht."
+            return None
+        value = self.values()[f.key]
+        if f.required and value in ("", None):
+            return f"'{f.label}' is verplicht."
+        if isinstance(widget, Input):
+            result = widget.validate(widget.value)
+            if result is not None and not result.is_valid:
+                return result.failure_descriptions[0]
+        return None
+
+    def _show_error(self, f: FormField, message: str | None) -> None:
+        label = self.query_one(f"#e-{f.key}", Static)
+        if message:
+            self.errors[f.key] = message
+            label.update(message)
+            label.add_class("shown")
+        else:
+            self.errors.pop(f.key, None)
+            label.update("")
+            label.remove_class("shown")
+
+    def _key_of(self, widget: Widget) -> str | None:
+        for node in (widget, *widget.ancestors):
+            if node.id and node.id.startswith("f-"):
+                return node.id[2:]
+        return None
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        key = self._key_of(event.input)
+        if key is not None and self.is_attached:
+            f = self._field(key)
+            if self._field_error(f) is None or event.input.value.strip():
+                self._show_error(f, self._field_error(f))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        key = self._key_of(event.input)
+        if key in self.errors:
+            f = self._field(key)
+            self._show_error(f, self._field_error(f))
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    def action_enter(self) -> None:
+        """Enter in a field that is not the last one goes to the next field; in the last
+        one (and on buttons, lists, checkboxes) it does what the widget does."""
+        inputs = list(self.query(Input))
+        if not isinstance(self.focused, Input) or self.focused is inputs[-1]:
+            raise SkipAction()
+        self.focus_next()
+
+    def on_key(self, event: events.Key) -> None:
+        """A character that reached the dialog itself (typed before the first field had
+        the focus) goes into the field that has it now."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            focused.insert_text_at_cursor(event.character)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         inputs = list(self.query(Input))
         if inputs and event.input is inputs[-1]:
             self.action_submit()
@@ -176,16 +389,37 @@ class FormDialog(ModalScreen[dict | None]):
             self.action_cancel()
 
     def action_submit(self) -> None:
-        values = self.values()
+        first: FormField | None = None
         for f in self._fields:
-            if f.required and values.get(f.key) in ("", None):
-                self.notify(f"'{f.label}' is verplicht.", severity="warning")
-                self.query_one(f"#f-{f.key}").focus()
-                return
+            message = self._field_error(f)
+            self._show_error(f, message)
+            if message and first is None:
+                first = f
+        pending = [f for f in self._fields if f.kind in PICKERS
+                   and not self.query_one(f"#f-{f.key}", Picker).loaded
+                   and self.query_one(f"#f-{f.key}", Picker).text]
+        if first is None and pending:
+            self.notify("De keuzelijst wordt nog geladen; probeer zo opnieuw.",
+                        severity="warning")
+            return
+        values = self.values()
+        if first is None and self._check is not None:
+            refused = self._check(values)
+            if refused is not None:
+                first = self._field(refused[0])
+                self._show_error(first, refused[1])
+        if first is not None:
+            self._focus_target(first.key).focus()
+            return
         self.dismiss(values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+_PLACEHOLDER = {"day": "bv. 05/03/2027 of 2027-03-05",
+                "moment": "bv. 01/03/2027 09:00 of 2027-03-01T09:00:12",
+                "whole": "een geheel getal"}
 
 
 class PickDialog(ModalScreen[Hashable | None]):
@@ -209,6 +443,7 @@ class PickDialog(ModalScreen[Hashable | None]):
             yield Label("Enter: kiezen · ↑↓: bladeren · Esc: annuleren", classes="hint")
 
     def on_mount(self) -> None:
+        self.query_one("#pick-filter", Input).cursor_blink = False
         table = self.query_one(VirtualTable)
         table.set_rows(self._rows)
         table.focus()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 
 from lopdesk import parse
 from lopdesk.domain import documents
@@ -26,6 +26,8 @@ from lopdesk.files import write_private_atomic
 from lopdesk.labels import fmt_date
 from lopdesk.screens.base import DbResults, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
+from lopdesk.screens.widgets.picker import scope_choices
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
@@ -181,8 +183,8 @@ def ask_register_extract(app: App) -> None:
         FormField("scope", "Voor", "select", "level",
                   [("één niveau", "level"), ("een school", "school"), ("het gebied", "area")],
                   required=True),
-        FormField("id", "Id van niveau, school of gebied", required=True,
-                  placeholder="id van een niveau, school of gebied"),
+        FormField("id", "Niveau, school of gebied", "level", required=True,
+                  placeholder="zoek op naam, school of id…", load=scope_choices),
         FormField("pseudo", "Pseudoniemen (voor de plenaire)", "check", False),
     ]
 
@@ -200,10 +202,10 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
     lapp: Any = app
     today = lapp.now().date() if hasattr(lapp, "now") else None
     fields = [] if entry_id is not None else [
-        FormField("entry", "Inschrijving (id)", required=True)]
+        FormField("entry", "Inschrijving (id)", "whole", required=True, minimum=1)]
     fields += [
-        FormField("signed_on", "Datum van ondertekening", value=today.isoformat() if today
-                  else "", required=True, placeholder="2027-03-05"),
+        FormField("signed_on", "Datum van ondertekening", "day",
+                  value=today.isoformat() if today else "", required=True),
         FormField("signed_by", "Ondertekend door", value=""),
     ]
 
@@ -227,8 +229,8 @@ def open_report(app: App, area_id: str | None = None, school_year: int | None = 
     area_id = area_id or (counters[0].area_id if counters else "")
     school_year = school_year or (max(c.school_year for c in counters) if counters else None)
     fields = [FormField("area", "Gebied", value=area_id, required=True),
-              FormField("year", "Schooljaar (beginjaar)", value=str(school_year or ""),
-                        required=True, placeholder="2027")]
+              FormField("year", "Schooljaar (beginjaar)", "whole", value=str(school_year or ""),
+                        required=True, minimum=2000)]
 
     def done(v: dict) -> None:
         year = parse.whole(v["year"], "Schooljaar", minimum=2000)
@@ -253,7 +255,8 @@ def open_pv(app: App, run_id: int | None = None) -> None:
         show(parse.whole(v["run"], "Run"))
 
     app.push_screen(FormDialog("Proces-verbaal van een allocatierun (ALC-05)",
-                               [FormField("run", "Run (nummer)", required=True)],
+                               [FormField("run", "Run (nummer)", "whole", required=True,
+                                          minimum=1)],
                                submit="Voorbeeld"), form_done(app, done))
 
 
@@ -270,5 +273,6 @@ def open_case_summary(app: App, case_id: int | None = None) -> None:
         show(parse.whole(v["case"], "Dossier"))
 
     app.push_screen(FormDialog("Samenvatting van een bemiddelingsdossier",
-                               [FormField("case", "Dossier (nummer)", required=True)],
+                               [FormField("case", "Dossier (nummer)", "whole",
+                                          required=True, minimum=1)],
                                submit="Voorbeeld"), form_done(app, done))

@@ -13,12 +13,13 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from lopdesk.domain import mediation
 from lopdesk.labels import STATUS_SHORT, fmt_date, plural
 from lopdesk.screens.base import DataScreen, SearchScreen
 from lopdesk.screens.case import CaseScreen, open_case_dialog, run_db
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 CASE_STATUS = mediation.CASE_STATUS

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from lopdesk.domain import capacity, counters
 from lopdesk.labels import (
@@ -22,6 +22,7 @@ from lopdesk.labels import (
 )
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
@@ -36,7 +37,7 @@ COLUMNS = [
     Column("Wacht", 5, "right"),
     Column("Ovc", 3, "right"),
     Column("Reg", 5),
-    Column("Gewijzigd", 16),
+    Column("Gewijzigd", 16, flex=False),
 ]
 
 KIND_SHORT = {

@@ -4,18 +4,16 @@ period (preview, then confirm; REG-05) and offer a freed place to the next child
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from lopdesk import parse
 from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
 from lopdesk.domain.registers import TRANSITIONS
+from lopdesk.domain.registers.new_child import add_request_for_new_child
 from lopdesk.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
@@ -36,11 +34,13 @@ from lopdesk.screens.base import FormScreen, SearchScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overview import level_title
 from lopdesk.screens.register_actions import RegisterActions
+from lopdesk.screens.register_guard import WaitingShown, guard_text
+from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
     Column("Nr", 5, "right"),
-    Column("Tijdstip", 19),
+    Column("Tijdstip", 19, flex=False),
     Column("Kind", 22),
     Column("St", 3),
     Column("Wacht/reden", 12),
@@ -50,6 +50,9 @@ COLUMNS = [
     Column("Overcap.", 10),
 ]
 STATUS_CYCLE = (None, *STATUSES)
+# What the marks of the register mean (shown under the table when nothing is cut).
+LEGEND = ("Nr! = tijdstip vóór dat van het vorige nummer (REG-01)",
+          "#n = plaats op de wachtlijst", "Vr = voorrang", "C = contingent")
 
 
 class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
@@ -115,8 +118,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             return self.level_id
         return f"{level.school_id} › {level_title(level)}"
     DEFAULT_CSS = """
-    RegisterScreen #counts { height: 1; }
-    RegisterScreen #guard { height: 1; color: $warning; }
+    RegisterScreen #counts { height: auto; }
+    RegisterScreen #guard { height: auto; color: $warning; }
     """
 
     def __init__(self, level_id: str, focus_entry: int | None = None,
@@ -142,7 +145,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         yield Input(placeholder="zoek nummer, naam of kind-id… (Enter: naar de tabel)",
                     id="search")
         yield VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
-                           searcher=_search_text, empty="Geen inschrijvingen.")
+                           searcher=_search_text, empty="Geen inschrijvingen.",
+                           legend=LEGEND)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -333,34 +337,44 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     # -- actions -----------------------------------------------------------------------
 
     def action_add(self) -> None:
-        # The categories valid for this level (CAP-07) become a choice list.
-        self.db_call(directory.list_overcapacity_categories, self.level_id,
-                     on_done=self._add_form)
-
-    def _add_form(self, categories: list) -> None:
+        # The dialog opens at once (type-ahead lands in it); the categories valid for this
+        # level (CAP-07) are read by the dialog itself.
+        level_id = self.level_id
         fields = [
-            FormField("child_id", "Kind (id)", required=True, placeholder="id van het kind"),
-            FormField("group", "Voorrangsgroep", "select",
+            FormField("child_id", "Kind (zoek op naam, geboortedatum of id; leeg = nieuw kind)",
+                      "child", required_unless=("first_name", "last_name")),
+            FormField("group", "Voorrangsgroep", "choice",
                       (self.running.group if self.running and self.running.group else "none"),
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS], required=True),
-            FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)", "select",
-                      None, [(f"{c.label} ({c.code})", c.code) for c in categories]),
-            FormField("at", "Tijdstip (leeg = nu)", placeholder="2027-03-01T09:00:12"),
+            FormField("category", "Overcapaciteit: categorie (CAP-07, leeg = geen)", "choice",
+                      None, load=lambda db: [(f"{c.label} ({c.code})", c.code) for c in
+                                             directory.list_overcapacity_categories(db,
+                                                                                    level_id)]),
+            FormField("at", "Tijdstip (leeg = nu)", "moment"),
+            FormField("first_name", "Nieuw kind: voornaam"),
+            FormField("last_name", "Nieuw kind: familienaam"),
+            FormField("birth_date", "Nieuw kind: geboortedatum", "day"),
         ]
 
         def run(v: dict) -> None:
             at = parse.moment(v["at"], "Tijdstip")
-            self.db_call(registers.add_request, self.level_id, v["child_id"],
-                         priority_group=v["group"] or "none", at=at,
-                         overcapacity_category=v["category"] or None,
-                         on_done=lambda r: self._after(
-                             "add", f"Nr. {r.seq}: {STATUS[r.status]}"
-                             + (f" ({r.rule}: {r.message})" if r.rule else "")))
+            born = parse.day(v["birth_date"], "Geboortedatum")
+
+            def add(db):
+                request = {"priority_group": v["group"] or "none", "at": at,
+                           "overcapacity_category": v["category"] or None}
+                if v["child_id"]:
+                    return registers.add_request(db, level_id, v["child_id"], **request)
+                return add_request_for_new_child(db, level_id, v["first_name"],
+                                                  v["last_name"], birth_date=born,
+                                                  **request)
+
+            self.db_call(add, on_done=lambda r: self._after(
+                "add", f"Nr. {r.seq}: {STATUS[r.status]}"
+                + (f" ({r.rule}: {r.message})" if r.rule else "")))
 
         intro = ("Het register kent nummer en status toe volgens de regels (REG-01, REG-04, "
                  "REG-06, WL-01, CAP-06/07).")
-        if not categories:
-            intro += "\nGeen overcapaciteitscategorieën voor dit niveau."
         self._form("add", f"Aanvraag toevoegen aan {self.level_id}", fields, intro,
                    "Inschrijven", run)
 
@@ -453,33 +467,6 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
 
         self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
 
-@dataclass
-class WaitingShown:
-    """The waiting list as the screen shows it: the order's ids mapped to loaded lines."""
-
-    deadline: date
-    binds: bool
-    per_contingent: bool
-    entries: list = field(default_factory=list)
-
-
-def guard_text(view, offered: dict | None = None) -> str:
-    """WL-01 made visible: who is next (children holding an open offer skipped) and until
-    when the order binds."""
-    offered = offered or {}
-    n = len(view.entries)
-    if not view.binds:
-        return (f" Wachtlijst {n} · volgorde bindt niet meer (na {fmt_date(view.deadline)}): "
-                "een vrije plaats is gewoon vrij (WL-01)")
-    if not n:
-        return f" Wachtlijst leeg · volgorde bindt t.e.m. {fmt_date(view.deadline)} (WL-01)"
-    first = next((e for e in view.entries if e.id not in offered), None)
-    if first is None:
-        return f" Wachtlijst {n} · iedereen heeft een open aanbod (WL-01)"
-    rule = " per contingent (WL-02)" if view.per_contingent else ""
-    return (f" Wachtlijst {n} · volgende: {first.child_name} (nr. {first.seq}) · "
-            f"bindt t.e.m. {fmt_date(view.deadline)}{rule} (WL-01)")
-
-
 def _search_text(e) -> str:
     return f"{e.seq} {e.child_name} {e.child_id}"
+

@@ -29,9 +29,69 @@ Cell = str | tuple[str, str]
 
 @dataclass(frozen=True)
 class Column:
+    """A column. `width` is the width it asks for. A flexible column (names, reasons: by
+    default every left-aligned column of 12 or more) shares the width left over and may
+    be cut (the detail line under the table then shows the whole value); the others (ids,
+    numbers, codes) grow to their widest value and are never cut."""
+
     label: str
     width: int
     align: str = "left"  # left | right
+    flex: bool | None = None
+
+    @property
+    def flexible(self) -> bool:
+        if self.flex is not None:
+            return self.flex
+        return self.align == "left" and self.width >= 12
+
+
+MIN_FLEX = 8
+READABLE = 20  # the first flexible column (the name) never gets less
+HEADER_LINES = 2
+
+
+def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> list[int]:
+    """The width of each column for `available` cells (one space after each column):
+    fixed columns keep their width (or the wider value seen); flexible ones share the
+    rest in proportion to what they ask; when short of room the first flexible column
+    (the name) is served first, none below MIN_FLEX (or its header's longest word)."""
+    widths = [max(c.width, grown.get(i, 0)) for i, c in enumerate(columns)]
+    flex = [i for i, c in enumerate(columns) if c.flexible]
+    if not flex:
+        return widths
+    fixed = sum(w + 1 for i, w in enumerate(widths) if i not in flex)
+    room = available - fixed - len(flex)
+    asked = sum(widths[i] for i in flex)
+    floor = {i: max(MIN_FLEX, max(len(w) for w in columns[i].label.split() or [""]))
+             for i in flex}
+    # the name column stays readable, even if the table then scrolls sideways
+    floor[flex[0]] = max(floor[flex[0]], min(widths[flex[0]], READABLE))
+    if room < asked:  # short of room: each at its floor, then the first ones first
+        extra = max(0, room - sum(floor.values()))
+        for i in flex:
+            widths[i] = floor[i] + min(extra, max(0, widths[i] - floor[i]))
+            extra -= widths[i] - floor[i]
+        return widths
+    given = 0
+    for i in flex:
+        widths[i] = max(floor[i], room * widths[i] // asked)
+        given += widths[i]
+    widths[flex[0]] += max(0, room - given)  # the rounding goes to the first name column
+    return widths
+
+
+def wrap_header(label: str, width: int, lines: int = HEADER_LINES) -> list[str]:
+    """The label in at most `lines` lines of `width`, broken between words."""
+    out: list[str] = []
+    for word in label.split():
+        if out and cell_len(out[-1]) + 1 + cell_len(word) <= width:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    if len(out) > lines:
+        out = out[:lines - 1] + [" ".join(out[lines - 1:])]
+    return out or [""]
 
 
 @dataclass(slots=True)
@@ -74,6 +134,7 @@ class VirtualTable(ScrollView, can_focus=True):
         "virtual-table--header",
         "virtual-table--cursor",
         "virtual-table--empty",
+        "virtual-table--detail",
     }
     DEFAULT_CSS = """
     VirtualTable { height: 1fr; background: $surface; }
@@ -81,6 +142,7 @@ class VirtualTable(ScrollView, can_focus=True):
     VirtualTable > .virtual-table--cursor { background: $accent 40%; text-style: bold; }
     VirtualTable:focus > .virtual-table--cursor { background: $accent; color: $text; }
     VirtualTable > .virtual-table--empty { color: $text-muted; text-style: italic; }
+    VirtualTable > .virtual-table--detail { color: $text-muted; background: $panel; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
@@ -111,6 +173,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def __init__(self, columns: Sequence[Column], *, empty: str = "Geen gegevens.",
                  formatter: Callable[[Any], Sequence[Cell]] | None = None,
                  searcher: Callable[[Any], str] | None = None,
+                 legend: Sequence[str] = (),
                  name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -118,11 +181,18 @@ class VirtualTable(ScrollView, can_focus=True):
         self.formatter = formatter
         self.searcher = searcher
         self.empty_text = empty
+        # parts shown in the detail line when no value of the row is cut (those that fit)
+        self.legend = list(legend)
         self._rows: list[Row] = []
         self._view: list[Row] = []
         self._filter: Callable[[Row], bool] | None = None
         self._cache: dict[tuple[int, bool], Strip] = {}
-        self._width = sum(c.width + 1 for c in self.columns)
+        self._grown: dict[int, int] = {}  # fixed column -> widest value seen
+        self._widths = [c.width for c in self.columns]
+        self._headers = [[c.label] for c in self.columns]
+        self._header_h = 1
+        self._width = sum(w + 1 for w in self._widths)
+        self._relayout_due = False
 
     # -- data -----------------------------------------------------------------
 
@@ -189,7 +259,7 @@ class VirtualTable(ScrollView, can_focus=True):
         pred = self._filter
         self._view = self._rows if pred is None else [r for r in self._rows if pred(r)]
         self._cache.clear()
-        self.virtual_size = Size(self._width, len(self._view) + 1)
+        self._set_virtual_size()
         index = 0
         if key is not None:
             for i, row in enumerate(self._view):
@@ -222,8 +292,13 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
 
+    @property
+    def body_height(self) -> int:
+        """Lines for rows: the region less the header and the detail line."""
+        return max(1, self.scrollable_content_region.height - self._header_h - 1)
+
     def _scroll_cursor_visible(self) -> None:
-        body = max(1, self.scrollable_content_region.height - 1)
+        body = self.body_height
         top = int(self.scroll_y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
@@ -234,8 +309,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.cursor += delta
 
     def action_page(self, direction: int) -> None:
-        body = max(1, self.scrollable_content_region.height - 1)
-        self.cursor += direction * body
+        self.cursor += direction * self.body_height
 
     def action_jump(self, where: int) -> None:
         self.cursor = 0 if where == 0 else len(self._view) - 1
@@ -246,17 +320,69 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def on_click(self, event: Click) -> None:
         y = event.y
-        if y >= 1:
-            self.cursor = int(self.scroll_y) + y - 1
+        if self._header_h <= y < self._header_h + self.body_height:
+            self.cursor = int(self.scroll_y) + y - self._header_h
             if event.chain >= 2:
                 self.action_select()
 
+    # -- layout -------------------------------------------------------------
+
+    def _set_virtual_size(self) -> None:
+        self.virtual_size = Size(self._width, len(self._view) + self._header_h + 1)
+
+    def _relayout(self) -> None:
+        """Widths for the current size: flexible columns share it, fixed ones fit their
+        widest value; headers wrap over at most two lines."""
+        self._relayout_due = False
+        available = self.scrollable_content_region.width or self.size.width
+        self._widths = layout(self.columns, self._grown, available)
+        self._headers = [wrap_header(c.label, w) for c, w in zip(self.columns, self._widths,
+                                                                strict=True)]
+        self._header_h = max(len(h) for h in self._headers) if self._headers else 1
+        self._width = sum(w + 1 for w in self._widths)
+        self._cache.clear()
+        self._set_virtual_size()
+        self.refresh()
+
+    def _grow(self, index: int, width: int) -> None:
+        """A fixed column met a wider value: widen it (ids and numbers are never cut)."""
+        self._grown[index] = width
+        if not self._relayout_due:
+            self._relayout_due = True
+            self.call_after_refresh(self._relayout)
+
+    def cut_cells(self, row: Row) -> list[tuple[str, str]]:
+        """(column label, whole value) of the cells of `row` that do not fit their column."""
+        out = []
+        for col, width, cell in zip(self.columns, self._widths, self.cells(row), strict=False):
+            text = cell if isinstance(cell, str) else cell[0]
+            if cell_len(text) > width:
+                out.append((col.label, text))
+        return out
+
     # -- drawing --------------------------------------------------------------
 
-    def _header(self) -> Strip:
+    def _header(self, y: int) -> Strip:
         style = self.get_component_rich_style("virtual-table--header")
-        text = " ".join(_fit(c.label, c.width, c.align) for c in self.columns) + " "
+        text = " ".join(_fit(lines[y] if y < len(lines) else "", w, c.align)
+                        for c, w, lines in zip(self.columns, self._widths, self._headers,
+                                               strict=True)) + " "
         return Strip([Segment(text, style)], cell_len(text))
+
+    def _detail(self, width: int) -> Strip:
+        """Under the table: the whole value of every cut cell of the cursor's row, else the
+        legend of the table's marks."""
+        row = self.current
+        cut = self.cut_cells(row) if row is not None else []
+        style = self.get_component_rich_style("virtual-table--detail")
+        text = " · ".join(f"{label}: {value}" for label, value in cut)
+        if not text:
+            for part in self.legend:
+                longer = f"{text} · {part}" if text else part
+                if cell_len(longer) >= width:
+                    break
+                text = longer
+        return Strip([Segment(" " + text, style)]) if text else Strip.blank(width, style)
 
     def _line(self, index: int, is_cursor: bool) -> Strip:
         cached = self._cache.get((index, is_cursor))
@@ -267,12 +393,15 @@ class VirtualTable(ScrollView, can_focus=True):
         if is_cursor:
             base = base + self.get_component_rich_style("virtual-table--cursor")
         segments: list[Segment] = []
-        for col, cell in zip(self.columns, self.cells(row), strict=False):
+        for i, (col, width, cell) in enumerate(zip(self.columns, self._widths, self.cells(row),
+                                                   strict=False)):
             text, extra = (cell, "") if isinstance(cell, str) else cell
+            if not col.flexible and cell_len(text) > width:
+                self._grow(i, cell_len(text))
             style = base + _style(extra) if extra and not is_cursor else base
             if extra and is_cursor:  # keep the colour's meaning readable under the cursor
                 style = base + Style(bold=True)
-            segments.append(Segment(_fit(text, col.width, col.align), style))
+            segments.append(Segment(_fit(text, width, col.align), style))
             segments.append(Segment(" ", base))
         strip = Strip(segments, self._width)
         if len(self._cache) > 2000:
@@ -282,12 +411,15 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        height = self.scrollable_content_region.height
         scroll_x = int(self.scroll_x)
-        if y == 0:
-            strip = self._header()
+        if y < self._header_h:
+            strip = self._header(y)
+        elif y == height - 1 and height > self._header_h + 1:
+            return self._detail(width).crop_extend(0, width, self.rich_style)
         else:
-            index = int(self.scroll_y) + y - 1
-            if not self._view and y == 1:
+            index = int(self.scroll_y) + y - self._header_h
+            if not self._view and y == self._header_h:
                 style = self.get_component_rich_style("virtual-table--empty")
                 strip = Strip([Segment(" " + self.empty_text, style)])
             elif index >= len(self._view):
@@ -297,4 +429,4 @@ class VirtualTable(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
 
     def on_resize(self) -> None:
-        self._cache.clear()
+        self._relayout()

@@ -1,0 +1,225 @@
+"""A searchable picker for a child, a level or a school: type part of a name, a birth date or
+an id; the best matches show under the field; ↑↓ move, Tab or Enter takes the highlighted one.
+
+The choices are read through the domain's read functions (lopdesk.domain.directory) in a
+thread worker of the dialog, so the field takes keys at once: what is typed before the list
+arrives is matched when it does. Matching pre-filters by substring and caps at MAX_SHOWN
+(house-style: full fuzzy scoring over 20,000 names costs too much per keystroke).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+MAX_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str  # what the user reads, with the id at the end
+    search: str = ""  # lower-case text searched (name, birth date, id, school)
+
+    def text(self) -> str:
+        return self.search or f"{self.label} {self.key}".lower()
+
+
+def child_choices(db: Any) -> list[Choice]:
+    from lopdesk.domain.directory import list_children
+    from lopdesk.labels import fmt_date
+
+    out = []
+    for c in list_children(db, limit=1_000_000):
+        born = fmt_date(c.birth_date) if c.birth_date else ""
+        iso = c.birth_date.isoformat() if c.birth_date else ""
+        label = f"{c.last_name}, {c.first_name}" + (f" · {born}" if born else "") + f" · {c.id}"
+        out.append(Choice(c.id, label, f"{c.first_name} {c.last_name} {c.last_name} "
+                          f"{c.first_name} {born} {iso} {c.id}".lower()))
+    return out
+
+
+def school_choices(db: Any) -> list[Choice]:
+    """Schools; sites with the same name are told apart by their address."""
+    from lopdesk.domain.directory import list_schools
+
+    return [Choice(s.id, school_label(s), f"{s.name} {s.address} {s.neighbourhood} "
+                   f"{s.id}".lower()) for s in list_schools(db)]
+
+
+def school_label(s: Any) -> str:
+    where = s.address or s.neighbourhood
+    return f"{s.name}" + (f" ({where})" if where else "") + f" · {s.id}"
+
+
+def level_choices(db: Any) -> list[Choice]:
+    """Levels with the school's name beside them."""
+    from lopdesk.domain.directory import list_levels, list_schools
+    from lopdesk.labels import LEVEL_KIND
+
+    schools = {s.id: s for s in list_schools(db)}
+    out = []
+    for lv in list_levels(db):
+        s = schools.get(lv.school_id)
+        name = school_label(s) if s else lv.school_id
+        title = f"{LEVEL_KIND.get(lv.kind, lv.kind)} {lv.label} · {lv.school_year}"
+        label = f"{title} — {name} · {lv.id}"
+        out.append(Choice(lv.id, label, f"{title} {name} {lv.id}".lower()))
+    return out
+
+
+def scope_choices(db: Any) -> list[Choice]:
+    """What a register extract can be made for: a level, a school or an area."""
+    from lopdesk.domain.directory import list_areas
+
+    areas = [Choice(a.id, f"gebied {a.name} · {a.id}", f"gebied {a.name} {a.id}".lower())
+             for a in list_areas(db)]
+    return level_choices(db) + school_choices(db) + areas
+
+
+SOURCES: dict[str, Callable[[Any], list[Choice]]] = {
+    "child": child_choices, "level": level_choices, "school": school_choices,
+}
+
+
+def matches(choices: Sequence[Choice], text: str, limit: int = MAX_SHOWN) -> list[Choice]:
+    """Choices whose search text holds every typed word; an exact id comes first, then ids
+    that start with the text, then the others in their order."""
+    words = text.lower().split()
+    if not words:
+        return list(choices[:limit])
+    typed = text.strip().lower()
+    exact: list[Choice] = []
+    start: list[Choice] = []
+    rest: list[Choice] = []
+    for c in choices:
+        hay = c.text()
+        if all(w in hay for w in words):
+            key = c.key.lower()
+            (exact if key == typed else start if key.startswith(typed) else rest).append(c)
+            if len(exact) + len(start) + len(rest) >= limit * 4:
+                break
+    return (exact + start + rest)[:limit]
+
+
+class PickerInput(Input):
+    BINDINGS = [
+        Binding("down", "move(1)", "Volgende keuze", show=False),
+        Binding("up", "move(-1)", "Vorige keuze", show=False),
+    ]
+
+    def action_move(self, delta: int) -> None:
+        picker = self.parent
+        if isinstance(picker, Picker):
+            picker.move(delta)
+
+
+class Matches(OptionList, can_focus=False):
+    """The matches under a picker's input (keys stay in the input: Tab leaves the field)."""
+
+
+class Picker(Vertical):
+    """An input with a list of matches under it; `value` is the chosen key (or None)."""
+
+    DEFAULT_CSS = """
+    Picker { height: auto; }
+    Picker OptionList { height: auto; max-height: 5; display: none; border: none;
+                        padding: 0; }
+    Picker.open OptionList.some { display: block; }
+    Picker .chosen { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, value: str = "", *, placeholder: str = "", id: str | None = None,
+                 choices: Sequence[Choice] | None = None) -> None:
+        super().__init__(id=id)
+        self._typed = str(value or "")
+        self._placeholder = placeholder
+        self.choices: list[Choice] | None = list(choices) if choices is not None else None
+        self._shown: list[Choice] = []
+
+    def compose(self) -> ComposeResult:
+        yield PickerInput(self._typed, placeholder=self._placeholder or
+                          "zoek op naam, geboortedatum of id…")
+        yield Matches()
+        yield Static("", classes="chosen")
+
+    @property
+    def input(self) -> PickerInput:
+        return self.query_one(PickerInput)
+
+    def focus(self, scroll_visible: bool = True) -> Picker:
+        self.input.focus(scroll_visible)
+        return self
+
+    @property
+    def loaded(self) -> bool:
+        return self.choices is not None
+
+    @property
+    def text(self) -> str:
+        return self.input.value.strip()
+
+    def set_choices(self, choices: list[Choice]) -> None:
+        self.choices = choices
+        self._refilter()
+
+    def _refilter(self) -> None:
+        options = self.query_one(Matches)
+        text = self.text
+        self._shown = matches(self.choices or [], text) if text and self.choices else []
+        options.clear_options()
+        options.add_options([Option(c.label, id=c.key) for c in self._shown])
+        options.set_class(bool(self._shown), "some")
+        if self._shown:
+            options.highlighted = 0
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
+        chosen = self.chosen()
+        label = self.query_one(".chosen", Static)
+        label.update(f"→ {chosen.label}" if chosen is not None else "")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.is_mounted:
+            self._refilter()
+
+    def on_descendant_focus(self) -> None:
+        self.add_class("open")
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("open")
+
+    def move(self, delta: int) -> None:
+        options = self.query_one(Matches)
+        if not self._shown:
+            return
+        index = (options.highlighted or 0) + delta
+        options.highlighted = max(0, min(index, len(self._shown) - 1))
+        self._show_chosen()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        options = self.query_one(Matches)
+        options.highlighted = event.option_index
+        self._show_chosen()
+        self.input.focus()
+
+    def chosen(self) -> Choice | None:
+        """The highlighted match of what is typed (None when nothing matches)."""
+        if not self._shown:
+            return None
+        index = self.query_one(Matches).highlighted or 0
+        return self._shown[min(index, len(self._shown) - 1)]
+
+    @property
+    def value(self) -> str | None:
+        chosen = self.chosen()
+        return chosen.key if chosen is not None else None

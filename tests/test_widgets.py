@@ -1,0 +1,37 @@
+"""The table's layout (names flex, ids and numbers never cut, headers wrap) and the
+picker's matching, without a terminal."""
+
+from __future__ import annotations
+
+from lopdesk.screens.widgets.picker import Choice, matches
+from lopdesk.screens.widgets.table import Column, layout, wrap_header
+
+COLUMNS = [Column("Nr", 5, "right"), Column("Kind", 22), Column("Id", 8, flex=False),
+           Column("Reden", 12)]
+
+
+def test_name_columns_share_the_width_and_ids_keep_theirs():
+    assert layout(COLUMNS, {}, 200) == [5, 22 + 97, 8, 12 + 52]
+    # an id wider than asked (seen while drawing) gets its whole width
+    assert layout(COLUMNS, {2: 10}, 200)[2] == 10
+
+
+def test_short_of_room_the_name_is_served_first_and_stays_readable():
+    widths = layout(COLUMNS, {}, 50)
+    assert widths[0] == 5 and widths[2] == 8  # numbers and ids are never cut
+    assert widths[1] == 22 and widths[3] == 11  # the name in full first, the reason the rest
+    assert layout(COLUMNS, {}, 30)[1] == 20  # never under 20: the table scrolls sideways
+
+
+def test_headers_wrap_between_words():
+    assert wrap_header("Groepen (aantal bij verklaring)", 16) == ["Groepen (aantal",
+                                                                  "bij verklaring)"]
+    assert wrap_header("Nr", 5) == ["Nr"]
+
+
+def test_picker_matches_every_word_exact_id_first_and_caps():
+    kids = [Choice(f"K{i:07d}", f"Maes, Lucas · K{i:07d}",
+                   f"lucas maes 02/04/2021 K{i:07d}".lower()) for i in range(200)]
+    assert [c.key for c in matches(kids, "K0000012")][:1] == ["K0000012"]
+    assert len(matches(kids, "lucas maes")) == 50
+    assert matches(kids, "lucas 03/04") == []
