@@ -61,9 +61,15 @@ def test_usage_error_shows_dutch_usage():
 
 
 def test_completion_script_for_bash():
-    result = CliRunner().invoke(app, ["--show-completion", "bash"])
-    assert result.exit_code == 0
-    assert "_lopdesk_completion" in result.output
+    import subprocess
+    import sys
+
+    # a fresh process: typer's completion reads the program name and environment
+    script = "from lopdesk.cli import app; app(prog_name='lopdesk')"
+    done = subprocess.run([sys.executable, "-c", script, "--show-completion", "bash"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "_lopdesk_completion" in done.stdout
 
 
 def test_tab_completion_answers_subcommands():
