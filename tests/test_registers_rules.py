@@ -293,3 +293,33 @@ def test_REG_05_top_up_says_which_contingent():
     st = LevelState(Level(4, indicator_ratio=0.5), {"indicator": 0, "non_indicator": 2}, None)
     (change,) = plan_close(st, [Entry(1, 1, NON, "none")])
     assert change.why.startswith("aanvulling: indicator")
+
+
+WHY = [  # (level, realised per contingent, deferred out of register order, expected changes)
+    ("no contingents: register order, then no place",
+     Level(2), (1, 0),
+     [Entry(9, 3, IND, "none"), Entry(8, 2, NON, "none")],
+     [(8, 2, "realised", "vrije plaats"), (9, 3, "non_realised", "geen plaats meer")]),
+    ("own contingent, top-up of the other, both full",
+     Level(4, indicator_ratio=0.5), (1, 1),
+     [Entry(5, 4, NON, "none"), Entry(4, 3, IND, "none"), Entry(3, 2, NON, "none"),
+      Entry(2, 1, NON, "none")],
+     [(4, 3, "realised", "plaats in eigen contingent"),
+      (2, 1, "realised", "plaats in eigen contingent"),
+      (3, 2, "non_realised", "beide contingenten volzet"),
+      (5, 4, "non_realised", "beide contingenten volzet")]),
+    ("the non-indicator contingent topped up with an indicator request",
+     Level(4, indicator_ratio=0.5), (2, 1),
+     [Entry(7, 6, IND, "none"), Entry(6, 5, IND, "none")],
+     [(6, 5, "realised", "aanvulling: niet-indicatorcontingent niet volzet"),
+      (7, 6, "non_realised", "beide contingenten volzet")]),
+]
+
+
+@pytest.mark.parametrize(("case", "level", "realised", "deferred", "expected"), WHY,
+                         ids=[c[0] for c in WHY])
+def test_REG_05_plan_close_orders_by_number_and_says_why(case, level, realised, deferred,
+                                                         expected):
+    st = LevelState(level, {"indicator": realised[0], "non_indicator": realised[1]}, None)
+    changes = plan_close(st, deferred)
+    assert [(c.entry_id, c.seq, c.to_status, c.why) for c in changes] == expected
