@@ -23,7 +23,7 @@ from lopdesk.labels import BRUSSELS
 DAYS = ["2026-12-01", "2027-04-15", "2027-09-20"]
 # Moments that are schedules or deadlines, not events: they may lie after the demo day.
 SCHEDULES = {("capacity_level", "enrolment_start"), ("period", "starts_at"),
-             ("period", "ends_at")}
+             ("period", "ends_at"), ("offer", "reply_by")}
 
 
 @pytest.fixture(scope="module", params=DAYS)
