@@ -18,6 +18,7 @@ from textual.widgets import ProgressBar, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import allocation
+from lopdesk.domain.documents import cutoff_label
 from lopdesk.labels import (
     ROUND_STATUS,
     RUN_COUNT,
@@ -162,7 +163,8 @@ class AllocationScreen(DataScreen):
         self.query_one("#runs", VirtualTable).set_rows([Row(r.id, [
             str(r.id), label(RUN_STATUS, r.status), str(r.seed), r.user,
             short_dt(r.started_at),
-            ", ".join(f"{label(RUN_COUNT, k)} {v}" for k, v in r.counts.items())],
+            ", ".join(f"{label(RUN_COUNT, k)} {v}" for k, v in r.counts.items()
+                      if not isinstance(v, dict))],  # per-level cut-offs: in the results
             data=r) for r in reversed(runs)])
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
@@ -301,7 +303,8 @@ class ResultsScreen(DataScreen):
         r = self.results
         self.query_one("#cutoffs", VirtualTable).set_rows([Row(lv["level_id"], [
             lv["level_id"], lv.get("capacity", ""), lv.get("assigned", ""),
-            lv.get("assigned_indicator", ""), lv.get("cutoff", "")]) for lv in r.levels])
+            lv.get("assigned_indicator", ""), cutoff_label(lv.get("cutoff", ""))])
+            for lv in r.levels])
         waits: dict[str, list[str]] = {}
         for w in r.waitlist:
             waits.setdefault(w["child_id"], []).append(f"{w['level_id']} #{w['position']}")
