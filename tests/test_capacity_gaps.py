@@ -20,7 +20,9 @@ def _audit(db, action: str) -> list[tuple[str, str, str, dict]]:
         rows = s.execute(select(AuditRecord.user, AuditRecord.entity, AuditRecord.entity_id,
                                 AuditRecord.detail).where(AuditRecord.action == action)
                          .order_by(AuditRecord.id)).all()
-    return [(u, e, i, json.loads(d)) for u, e, i, d in rows]
+    # the row hashes (`_rows`, REG-02) are checked by test_tamper; here: what was changed
+    return [(u, e, i, {k: v for k, v in json.loads(d).items() if k != "_rows"})
+            for u, e, i, d in rows]
 
 
 # --- CAP-04: seated pupils ----------------------------------------------------------------
