@@ -48,7 +48,7 @@ EDUCATION = {"primary": "basisonderwijs", "secondary": "secundair onderwijs"}
 ROUND_STATUS = {"open": "open", "allocated": "toegewezen"}
 RUN_STATUS = {"active": "geldig", "replaced": "vervangen"}
 PERIOD_KIND = {"priority": "voorrangsperiode", "free": "vrije inschrijving"}
-ROUNDING_RULE = {"half_up": "afronden", "down": "naar beneden", "up": "naar boven"}
+ROUNDING_RULE = {"half_up": "half naar boven", "down": "naar beneden", "up": "naar boven"}
 # The allocation's choices per level and round (ALC-02, ALC-03).
 PRECEDENCE = {
     "priority_first": "eerst voorrangsgroepen",
@@ -61,8 +61,8 @@ CRITERION = {
     "rank+distance": "eerst keuzevolgorde, dan afstand",
 }
 TIEBREAK = {
-    "single": "één getal per kind (single tie-break)",
-    "multiple": "één getal per kind en school (multiple tie-break)",
+    "single": "één lotnummer per kind voor alle scholen",
+    "multiple": "één lotnummer per kind en per school",
 }
 # ALC-06: what an application of a child came to.
 EXPLAIN_OUTCOME = {"assigned": "toegewezen", "waiting": "wachtlijst", "not_needed": "niet nodig"}

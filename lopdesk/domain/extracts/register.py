@@ -40,6 +40,7 @@ from lopdesk.labels import (
     DECISION_STATUS,
     LEVEL_KIND,
     REGIME,
+    ROUNDING_RULE,
     STATUS,
     school_year_label,
     to_local,
@@ -65,7 +66,8 @@ def _capacity_sheet(level: CapacityLevel, c: LevelCounters | None,
         seats = {"indicator": c.seats_indicator, "non_indicator": c.seats_non_indicator}
     return {
         "capacity": level.capacity, "indicator_ratio": level.indicator_ratio,
-        "rounding": level.rounding, "enrolment_start": level.enrolment_start,
+        "rounding": ROUNDING_RULE.get(level.rounding, level.rounding),
+        "enrolment_start": level.enrolment_start,
         "seated_indicator": level.seated_indicator,
         "seated_non_indicator": level.seated_non_indicator,
         "seated": level.seated_indicator + level.seated_non_indicator,
