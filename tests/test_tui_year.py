@@ -261,3 +261,18 @@ async def test_ALC_06_explanation_of_the_child_under_the_cursor_is_the_cli_text(
     assert out.exit_code == 0, out.output
     assert out.stdout.strip() == shown.strip()
     assert shown.startswith(f"Uitleg voor {loser} (ALC-06)") and "Keuze 1: L2" in shown
+
+
+def test_WL_01_an_open_offer_past_its_reply_deadline_reads_verlopen():
+    from datetime import UTC, datetime
+
+    from lopdesk.screens.offers import offer_cells
+
+    class Offer:  # the fields offer_cells reads
+        status, level_id, seq, child_name, offered_by = "open", "L1", 3, "Lotte", "an"
+        offered_at = datetime(2027, 3, 1, 8, tzinfo=UTC)
+        reply_by = datetime(2027, 3, 8, 22, 59, 59, tzinfo=UTC)
+
+    assert offer_cells(Offer(), datetime(2027, 3, 8, 22, 59, 59, tzinfo=UTC))[0][0] == "aangeboden"
+    assert offer_cells(Offer(), datetime(2027, 3, 8, 23, 0, 0, tzinfo=UTC))[0] == ("verlopen",
+                                                                              "bold red")

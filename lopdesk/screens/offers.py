@@ -29,9 +29,13 @@ COLUMNS = [
 ]
 
 
-def offer_cells(o) -> list:
+def offer_cells(o, now=None) -> list:
+    """One offer as table cells; an open offer past its reply deadline reads "verlopen"
+    (the parents did not answer in time: the expert records the refusal)."""
     state = label(OFFER_STATUS, o.status)
     style = "bold yellow" if o.status == "open" else ""
+    if o.status == "open" and now is not None and o.reply_by is not None and o.reply_by < now:
+        state, style = "verlopen", "bold red"
     return [(state, style), o.level_id, str(o.seq), o.child_name,
             fmt_date(o.reply_by) if o.reply_by else "—", short_dt(o.offered_at),
             o.offered_by]
@@ -111,7 +115,8 @@ class OffersScreen(DataScreen):
     def compose(self) -> ComposeResult:
         where = self.level_id or (f"gebied {self.area_id}" if self.area_id else "alle gebieden")
         yield Static(f" Aanbiedingen vrijgekomen plaatsen · {where}", id="title")
-        yield VirtualTable(COLUMNS, id="offers-table", formatter=offer_cells,
+        yield VirtualTable(COLUMNS, id="offers-table",
+                           formatter=lambda o: offer_cells(o, self.lapp.now()),
                            empty="Geen aanbiedingen. f: vrijgekomen plaatsen aanbieden.")
         yield Static("", id="summary")
         yield Footer()
