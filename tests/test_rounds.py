@@ -110,3 +110,21 @@ def test_REG_07_lines_written_at_the_run_without_false_flags(db, round_):
     allocation.run_round(db, "R27", seed=4, replace=True)
     for lv in ("L1", "L2", "L3"):
         assert not any(e.out_of_order for e in registers.list_entries(db, lv))
+
+
+def test_round_export_is_never_world_readable(db, round_, tmp_path):
+    """The exported files name children and their indicator (domain §10): 0640 / 0750."""
+    import os
+    import stat
+
+    old = os.umask(0)
+    try:
+        with db.read() as s:
+            allocation.export_round(s, "R27", tmp_path / "export")
+    finally:
+        os.umask(old)
+    folder = tmp_path / "export"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    for name in ("levels.csv", "children.csv", "applications.csv"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o640, name
+    assert (folder / "children.csv").read_text(encoding="utf-8").startswith("child_id,indicator")

@@ -7,19 +7,32 @@ The same engine then reads them as it reads a LOP's own files, so a database rou
 from __future__ import annotations
 
 import csv
+import io
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from lopdesk.domain.allocation_models import Application, RoundLevel
 from lopdesk.domain.models import CapacityLevel, Child, School, Site
+from lopdesk.files import make_private_folder, write_private_atomic
 
 
 def _round_capacity(s: Session, round_id: str, level_id: str) -> int:
     rl = s.get(RoundLevel, (round_id, level_id))
     return rl.capacity if rl is not None else 0
+
+
+@contextmanager
+def _private_csv(path: Path) -> Iterator[Any]:
+    """A csv writer whose text lands in `path` whole, mode 0640 whatever the umask."""
+    buffer = io.StringIO()
+    yield csv.writer(buffer, lineterminator="\n")
+    write_private_atomic(path, buffer.getvalue().encode("utf-8"))
 
 
 def export_round(s: Session, round_id: str, folder: Path, adjust: dict | None = None) -> None:
@@ -36,13 +49,13 @@ def export_round(s: Session, round_id: str, folder: Path, adjust: dict | None = 
         capacities[level_id] = (kept_at if kept_at is not None else _round_capacity(
             s, round_id, level_id)) - 1
     without_pairs = {tuple(p) for p in adjust.get("without_applications", [])}
-    folder.mkdir(parents=True, exist_ok=True)
+    # the files name children and their indicator: group-readable at most (0750/0640)
+    make_private_folder(folder)
     levels = s.execute(select(RoundLevel, CapacityLevel.school_id, CapacityLevel.name)
                        .join(CapacityLevel, CapacityLevel.id == RoundLevel.level_id)
                        .where(RoundLevel.round_id == round_id)
                        .order_by(RoundLevel.level_id)).all()
-    with open(folder / "levels.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
+    with _private_csv(folder / "levels.csv") as w:
         w.writerow(["level_id", "school_id", "name", "capacity", "reserved_indicator",
                     "reserved_non_indicator", "precedence", "criterion", "priority_order"])
         for rl, school_id, name in levels:
@@ -78,13 +91,11 @@ def export_round(s: Session, round_id: str, folder: Path, adjust: dict | None = 
             site_xy[lv_id] = (sx, sy)
         elif scx is not None and scy is not None:
             site_xy[lv_id] = (scx, scy)
-    with open(folder / "children.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
+    with _private_csv(folder / "children.csv") as w:
         w.writerow(["child_id", "indicator"])
         for cid in child_ids:
             w.writerow([cid, 1 if indicator.get(cid) else 0])
-    with open(folder / "applications.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
+    with _private_csv(folder / "applications.csv") as w:
         w.writerow(["child_id", "rank", "level_id", "priority_group", "distance_m"])
         for cid, rank, lv, group, dist in apps:
             if dist is None and cid in child_xy and lv in site_xy:
