@@ -10,16 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from lopdesk.domain.codes import (  # noqa: F401  (the codes the columns below take)
-    CASE_OUTCOMES,
-    CASE_STATUSES,
-    CASE_TRIGGERS,
-    EVENT_KINDS,
-    NOTICE_MODES,
-    NOTICE_SENDERS,
-    PARTY_ROLES,
-    PROPOSAL_ANSWERS,
-)
+# The codes the columns below take are in lopdesk.domain.codes.
 from lopdesk.domain.models import version_column
 from lopdesk.domain.types import UTCDateTime
 
