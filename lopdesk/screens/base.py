@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from textual.app import ScreenStackError
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
@@ -119,7 +120,10 @@ class DbResults:
     def on_db_done(self, event: DbDone) -> None:
         event.stop()
         run_callback(event)
-        self.refresh_bindings()  # what a key may do depends on what was loaded
+        try:
+            self.refresh_bindings()  # what a key may do depends on what was loaded
+        except ScreenStackError:  # a result that arrives while the app is closing
+            pass
 
 
 class DataScreen(DbResults, Screen):
