@@ -4,7 +4,8 @@ SQLAlchemy's executemany builds and processes a parameter dict per row in Python
 imports of tens of thousands of rows that is most of the time. Here the statement is
 written once and the rows go to the driver's executemany as tuples, each value passed
 through the column type's own bind processor (so UTC datetimes are stored exactly as the
-ORM stores them), on SQLite and PostgreSQL alike.
+ORM stores them), on SQLite and PostgreSQL alike. On PostgreSQL with psycopg 3 the rows go
+through COPY instead, several times faster than executemany there.
 """
 
 from __future__ import annotations
@@ -38,10 +39,19 @@ def insert_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]],
     # TypeDecorator.bind_processor composes its process_bind_param with the impl's
     processors = [table.c[name].type.bind_processor(dialect) for name in columns]
     quote = dialect.identifier_preparer.quote
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join([marker] * len(columns))})")
+    target = f"{quote(table.name)} ({', '.join(quote(c) for c in columns)})"
     pairs = list(zip(columns, processors, strict=True))
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(tuple(p(r[c]) if p is not None else r[c] for c, p in pairs))
+        finally:
+            cursor.close()
+        return
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {target} VALUES ({', '.join([marker] * len(columns))})"
     for start in range(0, len(rows), chunk):
         data = [tuple(p(r[c]) if p is not None else r[c] for c, p in pairs)
                 for r in rows[start:start + chunk]]

@@ -1,38 +1,30 @@
 """CSV imports of areas, schools, levels, children and registers (formats.md,
 docs/formats-lopdesk.md).
 
-Every file is checked completely before anything is written: an error names the file,
-the line and the column (ImportError_), and nothing of that import reaches the database.
-The rows that pass are written in one transaction with bulk inserts (tens of thousands
-of rows per second), with one audit record for the import and, for registers, the
-'created' event of every entry (REG-02).
+An error names the file, the line and the column (ImportError_), and nothing of that
+import reaches the database. Areas, schools, levels and children are checked completely
+before their one write transaction, then written with bulk inserts. A register, which can
+hold a million lines, is streamed: read, checked and written part by part inside one
+transaction that any bad line rolls back (register_import). Every import gets one audit
+record, and every register entry its 'created' event (REG-02).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit, audit_rows
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import check_grade
 from lopdesk.domain.bulk import insert_rows
-from lopdesk.domain.codes import (
-    CONTINGENTS,
-    EDUCATIONS,
-    LEVEL_KINDS,
-    PRIORITY_GROUPS,
-    REGIMES,
-    ROUNDING_RULES,
-    STATUSES,
-)
+from lopdesk.domain.codes import EDUCATIONS, LEVEL_KINDS, REGIMES, ROUNDING_RULES
 from lopdesk.domain.errors import ImportError_, InvalidInput
 from lopdesk.domain.models import (
     Area,
@@ -42,9 +34,9 @@ from lopdesk.domain.models import (
     School,
     Site,
 )
-from lopdesk.domain.sheets import open_table
+from lopdesk.domain.register_import import check_child_id
+from lopdesk.domain.sheets import open_path
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import fmt_datetime
 from lopdesk.matching.csvin import (
     DAY_PROBLEM,
     MAX_CAPACITY,
@@ -58,12 +50,10 @@ from lopdesk.matching.csvin import (
 )
 
 KINDS = ("areas", "schools", "levels", "children", "register")
-# Privacy (domain §10): a national register number never enters lopdesk. Columns named
-# like one and values that are one are refused by csvin; a child_id merely shaped like one
-# (11 digits, any check digits) is refused too, since a mistyped number is still personal.
-RRN_PATTERN = re.compile(r"^\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}$")
 
 Progress = Callable[[int, int], None]
+# A kind's writer: writes its rows in the caller's transaction and returns how many.
+Write = Callable[[Session], int]
 
 
 @dataclass
@@ -80,15 +70,13 @@ class _Reader:
     """Rows of a CSV file with the helpers that turn cells into values or named errors."""
 
     def __init__(self, path: Path, required: tuple[str, ...], sheet: str | None = None):
-        self.name = path.name
-        if not path.is_file():
-            raise ImportError_(self.name, 0, None, f"bestand {path} bestaat niet")
-        raw = path.read_bytes()
-        self.sha256 = hashlib.sha256(raw).hexdigest()
-        self._file = open_table(self.name, raw, required, sheet)
+        self._file, self.sha256 = open_path(path, required, sheet)
         self.name = self._file.name  # "file.xlsx, blad 'X'" for a workbook
         self.header = self._file.header
         self.line = 1
+
+    def close(self) -> None:
+        self._file.close()
 
     def rows(self):
         for row in self._file.rows():
@@ -205,16 +193,21 @@ def _duplicate_in_db(reader: _Reader, lines: dict[str, int], existing: set[str],
         raise reader.error(col, f"{what} '{key}' bestaat al in de databank")
 
 
-def _check_child_id(reader: _Reader, child_id: str) -> None:
-    if RRN_PATTERN.match(child_id):
-        raise reader.error("child_id", "dit lijkt een rijksregisternummer: gebruik een "
-                           "pseudoniem (privacy)")
+def _missing_in_db(s, reader: _Reader, model, lines: dict[str, int], col: str,
+                   message: str) -> None:
+    """Refuse the first line (in file order) whose reference does not exist; `message`
+    gets the missing key as {key}."""
+    missing = set(lines) - _existing(s, model, set(lines))
+    if missing:
+        key = min(missing, key=lambda k: lines[k])
+        reader.line = lines[key]
+        raise reader.error(col, message.format(key=key))
 
 
 # --- one function per kind -----------------------------------------------------------
 
 
-def _areas(db: Database, reader: _Reader) -> tuple[list, Callable]:
+def _areas(db: Database, reader: _Reader) -> Write:
     rows, lines = [], {}
     for row in reader.rows():
         aid = reader.text(row, "area_id")
@@ -226,13 +219,14 @@ def _areas(db: Database, reader: _Reader) -> tuple[list, Callable]:
                      "per_contingent_lists": reader.flag(row, "per_contingent_lists"),
                      "chair_contact": reader.text(row, "chair_contact", required=False)})
 
-    def write(s) -> None:
+    def write(s) -> int:
         _duplicate_in_db(reader, lines, _existing(s, Area, set(lines)), "area_id", "gebied")
         _bulk(s, Area, rows)
-    return rows, write
+        return len(rows)
+    return write
 
 
-def _schools(db: Database, reader: _Reader) -> tuple[list, Callable]:
+def _schools(db: Database, reader: _Reader) -> Write:
     rows, lines, area_lines = [], {}, {}
     for row in reader.rows():
         sid = reader.text(row, "school_id")
@@ -249,23 +243,20 @@ def _schools(db: Database, reader: _Reader) -> tuple[list, Callable]:
                      "_pupils": reader.integer(row, "pupils", default=0,
                                                 maximum=MAX_PUPILS)})
 
-    def write(s) -> None:
-        missing = set(area_lines) - _existing(s, Area, set(area_lines))
-        if missing:
-            key = min(missing, key=lambda k: area_lines[k])
-            reader.line = area_lines[key]
-            raise reader.error("area_id", f"gebied '{key}' bestaat niet (importeer eerst "
-                               "areas.csv of maak het aan met 'lopdesk area create')")
+    def write(s) -> int:
+        _missing_in_db(s, reader, Area, area_lines, "area_id", "gebied '{key}' bestaat niet "
+                       "(importeer eerst areas.csv of maak het aan met 'lopdesk area create')")
         _duplicate_in_db(reader, lines, _existing(s, School, set(lines)), "school_id", "school")
         pupils = [r.pop("_pupils") for r in rows]
         _bulk(s, School, rows)
         _bulk(s, Site, [{"id": r["id"], "school_id": r["id"], "name": r["name"],
                          "address": r["address"], "x": r["x"], "y": r["y"], "pupils": p}
                         for r, p in zip(rows, pupils, strict=True)])
-    return rows, write
+        return len(rows)
+    return write
 
 
-def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
+def _levels(db: Database, reader: _Reader) -> Write:
     rows, lines, school_lines = [], {}, {}
     for row in reader.rows():
         lid = reader.text(row, "level_id")
@@ -300,12 +291,9 @@ def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
             "free_places_field": "", "updated_at": utcnow(), "version": 1,
         })
 
-    def write(s) -> None:
-        missing = set(school_lines) - _existing(s, School, set(school_lines))
-        if missing:
-            key = min(missing, key=lambda k: school_lines[k])
-            reader.line = school_lines[key]
-            raise reader.error("school_id", f"school '{key}' bestaat niet")
+    def write(s) -> int:
+        _missing_in_db(s, reader, School, school_lines, "school_id",
+                       "school '{key}' bestaat niet")
         sites = {r["site_id"] for r in rows}
         unknown_sites = sites - _existing(s, Site, sites)
         if unknown_sites:
@@ -316,14 +304,15 @@ def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
                          "capaciteitsniveau")
         _bulk(s, CapacityLevel, rows)
         _bulk(s, RegisterCounter, [{"level_id": r["id"], "last_seq": 0} for r in rows])
-    return rows, write
+        return len(rows)
+    return write
 
 
-def _children(db: Database, reader: _Reader) -> tuple[list, Callable]:
+def _children(db: Database, reader: _Reader) -> Write:
     rows, lines = [], {}
     for row in reader.rows():
         cid = reader.text(row, "child_id")
-        _check_child_id(reader, cid)
+        check_child_id(reader, cid)
         reader.unique(lines, cid, "child_id", "kind")
         x, y = reader.number(row, "x"), reader.number(row, "y")
         if (x is None) != (y is None):
@@ -335,61 +324,24 @@ def _children(db: Database, reader: _Reader) -> tuple[list, Callable]:
                      "household_id": reader.text(row, "household_id", required=False) or None,
                      "address": reader.text(row, "address", required=False), "x": x, "y": y})
 
-    def write(s) -> None:
+    def write(s) -> int:
         _duplicate_in_db(reader, lines, _existing(s, Child, set(lines)), "child_id", "kind")
         _bulk(s, Child, rows)
-    return rows, write
+        return len(rows)
+    return write
 
 
-def _register(db: Database, reader: _Reader) -> tuple[list, Callable]:
-    from lopdesk.domain.registers import bulk_append
-
-    rows: list[dict] = []
-    line_of: list[int] = []
-    last_at: dict[str, datetime] = {}
-    pairs: dict[tuple[str, str], int] = {}
-    for row in reader.rows():
-        school_id = reader.text(row, "school_id")
-        level_id = reader.text(row, "level_id")
-        child_id = reader.text(row, "child_id")
-        _check_child_id(reader, child_id)
-        at = reader.moment(row, "requested_at")
-        assert at is not None
-        group = reader.choice(row, "priority_group", PRIORITY_GROUPS, "none")
-        indicator = reader.flag(row, "indicator")
-        status = reader.choice(row, "status", STATUSES)
-        if level_id in last_at and at < last_at[level_id]:
-            raise reader.error("requested_at", f"vroeger dan de vorige regel van {level_id} "
-                               f"({fmt_datetime(last_at[level_id])}): rijen van één niveau "
-                               "staan in chronologische volgorde")
-        last_at[level_id] = at
-        if status != "withdrawn":
-            key = (level_id, child_id)
-            if key in pairs:
-                raise reader.error("child_id", f"kind '{child_id}' heeft al een lopende "
-                                   f"aanvraag bij {level_id} (regel {pairs[key]})")
-            pairs[key] = reader.line
-        rows.append({"level_id": level_id, "child_id": child_id, "requested_at": at,
-                     "priority_group": group, "_school": school_id,
-                     "contingent": CONTINGENTS[0] if indicator else CONTINGENTS[1],
-                     "status": status,
-                     "reason": "capacity" if status == "non_realised" else None})
-        line_of.append(reader.line)
+def _register(db: Database, reader: _Reader) -> Write:
+    """Streamed inside the write transaction (register_import); its warnings are the
+    writer's `warnings`."""
+    from lopdesk.domain.register_import import import_rows
 
     warnings: list[str] = []
 
-    def write(s) -> None:
-        from lopdesk.domain import register_import as check
-
-        check.against_database(s, reader, rows, line_of)
-        warnings.extend(check.contingent_warnings(s, reader.name, rows, line_of))
-        for r in rows:
-            r.pop("_school")
-        bulk_append(s, db.user, rows, rule="REG-01", message=f"import {reader.name}",
-                    source="import")
-        warnings.extend(check.capacity_warnings(s, {r["level_id"] for r in rows}))
+    def write(s) -> int:
+        return import_rows(s, db.user, reader, warnings)
     write.warnings = warnings  # type: ignore[attr-defined]
-    return rows, write
+    return write
 
 
 PARSERS: dict[str, tuple[tuple[str, ...], Callable, str]] = {
@@ -414,13 +366,16 @@ def import_csv(db: Database, kind: str, path: Path | str,
     with db.read() as s:  # refuse an unknown user or a missing right before reading the file
         require(s, db.user, permission)
     reader = _Reader(path, required, sheet)
-    rows, write = parser(db, reader)
-    with db.write() as s:
-        require(s, db.user, permission)
-        write(s)
-        audit.record(s, db.user, f"import.{kind}", "import", path.name,
-                     {"rows": len(rows), "sha256": reader.sha256})
-    return ImportSummary(kind, path.name, len(rows), len(rows), reader.sha256,
+    try:
+        write = parser(db, reader)
+        with db.write() as s:
+            require(s, db.user, permission)
+            rows = write(s)
+            audit.record(s, db.user, f"import.{kind}", "import", path.name,
+                         {"rows": rows, "sha256": reader.sha256})
+    finally:
+        reader.close()
+    return ImportSummary(kind, path.name, rows, rows, reader.sha256,
                          list(getattr(write, "warnings", [])))
 
 

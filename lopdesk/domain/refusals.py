@@ -6,6 +6,7 @@ It imports neither, so registers and mediation never import each other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -14,6 +15,7 @@ from sqlmodel import Session
 
 from lopdesk.domain import audit
 from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.bulk import insert_rows
 from lopdesk.domain.errors import NotFound
 from lopdesk.domain.mediation_models import LopNotification
 from lopdesk.domain.models import CapacityLevel, RegisterEntry, RegisterEvent, School
@@ -21,6 +23,7 @@ from lopdesk.domain.types import utcnow
 
 _NOTIFICATION = LopNotification.__table__  # type: ignore[attr-defined]
 _INSERT_NOTIFICATION = insert(_NOTIFICATION).returning(_NOTIFICATION.c.id)
+_IDS_PER_QUERY = 900  # below SQLite's bound-parameter limit
 
 
 class NewRefusal(NamedTuple):
@@ -100,16 +103,30 @@ def notify_refusal_in(s: Session, user: str, entry_id: int,
     return row
 
 
-def notify_refusals_in(s: Session, user: str, *, entry_ids: list[int] | None = None,
+def notify_refusals_in(s: Session, user: str, *, entry_ids: Sequence[int] | None = None,
                        area_id: str | None = None, at: datetime | None = None) -> int:
     """NGI-03 in bulk (imports, allocation results, catching up): one notification per
-    refusal that has none yet, one audit record for the batch. Returns how many."""
+    refusal that has none yet, one audit record for the batch. Returns how many. Any
+    number of `entry_ids` (a million-line import): they are asked for in parts below
+    SQLite's bound-parameter limit."""
+    if entry_ids is None:
+        written = _notify_part(s, user, None, area_id, at or utcnow())
+    else:
+        now = at or utcnow()
+        written = sum(_notify_part(s, user, list(entry_ids[i:i + _IDS_PER_QUERY]), area_id, now)
+                      for i in range(0, len(entry_ids), _IDS_PER_QUERY))
+    if written:
+        audit.record(s, user, "lop_notification.create", "lop_notification", "*",
+                     {"count": written, "area_id": area_id, "rule": "NGI-03"})
+    return written
+
+
+def _notify_part(s: Session, user: str, entry_ids: list[int] | None, area_id: str | None,
+                 now: datetime) -> int:
     first = (select(RegisterEvent.entry_id, func.min(RegisterEvent.at).label("refused_at"))
              .where(RegisterEvent.to_status == "non_realised")
              .group_by(RegisterEvent.entry_id))
     if entry_ids is not None:
-        if not entry_ids:
-            return 0
         first = first.where(RegisterEvent.entry_id.in_(entry_ids))
     sub = first.subquery()
     q = (select(RegisterEntry.id, RegisterEntry.child_id, School.id,
@@ -122,13 +139,9 @@ def notify_refusals_in(s: Session, user: str, *, entry_ids: list[int] | None = N
          .order_by(RegisterEntry.id))
     if area_id:
         q = q.where(School.area_id == area_id)
-    now = at or utcnow()
     rows = [{"entry_id": eid, "child_id": cid, "school_id": sid, "refused_at": refused,
              "sent_under_mandate": bool(mandate), "notice_id": None, "created_at": now,
              "created_by": user}
             for eid, cid, sid, mandate, refused in s.execute(q).all()]
-    if rows:
-        s.execute(insert(LopNotification), rows)
-        audit.record(s, user, "lop_notification.create", "lop_notification", "*",
-                     {"count": len(rows), "area_id": area_id, "rule": "NGI-03"})
+    insert_rows(s, _NOTIFICATION, rows)
     return len(rows)

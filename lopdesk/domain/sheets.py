@@ -21,12 +21,13 @@ openpyxl needs, with merged ranges); the formula check reads the sheet's XML its
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
@@ -56,16 +57,36 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def _no_sheet(name: str, sheet: str | None) -> None:
+    if sheet:
+        raise ImportError_(name, 0, None, "--sheet geldt enkel voor een Excel-bestand "
+                           "(.xlsx); dit is een CSV-bestand")
+
+
 def open_table(name: str, raw: bytes, required: tuple[str, ...],
                sheet: str | None = None) -> CsvFile:
     """The checked table of an import file: CSV, or the first sheet (or `sheet`) of a
     workbook. Errors name the file and sheet, the row and the column."""
     if not is_workbook(name, raw):
-        if sheet:
-            raise ImportError_(name, 0, None, "--sheet geldt enkel voor een Excel-bestand "
-                               "(.xlsx); dit is een CSV-bestand")
+        _no_sheet(name, sheet)
         return CsvFile(name, raw, required)
     return _sheet_table(name, raw, required, sheet)
+
+
+def open_path(path: Path, required: tuple[str, ...], sheet: str | None = None
+              ) -> tuple[CsvFile, str]:
+    """`open_table` for a file on disk, with its SHA-256: a CSV file is read as its rows are
+    consumed (any size in little memory); a workbook is read whole."""
+    name = path.name
+    if not path.is_file():
+        raise ImportError_(name, 0, None, f"bestand {path} bestaat niet")
+    with open(path, "rb") as f:
+        magic = f.read(len(ZIP_MAGIC))
+    if not is_workbook(name, magic):
+        _no_sheet(name, sheet)
+        return CsvFile.from_path(name, path, required)
+    raw = path.read_bytes()
+    return _sheet_table(name, raw, required, sheet), hashlib.sha256(raw).hexdigest()
 
 
 def _sheet_table(name: str, raw: bytes, required: tuple[str, ...],

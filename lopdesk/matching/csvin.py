@@ -14,12 +14,15 @@ Pure Python (no numpy, no database): `lopdesk.domain` and `lopdesk.matching` bot
 
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
 import io
 import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from lopdesk.errors import ImportError_
@@ -86,11 +89,51 @@ def decode(name: str, raw: bytes) -> str:
         try:
             raw.decode("cp1252")
         except UnicodeDecodeError:
-            raise ImportError_(name, line, None,
-                               f"geen geldige UTF-8 (byte {exc.start}); {UTF8_HINT}") from None
-        raise ImportError_(name, line, None,
-                           f"byte {exc.start} is geen UTF-8: het bestand lijkt Windows-1252 "
-                           f"(ANSI) te zijn; {UTF8_HINT}") from None
+            raise _not_utf8(name, line, exc.start, False) from None
+        raise _not_utf8(name, line, exc.start, True) from None
+
+
+def _not_utf8(name: str, line: int, offset: int, cp1252: bool) -> ImportError_:
+    if not cp1252:
+        return ImportError_(name, line, None, f"geen geldige UTF-8 (byte {offset}); {UTF8_HINT}")
+    return ImportError_(name, line, None, f"byte {offset} is geen UTF-8: het bestand lijkt "
+                        f"Windows-1252 (ANSI) te zijn; {UTF8_HINT}")
+
+
+def scan_file(name: str, path: Path, block: int = 1 << 20) -> str:
+    """The SHA-256 of a file, read in blocks; refused as `decode` refuses it when it is
+    not UTF-8 (the line of the first bad byte, the Windows-1252 hint)."""
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    cp1252 = codecs.getincrementaldecoder("cp1252")()
+    bad: tuple[int, int] | None = None  # (offset, line) of the first byte that is not UTF-8
+    is_cp1252 = True
+    offset = lines = 0
+    with open(path, "rb") as f:
+        while data := f.read(block):
+            digest.update(data)
+            if bad is None:
+                pending = len(utf8.getstate()[0])
+                try:
+                    utf8.decode(data)
+                except UnicodeDecodeError as exc:
+                    at = offset - pending + exc.start
+                    bad = (at, lines + data.count(b"\n", 0, max(0, at - offset)) + 1)
+            if bad is not None and is_cp1252:
+                try:
+                    cp1252.decode(data)
+                except UnicodeDecodeError:
+                    is_cp1252 = False
+            lines += data.count(b"\n")
+            offset += len(data)
+    if bad is None:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad = (offset - len(utf8.getstate()[0]), lines + 1)
+    if bad is not None:
+        raise _not_utf8(name, bad[1], bad[0], is_cp1252)
+    return digest.hexdigest()
 
 
 def separator(text: str) -> str:
@@ -129,11 +172,37 @@ class CsvFile:
     `from_records`); `line` is the current row's line."""
 
     def __init__(self, name: str, raw: bytes, required: tuple[str, ...]):
-        self.name = name
         text = decode(name, raw)
-        self.delimiter = separator(text)
-        self._reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter,
-                                  strict=True)
+        self._open(name, io.StringIO(text, newline=""), separator(text), required)
+
+    @classmethod
+    def from_path(cls, name: str, path: Path, required: tuple[str, ...]
+                  ) -> tuple[CsvFile, str]:
+        """The file read as it is consumed, a line at a time, whatever its size; with the
+        file's SHA-256 (a first pass checks the encoding). `close` when done early."""
+        digest = scan_file(name, path)
+        stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - see close
+        try:
+            first = stream.readline()
+            stream.seek(0)
+            self = cls.__new__(cls)
+            self._open(name, stream, separator(first), required)
+        except BaseException:
+            stream.close()
+            raise
+        return self, digest
+
+    def close(self) -> None:
+        closer = getattr(self, "_stream", None)
+        if closer is not None:
+            closer.close()
+
+    def _open(self, name: str, stream: io.TextIOBase, delimiter: str,
+              required: tuple[str, ...]) -> None:
+        self.name = name
+        self.delimiter = delimiter
+        self._stream = stream
+        self._reader = csv.reader(stream, delimiter=delimiter, strict=True)
         self.line = 1
         try:
             header = next(self._reader)

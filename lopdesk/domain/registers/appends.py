@@ -22,18 +22,18 @@ def _chunks(items: list[str], size: int = 900) -> list[list[str]]:
 
 
 def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
-                message: str, source: str) -> list[int]:
+                message: str, source: str, notify: bool = True) -> list[int]:
     """Append many entries in the caller's transaction, as add_request would number them.
 
     rows: level_id, child_id, requested_at, priority_group, contingent, status and optional
     reason, waitlist_position, allocation_run_id. Numbers continue per register (REG-01),
     an earlier timestamp is flagged (REG-01), every entry gets its 'created' event (REG-02).
-    Returns the new entry ids in the order of `rows`.
+    Returns the new entry ids in the order of `rows`. With `notify=False` the caller writes
+    the LOP notifications of the refused entries itself (NGI-03; an import, once at its end).
     """
     by_level: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
         by_level.setdefault(row["level_id"], []).append(i)
-    levels = sorted(by_level)
     counters, last_at = _reserve_numbers(s, by_level)
     seqs, flags = _number(rows, by_level, counters, last_at)
     values = [{
@@ -47,25 +47,33 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
         "version": 1,
     } for i, r in enumerate(rows)]
     table = RegisterEntry.__table__  # type: ignore[attr-defined]
-    # executemany without RETURNING (SQLite would insert row by row to keep the order);
-    # (level_id, seq) is unique, so the new ids are read back per register.
+    # executemany (or COPY) without RETURNING (SQLite would insert row by row to keep the
+    # order); the new ids are read back.
+    before = s.execute(select(func.max(RegisterEntry.id))).scalar() or 0
     insert_rows(s, table, values, _CHUNK)
-    id_of: dict[tuple[str, int], int] = {}
-    for part in _chunks(levels):
-        low = min(counters[lv] for lv in part)
-        for eid, level_id, seq in s.execute(
-                select(RegisterEntry.id, RegisterEntry.level_id, RegisterEntry.seq).where(
-                    RegisterEntry.level_id.in_(part), RegisterEntry.seq > low)).all():
-            id_of[(level_id, seq)] = eid
-    ids = [id_of[(r["level_id"], seqs[i])] for i, r in enumerate(rows)]
+    ids = _new_ids(s, before, rows, seqs, counters)
     ev_table = RegisterEvent.__table__  # type: ignore[attr-defined]
     insert_rows(s, ev_table, _events(rows, ids, user, rule, message), _CHUNK)
     audit_rows.seal(s, "register_entry", ({**v, "id": ids[i]} for i, v in enumerate(values)))
     audit_rows.touch(s, "register_event", "entry_id", ids)
     refused = [ids[i] for i, r in enumerate(rows) if r["status"] == "non_realised"]
-    if refused:
+    if refused and notify:
         notify_lop(s, user, refused, None)
     return ids
+
+
+def _new_ids(s: Session, before: int, rows: list[dict], seqs: list[int],
+             counters: dict[str, int]) -> list[int]:
+    """The ids of the rows just inserted, in the order of `rows`. Every id handed out after
+    `before` is higher; other writers' new rows are at other registers (the counters are
+    locked) or skipped by their (level_id, seq), which is unique."""
+    id_of: dict[tuple[str, int], int] = {}
+    for eid, level_id, seq in s.execute(
+            select(RegisterEntry.id, RegisterEntry.level_id, RegisterEntry.seq)
+            .where(RegisterEntry.id > before)):
+        if level_id in counters and seq > counters[level_id]:
+            id_of[(level_id, seq)] = eid
+    return [id_of[(r["level_id"], seqs[i])] for i, r in enumerate(rows)]
 
 
 def _reserve_numbers(s: Session, by_level: dict[str, list[int]]
