@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, select
@@ -67,9 +67,24 @@ def _norm(value: Any) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=16_384)  # an entry's moment recurs in its row and in its event
+def _norm_datetime(value: datetime) -> str:
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
+
+
+# `_norm` by exact type for the common ones (imports hash millions of values); a bool is
+# not an int here, as in `_norm`.
+_FAST: dict[type, Any] = {int: str, type(None): lambda _v: "\x00",
+                          bool: lambda v: "1" if v else "0", float: repr,
+                          datetime: _norm_datetime}
+
+
 def row_digest(values: Iterable[Any]) -> str:
     """128-bit digest of a row's canonical content (its columns in table order)."""
-    text = "\x1f".join(_norm(v) for v in values)
+    get = _FAST.get
+    text = "\x1f".join([v if type(v) is str else (get(type(v)) or _norm)(v) for v in values])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -121,7 +136,7 @@ def seal(s: Session, name: str, rows: Iterable[dict[str, Any]]) -> None:
     sealed = s.info.setdefault(_SEALED, {}).setdefault(name, {})
     for row in rows:
         key = "/".join(str(row[c]) for c in pk)
-        sealed[key] = row_digest(row.get(c) for c in names)
+        sealed[key] = row_digest([row.get(c) for c in names])
 
 
 def collect(s: Session) -> dict[str, dict[str, str | None]]:

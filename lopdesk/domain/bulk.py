@@ -10,7 +10,8 @@ through COPY instead, several times faster than executemany there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
@@ -40,19 +41,33 @@ def insert_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]],
     processors = [table.c[name].type.bind_processor(dialect) for name in columns]
     quote = dialect.identifier_preparer.quote
     target = f"{quote(table.name)} ({', '.join(quote(c) for c in columns)})"
-    pairs = list(zip(columns, processors, strict=True))
+    convert = _converter(columns, processors)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             with cursor.copy(f"COPY {target} FROM STDIN") as copy:
                 for r in rows:
-                    copy.write_row(tuple(p(r[c]) if p is not None else r[c] for c, p in pairs))
+                    copy.write_row(convert(r))
         finally:
             cursor.close()
         return
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {target} VALUES ({', '.join([marker] * len(columns))})"
     for start in range(0, len(rows), chunk):
-        data = [tuple(p(r[c]) if p is not None else r[c] for c, p in pairs)
-                for r in rows[start:start + chunk]]
-        conn.exec_driver_sql(sql, data)
+        conn.exec_driver_sql(sql, [convert(r) for r in rows[start:start + chunk]])
+
+
+def _converter(columns: list[str], processors: list[Any]) -> Callable[[dict], Sequence]:
+    """A row dict to the driver's parameters: values in column order, each passed through
+    its bind processor where the type has one."""
+    take = itemgetter(*columns) if len(columns) > 1 else (lambda r: (r[columns[0]],))
+    work = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if not work:
+        return take
+
+    def convert(r: dict) -> tuple:
+        values = list(take(r))
+        for i, p in work:
+            values[i] = p(values[i])
+        return tuple(values)
+    return convert

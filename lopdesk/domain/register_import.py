@@ -210,18 +210,27 @@ def _learn_levels(s: Session, st: _State, levels: set[str]) -> None:
 
 def capacity_warnings(s: Session, levels: set[str]) -> list[str]:
     """The source register decided the statuses; say where it gives more places than the
-    level has (CAP-04), so that the LOP can check it."""
-    from lopdesk.domain.registers import level_state, places_over
+    level has (CAP-04), so that the LOP can check it. One grouped query per part of the
+    levels: realised entries outside overcapacity, as level_state counts them."""
+    from lopdesk.domain.registers import places_over
 
+    counted = (select(func.count()).where(RegisterEntry.level_id == CapacityLevel.id,
+                                          RegisterEntry.status == "realised",
+                                          RegisterEntry.overcapacity_category.is_(None))
+               .correlate(CapacityLevel).scalar_subquery())
     warnings = []
-    for level_id in sorted(levels):
-        level = s.get(CapacityLevel, level_id)
-        if level is None or level.capacity is None:
-            continue
-        st = level_state(s, level)
-        over = places_over(level.capacity, sum(st.seated.values()), st.realised_total)
-        if over:
-            warnings.append(f"{level_id}: {level.capacity + over} plaatsen bezet of "
-                            f"gerealiseerd bij een capaciteit van {level.capacity} "
-                            "(controleer het bronregister)")
+    ordered = sorted(levels)
+    for start in range(0, len(ordered), CHUNK):
+        for level_id, capacity, seated, realised in s.execute(
+                select(CapacityLevel.id, CapacityLevel.capacity,
+                       CapacityLevel.seated_indicator + CapacityLevel.seated_non_indicator,
+                       counted)
+                .where(CapacityLevel.id.in_(ordered[start:start + CHUNK]),
+                       CapacityLevel.capacity.is_not(None))
+                .order_by(CapacityLevel.id)):
+            over = places_over(capacity, seated, realised)
+            if over:
+                warnings.append(f"{level_id}: {capacity + over} plaatsen bezet of "
+                                f"gerealiseerd bij een capaciteit van {capacity} "
+                                "(controleer het bronregister)")
     return warnings

@@ -52,14 +52,30 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
     before = s.execute(select(func.max(RegisterEntry.id))).scalar() or 0
     insert_rows(s, table, values, _CHUNK)
     ids = _new_ids(s, before, rows, seqs, counters)
-    ev_table = RegisterEvent.__table__  # type: ignore[attr-defined]
-    insert_rows(s, ev_table, _events(rows, ids, user, rule, message), _CHUNK)
     audit_rows.seal(s, "register_entry", ({**v, "id": ids[i]} for i, v in enumerate(values)))
-    audit_rows.touch(s, "register_event", "entry_id", ids)
+    del values
+    _insert_events(s, _events(rows, ids, user, rule, message), ids)
     refused = [ids[i] for i, r in enumerate(rows) if r["status"] == "non_realised"]
     if refused and notify:
         notify_lop(s, user, refused, None)
     return ids
+
+
+def _insert_events(s: Session, events: list[dict], entry_ids: list[int]) -> None:
+    """Insert the events and seal them from their values (no read back of every column):
+    their ids, handed out in insertion order, are read back as for the entries."""
+    before = s.execute(select(func.max(RegisterEvent.id))).scalar() or 0
+    insert_rows(s, RegisterEvent.__table__, events, _CHUNK)  # type: ignore[attr-defined]
+    mine = set(entry_ids)
+    new = [(eid, entry) for eid, entry in s.execute(
+        select(RegisterEvent.id, RegisterEvent.entry_id)
+        .where(RegisterEvent.id > before).order_by(RegisterEvent.id)) if entry in mine]
+    if len(new) != len(events) or any(
+            e["entry_id"] != entry for e, (_eid, entry) in zip(events, new, strict=True)):
+        audit_rows.touch(s, "register_event", "entry_id", entry_ids)  # read back instead
+        return
+    audit_rows.seal(s, "register_event",
+                    ({**e, "id": eid} for e, (eid, _entry) in zip(events, new, strict=True)))
 
 
 def _new_ids(s: Session, before: int, rows: list[dict], seqs: list[int],
