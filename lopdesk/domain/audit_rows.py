@@ -135,7 +135,7 @@ def seal(s: Session, name: str, rows: Iterable[dict[str, Any]]) -> None:
     pk = [c.name for c in tbl.primary_key.columns]
     sealed = s.info.setdefault(_SEALED, {}).setdefault(name, {})
     for row in rows:
-        key = "/".join(str(row[c]) for c in pk)
+        key = str(row[pk[0]]) if len(pk) == 1 else "/".join(str(row[c]) for c in pk)
         sealed[key] = row_digest([row.get(c) for c in names])
 
 

@@ -260,8 +260,11 @@ class CsvFile:
             if len(values) > width:
                 raise ImportError_(self.name, self.line, None,
                                    f"{len(values)} velden, de kopregel heeft er {width}")
-            row = {h: (values[i].strip() if i < len(values) else "")
-                   for i, h in enumerate(header)}
+            if len(values) == width:
+                row = dict(zip(header, map(str.strip, values), strict=True))
+            else:
+                row = {h: (values[i].strip() if i < len(values) else "")
+                       for i, h in enumerate(header)}
             joined = "|".join(values)  # "|" ends a digit run: no INSZ across cells
             if CONTROL.search(joined) or _DIGIT_RUN.search(joined):
                 for col, value in row.items():  # find the cell
@@ -315,10 +318,13 @@ MOMENT_PROBLEM = ("is geen tijdstip tot op de seconde (bv. 2027-03-01T09:00:12 o
                   f"01/03/2027 09:00), binnen {MOMENT_SPAN_YEARS} jaar van vandaag")
 
 
+_MOMENT_SPAN = timedelta(days=round(365.25 * MOMENT_SPAN_YEARS))
+
+
 def moment_in_span(value: datetime, today: date | None = None) -> bool:
     """Within MOMENT_SPAN_YEARS of today (both ways)."""
     today = today or date.today()
-    span = timedelta(days=round(365.25 * MOMENT_SPAN_YEARS))
+    span = _MOMENT_SPAN
     return today - span <= value.date() <= today + span
 
 

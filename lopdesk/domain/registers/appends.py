@@ -52,7 +52,9 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
     before = s.execute(select(func.max(RegisterEntry.id))).scalar() or 0
     insert_rows(s, table, values, _CHUNK)
     ids = _new_ids(s, before, rows, seqs, counters)
-    audit_rows.seal(s, "register_entry", ({**v, "id": ids[i]} for i, v in enumerate(values)))
+    for v, eid in zip(values, ids, strict=True):
+        v["id"] = eid
+    audit_rows.seal(s, "register_entry", values)
     del values
     _insert_events(s, _events(rows, ids, user, rule, message), ids)
     refused = [ids[i] for i, r in enumerate(rows) if r["status"] == "non_realised"]
@@ -74,8 +76,9 @@ def _insert_events(s: Session, events: list[dict], entry_ids: list[int]) -> None
             e["entry_id"] != entry for e, (_eid, entry) in zip(events, new, strict=True)):
         audit_rows.touch(s, "register_event", "entry_id", entry_ids)  # read back instead
         return
-    audit_rows.seal(s, "register_event",
-                    ({**e, "id": eid} for e, (eid, _entry) in zip(events, new, strict=True)))
+    for e, (eid, _entry) in zip(events, new, strict=True):
+        e["id"] = eid
+    audit_rows.seal(s, "register_event", events)
 
 
 def _new_ids(s: Session, before: int, rows: list[dict], seqs: list[int],
