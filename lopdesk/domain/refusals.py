@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import Session
 
 from lopdesk.domain import audit
@@ -127,7 +127,7 @@ def _notify_part(s: Session, user: str, entry_ids: list[int] | None, area_id: st
              .where(RegisterEvent.to_status == "non_realised")
              .group_by(RegisterEvent.entry_id))
     if entry_ids is not None:
-        first = first.where(RegisterEvent.entry_id.in_(entry_ids))
+        first = first.where(RegisterEvent.entry_id.in_(bindparam("ids", expanding=True)))
     sub = first.subquery()
     q = (select(RegisterEntry.id, RegisterEntry.child_id, School.id,
                 School.mandates_lop_notices, sub.c.refused_at)
@@ -142,6 +142,7 @@ def _notify_part(s: Session, user: str, entry_ids: list[int] | None, area_id: st
     rows = [{"entry_id": eid, "child_id": cid, "school_id": sid, "refused_at": refused,
              "sent_under_mandate": bool(mandate), "notice_id": None, "created_at": now,
              "created_by": user}
-            for eid, cid, sid, mandate, refused in s.execute(q).all()]
+            for eid, cid, sid, mandate, refused in s.execute(
+                q, {} if entry_ids is None else {"ids": entry_ids}).all()]
     insert_rows(s, _NOTIFICATION, rows)
     return len(rows)

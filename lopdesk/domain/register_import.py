@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from lopdesk.domain import audit
@@ -38,6 +38,14 @@ CHUNK = 900  # ids per IN (...) query: below SQLite's bound-parameter limit
 # like one and values that are one are refused by csvin; a child_id merely shaped like one
 # (11 digits, any check digits) is refused too, since a mistyped number is still personal.
 RRN_PATTERN = re.compile(r"^\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}$")
+
+
+# Built once, the ids bound as one expanding list (no per-id work in SQLAlchemy).
+_CHILDREN = select(Child.id, Child.indicator).where(
+    Child.id.in_(bindparam("ids", expanding=True)))
+_RUNNING = select(RegisterEntry.id, RegisterEntry.level_id, RegisterEntry.child_id).where(
+    RegisterEntry.child_id.in_(bindparam("ids", expanding=True)),
+    RegisterEntry.status != "withdrawn")
 
 
 def check_child_id(reader: Any, child_id: str) -> None:
@@ -142,13 +150,9 @@ def _check(s: Session, reader: Any, rows: list[dict], lines: list[int], st: _Sta
     indicator_of: dict[str, bool] = {}
     running: dict[tuple[str, str], int] = {}  # (level, child) -> id of a running request
     for start in range(0, len(children), CHUNK):
-        part = children[start:start + CHUNK]
-        indicator_of.update(s.execute(select(Child.id, Child.indicator)
-                                      .where(Child.id.in_(part))).all())
-        for eid, level_id, child_id in s.execute(
-                select(RegisterEntry.id, RegisterEntry.level_id, RegisterEntry.child_id)
-                .where(RegisterEntry.child_id.in_(part),
-                       RegisterEntry.status != "withdrawn")):
+        part = {"ids": children[start:start + CHUNK]}
+        indicator_of.update(s.execute(_CHILDREN, part).all())
+        for eid, level_id, child_id in s.execute(_RUNNING, part):
             running[(level_id, child_id)] = eid
     here: dict[tuple[str, str], int] = {}  # running requests of this part: line
     for r, line in zip(rows, lines, strict=True):
