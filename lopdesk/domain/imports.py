@@ -204,6 +204,26 @@ def _missing_in_db(s, reader: _Reader, model, lines: dict[str, int], col: str,
         raise reader.error(col, message.format(key=key))
 
 
+def _key_and_reference(reader: _Reader, row: dict, key: tuple[str, str, dict[str, int]],
+                       reference: tuple[str, dict[str, int]]) -> tuple[str, str]:
+    """A row's own id (unique in the file) and the id it refers to, with the first line
+    of each referred id (to name it when it does not exist)."""
+    col, what, lines = key
+    own = reader.text(row, col)
+    reader.unique(lines, own, col, what)
+    ref_col, ref_lines = reference
+    ref = reader.text(row, ref_col)
+    ref_lines.setdefault(ref, reader.line)
+    return own, ref
+
+
+def _coordinates(reader: _Reader, row: dict) -> tuple[float | None, float | None]:
+    x, y = reader.number(row, "x"), reader.number(row, "y")
+    if (x is None) != (y is None):
+        raise reader.error("y" if y is None else "x", "x en y horen samen")
+    return x, y
+
+
 # --- one function per kind -----------------------------------------------------------
 
 
@@ -229,13 +249,9 @@ def _areas(db: Database, reader: _Reader) -> Write:
 def _schools(db: Database, reader: _Reader) -> Write:
     rows, lines, area_lines = [], {}, {}
     for row in reader.rows():
-        sid = reader.text(row, "school_id")
-        reader.unique(lines, sid, "school_id", "school")
-        area_id = reader.text(row, "area_id")
-        area_lines.setdefault(area_id, reader.line)
-        x, y = reader.number(row, "x"), reader.number(row, "y")
-        if (x is None) != (y is None):
-            raise reader.error("y" if y is None else "x", "x en y horen samen")
+        sid, area_id = _key_and_reference(reader, row, ("school_id", "school", lines),
+                                          ("area_id", area_lines))
+        x, y = _coordinates(reader, row)
         rows.append({"id": sid, "area_id": area_id, "name": reader.text(row, "name"),
                      "neighbourhood": reader.text(row, "neighbourhood", required=False),
                      "address": reader.text(row, "address", required=False), "x": x, "y": y,
@@ -259,10 +275,8 @@ def _schools(db: Database, reader: _Reader) -> Write:
 def _levels(db: Database, reader: _Reader) -> Write:
     rows, lines, school_lines = [], {}, {}
     for row in reader.rows():
-        lid = reader.text(row, "level_id")
-        reader.unique(lines, lid, "level_id", "capaciteitsniveau")
-        sid = reader.text(row, "school_id")
-        school_lines.setdefault(sid, reader.line)
+        lid, sid = _key_and_reference(reader, row, ("level_id", "capaciteitsniveau", lines),
+                                      ("school_id", school_lines))
         ratio = reader.number(row, "indicator_ratio")
         if ratio is not None and not 0 <= ratio <= 1:
             raise reader.error("indicator_ratio", f"{ratio} ligt niet tussen 0 en 1")
@@ -314,9 +328,7 @@ def _children(db: Database, reader: _Reader) -> Write:
         cid = reader.text(row, "child_id")
         check_child_id(reader, cid)
         reader.unique(lines, cid, "child_id", "kind")
-        x, y = reader.number(row, "x"), reader.number(row, "y")
-        if (x is None) != (y is None):
-            raise reader.error("y" if y is None else "x", "x en y horen samen")
+        x, y = _coordinates(reader, row)
         rows.append({"id": cid, "first_name": reader.text(row, "first_name"),
                      "last_name": reader.text(row, "last_name"),
                      "birth_date": reader.day(row, "birth_date"),
