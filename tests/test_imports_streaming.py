@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from conftest import PG_URL
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lopdesk.domain import audit, register_import, registers
 from lopdesk.domain.errors import ImportError_
 from lopdesk.domain.imports import import_csv
 from lopdesk.domain.mediation_models import LopNotification
-from lopdesk.domain.models import AuditRecord, RegisterEntry
+from lopdesk.domain.models import AuditRecord, Child, RegisterEntry
 from lopdesk.errors import ImportError_ as BaseImportError
 from lopdesk.matching.csvin import decode, scan_file
 
@@ -81,6 +81,19 @@ def test_parts_give_the_rows_the_warnings_and_a_clean_audit(db, loaded):
     detail = json.loads(actions[-1][1])
     assert names[-1] == "import.register" and detail["rows"] == N
     assert detail["sha256"] == summary.sha256 == scan_file("register.csv", f)
+
+
+def test_many_indicator_mismatches_stay_a_few_warnings(db, loaded, monkeypatch):
+    monkeypatch.setattr(register_import, "MAX_LINE_WARNINGS", 4)
+    with db.write() as s:
+        s.execute(update(Child).values(indicator=True))
+    f = loaded / "register.csv"
+    f.write_text(HEADER + "".join(_row(i) for i in range(N)))  # odd lines: not indicator
+    warnings = import_csv(db, "register", f).warnings
+    assert [w.split(":")[0] for w in warnings[:4]] == [
+        f"register.csv, regel {line}" for line in (2, 4, 6, 8)]
+    assert warnings[4] == ("register.csv: nog 11 regels waarvan de indicator afwijkt van die "
+                           "van het kind (niet elk getoond)")
 
 
 def test_a_bad_line_in_a_later_part_writes_nothing(db, loaded):

@@ -34,6 +34,7 @@ from lopdesk.labels import fmt_datetime
 
 CHUNK_LINES = 5000  # lines per part: parsed, checked and inserted together
 CHUNK = 900  # ids per IN (...) query: below SQLite's bound-parameter limit
+MAX_LINE_WARNINGS = 1000  # warnings of single lines; the rest are counted in one more
 # Privacy (domain §10): a national register number never enters lopdesk. Columns named
 # like one and values that are one are refused by csvin; a child_id merely shaped like one
 # (11 digits, any check digits) is refused too, since a mistyped number is still personal.
@@ -70,6 +71,7 @@ class _State:
     lines: array = field(default_factory=lambda: array("q"))
     refused: array = field(default_factory=lambda: array("q"))
     part: str = ""  # the lines of the part written last, for its audit record
+    mismatches: int = 0  # rows whose indicator differs from the child's
 
 
 def import_rows(s: Session, user: str, reader: Any, warnings: list[str]) -> int:
@@ -96,6 +98,9 @@ def import_rows(s: Session, user: str, reader: Any, warnings: list[str]) -> int:
         _write_part(s, user, reader, rows, lines, st, warnings)
         rows, lines = [], []
     notify_refusals_in(s, user, entry_ids=st.refused)  # NGI-03, one record for the import
+    if st.mismatches > MAX_LINE_WARNINGS:
+        warnings.append(f"{reader.name}: nog {st.mismatches - MAX_LINE_WARNINGS} regels "
+                        "waarvan de indicator afwijkt van die van het kind (niet elk getoond)")
     warnings.extend(capacity_warnings(s, {lv for lv, school in st.school_of.items() if school}))
     return len(st.ids)
 
@@ -160,8 +165,10 @@ def _check(s: Session, reader: Any, rows: list[dict], lines: list[int], st: _Sta
         _check_row(reader, r, st, indicator_of, running, here)
         own = "indicator" if indicator_of[r["child_id"]] else "non_indicator"
         if own != r["contingent"]:
-            warnings.append(f"{reader.name}, regel {line}: indicator van de rij wijkt af "
-                            f"van die van kind {r['child_id']} (de rij wordt gevolgd)")
+            st.mismatches += 1
+            if st.mismatches <= MAX_LINE_WARNINGS:
+                warnings.append(f"{reader.name}, regel {line}: indicator van de rij wijkt "
+                                f"af van die van kind {r['child_id']} (de rij wordt gevolgd)")
 
 
 def _check_row(reader: Any, r: dict, st: _State, indicator_of: dict[str, bool],
