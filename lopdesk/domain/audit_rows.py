@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, select
@@ -134,9 +135,14 @@ def seal(s: Session, name: str, rows: Iterable[dict[str, Any]]) -> None:
     names = [c.name for c in tbl.columns]
     pk = [c.name for c in tbl.primary_key.columns]
     sealed = s.info.setdefault(_SEALED, {}).setdefault(name, {})
+    take = itemgetter(*names)
     for row in rows:
         key = str(row[pk[0]]) if len(pk) == 1 else "/".join(str(row[c]) for c in pk)
-        sealed[key] = row_digest([row.get(c) for c in names])
+        try:
+            values = take(row)
+        except KeyError:  # a column left to its default
+            values = [row.get(c) for c in names]
+        sealed[key] = row_digest(values)
 
 
 def collect(s: Session) -> dict[str, dict[str, str | None]]:

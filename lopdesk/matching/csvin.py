@@ -344,7 +344,9 @@ def parse_moment(value: str) -> datetime | None:
             return None  # also keeps the zone arithmetic below away from year 1 and 9999
         if local.tzinfo is None:
             local = local.replace(tzinfo=BRUSSELS)
-        moment = local.astimezone(UTC).replace(microsecond=0)
+        moment = local.astimezone(UTC)
+        if moment.microsecond:
+            moment = moment.replace(microsecond=0)
     except (ValueError, OverflowError):
         return None
     return moment if moment_in_span(moment) else None
