@@ -271,7 +271,19 @@ def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = 
             echo(str(data))
 
 
+def emit_rows(rows: Sequence[Any], as_json: bool, columns: Sequence[tuple[str, str]],
+              shown: Callable[[Any], dict[str, Any]], title: str | None = None) -> None:
+    """A listing: as JSON the rows as they are (codes, for scripts), else a table of each row
+    as `shown` turns it into cells a person reads (Dutch labels, local dates)."""
+    if as_json:
+        emit(rows, True)
+    else:
+        emit([shown(r) for r in rows], False, columns, title)
+
+
 JSON_OPTION = typer.Option(False, "--json", help="Uitvoer als JSON.")
+AT_OPTION = typer.Option(None, "--at", help="Tijdstip (ISO 8601 of dd/mm/jjjj uu:mm; "
+                         "standaard nu, op de klok van de databank).")
 
 
 def parse_when(value: str | None, option: str = "--at") -> datetime | None:

@@ -135,6 +135,13 @@ class _Reader:
             raise self.error(col, f"'{raw}' is geen eindig getal")
         return value
 
+    def point(self, row: dict) -> tuple[float | None, float | None]:
+        """The x and y columns: both given or neither."""
+        x, y = self.number(row, "x"), self.number(row, "y")
+        if (x is None) != (y is None):
+            raise self.error("y" if y is None else "x", "x en y horen samen")
+        return x, y
+
     def flag(self, row: dict, col: str, default: bool = False) -> bool:
         raw = row.get(col, "").lower()
         if raw == "":
@@ -197,12 +204,24 @@ def _bulk(s, model, rows: list[dict]) -> None:
         audit_rows.touch(s, table.name, key, (r[key] for r in rows))
 
 
+def _refuse_first(reader: _Reader, lines: dict[str, int], keys: set[str], col: str,
+                  message: Callable[[str], str]) -> None:
+    """Refuse at the earliest line (of `lines`) that holds one of `keys`."""
+    if keys:
+        key = min(keys, key=lambda k: lines[k])
+        reader.line = lines[key]
+        raise reader.error(col, message(key))
+
+
 def _duplicate_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
                      what: str) -> None:
-    if existing:
-        key = min(existing, key=lambda k: lines[k])
-        reader.line = lines[key]
-        raise reader.error(col, f"{what} '{key}' bestaat al in de databank")
+    _refuse_first(reader, lines, existing, col, lambda key: f"{what} '{key}' bestaat al in de "
+                  "databank")
+
+
+def _missing_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
+                   message: Callable[[str], str]) -> None:
+    _refuse_first(reader, lines, set(lines) - existing, col, message)
 
 
 def _check_child_id(reader: _Reader, child_id: str) -> None:
@@ -239,9 +258,7 @@ def _schools(db: Database, reader: _Reader) -> tuple[list, Callable]:
         reader.unique(lines, sid, "school_id", "school")
         area_id = reader.text(row, "area_id")
         area_lines.setdefault(area_id, reader.line)
-        x, y = reader.number(row, "x"), reader.number(row, "y")
-        if (x is None) != (y is None):
-            raise reader.error("y" if y is None else "x", "x en y horen samen")
+        x, y = reader.point(row)
         rows.append({"id": sid, "area_id": area_id, "name": reader.text(row, "name"),
                      "neighbourhood": reader.text(row, "neighbourhood", required=False),
                      "address": reader.text(row, "address", required=False), "x": x, "y": y,
@@ -250,12 +267,9 @@ def _schools(db: Database, reader: _Reader) -> tuple[list, Callable]:
                                                 maximum=MAX_PUPILS)})
 
     def write(s) -> None:
-        missing = set(area_lines) - _existing(s, Area, set(area_lines))
-        if missing:
-            key = min(missing, key=lambda k: area_lines[k])
-            reader.line = area_lines[key]
-            raise reader.error("area_id", f"gebied '{key}' bestaat niet (importeer eerst "
-                               "areas.csv of maak het aan met 'lopdesk area create')")
+        _missing_in_db(reader, area_lines, _existing(s, Area, set(area_lines)), "area_id",
+                       lambda key: f"gebied '{key}' bestaat niet (importeer eerst areas.csv "
+                       "of maak het aan met 'lopdesk area create')")
         _duplicate_in_db(reader, lines, _existing(s, School, set(lines)), "school_id", "school")
         pupils = [r.pop("_pupils") for r in rows]
         _bulk(s, School, rows)
@@ -301,11 +315,8 @@ def _levels(db: Database, reader: _Reader) -> tuple[list, Callable]:
         })
 
     def write(s) -> None:
-        missing = set(school_lines) - _existing(s, School, set(school_lines))
-        if missing:
-            key = min(missing, key=lambda k: school_lines[k])
-            reader.line = school_lines[key]
-            raise reader.error("school_id", f"school '{key}' bestaat niet")
+        _missing_in_db(reader, school_lines, _existing(s, School, set(school_lines)),
+                       "school_id", lambda key: f"school '{key}' bestaat niet")
         sites = {r["site_id"] for r in rows}
         unknown_sites = sites - _existing(s, Site, sites)
         if unknown_sites:
@@ -325,9 +336,7 @@ def _children(db: Database, reader: _Reader) -> tuple[list, Callable]:
         cid = reader.text(row, "child_id")
         _check_child_id(reader, cid)
         reader.unique(lines, cid, "child_id", "kind")
-        x, y = reader.number(row, "x"), reader.number(row, "y")
-        if (x is None) != (y is None):
-            raise reader.error("y" if y is None else "x", "x en y horen samen")
+        x, y = reader.point(row)
         rows.append({"id": cid, "first_name": reader.text(row, "first_name"),
                      "last_name": reader.text(row, "last_name"),
                      "birth_date": reader.day(row, "birth_date"),
