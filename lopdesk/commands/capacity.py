@@ -11,7 +11,6 @@ from lopdesk.commands.common import (
     database,
     echo,
     emit,
-    emit_rows,
     fail,
     handle_errors,
     parse_when,
@@ -125,11 +124,11 @@ def capacity_requests(status: str | None = typer.Option(None, "--status"),
         status = next((c for c, t in DECISION_STATUS.items() if t == status.lower()), status)
     with database() as db:
         rows = cap.list_decisions(db, status)
-    emit_rows(rows, as_json,
-              [("id", "id"), ("level_id", "niveau"), ("current_capacity", "van"),
-               ("requested_capacity", "naar"), ("status", "status"), ("reason", "reden"),
-               ("decided_by", "beslist door")],
-              lambda r: {**r.__dict__, "status": label(DECISION_STATUS, r.status)})
+    emit(rows, as_json,
+         [("id", "id"), ("level_id", "niveau"), ("current_capacity", "van"),
+          ("requested_capacity", "naar"), ("status", "status"), ("reason", "reden"),
+          ("decided_by", "beslist door")],
+         shown=lambda r: {**r.__dict__, "status": label(DECISION_STATUS, r.status)})
 
 
 @capacity_app.command("free-places")
@@ -232,12 +231,12 @@ def full_list(as_json: bool = JSON_OPTION) -> None:
 
     with database() as db:
         rows = cap.list_declarations(db)
-    emit_rows(rows, as_json,
-              [("id", "id"), ("declared_at", "verklaard"), ("lifted_at", "opgeheven"),
-               ("levels", "groepen (aantal bij verklaring)"), ("reason", "reden")],
-              lambda r: {**r.__dict__, "declared_at": fmt_datetime(r.declared_at),
-                         "lifted_at": fmt_datetime(r.lifted_at),
-                         "levels": level_counts(r.levels)})
+    emit(rows, as_json,
+         [("id", "id"), ("declared_at", "verklaard"), ("lifted_at", "opgeheven"),
+          ("levels", "groepen (aantal bij verklaring)"), ("reason", "reden")],
+         shown=lambda r: {**r.__dict__, "declared_at": fmt_datetime(r.declared_at),
+                          "lifted_at": fmt_datetime(r.lifted_at),
+                          "levels": level_counts(r.levels)})
 
 
 def install(app: typer.Typer) -> None:

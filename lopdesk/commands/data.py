@@ -6,15 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lopdesk.commands.common import (
-    JSON_OPTION,
-    database,
-    echo,
-    emit,
-    emit_rows,
-    fail,
-    handle_errors,
-)
+from lopdesk.commands.common import JSON_OPTION, database, echo, emit, fail, handle_errors
 from lopdesk.commands.dutch_help import choices
 from lopdesk.labels import EDUCATION
 
@@ -98,10 +90,10 @@ def area_list(as_json: bool = JSON_OPTION) -> None:
 
     with database() as db:
         rows = list_areas(db)
-    emit_rows(rows, as_json,
-              [("id", "gebied"), ("name", "naam"), ("education", "onderwijs"),
-               ("schools", "scholen")],
-              lambda r: {**_fields(r), "education": label(EDUCATION, r.education)})
+    emit(rows, as_json,
+         [("id", "gebied"), ("name", "naam"), ("education", "onderwijs"),
+          ("schools", "scholen")],
+         shown=lambda r: {**_fields(r), "education": label(EDUCATION, r.education)})
 
 
 @handle_errors
@@ -127,13 +119,13 @@ def levels_cmd(school: str | None = typer.Option(None, "--school"),
 
     with database() as db:
         rows = list_levels(db, school, area, year)
-    emit_rows(rows, as_json,
-              [("id", "niveau"), ("school_id", "school"), ("school_year", "schooljaar"),
-               ("regime", "regime"), ("kind", "soort"), ("label", "label"),
-               ("capacity", "capaciteit"), ("entries", "inschrijvingen")],
-              lambda r: {**_fields(r), "regime": label(REGIME, r.regime),
-                         "kind": label(LEVEL_KIND, r.kind),
-                         "school_year": school_year_label(r.school_year)})
+    emit(rows, as_json,
+         [("id", "niveau"), ("school_id", "school"), ("school_year", "schooljaar"),
+          ("regime", "regime"), ("kind", "soort"), ("label", "label"),
+          ("capacity", "capaciteit"), ("entries", "inschrijvingen")],
+         shown=lambda r: {**_fields(r), "regime": label(REGIME, r.regime),
+                          "kind": label(LEVEL_KIND, r.kind),
+                          "school_year": school_year_label(r.school_year)})
 
 
 @handle_errors
@@ -146,11 +138,11 @@ def children_cmd(search: str | None = typer.Argument(None, help="Deel van naam o
 
     with database() as db:
         rows = list_children(db, search, limit)
-    emit_rows(rows, as_json,
-              [("id", "kind"), ("last_name", "naam"), ("first_name", "voornaam"),
-               ("birth_date", "geboren"), ("indicator", "indicator"), ("requests", "aanvragen")],
-              lambda r: {**_fields(r), "indicator": yes_no(r.indicator),
-                         "birth_date": fmt_date(r.birth_date)})
+    emit(rows, as_json,
+         [("id", "kind"), ("last_name", "naam"), ("first_name", "voornaam"),
+          ("birth_date", "geboren"), ("indicator", "indicator"), ("requests", "aanvragen")],
+         shown=lambda r: {**_fields(r), "indicator": yes_no(r.indicator),
+                          "birth_date": fmt_date(r.birth_date)})
 
 
 @handle_errors
@@ -171,13 +163,13 @@ def counters_cmd(area: str | None = typer.Option(None, "--area"),
     data = [{**r.__dict__, "realised": r.realised, "seated": r.seated,
              "deferred": r.deferred_indicator + r.deferred_non_indicator} for r in rows]
     # As JSON the machine codes: the field as stored, full as true/false.
-    emit_rows(data, as_json,
-              [("level_id", "niveau"), ("school_name", "school"), ("label", "label"),
-               ("capacity", "cap."), ("seated", "bezet"), ("realised", "gereal."),
-               ("deferred", "uitgest."), ("waiting", "niet-gereal."), ("free_places", "vrij"),
-               ("free_places_field", "vrije plaatsen LOP"), ("full", "volzet")],
-              lambda d: {**d, "free_places_field": free_places_board(d["free_places_field"]),
-                         "full": yes_no(d["full"])})
+    emit(data, as_json,
+         [("level_id", "niveau"), ("school_name", "school"), ("label", "label"),
+          ("capacity", "cap."), ("seated", "bezet"), ("realised", "gereal."),
+          ("deferred", "uitgest."), ("waiting", "niet-gereal."), ("free_places", "vrij"),
+          ("free_places_field", "vrije plaatsen LOP"), ("full", "volzet")],
+         shown=lambda d: {**d, "free_places_field": free_places_board(d["free_places_field"]),
+                          "full": yes_no(d["full"])})
 
 
 def _fields(row) -> dict:

@@ -12,7 +12,6 @@ from lopdesk.commands.common import (
     database,
     echo,
     emit,
-    emit_rows,
     fail,
     handle_errors,
     parse_when,
@@ -172,11 +171,11 @@ def round_runs(round_id: str | None = typer.Argument(None), as_json: bool = JSON
 
     with database() as db:
         rows = allocation.list_runs(db, round_id)
-    emit_rows(rows, as_json,
-              [("id", "run"), ("round_id", "ronde"), ("status", "status"), ("seed", "seed"),
-               ("output_hash", "uitvoer-hash"), ("user", "door"), ("started_at", "tijdstip")],
-              lambda r: {**r.__dict__, "status": label(RUN_STATUS, r.status),
-                         "started_at": fmt_datetime(r.started_at)})
+    emit(rows, as_json,
+         [("id", "run"), ("round_id", "ronde"), ("status", "status"), ("seed", "seed"),
+          ("output_hash", "uitvoer-hash"), ("user", "door"), ("started_at", "tijdstip")],
+         shown=lambda r: {**r.__dict__, "status": label(RUN_STATUS, r.status),
+                          "started_at": fmt_datetime(r.started_at)})
 
 
 @round_app.command("list")
@@ -188,11 +187,11 @@ def round_list(as_json: bool = JSON_OPTION) -> None:
 
     with database() as db:
         rows = allocation.list_rounds(db)
-    emit_rows(rows, as_json,
-              [("id", "ronde"), ("area_id", "gebied"), ("school_year", "schooljaar"),
-               ("status", "status"), ("name", "naam")],
-              lambda r: {**r.model_dump(), "status": label(ROUND_STATUS, r.status),
-                         "school_year": school_year_label(r.school_year)})
+    emit(rows, as_json,
+         [("id", "ronde"), ("area_id", "gebied"), ("school_year", "schooljaar"),
+          ("status", "status"), ("name", "naam")],
+         shown=lambda r: {**r.model_dump(), "status": label(ROUND_STATUS, r.status),
+                          "school_year": school_year_label(r.school_year)})
 
 
 def install(app: typer.Typer) -> None:
