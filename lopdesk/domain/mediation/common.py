@@ -1,4 +1,4 @@
-"""Lookups and timeline writes shared by the mediation use cases (inside their transaction)."""
+"""Lookups, timeline writes and the case transaction shared by the mediation use cases."""
 
 from __future__ import annotations
 
