@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from lopdesk.commands.common import (
+    AT_OPTION,
     INT_BOUNDS,
     JSON_OPTION,
     database,
@@ -33,7 +34,7 @@ def _result(res, as_json: bool) -> None:
 def capacity_set(level: str = typer.Argument(...), capacity: int = typer.Argument(..., min=0),
                  reason: str = typer.Option("", "--reason", "-r"),
                  version: int | None = typer.Option(None, "--version"),
-                 at: str | None = typer.Option(None, "--at"),
+                 at: str | None = AT_OPTION,
                  as_json: bool = JSON_OPTION) -> None:
     """De capaciteit vastleggen (vóór de start) of wijzigen (CAP-01..03)."""
     from lopdesk.domain import capacity as cap
@@ -62,7 +63,7 @@ def capacity_seated(level: str = typer.Argument(...),
 def capacity_request_raise(level: str = typer.Argument(...),
                            capacity: int = typer.Argument(..., min=0),
                            reason: str = typer.Option(..., "--reason", "-r"),
-                           at: str | None = typer.Option(None, "--at"),
+                           at: str | None = AT_OPTION,
                            as_json: bool = JSON_OPTION) -> None:
     """Een capaciteitsverhoging aanvragen (beslissing door het LOP, CAP-03)."""
     from lopdesk.domain import capacity as cap
@@ -89,7 +90,7 @@ def capacity_decide(decision: int = typer.Argument(...),
                     approve: bool = typer.Option(..., "--approve/--reject"),
                     reason: str = typer.Option(..., "--reason", "-r"),
                     ref: str | None = typer.Option(None, "--ref", help="Beslissingsnummer LOP."),
-                    at: str | None = typer.Option(None, "--at"),
+                    at: str | None = AT_OPTION,
                     as_json: bool = JSON_OPTION) -> None:
     """Een aanvraag goedkeuren of afwijzen; nieuwe plaatsen gaan naar de wachtlijst."""
     from lopdesk.domain import capacity as cap
@@ -102,7 +103,7 @@ def capacity_decide(decision: int = typer.Argument(...),
 @capacity_app.command("preview")
 @handle_errors
 def capacity_preview(decision: int = typer.Argument(...),
-                     at: str | None = typer.Option(None, "--at"),
+                     at: str | None = AT_OPTION,
                      as_json: bool = JSON_OPTION) -> None:
     """Welke kinderen de nieuwe plaatsen zouden krijgen, met de trapsgewijze gevolgen."""
     from lopdesk.domain import capacity as cap
@@ -123,13 +124,11 @@ def capacity_requests(status: str | None = typer.Option(None, "--status"),
         status = next((c for c, t in DECISION_STATUS.items() if t == status.lower()), status)
     with database() as db:
         rows = cap.list_decisions(db, status)
-    if as_json:
-        emit(rows, True)
-        return
-    emit([{**r.__dict__, "status": label(DECISION_STATUS, r.status)} for r in rows], False,
+    emit(rows, as_json,
          [("id", "id"), ("level_id", "niveau"), ("current_capacity", "van"),
           ("requested_capacity", "naar"), ("status", "status"), ("reason", "reden"),
-          ("decided_by", "beslist door")])
+          ("decided_by", "beslist door")],
+         shown=lambda r: {**r.__dict__, "status": label(DECISION_STATUS, r.status)})
 
 
 @capacity_app.command("free-places")
@@ -198,7 +197,7 @@ def capacity_ank(level: str = typer.Argument(...),
 @handle_errors
 def full_declare(levels: list[str] = typer.Argument(..., help="Administratieve groepen."),
                  reason: str = typer.Option("", "--reason", "-r"),
-                 at: str | None = typer.Option(None, "--at"),
+                 at: str | None = AT_OPTION,
                  as_json: bool = JSON_OPTION) -> None:
     """Niveaus volzet verklaren (CAP-06); gemeld aan het LOP."""
     from lopdesk.domain import capacity as cap
@@ -213,7 +212,7 @@ def full_declare(levels: list[str] = typer.Argument(..., help="Administratieve g
 @handle_errors
 def full_lift(declaration: int = typer.Argument(...),
               reason: str = typer.Option("", "--reason", "-r"),
-              at: str | None = typer.Option(None, "--at"),
+              at: str | None = AT_OPTION,
               as_json: bool = JSON_OPTION) -> None:
     """Een volzetverklaring opheffen (gemeld aan het LOP)."""
     from lopdesk.domain import capacity as cap
@@ -232,14 +231,12 @@ def full_list(as_json: bool = JSON_OPTION) -> None:
 
     with database() as db:
         rows = cap.list_declarations(db)
-    if as_json:
-        emit(rows, True)
-        return
-    emit([{**r.__dict__, "declared_at": fmt_datetime(r.declared_at),
-           "lifted_at": fmt_datetime(r.lifted_at), "levels": level_counts(r.levels)}
-          for r in rows], False,
+    emit(rows, as_json,
          [("id", "id"), ("declared_at", "verklaard"), ("lifted_at", "opgeheven"),
-          ("levels", "groepen (aantal bij verklaring)"), ("reason", "reden")])
+          ("levels", "groepen (aantal bij verklaring)"), ("reason", "reden")],
+         shown=lambda r: {**r.__dict__, "declared_at": fmt_datetime(r.declared_at),
+                          "lifted_at": fmt_datetime(r.lifted_at),
+                          "levels": level_counts(r.levels)})
 
 
 def install(app: typer.Typer) -> None:

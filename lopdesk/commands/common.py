@@ -255,11 +255,14 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]
 
 
 def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = None,
-         title: str | None = None) -> None:
+         title: str | None = None, shown: Callable[[Any], dict[str, Any]] | None = None
+         ) -> None:
+    """Print a result: as JSON as it is (codes, for scripts); with columns a list as a table,
+    each row first turned by `shown` into cells a person reads (Dutch labels, local dates)."""
     if as_json:
         emit_json(value)
     elif columns is not None:
-        rows = [to_jsonable(v) for v in value]
+        rows = [to_jsonable(shown(v) if shown else v) for v in value]
         emit_table(rows, columns, title)
     else:
         data = to_jsonable(value)
@@ -272,6 +275,8 @@ def emit(value: Any, as_json: bool, columns: Sequence[tuple[str, str]] | None = 
 
 
 JSON_OPTION = typer.Option(False, "--json", help="Uitvoer als JSON.")
+AT_OPTION = typer.Option(None, "--at", help="Tijdstip (ISO 8601 of dd/mm/jjjj uu:mm; "
+                         "standaard nu, op de klok van de databank).")
 
 
 def parse_when(value: str | None, option: str = "--at") -> datetime | None:

@@ -86,16 +86,14 @@ def area_create(area_id: str = typer.Argument(...), name: str = typer.Argument(.
 def area_list(as_json: bool = JSON_OPTION) -> None:
     """De werkingsgebieden."""
     from lopdesk.domain.directory import list_areas
+    from lopdesk.labels import EDUCATION, label
 
     with database() as db:
         rows = list_areas(db)
-    if as_json:
-        emit(rows, True)
-        return
-    from lopdesk.labels import EDUCATION, label
-
-    emit([{**_fields(r), "education": label(EDUCATION, r.education)} for r in rows], False,
-         [("id", "gebied"), ("name", "naam"), ("education", "onderwijs"), ("schools", "scholen")])
+    emit(rows, as_json,
+         [("id", "gebied"), ("name", "naam"), ("education", "onderwijs"),
+          ("schools", "scholen")],
+         shown=lambda r: {**_fields(r), "education": label(EDUCATION, r.education)})
 
 
 @handle_errors
@@ -117,19 +115,17 @@ def levels_cmd(school: str | None = typer.Option(None, "--school"),
                as_json: bool = JSON_OPTION) -> None:
     """De capaciteitsniveaus."""
     from lopdesk.domain.directory import list_levels
+    from lopdesk.labels import LEVEL_KIND, REGIME, label, school_year_label
 
     with database() as db:
         rows = list_levels(db, school, area, year)
-    if as_json:
-        emit(rows, True)
-        return
-    from lopdesk.labels import LEVEL_KIND, REGIME, label, school_year_label
-
-    emit([{**_fields(r), "regime": label(REGIME, r.regime), "kind": label(LEVEL_KIND, r.kind),
-           "school_year": school_year_label(r.school_year)} for r in rows], False,
+    emit(rows, as_json,
          [("id", "niveau"), ("school_id", "school"), ("school_year", "schooljaar"),
           ("regime", "regime"), ("kind", "soort"), ("label", "label"),
-          ("capacity", "capaciteit"), ("entries", "inschrijvingen")])
+          ("capacity", "capaciteit"), ("entries", "inschrijvingen")],
+         shown=lambda r: {**_fields(r), "regime": label(REGIME, r.regime),
+                          "kind": label(LEVEL_KIND, r.kind),
+                          "school_year": school_year_label(r.school_year)})
 
 
 @handle_errors
@@ -138,18 +134,15 @@ def children_cmd(search: str | None = typer.Argument(None, help="Deel van naam o
                  as_json: bool = JSON_OPTION) -> None:
     """Kinderen zoeken op naam of id."""
     from lopdesk.domain.directory import list_children
+    from lopdesk.labels import fmt_date, yes_no
 
     with database() as db:
         rows = list_children(db, search, limit)
-    if as_json:
-        emit(rows, True)
-        return
-    from lopdesk.labels import fmt_date, yes_no
-
-    emit([{**_fields(r), "indicator": yes_no(r.indicator), "birth_date": fmt_date(r.birth_date)}
-          for r in rows], False,
+    emit(rows, as_json,
          [("id", "kind"), ("last_name", "naam"), ("first_name", "voornaam"),
-          ("birth_date", "geboren"), ("indicator", "indicator"), ("requests", "aanvragen")])
+          ("birth_date", "geboren"), ("indicator", "indicator"), ("requests", "aanvragen")],
+         shown=lambda r: {**_fields(r), "indicator": yes_no(r.indicator),
+                          "birth_date": fmt_date(r.birth_date)})
 
 
 @handle_errors
@@ -159,6 +152,7 @@ def counters_cmd(area: str | None = typer.Option(None, "--area"),
                  as_json: bool = JSON_OPTION) -> None:
     """De tellers per niveau: capaciteit, bezet, gerealiseerd, uitgesteld, vrije plaatsen."""
     from lopdesk.domain.counters import area_counters
+    from lopdesk.labels import free_places_board, yes_no
 
     with database() as db:
         rows = area_counters(db, area, year)
@@ -168,18 +162,14 @@ def counters_cmd(area: str | None = typer.Option(None, "--area"),
             raise fail(f"capaciteitsniveau '{level}' bestaat niet")
     data = [{**r.__dict__, "realised": r.realised, "seated": r.seated,
              "deferred": r.deferred_indicator + r.deferred_non_indicator} for r in rows]
-    if as_json:  # machine codes: the field as stored, full as true/false
-        emit(data, True)
-        return
-    from lopdesk.labels import free_places_board, yes_no
-
-    data = [{**d, "free_places_field": free_places_board(d["free_places_field"]),
-             "full": yes_no(d["full"])} for d in data]
-    emit(data, False, [("level_id", "niveau"), ("school_name", "school"),
-                         ("label", "label"), ("capacity", "cap."), ("seated", "bezet"),
-                         ("realised", "gereal."), ("deferred", "uitgest."),
-                         ("waiting", "niet-gereal."), ("free_places", "vrij"),
-                         ("free_places_field", "vrije plaatsen LOP"), ("full", "volzet")])
+    # As JSON the machine codes: the field as stored, full as true/false.
+    emit(data, as_json,
+         [("level_id", "niveau"), ("school_name", "school"), ("label", "label"),
+          ("capacity", "cap."), ("seated", "bezet"), ("realised", "gereal."),
+          ("deferred", "uitgest."), ("waiting", "niet-gereal."), ("free_places", "vrij"),
+          ("free_places_field", "vrije plaatsen LOP"), ("full", "volzet")],
+         shown=lambda d: {**d, "free_places_field": free_places_board(d["free_places_field"]),
+                          "full": yes_no(d["full"])})
 
 
 def _fields(row) -> dict:

@@ -61,9 +61,14 @@ def write_bytes(data: bytes, out: Path | None, *, binary: bool) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
+    write_file(out, data)
+
+
+def write_file(out: Path, data: bytes) -> None:
+    """Write --out whole or not at all, 0640: the group reads it, others do not."""
     from lopdesk.files import write_private_atomic
 
-    try:  # whole or not at all, 0640: the group reads it, others do not
+    try:
         write_private_atomic(out, data)
     except OSError as exc:
         raise fail(f"--out {out}: kan het bestand niet schrijven "

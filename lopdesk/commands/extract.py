@@ -11,13 +11,15 @@ package.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from lopdesk import parse
-from lopdesk.commands.common import database, echo, fail, handle_errors
+from lopdesk.commands.common import database, fail, handle_errors
 
 extract_app = typer.Typer(help="Documenten: registeruittreksels, mededelingen, rapporten, "
                           "proces-verbaal, bemiddelingsdossier.", no_args_is_help=True)
@@ -61,15 +63,22 @@ def _write(text: str | bytes, out: Path | None) -> None:
             return
         sys.stdout.write(text)
         return
-    from lopdesk.files import write_private_atomic
+    from lopdesk.commands.export import write_file
 
-    data = text if isinstance(text, bytes) else text.encode("utf-8")
-    try:  # whole or not at all, 0640: the group reads it, others do not
-        write_private_atomic(out, data)
-    except OSError as exc:
-        raise fail(f"--out {out}: kan het bestand niet schrijven "
-                   f"({exc.strerror or exc}); er is niets geschreven") from None
-    echo(f"geschreven naar {out}", err=True)
+    write_file(out, text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+def _tables_or_text(chosen: str, out: Path | None, excel_csv: bool,
+                    tables: Callable[[Any], list], text: Callable[[Any], str | bytes]) -> None:
+    """Register and report: a workbook of tables for xlsx, else the rendered document."""
+    from lopdesk.commands.export import write_tables
+
+    with database() as db:
+        made = tables(db) if chosen == "xlsx" else text(db)
+    if chosen == "xlsx":
+        write_tables(made, out, "xlsx")
+    else:
+        _write(_excel_csv(made, chosen, excel_csv), out)
 
 
 def _entry_id(db, entry: str, level: str | None) -> int:
@@ -89,21 +98,13 @@ def extract_register(
     excel_csv: bool = EXCEL_CSV_OPTION,
 ) -> None:
     """Uittreksel uit het inschrijvingsregister (capaciteitsblad, leerlingenblad, registerblad)."""
-    from lopdesk.commands.export import write_tables
     from lopdesk.domain import documents
 
     chosen = _format(fmt, out)
     kw = {"level_id": level, "school_id": school, "area_id": area, "school_year": year,
           "pseudonymise": plenary}
-    with database() as db:
-        if chosen == "xlsx":
-            tables = documents.register_tables(db, **kw)
-        else:
-            text = documents.render_register(db, chosen, **kw)
-    if chosen == "xlsx":
-        write_tables(tables, out, "xlsx")
-        return
-    _write(_excel_csv(text, chosen, excel_csv), out)
+    _tables_or_text(chosen, out, excel_csv, lambda db: documents.register_tables(db, **kw),
+                    lambda db: documents.render_register(db, chosen, **kw))
 
 
 @extract_app.command("notice")
@@ -144,7 +145,6 @@ def extract_report(
     excel_csv: bool = EXCEL_CSV_OPTION,
 ) -> None:
     """LOP-rapport: tellers, vrije-plaatsenbord, weigeringen en sociale mix."""
-    from lopdesk.commands.export import write_tables
     from lopdesk.domain import documents
 
     if area_arg and area_opt and area_arg != area_opt:
@@ -153,15 +153,8 @@ def extract_report(
     if not area:
         raise fail("geef het gebied op: --area GEBIED")
     chosen = _format(fmt, out)
-    with database() as db:
-        if chosen == "xlsx":
-            tables = documents.report_tables(db, area, year)
-        else:
-            text = documents.render_report(db, area, year, chosen)
-    if chosen == "xlsx":
-        write_tables(tables, out, "xlsx")
-        return
-    _write(_excel_csv(text, chosen, excel_csv), out)
+    _tables_or_text(chosen, out, excel_csv, lambda db: documents.report_tables(db, area, year),
+                    lambda db: documents.render_report(db, area, year, chosen))
 
 
 @extract_app.command("pv")

@@ -11,6 +11,7 @@ from datetime import date
 import typer
 
 from lopdesk.commands.common import (
+    AT_OPTION,
     EXIT_INPUT,
     JSON_OPTION,
     database,
@@ -115,7 +116,7 @@ def case_open(child: str = typer.Argument(..., help="Kind (pseudoniem id)."),
                                                 help="Weigering (ID of NIVEAU:NR); "
                                                      "standaard alle niet-gerealiseerde."),
               note: str = typer.Option("", "--note"),
-              at: str | None = typer.Option(None, "--at"),
+              at: str | None = AT_OPTION,
               as_json: bool = JSON_OPTION) -> None:
     """Een bemiddelingsdossier openen op vraag van de ouders (capaciteitsweigering)."""
     from lopdesk.domain import mediation
@@ -139,7 +140,7 @@ def case_list(status: str | None = typer.Option(None, "--status",
               plenary: bool = typer.Option(False, "--plenary",
                                            help="Voor de LOP-plenaire: enkel aantallen en "
                                                 "pseudoniemen."),
-              at: str | None = typer.Option(None, "--at"),
+              at: str | None = AT_OPTION,
               as_json: bool = JSON_OPTION) -> None:
     """De dossiers: lopend en wachtend eerst, op eerstvolgende termijn."""
     from lopdesk.domain import mediation
@@ -188,7 +189,7 @@ def _print_plenary(summary, as_json: bool) -> None:
 
 @case_app.command("show")
 @handle_errors
-def case_show(case_id: int = typer.Argument(...), at: str | None = typer.Option(None, "--at"),
+def case_show(case_id: int = typer.Argument(...), at: str | None = AT_OPTION,
               as_json: bool = JSON_OPTION) -> None:
     """Een dossier met weigeringen, partijen, voorstellen en tijdlijn."""
     from lopdesk.domain import mediation
@@ -216,7 +217,7 @@ def case_add(case_id: int = typer.Argument(...),
                                                               "klacht CLR)."),
              entry: str | None = typer.Option(None, "--entry", help="Weigering (ID of "
                                                                    "NIVEAU:NR)."),
-             at: str | None = typer.Option(None, "--at"),
+             at: str | None = AT_OPTION,
              as_json: bool = JSON_OPTION) -> None:
     """Iets toevoegen aan een dossier: partij, overleg, contact, notitie, klacht CLR,
     weigering."""
@@ -252,7 +253,7 @@ def case_propose(case_id: int = typer.Argument(...),
                                                   help="Dit niveau voorstellen; zonder: toon "
                                                        "de scholen met vrije plaatsen."),
                  note: str = typer.Option("", "--note"),
-                 at: str | None = typer.Option(None, "--at"),
+                 at: str | None = AT_OPTION,
                  as_json: bool = JSON_OPTION) -> None:
     """Scholen met vrije plaatsen voor het kind, dichtstbij eerst (MED-03), of er één
     voorstellen."""
@@ -289,7 +290,7 @@ def case_answer(proposal_id: int = typer.Argument(...),
                 overcapacity: str | None = typer.Option(
                     None, "--overcapacity", help="Categorie voor inschrijving boven capaciteit."),
                 note: str = typer.Option("", "--note"),
-                at: str | None = typer.Option(None, "--at"),
+                at: str | None = AT_OPTION,
                 as_json: bool = JSON_OPTION) -> None:
     """Het antwoord van de ouders op een voorstel; aanvaarden schrijft het kind in."""
     from lopdesk.domain import mediation
@@ -315,7 +316,7 @@ def case_close(case_id: int = typer.Argument(...),
                school: str | None = typer.Option(None, "--school"),
                note: str = typer.Option("", "--note"),
                version: int | None = typer.Option(None, "--version"),
-               at: str | None = typer.Option(None, "--at"),
+               at: str | None = AT_OPTION,
                as_json: bool = JSON_OPTION) -> None:
     """Een dossier afsluiten met zijn uitkomst (MED-02: nooit zonder uitkomst)."""
     from lopdesk.domain import mediation
@@ -361,7 +362,7 @@ def notice_record(entry: str = typer.Argument(..., help="Weigering: ID of NIVEAU
                                                      help="school of lop (mandaat)."),
                   level: str | None = typer.Option(None, "--level"),
                   note: str = typer.Option("", "--note"),
-                  at: str | None = typer.Option(None, "--at"),
+                  at: str | None = AT_OPTION,
                   confirm: bool = typer.Option(False, "--confirm-open-offer",
                                                help="Ook als het kind een open aanbod van "
                                                     "een vrijgekomen plaats heeft."),
@@ -386,7 +387,7 @@ def notice_list(area: str | None = typer.Option(None, "--area"),
                 child: str | None = typer.Option(None, "--child"),
                 missing: bool = typer.Option(False, "--missing",
                                              help="Weigeringen zonder mededeling."),
-                at: str | None = typer.Option(None, "--at"),
+                at: str | None = AT_OPTION,
                 as_json: bool = JSON_OPTION) -> None:
     """Geregistreerde mededelingen, of met --missing de weigeringen zonder mededeling."""
     from lopdesk.domain import mediation
@@ -445,7 +446,7 @@ def notice_notify(area: str | None = typer.Option(None, "--area"),
 
 @child_app.command("show")
 @handle_errors
-def child_show(child: str = typer.Argument(...), at: str | None = typer.Option(None, "--at"),
+def child_show(child: str = typer.Argument(...), at: str | None = AT_OPTION,
                as_json: bool = JSON_OPTION) -> None:
     """Het dossier van een kind: alle aanvragen, weigeringen, mededelingen, plaatsen op
     wachtlijsten en termijnen in het gebied (opening door de bemiddelingscel wordt gelogd)."""

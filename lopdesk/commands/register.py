@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 
 from lopdesk import parse
-from lopdesk.commands.common import JSON_OPTION, database, echo, emit, handle_errors, parse_when
+from lopdesk.commands.common import (
+    AT_OPTION,
+    JSON_OPTION,
+    database,
+    echo,
+    emit,
+    handle_errors,
+    parse_when,
+)
 from lopdesk.commands.dutch_help import choices
 from lopdesk.labels import PRIORITY_GROUP, STATUS
 
@@ -125,7 +133,7 @@ def register_withdraw(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
                       level: str | None = typer.Option(None, "--level"),
                       version: int | None = typer.Option(None, "--version",
                                                          help="Verwachte versie (conflicten)."),
-                      at: str | None = typer.Option(None, "--at"),
+                      at: str | None = AT_OPTION,
                       as_json: bool = JSON_OPTION) -> None:
     """Een inschrijving intrekken (gerealiseerd of niet-gerealiseerd → ingetrokken)."""
     from lopdesk.domain import registers
@@ -146,7 +154,7 @@ def register_status(entry: str = typer.Argument(...),
                     reason: str = typer.Option(..., "--reason", "-r"),
                     level: str | None = typer.Option(None, "--level"),
                     version: int | None = typer.Option(None, "--version"),
-                    at: str | None = typer.Option(None, "--at"),
+                    at: str | None = AT_OPTION,
                     as_json: bool = JSON_OPTION) -> None:
     """De status van een inschrijving wijzigen (enkel wat REG-03 toelaat)."""
     from lopdesk.domain import registers
@@ -162,7 +170,7 @@ def register_status(entry: str = typer.Argument(...),
 
 @register_app.command("waiting")
 @handle_errors
-def register_waiting(level: str = typer.Argument(...), at: str | None = typer.Option(None, "--at"),
+def register_waiting(level: str = typer.Argument(...), at: str | None = AT_OPTION,
                      as_json: bool = JSON_OPTION) -> None:
     """De wachtlijst van een niveau en tot wanneer de volgorde bindt (WL-01)."""
     from lopdesk.domain import registers
@@ -232,7 +240,7 @@ def period_list(level: str | None = typer.Argument(None, help="Niveau (standaard
 def period_close(period_id: int = typer.Argument(...),
                  preview: bool = typer.Option(False, "--preview",
                                               help="Toon enkel wat er zou veranderen."),
-                 at: str | None = typer.Option(None, "--at"),
+                 at: str | None = AT_OPTION,
                  as_json: bool = JSON_OPTION) -> None:
     """Een voorrangsperiode afsluiten (REG-05): aanvullen, uitgesteld → (niet-)gerealiseerd."""
     from lopdesk.domain import registers
@@ -263,7 +271,7 @@ def fill_cmd(level: str | None = typer.Argument(None, help="Niveau (standaard: a
                                          help="Plaatsen meteen toekennen (iedereen aanvaardt)."),
              preview: bool = typer.Option(False, "--preview",
                                           help="Toon enkel wat er zou gebeuren."),
-             at: str | None = typer.Option(None, "--at"),
+             at: str | None = AT_OPTION,
              as_json: bool = JSON_OPTION) -> None:
     """Vrijgekomen plaatsen aanbieden in volgorde van de wachtlijst, tot de uiterste datum."""
     from lopdesk.domain import registers
@@ -276,7 +284,7 @@ def fill_cmd(level: str | None = typer.Argument(None, help="Niveau (standaard: a
 
 @offer_app.command("next")
 @handle_errors
-def offer_next(level: str = typer.Argument(...), at: str | None = typer.Option(None, "--at"),
+def offer_next(level: str = typer.Argument(...), at: str | None = AT_OPTION,
                as_json: bool = JSON_OPTION) -> None:
     """Eén vrije plaats aanbieden aan het volgende kind op de wachtlijst."""
     from lopdesk.domain import registers
@@ -313,7 +321,7 @@ def offer_list(level: str | None = typer.Option(None, "--level"),
 @handle_errors
 def offer_answer(offer_id: int = typer.Argument(...),
                  accept: bool = typer.Option(..., "--accept/--decline"),
-                 at: str | None = typer.Option(None, "--at"),
+                 at: str | None = AT_OPTION,
                  as_json: bool = JSON_OPTION) -> None:
     """Het antwoord van de ouders op een aanbod (aanvaarden of weigeren)."""
     from lopdesk.domain import registers

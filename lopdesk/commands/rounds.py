@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from lopdesk.commands.common import (
+    AT_OPTION,
     JSON_OPTION,
     database,
     echo,
@@ -19,16 +20,13 @@ from lopdesk.commands.common import (
 round_app = typer.Typer(help="Aanmeldingsrondes in de databank: aanmeldingen, toewijzing.",
                         no_args_is_help=True)
 
-AT_HELP = "Tijdstip (ISO 8601 of dd/mm/jjjj uu:mm; standaard nu, op de klok van de databank)."
-
-
 @round_app.command("create")
 @handle_errors
 def round_create(round_id: str = typer.Argument(...), area: str = typer.Option(..., "--area"),
                  year: int = typer.Option(..., "--year", help="Schooljaar (2027 = 2027-2028)."),
                  name: str = typer.Option("", "--name"),
                  tiebreak: str = typer.Option("single", "--tiebreak"),
-                 at: str | None = typer.Option(None, "--at", help=AT_HELP),
+                 at: str | None = AT_OPTION,
                  as_json: bool = JSON_OPTION) -> None:
     """Een aanmeldingsronde aanmaken."""
     from lopdesk.domain import allocation
@@ -67,7 +65,7 @@ def round_level(round_id: str = typer.Argument(...), level: str = typer.Argument
 @handle_errors
 def round_apply(round_id: str = typer.Argument(...), child: str = typer.Argument(...),
                 levels: list[str] = typer.Argument(..., help="Niveaus in volgorde van voorkeur."),
-                at: str | None = typer.Option(None, "--at", help=AT_HELP),
+                at: str | None = AT_OPTION,
                 as_json: bool = JSON_OPTION) -> None:
     """De gerangschikte lijst van een kind opslaan (vervangt een vorige lijst)."""
     from lopdesk.domain import allocation
@@ -130,7 +128,7 @@ def round_run(round_id: str = typer.Argument(...),
               reason: str = typer.Option("", "--reason",
                                          help="Met --replace: waarom (komt in het PV)."),
               out: Path | None = typer.Option(None, "--out", help="Bewaar ook de uitvoermap."),
-              at: str | None = typer.Option(None, "--at", help=AT_HELP),
+              at: str | None = AT_OPTION,
               as_json: bool = JSON_OPTION) -> None:
     """Toewijzen en de resultaten in de registers schrijven (REG-07).
 
@@ -169,19 +167,15 @@ def round_run(round_id: str = typer.Argument(...),
 def round_runs(round_id: str | None = typer.Argument(None), as_json: bool = JSON_OPTION) -> None:
     """De runs (met seed, hashes en wie) van een ronde."""
     from lopdesk.domain import allocation
+    from lopdesk.labels import RUN_STATUS, fmt_datetime, label
 
     with database() as db:
         rows = allocation.list_runs(db, round_id)
-    if as_json:
-        emit(rows, True)
-        return
-    from lopdesk.labels import RUN_STATUS, fmt_datetime, label
-
-    rows = [{**r.__dict__, "status": label(RUN_STATUS, r.status),
-             "started_at": fmt_datetime(r.started_at)} for r in rows]
-    emit(rows, False, [("id", "run"), ("round_id", "ronde"), ("status", "status"),
-                         ("seed", "seed"), ("output_hash", "uitvoer-hash"), ("user", "door"),
-                         ("started_at", "tijdstip")])
+    emit(rows, as_json,
+         [("id", "run"), ("round_id", "ronde"), ("status", "status"), ("seed", "seed"),
+          ("output_hash", "uitvoer-hash"), ("user", "door"), ("started_at", "tijdstip")],
+         shown=lambda r: {**r.__dict__, "status": label(RUN_STATUS, r.status),
+                          "started_at": fmt_datetime(r.started_at)})
 
 
 @round_app.command("list")
@@ -189,18 +183,15 @@ def round_runs(round_id: str | None = typer.Argument(None), as_json: bool = JSON
 def round_list(as_json: bool = JSON_OPTION) -> None:
     """Alle aanmeldingsrondes."""
     from lopdesk.domain import allocation
+    from lopdesk.labels import ROUND_STATUS, label, school_year_label
 
     with database() as db:
         rows = allocation.list_rounds(db)
-    if as_json:
-        emit(rows, True)
-        return
-    from lopdesk.labels import ROUND_STATUS, label, school_year_label
-
-    rows = [{**r.model_dump(), "status": label(ROUND_STATUS, r.status),
-             "school_year": school_year_label(r.school_year)} for r in rows]
-    emit(rows, False, [("id", "ronde"), ("area_id", "gebied"), ("school_year", "schooljaar"),
-                         ("status", "status"), ("name", "naam")])
+    emit(rows, as_json,
+         [("id", "ronde"), ("area_id", "gebied"), ("school_year", "schooljaar"),
+          ("status", "status"), ("name", "naam")],
+         shown=lambda r: {**r.model_dump(), "status": label(ROUND_STATUS, r.status),
+                          "school_year": school_year_label(r.school_year)})
 
 
 def install(app: typer.Typer) -> None:

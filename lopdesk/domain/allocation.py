@@ -32,7 +32,7 @@ from lopdesk.domain.allocation_models import (
 from lopdesk.domain.allocation_queries import RunRow as RunRow
 from lopdesk.domain.allocation_queries import list_rounds as list_rounds
 from lopdesk.domain.allocation_queries import list_runs as list_runs
-from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.areas import get_or_404, refuse_existing
 from lopdesk.domain.codes import CRITERIA, PRECEDENCES, PRIORITY_GROUPS, TIEBREAKS
 from lopdesk.domain.errors import Conflict, ImportError_, InvalidInput, RuleViolation
 from lopdesk.domain.models import (
@@ -56,8 +56,7 @@ def create_round(db: Database, round_id: str, area_id: str, school_year: int, na
     with db.write() as s:
         require(s, db.user, "allocation.run")
         get_or_404(s, Area, area_id, "gebied")
-        if s.get(AllocationRound, round_id) is not None:
-            raise InvalidInput(f"ronde '{round_id}' bestaat al.", field="round_id")
+        refuse_existing(s, AllocationRound, round_id, "ronde", field="round_id")
         rnd = AllocationRound(id=round_id, area_id=area_id, school_year=school_year, name=name,
                               tiebreak=tiebreak, created_at=at or utcnow())
         s.add(rnd)
@@ -242,20 +241,6 @@ def import_applications(db: Database, round_id: str, path: Path,
     return count
 
 
-@dataclass
-class RoundRun:
-    run_id: int
-    round_id: str
-    seed: int
-    children: int
-    placed: int
-    unplaced: int
-    entries_written: int
-    replaced_run: int | None
-    output_dir: str | None = None
-    summary: dict = field(default_factory=dict)
-
-
 def _engine_run(input_dir: Path, out_dir: Path, seed: int | None, tiebreak: str,
                 improve: bool) -> dict:
     from lopdesk.matching.io import run_allocation  # numpy only when a run happens
@@ -283,6 +268,20 @@ class Replace:
 
     keep_later_events: bool = False
     reason: str = ""
+
+
+@dataclass
+class RoundRun:
+    run_id: int
+    round_id: str
+    seed: int
+    children: int
+    placed: int
+    unplaced: int
+    entries_written: int
+    replaced_run: int | None
+    output_dir: str | None = None
+    summary: dict = field(default_factory=dict)
 
 
 def run_round(db: Database, round_id: str, *, seed: int | None = None,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lopdesk.db import Database
 from lopdesk.domain.access import require
 from lopdesk.domain.allocation_models import AllocationRound, AllocationRun
+from lopdesk.domain.query import where_given
 
 
 @dataclass
@@ -33,9 +34,8 @@ class RunRow:
 def list_runs(db: Database, round_id: str | None = None) -> list[RunRow]:
     with db.read() as s:
         require(s, db.user, "read")
-        q = select(AllocationRun).order_by(AllocationRun.id)
-        if round_id:
-            q = q.where(AllocationRun.round_id == round_id)
+        q = where_given(select(AllocationRun).order_by(AllocationRun.id),
+                        (AllocationRun.round_id, round_id))
         return [RunRow(r.id or 0, r.round_id, r.status, r.seed, r.tiebreak, r.improve,
                        r.engine_version, r.input_hash, r.output_hash, json.loads(r.counts),
                        r.started_at, r.user, r.replaced_by) for r in s.execute(q).scalars()]

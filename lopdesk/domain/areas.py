@@ -28,11 +28,20 @@ from lopdesk.domain.types import utcnow
 from lopdesk.labels import fmt_date
 
 
-def get_or_404(session: Session, model, key, what: str):
+def get_or_404(session: Session, model, key, what: str, *, field: str | None = None):
+    """The row of model with primary key `key`, or NotFound naming it: "gebied 'G1' bestaat
+    niet." (a text key in quotes, a number without) for field (what, unless given)."""
     row = session.get(model, key)
     if row is None:
-        raise NotFound(f"{what} '{key}' bestaat niet.", field=what)
+        shown = key if isinstance(key, int) else f"'{key}'"
+        raise NotFound(f"{what} {shown} bestaat niet.", field=field or what)
     return row
+
+
+def refuse_existing(session: Session, model, key, what: str, *, field: str) -> None:
+    """Refuse to create a row whose primary key is taken: "school 'S1' bestaat al."."""
+    if session.get(model, key) is not None:
+        raise InvalidInput(f"{what} '{key}' bestaat al.", field=field)
 
 
 def create_area(db: Database, area_id: str, name: str, *, education: str = "primary",
@@ -43,8 +52,7 @@ def create_area(db: Database, area_id: str, name: str, *, education: str = "prim
                            field="offer_reply_days")
     with db.write() as s:
         require(s, db.user, "data.import")
-        if s.get(Area, area_id) is not None:
-            raise InvalidInput(f"gebied '{area_id}' bestaat al.", field="area_id")
+        refuse_existing(s, Area, area_id, "gebied", field="area_id")
         area = Area(id=area_id, name=name, education=education, in_lop=in_lop,
                     per_contingent_lists=per_contingent_lists, chair_contact=chair_contact,
                     offer_reply_days=offer_reply_days)
@@ -61,8 +69,7 @@ def create_school(db: Database, school_id: str, area_id: str, name: str, *,
     with db.write() as s:
         require(s, db.user, "data.import")
         get_or_404(s, Area, area_id, "gebied")
-        if s.get(School, school_id) is not None:
-            raise InvalidInput(f"school '{school_id}' bestaat al.", field="school_id")
+        refuse_existing(s, School, school_id, "school", field="school_id")
         school = School(id=school_id, area_id=area_id, name=name, neighbourhood=neighbourhood,
                         address=address, x=x, y=y)
         s.add(school)
@@ -107,8 +114,7 @@ def create_level(db: Database, level_id: str, school_id: str, *, school_year: in
     with db.write() as s:
         require(s, db.user, "data.import")
         get_or_404(s, School, school_id, "school")
-        if s.get(CapacityLevel, level_id) is not None:
-            raise InvalidInput(f"capaciteitsniveau '{level_id}' bestaat al.", field="level_id")
+        refuse_existing(s, CapacityLevel, level_id, "capaciteitsniveau", field="level_id")
         level = CapacityLevel(
             id=level_id, school_id=school_id, site_id=site_id or school_id,
             school_year=school_year, regime=regime, kind=kind, label=label,
@@ -130,8 +136,7 @@ def create_child(db: Database, child_id: str, first_name: str, last_name: str, *
                  x: float | None = None, y: float | None = None) -> Child:
     with db.write() as s:
         require(s, db.user, "register.write")
-        if s.get(Child, child_id) is not None:
-            raise InvalidInput(f"kind '{child_id}' bestaat al.", field="child_id")
+        refuse_existing(s, Child, child_id, "kind", field="child_id")
         child = Child(id=child_id, first_name=first_name, last_name=last_name,
                       birth_date=birth_date, indicator=indicator, household_id=household_id,
                       address=address, x=x, y=y)

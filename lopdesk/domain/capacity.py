@@ -13,7 +13,7 @@ from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
-from lopdesk.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from lopdesk.domain.errors import Conflict, InvalidInput, RuleViolation
 from lopdesk.domain.models import (
     Area,
     CapacityDecision,
@@ -25,6 +25,7 @@ from lopdesk.domain.models import (
     Site,
     Task,
 )
+from lopdesk.domain.query import where_given
 from lopdesk.domain.registers import FillReport, fill_in, level_state
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import DECISION_STATUS, fmt_date
@@ -174,9 +175,8 @@ class RaiseOutcome:
 
 def _decide_in(s: Session, user: str, decision_id: int, *, approve: bool, reason: str,
                decision_ref: str | None, at: datetime, accept_all: bool) -> RaiseOutcome:
-    decision = s.get(CapacityDecision, decision_id)
-    if decision is None:
-        raise NotFound(f"capaciteitsaanvraag {decision_id} bestaat niet.", field="decision_id")
+    decision = get_or_404(s, CapacityDecision, decision_id, "capaciteitsaanvraag",
+                          field="decision_id")
     if decision.status != "pending":
         raise RuleViolation(f"aanvraag {decision_id} werd al beslist "
                             f"({DECISION_STATUS.get(decision.status, decision.status)}).",
@@ -247,9 +247,8 @@ class DecisionRow:
 def list_decisions(db: Database, status: str | None = None) -> list[DecisionRow]:
     with db.read() as s:
         require(s, db.user, "read")
-        q = select(CapacityDecision).order_by(CapacityDecision.id)
-        if status:
-            q = q.where(CapacityDecision.status == status)
+        q = where_given(select(CapacityDecision).order_by(CapacityDecision.id),
+                        (CapacityDecision.status, status))
         return [DecisionRow(d.id, d.level_id, d.current_capacity, d.requested_capacity,
                             d.reason, d.requested_by, d.requested_at, d.status, d.decided_by,
                             d.decided_at, d.decision_reason, d.decision_ref)
@@ -361,10 +360,8 @@ def lift_full(db: Database, declaration_id: int, *, reason: str,
               at: datetime | None = None) -> FullDeclaration:
     with db.write() as s:
         require(s, db.user, "capacity.write")
-        decl = s.get(FullDeclaration, declaration_id)
-        if decl is None:
-            raise NotFound(f"volzetverklaring {declaration_id} bestaat niet.",
-                           field="declaration_id")
+        decl = get_or_404(s, FullDeclaration, declaration_id, "volzetverklaring",
+                          field="declaration_id")
         if decl.lifted_at is not None:
             raise RuleViolation(f"volzetverklaring {declaration_id} werd al opgeheven.",
                                 rule="CAP-06")

@@ -19,6 +19,7 @@ from lopdesk.domain.models import (
     RegisterEntry,
     School,
 )
+from lopdesk.domain.query import where_given
 
 
 @dataclass
@@ -89,14 +90,11 @@ def list_levels(db: Database, school_id: str | None = None, area_id: str | None 
         require(s, db.user, "read")
         n = dict(s.execute(select(RegisterEntry.level_id, func.count())
                            .group_by(RegisterEntry.level_id)).all())
-        q = (select(CapacityLevel).join(School, School.id == CapacityLevel.school_id)
-             .order_by(CapacityLevel.school_id, CapacityLevel.school_year, CapacityLevel.id))
-        if school_id:
-            q = q.where(CapacityLevel.school_id == school_id)
-        if area_id:
-            q = q.where(School.area_id == area_id)
-        if school_year:
-            q = q.where(CapacityLevel.school_year == school_year)
+        q = where_given(
+            select(CapacityLevel).join(School, School.id == CapacityLevel.school_id)
+            .order_by(CapacityLevel.school_id, CapacityLevel.school_year, CapacityLevel.id),
+            (CapacityLevel.school_id, school_id), (School.area_id, area_id),
+            (CapacityLevel.school_year, school_year))
         return [LevelRow(lv.id, lv.school_id, lv.school_year, lv.regime, lv.kind, lv.label,
                          lv.capacity, n.get(lv.id, 0)) for lv in s.execute(q).scalars()]
 

@@ -123,6 +123,13 @@ class _Reader:
             raise self.error(col, f"'{raw}' is geen eindig getal")
         return value
 
+    def point(self, row: dict) -> tuple[float | None, float | None]:
+        """The x and y columns: both given or neither."""
+        x, y = self.number(row, "x"), self.number(row, "y")
+        if (x is None) != (y is None):
+            raise self.error("y" if y is None else "x", "x en y horen samen")
+        return x, y
+
     def flag(self, row: dict, col: str, default: bool = False) -> bool:
         raw = row.get(col, "").lower()
         if raw == "":
@@ -185,43 +192,24 @@ def _bulk(s, model, rows: list[dict]) -> None:
         audit_rows.touch(s, table.name, key, (r[key] for r in rows))
 
 
+def _refuse_first(reader: _Reader, lines: dict[str, int], keys: set[str], col: str,
+                  message: Callable[[str], str]) -> None:
+    """Refuse at the earliest line (of `lines`) that holds one of `keys`."""
+    if keys:
+        key = min(keys, key=lambda k: lines[k])
+        reader.line = lines[key]
+        raise reader.error(col, message(key))
+
+
 def _duplicate_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
                      what: str) -> None:
-    if existing:
-        key = min(existing, key=lambda k: lines[k])
-        reader.line = lines[key]
-        raise reader.error(col, f"{what} '{key}' bestaat al in de databank")
+    _refuse_first(reader, lines, existing, col, lambda key: f"{what} '{key}' bestaat al in de "
+                  "databank")
 
 
-def _missing_in_db(s, reader: _Reader, model, lines: dict[str, int], col: str,
-                   message: str) -> None:
-    """Refuse the first line (in file order) whose reference does not exist; `message`
-    gets the missing key as {key}."""
-    missing = set(lines) - _existing(s, model, set(lines))
-    if missing:
-        key = min(missing, key=lambda k: lines[k])
-        reader.line = lines[key]
-        raise reader.error(col, message.format(key=key))
-
-
-def _key_and_reference(reader: _Reader, row: dict, key: tuple[str, str, dict[str, int]],
-                       reference: tuple[str, dict[str, int]]) -> tuple[str, str]:
-    """A row's own id (unique in the file) and the id it refers to, with the first line
-    of each referred id (to name it when it does not exist)."""
-    col, what, lines = key
-    own = reader.text(row, col)
-    reader.unique(lines, own, col, what)
-    ref_col, ref_lines = reference
-    ref = reader.text(row, ref_col)
-    ref_lines.setdefault(ref, reader.line)
-    return own, ref
-
-
-def _coordinates(reader: _Reader, row: dict) -> tuple[float | None, float | None]:
-    x, y = reader.number(row, "x"), reader.number(row, "y")
-    if (x is None) != (y is None):
-        raise reader.error("y" if y is None else "x", "x en y horen samen")
-    return x, y
+def _missing_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
+                   message: Callable[[str], str]) -> None:
+    _refuse_first(reader, lines, set(lines) - existing, col, message)
 
 
 # --- one function per kind -----------------------------------------------------------
@@ -249,9 +237,11 @@ def _areas(db: Database, reader: _Reader) -> Write:
 def _schools(db: Database, reader: _Reader) -> Write:
     rows, lines, area_lines = [], {}, {}
     for row in reader.rows():
-        sid, area_id = _key_and_reference(reader, row, ("school_id", "school", lines),
-                                          ("area_id", area_lines))
-        x, y = _coordinates(reader, row)
+        sid = reader.text(row, "school_id")
+        reader.unique(lines, sid, "school_id", "school")
+        area_id = reader.text(row, "area_id")
+        area_lines.setdefault(area_id, reader.line)
+        x, y = reader.point(row)
         rows.append({"id": sid, "area_id": area_id, "name": reader.text(row, "name"),
                      "neighbourhood": reader.text(row, "neighbourhood", required=False),
                      "address": reader.text(row, "address", required=False), "x": x, "y": y,
@@ -260,8 +250,9 @@ def _schools(db: Database, reader: _Reader) -> Write:
                                                 maximum=MAX_PUPILS)})
 
     def write(s) -> int:
-        _missing_in_db(s, reader, Area, area_lines, "area_id", "gebied '{key}' bestaat niet "
-                       "(importeer eerst areas.csv of maak het aan met 'lopdesk area create')")
+        _missing_in_db(reader, area_lines, _existing(s, Area, set(area_lines)), "area_id",
+                       lambda key: f"gebied '{key}' bestaat niet (importeer eerst areas.csv "
+                       "of maak het aan met 'lopdesk area create')")
         _duplicate_in_db(reader, lines, _existing(s, School, set(lines)), "school_id", "school")
         pupils = [r.pop("_pupils") for r in rows]
         _bulk(s, School, rows)
@@ -275,8 +266,10 @@ def _schools(db: Database, reader: _Reader) -> Write:
 def _levels(db: Database, reader: _Reader) -> Write:
     rows, lines, school_lines = [], {}, {}
     for row in reader.rows():
-        lid, sid = _key_and_reference(reader, row, ("level_id", "capaciteitsniveau", lines),
-                                      ("school_id", school_lines))
+        lid = reader.text(row, "level_id")
+        reader.unique(lines, lid, "level_id", "capaciteitsniveau")
+        sid = reader.text(row, "school_id")
+        school_lines.setdefault(sid, reader.line)
         ratio = reader.number(row, "indicator_ratio")
         if ratio is not None and not 0 <= ratio <= 1:
             raise reader.error("indicator_ratio", f"{ratio} ligt niet tussen 0 en 1")
@@ -306,8 +299,8 @@ def _levels(db: Database, reader: _Reader) -> Write:
         })
 
     def write(s) -> int:
-        _missing_in_db(s, reader, School, school_lines, "school_id",
-                       "school '{key}' bestaat niet")
+        _missing_in_db(reader, school_lines, _existing(s, School, set(school_lines)),
+                       "school_id", lambda key: f"school '{key}' bestaat niet")
         sites = {r["site_id"] for r in rows}
         unknown_sites = sites - _existing(s, Site, sites)
         if unknown_sites:
@@ -328,7 +321,7 @@ def _children(db: Database, reader: _Reader) -> Write:
         cid = reader.text(row, "child_id")
         check_child_id(reader, cid)
         reader.unique(lines, cid, "child_id", "kind")
-        x, y = _coordinates(reader, row)
+        x, y = reader.point(row)
         rows.append({"id": cid, "first_name": reader.text(row, "first_name"),
                      "last_name": reader.text(row, "last_name"),
                      "birth_date": reader.day(row, "birth_date"),

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import ROLE_LABEL, ROLES, require
+from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.backup import (  # noqa: F401  (callers use ops.backup, ops.restore, …)
     BackupCheck,
     BackupResult,
@@ -30,7 +31,7 @@ from lopdesk.domain.backup import (  # noqa: F401  (callers use ops.backup, ops.
     known_revisions,
     restore,
 )
-from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
+from lopdesk.domain.errors import InvalidInput, RuleViolation
 from lopdesk.domain.models import AppUser, AuditRecord
 from lopdesk.files import write_private_atomic
 
@@ -66,10 +67,7 @@ def _check_name(name: str) -> None:
 
 
 def _get_user(s: Session, name: str) -> AppUser:
-    user = s.get(AppUser, name)
-    if user is None:
-        raise NotFound(f"gebruiker '{name}' bestaat niet.", field="name")
-    return user
+    return get_or_404(s, AppUser, name, "gebruiker", field="name")
 
 
 def _guard_last_admin(s: Session, user: AppUser) -> None:

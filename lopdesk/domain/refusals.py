@@ -16,7 +16,6 @@ from sqlmodel import Session
 from lopdesk.domain import audit
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.bulk import insert_rows
-from lopdesk.domain.errors import NotFound
 from lopdesk.domain.mediation_models import LopNotification
 from lopdesk.domain.models import CapacityLevel, RegisterEntry, RegisterEvent, School
 from lopdesk.domain.types import utcnow
@@ -45,10 +44,7 @@ def refusal_moment(s: Session, entry_id: int) -> datetime | None:
 
 
 def entry_or_404(s: Session, entry_id: int) -> RegisterEntry:
-    entry = s.get(RegisterEntry, entry_id)
-    if entry is None:
-        raise NotFound(f"inschrijving {entry_id} bestaat niet.", field="entry_id")
-    return entry
+    return get_or_404(s, RegisterEntry, entry_id, "inschrijving", field="entry_id")
 
 
 def school_of_level(s: Session, level_id: str) -> School:

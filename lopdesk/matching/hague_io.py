@@ -8,9 +8,7 @@ OUTPUT_DIR: assignments.csv, first_choice.csv, rollover.csv, run.json.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -37,18 +35,10 @@ from lopdesk.matching.io import (
     _os_user,
     _required,
     _rows,
+    csv_text,
     draw_lottery,
 )
 from lopdesk.matching.outdir import check_out_dir, write_folder
-
-
-def _text(header: list[str], rows: list[list]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue()
-
 
 MIN_LIST = 5  # schools on a list, unless the sibling rule applies at the first choice
 SIBLING = PRIORITY_RULES.index("sibling")
@@ -333,10 +323,10 @@ def _output_files(period: str, offered_on: date | None, result: HagueResult, kid
     roll = [[schools.ids[s], int(result.open_after[s]), target]
             for s in range(len(schools.ids))]
     return {
-        "assignments.csv": _text(["child_id", "school_id", "choice_rank", "stage", "answer_by"],
-                                 assign_rows),
-        "first_choice.csv": _text(["child_id", "position"], first_rows),
-        "rollover.csv": _text(["school_id", "open_places", "to_period"], roll),
+        "assignments.csv": csv_text(["child_id", "school_id", "choice_rank", "stage", "answer_by"],
+                                    assign_rows),
+        "first_choice.csv": csv_text(["child_id", "position"], first_rows),
+        "rollover.csv": csv_text(["school_id", "open_places", "to_period"], roll),
     }
 
 

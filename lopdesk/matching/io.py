@@ -196,7 +196,8 @@ def solve(inputs: Inputs, improve: bool = False) -> Result:
     return result
 
 
-def _csv_text(header: list[str], rows: list[list]) -> str:
+def csv_text(header: list[str], rows: list[list]) -> str:
+    """One output file of the engine: header and rows as CSV text, LF line ends."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
@@ -246,7 +247,7 @@ def outputs(inputs: Inputs, result: Result) -> dict[str, bytes]:
     return {
         "assignments.csv": csv_bytes(["child_id", "level_id", "choice_rank"], assign_cols),
         "waitlist.csv": csv_bytes(["child_id", "level_id", "position"], wait_cols),
-        "levels.csv": _csv_text(["level_id", "capacity", "assigned", "assigned_indicator",
+        "levels.csv": csv_text(["level_id", "capacity", "assigned", "assigned_indicator",
                                  "cutoff", "applicants", "reserved_indicator",
                                  "reserved_non_indicator"], level_rows).encode("utf-8"),
     }

@@ -8,14 +8,13 @@ from sqlalchemy import select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import Conflict
 from lopdesk.domain.mediation.common import (
     add_event,
+    case_update,
     flush_case,
     refusing_schools,
-    running_case,
 )
 from lopdesk.domain.mediation.rows import case_view
 from lopdesk.domain.mediation.rules import check_outcome, closing_school
@@ -32,9 +31,7 @@ def close_case(db: Database, case_id: int, outcome: str | None, *,
     """MED-02: a case closes only with an outcome; closing date and who are recorded."""
     outcome = check_outcome(outcome)
     now = at or utcnow()
-    with db.write() as s:
-        require(s, db.user, "mediation.write")
-        case = running_case(s, case_id)
+    with case_update(db, case_id) as (s, case):
         if expected_version is not None and case.version != expected_version:
             raise Conflict(f"Dossier {case_id}")
         accepted = None

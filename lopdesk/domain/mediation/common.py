@@ -1,15 +1,20 @@
-"""Lookups and timeline writes shared by the mediation use cases (inside their transaction)."""
+"""Lookups, timeline writes and the case transaction shared by the mediation use cases."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from lopdesk.db import Database
+from lopdesk.domain.access import require
+from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.codes import NOTICE_ONLY_REASONS
-from lopdesk.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from lopdesk.domain.errors import Conflict, InvalidInput, RuleViolation
 from lopdesk.domain.mediation_models import (
     CaseAutoReason,
     CaseEvent,
@@ -24,10 +29,7 @@ from lopdesk.labels import REASON, REFUSAL_REASON, fmt_date
 
 
 def get_case_or_404(s: Session, case_id: int) -> MediationCase:
-    case = s.get(MediationCase, case_id)
-    if case is None:
-        raise NotFound(f"bemiddelingsdossier {case_id} bestaat niet.", field="case_id")
-    return case
+    return get_or_404(s, MediationCase, case_id, "bemiddelingsdossier", field="case_id")
 
 
 def running_case(s: Session, case_id: int) -> MediationCase:
@@ -37,6 +39,15 @@ def running_case(s: Session, case_id: int) -> MediationCase:
         raise RuleViolation(f"dossier {case_id} is afgesloten op {fmt_date(case.closed_at)}; "
                             "er kan niets meer aan toegevoegd worden.", rule="MED-02")
     return case
+
+
+@contextmanager
+def case_update(db: Database, case_id: int) -> Iterator[tuple[Session, MediationCase]]:
+    """One write transaction on a case that still takes additions (MED-02), for a user
+    with the mediation.write role."""
+    with db.write() as s:
+        require(s, db.user, "mediation.write")
+        yield s, running_case(s, case_id)
 
 
 def add_event(s: Session, user: str, case: MediationCase, kind: str, text: str, *,

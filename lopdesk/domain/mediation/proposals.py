@@ -13,9 +13,10 @@ from lopdesk.domain import audit, registers
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.calendar import order_binds, school_year_end
-from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
+from lopdesk.domain.errors import InvalidInput, RuleViolation
 from lopdesk.domain.mediation.common import (
     add_event,
+    case_update,
     child_level,
     get_case_or_404,
     running_case,
@@ -109,9 +110,7 @@ def propose(db: Database, case_id: int, level_id: str, *, note: str = "",
             at: datetime | None = None) -> ProposalRow:
     """Record a school proposed to the parents (MED-02); the case waits for their answer."""
     now = at or utcnow()
-    with db.write() as s:
-        require(s, db.user, "mediation.write")
-        case = running_case(s, case_id)
+    with case_update(db, case_id) as (s, case):
         level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
         school = get_or_404(s, School, level.school_id, "school")
         _check_proposable(s, case, level, school)
@@ -168,9 +167,7 @@ def answer_proposal(db: Database, proposal_id: int, *, accept: bool,
     now = at or utcnow()
     with db.write() as s:
         require(s, db.user, "mediation.write")
-        prop = s.get(CaseProposal, proposal_id)
-        if prop is None:
-            raise NotFound(f"voorstel {proposal_id} bestaat niet.", field="proposal_id")
+        prop = get_or_404(s, CaseProposal, proposal_id, "voorstel", field="proposal_id")
         case = running_case(s, prop.case_id)
         if prop.answer is not None:
             raise RuleViolation(f"voorstel {proposal_id} werd al beantwoord "

@@ -38,6 +38,7 @@ from lopdesk.domain.mediation_models import (
     RefusalNotice,
 )
 from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, RegisterEvent, School
+from lopdesk.domain.query import where_given
 from lopdesk.domain.types import utcnow
 
 # --- notices (NGI-02..04) ---------------------------------------------------------------------
@@ -118,13 +119,9 @@ def list_cases(db: Database, *, status: str | None = None, area_id: str | None =
     now = at or utcnow()
     with db.read() as s:
         require(s, db.user, "mediation.read_child")
-        q = select(MediationCase).order_by(MediationCase.id)
-        if status:
-            q = q.where(MediationCase.status == status)
-        if area_id:
-            q = q.where(MediationCase.area_id == area_id)
-        if child_id:
-            q = q.where(MediationCase.child_id == child_id)
+        q = where_given(select(MediationCase).order_by(MediationCase.id),
+                        (MediationCase.status, status), (MediationCase.area_id, area_id),
+                        (MediationCase.child_id, child_id))
         rows = build.case_rows(s, list(s.execute(q).scalars()), now)
     rows.sort(key=lambda r: case_order(r.status, r.next_deadline, r.id))
     return rows

@@ -9,11 +9,10 @@ from sqlalchemy import select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import require
 from lopdesk.domain.codes import MANUAL_EVENT_KINDS, PARTY_ROLES
 from lopdesk.domain.errors import InvalidInput, RuleViolation
 from lopdesk.domain.mediation.common import add_event as add_event_in
-from lopdesk.domain.mediation.common import link_refusal, running_case, touch
+from lopdesk.domain.mediation.common import case_update, link_refusal, touch
 from lopdesk.domain.mediation.rows import last_event
 from lopdesk.domain.mediation.rules import clr_complaint_late, local_day
 from lopdesk.domain.mediation.views import PartyRow, TimelineRow
@@ -27,9 +26,7 @@ def add_refusal(db: Database, case_id: int, entry_id: int,
                 at: datetime | None = None) -> TimelineRow:
     """MED-02: another refusal of the same child joins the case."""
     now = at or utcnow()
-    with db.write() as s:
-        require(s, db.user, "mediation.write")
-        case = running_case(s, case_id)
+    with case_update(db, case_id) as (s, case):
         entry = entry_or_404(s, entry_id)
         if entry.child_id != case.child_id:
             raise InvalidInput(f"inschrijving {entry_id} is niet van kind {case.child_id}.",
@@ -55,9 +52,7 @@ def add_party(db: Database, case_id: int, role: str, name: str, contact: str = "
     if not name.strip():
         raise InvalidInput("geef de naam van de partij.", field="name")
     now = at or utcnow()
-    with db.write() as s:
-        require(s, db.user, "mediation.write")
-        case = running_case(s, case_id)
+    with case_update(db, case_id) as (s, case):
         party = CaseParty(case_id=case_id, role=role, name=name.strip(), contact=contact,
                           added_at=now, added_by=db.user)
         s.add(party)
@@ -81,9 +76,7 @@ def add_event(db: Database, case_id: int, kind: str, text: str, *,
     if not text.strip():
         raise InvalidInput("beschrijf kort wat er gebeurde.", field="text")
     now = at or utcnow()
-    with db.write() as s:
-        require(s, db.user, "mediation.write")
-        case = running_case(s, case_id)
+    with case_update(db, case_id) as (s, case):
         add_event_in(s, db.user, case, kind, text.strip(), at=now,
                      occurred_on=occurred_on or local_day(now), rule="MED-02")
         touch(s, case)
@@ -96,9 +89,7 @@ def record_clr_complaint(db: Database, case_id: int, *, filed_on: date, note: st
                          at: datetime | None = None) -> TimelineRow:
     """MED-02: the parents complained to the CLR (within the NGI-04 deadline or not)."""
     now = at or utcnow()
-    with db.write() as s:
-        require(s, db.user, "mediation.write")
-        case = running_case(s, case_id)
+    with case_update(db, case_id) as (s, case):
         case.clr_complaint_on = filed_on
         case.clr_complaint_note = note
         late = clr_complaint_late(filed_on, s.execute(

@@ -61,8 +61,6 @@ from lopdesk.domain.registers.views import (
     WaitingView,
 )
 
-# mediation.py still reads the waiting list under its former private name.
-
 __all__ = [
     "GROUP_RANK", "PERIOD_ADMITS", "TRANSITIONS", "ClosePlan", "Decision", "EntryRow",
     "EntryView", "EventRow", "FillReport", "FillStep", "Level", "LevelState", "OfferRow",

@@ -15,13 +15,14 @@ from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
-from lopdesk.domain.errors import NotFound, RuleViolation
+from lopdesk.domain.errors import RuleViolation
 from lopdesk.domain.models import Area, CapacityLevel, Offer, RegisterEntry, School
 from lopdesk.domain.registers.store import (
     binding,
     blocking_offer,
     child_name,
     freed_contingent,
+    level_binding,
     level_state,
     open_offer_entries,
     per_contingent,
@@ -81,9 +82,7 @@ def fill_in(s: Session, user: str, level_ids: list[str] | None, *, accept: bool,
         if seen_guard > 100_000:  # a cascade always ends; this only guards against a bug
             raise RuntimeError("cascade did not end")
         level_id = queue.pop(0)
-        level = s.get(CapacityLevel, level_id)
-        if level is None:
-            raise NotFound(f"capaciteitsniveau '{level_id}' bestaat niet.", field="level_id")
+        level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau", field="level_id")
         binds, deadline = binding(s, level, at)
         if not binds:
             report.skipped.append(level_id)
@@ -171,8 +170,7 @@ def offer_next(db: Database, level_id: str, at: datetime | None = None) -> FillR
     now = at or utcnow()
     with db.write() as s:
         require(s, db.user, "register.write")
-        level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
-        binds, deadline = binding(s, level, now)
+        level, binds, deadline = level_binding(s, level_id, now)
         if not binds:
             raise RuleViolation(
                 f"na {fmt_date(deadline)} volgt een vrije plaats de wachtlijst niet meer: "
@@ -209,9 +207,7 @@ def answer_offer(db: Database, offer_id: int, *, accept: bool,
     now = at or utcnow()
     with db.write() as s:
         require(s, db.user, "register.write")
-        offer = s.get(Offer, offer_id)
-        if offer is None:
-            raise NotFound(f"aanbod {offer_id} bestaat niet.", field="offer_id")
+        offer = get_or_404(s, Offer, offer_id, "aanbod", field="offer_id")
         if offer.status != "open":
             raise RuleViolation(f"aanbod {offer_id} werd al beantwoord.", rule="WL-01")
         entry = s.get(RegisterEntry, offer.entry_id)

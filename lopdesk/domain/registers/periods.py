@@ -9,7 +9,8 @@ from sqlalchemy import select
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
-from lopdesk.domain.errors import NotFound, RuleViolation
+from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.errors import RuleViolation
 from lopdesk.domain.models import CapacityLevel, Period, RegisterEntry
 from lopdesk.domain.registers.rules import contingent_seats, plan_close
 from lopdesk.domain.registers.store import (
@@ -28,9 +29,7 @@ def close_period(db: Database, period_id: int, *, preview: bool = False,
     """Close a priority period of the old regime; with preview nothing is written."""
     with db.write() as s:
         require(s, db.user, "register.write")
-        period = s.get(Period, period_id)
-        if period is None:
-            raise NotFound(f"periode {period_id} bestaat niet.", field="period_id")
+        period = get_or_404(s, Period, period_id, "periode", field="period_id")
         if period.closed_at is not None:
             raise RuleViolation(f"periode {period_id} werd al afgesloten op "
                                 f"{fmt_date(period.closed_at)}.", rule="REG-05")

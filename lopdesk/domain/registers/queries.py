@@ -18,7 +18,12 @@ from lopdesk.domain.models import (
     RegisterEvent,
     School,
 )
-from lopdesk.domain.registers.store import binding, load_entry, per_contingent, waiting_entries
+from lopdesk.domain.registers.store import (
+    level_binding,
+    load_entry,
+    per_contingent,
+    waiting_entries,
+)
 from lopdesk.domain.registers.views import (
     EntryRow,
     EntryView,
@@ -92,11 +97,9 @@ def status_at(db: Database, entry_id: int, moment: datetime) -> str | None:
 
 def waiting_list(db: Database, level_id: str, at: datetime | None = None) -> WaitingView:
     """The waiting list of a level in order, and until when that order binds (WL-01)."""
-    now = at or utcnow()
     with db.read() as s:
         require(s, db.user, "read")
-        level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
-        binds, deadline = binding(s, level, now)
+        level, binds, deadline = level_binding(s, level_id, at or utcnow())
         ids = [e.id for e in waiting_entries(s, level_id)]
         per_c = per_contingent(s, level)
     by_id = {r.id: r for r in list_entries(db, level_id)}

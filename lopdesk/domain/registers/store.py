@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from lopdesk.domain import audit
+from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.calendar import (
     area_free_days,
     end_of_day,
@@ -18,7 +19,7 @@ from lopdesk.domain.calendar import (
     order_binds,
     waiting_list_deadline,
 )
-from lopdesk.domain.errors import Conflict, NotFound, RuleViolation
+from lopdesk.domain.errors import Conflict, RuleViolation
 from lopdesk.domain.models import (
     Area,
     CapacityLevel,
@@ -31,7 +32,7 @@ from lopdesk.domain.models import (
     RegisterEvent,
     School,
 )
-from lopdesk.domain.refusals import notify_lop
+from lopdesk.domain.refusals import entry_or_404, notify_lop
 from lopdesk.domain.registers.rules import LevelState, contingent_seats, transition_allowed
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import BRUSSELS, STATUS
@@ -98,9 +99,7 @@ def add_event(s: Session, user: str, entry: RegisterEntry, kind: str, *, at: dat
 
 
 def load_entry(s: Session, entry_id: int, expected_version: int | None) -> RegisterEntry:
-    entry = s.get(RegisterEntry, entry_id)
-    if entry is None:
-        raise NotFound(f"inschrijving {entry_id} bestaat niet.", field="entry_id")
+    entry = entry_or_404(s, entry_id)
     if expected_version is not None and entry.version != expected_version:
         raise Conflict(f"Inschrijving {entry.seq} van {entry.level_id}")
     return entry
@@ -146,6 +145,13 @@ def binding(s: Session, level: CapacityLevel, at: datetime) -> tuple[bool, date]
     """Whether freed places still follow the waiting list at `at`, and until when (WL-01)."""
     deadline = deadline_for(s, level)
     return order_binds(at, deadline), deadline
+
+
+def level_binding(s: Session, level_id: str, at: datetime) -> tuple[CapacityLevel, bool, date]:
+    """The level, whether its freed places still follow the waiting list at `at`, and until
+    when (WL-01)."""
+    level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+    return (level, *binding(s, level, at))
 
 
 def waiting_query(level_id: str):
