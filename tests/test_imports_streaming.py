@@ -50,6 +50,14 @@ def loaded(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return files
 
 
+def _refused(db, path: Path, rows: list[str]) -> str:
+    """The error of importing `rows` as `path`."""
+    path.write_text(HEADER + "".join(rows))
+    with pytest.raises(ImportError_) as err:
+        import_csv(db, "register", path)
+    return str(err.value)
+
+
 def _entries(db) -> int:
     with db.read() as s:
         return s.execute(select(func.count()).select_from(RegisterEntry)).scalar_one()
@@ -110,14 +118,11 @@ def test_a_bad_line_in_a_later_part_writes_nothing(db, loaded):
 
 
 def test_a_running_request_earlier_in_the_file_is_found_across_parts(db, loaded):
-    f = loaded / "register.csv"
     rows = [_row(i) for i in range(N)]
     rows[20] = _row(20, child="K1002", second=20)  # same level as line 4 (i = 2)
-    f.write_text(HEADER + "".join(rows))
-    with pytest.raises(ImportError_) as err:
-        import_csv(db, "register", f)
-    assert "regel 22, kolom 'child_id'" in str(err.value)
-    assert "lopende aanvraag bij S002-2027-L1 (regel 4)" in str(err.value)
+    error = _refused(db, loaded / "register.csv", rows)
+    assert "regel 22, kolom 'child_id'" in error
+    assert "lopende aanvraag bij S002-2027-L1 (regel 4)" in error
     assert _entries(db) == 0
 
 
@@ -146,13 +151,10 @@ def test_a_request_already_in_the_register_is_refused_in_any_part(db, loaded):
     f = loaded / "register.csv"
     f.write_text(HEADER + "".join(_row(i) for i in range(10)))
     import_csv(db, "register", f)
-    again = loaded / "again.csv"
     rows = [_row(i, second=600 + i) for i in range(10, 20)] + [_row(4, second=700)]
-    again.write_text(HEADER + "".join(rows))
-    with pytest.raises(ImportError_) as err:
-        import_csv(db, "register", again)
-    assert "regel 12, kolom 'child_id'" in str(err.value)
-    assert "staat al in het register van S001-2027-L1" in str(err.value)
+    error = _refused(db, loaded / "again.csv", rows)
+    assert "regel 12, kolom 'child_id'" in error
+    assert "staat al in het register van S001-2027-L1" in error
     assert _entries(db) == 10
 
 
