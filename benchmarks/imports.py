@@ -1,7 +1,7 @@
 """Register import figures: lines per second and peak memory of the import process.
 
     .venv/bin/python benchmarks/imports.py [--rows 100000] [--million] [--quick]
-                                           [--baseline REV | --no-baseline]
+                                           [--baseline REV | --no-baseline] [--pg URL]
 
 Sets up a database with 400 levels and the children, writes register.csv with one line
 per child (a fifth of them refused, so the LOP notifications are written too), then
@@ -13,7 +13,9 @@ of the same database with the code of a baseline commit (`git archive REV lopdes
 default the last commit before the import streamed) and prints the ratio beside the
 absolute figures. The baseline is skipped for runs above 100,000 lines (it holds every
 row in memory: about 5 GB at a million) and in --quick mode.
-Targets: >= 40,000 lines/s and <= 150 MB at 100,000 lines; 1,000,000 lines <= 300 MB.
+With --pg (a PostgreSQL server URL, e.g. postgresql+psycopg://postgres@127.0.0.1:55441/
+postgres) the databases are made on that server instead (COPY there; executemany in the
+baseline). Targets: >= 40,000 lines/s and <= 150 MB at 100,000 lines; 1,000,000 lines <= 300 MB.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "rows": summary.rows,
 """
 
 
-def setup(d: Path, n: int) -> Path:
+def setup(d: Path, n: int, db_path: str) -> None:
     """The database (areas, schools, levels through the imports; the children inserted
     directly, in parts) and register.csv."""
     from lopdesk.config import Settings
@@ -60,8 +62,7 @@ def setup(d: Path, n: int) -> Path:
     from lopdesk.domain.models import Child
     from lopdesk.domain.setup import initialise
 
-    db_path = d / "b.db"
-    db = Database(Settings.from_cli(str(db_path), "bench"))
+    db = Database(Settings.from_cli(db_path, "bench"))
     initialise(db)
     (d / "areas.csv").write_text("area_id,name\nA,Bench\n")
     (d / "schools.csv").write_text("school_id,area_id,name\n" + "".join(
@@ -84,7 +85,45 @@ def setup(d: Path, n: int) -> Path:
                      f"{(start_at + timedelta(seconds=i)).isoformat()},none,{i % 3 == 0:d},"
                      f"{'realised' if i < n * 0.8 else 'non_realised'}\n" for i in range(n))
     db.dispose()
-    return db_path
+
+
+class Databases:
+    """The set-up database and its copies: files, or databases on a PostgreSQL server."""
+
+    def __init__(self, d: Path, pg_url: str | None):
+        self.d, self.pg_url = d, pg_url
+        self.names: list[str] = []
+        self.base = self.make("base", template=None)
+
+    def make(self, name: str, template: str | None) -> str:
+        if self.pg_url is None:
+            path = self.d / f"{name}.db"
+            if template is not None:
+                shutil.copy(template, path)
+            return str(path)
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        full = f"lopdesk_bench_{os.getpid()}_{name}"
+        admin = create_engine(self.pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{full}"'))
+            like = f' TEMPLATE "{make_url(template).database}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{full}"{like}'))
+        admin.dispose()
+        self.names.append(full)
+        return make_url(self.pg_url).set(database=full).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.pg_url is None:
+            return
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(self.pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self.names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def baseline_code(rev: str, into: Path) -> Path | None:
@@ -99,34 +138,32 @@ def baseline_code(rev: str, into: Path) -> Path | None:
     return into
 
 
-def run_import(db_path: Path, csv: Path, code: Path) -> dict:
+def run_import(db: str, csv: Path, code: Path) -> dict:
     """One import in a fresh process whose `lopdesk` is the package under `code`."""
     env = {**os.environ, "PYTHONPATH": str(code)}
-    proc = subprocess.run([sys.executable, "-c", IMPORT, str(db_path), str(csv)],
+    proc = subprocess.run([sys.executable, "-c", IMPORT, db, str(csv)],
                           capture_output=True, text=True, env=env, cwd=code)
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def fresh_copy(db_path: Path, name: str) -> Path:
-    target = db_path.with_name(name)
-    shutil.copy(db_path, target)
-    return target
-
-
-def measure(n: int, baseline: str | None) -> tuple[dict, dict | None]:
+def measure(n: int, baseline: str | None, pg_url: str | None) -> tuple[dict, dict | None]:
     with tempfile.TemporaryDirectory(prefix="lopdesk-bench-import-") as tmp:
         d = Path(tmp)
-        db_path = setup(d, n)
-        old = None
-        if baseline and n <= BASELINE_MAX_ROWS:
-            code = baseline_code(baseline, d / "baseline")
-            if code is None:
-                print(f"baseline {baseline} not available (git archive failed): skipped")
-            else:
-                old = run_import(fresh_copy(db_path, "old.db"), d / "register.csv", code)
-        new = run_import(fresh_copy(db_path, "new.db"), d / "register.csv", ROOT)
+        dbs = Databases(d, pg_url)
+        try:
+            setup(d, n, dbs.base)
+            old = None
+            if baseline and n <= BASELINE_MAX_ROWS:
+                code = baseline_code(baseline, d / "baseline")
+                if code is None:
+                    print(f"baseline {baseline} not available (git archive failed): skipped")
+                else:
+                    old = run_import(dbs.make("old", dbs.base), d / "register.csv", code)
+            new = run_import(dbs.make("new", dbs.base), d / "register.csv", ROOT)
+        finally:
+            dbs.drop()
         assert new["rows"] == n, new
     return new, old
 
@@ -139,15 +176,17 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="2,000 lines: a smoke run")
     ap.add_argument("--baseline", default=BASELINE, help="commit to compare with")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--pg", metavar="URL", help="a PostgreSQL server instead of SQLite")
     args = ap.parse_args()
     sizes = [2_000] if args.quick else [1_000_000] if args.only_million else (
         [args.rows] + ([1_000_000] if args.million else []))
     baseline = None if args.quick or args.no_baseline else args.baseline
     for n in sizes:
-        new, old = measure(n, baseline)
+        new, old = measure(n, baseline, args.pg)
         secs, peak = new["seconds"], new["peak_mb"]
         target = ">= 40,000 lines/s, <= 150 MB" if n <= 100_000 else "completes, <= 300 MB"
-        print(f"register import {n:,} lines: {secs:.2f} s = {n / secs:,.0f} lines/s, "
+        where = " (PostgreSQL)" if args.pg else ""
+        print(f"register import{where} {n:,} lines: {secs:.2f} s = {n / secs:,.0f} lines/s, "
               f"peak {peak:,.0f} MB (target {target})")
         value = f"{n / secs:,.0f} lines/s, peak {peak:,.0f} MB"
         if old is not None:
@@ -156,7 +195,7 @@ def main() -> int:
                   f"speed x{old['seconds'] / secs:.2f}, memory x{peak / old['peak_mb']:.2f}")
             value += f" (x{old['seconds'] / secs:.1f} speed, x{peak / old['peak_mb']:.2f} memory " \
                      f"vs {baseline})"
-        figure(f"register import, {n:,} lines", value, target)
+        figure(f"register import{where}, {n:,} lines", value, target)
     return 0
 
 
