@@ -106,7 +106,7 @@ def open_db(check: bool = True):
             db.dispose()
             raise fail(str(exc), EXIT_INPUT) from None
     if db.is_sqlite:  # children's files: warn when others than owner and group may read
-        from lopdesk.domain.ops import permission_warnings
+        from lopdesk.domain.file_modes import permission_warnings
 
         for warning in permission_warnings(db, folder=False):
             typer.echo(warning, err=True)
