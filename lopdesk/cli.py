@@ -19,10 +19,11 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from lopdesk import __version__
-from lopdesk.commands import dutch_help
+from lopdesk.commands import dutch_help, plain_params
 from lopdesk.commands.common import EXIT_INPUT, State, broken_pipe
 
 dutch_help.install()
+plain_params.install()
 
 # Each module adds its commands to the root app; order is the order of `lopdesk --help`.
 COMMAND_MODULES = (
