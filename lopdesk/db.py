@@ -338,9 +338,8 @@ class Database(clocks.DatabaseClock):
             )
 
     def data_version(self) -> int:
-        """A number that changes when anyone commits (the app's change poll)."""
-        from sqlalchemy import text
-
-        with self.reader.connect() as conn:
-            row = conn.execute(text("SELECT last_id FROM audit_head WHERE id = 1")).first()
-        return int(row[0]) if row else 0
+        """A number that changes when anyone commits (the app's change poll). A plain read:
+        the app shows its first screen before it needs SQLAlchemy."""
+        with self._plain_rows() as query:
+            rows = query("SELECT last_id FROM audit_head WHERE id = 1")
+        return int(rows[0][0]) if rows else 0
