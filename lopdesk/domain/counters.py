@@ -85,27 +85,14 @@ def board_disagrees(board: str, free: int | None) -> bool:
     return False
 
 
-class _LevelRow(NamedTuple):
-    """The columns of a level the counters need (capacity_level joined with school)."""
+class _Seats(NamedTuple):
+    """What contingent_seats reads of a level (REG-05)."""
 
-    id: str
-    school_id: str
-    school_name: str
-    neighbourhood: str
-    area_id: str
-    school_year: int
-    regime: str
-    kind: str
-    label: str
     capacity: int | None
     seated_indicator: int
     seated_non_indicator: int
     indicator_ratio: float | None
     rounding: str
-    free_places_field: str
-    updated_at: datetime | None
-    version: int | None
-    changed: datetime | None  # the level's last register change
 
 
 # Plain SQL over the tables of domain.models (lopdesk.plainsql): the counters are the one
@@ -178,8 +165,8 @@ def _area_counters(db: Database, area_id: str | None, school_year: int | None,
         free_days: dict[str, list[date]] = {}
         for area, day in query(_FREE_DAYS_SQL):
             free_days.setdefault(area, []).append(as_date(day))
-    out = [_counters(level, counts.get(level.id, {}), overc.get(level.id, 0),
-                     level.id in full, pending.get(level.id, 0)) for level in levels]
+    out = [_counters(level, counts.get(level[0], {}), overc.get(level[0], 0),
+                     level[0] in full, pending.get(level[0], 0)) for level in levels]
     deadlines: dict[tuple, bool] = {}
     for c in out:
         key = (c.area_id, c.school_year, c.kind, c.label)
@@ -192,16 +179,17 @@ def _area_counters(db: Database, area_id: str | None, school_year: int | None,
     return out
 
 
-def _level_row(row: tuple) -> _LevelRow:
-    level = _LevelRow(*row)
-    return level._replace(updated_at=as_utc(level.updated_at), changed=as_utc(level.changed))
+def _level_row(row: tuple) -> tuple:
+    """A row of _LEVELS_SQL with its two moments as aware UTC datetimes."""
+    *head, updated, version, changed = row
+    return (*head, as_utc(updated), version, as_utc(changed))
 
 
-def _counters(level: _LevelRow, c: dict[tuple[str, str], int], n_over: int, is_full: bool,
+def _counters(level: tuple, c: dict[tuple[str, str], int], n_over: int, is_full: bool,
               pending: int) -> LevelCounters:
     """One level's counters from its row and its register counts per (status, contingent)."""
     (lid, school_id, school_name, neighbourhood, level_area, year, regime, kind, label,
-     capacity, seated_i, seated_n, _ratio, _rounding, fp_field, updated, version,
+     capacity, seated_i, seated_n, ratio, rounding, fp_field, updated, version,
      changed) = level
     ri = c.get(("realised", "indicator"), 0)
     rn = c.get(("realised", "non_indicator"), 0)
@@ -210,7 +198,7 @@ def _counters(level: _LevelRow, c: dict[tuple[str, str], int], n_over: int, is_f
     # CAP-04 on the grouped counts: the realised lines above capacity (CAP-07) need no
     # place, a full declaration (CAP-06) leaves none.
     free = free_places(capacity, seated_i + seated_n, ri + rn - n_over, full=is_full)
-    seats = contingent_seats(level)  # the row carries capacity, ratio and rounding
+    seats = contingent_seats(_Seats(capacity, seated_i, seated_n, ratio, rounding))
     if updated is None:
         last_change = changed
     elif changed is None:

@@ -16,7 +16,7 @@ one pure module (`rules`, for the counters) does not import every use case and t
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 _MODULE_OF = {
     "bulk_append": "appends",
@@ -67,74 +67,6 @@ _MODULE_OF = {
     "PlannedChange": "views",
     "WaitingView": "views",
 }
-
-if TYPE_CHECKING:
-    from lopdesk.domain.registers.appends import (
-        bulk_append,
-    )
-    from lopdesk.domain.registers.offers import (
-        answer_offer,
-        fill,
-        fill_in,
-        offer_next,
-    )
-    from lopdesk.domain.registers.periods import (
-        close_period,
-    )
-    from lopdesk.domain.registers.queries import (
-        entry_history,
-        find_entry,
-        get_entry,
-        list_entries,
-        list_offers,
-        status_at,
-        waiting_list,
-    )
-    from lopdesk.domain.registers.requests import (
-        add_request,
-        add_request_in,
-    )
-    from lopdesk.domain.registers.rules import (
-        GROUP_RANK,
-        PERIOD_ADMITS,
-        TRANSITIONS,
-        Decision,
-        Level,
-        LevelState,
-        OpenPeriod,
-        contingent_seats,
-        decide_request,
-        free_places,
-        places_over,
-        plan_close,
-        round_seats,
-        transition_allowed,
-    )
-    from lopdesk.domain.registers.status import (
-        change_status,
-        withdraw,
-    )
-    from lopdesk.domain.registers.store import (
-        active_full_declaration,
-        deadline_for,
-        level_state,
-        per_contingent,
-        set_status_in,
-        waiting_entries,
-        waiting_query,
-    )
-    from lopdesk.domain.registers.views import (
-        ClosePlan,
-        EntryRow,
-        EntryView,
-        EventRow,
-        FillReport,
-        FillStep,
-        OfferRow,
-        PlannedChange,
-        WaitingView,
-    )
-
 
 def __getattr__(name: str) -> Any:
     module = _MODULE_OF.get(name)
