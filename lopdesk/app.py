@@ -6,6 +6,7 @@ Dutch system commands, the change poll and the one handler of worker errors.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -19,19 +20,9 @@ from lopdesk.config import Settings
 from lopdesk.db import Database
 from lopdesk.labels import MODES as MODE_ORDER
 from lopdesk.labels import SCREEN_TITLE
-from lopdesk.screens.allocation import AllocationScreen
 from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import DataScreen, DbResults, db_work
-from lopdesk.screens.capacity import CapacityScreen
-from lopdesk.screens.commands import (
-    ActionsProvider,
-    CasesProvider,
-    DutchPalette,
-    JumpProvider,
-)
-from lopdesk.screens.deferred import DeferredScreen
 from lopdesk.screens.help import HelpScreen
-from lopdesk.screens.mediation import MediationScreen
 from lopdesk.screens.overview import OverviewScreen
 
 # The number key of each main screen: 1-5 in the order of labels.MODES.
@@ -45,18 +36,36 @@ MODE_TOOLTIP = {
 }
 
 
+
+def _later(module: str, name: str) -> Callable[[], Any]:
+    """What `module` defines as `name`, imported at the first call: the other main screens
+    and the palette's providers load when first used, not before the first screen."""
+
+    def load() -> Any:
+        return getattr(importlib.import_module(module), name)
+
+    return load
+
+
+def _screen_later(module: str, name: str) -> Callable[[], Screen]:
+    """A main screen (a mode's base) made at its first visit."""
+    cls = _later(module, name)
+    return lambda: cls()()
+
+
 class LopdeskApp(DbResults, App):
     TITLE = "lopdesk"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_DISPLAY = "^p"
     # Textual's own system commands are English: ours replace them (get_system_commands).
-    COMMANDS = App.COMMANDS | {ActionsProvider, JumpProvider, CasesProvider}
+    COMMANDS = App.COMMANDS | {_later("lopdesk.screens.commands", name)
+                               for name in ("ActionsProvider", "JumpProvider", "CasesProvider")}
     MODES = {
         "overview": OverviewScreen,
-        "deferred": DeferredScreen,
-        "capacity": CapacityScreen,
-        "allocation": AllocationScreen,
-        "mediation": MediationScreen,
+        "deferred": _screen_later("lopdesk.screens.deferred", "DeferredScreen"),
+        "capacity": _screen_later("lopdesk.screens.capacity", "CapacityScreen"),
+        "allocation": _screen_later("lopdesk.screens.allocation", "AllocationScreen"),
+        "mediation": _screen_later("lopdesk.screens.mediation", "MediationScreen"),
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -214,6 +223,8 @@ class LopdeskApp(DbResults, App):
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
+            from lopdesk.screens.commands import DutchPalette
+
             self.push_screen(DutchPalette(
                 placeholder="Zoek een actie, school, niveau of kind…", id="--command-palette"))
 

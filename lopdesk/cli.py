@@ -19,10 +19,11 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from lopdesk import __version__
-from lopdesk.commands import dutch_help
+from lopdesk.commands import dutch_help, plain_params
 from lopdesk.commands.common import EXIT_INPUT, State, broken_pipe
 
 dutch_help.install()
+plain_params.install()
 
 # Each module adds its commands to the root app; order is the order of `lopdesk --help`.
 COMMAND_MODULES = (
@@ -143,18 +144,25 @@ class DutchGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-app = typer.Typer(
-    cls=DutchGroup,
-    name="lopdesk",
-    help="lopdesk: inschrijvingsregisters, capaciteit, aanmeldingen en bemiddeling voor een LOP.",
-    no_args_is_help=False,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+# The top-level commands of each module (tests/test_cli_core.py checks it against install):
+# `lopdesk counters` builds the command line of lopdesk.commands.data alone, not all ~80
+# commands (typer reads every signature; about a third of a quick command's process).
+COMMANDS_OF = {
+    "lopdesk.commands.setup": ("init", "demo", "db"),
+    "lopdesk.commands.data": ("schools", "levels", "children", "counters", "import", "area"),
+    "lopdesk.commands.register": ("fill", "register", "period", "offer"),
+    "lopdesk.commands.capacity": ("capacity", "full"),
+    "lopdesk.commands.calendar": ("calendar",),
+    "lopdesk.commands.allocate": ("allocate",),
+    "lopdesk.commands.rounds": ("round",),
+    "lopdesk.commands.mediation": ("case", "notice", "child"),
+    "lopdesk.commands.extract": ("extract",),
+    "lopdesk.commands.export": ("export",),
+    "lopdesk.commands.ops": ("backup", "restore", "users", "audit"),
+}
+MODULE_OF = {name: module for module, names in COMMANDS_OF.items() for name in names}
 
 
-@app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(
@@ -170,6 +178,50 @@ def root(
         open_app()
 
 
+def make_cli(modules: Sequence[str] = COMMAND_MODULES) -> typer.Typer:
+    """The root command with the commands of `modules` (all of them by default)."""
+    cli = typer.Typer(
+        cls=DutchGroup,
+        name="lopdesk",
+        help="lopdesk: inschrijvingsregisters, capaciteit, aanmeldingen en bemiddeling voor "
+             "een LOP.",
+        no_args_is_help=False,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    cli.callback(invoke_without_command=True)(root)
+    for name in modules:
+        module: Any = importlib.import_module(name)
+        module.install(cli)
+    return cli
+
+
+def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command modules a command line needs: the one of its command, none for bare
+    `lopdesk` (the app), all for help, an unknown command or anything unusual."""
+    args = list(argv)
+    while args and args[0].startswith("-"):
+        if args[0] == "--db" and len(args) > 1:
+            args = args[2:]
+        elif args[0].startswith("--db="):
+            args = args[1:]
+        else:  # --help, --version, completion: the whole command line
+            return COMMAND_MODULES
+    if not args:
+        return ()
+    module = MODULE_OF.get(args[0])
+    return (module,) if module else COMMAND_MODULES
+
+
+def __getattr__(name: str) -> Any:
+    """`lopdesk.cli.app`: the whole command line, built at first use (tests, completion)."""
+    if name == "app":
+        globals()["app"] = cli = make_cli()
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def open_app() -> None:
     from lopdesk.commands.common import open_db
 
@@ -179,17 +231,8 @@ def open_app() -> None:
     make_app(db).run()
 
 
-def _install_all(target: typer.Typer) -> None:
-    for name in COMMAND_MODULES:
-        module: Any = importlib.import_module(name)
-        module.install(target)
-
-
-_install_all(app)
-
-
 def main() -> None:
-    app()
+    make_cli(modules_for(sys.argv[1:]))()
 
 
 if __name__ == "__main__":

@@ -62,31 +62,32 @@ def from_settings(values: dict[str, str]) -> TrainingClock | None:
         return None
 
 
-def read_settings(engine: Any) -> dict[str, str]:
-    """A database's `setting` table as a dict; empty when the table is not there (yet)."""
-    from sqlalchemy import text
-
+def read_settings(rows: Any) -> dict[str, str]:
+    """A database's `setting` table as a dict; empty when the table is not there (yet).
+    `rows`: a context manager giving a plain-SQL query (lopdesk.plainsql)."""
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT key, value FROM setting")).all()
+        with rows as query:
+            found = query("SELECT key, value FROM setting")
     except Exception:  # no setting table: a database older than the clock, or none yet
         return {}
-    return {str(k): str(v) for k, v in rows}
+    return {str(k): str(v) for k, v in found}
 
 
 class DatabaseClock:
     """The clock part of `db.Database`: the training marker of its `setting` table, read
-    once from its reader engine."""
+    once through `_plain_rows` (a plain-SQL read, lopdesk.plainsql)."""
 
-    reader: Any
     _clock: TrainingClock | None | bool = False  # False: not read yet
 
     @property
     def training(self) -> TrainingClock | None:
         """The training clock of a demo database, None for a real database."""
         if self._clock is False:
-            self._clock = from_settings(read_settings(self.reader))
+            self._clock = from_settings(read_settings(self._plain_rows()))
         return self._clock  # type: ignore[return-value]
+
+    def _plain_rows(self) -> Any:
+        raise NotImplementedError
 
     def now(self) -> datetime:
         """Now on this database's clock: the training clock of a demo, else the system's."""

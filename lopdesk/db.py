@@ -11,26 +11,20 @@ code with its URL.
 from __future__ import annotations
 
 import os
-import signal
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from lopdesk import clock as clocks
+from lopdesk import plainsql
 from lopdesk.config import Settings, process_user
 from lopdesk.errors import Busy
+from lopdesk.write_lock import WriteLock, fcntl
 
-try:
-    import fcntl
-except ImportError:  # not a POSIX system: SQLite's own locking alone
-    fcntl = None  # type: ignore[assignment]
+if TYPE_CHECKING:  # SQLAlchemy is imported at the first engine (quick read-only commands)
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 30_000
 # The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
@@ -45,6 +39,8 @@ class SchemaError(RuntimeError):
 
 
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -69,6 +65,7 @@ def _pg_engine(url: str, settings: Settings) -> Engine:
     """PostgreSQL with bounded waits: connecting, waiting for a lock, running a statement
     (libpq's connect_timeout; lock_timeout and statement_timeout for the session, set at
     connect time so no transaction pays an extra round trip)."""
+    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     query = make_url(url).query
@@ -95,200 +92,6 @@ def _prepare_sqlite_path(path: Path) -> None:
         os.close(fd)
 
 
-class WriteLock:
-    """An flock on a file next to the database, held around each write transaction.
-
-    SQLite's busy handler sleeps longer the longer a writer has waited (up to 100 ms a
-    try), so under many writers a newcomer often wins and an early one starves for seconds.
-    Blocked flock waiters instead sleep in the kernel and are woken when the lock is let
-    go, with no back-off: the slowest write stays close to the queue length times one
-    write. BEGIN IMMEDIATE and the busy timeout still guard against other writers (the
-    migrations, a backup, an older lopdesk). A killed process lets go of its lock.
-    One per file and process (`for_path`): every Database on the file shares it, so a
-    nested write in one thread does not wait on itself.
-    """
-
-    _by_path: dict[str, WriteLock] = {}
-    _registry_lock = threading.Lock()
-
-    @classmethod
-    def for_path(cls, path: Path) -> WriteLock:
-        key = os.path.abspath(path)
-        with cls._registry_lock:
-            lock = cls._by_path.get(key)
-            if lock is None:
-                lock = cls._by_path[key] = cls(Path(key))
-            return lock
-
-    @classmethod
-    def _after_fork(cls) -> None:
-        # A child forked during a write starts unlocked and opens its own file description
-        # (sharing the parent's would let both hold the flock at once).
-        cls._registry_lock = threading.Lock()
-        for lock in cls._by_path.values():
-            if lock._fd is not None:
-                try:
-                    os.close(lock._fd)  # closing (not LOCK_UN) leaves the parent's lock alone
-                except OSError:
-                    pass
-            lock.__init__(lock.path)
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._thread_lock = threading.RLock()  # one flock per process: threads queue here
-        self._depth = 0
-        self._fd: int | None = None
-
-    def _open(self) -> int | None:
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
-            try:
-                os.fchmod(fd, 0o660)  # owner and group, whatever the umask (as the database)
-            except OSError:
-                pass  # someone else's lock file
-        except OSError:
-            try:  # a folder we may not write in: an existing lock file read-only will do
-                fd = os.open(self.path, os.O_RDONLY)
-            except OSError:
-                return None  # no lock file: SQLite's own locking alone, as before
-        return fd
-
-    def acquire(self, wait: float | None = None) -> None:
-        """Take the lock, waiting at most `wait` seconds (None: for ever); then `Busy`
-        names the process and user that hold it."""
-        if not self._thread_lock.acquire(timeout=-1 if wait is None else wait):
-            raise self._busy(None, wait or 0.0)
-        try:
-            if self._depth == 0:
-                # Opened per transaction (a few microseconds): no descriptor stays open for
-                # each database a long-lived process (the app, the tests) ever touched.
-                fd = self._open()
-                if fd is not None:
-                    try:
-                        if not _flock(fd, wait):
-                            raise self._busy(fd, wait or 0.0)
-                        _write_holder(fd)
-                    except BaseException:
-                        os.close(fd)
-                        raise
-                self._fd = fd
-            self._depth += 1
-        except BaseException:
-            self._thread_lock.release()
-            raise
-
-    def _busy(self, fd: int | None, wait: float) -> Busy:
-        holder = _read_holder(fd) if fd is not None else None
-        who = (f"proces {holder[0]} van gebruiker '{holder[1]}'" if holder
-               else "een ander proces")
-        if fd is None:  # another thread of this process
-            who = f"een andere taak van dit proces ({os.getpid()})"
-        return Busy(f"de databank is al {wait:g} s bezet door {who} (vergrendeling "
-                    f"{self.path}). Probeer het straks opnieuw; blijft het duren, vraag dan "
-                    "de beheerder dat proces na te kijken.")
-
-    def release(self) -> None:
-        try:
-            self._depth -= 1
-            if self._depth == 0 and self._fd is not None:
-                fd, self._fd = self._fd, None
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_UN)  # explicit: a forked child may hold a copy
-                finally:
-                    os.close(fd)
-        finally:
-            self._thread_lock.release()
-
-
-class _Expired(Exception):
-    pass
-
-
-def _raise_expired(_signum: int, _frame: object) -> None:
-    raise _Expired
-
-
-def _flock(fd: int, wait: float | None) -> bool:
-    """flock(LOCK_EX) for at most `wait` seconds; True when held.
-
-    The main thread blocks in the kernel (fair: waiters are woken in turn) under an
-    interval timer; other threads (the app's workers) and a process that already uses the
-    timer poll instead.
-    """
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        pass
-    if wait is None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        return True
-    if (threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL)[0] == 0):
-        previous = signal.signal(signal.SIGALRM, _raise_expired)
-        try:
-            try:
-                signal.setitimer(signal.ITIMER_REAL, wait)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                return True
-            except _Expired:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                return _try_flock(fd)  # the timer may have fired just after the lock came
-        finally:
-            # Also after Ctrl-C: a timer left running would later kill the process.
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    deadline = time.monotonic() + wait
-    pause = 0.001
-    while time.monotonic() < deadline:
-        time.sleep(pause)
-        if _try_flock(fd):
-            return True
-        pause = min(pause * 2, 0.02)
-    return False
-
-
-def _try_flock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
-_HOLDER: bytes | None = None
-
-
-def _write_holder(fd: int) -> None:
-    """Note who holds the lock in the lock file (`pid user`), for whoever waits too long."""
-    global _HOLDER
-    if _HOLDER is None:
-        _HOLDER = f"{os.getpid()} {process_user()}\n".encode()
-    try:
-        os.pwrite(fd, _HOLDER.ljust(64), 0)
-    except OSError:
-        pass  # a read-only lock file: the queue still works, only the name is missing
-
-
-def _read_holder(fd: int) -> tuple[str, str] | None:
-    try:
-        parts = os.pread(fd, 64, 0).decode("utf-8", "replace").split()
-    except OSError:
-        return None
-    return (parts[0], parts[1]) if len(parts) >= 2 and parts[0].isdigit() else None
-
-
-def _forget_holder() -> None:
-    global _HOLDER
-    _HOLDER = None  # a forked child has its own pid
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_holder)
-    os.register_at_fork(after_in_child=WriteLock._after_fork)
-
-
 class Database(clocks.DatabaseClock):
     """Two engines on one database: readers and writers (BEGIN IMMEDIATE on SQLite); its
     clock: a demo's training clock, else the system's (lopdesk.clock)."""
@@ -300,20 +103,34 @@ class Database(clocks.DatabaseClock):
         self.url = settings.db_url
         self._user: str | None = None
         self.is_sqlite = self.url.startswith("sqlite")
+        self._engines: tuple[Engine, Engine] | None = None  # made at first use
+        self.write_lock: WriteLock | None = None  # PostgreSQL queues writers on row locks
         if self.is_sqlite:
             path = settings.sqlite_path
             assert path is not None
             if create:
                 _prepare_sqlite_path(path)
-            self.reader = _sqlite_engine(self.url, immediate=False)
-            self.writer = _sqlite_engine(self.url, immediate=True)
-            self.write_lock: WriteLock | None = (
-                WriteLock.for_path(path.with_name(path.name + ".lock")) if fcntl else None)
-        else:
-            self.reader = _pg_engine(self.url, settings)
-            self.writer = self.reader
-            self.write_lock = None  # PostgreSQL queues writers on row locks
+            if fcntl:
+                self.write_lock = WriteLock.for_path(path.with_name(path.name + ".lock"))
         self._role: str | None = None
+
+    def _make_engines(self) -> tuple[Engine, Engine]:
+        if self._engines is None:
+            if self.is_sqlite:
+                self._engines = (_sqlite_engine(self.url, immediate=False),
+                                 _sqlite_engine(self.url, immediate=True))
+            else:
+                engine = _pg_engine(self.url, self.settings)
+                self._engines = (engine, engine)
+        return self._engines
+
+    @property
+    def reader(self) -> Engine:
+        return self._make_engines()[0]
+
+    @property
+    def writer(self) -> Engine:
+        return self._make_engines()[1]
 
     @property
     def user(self) -> str:
@@ -331,6 +148,8 @@ class Database(clocks.DatabaseClock):
         wanted = self.settings.user
         if self.is_sqlite:
             return wanted or process_user()
+        from sqlalchemy import text
+
         with self.reader.connect() as conn:
             name, superuser = conn.execute(text(
                 "SELECT session_user, rolsuper FROM pg_roles WHERE rolname = session_user"
@@ -343,8 +162,27 @@ class Database(clocks.DatabaseClock):
     def read(self) -> Iterator[Session]:
         """A short read session; nothing it does is committed. This database's clock is the
         active one inside (lopdesk.clock)."""
+        from sqlmodel import Session
+
         with clocks.using(self.now), Session(self.reader, expire_on_commit=False) as session:
             yield session
+
+    @contextmanager
+    def read_plain(self, through_engine: bool = False) -> Iterator[plainsql.Query]:
+        """A short read transaction for plain SQL with :name parameters (lopdesk.plainsql),
+        without the ORM: on SQLite through the sqlite3 driver itself, so that a quick
+        command never imports SQLAlchemy; elsewhere (or through_engine) through the reader
+        engine. This database's clock is the active one inside."""
+        with clocks.using(self.now), self._plain_rows(through_engine) as query:
+            yield query
+
+    def _plain_rows(self, through_engine: bool = False):
+        """The plain-SQL read of read_plain, without the clock (the clock reads with it)."""
+        if self.is_sqlite and not through_engine:
+            path = self.settings.sqlite_path
+            assert path is not None
+            return plainsql.sqlite_rows(path, BUSY_TIMEOUT_MS)
+        return plainsql.engine_rows(self.reader)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -352,6 +190,9 @@ class Database(clocks.DatabaseClock):
         # SQLite: writers queue on the lock file first (fair, see WriteLock); BEGIN IMMEDIATE
         # then waits up to the busy timeout for anyone else at the first statement, so
         # concurrent writers queue instead of failing half-way.
+        from sqlalchemy.exc import OperationalError
+        from sqlmodel import Session
+
         self.training  # noqa: B018 - read the clock before the write lock is taken
         lock = self.write_lock
         if lock is not None:
@@ -376,7 +217,7 @@ class Database(clocks.DatabaseClock):
             if lock is not None:
                 lock.release()
 
-    def _timeout_error(self, exc: OperationalError) -> Busy | None:
+    def _timeout_error(self, exc: Exception) -> Busy | None:
         """PostgreSQL's lock_timeout / statement_timeout as a Dutch message."""
         state = getattr(exc.orig, "sqlstate", None)
         if state == "55P03":  # lock_not_available: lock_timeout
@@ -390,20 +231,23 @@ class Database(clocks.DatabaseClock):
         return None
 
     def dispose(self) -> None:
-        self.reader.dispose()
-        if self.writer is not self.reader:
-            self.writer.dispose()
+        if self._engines is None:
+            return
+        reader, writer = self._engines
+        reader.dispose()
+        if writer is not reader:
+            writer.dispose()
 
     # -- schema ---------------------------------------------------------------------
 
     def revision(self) -> str | None:
         """The alembic revision of the database, read with a plain SELECT (fast start-up)."""
+        from sqlalchemy import text
+
         try:
             with self.reader.connect() as conn:
                 row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-        except OperationalError:
-            return None
-        except Exception:  # table missing on PostgreSQL raises ProgrammingError
+        except Exception:  # no table: OperationalError (SQLite), ProgrammingError (PostgreSQL)
             return None
         return row[0] if row else None
 
@@ -466,11 +310,18 @@ class Database(clocks.DatabaseClock):
         if self.is_sqlite:
             self._check_sqlite_file()
         try:
-            conn = self.reader.connect()
+            if self.is_sqlite:  # the driver itself: no SQLAlchemy for a quick command
+                path = self.settings.sqlite_path
+                assert path is not None
+                conn = plainsql.sqlite_connect(path, BUSY_TIMEOUT_MS)
+            else:
+                conn = self.reader.raw_connection()
         except Exception as exc:  # server down, wrong host, not a database file, ...
             raise self._server_error(exc) from None
         try:
-            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            cur = conn.cursor()
+            cur.execute("SELECT version_num FROM alembic_version")
+            row = cur.fetchone()
         except Exception:  # no such table (SQLite) / relation does not exist (PostgreSQL)
             row = None
         finally:
@@ -487,7 +338,8 @@ class Database(clocks.DatabaseClock):
             )
 
     def data_version(self) -> int:
-        """A number that changes when anyone commits (the app's change poll)."""
-        with self.reader.connect() as conn:
-            row = conn.execute(text("SELECT last_id FROM audit_head WHERE id = 1")).first()
-        return int(row[0]) if row else 0
+        """A number that changes when anyone commits (the app's change poll). A plain read:
+        the app shows its first screen before it needs SQLAlchemy."""
+        with self._plain_rows() as query:
+            rows = query("SELECT last_id FROM audit_head WHERE id = 1")
+        return int(rows[0][0]) if rows else 0

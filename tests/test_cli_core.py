@@ -126,7 +126,8 @@ def test_headless_imports_do_not_load_textual():
 
 def test_a_listing_command_loads_no_heavy_module(tmp_path):
     # `lopdesk counters` (and every table a command prints) needs neither rich's table
-    # layout nor numpy, jinja2, alembic or Textual: a whole process stays short.
+    # layout nor numpy, jinja2, alembic or Textual: a whole process stays short. On SQLite
+    # the counters read through the driver itself: no SQLAlchemy, SQLModel or models.
     from lopdesk.config import Settings
     from lopdesk.db import Database
     from lopdesk.domain.setup import initialise
@@ -135,7 +136,8 @@ def test_a_listing_command_loads_no_heavy_module(tmp_path):
     db = Database(Settings.from_cli(str(path)))  # the OS account, as the process will be
     initialise(db)
     db.dispose()
-    heavy = ("numpy", "jinja2", "alembic", "textual", "rich.console", "rich.table")
+    heavy = ("numpy", "jinja2", "alembic", "textual", "rich.console", "rich.table",
+             "sqlalchemy", "sqlmodel", "lopdesk.domain.models")
     code = ("import sys; sys.argv = ['lopdesk', '--db', sys.argv[1], 'counters']\n"
             "from lopdesk.cli import main\n"
             "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
@@ -143,3 +145,46 @@ def test_a_listing_command_loads_no_heavy_module(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                           text=True, timeout=120)
     assert proc.stderr.strip().splitlines()[-1] in ("[] 0", "[] None"), proc.stderr
+
+
+def test_each_command_is_built_from_its_own_module():
+    # `lopdesk X` builds only X's module (lopdesk.cli.COMMANDS_OF): the table must say
+    # exactly what each module installs, or a command would be missing from its quick path.
+    import importlib
+
+    import typer
+
+    from lopdesk.cli import COMMANDS_OF, modules_for
+
+    assert tuple(COMMANDS_OF) == COMMAND_MODULES
+    for name in COMMAND_MODULES:
+        root = typer.Typer()
+        importlib.import_module(name).install(root)
+        installed = {c.name or c.callback.__name__ for c in root.registered_commands}
+        installed |= {g.name or g.typer_instance.info.name for g in root.registered_groups}
+        assert installed == set(COMMANDS_OF[name]), name
+    assert modules_for(["counters", "--json"]) == ("lopdesk.commands.data",)
+    assert modules_for(["--db", "x.db", "allocate", "in"]) == ("lopdesk.commands.allocate",)
+    assert modules_for(["--db=x.db", "round", "runs"]) == ("lopdesk.commands.rounds",)
+    assert modules_for([]) == () and modules_for(["--db", "x.db"]) == ()
+    assert modules_for(["--help"]) == COMMAND_MODULES
+    assert modules_for(["countres"]) == COMMAND_MODULES  # the suggestion needs them all
+
+
+def test_one_module_command_line_behaves_as_the_whole(tmp_path):
+    # the same answers through `main` (one module) as through the whole command line
+    def run(argv):
+        return subprocess.run([sys.executable, "-m", "lopdesk.cli", *argv],
+                              capture_output=True, text=True, timeout=120)
+
+    missing = str(tmp_path / "none.db")
+    for argv in (["--db", missing, "counters"], ["--db", missing, "counters", "--year", "x"],
+                 ["countres"], ["--db", missing]):
+        quick = run(argv)
+        whole = subprocess.run(
+            [sys.executable, "-c", "import sys; from lopdesk.cli import app; "
+             "sys.argv[0] = '-m'; app(prog_name='python -m lopdesk.cli')", *argv],
+            capture_output=True, text=True, timeout=120)
+        assert (quick.returncode, quick.stdout) == (whole.returncode, whole.stdout), argv
+        assert quick.stderr.replace("lopdesk.cli", "") == whole.stderr.replace(
+            "lopdesk.cli", ""), argv

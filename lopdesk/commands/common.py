@@ -53,7 +53,10 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 def safe_text(value: object, *, one_line: bool = False) -> str:
     """Text fit for a terminal: escape sequences and control characters removed (newlines
     and tabs kept unless one_line, for table cells)."""
-    text = _CONTROLS.sub("", _ESCAPES.sub("", str(value)))
+    text = str(value)
+    if text.isprintable():  # no control, format or escape character: nothing to remove
+        return text
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text))
     return text.replace("\n", " ").replace("\t", " ") if one_line else text
 
 
@@ -106,7 +109,7 @@ def open_db(check: bool = True):
             db.dispose()
             raise fail(str(exc), EXIT_INPUT) from None
     if db.is_sqlite:  # children's files: warn when others than owner and group may read
-        from lopdesk.domain.ops import permission_warnings
+        from lopdesk.domain.file_modes import permission_warnings
 
         for warning in permission_warnings(db, folder=False):
             typer.echo(warning, err=True)
@@ -202,7 +205,12 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_PLAIN = (str, int, float, type(None))  # bool is an int
+
+
 def to_jsonable(value: Any) -> Any:
+    if isinstance(value, _PLAIN):  # most cells of a listing: first and cheap
+        return value
     if is_dataclass(value) and not isinstance(value, type):
         return to_jsonable(asdict(value))
     if hasattr(value, "model_dump"):
@@ -231,13 +239,16 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]
     def cell(value: object) -> str:
         return safe_text("" if value is None else to_jsonable(value), one_line=True)
 
+    def width(text: str) -> int:  # terminal cells; ASCII (controls removed) one cell each
+        return len(text) if text.isascii() else cell_len(text)
+
     headers = [cell(header) for _key, header in columns]
     body = [[cell(row.get(key)) for key, _header in columns] for row in rows]
-    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in body])
+    widths = [max([width(h)] + [width(r[i]) for r in body])
               for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True))
+        return "  ".join(c + " " * (w - width(c)) for c, w in zip(cells, widths, strict=True))
 
     terminal = sys.stdout.isatty()
     out = []

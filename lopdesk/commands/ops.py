@@ -27,7 +27,7 @@ ROLE_HELP = "Rol: lop_expert, mediation, viewer of admin."
 
 
 def _warn_permissions(db) -> None:
-    from lopdesk.domain.ops import permission_warnings
+    from lopdesk.domain.file_modes import permission_warnings
 
     for line in permission_warnings(db):
         echo(line, err=True)

@@ -6,11 +6,14 @@ or inactive user is refused with a clear message.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from lopdesk.domain.errors import PermissionDenied
-from lopdesk.domain.models import AppUser
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from lopdesk.plainsql import Query
 
 ROLES = ("admin", "lop_expert", "mediation", "viewer")
 
@@ -36,24 +39,39 @@ ROLE_LABEL = {
 }
 
 
-_USERS = AppUser.__table__  # type: ignore[attr-defined]
-# A plain row, not an ORM entity: every action of every user runs this first.
-_ROLE = select(_USERS.c.role, _USERS.c.active).where(_USERS.c.name == bindparam("name"))
+# A plain row, not an ORM entity: every action of every user runs this first. Plain SQL
+# (app_user of domain.models), so that a quick read needs no SQLAlchemy (require_plain).
+_ROLE_SQL = "SELECT role, active FROM app_user WHERE name = :name"
 
 
 def role_of(session: Session, user: str) -> str:
-    row = session.execute(_ROLE, {"name": user}).first()
-    if row is None or not row.active:
+    from sqlalchemy import text
+
+    return _known_role(session.execute(text(_ROLE_SQL), {"name": user}).first(), user)
+
+
+def _known_role(row: Any, user: str) -> str:
+    if row is None or not row[1]:
         raise PermissionDenied(
             f"Gebruiker '{user}' is niet gekend in lopdesk. Vraag een beheerder om u toe te "
             f"voegen met 'lopdesk users add {user} --role lop_expert'."
         )
-    return row.role
+    return row[0]
 
 
 def require(session: Session, user: str, action: str) -> str:
     """Refuse unless the user's role allows `action`; returns the role."""
-    role = role_of(session, user)
+    return allowed_role(role_of(session, user), action)
+
+
+def require_plain(query: Query, user: str, action: str) -> str:
+    """`require` inside a plain-SQL read (Database.read_plain)."""
+    rows = query(_ROLE_SQL, {"name": user})
+    return allowed_role(_known_role(rows[0] if rows else None, user), action)
+
+
+def allowed_role(role: str, action: str) -> str:
+    """The role when it allows `action`, else PermissionDenied."""
     allowed = PERMISSIONS.get(action)
     if allowed is None:
         raise ValueError(f"unknown action {action!r}")

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
-
 from lopdesk.labels import BRUSSELS
 
 
@@ -70,6 +68,8 @@ def first_school_day_of_march(year: int, free_days: Iterable[date] = ()) -> date
 
 def area_free_days(session, area_id: str) -> list[date]:
     """The configured holidays and free days of an area (CalendarDay rows)."""
+    from sqlalchemy import select
+
     from lopdesk.domain.models import CalendarDay
 
     return list(session.execute(select(CalendarDay.day).where(CalendarDay.area_id == area_id))

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import func, select
-
-from lopdesk.db import Database
-from lopdesk.domain.access import require
+from lopdesk import clock as clocks
+from lopdesk.domain.access import require_plain
 from lopdesk.domain.calendar import order_binds, waiting_list_deadline
-from lopdesk.domain.models import (
-    CalendarDay,
-    CapacityDecision,
-    CapacityLevel,
-    FullDeclaration,
-    FullDeclarationLevel,
-    Offer,
-    RegisterEntry,
-    School,
-)
 from lopdesk.domain.registers.rules import contingent_seats, free_places
-from lopdesk.domain.types import utcnow
+from lopdesk.plainsql import as_date, as_utc
+
+if TYPE_CHECKING:
+    from lopdesk.db import Database
 
 
 @dataclass
@@ -94,66 +85,86 @@ def board_disagrees(board: str, free: int | None) -> bool:
     return False
 
 
-# Only the columns the counters need (no ORM entities: 400+ levels on every refresh).
-_LEVEL_COLUMNS = (
-    CapacityLevel.id, CapacityLevel.school_id, School.name, School.neighbourhood,
-    School.area_id, CapacityLevel.school_year, CapacityLevel.regime, CapacityLevel.kind,
-    CapacityLevel.label, CapacityLevel.capacity, CapacityLevel.seated_indicator,
-    CapacityLevel.seated_non_indicator, CapacityLevel.indicator_ratio, CapacityLevel.rounding,
-    CapacityLevel.free_places_field, CapacityLevel.updated_at, CapacityLevel.version,
-    # the level's last register change: one value per level, not one per (status,
-    # contingent) group to convert in Python (a seek into ix_register_counts per level)
-    select(func.max(RegisterEntry.status_changed_at))
-    .where(RegisterEntry.level_id == CapacityLevel.id).scalar_subquery(),
-)
+class _Seats(NamedTuple):
+    """What contingent_seats reads of a level (REG-05)."""
+
+    capacity: int | None
+    seated_indicator: int
+    seated_non_indicator: int
+    indicator_ratio: float | None
+    rounding: str
+
+
+# Plain SQL over the tables of domain.models (lopdesk.plainsql): the counters are the one
+# read of `lopdesk counters` and of every refresh, with no ORM entities for 400+ levels.
+# The last register change is one value per level, not one per (status, contingent)
+# group (a seek into ix_register_counts per level).
+_LEVELS_SQL = """
+SELECT l.id, l.school_id, s.name, s.neighbourhood, s.area_id, l.school_year, l.regime,
+       l.kind, l.label, l.capacity, l.seated_indicator, l.seated_non_indicator,
+       l.indicator_ratio, l.rounding, l.free_places_field, l.updated_at, l.version,
+       (SELECT max(r.status_changed_at) FROM register_entry r WHERE r.level_id = l.id)
+FROM capacity_level l JOIN school s ON s.id = l.school_id
+WHERE {where}
+ORDER BY s.name, l.school_year, l.id
+"""
+# Reads the covering index ix_register_counts alone (migration 0004): no table rows.
+# count(column) counts the non-NULL values: the lines above capacity (CAP-07).
+_COUNTS_SQL = """
+SELECT level_id, status, contingent, count(overcapacity_category), count(*)
+FROM register_entry GROUP BY level_id, status, contingent
+"""
+_COUNTS_OF_YEAR_SQL = """
+SELECT r.level_id, r.status, r.contingent, count(r.overcapacity_category), count(*)
+FROM register_entry r JOIN capacity_level l ON l.id = r.level_id
+WHERE l.school_year = :year GROUP BY r.level_id, r.status, r.contingent
+"""
+_FULL_SQL = """
+SELECT fl.level_id FROM full_declaration_level fl
+JOIN full_declaration f ON f.id = fl.declaration_id WHERE f.lifted_at IS NULL
+"""
+_PENDING_SQL = ("SELECT level_id, count(*) FROM capacity_decision WHERE status = 'pending' "
+                "GROUP BY level_id")
+_OFFERS_SQL = "SELECT level_id, count(*) FROM offer WHERE status = 'open' GROUP BY level_id"
+_FREE_DAYS_SQL = "SELECT area_id, day FROM calendar_day"
 
 
 def area_counters(db: Database, area_id: str | None = None,
                   school_year: int | None = None,
                   at: datetime | None = None) -> list[LevelCounters]:
     """Every level's counters; `at` decides which waiting lists still bind (WL-01)."""
-    now = at or utcnow()
-    with db.read() as s:
-        require(s, db.user, "read")
-        lq = (select(*_LEVEL_COLUMNS)
-              .join(School, School.id == CapacityLevel.school_id)
-              .order_by(School.name, CapacityLevel.school_year, CapacityLevel.id))
-        if area_id:
-            lq = lq.where(School.area_id == area_id)
-        if school_year:
-            lq = lq.where(CapacityLevel.school_year == school_year)
-        conn = s.connection()  # Core rows: no ORM loading of 400+ levels and ~2,000 groups
-        levels = conn.execute(lq).all()
-        # Reads the covering index ix_register_counts alone (migration 0004): no table rows.
-        # count(column) counts the non-NULL values: the lines above capacity (CAP-07).
-        counts_q = (
-            select(RegisterEntry.level_id, RegisterEntry.status, RegisterEntry.contingent,
-                   func.count(RegisterEntry.overcapacity_category), func.count())
-            .group_by(RegisterEntry.level_id, RegisterEntry.status, RegisterEntry.contingent)
-        )
-        if school_year:
-            counts_q = counts_q.join(CapacityLevel, CapacityLevel.id == RegisterEntry.level_id)\
-                .where(CapacityLevel.school_year == school_year)
+    return _area_counters(db, area_id, school_year, at, through_engine=False)
+
+
+def _area_counters(db: Database, area_id: str | None, school_year: int | None,
+                   at: datetime | None, through_engine: bool) -> list[LevelCounters]:
+    """area_counters; through_engine reads SQLite through SQLAlchemy too (the tests compare
+    both ways)."""
+    now = at or clocks.now()
+    where = ["1 = 1"]
+    if area_id:
+        where.append("s.area_id = :area")
+    if school_year:
+        where.append("l.school_year = :year")
+    params = {"area": area_id, "year": school_year}
+    with db.read_plain(through_engine) as query:
+        require_plain(query, db.user, "read")
+        levels = [_level_row(row)
+                  for row in query(_LEVELS_SQL.format(where=" AND ".join(where)), params)]
         counts: dict[str, dict[tuple[str, str], int]] = {}
         overc: dict[str, int] = {}
-        for level_id, status, contingent, n_over, n in conn.execute(counts_q).all():
+        for level_id, status, contingent, n_over, n in query(
+                _COUNTS_OF_YEAR_SQL if school_year else _COUNTS_SQL,
+                params):
             counts.setdefault(level_id, {})[(status, contingent)] = n
             if status == "realised" and n_over:
                 overc[level_id] = overc.get(level_id, 0) + int(n_over)
-        full = set(s.execute(
-            select(FullDeclarationLevel.level_id)
-            .join(FullDeclaration, FullDeclaration.id == FullDeclarationLevel.declaration_id)
-            .where(FullDeclaration.lifted_at.is_(None))).scalars())
-        pending = dict(s.execute(
-            select(CapacityDecision.level_id, func.count())
-            .where(CapacityDecision.status == "pending")
-            .group_by(CapacityDecision.level_id)).all())
-        offers = dict(s.execute(
-            select(Offer.level_id, func.count()).where(Offer.status == "open")
-            .group_by(Offer.level_id)).all())
-        free_days: dict[str, list] = {}
-        for area, day in s.execute(select(CalendarDay.area_id, CalendarDay.day)).all():
-            free_days.setdefault(area, []).append(day)
+        full = {row[0] for row in query(_FULL_SQL)}
+        pending = dict(query(_PENDING_SQL))
+        offers = dict(query(_OFFERS_SQL))
+        free_days: dict[str, list[date]] = {}
+        for area, day in query(_FREE_DAYS_SQL):
+            free_days.setdefault(area, []).append(as_date(day))
     out = [_counters(level, counts.get(level[0], {}), overc.get(level[0], 0),
                      level[0] in full, pending.get(level[0], 0)) for level in levels]
     deadlines: dict[tuple, bool] = {}
@@ -168,11 +179,17 @@ def area_counters(db: Database, area_id: str | None = None,
     return out
 
 
-def _counters(level: Any, c: dict[tuple[str, str], int], n_over: int, is_full: bool,
+def _level_row(row: tuple) -> tuple:
+    """A row of _LEVELS_SQL with its two moments as aware UTC datetimes."""
+    *head, updated, version, changed = row
+    return (*head, as_utc(updated), version, as_utc(changed))
+
+
+def _counters(level: tuple, c: dict[tuple[str, str], int], n_over: int, is_full: bool,
               pending: int) -> LevelCounters:
     """One level's counters from its row and its register counts per (status, contingent)."""
     (lid, school_id, school_name, neighbourhood, level_area, year, regime, kind, label,
-     capacity, seated_i, seated_n, _ratio, _rounding, fp_field, updated, version,
+     capacity, seated_i, seated_n, ratio, rounding, fp_field, updated, version,
      changed) = level
     ri = c.get(("realised", "indicator"), 0)
     rn = c.get(("realised", "non_indicator"), 0)
@@ -181,7 +198,7 @@ def _counters(level: Any, c: dict[tuple[str, str], int], n_over: int, is_full: b
     # CAP-04 on the grouped counts: the realised lines above capacity (CAP-07) need no
     # place, a full declaration (CAP-06) leaves none.
     free = free_places(capacity, seated_i + seated_n, ri + rn - n_over, full=is_full)
-    seats = contingent_seats(level)  # the row carries capacity, ratio and rounding
+    seats = contingent_seats(_Seats(capacity, seated_i, seated_n, ratio, rounding))
     if updated is None:
         last_change = changed
     elif changed is None:

@@ -10,7 +10,6 @@ Backup and restore live in lopdesk/domain/backup.py (re-exported here).
 from __future__ import annotations
 
 import json
-import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from lopdesk.domain.backup import (  # noqa: F401  (callers use ops.backup, ops.
     restore,
 )
 from lopdesk.domain.errors import InvalidInput, RuleViolation
+from lopdesk.domain.file_modes import path_warnings, permission_warnings  # noqa: F401
 from lopdesk.domain.models import AppUser, AuditRecord
 from lopdesk.files import write_private_atomic
 
@@ -305,38 +305,4 @@ def _gap_end(message: str) -> int:
 
 # --- permissions of the database file -----------------------------------------------
 
-
-def permission_warnings(db: Database, folder: bool = True) -> list[str]:
-    """Dutch warnings when the SQLite file, its WAL files or its folder are open to others.
-
-    Children's files: only owner and group may read them (domain §10).
-    """
-    path = db.settings.sqlite_path
-    if not db.is_sqlite or path is None:
-        return []
-    return path_warnings(path, folder)
-
-
-def path_warnings(path: Path, check_folder: bool = True) -> list[str]:
-    warnings: list[str] = []
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        mode = _mode(p)
-        if mode is not None and mode & (stat.S_IROTH | stat.S_IWOTH):
-            warnings.append(f"waarschuwing: {p} is leesbaar voor iedereen op de server "
-                            f"(rechten {stat.filemode(mode)}); maak het af met "
-                            f"'chmod 660 {p}'.")
-    folder = path.parent
-    mode = _mode(folder) if check_folder else None
-    if mode is not None and mode & (stat.S_IROTH | stat.S_IXOTH):
-        warnings.append(f"waarschuwing: de map {folder} is open voor iedereen op de server "
-                        f"(rechten {stat.filemode(mode)}); maak ze af met "
-                        f"'chmod 2770 {folder}'.")
-    return warnings
-
-
-def _mode(p: Path) -> int | None:
-    try:
-        return p.stat().st_mode
-    except OSError:
-        return None
 

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from lopdesk.domain import capacity, counters
+from lopdesk.domain import counters
 from lopdesk.labels import (
     LEVEL_KIND,
     REGIME,
@@ -405,6 +405,8 @@ class OverviewScreen(SearchScreen):
         def done(values: dict | None) -> None:
             if values is None:
                 return
+            from lopdesk.domain import capacity  # loads the ORM: not before the first screen
+
             self.db_call(capacity.set_free_places_field, c.level_id, values["value"],
                          expected_version=c.version,
                          on_done=lambda _r: (self.notify("LOP-bord bijgewerkt."), self.reload()))

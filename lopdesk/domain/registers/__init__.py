@@ -8,58 +8,74 @@ and the cascade it causes) commit together or not at all.
 - `requests`, `status`, `periods`, `offers`, `appends`: one module per use case
 - `queries` and `views`: the read side and what every function hands back
 - `store`: the steps the use cases share inside a session
+
+Names are looked up in their module at first use (PEP 562), so that a quick read that needs
+one pure module (`rules`, for the counters) does not import every use case and the ORM.
 """
 
-from lopdesk.domain.registers.appends import bulk_append
-from lopdesk.domain.registers.offers import answer_offer, fill, fill_in, offer_next
-from lopdesk.domain.registers.periods import close_period
-from lopdesk.domain.registers.queries import (
-    entry_history,
-    find_entry,
-    get_entry,
-    list_entries,
-    list_offers,
-    status_at,
-    waiting_list,
-)
-from lopdesk.domain.registers.requests import add_request, add_request_in
-from lopdesk.domain.registers.rules import (
-    GROUP_RANK,
-    PERIOD_ADMITS,
-    TRANSITIONS,
-    Decision,
-    Level,
-    LevelState,
-    OpenPeriod,
-    contingent_seats,
-    decide_request,
-    free_places,
-    places_over,
-    plan_close,
-    round_seats,
-    transition_allowed,
-)
-from lopdesk.domain.registers.status import change_status, withdraw
-from lopdesk.domain.registers.store import (
-    active_full_declaration,
-    deadline_for,
-    level_state,
-    per_contingent,
-    set_status_in,
-    waiting_entries,
-    waiting_query,
-)
-from lopdesk.domain.registers.views import (
-    ClosePlan,
-    EntryRow,
-    EntryView,
-    EventRow,
-    FillReport,
-    FillStep,
-    OfferRow,
-    PlannedChange,
-    WaitingView,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_MODULE_OF = {
+    "bulk_append": "appends",
+    "answer_offer": "offers",
+    "fill": "offers",
+    "fill_in": "offers",
+    "offer_next": "offers",
+    "close_period": "periods",
+    "entry_history": "queries",
+    "find_entry": "queries",
+    "get_entry": "queries",
+    "list_entries": "queries",
+    "list_offers": "queries",
+    "status_at": "queries",
+    "waiting_list": "queries",
+    "add_request": "requests",
+    "add_request_in": "requests",
+    "GROUP_RANK": "rules",
+    "PERIOD_ADMITS": "rules",
+    "TRANSITIONS": "rules",
+    "Decision": "rules",
+    "Level": "rules",
+    "LevelState": "rules",
+    "OpenPeriod": "rules",
+    "contingent_seats": "rules",
+    "decide_request": "rules",
+    "free_places": "rules",
+    "places_over": "rules",
+    "plan_close": "rules",
+    "round_seats": "rules",
+    "transition_allowed": "rules",
+    "change_status": "status",
+    "withdraw": "status",
+    "active_full_declaration": "store",
+    "deadline_for": "store",
+    "level_state": "store",
+    "per_contingent": "store",
+    "set_status_in": "store",
+    "waiting_entries": "store",
+    "waiting_query": "store",
+    "ClosePlan": "views",
+    "EntryRow": "views",
+    "EntryView": "views",
+    "EventRow": "views",
+    "FillReport": "views",
+    "FillStep": "views",
+    "OfferRow": "views",
+    "PlannedChange": "views",
+    "WaitingView": "views",
+}
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "GROUP_RANK", "PERIOD_ADMITS", "TRANSITIONS", "ClosePlan", "Decision", "EntryRow",

@@ -15,8 +15,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import NamedTuple, Protocol
 
 from lopdesk.domain.calendar import order_binds
+from lopdesk.domain.codes import PRIORITY_GROUPS
 from lopdesk.domain.errors import RuleViolation
-from lopdesk.domain.models import PRIORITY_GROUPS
 from lopdesk.domain.registers.views import PlannedChange
 from lopdesk.labels import PRIORITY_GROUP, fmt_date
 
