@@ -5,15 +5,13 @@ foreign keys on, a busy timeout, and write transactions that start with
 BEGIN IMMEDIATE so that a writer waits for the lock up front instead of failing
 half-way (house-style.md). Before that, writers queue on an flock of `<database>.lock`
 (WriteLock) so that none starves under many writers. PostgreSQL works through the same
-code with its URL.
+code with its URL; its write transactions commit early and then wait for the disk
+(Database.write), so that the rows every writer locks are not held during a flush.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,11 +24,7 @@ from sqlmodel import Session
 from lopdesk import clock as clocks
 from lopdesk.config import Settings, process_user
 from lopdesk.errors import Busy
-
-try:
-    import fcntl
-except ImportError:  # not a POSIX system: SQLite's own locking alone
-    fcntl = None  # type: ignore[assignment]
+from lopdesk.write_lock import WriteLock, fcntl
 
 BUSY_TIMEOUT_MS = 30_000
 # The alembic revision this code expects; `lopdesk init`/`db upgrade` brings a database there.
@@ -65,20 +59,89 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     return engine
 
 
-def _pg_engine(url: str, settings: Settings) -> Engine:
+def _pg_engine(url: str, settings: Settings, *, wait_for_flush: bool = True) -> Engine:
     """PostgreSQL with bounded waits: connecting, waiting for a lock, running a statement
     (libpq's connect_timeout; lock_timeout and statement_timeout for the session, set at
-    connect time so no transaction pays an extra round trip)."""
+    connect time so no transaction pays an extra round trip). wait_for_flush=False: commits
+    return before the server has flushed them to disk (Database.write waits afterwards)."""
     from sqlalchemy.engine import make_url
 
     query = make_url(url).query
     args: dict[str, object] = {}
     if "connect_timeout" not in query:
         args["connect_timeout"] = max(1, round(settings.connect_timeout))
-    if "options" not in query:
-        args["options"] = (f"-c lock_timeout={round(settings.pg_lock_timeout * 1000)} "
-                           f"-c statement_timeout={round(settings.pg_statement_timeout * 1000)}")
-    return create_engine(url, pool_pre_ping=True, connect_args=args)
+    options = str(query["options"]) if "options" in query else (  # the URL's own, else ours
+        f"-c lock_timeout={round(settings.pg_lock_timeout * 1000)} "
+        f"-c statement_timeout={round(settings.pg_statement_timeout * 1000)}")
+    if not wait_for_flush:
+        options += " -c synchronous_commit=off"
+    if options != query.get("options"):
+        args["options"] = options.strip()
+    engine = create_engine(url, pool_pre_ping=True, connect_args=args)
+    _run_last_on(engine, durable_after=not wait_for_flush)
+    return engine
+
+
+_LAST = "lopdesk_run_last"  # statements waiting for the transaction's next step
+
+
+def run_last(session: Session, sql: str, params: dict[str, object]) -> None:
+    """Run `sql` (the driver's paramstyle, values as the driver takes them) as late as
+    possible in the session's transaction: just before its next statement, else sent
+    together with the COMMIT in one round trip, so that row locks it takes are held only
+    for the commit, not while the client waits for its turn on the CPU (PostgreSQL)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql(sql, params)
+        return
+    conn.info.setdefault(_LAST, []).append((sql, params))
+
+
+# After an early COMMIT (synchronous_commit off): a transaction that writes WAL and commits
+# with synchronous_commit on. The server flushes the WAL up to its commit record, so the
+# early commit before it is on disk when it returns, and concurrent writers share one flush
+# (group commit). Any role may emit the message.
+_THEN_FLUSH = ("COMMIT; BEGIN; SELECT set_config('synchronous_commit', 'on', true), "
+               "pg_logical_emit_message(true, 'lopdesk', ''); COMMIT")
+
+
+def _run_last_on(engine: Engine, durable_after: bool) -> None:
+    """The events that run run_last's statements: before the next statement, else with the
+    COMMIT in one message (several statements in one simple query: no wait for a result
+    between them), dropped at rollback. durable_after: the engine commits early, and the
+    same message then waits for the disk (_THEN_FLUSH)."""
+    from sqlalchemy.exc import DBAPIError
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, _statement, _params, _context, _many) -> None:
+        for sql, params in conn.info.pop(_LAST, ()):
+            cursor.execute(sql, params)  # errors are wrapped as the statement's own
+
+    @event.listens_for(engine, "commit")
+    def _commit(conn) -> None:
+        waiting = conn.info.pop(_LAST, None)
+        if not waiting and not durable_after:
+            return
+        import psycopg
+
+        dbapi_conn = conn.connection.dbapi_connection
+        with psycopg.ClientCursor(dbapi_conn) as literal:  # values quoted by the driver
+            parts = [literal.mogrify(sql, params) for sql, params in waiting or ()]
+        message = "; ".join([*parts, _THEN_FLUSH if durable_after else "COMMIT"])
+        try:
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute(message)  # SQLAlchemy's COMMIT then finds nothing to do
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(message, None, exc, psycopg.Error) from None
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(conn) -> None:
+        conn.info.pop(_LAST, None)
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record) -> None:
+        if record is not None:
+            record.info.pop(_LAST, None)
 
 
 def _prepare_sqlite_path(path: Path) -> None:
@@ -93,200 +156,6 @@ def _prepare_sqlite_path(path: Path) -> None:
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o660)
         os.fchmod(fd, 0o660)
         os.close(fd)
-
-
-class WriteLock:
-    """An flock on a file next to the database, held around each write transaction.
-
-    SQLite's busy handler sleeps longer the longer a writer has waited (up to 100 ms a
-    try), so under many writers a newcomer often wins and an early one starves for seconds.
-    Blocked flock waiters instead sleep in the kernel and are woken when the lock is let
-    go, with no back-off: the slowest write stays close to the queue length times one
-    write. BEGIN IMMEDIATE and the busy timeout still guard against other writers (the
-    migrations, a backup, an older lopdesk). A killed process lets go of its lock.
-    One per file and process (`for_path`): every Database on the file shares it, so a
-    nested write in one thread does not wait on itself.
-    """
-
-    _by_path: dict[str, WriteLock] = {}
-    _registry_lock = threading.Lock()
-
-    @classmethod
-    def for_path(cls, path: Path) -> WriteLock:
-        key = os.path.abspath(path)
-        with cls._registry_lock:
-            lock = cls._by_path.get(key)
-            if lock is None:
-                lock = cls._by_path[key] = cls(Path(key))
-            return lock
-
-    @classmethod
-    def _after_fork(cls) -> None:
-        # A child forked during a write starts unlocked and opens its own file description
-        # (sharing the parent's would let both hold the flock at once).
-        cls._registry_lock = threading.Lock()
-        for lock in cls._by_path.values():
-            if lock._fd is not None:
-                try:
-                    os.close(lock._fd)  # closing (not LOCK_UN) leaves the parent's lock alone
-                except OSError:
-                    pass
-            lock.__init__(lock.path)
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._thread_lock = threading.RLock()  # one flock per process: threads queue here
-        self._depth = 0
-        self._fd: int | None = None
-
-    def _open(self) -> int | None:
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
-            try:
-                os.fchmod(fd, 0o660)  # owner and group, whatever the umask (as the database)
-            except OSError:
-                pass  # someone else's lock file
-        except OSError:
-            try:  # a folder we may not write in: an existing lock file read-only will do
-                fd = os.open(self.path, os.O_RDONLY)
-            except OSError:
-                return None  # no lock file: SQLite's own locking alone, as before
-        return fd
-
-    def acquire(self, wait: float | None = None) -> None:
-        """Take the lock, waiting at most `wait` seconds (None: for ever); then `Busy`
-        names the process and user that hold it."""
-        if not self._thread_lock.acquire(timeout=-1 if wait is None else wait):
-            raise self._busy(None, wait or 0.0)
-        try:
-            if self._depth == 0:
-                # Opened per transaction (a few microseconds): no descriptor stays open for
-                # each database a long-lived process (the app, the tests) ever touched.
-                fd = self._open()
-                if fd is not None:
-                    try:
-                        if not _flock(fd, wait):
-                            raise self._busy(fd, wait or 0.0)
-                        _write_holder(fd)
-                    except BaseException:
-                        os.close(fd)
-                        raise
-                self._fd = fd
-            self._depth += 1
-        except BaseException:
-            self._thread_lock.release()
-            raise
-
-    def _busy(self, fd: int | None, wait: float) -> Busy:
-        holder = _read_holder(fd) if fd is not None else None
-        who = (f"proces {holder[0]} van gebruiker '{holder[1]}'" if holder
-               else "een ander proces")
-        if fd is None:  # another thread of this process
-            who = f"een andere taak van dit proces ({os.getpid()})"
-        return Busy(f"de databank is al {wait:g} s bezet door {who} (vergrendeling "
-                    f"{self.path}). Probeer het straks opnieuw; blijft het duren, vraag dan "
-                    "de beheerder dat proces na te kijken.")
-
-    def release(self) -> None:
-        try:
-            self._depth -= 1
-            if self._depth == 0 and self._fd is not None:
-                fd, self._fd = self._fd, None
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_UN)  # explicit: a forked child may hold a copy
-                finally:
-                    os.close(fd)
-        finally:
-            self._thread_lock.release()
-
-
-class _Expired(Exception):
-    pass
-
-
-def _raise_expired(_signum: int, _frame: object) -> None:
-    raise _Expired
-
-
-def _flock(fd: int, wait: float | None) -> bool:
-    """flock(LOCK_EX) for at most `wait` seconds; True when held.
-
-    The main thread blocks in the kernel (fair: waiters are woken in turn) under an
-    interval timer; other threads (the app's workers) and a process that already uses the
-    timer poll instead.
-    """
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        pass
-    if wait is None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        return True
-    if (threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL)[0] == 0):
-        previous = signal.signal(signal.SIGALRM, _raise_expired)
-        try:
-            try:
-                signal.setitimer(signal.ITIMER_REAL, wait)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                return True
-            except _Expired:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                return _try_flock(fd)  # the timer may have fired just after the lock came
-        finally:
-            # Also after Ctrl-C: a timer left running would later kill the process.
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    deadline = time.monotonic() + wait
-    pause = 0.001
-    while time.monotonic() < deadline:
-        time.sleep(pause)
-        if _try_flock(fd):
-            return True
-        pause = min(pause * 2, 0.02)
-    return False
-
-
-def _try_flock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
-_HOLDER: bytes | None = None
-
-
-def _write_holder(fd: int) -> None:
-    """Note who holds the lock in the lock file (`pid user`), for whoever waits too long."""
-    global _HOLDER
-    if _HOLDER is None:
-        _HOLDER = f"{os.getpid()} {process_user()}\n".encode()
-    try:
-        os.pwrite(fd, _HOLDER.ljust(64), 0)
-    except OSError:
-        pass  # a read-only lock file: the queue still works, only the name is missing
-
-
-def _read_holder(fd: int) -> tuple[str, str] | None:
-    try:
-        parts = os.pread(fd, 64, 0).decode("utf-8", "replace").split()
-    except OSError:
-        return None
-    return (parts[0], parts[1]) if len(parts) >= 2 and parts[0].isdigit() else None
-
-
-def _forget_holder() -> None:
-    global _HOLDER
-    _HOLDER = None  # a forked child has its own pid
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_holder)
-    os.register_at_fork(after_in_child=WriteLock._after_fork)
 
 
 class Database(clocks.DatabaseClock):
@@ -309,10 +178,19 @@ class Database(clocks.DatabaseClock):
             self.writer = _sqlite_engine(self.url, immediate=True)
             self.write_lock: WriteLock | None = (
                 WriteLock.for_path(path.with_name(path.name + ".lock")) if fcntl else None)
+            self._early_commit = None
         else:
             self.reader = _pg_engine(self.url, settings)
             self.writer = self.reader
             self.write_lock = None  # PostgreSQL queues writers on row locks
+            # write() transactions commit without waiting for the disk, then wait for it in
+            # the same message (_THEN_FLUSH): the rows they lock (register counter, audit
+            # chain head) are free again before the flush, so writers share flushes instead
+            # of queueing one flush each. Others may see a write a few milliseconds before
+            # it is on disk; a server crash then loses it, but it was never acknowledged,
+            # and the WAL is written in order: no later write on disk can depend on it.
+            self._early_commit: Engine | None = _pg_engine(self.url, settings,
+                                                           wait_for_flush=False)
         self._role: str | None = None
 
     @property
@@ -348,7 +226,8 @@ class Database(clocks.DatabaseClock):
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction: committed at the end, rolled back on any error."""
+        """One write transaction: committed at the end, rolled back on any error. It returns
+        only when the commit is on disk (synchronous_commit stays on for the database)."""
         # SQLite: writers queue on the lock file first (fair, see WriteLock); BEGIN IMMEDIATE
         # then waits up to the busy timeout for anyone else at the first statement, so
         # concurrent writers queue instead of failing half-way.
@@ -357,7 +236,7 @@ class Database(clocks.DatabaseClock):
         if lock is not None:
             lock.acquire(self.settings.lock_wait)
         try:
-            session = Session(self.writer, expire_on_commit=False)
+            session = Session(self._early_commit or self.writer, expire_on_commit=False)
             session.info["database"] = self  # who acts, for records written at commit
             session.begin()
             try:
@@ -391,6 +270,8 @@ class Database(clocks.DatabaseClock):
 
     def dispose(self) -> None:
         self.reader.dispose()
+        if self._early_commit is not None:
+            self._early_commit.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()
 

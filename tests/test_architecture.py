@@ -40,6 +40,7 @@ LAYER_OF_PREFIX = [  # first match wins
     ("lopdesk.domain", DOMAIN),
     ("lopdesk.matching", DOMAIN),  # checked by its own contract below
     ("lopdesk.db", BASE),
+    ("lopdesk.write_lock", BASE),
     ("lopdesk.config", BASE),
     ("lopdesk.clock", BASE),
     ("lopdesk.migrate", BASE),
