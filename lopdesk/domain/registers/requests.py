@@ -7,12 +7,13 @@ numbers the entry and writes it with its event on the connection (the hot path).
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, insert, literal_column, select, update
 from sqlmodel import Session
 
-from lopdesk.db import Database
+from lopdesk.db import Database, run_last
 from lopdesk.domain import audit, audit_rows
 from lopdesk.domain.access import require
 from lopdesk.domain.calendar import area_free_days, waiting_list_deadline
@@ -111,6 +112,31 @@ def _request_facts():
 
 
 _REQUEST_FACTS = _request_facts()
+# PostgreSQL: the new entry's and event's ids come with the facts, so that both rows can be
+# inserted without waiting for a RETURNING: they go with the COMMIT (db.run_last).
+_REQUEST_FACTS_PG = _REQUEST_FACTS.add_columns(*(
+    func.nextval(func.pg_get_serial_sequence(table, "id")).label(f"new_{table}_id")
+    for table in ("register_entry", "register_event")))
+
+
+@cache
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """INSERT of exactly these columns in psycopg's paramstyle (db.run_last)."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    quote = psycopg.dialect().identifier_preparer.quote
+    return (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(f'%({c})s' for c in columns)})")
+
+
+def _insert(s: Session, returning: Any, values: dict[str, Any], new_id: int | None) -> int:
+    """Insert one row and return its id: now with RETURNING, or, when the id is already
+    known (PostgreSQL), as the transaction's next step (db.run_last)."""
+    if new_id is None:
+        return int(s.connection().execute(returning, values).scalar_one())
+    row = {**values, "id": new_id}
+    run_last(s, _insert_sql(returning.table.name, tuple(row)), row)
+    return new_id
 
 
 # --- adding a request ---------------------------------------------------------------------
@@ -140,8 +166,9 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
             f"{', '.join(PRIORITY_GROUPS)}).", field="priority_group")
     seq = _lock_and_number(s, level_id)
     conn = s.connection()
+    pg = conn.dialect.name == "postgresql"
     # One statement for everything the rules below read (see _request_facts).
-    facts = conn.execute(_REQUEST_FACTS,
+    facts = conn.execute(_REQUEST_FACTS_PG if pg else _REQUEST_FACTS,
                          {"level_id": level_id, "child_id": child_id, "seq": seq}).first()
     at = (at or utcnow()).replace(microsecond=0)
     _check_request(facts, level_id, child_id, at)
@@ -171,13 +198,13 @@ def add_request_in(s: Session, user: str, level_id: str, child_id: str, *,
         version=1,
     )
     # Core INSERTs on the connection: the hot path of every request (REG-01).
-    entry_id = conn.execute(_INSERT_ENTRY, values).scalar_one()
+    entry_id = _insert(s, _INSERT_ENTRY, values, facts.new_register_entry_id if pg else None)
     event = {
         "entry_id": entry_id, "at": at, "user": user, "kind": "created", "from_status": None,
         "to_status": decision.status, "rule_id": decision.rule,
         "reason": decision.message + (" — tijdstip vroeger dan vorige inschrijving"
                                       if out_of_order else "")}
-    event_id = conn.execute(_INSERT_EVENT, event).scalar_one()
+    event_id = _insert(s, _INSERT_EVENT, event, facts.new_register_event_id if pg else None)
     # the rows' digests for the audit record, from the values just inserted (REG-02)
     audit_rows.seal(s, "register_entry", ({**values, "id": entry_id},))
     audit_rows.seal(s, "register_event", ({**event, "id": event_id},))
