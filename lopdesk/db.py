@@ -77,9 +77,30 @@ def _pg_engine(url: str, settings: Settings, *, wait_for_flush: bool = True) -> 
         options += " -c synchronous_commit=off"
     if options != query.get("options"):
         args["options"] = options.strip()
-    engine = create_engine(url, pool_pre_ping=True, connect_args=args)
+    # The write engine checks a pooled connection without a round trip (_check_socket).
+    engine = create_engine(url, pool_pre_ping=wait_for_flush, connect_args=args)
     _run_last_on(engine, durable_after=not wait_for_flush)
+    if not wait_for_flush:
+        event.listen(engine, "checkout", _check_socket)
     return engine
+
+
+def _check_socket(dbapi_conn, _record, _proxy) -> None:
+    """A pooled connection whose server has hung up (restart, idle timeout): its socket
+    is closed or has something to read while no query runs. The pool then opens a new
+    one (DisconnectionError), as pool_pre_ping would, without a round trip per write."""
+    import select
+
+    from sqlalchemy.exc import DisconnectionError
+
+    if dbapi_conn.closed:
+        raise DisconnectionError("closed")
+    try:
+        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError) as exc:
+        raise DisconnectionError(str(exc)) from None
+    if readable:
+        raise DisconnectionError("the server sent something while idle (hung up)")
 
 
 _LAST = "lopdesk_run_last"  # statements waiting for the transaction's next step
