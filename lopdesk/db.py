@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -116,6 +118,49 @@ def run_last(session: Session, sql: str, params: dict[str, object]) -> None:
         conn.exec_driver_sql(sql, params)
         return
     conn.info.setdefault(_LAST, []).append((sql, params))
+
+
+@lru_cache(maxsize=64)
+def _compiled(stmt: Any, dialect: Any) -> Any:
+    """Module-level statements, compiled once per dialect."""
+    return stmt.compile(dialect=dialect)
+
+
+def run_together(session: Session, statements: list[tuple[Any, dict[str, Any]]]) -> list[Any]:
+    """Run Core statements in order in the session's transaction and return each one's rows.
+    On PostgreSQL they go in one message (several statements in one simple query, values
+    quoted by the driver, after whatever run_last queued): one round trip instead of one
+    each, and each statement still reads with a fresh snapshot (READ COMMITTED), so one
+    can read what a lock taken by the statement before it protects."""
+    session.flush()  # the caller's pending rows first, as session.execute would
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return [session.execute(stmt, params).all() for stmt, params in statements]
+    import psycopg
+    from psycopg.rows import namedtuple_row
+    from sqlalchemy.exc import DBAPIError
+
+    dbapi_conn = conn.connection.dbapi_connection
+    waiting = conn.info.pop(_LAST, None) or []
+    with psycopg.ClientCursor(dbapi_conn) as literal:
+        parts = [literal.mogrify(sql, params) for sql, params in waiting]
+        for stmt, params in statements:
+            compiled = _compiled(stmt, conn.dialect)
+            parts.append(literal.mogrify(compiled.string, compiled.construct_params(params)))
+    message = "; ".join(parts)
+    results: list[Any] = []
+    try:
+        with dbapi_conn.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(message)
+            for _ in waiting:
+                cursor.nextset()
+            while True:
+                results.append(cursor.fetchall() if cursor.description else [])
+                if not cursor.nextset():
+                    break
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(message, None, exc, psycopg.Error) from None
+    return results
 
 
 # After an early COMMIT (synchronous_commit off): a transaction that writes WAL and commits
