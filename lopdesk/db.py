@@ -12,7 +12,7 @@ code with its URL; its write transactions commit early and then wait for the dis
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -117,7 +117,21 @@ def run_last(session: Session, sql: str, params: dict[str, object]) -> None:
     if conn.dialect.name != "postgresql":
         conn.exec_driver_sql(sql, params)
         return
-    conn.info.setdefault(_LAST, []).append((sql, params))
+    conn.info.setdefault(_LAST, []).append((sql, params, None))
+
+
+def check_with_next(session: Session, stmt: Any, params: dict[str, Any],
+                    check: Callable[[list[Any]], None]) -> None:
+    """Read `stmt` together with the transaction's next statement (PostgreSQL: one round
+    trip less) and give its rows to `check`, which may raise: before the results of that
+    statement are used, and at the latest before the COMMIT. SQLite: at once."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        check(session.execute(stmt, params).all())
+        return
+    compiled = _compiled(stmt, conn.dialect)
+    conn.info.setdefault(_LAST, []).append(
+        (compiled.string, compiled.construct_params(params), check))
 
 
 @lru_cache(maxsize=64)
@@ -143,7 +157,7 @@ def run_together(session: Session, statements: list[tuple[Any, dict[str, Any]]])
     dbapi_conn = conn.connection.dbapi_connection
     waiting = conn.info.pop(_LAST, None) or []
     with psycopg.ClientCursor(dbapi_conn) as literal:
-        parts = [literal.mogrify(sql, params) for sql, params in waiting]
+        parts = [literal.mogrify(sql, params) for sql, params, _ in waiting]
         for stmt, params in statements:
             compiled = _compiled(stmt, conn.dialect)
             parts.append(literal.mogrify(compiled.string, compiled.construct_params(params)))
@@ -152,7 +166,9 @@ def run_together(session: Session, statements: list[tuple[Any, dict[str, Any]]])
     try:
         with dbapi_conn.cursor(row_factory=namedtuple_row) as cursor:
             cursor.execute(message)
-            for _ in waiting:
+            for _sql, _params, check in waiting:
+                if check is not None:
+                    check(cursor.fetchall() if cursor.description else [])
                 cursor.nextset()
             while True:
                 results.append(cursor.fetchall() if cursor.description else [])
@@ -161,6 +177,13 @@ def run_together(session: Session, statements: list[tuple[Any, dict[str, Any]]])
     except psycopg.Error as exc:
         raise DBAPIError.instance(message, None, exc, psycopg.Error) from None
     return results
+
+
+def _run_waiting(waiting: list[Any], cursor: Any) -> None:
+    for sql, params, check in waiting:
+        cursor.execute(sql, params)
+        if check is not None:
+            check(cursor.fetchall())
 
 
 # After an early COMMIT (synchronous_commit off): a transaction that writes WAL and commits
@@ -180,19 +203,25 @@ def _run_last_on(engine: Engine, durable_after: bool) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, _statement, _params, _context, _many) -> None:
-        for sql, params in conn.info.pop(_LAST, ()):
-            cursor.execute(sql, params)  # errors are wrapped as the statement's own
+        _run_waiting(conn.info.pop(_LAST, ()), cursor)  # errors: as the statement's own
 
     @event.listens_for(engine, "commit")
     def _commit(conn) -> None:
-        waiting = conn.info.pop(_LAST, None)
+        waiting = conn.info.pop(_LAST, None) or []
         if not waiting and not durable_after:
             return
         import psycopg
 
         dbapi_conn = conn.connection.dbapi_connection
+        if any(check is not None for _sql, _params, check in waiting):
+            with dbapi_conn.cursor() as cursor:  # checks decide before anything commits
+                try:
+                    _run_waiting(waiting, cursor)
+                except psycopg.Error as exc:
+                    raise DBAPIError.instance("", None, exc, psycopg.Error) from None
+            waiting = []
         with psycopg.ClientCursor(dbapi_conn) as literal:  # values quoted by the driver
-            parts = [literal.mogrify(sql, params) for sql, params in waiting or ()]
+            parts = [literal.mogrify(sql, params) for sql, params, _ in waiting]
         message = "; ".join([*parts, _THEN_FLUSH if durable_after else "COMMIT"])
         try:
             with dbapi_conn.cursor() as cursor:

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import pytest
 from builders import basic, t
-from conftest import PG_URL
+from conftest import PG_URL, as_user
 from sqlalchemy import select, text
 
 from lopdesk.config import Settings
 from lopdesk.db import Database
 from lopdesk.domain import audit, ops, registers
 from lopdesk.domain.models import AuditRecord, RegisterEntry
-from lopdesk.errors import Busy
+from lopdesk.errors import Busy, PermissionDenied
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (LOPDESK_TEST_PG_URL)")
+pg_only = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (LOPDESK_TEST_PG_URL)")
 
 
+@pg_only
 def test_server_hashed_chain_verifies_with_non_ascii_text(db):
     level, kids = basic(db, capacity=1)
     registers.add_request(db, level, kids[0], at=t(1))
@@ -42,6 +43,7 @@ def test_server_hashed_chain_verifies_with_non_ascii_text(db):
                                           mine.detail)
 
 
+@pg_only
 def test_a_later_statement_in_the_transaction_sees_the_record(db):
     basic(db)
     with db.write() as s:
@@ -52,6 +54,7 @@ def test_a_later_statement_in_the_transaction_sees_the_record(db):
     assert ops.verify_audit(db).ok
 
 
+@pg_only
 def test_an_acknowledged_write_is_flushed_to_disk(db):
     level, kids = basic(db)
     with db.write() as s:
@@ -65,6 +68,7 @@ def test_an_acknowledged_write_is_flushed_to_disk(db):
     assert flushed_past
 
 
+@pg_only
 def test_head_lock_timeout_leaves_nothing_behind(db):
     level, kids = basic(db)
     quick = Database(Settings(db_url=db.url, user=db.user, pg_lock_timeout=0.3))
@@ -85,6 +89,7 @@ def test_head_lock_timeout_leaves_nothing_behind(db):
     assert ops.verify_audit(db).ok
 
 
+@pg_only
 def test_a_dropped_pooled_connection_is_replaced_before_a_write(db):
     level, kids = basic(db)
     registers.add_request(db, level, kids[0], at=t(1))  # the write engine now pools a connection
@@ -95,3 +100,14 @@ def test_a_dropped_pooled_connection_is_replaced_before_a_write(db):
     registers.add_request(db, level, kids[1], at=t(2))
     with db.read() as s:
         assert sorted(s.execute(select(RegisterEntry.seq)).scalars()) == [1, 2]
+
+
+def test_a_viewer_cannot_add_a_request_and_nothing_is_numbered(db):
+    """The role is read with the numbering (one round trip) but refuses before anything
+    commits: the next request still gets number 1 (REG-01)."""
+    level, kids = basic(db)
+    with pytest.raises(PermissionDenied):
+        registers.add_request(as_user(db, "kijker"), level, kids[0], at=t(1))
+    with pytest.raises(PermissionDenied):
+        registers.add_request(as_user(db, "onbekend"), level, kids[0], at=t(1))
+    assert registers.add_request(db, level, kids[0], at=t(2)).seq == 1

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from lopdesk.db import Database, run_last, run_together
 from lopdesk.domain import audit, audit_rows
-from lopdesk.domain.access import require
+from lopdesk.domain.access import require_with_next
 from lopdesk.domain.calendar import area_free_days, waiting_list_deadline
 from lopdesk.domain.errors import InvalidInput, NotFound, RuleViolation
 from lopdesk.domain.models import (
@@ -149,7 +149,7 @@ def add_request(db: Database, level_id: str, child_id: str, *, priority_group: s
                 at: datetime | None = None,
                 overcapacity_category: str | None = None) -> EntryView:
     with db.write() as s:
-        require(s, db.user, "register.write")
+        require_with_next(s, db.user, "register.write")
         return add_request_in(s, db.user, level_id, child_id, priority_group=priority_group,
                               at=at, overcapacity_category=overcapacity_category)
 
