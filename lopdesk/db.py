@@ -80,7 +80,10 @@ def _pg_engine(url: str, settings: Settings, *, wait_for_flush: bool = True) -> 
     if options != query.get("options"):
         args["options"] = options.strip()
     # The write engine checks a pooled connection without a round trip (_check_socket).
-    engine = create_engine(url, pool_pre_ping=wait_for_flush, connect_args=args)
+    # The write engine starts its transactions itself (BEGIN in the first message, see
+    # _run_last_on), so the driver sends none of its own: one round trip less a write.
+    engine = create_engine(url, pool_pre_ping=wait_for_flush, connect_args=args,
+                           **({} if wait_for_flush else {"isolation_level": "AUTOCOMMIT"}))
     _run_last_on(engine, durable_after=not wait_for_flush)
     if not wait_for_flush:
         event.listen(engine, "checkout", _check_socket)
@@ -197,9 +200,17 @@ _THEN_FLUSH = ("COMMIT; BEGIN; SELECT set_config('synchronous_commit', 'on', tru
 def _run_last_on(engine: Engine, durable_after: bool) -> None:
     """The events that run run_last's statements: before the next statement, else with the
     COMMIT in one message (several statements in one simple query: no wait for a result
-    between them), dropped at rollback. durable_after: the engine commits early, and the
-    same message then waits for the disk (_THEN_FLUSH)."""
+    between them), dropped at rollback. durable_after: the engine (driver in autocommit)
+    queues its own BEGIN the same way, commits early, and the same message then waits for
+    the disk (_THEN_FLUSH)."""
     from sqlalchemy.exc import DBAPIError
+
+    if durable_after:
+        @event.listens_for(engine, "begin")
+        def _begin(conn) -> None:
+            # Sent with the transaction's first statement (or at the latest with the commit);
+            # every statement goes through the events below, so none runs outside it.
+            conn.info[_LAST] = [("BEGIN", None, None)]
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, _statement, _params, _context, _many) -> None:

@@ -111,3 +111,25 @@ def test_a_viewer_cannot_add_a_request_and_nothing_is_numbered(db):
     with pytest.raises(PermissionDenied):
         registers.add_request(as_user(db, "onbekend"), level, kids[0], at=t(1))
     assert registers.add_request(db, level, kids[0], at=t(2)).seq == 1
+
+
+@pg_only
+def test_a_write_is_one_transaction_and_an_error_leaves_nothing(db):
+    """The write engine begins its transactions itself (no driver BEGIN): every statement
+    still runs inside it, and an error rolls all of it back."""
+    import time
+
+    level, kids = basic(db)
+    with db.write() as s:
+        first = s.execute(text("SELECT now()")).scalar_one()
+        time.sleep(0.02)
+        assert s.execute(text("SELECT now()")).scalar_one() == first  # one transaction
+    with pytest.raises(RuntimeError), db.write() as s:
+        registers.add_request_in(s, db.user, level, kids[0], at=t(1))
+        s.execute(text("SELECT 1"))  # the queued inserts and chain step have run
+        raise RuntimeError("stop")
+    with db.read() as s:
+        assert s.execute(select(RegisterEntry.id)).first() is None
+        assert s.execute(select(AuditRecord.action)
+                         .where(AuditRecord.action == "register.add")).first() is None
+    assert ops.verify_audit(db).ok
