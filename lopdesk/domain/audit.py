@@ -91,6 +91,7 @@ def append(session: Session, user: str, action: str, entity: str, entity_id: Any
     On PostgreSQL the record is written at the transaction's next statement or its commit,
     so id, prev_hash and hash are None here."""
     at = at or utcnow()
+    session.flush()  # the caller's pending rows first: in this record, in statement order
     rows = audit_rows.collect(session)
     if rows:
         detail = {**(detail or {}), audit_rows.ROWS_KEY: rows}
@@ -100,7 +101,6 @@ def append(session: Session, user: str, action: str, entity: str, entity_id: Any
         return _append_here(session, values)
     tail = "\x1f".join(["", at.isoformat(), user, action, entity, values["entity_id"],
                         values["detail"]])
-    session.flush()  # the caller's pending rows first: its statement and lock order
     run_last(session, _CHAIN_STEP,
              {**values, "at": at.astimezone(UTC), "tail": tail, "genesis": GENESIS})
     return {"id": None, **values, "prev_hash": None, "hash": None}
