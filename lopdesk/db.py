@@ -61,21 +61,34 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     return engine
 
 
-def _pg_engine(url: str, settings: Settings) -> Engine:
+def _pg_engine(url: str, settings: Settings, *, wait_for_flush: bool = True) -> Engine:
     """PostgreSQL with bounded waits: connecting, waiting for a lock, running a statement
     (libpq's connect_timeout; lock_timeout and statement_timeout for the session, set at
-    connect time so no transaction pays an extra round trip)."""
+    connect time so no transaction pays an extra round trip). wait_for_flush=False: commits
+    return before the server has flushed them to disk (Database.write waits afterwards,
+    see lopdesk.pg_write)."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
+
+    from lopdesk import pg_write
 
     query = make_url(url).query
     args: dict[str, object] = {}
     if "connect_timeout" not in query:
         args["connect_timeout"] = max(1, round(settings.connect_timeout))
-    if "options" not in query:
-        args["options"] = (f"-c lock_timeout={round(settings.pg_lock_timeout * 1000)} "
-                           f"-c statement_timeout={round(settings.pg_statement_timeout * 1000)}")
-    return create_engine(url, pool_pre_ping=True, connect_args=args)
+    options = str(query["options"]) if "options" in query else (  # the URL's own, else ours
+        f"-c lock_timeout={round(settings.pg_lock_timeout * 1000)} "
+        f"-c statement_timeout={round(settings.pg_statement_timeout * 1000)}")
+    if not wait_for_flush:
+        options += " -c synchronous_commit=off"
+    if options != query.get("options"):
+        args["options"] = options.strip()
+    # The early-commit engine starts its transactions itself (BEGIN in the first message)
+    # and checks a pooled connection by its socket: no round trip of its own per write.
+    engine = create_engine(url, pool_pre_ping=wait_for_flush, connect_args=args,
+                           **({} if wait_for_flush else {"isolation_level": "AUTOCOMMIT"}))
+    pg_write.install(engine, early_commit=not wait_for_flush)
+    return engine
 
 
 def _prepare_sqlite_path(path: Path) -> None:
@@ -104,6 +117,7 @@ class Database(clocks.DatabaseClock):
         self._user: str | None = None
         self.is_sqlite = self.url.startswith("sqlite")
         self._engines: tuple[Engine, Engine] | None = None  # made at first use
+        self._early_commit: Engine | None = None
         self.write_lock: WriteLock | None = None  # PostgreSQL queues writers on row locks
         if self.is_sqlite:
             path = settings.sqlite_path
@@ -123,6 +137,20 @@ class Database(clocks.DatabaseClock):
                 engine = _pg_engine(self.url, self.settings)
                 self._engines = (engine, engine)
         return self._engines
+
+    def _write_engine(self) -> Engine:
+        """The engine of write(): on PostgreSQL one whose transactions commit without
+        waiting for the disk and then wait for it in the same message (pg_write): the rows
+        they lock (register counter, audit chain head) are free again before the flush, so
+        writers share flushes instead of queueing one flush each. Others may see a write a
+        few milliseconds before it is on disk; a server crash then loses it, but it was
+        never acknowledged, and the WAL is written in order: no later write on disk can
+        depend on it."""
+        if self.is_sqlite:
+            return self.writer
+        if self._early_commit is None:
+            self._early_commit = _pg_engine(self.url, self.settings, wait_for_flush=False)
+        return self._early_commit
 
     @property
     def reader(self) -> Engine:
@@ -186,7 +214,8 @@ class Database(clocks.DatabaseClock):
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction: committed at the end, rolled back on any error."""
+        """One write transaction: committed at the end, rolled back on any error. It returns
+        only when the commit is on disk (synchronous_commit stays on for the database)."""
         # SQLite: writers queue on the lock file first (fair, see WriteLock); BEGIN IMMEDIATE
         # then waits up to the busy timeout for anyone else at the first statement, so
         # concurrent writers queue instead of failing half-way.
@@ -198,7 +227,7 @@ class Database(clocks.DatabaseClock):
         if lock is not None:
             lock.acquire(self.settings.lock_wait)
         try:
-            session = Session(self.writer, expire_on_commit=False)
+            session = Session(self._write_engine(), expire_on_commit=False)
             session.info["database"] = self  # who acts, for records written at commit
             session.begin()
             try:
@@ -231,6 +260,9 @@ class Database(clocks.DatabaseClock):
         return None
 
     def dispose(self) -> None:
+        if self._early_commit is not None:
+            self._early_commit.dispose()
+            self._early_commit = None
         if self._engines is None:
             return
         reader, writer = self._engines

@@ -42,6 +42,7 @@ LAYER_OF_PREFIX = [  # first match wins
     ("lopdesk.db", BASE),
     ("lopdesk.plainsql", BASE),
     ("lopdesk.write_lock", BASE),
+    ("lopdesk.pg_write", BASE),
     ("lopdesk.config", BASE),
     ("lopdesk.clock", BASE),
     ("lopdesk.migrate", BASE),

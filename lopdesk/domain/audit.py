@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, event, insert, select, update
@@ -25,6 +25,7 @@ from lopdesk.db import Database
 from lopdesk.domain import audit_rows
 from lopdesk.domain.models import AuditHead, AuditRecord
 from lopdesk.domain.types import utcnow
+from lopdesk.pg_write import run_last
 
 GENESIS = "0" * 64
 
@@ -56,10 +57,58 @@ _MOVE_HEAD = (update(_HEAD).where(_HEAD.c.id == 1)
               .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash")))
 
 
+# PostgreSQL: the whole chain step in one statement (the driver's paramstyle), run as the
+# transaction's last step (db.run_last), so the head's row lock is held for that statement
+# and the commit only. The server hashes exactly what record_hash hashes: the previous
+# hash, the id and the rest (`tail`, which starts with the separator). FOR UPDATE waits
+# for the writer before and then reads the head it left (READ COMMITTED); a missing head
+# is the genesis, as in _append_here.
+_CHAIN_STEP = """
+    WITH head AS (
+        SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE
+    ), rec AS (
+        SELECT COALESCE(head.last_id, 0) + 1 AS id,
+               COALESCE(head.last_hash, %(genesis)s) AS prev_hash
+        FROM (SELECT 1) AS one LEFT JOIN head ON true
+    ), hashed AS (
+        SELECT id, prev_hash, encode(sha256(convert_to(
+            prev_hash || chr(31) || id::text || %(tail)s, 'UTF8')), 'hex') AS hash
+        FROM rec
+    ), added AS (
+        INSERT INTO audit_record (id, at, "user", action, entity, entity_id, detail,
+                                  prev_hash, hash)
+        SELECT id, %(at)s, %(user)s, %(action)s, %(entity)s, %(entity_id)s, %(detail)s,
+               prev_hash, hash
+        FROM hashed
+    )
+    INSERT INTO audit_head (id, last_id, last_hash) SELECT 1, id, hash FROM hashed
+    ON CONFLICT (id) DO UPDATE SET last_id = EXCLUDED.last_id, last_hash = EXCLUDED.last_hash
+"""
+
+
 def append(session: Session, user: str, action: str, entity: str, entity_id: Any,
            detail: dict[str, Any] | None = None, at: datetime | None = None) -> dict[str, Any]:
-    """Append one audit record in the caller's transaction; returns its column values."""
+    """Append one audit record in the caller's transaction; returns its column values.
+    On PostgreSQL the record is written at the transaction's next statement or its commit,
+    so id, prev_hash and hash are None here."""
     at = at or utcnow()
+    session.flush()  # the caller's pending rows first: in this record, in statement order
+    rows = audit_rows.collect(session)
+    if rows:
+        detail = {**(detail or {}), audit_rows.ROWS_KEY: rows}
+    values = {"at": at, "user": user, "action": action, "entity": entity,
+              "entity_id": str(entity_id), "detail": canonical(detail)}
+    if session.get_bind().dialect.name != "postgresql":
+        return _append_here(session, values)
+    tail = "\x1f".join(["", at.isoformat(), user, action, entity, values["entity_id"],
+                        values["detail"]])
+    run_last(session, _CHAIN_STEP,
+             {**values, "at": at.astimezone(UTC), "tail": tail, "genesis": GENESIS})
+    return {"id": None, **values, "prev_hash": None, "hash": None}
+
+
+def _append_here(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """The chain step with the hash computed here (SQLite, and a chain without a head)."""
     # The head read goes through the session (autoflush keeps the caller's statement order
     # and so its lock order on PostgreSQL); the rest are Core statements on its connection.
     row = session.execute(_READ_HEAD).first()
@@ -68,15 +117,9 @@ def append(session: Session, user: str, action: str, entity: str, entity_id: Any
         row = (0, GENESIS)
     last_id, last_hash = row
     rec_id = last_id + 1
-    rows = audit_rows.collect(session)
-    if rows:
-        detail = {**(detail or {}), audit_rows.ROWS_KEY: rows}
-    detail_text = canonical(detail)
-    digest = record_hash(last_hash, rec_id, at, user, action, entity, str(entity_id),
-                         detail_text)
-    values = {"id": rec_id, "at": at, "user": user, "action": action, "entity": entity,
-              "entity_id": str(entity_id), "detail": detail_text, "prev_hash": last_hash,
-              "hash": digest}
+    digest = record_hash(last_hash, rec_id, values["at"], values["user"], values["action"],
+                         values["entity"], values["entity_id"], values["detail"])
+    values = {"id": rec_id, **values, "prev_hash": last_hash, "hash": digest}
     conn = session.connection()
     conn.execute(_INSERT_RECORD, values)
     conn.execute(_MOVE_HEAD, {"new_id": rec_id, "new_hash": digest})
