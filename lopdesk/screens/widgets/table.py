@@ -2,12 +2,15 @@
 
 Textual's DataTable builds every row up front (~2.8 s for 20,000 rows, house-style.md);
 this view keeps plain tuples, filters them with a precomputed lower-case search text and
-renders a line only when it scrolls into view.
+renders a line only when it scrolls into view. For a register of 200,000 lines even one
+`Row` per line is too much: `LazyRows` makes a row only when it is drawn or under the
+cursor, and a filter hands the table the indexes it kept (`set_picked`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -106,6 +109,57 @@ class Row:
     search: str = field(default="", repr=False)
 
 
+class LazyRows(Sequence[Row]):
+    """Rows made when first read (drawn, under the cursor): `make(i)` builds row i of the
+    source and `keys[i]` is its key. `picked` (ascending indexes into the source) is what a
+    filter kept, None for all; `subset` makes such a view, sharing the rows made."""
+
+    def __init__(self, keys: Sequence[Hashable], make: Callable[[int], Row],
+                 picked: Sequence[int] | None = None,
+                 made: dict[int, Row] | None = None) -> None:
+        self.keys = keys
+        self.make = make
+        self.picked = picked
+        self.made: dict[int, Row] = {} if made is None else made
+
+    def __len__(self) -> int:
+        return len(self.keys) if self.picked is None else len(self.picked)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        j = i if self.picked is None else self.picked[i]
+        row = self.made.get(j)
+        if row is None:
+            row = self.made[j] = self.make(j)
+        return row
+
+    def subset(self, picked: Sequence[int] | None) -> LazyRows:
+        return LazyRows(self.keys, self.make, picked, self.made)
+
+    def position(self, key: Hashable) -> int | None:
+        """Where the row with `key` is in this view (None: not in it)."""
+        try:
+            j = self.keys.index(key)
+        except ValueError:
+            return None
+        if self.picked is None:
+            return j
+        k = bisect_left(self.picked, j)
+        return k if k < len(self.picked) and self.picked[k] == j else None
+
+
+def _position(rows: Sequence[Row], key: Hashable) -> int | None:
+    if isinstance(rows, LazyRows):
+        return rows.position(key)
+    for i, row in enumerate(rows):
+        if row.key == key:
+            return i
+    return None
+
+
 @lru_cache(maxsize=256)
 def _style(text: str) -> Style:
     return Style.parse(text) if text else Style()
@@ -183,9 +237,10 @@ class VirtualTable(ScrollView, can_focus=True):
         self.empty_text = empty
         # parts shown in the detail line when no value of the row is cut (those that fit)
         self.legend = list(legend)
-        self._rows: list[Row] = []
-        self._view: list[Row] = []
+        self._rows: Sequence[Row] = []
+        self._view: Sequence[Row] = []
         self._filter: Callable[[Row], bool] | None = None
+        self._picked: Sequence[int] | None = None
         self._cache: dict[tuple[int, bool], Strip] = {}
         self._grown: dict[int, int] = {}  # fixed column -> widest value seen
         self._widths = [c.width for c in self.columns]
@@ -197,12 +252,12 @@ class VirtualTable(ScrollView, can_focus=True):
     # -- data -----------------------------------------------------------------
 
     @property
-    def rows(self) -> list[Row]:
+    def rows(self) -> Sequence[Row]:
         """The rows shown (after the filter)."""
         return self._view
 
     @property
-    def all_rows(self) -> list[Row]:
+    def all_rows(self) -> Sequence[Row]:
         return self._rows
 
     @property
@@ -211,10 +266,20 @@ class VirtualTable(ScrollView, can_focus=True):
             return self._view[self.cursor]
         return None
 
-    def set_rows(self, rows: list[Row]) -> None:
-        """Replace the rows, keeping the cursor on the same key where it still exists."""
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        """Replace the rows (a list, or LazyRows), keeping the cursor on the same key where
+        it still exists."""
         key = self.current.key if self.current else None
         self._rows = rows
+        self._picked = None
+        self._apply(key)
+
+    def set_picked(self, picked: Sequence[int] | None) -> None:
+        """Show only these rows of a LazyRows source (ascending indexes), or all (None):
+        the filter of a screen that reads its own columns, without a Row per line."""
+        key = self.current.key if self.current else None
+        self._filter = None
+        self._picked = picked
         self._apply(key)
 
     def _search_text(self, row: Row) -> str:
@@ -234,7 +299,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def redraw(self) -> None:
         """Draw again after the formatter's inputs changed (cells are rebuilt)."""
         if self.formatter is not None:
-            for row in self._rows:
+            made: Iterable[Row] = (self._rows.made.values() if isinstance(self._rows, LazyRows)
+                                   else self._rows)
+            for row in made:
                 row.cells = ()
         self._cache.clear()
         self.refresh()
@@ -242,6 +309,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def set_filter(self, predicate: Callable[[Row], bool] | None) -> None:
         key = self.current.key if self.current else None
         self._filter = predicate
+        self._picked = None
         self._apply(key)
 
     def text_filter(self, text: str) -> Callable[[Row], bool] | None:
@@ -257,26 +325,27 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _apply(self, key: Hashable | None) -> None:
         pred = self._filter
-        self._view = self._rows if pred is None else [r for r in self._rows if pred(r)]
+        rows = self._rows
+        if isinstance(rows, LazyRows):
+            rows = rows.subset(self._picked)
+            self._view = rows if pred is None else [r for r in rows if pred(r)]
+        else:
+            self._view = rows if pred is None else [r for r in rows if pred(r)]
         self._cache.clear()
         self._set_virtual_size()
         index = 0
         if key is not None:
-            for i, row in enumerate(self._view):
-                if row.key == key:
-                    index = i
-                    break
-            else:
-                index = min(self.cursor, max(0, len(self._view) - 1))
+            found = _position(self._view, key)
+            index = min(self.cursor, max(0, len(self._view) - 1)) if found is None else found
         self.cursor = index
         self.refresh()
 
     def move_to_key(self, key: Hashable) -> bool:
-        for i, row in enumerate(self._view):
-            if row.key == key:
-                self.cursor = i
-                return True
-        return False
+        found = _position(self._view, key)
+        if found is None:
+            return False
+        self.cursor = found
+        return True
 
     # -- cursor ---------------------------------------------------------------
 
