@@ -66,6 +66,7 @@ class RegisterLines(Sequence[Line]):
         self.search = search
         self.ids: list[int] = [r[0] for r in rows]
         self.superseded = sum(1 for r in rows if r[SUPERSEDED])
+        self.out_of_order = sum(1 for r in rows if r[OUT_OF_ORDER])  # REG-01 marks
         self._columns: dict[int, list] = {}
         self._positions: dict[int, int] | None = None
 
@@ -118,6 +119,7 @@ class RegisterLines(Sequence[Line]):
 # A row as the driver gives it: the fields of a Line without the search text.
 ROW_FIELDS = tuple(f for f in FIELDS if f != "search")
 SUPERSEDED = ROW_FIELDS.index("superseded")
+OUT_OF_ORDER = ROW_FIELDS.index("out_of_order")
 
 
 def _columns() -> list:

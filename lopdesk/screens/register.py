@@ -22,6 +22,7 @@ from lopdesk.domain.registers.new_child import add_request_for_new_child
 from lopdesk.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
+    OUT_OF_ORDER_APP,
     PERIOD_KIND,
     PRIORITY_GROUP,
     PRIORITY_GROUP_SHORT,
@@ -57,12 +58,13 @@ COLUMNS = [
 ]
 STATUS_CYCLE = (None, *STATUSES)
 # What the marks of the register mean (shown under the table when nothing is cut).
-LEGEND = ("Nr! = tijdstip vóór dat van het vorige nummer (REG-01)",
-          "#n = plaats op de wachtlijst", "Vr = voorrang", "C = contingent")
+LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", "Vr = voorrang",
+          "C = contingent")
 
 
 class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     SCREEN_ID = "register"
+    LEGEND = LEGEND  # the help lists what the table's marks mean
     BINDINGS = [
         Binding("escape", "back", "Terug", id="register.back", tooltip="Eén stap terug"),
         Binding("slash", "search", "Zoeken", id="register.search",
@@ -129,6 +131,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     RegisterScreen #counts { height: auto; }
     RegisterScreen #guard { height: auto; color: $warning; }
     RegisterScreen #superseded { height: auto; color: $text-muted; }
+    RegisterScreen #marks { height: auto; color: $warning; }
     """
 
     def __init__(self, level_id: str, focus_entry: int | None = None,
@@ -153,6 +156,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         yield Static("", id="counts")
         yield Static("", id="guard")
         yield Static("", id="superseded")
+        yield Static("", id="marks")
         yield Input(placeholder="zoek nummer, naam of kind-id… (Enter: naar de tabel)",
                     id="search")
         yield VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
@@ -182,6 +186,10 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         self.query_one(VirtualTable).set_rows(
             LazyRows(ids, lambda i: Row(ids[i], data=entries[i], search=search[i])))
         self.apply_filter()
+        late = entries.out_of_order
+        marks = self.query_one("#marks", Static)
+        marks.update(f" {plural(late, 'lijn', 'lijnen')} met {OUT_OF_ORDER_APP}" if late else "")
+        marks.display = bool(late)
         self.mark_loaded()
         # The guard and the counters only after the table is drawn: their threads would
         # compete with the first paint for the interpreter.
@@ -299,6 +307,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         line = self.query_one("#superseded", Static)
         line.update(note)
         line.display = bool(note)
+
 
     def action_toggle_superseded(self) -> None:
         """Lines of a replaced allocation run (ALC-05) out of sight, or back."""
