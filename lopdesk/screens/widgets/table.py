@@ -41,6 +41,8 @@ class Column:
     width: int
     align: str = "left"  # left | right
     flex: bool | None = None
+    cut: str = "end"  # where a text too long loses cells: end | middle
+    least: int = 0  # a flexible column never gets less (the table scrolls sideways then)
 
     @property
     def flexible(self) -> bool:
@@ -66,8 +68,8 @@ def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> 
     fixed = sum(w + 1 for i, w in enumerate(widths) if i not in flex)
     room = available - fixed - len(flex)
     asked = sum(widths[i] for i in flex)
-    floor = {i: max(MIN_FLEX, max(len(w) for w in columns[i].label.split() or [""]))
-             for i in flex}
+    floor = {i: max(MIN_FLEX, columns[i].least,
+                    max(len(w) for w in columns[i].label.split() or [""])) for i in flex}
     # the name column stays readable, even if the table then scrolls sideways
     floor[flex[0]] = max(floor[flex[0]], min(widths[flex[0]], READABLE))
     if room < asked:  # short of room: each at its floor, then the first ones first
@@ -165,11 +167,25 @@ def _style(text: str) -> Style:
     return Style.parse(text) if text else Style()
 
 
-def _fit(text: str, width: int, align: str) -> str:
+def _fit(text: str, width: int, align: str, cut: str = "end") -> str:
     if cell_len(text) > width:
+        if cut == "middle" and width >= 9:  # the start and the end both stay readable
+            head = (width - 1) // 2 + (width - 1) % 2
+            tail = width - 1 - head
+            return set_cell_size(text, head) + "…" + _last_cells(text, tail)
         return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
     pad = width - cell_len(text)
     return (" " * pad + text) if align == "right" else (text + " " * pad)
+
+
+def _last_cells(text: str, width: int) -> str:
+    """The end of `text` in `width` cells (a wide character that would not fit is dropped)."""
+    out = ""
+    for ch in reversed(text):
+        if cell_len(ch + out) > width:
+            break
+        out = ch + out
+    return out.rjust(width)
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -470,7 +486,7 @@ class VirtualTable(ScrollView, can_focus=True):
             style = base + _style(extra) if extra and not is_cursor else base
             if extra and is_cursor:  # keep the colour's meaning readable under the cursor
                 style = base + Style(bold=True)
-            segments.append(Segment(_fit(text, width, col.align), style))
+            segments.append(Segment(_fit(text, width, col.align, col.cut), style))
             segments.append(Segment(" ", base))
         strip = Strip(segments, self._width)
         if len(self._cache) > 2000:
