@@ -3,7 +3,8 @@ the large one (search text typed).
 
 - launch → first screen (Overzicht with the demo area drawn)     target ≤ 0.8 s
 - open a register of 20,000 lines (rows shown)                    target ≤ 0.15 s
-- open a register of 200,000 lines                                target ≤ 1 s
+- open a register of 200,000 lines (its first screen and count)   target ≤ 1 s
+  … and every line read (the filter ready)                        (target ≤ 1 s too)
 - filter the register of 200,000 lines                            target ≤ 0.2 s
 
 The machine is shared: every figure is also given as a ratio to a baseline measured in the
@@ -120,10 +121,13 @@ async def measure(db, sizes: tuple[int, ...], profile: bool = False) -> dict[str
                         and len(app.screen.query_one(VirtualTable).rows) == n)
             await pilot.pause()
             out[f"open {n}"] = time.perf_counter() - t1
+            screen = app.screen
+            await until(pilot, lambda n=n, screen=screen: len(screen.entries) == n)
+            await pilot.pause()
+            out[f"all {n}"] = time.perf_counter() - t1
             if prof is not None:
                 prof.disable()
                 _report(prof, "UI-draad tijdens het openen")
-            screen = app.screen
             await until(pilot, lambda: not [w for w in app.workers if w.is_running
                                             and w.group not in ("poll", "index")])
             await pilot.pause()
@@ -234,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
          res[f"open {small}"], 0.15),
         (f"register van {large:,} lijnen openen", f"app: open a register of {large:,} lines",
          res[f"open {large}"], 1.0),
+        (f"  … alle {large:,} lijnen gelezen (filter klaar)",
+         f"app: register of {large:,} lines, every line read", res[f"all {large}"], 1.0),
         (f"register van {large:,} lijnen filteren ({res[f'filter rows {large}']} treffers)",
          f"app: filter a register of {large:,} lines", res[f"filter {large}"], 0.2),
     ]

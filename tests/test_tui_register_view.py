@@ -137,3 +137,24 @@ def test_REG_01_cli_list_explains_the_flag(db, db_path):
             "de nummers (REG-01)") in r.stderr
     help_text = invoke_as("tester", runner, app, ["register", "list", "--help"]).stdout
     assert "tijdstip! = tijdstip vóór dat van het vorige nummer" in " ".join(help_text.split())
+
+
+def test_register_head_gives_the_count_and_the_first_lines(db):
+    s = scenario(db)
+    count, head = register_view.register_head(db, s["level"], limit=2)
+    assert count == 3
+    assert [head[i].seq for i in range(len(head))] == [1, 2]  # REG-01: the first numbers
+    assert head.search[1] == f"2 {head[1].child_name.lower()} {s['kids'][1].lower()}"
+
+
+def test_rows_while_the_first_lines_are_read():
+    from lopdesk.screens.register_rows import head_rows
+
+    head = register_view.RegisterLines(
+        [[7, 1, "2027-03-01 08:00:00", "K1", "An Peeters", "none", "indicator", "realised",
+          None, 0, None, None, 1, 0]], ["1 an peeters k1"])
+    rows = head_rows(head, 3)
+    assert len(rows) == 3
+    assert rows[0].key == 7 and rows[0].data.child_name == "An Peeters"
+    assert rows[2].key == ("pending", 2) and rows[2].cells == ["3", "…"] and rows[2].data is None
+    assert rows.position(7) == 0

@@ -169,10 +169,30 @@ def register_lines(db: Database, level_id: str) -> RegisterLines:
             else:
                 rows = [list(r) for r in conn.execute(base.add_columns(*_columns())
                                                       .where(where).order_by(RegisterEntry.seq))]
-            # The filter's text (number, name, child id), made here in the worker and
-            # lower-cased in one call for the whole register.
-            text = SEPARATOR.join([f"{r[1]} {r[4]} {r[3]}" for r in rows]).lower()
-            return RegisterLines(rows, text.split(SEPARATOR) if rows else [])
+            return _with_search(rows)
+
+
+def register_head(db: Database, level_id: str, limit: int = 100) -> tuple[int, RegisterLines]:
+    """How many lines the register has, and its first `limit` lines (REG-01 order): what the
+    screen shows while `register_lines` reads the rest (an index range on the number)."""
+    with db.read() as s:
+        require(s, db.user, "read")
+        get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
+        conn = s.connection()
+        where = RegisterEntry.level_id == level_id
+        count = conn.execute(select(func.count()).select_from(RegisterEntry)
+                             .where(where)).scalar_one()
+        rows = [list(r) for r in conn.execute(
+            select(*_columns()).join(Child, Child.id == RegisterEntry.child_id)
+            .where(where).order_by(RegisterEntry.seq).limit(limit))]
+    return count, _with_search(rows)
+
+
+def _with_search(rows: list) -> RegisterLines:
+    # The filter's text (number, name, child id), made in the worker and lower-cased in
+    # one call for the whole register.
+    text = SEPARATOR.join([f"{r[1]} {r[4]} {r[3]}" for r in rows]).lower()
+    return RegisterLines(rows, text.split(SEPARATOR) if rows else [])
 
 
 @lru_cache(maxsize=4096)

@@ -13,6 +13,7 @@ from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import (
     RegisterLines,
+    register_head,
     register_lines,
     requested_at,
     waiting_order,
@@ -22,7 +23,6 @@ from lopdesk.domain.registers.new_child import add_request_for_new_child
 from lopdesk.labels import (
     CONTINGENT,
     CONTINGENT_SHORT,
-    OUT_OF_ORDER_APP,
     PERIOD_KIND,
     PRIORITY_GROUP,
     PRIORITY_GROUP_SHORT,
@@ -33,7 +33,6 @@ from lopdesk.labels import (
     fmt_date,
     fmt_datetime,
     num,
-    plural,
     status_cell,
 )
 from lopdesk.present import fill_summary
@@ -42,24 +41,19 @@ from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overview import level_title
 from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
+from lopdesk.screens.register_rows import (
+    COLUMNS,
+    LEGEND,
+    head_rows,
+    line_rows,
+    marks_text,
+    search_text,
+    superseded_text,
+)
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.table import Column, LazyRows, Row, VirtualTable
+from lopdesk.screens.widgets.table import VirtualTable
 
-COLUMNS = [
-    Column("Nr", 5, "right"),
-    Column("Tijdstip", 19, flex=False),
-    Column("Kind", 22),
-    Column("St", 3),
-    Column("Wacht/reden", 12),
-    Column("Vr", 4),
-    Column("C", 2),
-    Column("Id", 10),
-    Column("Overcap.", 10),
-]
 STATUS_CYCLE = (None, *STATUSES)
-# What the marks of the register mean (shown under the table when nothing is cut).
-LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", "Vr = voorrang",
-          "C = contingent")
 
 
 class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
@@ -103,7 +97,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         """Keys the state refuses are not offered (footer, help, palette)."""
         if action in ("history", "notice", "withdraw", "change_status"):
             row = self.query_one(VirtualTable).current if self.is_mounted else None
-            if row is None:
+            if row is None or row.data is None:  # none, or a line still being read
                 return False
             if action == "withdraw":  # REG-03
                 return row.data.status in ("realised", "non_realised")
@@ -160,7 +154,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         yield Input(placeholder="zoek nummer, naam of kind-id… (Enter: naar de tabel)",
                     id="search")
         yield VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
-                           searcher=_search_text, empty="Geen inschrijvingen.",
+                           searcher=search_text, empty="Geen inschrijvingen.",
                            legend=LEGEND)
         yield Footer()
 
@@ -171,25 +165,38 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     # -- data --------------------------------------------------------------------------
 
     def reload(self) -> None:
-        # The entries first (what the user waits for); the guard and counters after them,
-        # so the threads do not compete for the interpreter while the table loads.
-        # register_view: plain rows from one Core select, timestamps parsed when drawn.
+        # The first lines and the count first (the screen is there at once, whatever the
+        # size of the register), then every line; the guard and counters after them, so
+        # the threads do not compete for the interpreter while the table loads.
+        if not self.entries:
+            self.db_call(register_head, self.level_id, on_done=self._head_loaded,
+                         group="entries", exclusive=True)
+        else:
+            self._read_all()
+
+    def _read_all(self) -> None:
         self.db_call(register_lines, self.level_id, on_done=self._entries_loaded,
                      group="entries", exclusive=True)
+
+    def _head_loaded(self, result: tuple[int, RegisterLines]) -> None:
+        count, head = result
+        if count <= len(head):  # the whole register
+            self._entries_loaded(head)
+            return
+        self.query_one(VirtualTable).set_rows(head_rows(head, count))
+        self.sub_title = f"{count} lijnen, worden gelezen…"
+        self._read_all()
 
     def _entries_loaded(self, entries: RegisterLines) -> None:
         self.entries = entries
         # No Row and no Line per entry: a row is made when it is drawn or under the cursor
         # (200,000 lines open as fast as 2,000); the filter reads the columns.
-        search = entries.search
         ids = entries.ids
-        self.query_one(VirtualTable).set_rows(
-            LazyRows(ids, lambda i: Row(ids[i], data=entries[i], search=search[i])))
+        self.query_one(VirtualTable).set_rows(line_rows(entries))
         self.apply_filter()
-        late = entries.out_of_order
         marks = self.query_one("#marks", Static)
-        marks.update(f" {plural(late, 'lijn', 'lijnen')} met {OUT_OF_ORDER_APP}" if late else "")
-        marks.display = bool(late)
+        marks.update(marks_text(entries.out_of_order))
+        marks.display = bool(entries.out_of_order)
         self.mark_loaded()
         # The guard and the counters only after the table is drawn: their threads would
         # compete with the first paint for the interpreter.
@@ -490,17 +497,3 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             ask(self.waiting)
 
         self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
-
-def superseded_text(count: int, hidden: bool) -> str:
-    """The header line about the lines of a replaced allocation run (ALC-05)."""
-    if not count:
-        return ""
-    lines = plural(count, "lijn", "lijnen")
-    if hidden:
-        return f" {lines} van een vervangen allocatierun verborgen (v: tonen)"
-    return f" {lines} van een vervangen allocatierun, ingetrokken (v: verbergen)"
-
-
-def _search_text(e) -> str:
-    return f"{e.seq} {e.child_name} {e.child_id}"
-
