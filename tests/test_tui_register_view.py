@@ -24,6 +24,10 @@ def test_register_lines_are_made_on_demand_in_number_order(db):
     assert [line.status for line in lines[0:3]] == ["realised", "realised", "non_realised"]
     assert lines[0].search == f"1 {lines[0].child_name.lower()} {s['kids'][0].lower()}"
     assert lines.position(s["entries"][1].id) == 1 and lines.position(-5) is None
+    ids = [e.id for e in s["entries"]]
+    assert lines.positions([ids[2], -5, ids[0]]) == [2, 0]  # in that order, unknown left out
+    some = register_view.LinesAt(lines, [2, 0])
+    assert len(some) == 2 and [e.seq for e in some] == [3, 1]
     assert lines.where() is None  # nothing filters: every line
     assert lines.where(status="non_realised") == [2]
     assert lines.where(s["kids"][1].lower()) == [1]

@@ -89,9 +89,17 @@ class RegisterLines(Sequence[Line]):
 
     def position(self, entry_id: int) -> int | None:
         """Where the entry is in the register (None: not in it)."""
+        return self._index().get(entry_id)
+
+    def positions(self, entry_ids: list[int]) -> list[int]:
+        """Where these entries are, in their order (those not in the register left out)."""
+        index = self._index()
+        return [p for p in map(index.get, entry_ids) if p is not None]
+
+    def _index(self) -> dict[int, int]:
         if self._positions is None:
             self._positions = dict(zip(self.ids, range(len(self.ids)), strict=True))
-        return self._positions.get(entry_id)
+        return self._positions
 
     def where(self, text: str = "", status: str | None = None,
               hide_superseded: bool = False) -> list[int] | None:
@@ -114,6 +122,23 @@ class RegisterLines(Sequence[Line]):
             gone = self.column("superseded")
             picked = [i for i in picked if not gone[i]]
         return list(picked)
+
+
+class LinesAt(Sequence[Line]):
+    """Some lines of a register (e.g. its waiting list, 50,000 of 200,000 lines), each made
+    only when read."""
+
+    def __init__(self, lines: RegisterLines, places: list[int]) -> None:
+        self.lines = lines
+        self.places = places
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self.lines[p] for p in self.places[i]]
+        return self.lines[self.places[i]]
 
 
 # A row as the driver gives it: the fields of a Line without the search text.

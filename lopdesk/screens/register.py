@@ -12,6 +12,7 @@ from lopdesk import parse
 from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import (
+    LinesAt,
     RegisterLines,
     register_head,
     register_lines,
@@ -241,11 +242,11 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
 
     def _waiting_loaded(self, order) -> None:
         lines = self.entries
-        places = [lines.position(i) for i in order.ids]
+        places = lines.positions(order.ids)  # no Line made for the 50,000 of a big list
         view = WaitingShown(order.deadline, order.binds, order.per_contingent,
-                            [lines[p] for p in places if p is not None])
+                            LinesAt(lines, places))
         self.waiting = view
-        self.positions = {e.id: i for i, e in enumerate(view.entries, 1)}
+        self.positions = {lines.ids[p]: i for i, p in enumerate(places, 1)}
         self.query_one(VirtualTable).redraw()
         self.query_one("#guard", Static).update(guard_text(view, self.offers))
 
