@@ -1,11 +1,6 @@
 """The footer of every screen: the keys in the order of the screen's bindings (the most
 important first), and only the keys that fit whole: a key is left out rather than cut
-mid-word. The palette key stays at the right; the help (?) lists every key.
-
-Textual's Footer rebuilds all its keys whenever the screen's bindings may have changed (a
-focus change, a cursor move, data arriving): ~10 widgets with their styles each time,
-several times while a screen opens. The keys are rebuilt here only when what they show
-changed (key, description, enabled, width)."""
+mid-word. The palette key stays at the right; the help (?) lists every key."""
 
 from __future__ import annotations
 
@@ -27,23 +22,6 @@ def key_width(key: FooterKey, compact: bool) -> int:
 
 
 class KeyFooter(Footer):
-    _shown: tuple | None = None
-
-    def _what_shows(self) -> tuple:
-        keys = tuple((b.key, b.description, enabled, tooltip) for (_, b, enabled, tooltip)
-                     in self.screen.active_bindings.values() if b.show)
-        return keys, self.size.width or self.app.size.width, self.compact
-
-    async def recompose(self) -> None:
-        if not self.is_attached or not self._bindings_ready:
-            await super().recompose()
-            return
-        shown = self._what_shows()
-        if shown == self._shown:
-            return
-        self._shown = shown
-        await super().recompose()
-
     def compose(self) -> ComposeResult:
         widgets = list(super().compose())
         width = self.size.width or self.app.size.width
