@@ -241,3 +241,10 @@ def short_dt(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return fmt_datetime(value)[:16]
     return fmt_date(value)
+
+
+# REG-01: the mark of a line whose timestamp is earlier than the previous number's; the app
+# writes it after the number ("12!"), `lopdesk register list` as the flag "tijdstip!".
+OUT_OF_ORDER = "tijdstip vóór dat van het vorige nummer"
+OUT_OF_ORDER_APP = f"Nr! = {OUT_OF_ORDER} (REG-01)"
+OUT_OF_ORDER_CLI = f"tijdstip! = {OUT_OF_ORDER}; de volgorde blijft die van de nummers (REG-01)"

@@ -7,7 +7,8 @@ in a dialog, a notification or a panel. No printing and no Textual here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from lopdesk.labels import (
     CONTINGENT,
@@ -218,3 +219,13 @@ def explanation_text(child_id: str, rows: list[Explanation]) -> str:
     """The one explanation text of `allocate explain` and the app: a title, then per level
     of the child's list its group and number, the cut-off, the outcome and why."""
     return "\n".join([explanation_title(child_id), "", *explanation_lines(rows)])
+
+
+def school_names(levels: Iterable[Any]) -> dict[str, str]:
+    """School id → the name a table shows: a name that several schools (sites) share gets
+    the school's number, so they are told apart (`levels` carry school_id, school_name)."""
+    ids_of: dict[str, set[str]] = {}
+    for c in levels:
+        ids_of.setdefault(c.school_name, set()).add(c.school_id)
+    return {sid: name if len(ids) == 1 else f"{name} ({sid})"
+            for name, ids in ids_of.items() for sid in ids}

@@ -15,7 +15,7 @@ from lopdesk.commands.common import (
     parse_when,
 )
 from lopdesk.commands.dutch_help import choices
-from lopdesk.labels import PRIORITY_GROUP, STATUS
+from lopdesk.labels import OUT_OF_ORDER_CLI, PRIORITY_GROUP, STATUS
 
 register_app = typer.Typer(help="Inschrijvingsregister van een capaciteitsniveau.",
                            no_args_is_help=True)
@@ -83,7 +83,8 @@ def register_add(
                       if view.out_of_order else ""))
 
 
-@register_app.command("list")
+@register_app.command("list", help="Alle inschrijvingen van een register, in volgorde.\n\n"
+                      + OUT_OF_ORDER_CLI)
 @handle_errors
 def register_list(level: str = typer.Argument(...),
                   status: str | None = typer.Option(None, "--status"),
@@ -99,6 +100,8 @@ def register_list(level: str = typer.Argument(...),
         emit([r._asdict() for r in rows], True)
     else:
         emit([_entry_dict(r) for r in rows], False, ENTRY_COLUMNS, title=f"Register {level}")
+        if any(r.out_of_order for r in rows):  # what the flag means, beside the data
+            echo(OUT_OF_ORDER_CLI, err=True)
 
 
 @register_app.command("show")

@@ -80,6 +80,9 @@ class HelpScreen(ModalScreen[None]):
         if later:  # shown so they can be learnt, apart: they would be refused now
             lines += ["", "Nu niet mogelijk (niets gekozen, of de toestand laat het niet toe)",
                       *later]
+        legend = getattr(under, "LEGEND", ())
+        if legend:  # what the marks of the screen's table mean
+            lines += ["", "Tekens in de tabel", *[f"  {part}" for part in legend]]
         return "\n".join([*lines, "", GENERAL])
 
     def compose(self) -> ComposeResult:

@@ -20,13 +20,17 @@ from lopdesk.labels import (
     school_year_label,
     short_dt,
 )
+from lopdesk.present import school_names
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
-    Column("School / niveau", 30),
+    # A level's name ("kleuters 2024 · 2026-2027") stays whole at 80 columns; a school's
+    # name is cut in the middle, so its end (the neighbourhood, the number that tells two
+    # schools of one name apart) stays in view.
+    Column("School / niveau", 30, cut="middle", least=30),
     Column("Vrij", 4, "right"),
     Column("LOP-bord", 17),
     Column("Cap", 4, "right"),
@@ -237,7 +241,8 @@ class OverviewScreen(SearchScreen):
                 f"▌ Σ Gebied {area_id} ({len(schools)} sch.)", *_totals(levels)],
                 style="bold reverse"))
             if f.sort:
-                rows += [_level_row(c, f"   {c.school_name[:14]} · ")
+                names = school_names(self.data)
+                rows += [_level_row(c, f"   {names[c.school_id]} · ")
                          for c in sort_levels(levels, f.sort, f.descending)]
             else:
                 rows += self._school_rows(schools)
@@ -258,12 +263,13 @@ class OverviewScreen(SearchScreen):
 
     def _school_rows(self, schools: dict[str, list]) -> list[Row]:
         rows: list[Row] = []
+        names = school_names(self.data)
         for school_id, cs in schools.items():
             first = cs[0]
             folded = school_id in self.filters.collapsed
             mark = "▸" if folded else "▾"
             rows.append(Row(("school", school_id), [
-                f"{mark} {first.school_name}", num(_sum(c.free_places for c in cs)), "",
+                f"{mark} {names[school_id]}", num(_sum(c.free_places for c in cs)), "",
                 num(_sum(c.capacity for c in cs)), str(sum(c.seated for c in cs)),
                 "", "", "", str(sum(c.waiting_binding for c in cs)), "", "",
                 first.neighbourhood], style="bold", data=first,
@@ -417,7 +423,7 @@ class OverviewScreen(SearchScreen):
 def _level_row(c, prefix: str) -> Row:
     board, style = board_cell(c.free_places_field)
     if c.board_disagrees:  # CAP-05 against CAP-04: flagged in words, not colour alone
-        board, style = f"{board[:12]} ≠{num(c.free_places)}", "bold black on yellow"
+        board, style = f"{board} ≠{num(c.free_places)}", "bold black on yellow"
     return Row(("level", c.level_id), [
         f"{prefix}{level_title(c)}", num(c.free_places), (board, style),
         num(c.capacity), str(c.seated),

@@ -11,7 +11,14 @@ from textual.widgets import Input, Static
 from lopdesk import parse
 from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
-from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
+from lopdesk.domain.register_view import (
+    LinesAt,
+    RegisterLines,
+    register_head,
+    register_lines,
+    requested_at,
+    waiting_order,
+)
 from lopdesk.domain.registers import TRANSITIONS
 from lopdesk.domain.registers.new_child import add_request_for_new_child
 from lopdesk.labels import (
@@ -35,28 +42,24 @@ from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overview import level_title
 from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
+from lopdesk.screens.register_rows import (
+    COLUMNS,
+    LEGEND,
+    head_rows,
+    line_rows,
+    marks_text,
+    search_text,
+    superseded_text,
+)
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+from lopdesk.screens.widgets.table import VirtualTable
 
-COLUMNS = [
-    Column("Nr", 5, "right"),
-    Column("Tijdstip", 19, flex=False),
-    Column("Kind", 22),
-    Column("St", 3),
-    Column("Wacht/reden", 12),
-    Column("Vr", 4),
-    Column("C", 2),
-    Column("Id", 10),
-    Column("Overcap.", 10),
-]
 STATUS_CYCLE = (None, *STATUSES)
-# What the marks of the register mean (shown under the table when nothing is cut).
-LEGEND = ("Nr! = tijdstip vóór dat van het vorige nummer (REG-01)",
-          "#n = plaats op de wachtlijst", "Vr = voorrang", "C = contingent")
 
 
 class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     SCREEN_ID = "register"
+    LEGEND = LEGEND  # the help lists what the table's marks mean
     BINDINGS = [
         Binding("escape", "back", "Terug", id="register.back", tooltip="Eén stap terug"),
         Binding("slash", "search", "Zoeken", id="register.search",
@@ -87,13 +90,15 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
                 tooltip="Registeruittreksel van dit niveau"),
         Binding("m", "notice", "Mededeling", id="register.notice", show=False,
                 tooltip="Mededeling van niet-gerealiseerde inschrijving (NGI-01)"),
+        Binding("v", "toggle_superseded", "Vervangen lijnen", id="register.superseded",
+                show=False, tooltip="Lijnen van een vervangen allocatierun verbergen of tonen"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys the state refuses are not offered (footer, help, palette)."""
         if action in ("history", "notice", "withdraw", "change_status"):
             row = self.query_one(VirtualTable).current if self.is_mounted else None
-            if row is None:
+            if row is None or row.data is None:  # none, or a line still being read
                 return False
             if action == "withdraw":  # REG-03
                 return row.data.status in ("realised", "non_realised")
@@ -120,6 +125,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     DEFAULT_CSS = """
     RegisterScreen #counts { height: auto; }
     RegisterScreen #guard { height: auto; color: $warning; }
+    RegisterScreen #superseded { height: auto; color: $text-muted; }
+    RegisterScreen #marks { height: auto; color: $warning; }
     """
 
     def __init__(self, level_id: str, focus_entry: int | None = None,
@@ -128,9 +135,10 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         self.level_id = level_id
         self.focus_entry = focus_entry
         self.focus_seq = focus_seq
-        self.entries: list = []
+        self.entries = RegisterLines([], [])
         self.positions: dict[int, int] = {}  # entry id -> place on the waiting list
         self.status_filter: str | None = None
+        self.hide_superseded = False  # lines of a replaced allocation run (ALC-05)
         self.text = ""
         self.waiting = None
         self.level = None  # LevelCounters
@@ -142,10 +150,12 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         yield Static(f" Register {self.level_id}", id="title")
         yield Static("", id="counts")
         yield Static("", id="guard")
+        yield Static("", id="superseded")
+        yield Static("", id="marks")
         yield Input(placeholder="zoek nummer, naam of kind-id… (Enter: naar de tabel)",
                     id="search")
         yield VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
-                           searcher=_search_text, empty="Geen inschrijvingen.",
+                           searcher=search_text, empty="Geen inschrijvingen.",
                            legend=LEGEND)
         yield Footer()
 
@@ -156,21 +166,38 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     # -- data --------------------------------------------------------------------------
 
     def reload(self) -> None:
-        # The entries first (what the user waits for); the guard and counters after them,
-        # so the threads do not compete for the interpreter while the table loads.
-        # register_view: plain rows from one Core select, timestamps parsed when drawn.
+        # The first lines and the count first (the screen is there at once, whatever the
+        # size of the register), then every line; the guard and counters after them, so
+        # the threads do not compete for the interpreter while the table loads.
+        if not self.entries:
+            self.db_call(register_head, self.level_id, on_done=self._head_loaded,
+                         group="entries", exclusive=True)
+        else:
+            self._read_all()
+
+    def _read_all(self) -> None:
         self.db_call(register_lines, self.level_id, on_done=self._entries_loaded,
                      group="entries", exclusive=True)
 
-    def _entries_loaded(self, entries: list) -> None:
+    def _head_loaded(self, result: tuple[int, RegisterLines]) -> None:
+        count, head = result
+        if count <= len(head):  # the whole register
+            self._entries_loaded(head)
+            return
+        self.query_one(VirtualTable).set_rows(head_rows(head, count))
+        self.sub_title = f"{count} lijnen, worden gelezen…"
+        self._read_all()
+
+    def _entries_loaded(self, entries: RegisterLines) -> None:
         self.entries = entries
-        # The search text comes ready from the worker (register_view.Line.search).
-        # 20,000 new objects would trigger full collections of the app's large heap
-        # (~0.15 s); none of them forms a cycle, so the collector may wait.
-        with gc_paused():
-            rows = [Row(e.id, data=e, search=e.search) for e in entries]
-        self.query_one(VirtualTable).set_rows(rows)
+        # No Row and no Line per entry: a row is made when it is drawn or under the cursor
+        # (200,000 lines open as fast as 2,000); the filter reads the columns.
+        ids = entries.ids
+        self.query_one(VirtualTable).set_rows(line_rows(entries))
         self.apply_filter()
+        marks = self.query_one("#marks", Static)
+        marks.update(marks_text(entries.out_of_order))
+        marks.display = bool(entries.out_of_order)
         self.mark_loaded()
         # The guard and the counters only after the table is drawn: their threads would
         # compete with the first paint for the interpreter.
@@ -180,9 +207,9 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             table.move_to_key(self.focus_entry)
             self.focus_entry = None
         if self.focus_seq is not None:
-            key = next((e.id for e in entries if e.seq == self.focus_seq), None)
-            if key is not None:
-                table.move_to_key(key)
+            seqs = entries.column("seq")
+            if self.focus_seq in seqs:
+                table.move_to_key(ids[seqs.index(self.focus_seq)])
             self.focus_seq = None
 
     def _load_details(self) -> None:
@@ -214,11 +241,12 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         self._show_level()
 
     def _waiting_loaded(self, order) -> None:
-        by_id = {e.id: e for e in self.entries}
+        lines = self.entries
+        places = lines.positions(order.ids)  # no Line made for the 50,000 of a big list
         view = WaitingShown(order.deadline, order.binds, order.per_contingent,
-                            [by_id[i] for i in order.ids if i in by_id])
+                            LinesAt(lines, places))
         self.waiting = view
-        self.positions = {e.id: i for i, e in enumerate(view.entries, 1)}
+        self.positions = {lines.ids[p]: i for i, p in enumerate(places, 1)}
         self.query_one(VirtualTable).redraw()
         self.query_one("#guard", Static).update(guard_text(view, self.offers))
 
@@ -278,17 +306,21 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
 
     def apply_filter(self) -> None:
         table = self.query_one(VirtualTable)
-        text = table.text_filter(self.text)
         status = self.status_filter
-        if status is None:
-            table.set_filter(text)
-        elif text is None:
-            table.set_filter(lambda r: r.data.status == status)
-        else:
-            table.set_filter(lambda r: r.data.status == status and text(r))
+        table.set_picked(self.entries.where(self.text, status, self.hide_superseded))
         label = STATUS.get(status or "", "alle statussen")
         self.sub_title = f"{len(table.rows)} van {len(self.entries)} · {label}"
         self.query_one("#search", Input).border_title = self.sub_title
+        note = superseded_text(self.entries.superseded, self.hide_superseded)
+        line = self.query_one("#superseded", Static)
+        line.update(note)
+        line.display = bool(note)
+
+
+    def action_toggle_superseded(self) -> None:
+        """Lines of a replaced allocation run (ALC-05) out of sight, or back."""
+        self.hide_superseded = not self.hide_superseded
+        self.apply_filter()
 
     def action_cycle_status(self) -> None:
         i = STATUS_CYCLE.index(self.status_filter)
@@ -466,7 +498,3 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             ask(self.waiting)
 
         self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
-
-def _search_text(e) -> str:
-    return f"{e.seq} {e.child_name} {e.child_id}"
-

@@ -2,13 +2,15 @@
 
 Textual's DataTable builds every row up front (~2.8 s for 20,000 rows, house-style.md);
 this view keeps plain tuples, filters them with a precomputed lower-case search text and
-renders a line only when it scrolls into view.
+renders a line only when it scrolls into view. For a register of 200,000 lines even one
+`Row` per line is too much: `LazyRows` makes a row only when it is drawn or under the
+cursor, and a filter hands the table the indexes it kept (`set_picked`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -23,8 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-# A cell is a string, or (string, rich style string) for a coloured cell.
-Cell = str | tuple[str, str]
+from lopdesk.screens.widgets.rows import Cell, LazyRows, Row, position
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Column:
     width: int
     align: str = "left"  # left | right
     flex: bool | None = None
+    cut: str = "end"  # where a text too long loses cells: end | middle
+    least: int = 0  # a flexible column never gets less (the table scrolls sideways then)
 
     @property
     def flexible(self) -> bool:
@@ -63,8 +66,8 @@ def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> 
     fixed = sum(w + 1 for i, w in enumerate(widths) if i not in flex)
     room = available - fixed - len(flex)
     asked = sum(widths[i] for i in flex)
-    floor = {i: max(MIN_FLEX, max(len(w) for w in columns[i].label.split() or [""]))
-             for i in flex}
+    floor = {i: max(MIN_FLEX, columns[i].least,
+                    max(len(w) for w in columns[i].label.split() or [""])) for i in flex}
     # the name column stays readable, even if the table then scrolls sideways
     floor[flex[0]] = max(floor[flex[0]], min(widths[flex[0]], READABLE))
     if room < asked:  # short of room: each at its floor, then the first ones first
@@ -94,28 +97,30 @@ def wrap_header(label: str, width: int, lines: int = HEADER_LINES) -> list[str]:
     return out or [""]
 
 
-@dataclass(slots=True)
-class Row:
-    """A line of the table. `cells` may be left empty: the table's formatter then builds
-    them from `data` when the line is first drawn (20,000 rows open without formatting)."""
-
-    key: Hashable
-    cells: Sequence[Cell] = ()
-    style: str = ""  # style of the whole line (e.g. group rows)
-    data: Any = None
-    search: str = field(default="", repr=False)
-
-
 @lru_cache(maxsize=256)
 def _style(text: str) -> Style:
     return Style.parse(text) if text else Style()
 
 
-def _fit(text: str, width: int, align: str) -> str:
+def _fit(text: str, width: int, align: str, cut: str = "end") -> str:
     if cell_len(text) > width:
+        if cut == "middle" and width >= 9:  # the start and the end both stay readable
+            head = (width - 1) // 2 + (width - 1) % 2
+            tail = width - 1 - head
+            return set_cell_size(text, head) + "…" + _last_cells(text, tail)
         return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
     pad = width - cell_len(text)
     return (" " * pad + text) if align == "right" else (text + " " * pad)
+
+
+def _last_cells(text: str, width: int) -> str:
+    """The end of `text` in `width` cells (a wide character that would not fit is dropped)."""
+    out = ""
+    for ch in reversed(text):
+        if cell_len(ch + out) > width:
+            break
+        out = ch + out
+    return out.rjust(width)
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -183,9 +188,10 @@ class VirtualTable(ScrollView, can_focus=True):
         self.empty_text = empty
         # parts shown in the detail line when no value of the row is cut (those that fit)
         self.legend = list(legend)
-        self._rows: list[Row] = []
-        self._view: list[Row] = []
+        self._rows: Sequence[Row] = []
+        self._view: Sequence[Row] = []
         self._filter: Callable[[Row], bool] | None = None
+        self._picked: Sequence[int] | None = None
         self._cache: dict[tuple[int, bool], Strip] = {}
         self._grown: dict[int, int] = {}  # fixed column -> widest value seen
         self._widths = [c.width for c in self.columns]
@@ -197,12 +203,12 @@ class VirtualTable(ScrollView, can_focus=True):
     # -- data -----------------------------------------------------------------
 
     @property
-    def rows(self) -> list[Row]:
+    def rows(self) -> Sequence[Row]:
         """The rows shown (after the filter)."""
         return self._view
 
     @property
-    def all_rows(self) -> list[Row]:
+    def all_rows(self) -> Sequence[Row]:
         return self._rows
 
     @property
@@ -211,10 +217,20 @@ class VirtualTable(ScrollView, can_focus=True):
             return self._view[self.cursor]
         return None
 
-    def set_rows(self, rows: list[Row]) -> None:
-        """Replace the rows, keeping the cursor on the same key where it still exists."""
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        """Replace the rows (a list, or LazyRows), keeping the cursor on the same key where
+        it still exists."""
         key = self.current.key if self.current else None
         self._rows = rows
+        self._picked = None
+        self._apply(key)
+
+    def set_picked(self, picked: Sequence[int] | None) -> None:
+        """Show only these rows of a LazyRows source (ascending indexes), or all (None):
+        the filter of a screen that reads its own columns, without a Row per line."""
+        key = self.current.key if self.current else None
+        self._filter = None
+        self._picked = picked
         self._apply(key)
 
     def _search_text(self, row: Row) -> str:
@@ -234,7 +250,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def redraw(self) -> None:
         """Draw again after the formatter's inputs changed (cells are rebuilt)."""
         if self.formatter is not None:
-            for row in self._rows:
+            made: Iterable[Row] = (self._rows.made.values() if isinstance(self._rows, LazyRows)
+                                   else self._rows)
+            for row in made:
                 row.cells = ()
         self._cache.clear()
         self.refresh()
@@ -242,6 +260,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def set_filter(self, predicate: Callable[[Row], bool] | None) -> None:
         key = self.current.key if self.current else None
         self._filter = predicate
+        self._picked = None
         self._apply(key)
 
     def text_filter(self, text: str) -> Callable[[Row], bool] | None:
@@ -257,26 +276,27 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _apply(self, key: Hashable | None) -> None:
         pred = self._filter
-        self._view = self._rows if pred is None else [r for r in self._rows if pred(r)]
+        rows = self._rows
+        if isinstance(rows, LazyRows):
+            rows = rows.subset(self._picked)
+            self._view = rows if pred is None else [r for r in rows if pred(r)]
+        else:
+            self._view = rows if pred is None else [r for r in rows if pred(r)]
         self._cache.clear()
         self._set_virtual_size()
         index = 0
         if key is not None:
-            for i, row in enumerate(self._view):
-                if row.key == key:
-                    index = i
-                    break
-            else:
-                index = min(self.cursor, max(0, len(self._view) - 1))
+            found = position(self._view, key)
+            index = min(self.cursor, max(0, len(self._view) - 1)) if found is None else found
         self.cursor = index
         self.refresh()
 
     def move_to_key(self, key: Hashable) -> bool:
-        for i, row in enumerate(self._view):
-            if row.key == key:
-                self.cursor = i
-                return True
-        return False
+        found = position(self._view, key)
+        if found is None:
+            return False
+        self.cursor = found
+        return True
 
     # -- cursor ---------------------------------------------------------------
 
@@ -401,7 +421,7 @@ class VirtualTable(ScrollView, can_focus=True):
             style = base + _style(extra) if extra and not is_cursor else base
             if extra and is_cursor:  # keep the colour's meaning readable under the cursor
                 style = base + Style(bold=True)
-            segments.append(Segment(_fit(text, width, col.align), style))
+            segments.append(Segment(_fit(text, width, col.align, col.cut), style))
             segments.append(Segment(" ", base))
         strip = Strip(segments, self._width)
         if len(self._cache) > 2000:

@@ -1,0 +1,83 @@
+"""The rows of the register screen: its columns and legend, a row per line made only when
+drawn (LazyRows), the rows shown while the first lines are read, the header's notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lopdesk.domain.register_view import RegisterLines
+from lopdesk.labels import OUT_OF_ORDER_APP, plural
+from lopdesk.screens.widgets.table import Column, LazyRows, Row
+
+COLUMNS = [
+    Column("Nr", 5, "right"),
+    Column("Tijdstip", 19, flex=False),
+    Column("Kind", 22),
+    Column("St", 3),
+    Column("Wacht/reden", 12),
+    Column("Vr", 4),
+    Column("C", 2),
+    Column("Id", 10),
+    Column("Overcap.", 10),
+]
+# What the marks of the register mean (under the table when nothing is cut, and in the help).
+LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", "Vr = voorrang",
+          "C = contingent")
+
+
+def line_rows(lines: RegisterLines) -> LazyRows:
+    """A row per line, made when drawn or under the cursor (200,000 lines open as fast as
+    2,000); the filter reads the columns (RegisterLines.where)."""
+    ids, search = lines.ids, lines.search
+    return LazyRows(ids, lambda i: Row(ids[i], data=lines[i], search=search[i]))
+
+
+def head_rows(head: RegisterLines, count: int) -> LazyRows:
+    """The register while only its first lines are read: those, then the numbers of the
+    lines still to come."""
+    ids = head.ids
+
+    def row(i: int) -> Row:
+        if i < len(head):
+            return Row(ids[i], data=head[i], search=head.search[i])
+        return Row(("pending", i), [str(i + 1), "…"])
+
+    return LazyRows(_HeadKeys(ids, count), row)
+
+
+class _HeadKeys(Sequence):
+    """The keys of a register while only its first lines are read: the entry ids, then a
+    ("pending", i) per line still to come (made when asked for)."""
+
+    def __init__(self, ids: list[int], count: int) -> None:
+        self.ids = ids
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self.ids[i] if i < len(self.ids) else ("pending", i)
+
+    def index(self, key, *args) -> int:  # type: ignore[override]
+        return self.ids.index(key)
+
+
+def marks_text(count: int) -> str:
+    """The header line about lines marked Nr! (REG-01), when the register has any."""
+    return f" {plural(count, 'lijn', 'lijnen')} met {OUT_OF_ORDER_APP}" if count else ""
+
+
+def superseded_text(count: int, hidden: bool) -> str:
+    """The header line about the lines of a replaced allocation run (ALC-05)."""
+    if not count:
+        return ""
+    lines = plural(count, "lijn", "lijnen")
+    if hidden:
+        return f" {lines} van een vervangen allocatierun verborgen (v: tonen)"
+    return f" {lines} van een vervangen allocatierun, ingetrokken (v: verbergen)"
+
+
+def search_text(e) -> str:
+    return f"{e.seq} {e.child_name} {e.child_id}"
+

@@ -1,0 +1,67 @@
+"""The Overzicht at 80 columns: a level's name stays whole, a school's name is cut in the
+middle (its distinguishing end stays in view) and shows whole in the detail line under the
+table; schools (sites) that share a name are told apart by their number."""
+
+from __future__ import annotations
+
+import builders as b
+from test_tui import make, settle
+
+from lopdesk.domain import areas
+from lopdesk.present import school_names
+from lopdesk.screens.widgets.table import Column, _fit
+
+
+def _two_sint_jozefs(db) -> None:
+    b.area(db)
+    areas.create_school(db, "S1", "A", "Vrije Basisschool Sint-Jozef", neighbourhood="Rabot")
+    areas.create_school(db, "S2", "A", "Vrije Basisschool Sint-Jozef", neighbourhood="Muide")
+    areas.create_school(db, "S3", "A", "Stedelijke Basisschool De Wereldreiziger Oostakker",
+                        neighbourhood="Oostakker")
+    for level_id, school_id in (("L1", "S1"), ("L2", "S2"), ("L3", "S3")):
+        b.level(db, level_id, school_id)
+
+
+class _Level:
+    def __init__(self, school_id: str, school_name: str) -> None:
+        self.school_id = school_id
+        self.school_name = school_name
+
+
+def test_school_names_tell_apart_schools_of_one_name():
+    levels = [_Level("S1", "Sint-Jozef"), _Level("S1", "Sint-Jozef"),
+              _Level("S2", "Sint-Jozef"), _Level("S3", "De Linde")]
+    assert school_names(levels) == {"S1": "Sint-Jozef (S1)", "S2": "Sint-Jozef (S2)",
+                                    "S3": "De Linde"}
+
+
+def test_middle_cut_keeps_both_ends():
+    assert _fit("Basisschool De Boomgaard Ledeberg", 20, "left", "middle") \
+        == "Basisschoo… Ledeberg"  # 10 cells of the start, the mark, 9 of the end
+    assert _fit("Basisschool De Boomgaard Ledeberg", 20, "left") == "Basisschool De Boom…"
+    assert _fit("kort", 8, "left", "middle") == "kort    "
+    assert Column("x", 30, cut="middle").cut == "middle"
+
+
+def _rows(app) -> list[str]:
+    table = app.screen.query_one("VirtualTable")
+    height = table.scrollable_content_region.height
+    return [table.render_line(y).text for y in range(height)]
+
+
+async def test_overview_at_80_columns_names_levels_whole_and_tells_schools_apart(db):
+    _two_sint_jozefs(db)
+    app = make(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        text = "\n".join(_rows(app))
+        # two schools of one name: told apart by their number, at the end that stays
+        assert "▾ Vrije Basissc…int-Jozef (S1)" in text
+        assert "▾ Vrije Basissc…int-Jozef (S2)" in text
+        assert "▾ Stedelijke Ba…iger Oostakker" in text  # the end of a long name in view
+        assert "   leerjaar 1 · 2027-2028  " in text  # a level's name whole, year included
+        table = app.screen.query_one("VirtualTable")
+        table.move_to_key(("school", "S3"))
+        await pilot.pause()
+        detail = _rows(app)[-1]
+        assert "Stedelijke Basisschool De Wereldreiziger Oostakker" in detail
