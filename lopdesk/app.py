@@ -33,6 +33,7 @@ from lopdesk.screens.deferred import DeferredScreen
 from lopdesk.screens.help import HelpScreen
 from lopdesk.screens.mediation import MediationScreen
 from lopdesk.screens.overview import OverviewScreen
+from lopdesk.screens.typeahead import TypeAhead
 
 # The number key of each main screen: 1-5 in the order of labels.MODES.
 MODE_KEYS = {mode: str(i) for i, mode in enumerate(MODE_ORDER, 1)}
@@ -45,7 +46,7 @@ MODE_TOOLTIP = {
 }
 
 
-class LopdeskApp(DbResults, App):
+class LopdeskApp(TypeAhead, DbResults, App):
     TITLE = "lopdesk"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_DISPLAY = "^p"

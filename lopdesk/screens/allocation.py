@@ -191,7 +191,7 @@ class AllocationScreen(DataScreen):
             self.notify("Kies eerst een ronde.", severity="warning")
             return
         # first measure what replacing an active run would touch (ALC-05)
-        self.db_call(allocation.preview_replacement, rnd.id,
+        self.db_dialog(allocation.preview_replacement, rnd.id,
                      on_done=lambda impact: self._ask_run(rnd, impact))
 
     def _ask_run(self, rnd, impact) -> None:
@@ -257,7 +257,7 @@ class AllocationScreen(DataScreen):
         run = row.data
         self.notify("Resultaten worden opnieuw berekend uit de bewaarde invoer en het zaad…",
                     timeout=3)
-        self.db_call(rerun_and_read, run.id, f"Ronde {run.round_id}, run {run.id}, zaad "
+        self.db_dialog(rerun_and_read, run.id, f"Ronde {run.round_id}, run {run.id}, zaad "
                      f"{run.seed}", on_done=lambda res: self.app.push_screen(ResultsScreen(res)))
 
 
@@ -274,6 +274,7 @@ class ResultsScreen(DataScreen):
                 tooltip="Naar de andere lijst"),
     ]
     crumb = "Resultaten"
+    AUTO_FOCUS = "#unplaced"
     DEFAULT_CSS = """
     ResultsScreen #chart { height: auto; max-height: 9; }
     ResultsScreen #cutoffs { height: 1fr; }
@@ -336,7 +337,7 @@ class ResultsScreen(DataScreen):
         stored input and seed, then the engine explains each level of the child's list."""
         if self.results.run_id is None:
             return
-        self.db_call(allocation.explain_run, self.results.run_id, child_id,
+        self.db_dialog(allocation.explain_run, self.results.run_id, child_id,
                      on_done=lambda rows: self.app.push_screen(TextDialog(
                          present.explanation_title(child_id),
                          present.explanation_text(child_id, rows))))

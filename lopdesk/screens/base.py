@@ -76,6 +76,25 @@ def db_work(node: DOMNode, fn: Callable[..., Any], *args: Any,
                            exit_on_error=False, description=what)
 
 
+def db_then_dialog(node: DOMNode, fn: Callable[..., Any], *args: Any,
+                   on_done: Callable[[Any], None], **kwargs: Any) -> Worker:
+    """`db_work` for a read whose result opens a dialog: the keys typed meanwhile wait for
+    that dialog (typeahead.TypeAhead) instead of reaching the screen below it."""
+    app: Any = node.app
+    expect = getattr(app, "expect_dialog", None)
+    settled = getattr(app, "dialog_settled", lambda: None)
+    if expect is not None:
+        expect()
+
+    def done(result: Any) -> None:
+        try:
+            on_done(result)
+        finally:
+            settled()
+
+    return db_work(node, fn, *args, on_done=done, on_error=lambda _e: settled(), **kwargs)
+
+
 def _deliver(node: DOMNode, message: Message) -> None:
     """Hand a worker's message to its node; a screen already closed gets nothing, but an
     error is reported all the same."""
@@ -141,6 +160,9 @@ class DataScreen(DbResults, Screen):
     """
 
     SCREEN_ID: str = ""
+    # The focus is set while the screen is composed, before its first key is handled
+    # (a focus() in on_mount would wait a turn, and keys typed meanwhile go astray).
+    AUTO_FOCUS = "VirtualTable"
     crumb: str = ""
     seen_version: int | None = None
     _audited: bool = False
@@ -160,6 +182,11 @@ class DataScreen(DbResults, Screen):
         """Run `fn(db, *args, **kwargs)` off the UI thread; callbacks run on the UI thread."""
         return db_work(self, fn, *args, on_done=on_done, on_error=on_error, group=group,
                        exclusive=exclusive, **kwargs)
+
+    def db_dialog(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
+                  **kwargs: Any) -> Worker:
+        """`db_call` whose result opens a dialog: keys typed meanwhile wait for it."""
+        return db_then_dialog(self, fn, *args, on_done=on_done, **kwargs)
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
         self.refresh_bindings()  # keys that need a row under the cursor

@@ -217,7 +217,7 @@ class CapacityScreen(FormScreen):
             self._form("approve", f"Verhoging {d.id} goedkeuren", fields, intro, "Goedkeuren",
                        run)
 
-        self.db_call(capacity.preview_raise, d.id, at=self.lapp.now(), accept_all=False,
+        self.db_dialog(capacity.preview_raise, d.id, at=self.lapp.now(), accept_all=False,
                      on_done=ask)
 
     def action_reject(self) -> None:

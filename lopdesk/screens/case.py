@@ -102,7 +102,8 @@ class CaseScreen(FormScreen):
         Binding("p", "party", "Partij", id="case.party", tooltip="Een partij toevoegen"),
         Binding("m", "meeting", "Overleg", id="case.meeting", tooltip="Een overleg noteren"),
         Binding("c", "contact", "Contact", id="case.contact", tooltip="Een contact noteren"),
-        Binding("k", "complaint", "Klacht CLR", id="case.complaint", show=False,
+        # priority: the tables' own k (cursor up) would otherwise always win
+        Binding("k", "complaint", "Klacht CLR", id="case.complaint", show=False, priority=True,
                 tooltip="Een klacht bij de Commissie inzake Leerlingenrechten noteren"),
         Binding("x", "close_case", "Afsluiten", id="case.close",
                 tooltip="Het dossier afsluiten met een uitkomst (MED-02)"),
@@ -117,6 +118,7 @@ class CaseScreen(FormScreen):
     @property
     def crumb(self) -> str:  # type: ignore[override]
         return f"Dossier {self.case_id}"
+    AUTO_FOCUS = "#timeline"
     DEFAULT_CSS = """
     CaseScreen #info { height: auto; max-height: 5; }
     CaseScreen .sub { height: 1; background: $primary 20%; }
@@ -276,7 +278,7 @@ class CaseScreen(FormScreen):
     def action_propose(self) -> None:
         if not self._open():
             return
-        self.db_call(mediation.proposals_for, self.case_id, at=self.lapp.now(),
+        self.db_dialog(mediation.proposals_for, self.case_id, at=self.lapp.now(),
                      on_done=self._pick_candidate)
 
     def _pick_candidate(self, candidates: list) -> None:

@@ -46,6 +46,7 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("j,y", "answer(True)", "Ja, uitvoeren"),
     ]
     DEFAULT_CSS = "ConfirmDialog { align: center middle; }" + DIALOG_CSS
+    AUTO_FOCUS = "#yes"  # focused while composed: Enter typed at once confirms
 
     def __init__(self, title: str, body: str, *, yes: str = "Uitvoeren", no: str = "Annuleren",
                  danger: bool = False) -> None:
@@ -80,6 +81,7 @@ class TextDialog(ModalScreen[None]):
     BINDINGS = [Binding("escape,enter,q", "close", "Sluiten")]
     DEFAULT_CSS = "TextDialog { align: center middle; }" + DIALOG_CSS + \
         "TextDialog .body { max-height: 20; }"
+    AUTO_FOCUS = "#text-body"
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
@@ -427,6 +429,7 @@ class PickDialog(ModalScreen[Hashable | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Annuleren")]
     DEFAULT_CSS = "PickDialog { align: center middle; }" + DIALOG_CSS
+    AUTO_FOCUS = "VirtualTable"
 
     def __init__(self, title: str, columns: Sequence[Column], rows: list[Row], *,
                  intro: str = "") -> None:

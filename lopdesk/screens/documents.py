@@ -77,6 +77,7 @@ class PreviewScreen(DbResults, Screen):
     PreviewScreen #title { height: 1; background: $primary 40%; text-style: bold; }
     PreviewScreen Log { height: 1fr; }
     """
+    AUTO_FOCUS = "Log"  # focused while composed, before the first key
 
     def __init__(self, spec: DocSpec) -> None:
         super().__init__()

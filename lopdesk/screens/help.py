@@ -62,6 +62,7 @@ class HelpScreen(ModalScreen[None]):
                         tooltip="Terug naar het scherm")]
     DEFAULT_CSS = "HelpScreen { align: center middle; }" + DIALOG_CSS + \
         "HelpScreen .body { max-height: 20; }"
+    AUTO_FOCUS = "#help-body"
 
     def __init__(self, under: Screen) -> None:
         super().__init__()

@@ -92,7 +92,7 @@ def fill_with_preview(screen: Any, level_id: str | None, area_id: str | None) ->
             f"Vrijgekomen plaatsen aanbieden — {where}", "\n".join(fill_lines(report)),
             yes="Aanbieden"), confirmed)
 
-    screen.db_call(registers.fill, level_id, area_id=area_id, preview=True,
+    screen.db_dialog(registers.fill, level_id, area_id=area_id, preview=True,
                    at=screen.lapp.now(), on_done=preview)
 
 

@@ -44,7 +44,7 @@ def close_with_preview(screen: Any, period_id: int) -> None:
             f"Periode {period_id} afsluiten — voorbeeld",
             "\n".join(close_plan_lines(plan, preview=True)), yes="Afsluiten"), confirmed)
 
-    screen.db_call(registers.close_period, period_id, preview=True, at=screen.lapp.now(),
+    screen.db_dialog(registers.close_period, period_id, preview=True, at=screen.lapp.now(),
                    on_done=show)
 
 

@@ -332,7 +332,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             self.app.push_screen(TextDialog(f"Historiek van inschrijving {e.seq}",
                                             "\n".join(lines)))
 
-        self.db_call(registers.entry_history, e.id, on_done=show)
+        self.db_dialog(registers.entry_history, e.id, on_done=show)
 
     # -- actions -----------------------------------------------------------------------
 
@@ -465,7 +465,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             self._waiting_loaded(order)
             ask(self.waiting)
 
-        self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
+        self.db_dialog(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
 
 def _search_text(e) -> str:
     return f"{e.seq} {e.child_name} {e.child_id}"
