@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
@@ -31,6 +30,7 @@ from lopdesk.screens.commands import (
 )
 from lopdesk.screens.deferred import DeferredScreen
 from lopdesk.screens.help import HelpScreen
+from lopdesk.screens.keys import Key, key_table, register
 from lopdesk.screens.mediation import MediationScreen
 from lopdesk.screens.overview import OverviewScreen
 from lopdesk.screens.typeahead import TypeAhead
@@ -61,19 +61,21 @@ class LopdeskApp(TypeAhead, DbResults, App):
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
-        *[Binding(key, f"go('{mode}')", SCREEN_TITLE[mode], id=f"app.go.{mode}",
-                  tooltip=f"{MODE_TOOLTIP[mode]} (bovenaan)", show=mode in MODE_ORDER[:3])
+        *[register(Key(key, "app", f"go.{mode}", f"go('{mode}')", SCREEN_TITLE[mode],
+                       f"{MODE_TOOLTIP[mode]} (bovenaan)", hidden=mode not in MODE_ORDER[:3],
+                       everywhere=True, group="Ga naar", verb=SCREEN_TITLE[mode]))
           for mode, key in MODE_KEYS.items()],
-        # Our own palette binding: Textual would add one described in English.
-        Binding("ctrl+p", "command_palette", "palet", id="app.palette", show=False,
-                key_display="^p", priority=True,
-                tooltip="Elke actie, en springen naar school, niveau of kind"),
-        Binding("f1,question_mark", "help", "Help", id="app.help",
-                tooltip="Alle toetsen die hier werken"),
-        Binding("ctrl+r", "reload", "Vernieuwen", id="app.reload", show=False,
-                tooltip="Gegevens opnieuw inlezen"),
-        Binding("ctrl+q", "quit", "Stoppen", id="app.quit", priority=True,
-                tooltip="lopdesk afsluiten"),
+        # Our own palette binding (Textual would add one described in English), help,
+        # reload and stop; the palette lists help and reload too (their `palette=`).
+        *key_table("app", """
+        ctrl+p              palette=command_palette     palet
+            | Elke actie, en springen naar school, niveau of kind | hidden, priority, display=^p
+        f1,question_mark    help                        Help | Alle toetsen die hier werken
+            | everywhere, palette=Help: sneltoetsen
+        ctrl+r              reload                      Vernieuwen | Gegevens opnieuw inlezen
+            | hidden, everywhere, palette=Systeem: vernieuwen
+        ctrl+q              quit                        Stoppen | lopdesk afsluiten | priority
+        """),
     ]
 
     def __init__(self, db: Database, *, poll_interval: float | None = None,

@@ -275,6 +275,6 @@ async def test_letters_typed_in_the_search_line_stay_there(db):
         await settle(app, pilot)
         # 'a' (offers), 'o' (sort) and 'e' (board) are keys of the Overzicht: typed into its
         # search line they are text.
-        await burst(app, pilot, "slash", "school a", "enter", "o")
+        await burst(app, pilot, "/", "school a", "enter", "o")
         assert screen_name(app) == "FormDialog", notes(app)  # Enter left the line: 'o' sorts
         assert app.screen_stack[-2].filters.text == "school a"
