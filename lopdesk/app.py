@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
@@ -23,7 +22,9 @@ from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import DataScreen, DbResults, db_work
 from lopdesk.screens.help import HelpScreen
+from lopdesk.screens.keys import Key, key_table, register
 from lopdesk.screens.overview import OverviewScreen
+from lopdesk.screens.typeahead import TypeAhead
 
 # The number key of each main screen: 1-5 in the order of labels.MODES.
 MODE_KEYS = {mode: str(i) for i, mode in enumerate(MODE_ORDER, 1)}
@@ -53,7 +54,7 @@ def _screen_later(module: str, name: str) -> Callable[[], Screen]:
     return lambda: cls()()
 
 
-class LopdeskApp(DbResults, App):
+class LopdeskApp(TypeAhead, DbResults, App):
     TITLE = "lopdesk"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_DISPLAY = "^p"
@@ -69,19 +70,21 @@ class LopdeskApp(DbResults, App):
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
-        *[Binding(key, f"go('{mode}')", SCREEN_TITLE[mode], id=f"app.go.{mode}",
-                  tooltip=f"{MODE_TOOLTIP[mode]} (bovenaan)", show=mode in MODE_ORDER[:3])
+        *[register(Key(key, "app", f"go.{mode}", f"go('{mode}')", SCREEN_TITLE[mode],
+                       f"{MODE_TOOLTIP[mode]} (bovenaan)", hidden=mode not in MODE_ORDER[:3],
+                       everywhere=True, group="Ga naar", verb=SCREEN_TITLE[mode]))
           for mode, key in MODE_KEYS.items()],
-        # Our own palette binding: Textual would add one described in English.
-        Binding("ctrl+p", "command_palette", "palet", id="app.palette", show=False,
-                key_display="^p", priority=True,
-                tooltip="Elke actie, en springen naar school, niveau of kind"),
-        Binding("f1,question_mark", "help", "Help", id="app.help",
-                tooltip="Alle toetsen die hier werken"),
-        Binding("ctrl+r", "reload", "Vernieuwen", id="app.reload", show=False,
-                tooltip="Gegevens opnieuw inlezen"),
-        Binding("ctrl+q", "quit", "Stoppen", id="app.quit", priority=True,
-                tooltip="lopdesk afsluiten"),
+        # Our own palette binding (Textual would add one described in English), help,
+        # reload and stop; the palette lists help and reload too (their `palette=`).
+        *key_table("app", """
+        ctrl+p              palette=command_palette     palet
+            | Elke actie, en springen naar school, niveau of kind | hidden, priority, display=^p
+        f1,question_mark    help                        Help | Alle toetsen die hier werken
+            | everywhere, palette=Help: sneltoetsen
+        ctrl+r              reload                      Vernieuwen | Gegevens opnieuw inlezen
+            | hidden, everywhere, palette=Systeem: vernieuwen
+        ctrl+q              quit                        Stoppen | lopdesk afsluiten | priority
+        """),
     ]
 
     def __init__(self, db: Database, *, poll_interval: float | None = None,

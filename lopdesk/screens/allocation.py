@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
@@ -91,14 +90,13 @@ def rerun_and_read(db, run_id: int, title: str) -> Results:
 
 class AllocationScreen(DataScreen):
     SCREEN_ID = "allocation"
-    BINDINGS = [
-        Binding("r", "run", "Toewijzen", id="allocation.run",
-                tooltip="De gekozen ronde toewijzen (zaad, voortgang)"),
-        Binding("v", "view", "Resultaten", id="allocation.view",
-                tooltip="De resultaten van de gekozen run"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False,
-                id="allocation.next_list", tooltip="Naar de andere lijst"),
-    ]
+    KEYS = """
+    r    run                     Toewijzen | De gekozen ronde toewijzen (zaad, voortgang)
+                                 | everywhere, palette=ronde toewijzen
+    v    view                    Resultaten | De resultaten van de gekozen run
+                                 | everywhere, palette=resultaten bekijken
+    tab  next_list=app.focus_next    Andere lijst | Naar de andere lijst | hidden
+    """
     DEFAULT_CSS = """
     AllocationScreen #rounds { height: 1fr; }
     AllocationScreen #runs { height: 1fr; }
@@ -124,10 +122,6 @@ class AllocationScreen(DataScreen):
         yield Static(" Runs van de gekozen ronde", classes="title", id="t-runs")
         yield VirtualTable(RUN_COLUMNS, id="runs", empty="Nog geen run.")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#rounds", VirtualTable).focus()
-        self.reload()
 
     def reload(self) -> None:
         self.db_call(allocation.list_rounds, on_done=self._rounds, group="rounds",
@@ -172,10 +166,7 @@ class AllocationScreen(DataScreen):
             self._show_runs()
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
-        if event.table.id == "rounds":
-            self.action_run()
-        else:
-            self.action_view()
+        (self.action_run if event.table.id == "rounds" else self.action_view)()
 
     # -- run -----------------------------------------------------------------------
 
@@ -191,7 +182,7 @@ class AllocationScreen(DataScreen):
             self.notify("Kies eerst een ronde.", severity="warning")
             return
         # first measure what replacing an active run would touch (ALC-05)
-        self.db_call(allocation.preview_replacement, rnd.id,
+        self.db_dialog(allocation.preview_replacement, rnd.id,
                      on_done=lambda impact: self._ask_run(rnd, impact))
 
     def _ask_run(self, rnd, impact) -> None:
@@ -257,7 +248,7 @@ class AllocationScreen(DataScreen):
         run = row.data
         self.notify("Resultaten worden opnieuw berekend uit de bewaarde invoer en het zaad…",
                     timeout=3)
-        self.db_call(rerun_and_read, run.id, f"Ronde {run.round_id}, run {run.id}, zaad "
+        self.db_dialog(rerun_and_read, run.id, f"Ronde {run.round_id}, run {run.id}, zaad "
                      f"{run.seed}", on_done=lambda res: self.app.push_screen(ResultsScreen(res)))
 
 
@@ -265,15 +256,13 @@ class ResultsScreen(DataScreen):
     """Results of a run: rank distribution (chart), unplaced, cut-offs, explanations."""
 
     SCREEN_ID = "results"
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "Terug", id="results.back",
-                tooltip="Eén stap terug"),
-        Binding("e", "explain", "Uitleg kind", id="results.explain",
-                tooltip="Waarom een kind deze uitkomst kreeg (ALC-06)"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False, id="results.next_list",
-                tooltip="Naar de andere lijst"),
-    ]
+    KEYS = """
+    escape  back                        Terug | Eén stap terug
+    e       explain                     Uitleg kind | Waarom een kind deze uitkomst kreeg (ALC-06)
+    tab     next_list=app.focus_next    Andere lijst | Naar de andere lijst | hidden
+    """
     crumb = "Resultaten"
+    AUTO_FOCUS = "#unplaced"
     DEFAULT_CSS = """
     ResultsScreen #chart { height: auto; max-height: 9; }
     ResultsScreen #cutoffs { height: 1fr; }
@@ -310,7 +299,6 @@ class ResultsScreen(DataScreen):
             waits.setdefault(w["child_id"], []).append(f"{w['level_id']} #{w['position']}")
         self.query_one("#unplaced", VirtualTable).set_rows([
             Row(cid, [cid, ", ".join(waits.get(cid, []))]) for cid in r.unplaced()])
-        self.query_one("#unplaced", VirtualTable).focus()
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         if event.table.id == "unplaced":
@@ -336,7 +324,7 @@ class ResultsScreen(DataScreen):
         stored input and seed, then the engine explains each level of the child's list."""
         if self.results.run_id is None:
             return
-        self.db_call(allocation.explain_run, self.results.run_id, child_id,
+        self.db_dialog(allocation.explain_run, self.results.run_id, child_id,
                      on_done=lambda rows: self.app.push_screen(TextDialog(
                          present.explanation_title(child_id),
                          present.explanation_text(child_id, rows))))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import ScreenStackError
+from textual.app import ComposeResult, ScreenStackError
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
@@ -23,7 +23,9 @@ from textual.worker import Worker, get_current_worker
 from lopdesk.labels import SCREEN_TITLE
 from lopdesk.parse import ParseError
 from lopdesk.screens.dialogs import FormDialog, FormField
-from lopdesk.screens.widgets.table import VirtualTable
+from lopdesk.screens.keys import key_of, key_table
+from lopdesk.screens.widgets.footer import KeyFooter
+from lopdesk.screens.widgets.table import Column, VirtualTable
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
@@ -74,6 +76,25 @@ def db_work(node: DOMNode, fn: Callable[..., Any], *args: Any,
 
     return node.run_worker(job, thread=True, group=group, exclusive=exclusive,
                            exit_on_error=False, description=what)
+
+
+def db_then_dialog(node: DOMNode, fn: Callable[..., Any], *args: Any,
+                   on_done: Callable[[Any], None], **kwargs: Any) -> Worker:
+    """`db_work` for a read whose result opens a dialog: the keys typed meanwhile wait for
+    that dialog (typeahead.TypeAhead) instead of reaching the screen below it."""
+    app: Any = node.app
+    expect = getattr(app, "expect_dialog", None)
+    settled = getattr(app, "dialog_settled", lambda: None)
+    if expect is not None:
+        expect()
+
+    def done(result: Any) -> None:
+        try:
+            on_done(result)
+        finally:
+            settled()
+
+    return db_work(node, fn, *args, on_done=done, on_error=lambda _e: settled(), **kwargs)
 
 
 def _deliver(node: DOMNode, message: Message) -> None:
@@ -130,7 +151,61 @@ class DataScreen(DbResults, Screen):
     """A screen that loads its data with `reload()` and refreshes on every change.
 
     `SCREEN_ID` names it in code (binding ids `<screen>.<action>`, `labels.SCREEN_TITLE`);
-    `crumb` is its step in the breadcrumb when it is opened on top of another screen."""
+    `crumb` is its step in the breadcrumb when it is opened on top of another screen.
+    `KEYS` is its key table (screens/keys.py): the bindings, with their ids and tooltips,
+    are made from it once, when the class is defined; a key marked `row` is refused
+    without a row under the cursor, any other state rule is the screen's `allows`."""
+
+    KEYS: ClassVar[str] = ""
+    _needs_row: ClassVar[frozenset[str]] = frozenset()
+    # Enter acts as it arrives (priority), so that the keys typed after it in one burst go
+    # to what it opens: the row's screen or dialog, or the table after the search line.
+    BINDINGS = key_table("screen", """
+    enter   open=enter  Openen | De gekozen lijn openen | hidden, priority
+    """)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "KEYS" in cls.__dict__:  # before Textual merges the bindings of the class
+            cls.BINDINGS = key_table(cls.SCREEN_ID, cls.KEYS)
+            keys = [key_of(b) for b in cls.BINDINGS]
+            cls._needs_row = frozenset(k.action_name for k in keys if k and k.needs_row)
+        super().__init_subclass__(**kwargs)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys the state refuses are not offered (footer, help, palette) and do nothing."""
+        if action == "enter":  # else Enter goes to the focused widget
+            return self._enter_target() is not None
+        if action in self._needs_row:
+            row = self.current_row()
+            if row is None or row.data is None:  # none, or a line still being read
+                return False
+        return self.allows(action)
+
+    def _enter_target(self) -> Callable[[], None] | None:
+        focused = self.focused
+        selected = getattr(self, "on_virtual_table_selected", None)
+        if isinstance(focused, VirtualTable) and focused.current is not None and selected:
+            return lambda: selected(VirtualTable.Selected(focused, focused.current))
+        if isinstance(focused, Input) and focused.id == "search":
+            return lambda: self.set_focus(self.query_one(VirtualTable))
+        return None
+
+    def action_enter(self) -> None:
+        target = self._enter_target()
+        if target is not None:
+            target()
+
+    def allows(self, action: str) -> bool:
+        """The screen's own state rules for its keys (override)."""
+        return True
+
+    def current_row(self) -> Any:
+        """The row under the cursor of the focused table (else of the first), or None."""
+        if not self.is_mounted or not self.query(VirtualTable):
+            return None
+        focused = self.focused
+        table = focused if isinstance(focused, VirtualTable) else self.query_one(VirtualTable)
+        return table.current
 
     # The title bar(s) of every main screen.
     DEFAULT_CSS = """
@@ -141,6 +216,9 @@ class DataScreen(DbResults, Screen):
     """
 
     SCREEN_ID: str = ""
+    # The focus is set while the screen is composed, before its first key is handled
+    # (a focus() in on_mount would wait a turn, and keys typed meanwhile go astray).
+    AUTO_FOCUS = "VirtualTable"
     crumb: str = ""
     seen_version: int | None = None
     _audited: bool = False
@@ -160,6 +238,11 @@ class DataScreen(DbResults, Screen):
         """Run `fn(db, *args, **kwargs)` off the UI thread; callbacks run on the UI thread."""
         return db_work(self, fn, *args, on_done=on_done, on_error=on_error, group=group,
                        exclusive=exclusive, **kwargs)
+
+    def db_dialog(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
+                  **kwargs: Any) -> Worker:
+        """`db_call` whose result opens a dialog: keys typed meanwhile wait for it."""
+        return db_then_dialog(self, fn, *args, on_done=on_done, **kwargs)
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
         self.refresh_bindings()  # keys that need a row under the cursor
@@ -181,13 +264,15 @@ class DataScreen(DbResults, Screen):
 
     def on_mount(self) -> None:
         """A demo database says so above every screen, with its training date; a screen
-        opened on top shows its breadcrumb at once, before its data is in."""
+        opened on top shows its breadcrumb at once, before its data is in; then the data
+        is read."""
         label = self.lapp.training_label
         if label is not None and not self.query("#training"):
             self.mount(Static(f" {label}", id="training"))
         stack = self.app.screen_stack
         if self in stack and stack.index(self) > 0 and self.query("#title"):
             self.show_title("laden…")
+        self.reload()
 
     def show_title(self, text: str = "", selector: str = "#title") -> None:
         """The title line: the breadcrumb, then what this screen shows."""
@@ -199,6 +284,19 @@ class DataScreen(DbResults, Screen):
 
     def reload(self) -> None:
         """Load the screen's data again (override); called on mount and on every change."""
+
+    def load(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        """The screen's main read: `fn(db, *args, **kwargs)` off the UI thread into
+        `self.loaded`; a newer load replaces one still running."""
+        return self.db_call(fn, *args, on_done=self.loaded, group="load", exclusive=True,
+                            **kwargs)
+
+    def loaded(self, data: Any) -> None:
+        """Show what `load` read (override)."""
+
+    def load_audited(self, fn: Callable[..., Any], key: Any) -> Worker:
+        """`load` of personal data: the first read is the audited opening (domain §10)."""
+        return self.load(fn, key, at=self.lapp.now(), audit_read=self.first_read())
 
     def first_read(self) -> bool:
         """True on the screen's first load only: that read of personal data is the audited
@@ -218,19 +316,67 @@ class DataScreen(DbResults, Screen):
         """Someone (maybe another user) committed: refresh what is shown."""
         self.reload()
 
+    def action_back(self) -> None:
+        """One step back: the screen this one was opened on."""
+        self.app.pop_screen()
 
-class SearchScreen(DataScreen):
-    """A main screen with one VirtualTable and a hidden search line (Input #search) above it.
 
-    Typing filters the table (`apply_filter`, override); Enter goes back to the table.
+class TableScreen(DataScreen):
+    """A screen of one VirtualTable: the title line, the lines named in ABOVE, the table
+    (`make_table`, override), the lines named in BELOW, the footer. Each screen declares
+    only what is its own."""
+
+    DEFAULT_CSS = """
+    TableScreen #summary { height: 1; color: $text-muted; }
     """
+
+    ABOVE: ClassVar[tuple[str, ...]] = ()
+    BELOW: ClassVar[tuple[str, ...]] = ()
+    COMPACT_FOOTER: ClassVar[bool] = False
+    # The table of `make_table` when the screen does not make its own.
+    COLUMNS: ClassVar[list[Column]] = []
+    TABLE_ID: ClassVar[str] = ""
+    EMPTY: ClassVar[str] = "Geen gegevens."
+
+    def first_title(self) -> str:
+        """The title line until the data is in."""
+        return f"{self.screen_title} · laden…"
+
+    def make_table(self) -> VirtualTable:
+        return VirtualTable(self.COLUMNS, id=self.TABLE_ID, empty=self.EMPTY)
+
+    def compose(self) -> ComposeResult:
+        yield Static(f" {self.first_title()}", id="title")
+        for line in self.ABOVE:
+            yield Static("", id=line)
+        yield from self.compose_search()
+        yield self.make_table()
+        for line in self.BELOW:
+            yield Static("", id=line)
+        yield KeyFooter(compact=self.COMPACT_FOOTER)
+
+    def compose_search(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one(VirtualTable)
+
+
+class SearchScreen(TableScreen):
+    """A table screen with a hidden search line (Input #search) above its table: `/` shows
+    it, typing filters the table (`apply_filter`, override), Enter goes back to the table.
+    SEARCH_ON says what can be searched."""
 
     DEFAULT_CSS = """
     SearchScreen #search { height: 1; border: none; padding: 0 1; display: none; }
-    SearchScreen #search.shown { display: block; }
     """
 
+    SEARCH_ON: ClassVar[str] = ""
     text: str = ""
+
+    def compose_search(self) -> ComposeResult:
+        yield Input(placeholder=f"zoek {self.SEARCH_ON}… (Enter: naar de tabel)", id="search")
 
     def apply_filter(self) -> None:
         """Filter the table on `self.text` and the screen's other filters (override)."""
@@ -239,24 +385,39 @@ class SearchScreen(DataScreen):
         self.text = text
         self.apply_filter()
 
+    def filter_rows(self, keep: Callable[[Any], bool] | None = None) -> VirtualTable:
+        """Show the rows whose search text holds the typed words and whose data `keep`
+        accepts (None: every row); the table, for its counts."""
+        table = self.table
+        text = table.text_filter(self.text)
+        if keep is None:
+            table.set_filter(text)
+        elif text is None:
+            table.set_filter(lambda r: keep(r.data))
+        else:
+            table.set_filter(lambda r: keep(r.data) and text(r))
+        return table
+
     def on_input_changed(self, event: Input.Changed) -> None:
         self.search_changed(event.value)
 
+    # The focus moves with set_focus, at once (focus() waits a turn): the keys typed right
+    # after `/` or Enter go to the search line or the table, as meant.
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(VirtualTable).focus()
+        self.set_focus(self.table)
 
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
-        search.add_class("shown")
-        search.focus()
+        search.display = True  # at once: a widget that is not displayed cannot take the focus
+        self.set_focus(search)
 
     def hide_search(self) -> None:
         """Empty and hide the search line (its Changed event filters again) and go back to
         the table."""
         search = self.query_one("#search", Input)
         search.value = ""
-        search.remove_class("shown")
-        self.query_one(VirtualTable).focus()
+        search.display = False
+        self.set_focus(self.table)
 
     def current_data(self, missing: str) -> Any:
         """The data of the row under the cursor; without one, warn with `missing`."""

@@ -5,7 +5,6 @@ children get the new places and the cascade their moves cause) or rejection with
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from lopdesk import parse
@@ -16,25 +15,25 @@ from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField, TextDialog
 from lopdesk.screens.overview import level_title
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+from lopdesk.screens.widgets.table import Row, VirtualTable, columns
 
-DECISION_COLUMNS = [
-    Column("Id", 4, "right"),
-    Column("School · niveau", 26),
-    Column("Cap→", 9),
-    Column("Status", 11),
-    Column("Reden", 28),
-    Column("Aangevraagd", 16, flex=False),
-    Column("Beslissing", 30),
-]
-DECLARATION_COLUMNS = [
-    Column("Id", 4, "right"),
-    Column("Groepen (aantal bij verklaring)", 34),
-    Column("Verklaard", 16, flex=False),
-    Column("Door", 10),
-    Column("Opgeheven", 16, flex=False),
-    Column("Reden", 24),
-]
+DECISION_COLUMNS = columns("""
+Id                      4 >
+School · niveau         26
+Cap→                    9
+Status                  11
+Reden                   28
+Aangevraagd             16 fixed
+Beslissing              30
+""")
+DECLARATION_COLUMNS = columns("""
+Id                      4 >
+Groepen (aantal bij verklaring)  34
+Verklaard               16 fixed
+Door                    10
+Opgeheven               16 fixed
+Reden                   24
+""")
 STATUS_STYLE = {"pending": "bold yellow", "approved": "green", "rejected": "red"}
 
 
@@ -63,22 +62,18 @@ def cascade_text(outcome) -> str:
 
 class CapacityScreen(FormScreen):
     SCREEN_ID = "capacity"
-    BINDINGS = [
-        Binding("n", "new_request", "Verhoging aanvragen", id="capacity.request",
-                tooltip="Nieuwe aanvraag met reden (CAP-03)"),
-        Binding("i", "detail", "Details", id="capacity.detail",
-                tooltip="De gekozen aanvraag in detail, met de scholen"),
-        Binding("g", "approve", "Goedkeuren", id="capacity.approve",
-                tooltip="De gekozen aanvraag goedkeuren, met voorbeeld"),
-        Binding("w", "reject", "Afwijzen", id="capacity.reject",
-                tooltip="De gekozen aanvraag afwijzen"),
-        Binding("d", "declare", "Volzet verklaren", id="capacity.declare",
-                tooltip="Administratieve groepen volzet verklaren (CAP-06)"),
-        Binding("l", "lift", "Opheffen", id="capacity.lift",
-                tooltip="De gekozen volzetverklaring opheffen"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False, id="capacity.next_list",
-                tooltip="Naar de andere lijst"),
-    ]
+    KEYS = """
+    n    request=new_request   Verhoging aanvragen | Nieuwe aanvraag met reden (CAP-03)
+                               | everywhere
+    i    detail                Details | De gekozen aanvraag in detail, met de scholen
+    g    approve               Goedkeuren | De gekozen aanvraag goedkeuren, met voorbeeld
+                               | everywhere, palette=verhoging goedkeuren
+    w    reject                Afwijzen | De gekozen aanvraag afwijzen
+    d    declare               Volzet verklaren
+         | Administratieve groepen volzet verklaren (CAP-06) | everywhere
+    l    lift                  Opheffen | De gekozen volzetverklaring opheffen
+    tab  next_list=app.focus_next  Andere lijst | Naar de andere lijst | hidden
+    """
     DEFAULT_CSS = """
     CapacityScreen #decisions { height: 2fr; }
     CapacityScreen #declarations { height: 1fr; }
@@ -91,10 +86,6 @@ class CapacityScreen(FormScreen):
         yield VirtualTable(DECLARATION_COLUMNS, id="declarations",
                            empty="Geen volzetverklaringen.")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#decisions", VirtualTable).focus()
-        self.reload()
 
     _decision_rows: list | None = None
 
@@ -217,7 +208,7 @@ class CapacityScreen(FormScreen):
             self._form("approve", f"Verhoging {d.id} goedkeuren", fields, intro, "Goedkeuren",
                        run)
 
-        self.db_call(capacity.preview_raise, d.id, at=self.lapp.now(), accept_all=False,
+        self.db_dialog(capacity.preview_raise, d.id, at=self.lapp.now(), accept_all=False,
                      on_done=ask)
 
     def action_reject(self) -> None:

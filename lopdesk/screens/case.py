@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from lopdesk import parse, present
@@ -93,30 +92,26 @@ def metres(value: float | None) -> str:
 
 class CaseScreen(FormScreen):
     SCREEN_ID = "case"
-    BINDINGS = [
-        Binding("escape", "back", "Terug", id="case.back", tooltip="Eén stap terug"),
-        Binding("v", "propose", "Voorstel", id="case.propose",
-                tooltip="Een school met vrije plaatsen voorstellen (MED-03)"),
-        Binding("a", "answer", "Antwoord", id="case.answer",
-                tooltip="Het antwoord van de ouders op een voorstel"),
-        Binding("p", "party", "Partij", id="case.party", tooltip="Een partij toevoegen"),
-        Binding("m", "meeting", "Overleg", id="case.meeting", tooltip="Een overleg noteren"),
-        Binding("c", "contact", "Contact", id="case.contact", tooltip="Een contact noteren"),
-        Binding("k", "complaint", "Klacht CLR", id="case.complaint", show=False,
-                tooltip="Een klacht bij de Commissie inzake Leerlingenrechten noteren"),
-        Binding("x", "close_case", "Afsluiten", id="case.close",
-                tooltip="Het dossier afsluiten met een uitkomst (MED-02)"),
-        Binding("f", "child_file", "Dossier kind", id="case.child", show=False,
-                tooltip="Alle inschrijvingen van het kind"),
-        Binding("d", "document", "Samenvatting", id="case.document", show=False,
-                tooltip="Samenvatting van het dossier voor de partijen"),
-        Binding("tab", "app.focus_next", "Andere lijst", show=False, id="case.next_list",
-                tooltip="Naar de andere lijst"),
-    ]
+    KEYS = """
+    escape  back                Terug | Eén stap terug
+    v       propose             Voorstel | Een school met vrije plaatsen voorstellen (MED-03)
+    a       answer              Antwoord | Het antwoord van de ouders op een voorstel
+    p       party               Partij | Een partij toevoegen
+    m       meeting             Overleg | Een overleg noteren
+    c       contact             Contact | Een contact noteren
+    k       complaint           Klacht CLR
+            | Een klacht bij de Commissie inzake Leerlingenrechten noteren | hidden, priority
+    x       close=close_case    Afsluiten | Het dossier afsluiten met een uitkomst (MED-02)
+    f       child=child_file    Dossier kind | Alle inschrijvingen van het kind | hidden
+    d       document            Samenvatting | Samenvatting van het dossier voor de partijen
+                                | hidden
+    tab     next_list=app.focus_next    Andere lijst | Naar de andere lijst | hidden
+    """
 
     @property
     def crumb(self) -> str:  # type: ignore[override]
         return f"Dossier {self.case_id}"
+    AUTO_FOCUS = "#timeline"
     DEFAULT_CSS = """
     CaseScreen #info { height: auto; max-height: 5; }
     CaseScreen .sub { height: 1; background: $primary 20%; }
@@ -138,16 +133,10 @@ class CaseScreen(FormScreen):
         yield VirtualTable(TIMELINE_COLUMNS, id="timeline", empty="Geen gebeurtenissen.")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#timeline", VirtualTable).focus()
-        self.reload()
-
     def reload(self) -> None:
-        self.db_call(mediation.get_case, self.case_id, at=self.lapp.now(),
-                     audit_read=self.first_read(), on_done=self._loaded, group="load",
-                     exclusive=True)
+        self.load_audited(mediation.get_case, self.case_id)
 
-    def _loaded(self, v) -> None:
+    def loaded(self, v) -> None:
         self.view = v
         today = self.lapp.now().date()
         # The breadcrumb names the case already ("Bemiddeling › Dossier 3").
@@ -208,9 +197,6 @@ class CaseScreen(FormScreen):
         return self.lapp.now().date().isoformat()
 
     # -- actions -----------------------------------------------------------------------
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
     def action_child_file(self) -> None:
         from lopdesk.screens.mediation import ChildFileScreen  # it opens cases too
@@ -276,7 +262,7 @@ class CaseScreen(FormScreen):
     def action_propose(self) -> None:
         if not self._open():
             return
-        self.db_call(mediation.proposals_for, self.case_id, at=self.lapp.now(),
+        self.db_dialog(mediation.proposals_for, self.case_id, at=self.lapp.now(),
                      on_done=self._pick_candidate)
 
     def _pick_candidate(self, candidates: list) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.align import Align
@@ -17,8 +18,9 @@ from textual.widgets.option_list import Option
 
 from lopdesk.domain import directory, mediation
 from lopdesk.errors import PermissionDenied
-from lopdesk.labels import SCREEN_TITLE, plural
+from lopdesk.labels import MODES, SCREEN_TITLE, plural
 from lopdesk.screens import documents as docs
+from lopdesk.screens.keys import REGISTRY, Key, key_of
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
@@ -55,66 +57,56 @@ async def _go(app: LopdeskApp, mode: str, action: str | None = None) -> None:
         await app.screen.run_action(action)
 
 
+# Palette-only commands (no key): the documents, each opened with a form or on what the
+# current screen shows.
+DOCUMENTS = """
+registeruittreksel | niveau, school of gebied; html, csv of tekst | register
+mededeling van niet-gerealiseerde inschrijving | NGI-01, per inschrijving | notice
+LOP-rapport | tellers, vrije plaatsen, weigeringen, sociale mix | report
+proces-verbaal van een allocatierun | ALC-05, voor de notaris | pv
+samenvatting bemiddelingsdossier | voor de partijen | case
+"""
+
+
+def palette_entry(app: LopdeskApp, key: Key, run: Callable[[], Any]
+                  ) -> tuple[str, str, Callable[[], Any]]:
+    """A key as a palette entry: "<group>: <verb>", its tooltip and key as the help."""
+    group = key.group or SCREEN_TITLE.get(key.screen, "")
+    return (f"{group}: {key.palette_verb}",
+            f"{key.tooltip} (toets {app.get_key_display(key.binding())})", run)
+
+
 def app_actions(app: LopdeskApp) -> list[tuple[str, str, Callable[[], Any]]]:
-    """The global actions and jumps, titled "Groep: werkwoord"."""
-    return [
-        ("Ga naar: Overzicht", "gebied, scholen, niveaus en het LOP-bord (1)",
-         lambda: _go(app, "overview")),
-        ("Ga naar: Uitgesteld / Niet-gerealiseerd", "één lijn per kind over het gebied (2)",
-         lambda: _go(app, "deferred")),
-        ("Ga naar: Capaciteit", "verhogingen en volzetverklaringen (3)",
-         lambda: _go(app, "capacity")),
-        ("Ga naar: Allocatie", "rondes en hun runs (4)", lambda: _go(app, "allocation")),
-        ("Ga naar: Bemiddeling", "dossiers: lopend, wacht, afgesloten, termijnen (5)",
-         lambda: _go(app, "mediation")),
-        ("Allocatie: ronde toewijzen", "kies een ronde, zaad, toewijzen met voortgang",
-         lambda: _go(app, "allocation", "run")),
-        ("Allocatie: resultaten bekijken", "rangverdeling, zonder plaats, grenzen, uitleg",
-         lambda: _go(app, "allocation", "view")),
-        ("Capaciteit: verhoging aanvragen", "nieuwe aanvraag met reden (CAP-03)",
-         lambda: _go(app, "capacity", "new_request")),
-        ("Capaciteit: verhoging goedkeuren", "met voorbeeld van wie de plaatsen krijgt",
-         lambda: _go(app, "capacity", "approve")),
-        ("Capaciteit: volzet verklaren", "administratieve groepen 2de-7de jaar (CAP-06)",
-         lambda: _go(app, "capacity", "declare")),
-        ("Overzicht: filters", "buurt, niveau, regime, volzet, wachtlijst",
-         lambda: _go(app, "overview", "filters")),
-        ("Bemiddeling: dossier openen", "op vraag van de ouders, na een weigering (MED-01)",
-         lambda: _open_case(app, "")),
-        ("Document: registeruittreksel", "niveau, school of gebied; html, csv of tekst",
-         lambda: _register_doc(app)),
-        ("Document: mededeling van niet-gerealiseerde inschrijving", "NGI-01, per inschrijving",
-         lambda: _notice_doc(app)),
-        ("Document: LOP-rapport", "tellers, vrije plaatsen, weigeringen, sociale mix",
-         lambda: docs.open_report(app)),
-        ("Document: proces-verbaal van een allocatierun", "ALC-05, voor de notaris",
-         lambda: docs.open_pv(app)),
-        ("Document: samenvatting bemiddelingsdossier", "voor de partijen",
-         lambda: _case_doc(app)),
-        ("Help: sneltoetsen", "alle toetsen die hier werken (F1)", app.action_help),
-        ("Systeem: vernieuwen", "gegevens opnieuw inlezen (Ctrl+R)", app.action_reload),
-    ]
+    """What the palette offers on every screen: the keys of the registry marked
+    `everywhere` (the app's, then those of the main screens, which the palette first
+    shows), then the documents."""
+    order = ("app", *MODES)
+    everywhere = sorted((k for k in REGISTRY.values() if k.everywhere and k.screen in order),
+                        key=lambda k: order.index(k.screen))
+    out = [palette_entry(app, k, (lambda a=k.action: app.run_action(a)) if k.screen == "app"
+                         else (lambda k=k: _go(app, k.screen, k.action)))
+           for k in everywhere]
+    openers = {"register": _register_doc, "notice": _notice_doc, "report": docs.open_report,
+               "pv": docs.open_pv, "case": _case_doc}
+    for line in DOCUMENTS.strip().splitlines():
+        what, help_text, kind = (part.strip() for part in line.split("|"))
+        out.append((f"Document: {what}", help_text, partial(openers[kind], app)))
+    return out
 
 
 def screen_actions(app: LopdeskApp, screen: Any) -> list[tuple[str, str, Callable[[], Any]]]:
     """The keys of the screen the palette was opened on, from its bindings: only those its
-    `check_action` allows now, titled "<screen>: <verb>" with the key as help."""
-    group = SCREEN_TITLE.get(getattr(screen, "SCREEN_ID", ""), "")
-    if not group:
+    `check_action` allows now, titled "<screen>: <verb>" with the tooltip and key as help."""
+    if not SCREEN_TITLE.get(getattr(screen, "SCREEN_ID", ""), ""):
         return []
     out = []
     for binding in type(screen).BINDINGS:
-        desc = getattr(binding, "description", "")
-        action = getattr(binding, "action", "")
-        if not desc or "." in action.split("(")[0]:
-            continue  # app.* and screen.* actions are the app's, listed elsewhere
-        name = action.split("(")[0]
-        if screen.check_action(name, ()) is not True:
+        key = key_of(binding)
+        if key is None or "." in key.action_name:
+            continue  # app.* actions are the app's, listed elsewhere
+        if screen.check_action(key.action_name, ()) is not True:
             continue
-        tip = getattr(binding, "tooltip", "") or desc
-        out.append((f"{group}: {desc[:1].lower()}{desc[1:]}",
-                    f"{tip} (toets {app.get_key_display(binding)})",
-                    lambda a=action, s=screen: s.run_action(a)))
+        out.append(palette_entry(app, key, lambda a=key.action, s=screen: s.run_action(a)))
     return out
 
 

@@ -7,25 +7,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from lopdesk.domain import directory
 from lopdesk.domain.register_view import level_deadlines
 from lopdesk.labels import STATUS_SHORT, fmt_date, school_year_label
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import PickDialog
-from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
-COLUMNS = [
-    Column("Kind", 22),
-    Column("Id", 9),
-    Column("#", 2, "right"),
-    Column("Termijn", 10),
-    Column("Scholen en posities", 80),
-]
+COLUMNS = columns("""
+Kind                    22
+Id                      9
+#                       2 >
+Termijn                 10
+Scholen en posities     80
+""")
 
 
 @dataclass
@@ -87,24 +84,15 @@ def places_text(child: RefusedChild) -> str:
 
 class DeferredScreen(SearchScreen):
     SCREEN_ID = "deferred"
-    BINDINGS = [
-        Binding("slash", "search", "Zoeken", id="deferred.search",
-                tooltip="Zoek op naam, kind-id of school"),
-        Binding("b", "only_binding", "Enkel bindend", id="deferred.binding",
-                tooltip="Enkel kinderen op een wachtlijst die nog bindt (aan/uit)"),
-        Binding("f", "child_file", "Dossier kind", id="deferred.child",
-                tooltip="Alle inschrijvingen van het gekozen kind"),
-        Binding("n", "new_case", "Bemiddeling", id="deferred.case",
-                tooltip="Bemiddelingsdossier openen voor het gekozen kind (MED-01)"),
-        Binding("escape", "clear", "Filter wissen", id="deferred.clear", show=False,
-                tooltip="Filter en zoektekst wissen"),
-    ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("child_file", "new_case"):  # need a child under the cursor
-            return self.is_mounted and self.query_one(VirtualTable).current is not None
-        return True
-    DEFAULT_CSS = """
+    SEARCH_ON = "naam, kind-id of school"
+    KEYS = """
+    slash   search                  Zoeken | Zoek op naam, kind-id of school
+    b       binding=only_binding    Enkel bindend
+            | Enkel kinderen op een wachtlijst die nog bindt (aan/uit)
+    f       child=child_file        Dossier kind | Alle inschrijvingen van het gekozen kind | row
+    n       case=new_case           Bemiddeling
+            | Bemiddelingsdossier openen voor het gekozen kind (MED-01) | row
+    escape  clear                   Filter wissen | Filter en zoektekst wissen | hidden
     """
 
     def __init__(self) -> None:
@@ -113,37 +101,25 @@ class DeferredScreen(SearchScreen):
         self.only_binding = False
         self.focus_child: str | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Static(" Uitgesteld / Niet-gerealiseerd · laden…", id="title")
-        yield Input(placeholder="zoek naam, kind-id of school…", id="search")
-        yield VirtualTable(COLUMNS, id="uitgesteld-table", formatter=_cells,
-                           searcher=lambda ch: f"{ch.name} {ch.child_id} {places_text(ch)}",
-                           empty="Geen uitgestelde of niet-gerealiseerde aanvragen.")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(VirtualTable).focus()
-        self.reload()
+    def make_table(self) -> VirtualTable:
+        return VirtualTable(COLUMNS, id="uitgesteld-table", formatter=_cells,
+                            searcher=lambda ch: f"{ch.name} {ch.child_id} {places_text(ch)}",
+                            empty="Geen uitgestelde of niet-gerealiseerde aanvragen.")
 
     def reload(self) -> None:
-        self.db_call(gather, self.lapp.now(), on_done=self._loaded, group="load",
-                     exclusive=True)
+        self.load(gather, self.lapp.now())
 
-    def _loaded(self, rows: list[RefusedChild]) -> None:
+    def loaded(self, rows: list[RefusedChild]) -> None:
         self.children_rows = rows
-        self.query_one(VirtualTable).set_rows([Row(ch.child_id, data=ch) for ch in rows])
+        self.table.set_rows([Row(ch.child_id, data=ch) for ch in rows])
         self.apply_filter()
         self.mark_loaded()
         if self.focus_child:
             self.show_child(self.focus_child)
 
     def apply_filter(self) -> None:
-        table = self.query_one(VirtualTable)
-        text = table.text_filter(self.text)
-        if self.only_binding:
-            table.set_filter(lambda r: r.data.deadline()[1] == "" and (text is None or text(r)))
-        else:
-            table.set_filter(text)
+        table = self.filter_rows((lambda ch: ch.deadline()[1] == "") if self.only_binding
+                                 else None)
         n_multi = sum(1 for ch in self.children_rows if len(ch.places) > 1)
         self.query_one("#title", Static).update(
             f" Uitgesteld / Niet-gerealiseerd · {len(table.rows)} kinderen "

@@ -13,7 +13,6 @@ from typing import Any
 from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
@@ -21,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from lopdesk.errors import InvalidInput
+from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.picker import SOURCES, Picker
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -41,11 +41,12 @@ DIALOG_CSS = """
 class ConfirmDialog(ModalScreen[bool]):
     """A question with a preview of what will happen; Enter/j confirms, Escape/n cancels."""
 
-    BINDINGS = [
-        Binding("escape,n", "answer(False)", "Annuleren"),
-        Binding("j,y", "answer(True)", "Ja, uitvoeren"),
-    ]
+    BINDINGS = key_table("confirm", """
+    escape,n    no=answer(False)    Annuleren | Niets doen en terug
+    j,y         yes=answer(True)    Ja, uitvoeren | Uitvoeren wat hierboven staat
+    """)
     DEFAULT_CSS = "ConfirmDialog { align: center middle; }" + DIALOG_CSS
+    AUTO_FOCUS = "#yes"  # focused while composed: Enter typed at once confirms
 
     def __init__(self, title: str, body: str, *, yes: str = "Uitvoeren", no: str = "Annuleren",
                  danger: bool = False) -> None:
@@ -77,9 +78,10 @@ class ConfirmDialog(ModalScreen[bool]):
 class TextDialog(ModalScreen[None]):
     """Read-only text (history, explanations); Escape or Enter closes."""
 
-    BINDINGS = [Binding("escape,enter,q", "close", "Sluiten")]
+    BINDINGS = key_table("text", "escape,enter,q  close  Sluiten | Terug naar het scherm")
     DEFAULT_CSS = "TextDialog { align: center middle; }" + DIALOG_CSS + \
         "TextDialog .body { max-height: 20; }"
+    AUTO_FOCUS = "#text-body"
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
@@ -183,13 +185,14 @@ class FormDialog(ModalScreen[dict | None]):
 
     # Tab and Enter move the focus as the key arrives (priority): keys typed after them
     # in one burst then go to the next field, not to the one still busy with earlier keys.
-    BINDINGS = [
-        Binding("escape", "cancel", "Annuleren"),
-        Binding("ctrl+s", "submit", "Bewaren"),
-        Binding("tab", "next_field", "Volgend veld", show=False, priority=True),
-        Binding("shift+tab", "previous_field", "Vorig veld", show=False, priority=True),
-        Binding("enter", "enter", "Volgend veld", show=False, priority=True),
-    ]
+    BINDINGS = key_table("form", """
+    escape      cancel          Annuleren | Niets bewaren en terug
+    ctrl+s      submit          Bewaren | Het formulier bewaren
+    tab         next_field      Volgend veld | Naar het volgende veld | hidden, priority
+    shift+tab   previous_field  Vorig veld | Naar het vorige veld | hidden, priority
+    enter       enter           Volgend veld
+                | Naar het volgende veld; in het laatste: bewaren | hidden, priority
+    """)
     DEFAULT_CSS = DIALOG_CSS + FORM_CSS
 
     def __init__(self, title: str, fields: Sequence[FormField], *, intro: str = "",
@@ -425,8 +428,9 @@ _PLACEHOLDER = {"day": "bv. 05/03/2027 of 2027-03-05",
 class PickDialog(ModalScreen[Hashable | None]):
     """Pick one row of a list (Enter), with a filter; Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Annuleren")]
+    BINDINGS = key_table("pick", "escape  cancel  Annuleren | Niets kiezen en terug")
     DEFAULT_CSS = "PickDialog { align: center middle; }" + DIALOG_CSS
+    AUTO_FOCUS = "VirtualTable"
 
     def __init__(self, title: str, columns: Sequence[Column], rows: list[Row], *,
                  intro: str = "") -> None:

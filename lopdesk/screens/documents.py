@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Log, Static
 
@@ -26,6 +25,7 @@ from lopdesk.files import write_private_atomic
 from lopdesk.labels import fmt_date
 from lopdesk.screens.base import DbResults, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.picker import scope_choices
 
@@ -67,16 +67,17 @@ def save_document(db, spec: DocSpec, fmt: str, folder: str) -> Path:
 class PreviewScreen(DbResults, Screen):
     """The text rendering of a document, scrollable; `s` saves, Esc goes back."""
 
-    BINDINGS = [
-        Binding("escape,q", "back", "Terug", id="preview.back"),
-        Binding("s", "save", "Bewaren als…", id="preview.save"),
-        Binding("p", "save_pdf", "PDF bewaren", id="preview.save_pdf"),
-        Binding("ctrl+r", "rerender", "Opnieuw", id="preview.rerender", show=False),
-    ]
+    BINDINGS = key_table("preview", """
+    escape,q    back                Terug | Eén stap terug
+    s           save                Bewaren als… | Het document bewaren: formaat en map kiezen
+    p           save_pdf            PDF bewaren | Het document als PDF bewaren
+    ctrl+r      rerender            Opnieuw | Het document opnieuw opmaken | hidden
+    """)
     DEFAULT_CSS = """
     PreviewScreen #title { height: 1; background: $primary 40%; text-style: bold; }
     PreviewScreen Log { height: 1fr; }
     """
+    AUTO_FOCUS = "Log"  # focused while composed, before the first key
 
     def __init__(self, spec: DocSpec) -> None:
         super().__init__()
@@ -242,37 +243,26 @@ def open_report(app: App, area_id: str | None = None, school_year: int | None = 
     app.push_screen(FormDialog("LOP-rapport", fields, submit="Voorbeeld"), form_done(app, done))
 
 
-def open_pv(app: App, run_id: int | None = None) -> None:
-    def show(rid: int) -> None:
-        preview(app, DocSpec("pv", f"proces-verbaal run {rid}", f"pv-run-{rid}",
-                             lambda db, fmt: documents.render_pv(db, rid, fmt)))
-
-    if run_id is not None:
-        show(run_id)
+def _numbered(app: App, number: int | None, title: str, label: str,
+              show: Callable[[int], None]) -> None:
+    """`show(number)` at once when the number is known, else after asking it."""
+    if number is not None:
+        show(number)
         return
+    app.push_screen(FormDialog(title, [FormField("n", label, "whole", required=True,
+                                                 minimum=1)], submit="Voorbeeld"),
+                    form_done(app, lambda v: show(parse.whole(v["n"], label))))
 
-    def done(v: dict) -> None:
-        show(parse.whole(v["run"], "Run"))
 
-    app.push_screen(FormDialog("Proces-verbaal van een allocatierun (ALC-05)",
-                               [FormField("run", "Run (nummer)", "whole", required=True,
-                                          minimum=1)],
-                               submit="Voorbeeld"), form_done(app, done))
+def open_pv(app: App, run_id: int | None = None) -> None:
+    _numbered(app, run_id, "Proces-verbaal van een allocatierun (ALC-05)", "Run (nummer)",
+              lambda rid: preview(app, DocSpec(
+                  "pv", f"proces-verbaal run {rid}", f"pv-run-{rid}",
+                  lambda db, fmt: documents.render_pv(db, rid, fmt))))
 
 
 def open_case_summary(app: App, case_id: int | None = None) -> None:
-    def show(cid: int) -> None:
-        preview(app, DocSpec("case", f"samenvatting dossier {cid}", f"dossier-{cid}",
-                             lambda db, fmt: documents.render_case(db, str(cid), fmt)))
-
-    if case_id is not None:
-        show(case_id)
-        return
-
-    def done(v: dict) -> None:
-        show(parse.whole(v["case"], "Dossier"))
-
-    app.push_screen(FormDialog("Samenvatting van een bemiddelingsdossier",
-                               [FormField("case", "Dossier (nummer)", "whole",
-                                          required=True, minimum=1)],
-                               submit="Voorbeeld"), form_done(app, done))
+    _numbered(app, case_id, "Samenvatting van een bemiddelingsdossier", "Dossier (nummer)",
+              lambda cid: preview(app, DocSpec(
+                  "case", f"samenvatting dossier {cid}", f"dossier-{cid}",
+                  lambda db, fmt: documents.render_case(db, str(cid), fmt))))

@@ -14,6 +14,7 @@ from textual.widgets import Label, Static
 
 from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.dialogs import DIALOG_CSS
+from lopdesk.screens.keys import key_table
 
 GENERAL = """Bladeren
   ↑↓ PgUp PgDn Home End   in een tabel (ook j/k)
@@ -58,10 +59,10 @@ def where(screen: Screen) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Sluiten", id="help.close",
-                        tooltip="Terug naar het scherm")]
+    BINDINGS = key_table("help", "escape,q,f1,question_mark close Sluiten | Terug naar het scherm")
     DEFAULT_CSS = "HelpScreen { align: center middle; }" + DIALOG_CSS + \
         "HelpScreen .body { max-height: 20; }"
+    AUTO_FOCUS = "#help-body"
 
     def __init__(self, under: Screen) -> None:
         super().__init__()

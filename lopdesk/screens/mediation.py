@@ -11,16 +11,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from lopdesk.domain import mediation
 from lopdesk.labels import STATUS_SHORT, fmt_date, plural
-from lopdesk.screens.base import DataScreen, SearchScreen
+from lopdesk.screens.base import SearchScreen, TableScreen
 from lopdesk.screens.case import CaseScreen, open_case_dialog, run_db
-from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+from lopdesk.screens.widgets.table import Row, VirtualTable, columns
 
 CASE_STATUS = mediation.CASE_STATUS
 CASE_OUTCOME = mediation.CASE_OUTCOME
@@ -28,16 +25,16 @@ STATUS_STYLE = {"open": "bold", "waiting": "yellow", "closed": "bright_black"}
 STATUS_CYCLE = (None, "open", "waiting", "closed")
 SOON_DAYS = 7  # a deadline within a week is shown in colour
 
-CASE_COLUMNS = [
-    Column("Nr", 4, "right"),
-    Column("Kind", 20),
-    Column("Id", 8),
-    Column("Status", 17),
-    Column("Termijn", 10),
-    Column("Vs", 2, "right"),
-    Column("Scholen", 24),
-    Column("Geopend", 10),
-]
+CASE_COLUMNS = columns("""
+Nr                      4 >
+Kind                    20
+Id                      8
+Status                  17
+Termijn                 10
+Vs                      2 >
+Scholen                 24
+Geopend                 10
+""")
 
 
 def deadline_cell(on: date | None, today: date) -> tuple[str, str] | str:
@@ -52,53 +49,35 @@ def deadline_cell(on: date | None, today: date) -> tuple[str, str] | str:
 
 class MediationScreen(SearchScreen):
     SCREEN_ID = "mediation"
-    BINDINGS = [
-        Binding("slash", "search", "Zoeken", id="mediation.search",
-                tooltip="Zoek op naam, kind-id of school"),
-        Binding("s", "cycle_status", "Status-filter", id="mediation.status",
-                tooltip="Lopend, wacht op antwoord, afgesloten of alle"),
-        Binding("n", "new_case", "Dossier openen", id="mediation.new",
-                tooltip="Nieuw dossier op vraag van de ouders (MED-01)"),
-        Binding("f", "child_file", "Dossier kind", id="mediation.child",
-                tooltip="Alle inschrijvingen van het kind van het gekozen dossier"),
-        Binding("escape", "clear", "Filter wissen", id="mediation.clear", show=False,
-                tooltip="Filter en zoektekst wissen"),
-    ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "child_file":  # needs a case under the cursor
-            return self.is_mounted and self.query_one(VirtualTable).current is not None
-        return True
-    DEFAULT_CSS = """
-    MediationScreen #summary { height: 1; color: $text-muted; }
+    SEARCH_ON = "naam, kind-id of school"
+    KEYS = """
+    slash   search              Zoeken | Zoek op naam, kind-id of school
+    s       status=cycle_status Status-filter | Lopend, wacht op antwoord, afgesloten of alle
+    n       new=new_case        Dossier openen | Nieuw dossier op vraag van de ouders (MED-01)
+                                | everywhere
+    f       child=child_file    Dossier kind
+            | Alle inschrijvingen van het kind van het gekozen dossier | row
+    escape  clear               Filter wissen | Filter en zoektekst wissen | hidden
     """
+    BELOW = ("summary",)
 
     def __init__(self) -> None:
         super().__init__()
         self.cases: list = []
         self.status_filter: str | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Static(" Bemiddeling · laden…", id="title")
-        yield Input(placeholder="zoek naam, kind-id of school…", id="search")
-        yield VirtualTable(CASE_COLUMNS, id="cases-table", formatter=self._cells,
-                           searcher=lambda c: f"{c.id} {c.child_name} {c.child_id} "
-                                              f"{' '.join(c.schools)}",
-                           empty="Geen bemiddelingsdossiers.")
-        yield Static("", id="summary")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(VirtualTable).focus()
-        self.reload()
+    def make_table(self) -> VirtualTable:
+        return VirtualTable(CASE_COLUMNS, id="cases-table", formatter=self._cells,
+                            searcher=lambda c: f"{c.id} {c.child_name} {c.child_id} "
+                                               f"{' '.join(c.schools)}",
+                            empty="Geen bemiddelingsdossiers.")
 
     def reload(self) -> None:
-        self.db_call(mediation.list_cases, at=self.lapp.now(), on_done=self._loaded,
-                     group="load", exclusive=True)
+        self.load(mediation.list_cases, at=self.lapp.now())
 
-    def _loaded(self, cases: list) -> None:
+    def loaded(self, cases: list) -> None:
         self.cases = cases
-        self.query_one(VirtualTable).set_rows([Row(c.id, data=c) for c in cases])
+        self.table.set_rows([Row(c.id, data=c) for c in cases])
         self.apply_filter()
         self.mark_loaded()
 
@@ -114,13 +93,8 @@ class MediationScreen(SearchScreen):
                 str(c.open_proposals or ""), ", ".join(c.schools), fmt_date(c.opened_at)]
 
     def apply_filter(self) -> None:
-        table = self.query_one(VirtualTable)
-        text = table.text_filter(self.text)
         status = self.status_filter
-        if status is None:
-            table.set_filter(text)
-        else:
-            table.set_filter(lambda r: r.data.status == status and (text is None or text(r)))
+        table = self.filter_rows((lambda c: c.status == status) if status else None)
         n = {k: sum(1 for c in self.cases if c.status == k) for k in CASE_STATUS}
         label = CASE_STATUS.get(status or "", "alle")
         self.query_one("#title", Static).update(
@@ -158,72 +132,60 @@ class MediationScreen(SearchScreen):
 
 # --- the child's file --------------------------------------------------------------------------
 
-FILE_COLUMNS = [
-    Column("School", 20),
-    Column("Niveau", 8),
-    Column("Nr", 4, "right"),
-    Column("St", 3),
-    Column("Pos", 4, "right"),
-    Column("Wachtl.", 10),
-    Column("Mededeling", 12),
-    Column("CLR t.e.m.", 10),
-]
+FILE_COLUMNS = columns("""
+School                  20
+Niveau                  8
+Nr                      4 >
+St                      3
+Pos                     4 >
+Wachtl.                 10
+Mededeling              12
+CLR t.e.m.              10
+""")
 
 
-class ChildFileScreen(DataScreen):
+class ChildFileScreen(TableScreen):
     """All the child's requests across the area, with notices, positions and deadlines."""
 
     SCREEN_ID = "childfile"
-    BINDINGS = [
-        Binding("escape", "back", "Terug", id="childfile.back", tooltip="Eén stap terug"),
-        Binding("n", "new_case", "Dossier openen", id="childfile.new",
-                tooltip="Bemiddelingsdossier openen voor dit kind (MED-01)"),
-        Binding("c", "case", "Naar dossier", id="childfile.case",
-                tooltip="Het bemiddelingsdossier van dit kind"),
-        Binding("m", "notice", "Mededeling", id="childfile.notice",
-                tooltip="Mededeling van niet-gerealiseerde inschrijving (NGI-01)"),
-    ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "case":
-            return self.file is not None and bool(self.file.cases)
-        if action == "notice":
-            return self.is_mounted and self.query_one(VirtualTable).current is not None
-        return True
-
-    @property
-    def crumb(self) -> str:  # type: ignore[override]
-        f = self.file
-        return f"{f.first_name} {f.last_name}" if f is not None else self.child_id
+    KEYS = """
+    escape  back            Terug | Eén stap terug
+    n       new=new_case    Dossier openen | Bemiddelingsdossier openen voor dit kind (MED-01)
+    c       case            Naar dossier | Het bemiddelingsdossier van dit kind
+    m       notice          Mededeling
+            | Mededeling van niet-gerealiseerde inschrijving (NGI-01) | row
+    """
+    ABOVE = ("who",)
+    BELOW = ("deadlines", "cases")
+    COLUMNS, TABLE_ID, EMPTY = FILE_COLUMNS, "file-table", "Geen inschrijvingen."
     DEFAULT_CSS = """
     ChildFileScreen #who { height: 1; color: $text-muted; }
     ChildFileScreen #deadlines { height: auto; max-height: 4; }
     ChildFileScreen #cases { height: auto; max-height: 3; color: $text-muted; }
     """
 
+    def allows(self, action: str) -> bool:
+        if action == "case":
+            return self.file is not None and bool(self.file.cases)
+        return True
+
+    @property
+    def crumb(self) -> str:  # type: ignore[override]
+        f = self.file
+        return f"{f.first_name} {f.last_name}" if f is not None else self.child_id
+
     def __init__(self, child_id: str) -> None:
         super().__init__()
         self.child_id = child_id
         self.file = None
 
-    def compose(self) -> ComposeResult:
-        yield Static(f" Dossier van kind {self.child_id} · laden…", id="title")
-        yield Static("", id="who")
-        yield VirtualTable(FILE_COLUMNS, id="file-table", empty="Geen inschrijvingen.")
-        yield Static("", id="deadlines")
-        yield Static("", id="cases")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(VirtualTable).focus()
-        self.reload()
+    def first_title(self) -> str:
+        return f"Dossier van kind {self.child_id} · laden…"
 
     def reload(self) -> None:
-        self.db_call(mediation.child_file, self.child_id, at=self.lapp.now(),
-                     audit_read=self.first_read(), on_done=self._loaded, group="load",
-                     exclusive=True)
+        self.load_audited(mediation.child_file, self.child_id)
 
-    def _loaded(self, f) -> None:
+    def loaded(self, f) -> None:
         self.file = f
         today = self.lapp.now().date()
         self.show_title(f"dossier kind {f.child_id}")
@@ -258,9 +220,6 @@ class ChildFileScreen(DataScreen):
             " Bemiddeling: " + (", ".join(cases) if cases else "geen dossier · n: openen"))
         self.mark_loaded()
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         from lopdesk.screens.register import RegisterScreen
 
@@ -281,7 +240,7 @@ class ChildFileScreen(DataScreen):
     def action_notice(self) -> None:
         from lopdesk.screens.documents import open_notice
 
-        row = self.query_one(VirtualTable).current
+        row = self.current_row()
         if row is None:
             return
         e = row.data

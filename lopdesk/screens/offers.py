@@ -7,26 +7,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lopdesk.domain import registers
 from lopdesk.labels import OFFER_STATUS, fmt_date, label, short_dt
 from lopdesk.present import fill_lines
-from lopdesk.screens.base import DataScreen
+from lopdesk.screens.base import TableScreen
 from lopdesk.screens.dialogs import ConfirmDialog, TextDialog
-from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+from lopdesk.screens.widgets.table import Row, VirtualTable, columns
 
-COLUMNS = [
-    Column("Status", 10),
-    Column("Niveau", 15),
-    Column("Nr", 4, "right"),
-    Column("Kind", 18),
-    Column("Antw. tem", 10),
-    Column("Aangeboden", 14),
-    Column("Door", 10),
-]
+COLUMNS = columns("""
+Status                  10
+Niveau                  15
+Nr                      4 >
+Kind                    18
+Antw. tem               10
+Aangeboden              14
+Door                    10
+""")
 
 
 def offer_cells(o, now=None) -> list:
@@ -92,18 +90,21 @@ def fill_with_preview(screen: Any, level_id: str | None, area_id: str | None) ->
             f"Vrijgekomen plaatsen aanbieden — {where}", "\n".join(fill_lines(report)),
             yes="Aanbieden"), confirmed)
 
-    screen.db_call(registers.fill, level_id, area_id=area_id, preview=True,
+    screen.db_dialog(registers.fill, level_id, area_id=area_id, preview=True,
                    at=screen.lapp.now(), on_done=preview)
 
 
-class OffersScreen(DataScreen):
-    BINDINGS = [
-        Binding("escape", "back", "Terug", id="offers.back"),
-        Binding("a,A", "accept", "Aanvaard", id="offers.accept"),
-        Binding("w,W", "decline", "Geweigerd", id="offers.decline"),
-        Binding("f", "fill", "Aanbieden (voorbeeld)", id="offers.fill"),
-        Binding("s", "toggle_open", "Enkel open", id="offers.open_only"),
-    ]
+class OffersScreen(TableScreen):
+    SCREEN_ID = "offers"
+    KEYS = """
+    escape  back                    Terug | Eén stap terug
+    a,A     accept                  Aanvaard | De ouders aanvaarden het gekozen aanbod (WL-03)
+    w,W     decline                 Geweigerd | De ouders weigeren het gekozen aanbod (WL-01)
+    f       fill                    Aanbieden (voorbeeld)
+            | Vrijgekomen plaatsen aanbieden, eerst een voorbeeld
+    s       open_only=toggle_open   Enkel open | Enkel de open aanbiedingen (aan/uit)
+    """
+    BELOW = ("summary",)
 
     def __init__(self, level_id: str | None = None, area_id: str | None = None) -> None:
         super().__init__()
@@ -112,29 +113,24 @@ class OffersScreen(DataScreen):
         self.open_only = False
         self.rows: list = []
 
-    def compose(self) -> ComposeResult:
+    def first_title(self) -> str:
         where = self.level_id or (f"gebied {self.area_id}" if self.area_id else "alle gebieden")
-        yield Static(f" Aanbiedingen vrijgekomen plaatsen · {where}", id="title")
-        yield VirtualTable(COLUMNS, id="offers-table",
-                           formatter=lambda o: offer_cells(o, self.lapp.now()),
-                           empty="Geen aanbiedingen. f: vrijgekomen plaatsen aanbieden.")
-        yield Static("", id="summary")
-        yield Footer()
+        return f"Aanbiedingen vrijgekomen plaatsen · {where}"
 
-    def on_mount(self) -> None:
-        self.query_one(VirtualTable).focus()
-        self.reload()
+    def make_table(self) -> VirtualTable:
+        return VirtualTable(COLUMNS, id="offers-table",
+                            formatter=lambda o: offer_cells(o, self.lapp.now()),
+                            empty="Geen aanbiedingen. f: vrijgekomen plaatsen aanbieden.")
 
     def reload(self) -> None:
-        self.db_call(registers.list_offers, self.level_id, "open" if self.open_only else None,
-                     area_id=self.area_id, on_done=self._loaded, group="load",
-                     exclusive=True)
+        self.load(registers.list_offers, self.level_id, "open" if self.open_only else None,
+                  area_id=self.area_id)
 
-    def _loaded(self, rows: list) -> None:
+    def loaded(self, rows: list) -> None:
         self.rows = rows
         # open offers first (what waits for an answer), newest first within each state
         ordered = sorted(rows, key=lambda o: (o.status != "open", -o.id))
-        self.query_one(VirtualTable).set_rows([Row(o.id, data=o) for o in ordered])
+        self.table.set_rows([Row(o.id, data=o) for o in ordered])
         n_open = sum(1 for o in rows if o.status == "open")
         self.query_one("#summary", Static).update(
             f" {n_open} open · {len(rows)} in totaal"
@@ -143,7 +139,7 @@ class OffersScreen(DataScreen):
         self.mark_loaded()
 
     def _current_open(self):
-        row = self.query_one(VirtualTable).current
+        row = self.current_row()
         if row is None:
             self.notify("Geen aanbod gekozen.", severity="warning")
             return None
@@ -170,5 +166,3 @@ class OffersScreen(DataScreen):
         self.open_only = not self.open_only
         self.reload()
 
-    def action_back(self) -> None:
-        self.app.pop_screen()

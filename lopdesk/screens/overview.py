@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from lopdesk.domain import counters
@@ -23,7 +21,6 @@ from lopdesk.labels import (
 from lopdesk.present import school_names
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import FormDialog, FormField
-from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
@@ -161,41 +158,32 @@ class Filters:
 
 class OverviewScreen(SearchScreen):
     SCREEN_ID = "overview"
-    BINDINGS = [
-        Binding("slash", "search", "Zoeken", id="overview.search",
-                tooltip="Zoek op school, buurt of niveau"),
-        Binding("f", "filters", "Filters", id="overview.filters",
-                tooltip="Buurt, niveau, regime, schooljaar, volzet, wachtlijst"),
-        Binding("v", "toggle_full", "Volzet", id="overview.full",
-                tooltip="Enkel volzette niveaus (aan/uit)"),
-        Binding("w", "toggle_waiting", "Wachtlijst", id="overview.waiting",
-                tooltip="Enkel niveaus met een wachtlijst (aan/uit)"),
-        Binding("p", "toggle_free", "Vrij > 0", id="overview.free",
-                tooltip="Enkel niveaus met vrije plaatsen (aan/uit)"),
-        Binding("o", "sort", "Sorteren", id="overview.sort",
-                tooltip="Sorteren op een kolom"),
-        Binding("a", "offers", "Aanbiedingen", id="overview.offers",
-                tooltip="De open aanbiedingen van het gebied"),
-        Binding("s", "cycle_year", "Schooljaar", id="overview.year",
-                tooltip="Volgend schooljaar tonen"),
-        Binding("r", "cycle_regime", "Regime", id="overview.regime", show=False,
-                tooltip="Oud regime, nieuw regime of beide"),
-        Binding("e", "edit_board", "LOP-bord", id="overview.board",
-                tooltip="Vrije plaatsen op het LOP-bord van het gekozen niveau (CAP-05)"),
-        Binding("x", "toggle_all", "In/uitklappen", id="overview.collapse", show=False,
-                tooltip="Alle scholen in- of uitklappen"),
-        Binding("escape", "clear", "Filter wissen", id="overview.clear", show=False,
-                tooltip="Alle filters en de zoektekst wissen"),
-    ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "edit_board":  # needs a level under the cursor
-            row = self.query_one(VirtualTable).current if self.is_mounted else None
-            return row is not None and row.key[0] == "level"
-        return True
-    DEFAULT_CSS = """
-    OverviewScreen #summary { height: 1; color: $text-muted; }
+    COLUMNS = COLUMNS
+    SEARCH_ON = "school, buurt of niveau"
+    KEYS = """
+    slash   search                  Zoeken | Zoek op school, buurt of niveau
+    f       filters                 Filters | Buurt, niveau, regime, schooljaar, volzet, wachtlijst
+                                    | everywhere
+    v       full=toggle_full        Volzet | Enkel volzette niveaus (aan/uit)
+    w       waiting=toggle_waiting  Wachtlijst | Enkel niveaus met een wachtlijst (aan/uit)
+    p       free=toggle_free        Vrij > 0 | Enkel niveaus met vrije plaatsen (aan/uit)
+    o       sort                    Sorteren | Sorteren op een kolom
+    a       offers                  Aanbiedingen | De open aanbiedingen van het gebied
+    s       year=cycle_year         Schooljaar | Volgend schooljaar tonen
+    r       regime=cycle_regime     Regime | Oud regime, nieuw regime of beide | hidden
+    e       board=edit_board        LOP-bord
+            | Vrije plaatsen op het LOP-bord van het gekozen niveau (CAP-05) | row
+    x       collapse=toggle_all     In/uitklappen | Alle scholen in- of uitklappen | hidden
+    escape  clear                   Filter wissen | Alle filters en de zoektekst wissen | hidden
     """
+    BELOW = ("summary",)
+    COMPACT_FOOTER = True
+    TABLE_ID, EMPTY = "overzicht-table", "Geen niveaus voor deze filter."
+
+    def allows(self, action: str) -> bool:
+        if action == "edit_board":  # a level, not an area or a school
+            return self.current_row().key[0] == "level"
+        return True
 
     def __init__(self) -> None:
         super().__init__()
@@ -203,25 +191,15 @@ class OverviewScreen(SearchScreen):
         self.data: list = []
         self._years: list[int] = []
 
-    def compose(self) -> ComposeResult:
-        yield Static("Overzicht", id="title")
-        yield Input(placeholder="zoek school, buurt of niveau… (Enter: naar de tabel)",
-                    id="search")
-        yield VirtualTable(COLUMNS, id="overzicht-table", empty="Geen niveaus voor deze filter.")
-        yield Static("", id="summary")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(VirtualTable).focus()
-        self.reload()
+    def first_title(self) -> str:
+        return self.screen_title
 
     # -- data ----------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.db_call(counters.area_counters, at=self.lapp.now(), on_done=self._loaded,
-                     group="load", exclusive=True)
+        self.load(counters.area_counters, at=self.lapp.now())
 
-    def _loaded(self, data: list) -> None:
+    def loaded(self, data: list) -> None:
         self.data = data
         self._years = sorted({c.school_year for c in data})
         self.mark_loaded()

@@ -6,27 +6,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lopdesk import parse
 from lopdesk.domain import areas, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS
 from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime
 from lopdesk.present import close_plan_lines, period_group, period_state
-from lopdesk.screens.base import FormScreen
+from lopdesk.screens.base import FormScreen, TableScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField
-from lopdesk.screens.widgets.table import Column, Row, VirtualTable
+from lopdesk.screens.widgets.table import Row, VirtualTable, columns
 
-COLUMNS = [
-    Column("Id", 4, "right"),
-    Column("Soort", 18),
-    Column("Groep", 16),
-    Column("Begin", 16),
-    Column("Einde", 16),
-    Column("Toestand", 10),
-]
+PERIOD_COLUMNS = columns("""
+Id                      4 >
+Soort                   18
+Groep                   16
+Begin                   16
+Einde                   16
+Toestand                10
+""")
 
 
 def close_with_preview(screen: Any, period_id: int) -> None:
@@ -44,36 +42,31 @@ def close_with_preview(screen: Any, period_id: int) -> None:
             f"Periode {period_id} afsluiten — voorbeeld",
             "\n".join(close_plan_lines(plan, preview=True)), yes="Afsluiten"), confirmed)
 
-    screen.db_call(registers.close_period, period_id, preview=True, at=screen.lapp.now(),
+    screen.db_dialog(registers.close_period, period_id, preview=True, at=screen.lapp.now(),
                    on_done=show)
 
 
-class PeriodsScreen(FormScreen):
-    BINDINGS = [
-        Binding("escape", "back", "Terug", id="periods.back"),
-        Binding("c", "close", "Afsluiten", id="periods.close"),
-        Binding("n", "new", "Nieuwe periode", id="periods.new"),
-    ]
+class PeriodsScreen(TableScreen, FormScreen):
+    SCREEN_ID = "periods"
+    KEYS = """
+    escape  back        Terug | Eén stap terug
+    c       close       Afsluiten | De gekozen voorrangsperiode afsluiten, met voorbeeld (REG-05)
+    n       new         Nieuwe periode | Een periode openen voor dit niveau (REG-04)
+    """
+    BELOW = ("summary",)
+    COLUMNS, TABLE_ID, EMPTY = PERIOD_COLUMNS, "periods-table", "Geen periodes."
 
     def __init__(self, level_id: str) -> None:
         super().__init__()
         self.level_id = level_id
 
-    def compose(self) -> ComposeResult:
-        yield Static(f" Periodes · {self.level_id}", id="title")
-        yield VirtualTable(COLUMNS, id="periods-table", empty="Geen periodes.")
-        yield Static("", id="summary")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(VirtualTable).focus()
-        self.reload()
+    def first_title(self) -> str:
+        return f"Periodes · {self.level_id}"
 
     def reload(self) -> None:
-        self.db_call(directory.list_periods, self.level_id, on_done=self._loaded,
-                     group="load", exclusive=True)
+        self.load(directory.list_periods, self.level_id)
 
-    def _loaded(self, periods: list) -> None:
+    def loaded(self, periods: list) -> None:
         now = self.lapp.now()
         rows = []
         for p in periods:
@@ -90,7 +83,7 @@ class PeriodsScreen(FormScreen):
         self.mark_loaded()
 
     def action_close(self) -> None:
-        row = self.query_one(VirtualTable).current
+        row = self.current_row()
         if row is None:
             self.notify("Geen periode gekozen.", severity="warning")
             return
@@ -122,5 +115,3 @@ class PeriodsScreen(FormScreen):
         self._form("new", f"Nieuwe periode voor {self.level_id}", fields,
                    "Periodes van één niveau overlappen niet (REG-04).", "Aanmaken", run)
 
-    def action_back(self) -> None:
-        self.app.pop_screen()

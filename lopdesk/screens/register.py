@@ -4,8 +4,6 @@ period (preview, then confirm; REG-05) and offer a freed place to the next child
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from lopdesk import parse
@@ -51,7 +49,6 @@ from lopdesk.screens.register_rows import (
     search_text,
     superseded_text,
 )
-from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import VirtualTable
 
 STATUS_CYCLE = (None, *STATUSES)
@@ -60,51 +57,42 @@ STATUS_CYCLE = (None, *STATUSES)
 class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     SCREEN_ID = "register"
     LEGEND = LEGEND  # the help lists what the table's marks mean
-    BINDINGS = [
-        Binding("escape", "back", "Terug", id="register.back", tooltip="Eén stap terug"),
-        Binding("slash", "search", "Zoeken", id="register.search",
-                tooltip="Zoek op nummer, naam of kind-id"),
-        Binding("s", "cycle_status", "Status-filter", id="register.status_filter",
-                tooltip="Volgende status tonen (of alle)"),
-        Binding("h", "history", "Historiek", id="register.history",
-                tooltip="Alle wijzigingen van de gekozen inschrijving (REG-02)"),
-        Binding("a", "add", "Aanvraag", id="register.add",
-                tooltip="Een aanvraag toevoegen aan dit register"),
-        Binding("x", "withdraw", "Intrekken", id="register.withdraw",
-                tooltip="De gekozen inschrijving intrekken (REG-03)"),
-        Binding("t", "change_status", "Status", id="register.change_status",
-                tooltip="De status van de gekozen inschrijving wijzigen"),
-        Binding("o", "offer", "Plaats aanbieden", id="register.offer",
-                tooltip="Een vrije plaats aanbieden aan het volgende kind (WL-01)"),
-        Binding("A", "answer_offer(True)", "Aanbod aanvaard", id="register.offer_accept",
-                show=False, tooltip="Het open aanbod op de gekozen lijn is aanvaard (WL-03)"),
-        Binding("W", "answer_offer(False)", "Aanbod geweigerd", id="register.offer_decline",
-                show=False, tooltip="Het open aanbod op de gekozen lijn is geweigerd"),
-        Binding("O", "offers", "Aanbiedingen", id="register.offers", show=False,
-                tooltip="De aanbiedingen van dit niveau"),
-        Binding("P", "periods", "Periodes", id="register.periods", show=False,
-                tooltip="De voorrangsperiodes van dit niveau"),
-        Binding("p", "close_period", "Periode afsluiten", id="register.close_period",
-                tooltip="De lopende voorrangsperiode afsluiten, met voorbeeld (REG-05)"),
-        Binding("d", "document", "Uittreksel", id="register.document",
-                tooltip="Registeruittreksel van dit niveau"),
-        Binding("m", "notice", "Mededeling", id="register.notice", show=False,
-                tooltip="Mededeling van niet-gerealiseerde inschrijving (NGI-01)"),
-        Binding("v", "toggle_superseded", "Vervangen lijnen", id="register.superseded",
-                show=False, tooltip="Lijnen van een vervangen allocatierun verbergen of tonen"),
-    ]
+    SEARCH_ON = "nummer, naam of kind-id"
+    KEYS = """
+    escape  back                        Terug | Eén stap terug
+    slash   search                      Zoeken | Zoek op nummer, naam of kind-id
+    s       status_filter=cycle_status  Status-filter | Volgende status tonen (of alle)
+    h       history                     Historiek
+            | Alle wijzigingen van de gekozen inschrijving (REG-02) | row
+    a       add                         Aanvraag | Een aanvraag toevoegen aan dit register
+    x       withdraw                    Intrekken | De gekozen inschrijving intrekken (REG-03) | row
+    t       change_status               Status
+            | De status van de gekozen inschrijving wijzigen | row
+    o       offer                       Plaats aanbieden
+            | Een vrije plaats aanbieden aan het volgende kind (WL-01)
+    A       offer_accept=answer_offer(True)     Aanbod aanvaard
+            | Het open aanbod op de gekozen lijn is aanvaard (WL-03) | hidden
+    W       offer_decline=answer_offer(False)   Aanbod geweigerd
+            | Het open aanbod op de gekozen lijn is geweigerd | hidden
+    O       offers                      Aanbiedingen | De aanbiedingen van dit niveau | hidden
+    P       periods                     Periodes | De voorrangsperiodes van dit niveau | hidden
+    p       close_period                Periode afsluiten
+            | De lopende voorrangsperiode afsluiten, met voorbeeld (REG-05)
+    d       document                    Uittreksel | Registeruittreksel van dit niveau
+    m       notice                      Mededeling
+            | Mededeling van niet-gerealiseerde inschrijving (NGI-01) | hidden, row
+    v       superseded=toggle_superseded    Vervangen lijnen
+            | Lijnen van een vervangen allocatierun verbergen of tonen | hidden
+    """
+    ABOVE = ("counts", "guard", "superseded", "marks")
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def allows(self, action: str) -> bool:
         """Keys the state refuses are not offered (footer, help, palette)."""
-        if action in ("history", "notice", "withdraw", "change_status"):
-            row = self.query_one(VirtualTable).current if self.is_mounted else None
-            if row is None or row.data is None:  # none, or a line still being read
-                return False
+        if action in ("withdraw", "change_status"):
+            status = self.current_row().data.status
             if action == "withdraw":  # REG-03
-                return row.data.status in ("realised", "non_realised")
-            if action == "change_status":
-                return bool(TRANSITIONS.get(row.data.status))
-            return True
+                return status in ("realised", "non_realised")
+            return bool(TRANSITIONS.get(status))
         if action == "offer":  # WL-01: a free place and a waiting list that binds
             level = self.level
             if level is not None and level.free_places == 0:
@@ -146,22 +134,13 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         self.offers: dict[int, object] = {}  # entry id -> its open offer (WL-01)
         self.running = None  # the period running now (REG-04), if any
 
-    def compose(self) -> ComposeResult:
-        yield Static(f" Register {self.level_id}", id="title")
-        yield Static("", id="counts")
-        yield Static("", id="guard")
-        yield Static("", id="superseded")
-        yield Static("", id="marks")
-        yield Input(placeholder="zoek nummer, naam of kind-id… (Enter: naar de tabel)",
-                    id="search")
-        yield VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
-                           searcher=search_text, empty="Geen inschrijvingen.",
-                           legend=LEGEND)
-        yield Footer()
+    def first_title(self) -> str:
+        return f"Register {self.level_id}"
 
-    def on_mount(self) -> None:
-        self.query_one(VirtualTable).focus()
-        self.reload()
+    def make_table(self) -> VirtualTable:
+        return VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
+                            searcher=search_text, empty="Geen inschrijvingen.",
+                            legend=LEGEND)
 
     # -- data --------------------------------------------------------------------------
 
@@ -364,7 +343,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             self.app.push_screen(TextDialog(f"Historiek van inschrijving {e.seq}",
                                             "\n".join(lines)))
 
-        self.db_call(registers.entry_history, e.id, on_done=show)
+        self.db_dialog(registers.entry_history, e.id, on_done=show)
 
     # -- actions -----------------------------------------------------------------------
 
@@ -497,4 +476,4 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             self._waiting_loaded(order)
             ask(self.waiting)
 
-        self.db_call(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)
+        self.db_dialog(waiting_order, self.level_id, at=self.lapp.now(), on_done=loaded)

@@ -52,7 +52,7 @@ class RegisterActions:
             open_notice(self.app, e.id, f"{e.child_name} nr. {e.seq}")
 
     def action_close_period(self) -> None:
-        self.db_call(directory.list_periods, self.level_id, on_done=self._pick_period)
+        self.db_dialog(directory.list_periods, self.level_id, on_done=self._pick_period)
 
     def _pick_period(self, periods: list) -> None:
         open_ = [p for p in periods if p.open and p.kind == "priority"]

@@ -49,6 +49,20 @@ class Column:
         return self.align == "left" and self.width >= 12
 
 
+def columns(table: str) -> list[Column]:
+    """Columns from a small table, one a line: the label, then its width, `>` after the
+    width for a right-aligned column, `fixed` for one that never flexes."""
+    out = []
+    for line in table.strip().splitlines():
+        words = line.split()
+        flags = [w for w in reversed(words) if w in ("fixed", ">")]
+        width = words[-1 - len(flags)]
+        label = " ".join(words[:-1 - len(flags)])
+        out.append(Column(label, int(width), "right" if ">" in flags else "left",
+                          False if "fixed" in flags else None))
+    return out
+
+
 MIN_FLEX = 8
 READABLE = 20  # the first flexible column (the name) never gets less
 HEADER_LINES = 2
