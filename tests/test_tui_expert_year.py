@@ -410,17 +410,20 @@ async def test_6_run_explain_and_rerun_safely(demo_db):
 
 
 async def test_7_mediation_open_propose_place_and_close(demo_db):
-    """MED-01..03: a case for a refused child without one; the proposal lists only open
-    levels with free places; the accepted proposal places the child; the case closes with
-    an outcome."""
+    """MED-01..03: a case for a refused toddler without one; the proposal lists only open
+    levels with free places (the demo keeps one nursery class with room and nobody waiting:
+    a binding waiting list goes first, WL-01); the accepted proposal places the child on the
+    day; the case closes with an outcome."""
     db, day = demo_db
     year = current_year(day)
     refused = rows(db, (
         "SELECT e.child_id FROM register_entry e JOIN capacity_level l ON l.id = e.level_id "
-        "WHERE l.school_year = :y AND l.kind = 'primary_grade' AND l.regime = 'old' AND "
+        "WHERE l.school_year = :y AND l.kind = 'nursery_birth_year' AND l.regime = 'old' AND "
         "e.status = 'non_realised' AND NOT EXISTS (SELECT 1 FROM mediation_case c WHERE "
         "c.child_id = e.child_id) AND NOT EXISTS (SELECT 1 FROM register_entry r WHERE "
-        "r.child_id = e.child_id AND r.status = 'realised') ORDER BY e.id LIMIT 1"), y=year)
+        "r.child_id = e.child_id AND r.status = 'realised') AND (SELECT count(*) FROM child a "
+        "JOIN child b ON a.first_name = b.first_name AND a.last_name = b.last_name WHERE "
+        "a.id = e.child_id) = 1 ORDER BY e.id LIMIT 1"), y=year)  # a name found once
     (child_id,) = refused[0]
     who = full_name(db, child_id)
     app = make(db)
