@@ -281,6 +281,7 @@ async def test_5_offers_accept_decline_and_cascade(demo_db):
     db, day = demo_db
     open_offers = [o for o in registers.list_offers(db) if o.status == "open"]
     assert len(open_offers) >= 2
+    assert all(o.reply_by > db.now() for o in open_offers)  # still waiting for the parents
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -290,6 +291,7 @@ async def test_5_offers_accept_decline_and_cascade(demo_db):
         table = app.screen.query_one("VirtualTable")
         shown = [r.data for r in table.rows if r.data.status == "open"]
         assert len(shown) == len(open_offers)
+        assert table_text(app.screen).count("aangeboden") == len(open_offers)  # not verlopen
         accepted = table.current.data
         await pilot.press("a")
         await settle(app, pilot)
