@@ -12,7 +12,8 @@
 - Withdrawals since September with their freed places filled from the waiting list (the
   latest still offered, with a reply deadline), pending and decided capacity raises,
   overcapacity categories, a school calendar, notices delivered, late and missing, mediation
-  cases at every stage, an old-regime priority period waiting to be closed (demo_states).
+  cases at every stage, an old-regime priority period waiting to be closed, and the
+  secondary first year's central round run last April with a later withdrawal (demo_states).
 - A secondary sub-area with administrative groups of years 2-7 and full declarations (one
   active, one lifted).
 
