@@ -12,7 +12,8 @@
 - Withdrawals since September with their freed places filled from the waiting list (the
   latest still offered, with a reply deadline), pending and decided capacity raises,
   overcapacity categories, a school calendar, notices delivered, late and missing, mediation
-  cases at every stage, an old-regime priority period waiting to be closed (demo_states).
+  cases at every stage, an old-regime priority period waiting to be closed, and the
+  secondary first year's central round run last April with a later withdrawal (demo_states).
 - A secondary sub-area with administrative groups of years 2-7 and full declarations (one
   active, one lifted).
 
@@ -354,11 +355,14 @@ def _after_the_start(db: Database, rng: np.random.Generator, levels: list[dict],
         if not rows:
             continue
         row = rows[int(rng.integers(len(rows)))]
-        when = office_hours(first + timedelta(seconds=int(span * n / len(picks))))
+        accepted = n < 0.7 * len(picks)
+        # the places still on offer were freed in the last days: their reply deadline runs
+        when = (office_hours(first + timedelta(seconds=int(span * n / len(picks))))
+                if accepted else tl.recent(0.8 + 0.15 * n / len(picks)))
         registers.withdraw(db, row.id, reason="verhuisd" if n % 2 else "andere school gekozen",
                            at=when)
         # the latest freed places are still on offer, waiting for the parents' answer
-        registers.fill(db, lv_id, accept=n < 0.7 * len(picks), at=when + timedelta(hours=2))
+        registers.fill(db, lv_id, accept=accepted, at=when + timedelta(hours=2))
     new_levels = [lv for lv in levels if lv["regime"] == "new"]
     for n, i in enumerate(rng.choice(len(new_levels), size=min(8, len(new_levels)),
                                      replace=False)):

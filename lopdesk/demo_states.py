@@ -1,8 +1,10 @@
 """The states of the demo area an expert meets on an ordinary day (lopdesk.demo): refusal
 notices delivered, late and missing (NGI-02); mediation cases open, with a proposal and
 closed (MED-01..03); an old-regime priority period of the next school year that has ended
-and waits to be closed, with deferred requests (REG-04/05). Every moment lies before the
-demo day (demo_data.Timeline); the next priority period is only scheduled."""
+and waits to be closed, with deferred requests (REG-04/05); the secondary sub-area's central
+round for the first year A of the school year in progress, run last April and followed by a
+withdrawal, so that a re-run meets later work (ALC-05). Every moment lies before the demo
+day (demo_data.Timeline); the next priority period is only scheduled."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from lopdesk.db import Database
-from lopdesk.demo_data import AREA_ID, Timeline, local, office_hours
+from lopdesk.demo_data import AREA_ID, SEC_AREA_ID, Timeline, local, office_hours
 from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
 from lopdesk.labels import BRUSSELS
 
@@ -23,6 +25,7 @@ def add(db: Database, tl: Timeline) -> None:
     _notices(db, refused[:12])
     _cases(db, refused[12:], tl)
     _special_school(db, tl)
+    _secondary_round(db, tl)
 
 
 def _refusals(db: Database, tl: Timeline) -> list[tuple[int, str, object]]:
@@ -109,9 +112,42 @@ def _special_school(db: Database, tl: Timeline) -> None:
     with db.read() as s:
         kids = list(s.execute(select(Child.id, Child.indicator).order_by(Child.id.desc())
                               .limit(40)).all())
-    # more children of one contingent than it has seats: the last ones wait (REG-04)
-    chosen = [k for k, ind in kids if ind][:5] + [k for k, ind in kids if not ind][:3]
+    # more indicator children than their contingent's 3 seats: the last two wait (REG-04);
+    # one non-indicator child leaves that contingent 2 seats for the top-up at closing (REG-05)
+    chosen = [k for k, ind in kids if ind][:5] + [k for k, ind in kids if not ind][:1]
     span = (ends - starts).total_seconds()
     for n, kid in enumerate(chosen):
         at = office_hours(starts + timedelta(seconds=int(span * (n + 1) / (len(chosen) + 2))))
         registers.add_request(db, level_id, kid, priority_group="sibling", at=at)
+
+
+def _secondary_round(db: Database, tl: Timeline) -> None:
+    """The first year A of the secondary sub-area in the school year in progress: a central
+    round (applications in March, run on 1 April, REG-07) with more children than places,
+    and one ticket given up in May: a later event a re-run must carry over (ALC-05)."""
+    from lopdesk.domain import allocation, areas, registers
+
+    year = tl.current
+    round_id = f"aanmelding-1a-{year}"  # listed before the next year's primary round
+    with db.read() as s:
+        kids = list(s.execute(select(Child.id).order_by(Child.id).offset(100).limit(16))
+                    .scalars())
+    level_ids = []
+    for sid in ("SO001", "SO002"):  # the first two secondary schools (any size)
+        lid = f"{sid}-{year}-1A"
+        areas.create_level(db, lid, sid, school_year=year, regime="new", kind="secondary_1a",
+                           label="1A", name="1ste leerjaar A", capacity=6,
+                           enrolment_start=local(year, 3, 1))
+        level_ids.append(lid)
+    allocation.create_round(db, round_id, SEC_AREA_ID, year,
+                            f"Aanmeldingen 1A {year}-{year + 1} (secundair)",
+                            at=local(year, 1, 15, 10))
+    for lid in level_ids:
+        allocation.add_round_level(db, round_id, lid, capacity=6, criterion="random")
+    for n, kid in enumerate(kids):
+        allocation.add_applications(db, round_id, kid, level_ids[::1 if n % 3 else -1],
+                                    at=local(year, 3, 2 + n, 10))
+    allocation.run_round(db, round_id, seed=tl.current, at=local(year, 4, 1, 10))
+    placed = [e for e in registers.list_entries(db, level_ids[0]) if e.status == "realised"]
+    registers.withdraw(db, placed[0].id, reason="andere school gekozen",
+                       at=local(year, 5, 10, 11))

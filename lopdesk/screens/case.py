@@ -341,7 +341,8 @@ class CaseScreen(FormScreen):
         fields = [
             FormField("outcome", "Uitkomst (MED-02)", "select", None,
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
-            FormField("school_id", "School (leeg = afgeleid)", "school"),
+            FormField("school_id", "School (leeg = afgeleid)", "school",
+                      placeholder="zoek een school op naam of id…"),
             FormField("note", "Notitie"),
         ]
         version = self.view.version
