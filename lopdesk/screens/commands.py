@@ -7,6 +7,7 @@ Searching thousands of names: the database pre-filters (directory.list_children,
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,8 @@ def app_actions(app: LopdeskApp) -> list[tuple[str, str, Callable[[], Any]]]:
     `everywhere` (the app's, then those of the main screens, which the palette first
     shows), then the documents."""
     order = ("app", *MODES)
+    for mode in MODES:  # the main screens load at first use; their keys register on import
+        importlib.import_module(f"lopdesk.screens.{mode}")
     everywhere = sorted((k for k in REGISTRY.values() if k.everywhere and k.screen in order),
                         key=lambda k: order.index(k.screen))
     out = [palette_entry(app, k, (lambda a=k.action: app.run_action(a)) if k.screen == "app"
