@@ -178,7 +178,7 @@ class CaseScreen(FormScreen):
             "-" if p.free_places is None else str(p.free_places), metres(p.distance_m),
             fmt_date(p.proposed_at),
             (mediation.ANSWER.get(p.answer, p.answer)
-             + (f" nr. {p.entry_id}" if p.entry_id else ""),
+             + (f" nr. {p.entry_seq}" if p.entry_seq is not None else ""),
              "green" if p.answer == "accepted" else "red") if p.answer
             else ("wacht", "bold yellow")], data=p) for p in v.proposals])
         timeline = self.query_one("#timeline", VirtualTable)
