@@ -58,3 +58,89 @@ async def test_MED_03_accepted_proposal_shows_the_register_number(db):
         assert any("als nr. 1." in n for n in notes(app)), notes(app)
         text = table_text(app.screen, "#proposals")
         assert "nr. 1" in text and "nr. 4" not in text, text
+
+
+def two_level_round(db) -> dict:
+    """Area A, L1 with three requests, and a round R1 on L2 that has been run once."""
+    from lopdesk.domain import allocation
+
+    level, kids = b.basic(db, capacity=2, n_children=5)
+    for i, kid in enumerate(kids[:3]):
+        registers.add_request(db, level, kid, at=t(i))
+    b.level(db, "L2", "S1", capacity=5, label="2")
+    allocation.create_round(db, "R1", "A", 2027, "Ronde 1")
+    allocation.add_round_level(db, "R1", "L2", capacity=1)
+    for kid in kids[3:5]:
+        allocation.add_applications(db, "R1", kid, ["L2"])
+    return {"kids": kids}
+
+
+async def test_titles_leave_loading_on_offers_and_periods(db):
+    """A screen opened on top shows "laden…" until its data is in, then its breadcrumb."""
+    from test_tui import open_register
+
+    b.basic(db, capacity=2, n_children=2)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")  # Overzicht: the offers of the area
+        await settle(app, pilot)
+        assert name(app) == "OffersScreen"
+        title = str(app.screen.query_one("#title").render())
+        assert "laden" not in title and "Overzicht › Aanbiedingen" in title, title
+        await pilot.press("escape")
+        await open_register(app, pilot, "L1")
+        await pilot.press("P")
+        await settle(app, pilot)
+        assert name(app) == "PeriodsScreen"
+        title = str(app.screen.query_one("#title").render())
+        assert "laden" not in title and "Periodes L1" in title, title
+
+
+async def test_ALC_05_pv_dialog_lists_the_runs_with_the_current_one_chosen(db):
+    from textual.widgets import Select
+
+    from lopdesk.domain import allocation
+    from lopdesk.screens.documents import open_pv
+
+    two_level_round(db)
+    first = allocation.run_round(db, "R1", seed=1, at=NOW)
+    second = allocation.run_round(db, "R1", seed=2, replace=True, keep_later_events=True,
+                                  replace_reason="test", at=NOW)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        open_pv(app)
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        assert name(app) == "FormDialog"
+        select = app.screen.query_one("#f-run", Select)
+        labels = [str(prompt) for prompt, _v in select._options]
+        assert any(f"run {second.run_id} · R1" in x and "geldig" in x for x in labels), labels
+        assert any(f"run {first.run_id} · R1" in x and "vervangen" in x for x in labels), labels
+        assert select.value == second.run_id
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert name(app) == "PreviewScreen"
+        assert f"run {second.run_id}" in str(app.screen.query_one("#title").render())
+
+
+async def test_checkbox_checked_and_unchecked_look_different(db):
+    """Without colour (tmux, a screen reader's text) a checked box must still read as
+    checked: "▐✔▌" checked, "▐ ▌" not."""
+    from test_tui_nav import screen_text
+
+    from lopdesk.screens.dialogs import FormDialog, FormField
+
+    b.basic(db, capacity=2, n_children=1)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(FormDialog("Vinkjes", [FormField("on", "Aan", "check", True),
+                                               FormField("off", "Uit", "check", False)]))
+        await settle(app, pilot)
+        text = screen_text(app)
+        on = next(line for line in text.splitlines() if "Aan" in line)
+        off = next(line for line in text.splitlines() if "Uit" in line)
+        assert "✔" in on and "X" not in on, on
+        assert "✔" not in off and "X" not in off, off

@@ -100,6 +100,20 @@ class TextDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
+class CheckField(Checkbox):
+    """A checkbox whose two states differ without colour too: "▐✔▌" checked, "▐ ▌" not
+    (Textual draws "▐X▌" for both and tells them apart by colour alone)."""
+
+    DEFAULT_CSS = """
+    CheckField > .toggle--button { color: $text-muted; }
+    CheckField.-on > .toggle--button { color: $text-success; text-style: bold; }
+    """
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's name for the inner glyph
+        return "✔" if self.value else " "
+
+
 FIELD_KINDS = ("text", "day", "moment", "whole", "choice", "check", "child", "level", "school")
 PICKERS = ("child", "level", "school")
 
@@ -216,7 +230,7 @@ class FormDialog(ModalScreen[dict | None]):
 
     def _compose_field(self, f: FormField) -> ComposeResult:
         if f.kind == "check":
-            yield Checkbox(f.label, bool(f.value), id=f"f-{f.key}")
+            yield CheckField(f.label, bool(f.value), id=f"f-{f.key}")
             yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
             return
         yield Label(f.label + (" *" if f.required else ""), classes="field-label")

@@ -23,7 +23,7 @@ from textual.widgets import Log, Static
 from lopdesk import parse
 from lopdesk.domain import documents
 from lopdesk.files import write_private_atomic
-from lopdesk.labels import fmt_date
+from lopdesk.labels import RUN_STATUS, fmt_date, fmt_datetime, label
 from lopdesk.screens.base import DbResults, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
@@ -242,6 +242,23 @@ def open_report(app: App, area_id: str | None = None, school_year: int | None = 
     app.push_screen(FormDialog("LOP-rapport", fields, submit="Voorbeeld"), form_done(app, done))
 
 
+def run_choices(pick: FormField) -> Callable[[Any], list[tuple[str, int]]]:
+    """The runs to choose from, newest first, each with its round, moment and state; the
+    newest run still in force becomes the field's default (the run a PV is usually for)."""
+
+    def load(db: Any) -> list[tuple[str, int]]:
+        from lopdesk.domain import allocation
+
+        runs = sorted(allocation.list_runs(db), key=lambda r: -r.id)
+        current = next((r for r in runs if r.status == "active"), None)
+        if current is not None and pick.value is None:
+            pick.value = current.id
+        return [(f"run {r.id} · {r.round_id} · {fmt_datetime(r.started_at)} · "
+                 f"{label(RUN_STATUS, r.status)}", r.id) for r in runs]
+
+    return load
+
+
 def open_pv(app: App, run_id: int | None = None) -> None:
     def show(rid: int) -> None:
         preview(app, DocSpec("pv", f"proces-verbaal run {rid}", f"pv-run-{rid}",
@@ -252,11 +269,11 @@ def open_pv(app: App, run_id: int | None = None) -> None:
         return
 
     def done(v: dict) -> None:
-        show(parse.whole(v["run"], "Run"))
+        show(int(v["run"]))
 
-    app.push_screen(FormDialog("Proces-verbaal van een allocatierun (ALC-05)",
-                               [FormField("run", "Run (nummer)", "whole", required=True,
-                                          minimum=1)],
+    pick = FormField("run", "Allocatierun", "choice", None, required=True)
+    pick.load = run_choices(pick)
+    app.push_screen(FormDialog("Proces-verbaal van een allocatierun (ALC-05)", [pick],
                                submit="Voorbeeld"), form_done(app, done))
 
 

@@ -97,6 +97,7 @@ def fill_with_preview(screen: Any, level_id: str | None, area_id: str | None) ->
 
 
 class OffersScreen(DataScreen):
+    SCREEN_ID = "offers"
     BINDINGS = [
         Binding("escape", "back", "Terug", id="offers.back"),
         Binding("a,A", "accept", "Aanvaard", id="offers.accept"),
@@ -111,6 +112,8 @@ class OffersScreen(DataScreen):
         self.area_id = area_id
         self.open_only = False
         self.rows: list = []
+        where = level_id or (f"gebied {area_id}" if area_id else "alle gebieden")
+        self.crumb = f"Aanbiedingen {where}"
 
     def compose(self) -> ComposeResult:
         where = self.level_id or (f"gebied {self.area_id}" if self.area_id else "alle gebieden")
@@ -136,6 +139,7 @@ class OffersScreen(DataScreen):
         ordered = sorted(rows, key=lambda o: (o.status != "open", -o.id))
         self.query_one(VirtualTable).set_rows([Row(o.id, data=o) for o in ordered])
         n_open = sum(1 for o in rows if o.status == "open")
+        self.show_title(f"{n_open} open" + (" · enkel open" if self.open_only else ""))
         self.query_one("#summary", Static).update(
             f" {n_open} open · {len(rows)} in totaal"
             + (" · enkel open" if self.open_only else "")

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Static
 from lopdesk import parse
 from lopdesk.domain import areas, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS
-from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime
+from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime, plural
 from lopdesk.present import close_plan_lines, period_group, period_state
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField
@@ -49,6 +49,7 @@ def close_with_preview(screen: Any, period_id: int) -> None:
 
 
 class PeriodsScreen(FormScreen):
+    SCREEN_ID = "periods"
     BINDINGS = [
         Binding("escape", "back", "Terug", id="periods.back"),
         Binding("c", "close", "Afsluiten", id="periods.close"),
@@ -58,6 +59,7 @@ class PeriodsScreen(FormScreen):
     def __init__(self, level_id: str) -> None:
         super().__init__()
         self.level_id = level_id
+        self.crumb = f"Periodes {level_id}"
 
     def compose(self) -> ComposeResult:
         yield Static(f" Periodes · {self.level_id}", id="title")
@@ -84,6 +86,7 @@ class PeriodsScreen(FormScreen):
                 (state, "bold green" if state == "loopt" else "")], data=p))
         self.query_one(VirtualTable).set_rows(rows)
         running = next((p for p in periods if p.running(now)), None)
+        self.show_title(plural(len(periods), "periode", "periodes"))
         self.query_one("#summary", Static).update(
             (f" Loopt nu: periode {running.id} ({PERIOD_KIND[running.kind]})" if running
              else " Geen periode loopt nu.") + " · c: afsluiten · n: nieuwe periode")
