@@ -144,3 +144,82 @@ async def test_checkbox_checked_and_unchecked_look_different(db):
         off = next(line for line in text.splitlines() if "Uit" in line)
         assert "✔" in on and "X" not in on, on
         assert "✔" not in off and "X" not in off, off
+
+
+def test_date_hints_are_one_form_that_parse_accepts():
+    """Every day or moment field shows the one Dutch form of lopdesk.parse (dd/mm/jjjj,
+    dd/mm/jjjj uu:mm), and a value typed in that form is accepted; no form spells its own
+    date example (an ISO one, or another order) in a placeholder."""
+    import re
+    from pathlib import Path
+
+    from lopdesk.screens.dialogs import _PLACEHOLDER, FormField
+
+    assert (_PLACEHOLDER["day"], _PLACEHOLDER["moment"]) == ("dd/mm/jjjj", "dd/mm/jjjj uu:mm")
+    assert FormField("d", "Datum", "day").parse("05/03/2027").isoformat() == "2027-03-05"
+    assert FormField("m", "Tijdstip", "moment").parse("01/03/2027 09:00").isoformat() == \
+        "2027-03-01T08:00:00+00:00"  # Brussels winter time
+    screens = Path(__file__).parent.parent / "lopdesk" / "screens"
+    own = [f"{p.name}: {m[0]}" for p in sorted(screens.glob("*.py"))
+           for m in re.finditer(r'placeholder="[^"]*\d{2,4}[-/]\d{2}[-/]\d{2,4}[^"]*"',
+                                p.read_text())]
+    assert own == [], own
+
+
+async def test_moment_fields_of_the_forms_show_the_one_hint(db):
+    from textual.widgets import Input
+
+    from lopdesk.screens.periods import PeriodsScreen
+
+    b.basic(db, capacity=2, n_children=1)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(PeriodsScreen("L1"))
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert [app.screen.query_one(f"#f-{k}", Input).placeholder for k in ("start", "end")] \
+            == ["dd/mm/jjjj uu:mm"] * 2
+        await pilot.press("escape")
+        from lopdesk.screens.case import open_case_dialog
+
+        open_case_dialog(app, "K000")
+        await settle(app, pilot)
+        assert app.screen.query_one("#f-request_on", Input).value == "10/03/2027"
+
+
+async def test_child_picker_keeps_its_label_and_says_not_found(db):
+    """REG-01 add form: the child picker's label stays in view while matches show; a search
+    that finds nothing says so and offers a new child, which the form then creates."""
+    from test_tui import open_register, type_text
+    from test_tui_nav import screen_text
+
+    from lopdesk.screens.widgets.picker import Picker
+
+    b.basic(db, capacity=2, n_children=12)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot, "L1")
+        await pilot.press("a")
+        await settle(app, pilot)
+        await type_text(pilot, "voornaam")  # every child matches: the list opens
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        assert "Kind (zoek op naam" in screen_text(app), screen_text(app)
+        picker = app.screen.query_one("#f-child_id", Picker)
+        for _ in "voornaam":
+            await pilot.press("backspace")
+        await type_text(pilot, "zzzq")
+        await settle(app, pilot)
+        chosen = str(picker.query_one(".chosen").render())
+        assert "Niet gevonden: 'zzzq'." in chosen and "Nieuw?" in chosen, chosen
+        await pilot.press("tab", "tab", "tab", "tab")  # group, category, moment: voornaam
+        await type_text(pilot, "Zoë")
+        await pilot.press("tab")
+        await type_text(pilot, "Zeeman")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        lines = registers.list_entries(db, "L1")
+        assert any(e.child_name == "Zoë Zeeman" for e in lines), (notes(app), lines)

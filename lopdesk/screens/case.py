@@ -28,7 +28,7 @@ def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
     fields = [
         FormField("child_id", "Kind", "child", value=child_id, required=True),
         FormField("request_on", "Datum van de vraag van de ouders", "day",
-                  value=today.isoformat(), required=True),
+                  value=fmt_date(today), required=True),
         FormField("requested_by", "Gevraagd door", value="ouders", required=True),
         FormField("note", "Notitie"),
     ]
@@ -205,7 +205,7 @@ class CaseScreen(FormScreen):
         return True
 
     def _today(self) -> str:
-        return self.lapp.now().date().isoformat()
+        return fmt_date(self.lapp.now())
 
     # -- actions -----------------------------------------------------------------------
 
@@ -326,7 +326,7 @@ class CaseScreen(FormScreen):
                           (f"{c.label} ({c.code})", c.code)
                           for c in directory.list_overcapacity_categories(db, level_id)]),
             FormField("note", "Notitie"),
-            FormField("at", "Tijdstip (leeg = nu)", placeholder="2027-03-01T09:00:12"),
+            FormField("at", "Tijdstip (leeg = nu)", "moment"),
         ]
 
         def run(v: dict) -> None:

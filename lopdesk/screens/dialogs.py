@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from lopdesk.errors import InvalidInput
+from lopdesk.parse import DAY_FORM, MOMENT_FORM
 from lopdesk.screens.widgets.picker import SOURCES, Picker
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -233,20 +234,31 @@ class FormDialog(ModalScreen[dict | None]):
             yield CheckField(f.label, bool(f.value), id=f"f-{f.key}")
             yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
             return
-        yield Label(f.label + (" *" if f.required else ""), classes="field-label")
+        label = f.label + (" *" if f.required else "")
+        if f.kind in PICKERS:
+            yield Picker(str(f.value or ""), placeholder=f.placeholder, id=f"f-{f.key}",
+                         label=label, not_found=self._new_instead(f))
+            yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
+            return
+        yield Label(label, classes="field-label")
         if f.kind == "choice":
             options = list(f.options)
             value = f.value if f.value is not None and any(v == f.value for _, v in options) \
                 else Select.NULL
             yield Select(options, value=value, allow_blank=not f.required or not options,
                          id=f"f-{f.key}", prompt="(kies)")
-        elif f.kind in PICKERS:
-            yield Picker(str(f.value or ""), placeholder=f.placeholder, id=f"f-{f.key}")
         else:
             yield Input(str(f.value or ""), placeholder=f.placeholder or _PLACEHOLDER.get(
                 f.kind, ""), id=f"f-{f.key}", validators=[FieldValidator(f)],
                 validate_on=["blur", "submitted"])
         yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
+
+    def _new_instead(self, f: FormField) -> str:
+        """For a picker that may stay empty when other fields describe a new one."""
+        if not f.required_unless:
+            return ""
+        names = " en ".join(f"'{self._field(k).label}'" for k in f.required_unless)
+        return f"Nieuw? Vul {names} in."
 
     def on_mount(self) -> None:
         for widget in self.query(Input):
@@ -320,7 +332,7 @@ class FormDialog(ModalScreen[dict | None]):
         if isinstance(widget, Picker):
             if widget.text and not widget.loaded:
                 return None  # matched when the list arrives
-            if widget.text and widget.value is None:
+            if widget.text and widget.value is None and not self._described_apart(f):
                 return (f"{f.label}: niets gevonden voor '{widget.text}' (zoek op naam, "
                         "geboortedatum of id).")
             if f.required and widget.value is None:
@@ -334,6 +346,11 @@ class FormDialog(ModalScreen[dict | None]):
             if result is not None and not result.is_valid:
                 return result.failure_descriptions[0]
         return None
+
+    def _described_apart(self, f: FormField) -> bool:
+        """The fields that make this one optional are all filled (e.g. a new child)."""
+        values = self.values()
+        return bool(f.required_unless) and all(values[k] for k in f.required_unless)
 
     def _show_error(self, f: FormField, message: str | None) -> None:
         label = self.query_one(f"#e-{f.key}", Static)
@@ -431,8 +448,8 @@ class FormDialog(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-_PLACEHOLDER = {"day": "bv. 05/03/2027 of 2027-03-05",
-                "moment": "bv. 01/03/2027 09:00 of 2027-03-01T09:00:12",
+_PLACEHOLDER = {"day": DAY_FORM,
+                "moment": MOMENT_FORM,
                 "whole": "een geheel getal"}
 
 

@@ -205,7 +205,7 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
         FormField("entry", "Inschrijving (id)", "whole", required=True, minimum=1)]
     fields += [
         FormField("signed_on", "Datum van ondertekening", "day",
-                  value=today.isoformat() if today else "", required=True),
+                  value=fmt_date(today), required=True),
         FormField("signed_by", "Ondertekend door", value=""),
     ]
 

@@ -110,8 +110,8 @@ class PeriodsScreen(FormScreen):
                       [(PERIOD_KIND[k], k) for k in ("priority", "free")], required=True),
             FormField("group", "Voorrangsgroep (leeg = contingenten)", "select", None,
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS if g != "none"]),
-            FormField("start", "Begin", required=True, placeholder="01/03/2027 09:00"),
-            FormField("end", "Einde (leeg = tot afsluiten)", placeholder="31/03/2027 16:00"),
+            FormField("start", "Begin", "moment", required=True),
+            FormField("end", "Einde (leeg = tot afsluiten)", "moment"),
         ]
 
         def run(v: dict) -> None:

@@ -357,7 +357,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         ]
 
         def run(v: dict) -> None:
-            at = parse.moment(v["at"], "Tijdstip")
+            at = parse.moment(v["at"], "Tijdstip") or self.lapp.now()  # the app's clock
             born = parse.day(v["birth_date"], "Geboortedatum")
 
             def add(db):
