@@ -223,3 +223,48 @@ async def test_child_picker_keeps_its_label_and_says_not_found(db):
         await settle(app, pilot)
         lines = registers.list_entries(db, "L1")
         assert any(e.child_name == "Zoë Zeeman" for e in lines), (notes(app), lines)
+
+
+def test_MED_02_likely_outcome_of_a_case():
+    from lopdesk.domain.mediation import likely_outcome
+
+    assert likely_outcome(["S2", "S3"], []) == ("other_school", "S3")
+    assert likely_outcome(["S2"], ["S1"]) == ("other_school", "S2")
+    assert likely_outcome([], ["S1"]) == ("same_school", "S1")
+    assert likely_outcome([], ["S1", "S4"]) == (None, None)
+    assert likely_outcome([], []) == (None, None)
+
+
+async def test_MED_02_close_form_prefilled_from_the_placement(db):
+    """After an accepted proposal the close form proposes 'another school' and that school;
+    its school field says what it expects."""
+    from textual.widgets import Select
+    from test_tui_nav import screen_text
+
+    from lopdesk.screens.case import CaseScreen
+    from lopdesk.screens.widgets.picker import Picker
+
+    s = refused_case(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(CaseScreen(s["case"].id))
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert app.screen.query_one("#f-outcome", Select).value == "other_school"
+        assert app.screen.query_one("#f-school_id", Picker).value == "S2"
+        assert "School waar het kind terecht kan" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        view = mediation.get_case(db, s["case"].id)
+        assert (view.status, view.outcome, view.outcome_school_id) == (
+            "closed", "other_school", "S2")

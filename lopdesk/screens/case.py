@@ -352,10 +352,17 @@ class CaseScreen(FormScreen):
     def action_close_case(self) -> None:
         if not self._open():
             return
+        v = self.view
+        outcome, school_id = mediation.likely_outcome(
+            [p.school_id for p in sorted(v.proposals, key=lambda p: (p.answered_at, p.id))
+             if p.answer == "accepted"],
+            sorted({r.school_id for r in v.refusals if r.status == "realised"}))
         fields = [
-            FormField("outcome", "Uitkomst (MED-02)", "select", None,
+            FormField("outcome", "Uitkomst (MED-02)", "select", outcome,
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
-            FormField("school_id", "School (leeg = afgeleid)", "school"),
+            FormField("school_id", "School waar het kind terecht kan (enkel bij inschrijving; "
+                      "leeg = de enige weigerende school of die van het aanvaarde voorstel)",
+                      "school", school_id),
             FormField("note", "Notitie"),
         ]
         version = self.view.version
