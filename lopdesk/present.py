@@ -25,7 +25,7 @@ from lopdesk.labels import (
 if TYPE_CHECKING:
     from lopdesk.domain.capacity import RaiseOutcome
     from lopdesk.domain.mediation import CaseView, RefusalRow
-    from lopdesk.domain.registers import ClosePlan, FillReport, FillStep
+    from lopdesk.domain.registers import ClosePlan, EntryView, FillReport, FillStep
     from lopdesk.matching.explain import Explanation
 
 NOTHING_TO_OFFER = "Geen vrijgekomen plaatsen aan te bieden."
@@ -35,6 +35,14 @@ PREVIEW = "VOORBEELD — niets gewijzigd. "
 
 
 # --- filling freed places (WL-01..03) ---------------------------------------------------
+
+
+def withdrawn(view: EntryView, how_to_offer: str) -> str:
+    """REG-03: 'nr. 3 ingetrokken.', and how to offer the place only when one was freed."""
+    text = f"nr. {view.seq} ingetrokken."
+    if view.freed_place:
+        return text + f" De vrijgekomen plaats biedt u aan {how_to_offer} (WL-01)."
+    return text + " Er kwam geen plaats vrij (de inschrijving was niet gerealiseerd)."
 
 
 def fill_step(step: FillStep) -> str:

@@ -268,3 +268,51 @@ async def test_MED_02_close_form_prefilled_from_the_placement(db):
         view = mediation.get_case(db, s["case"].id)
         assert (view.status, view.outcome, view.outcome_school_id) == (
             "closed", "other_school", "S2")
+
+
+async def test_REG_03_withdraw_mentions_o_only_when_a_place_was_freed(db):
+    """Withdrawing a waiting (non-realised) line frees no place: no hint to offer one;
+    withdrawing a realised line does (WL-01)."""
+    from test_tui import scenario, type_text
+
+    from lopdesk.screens.register import RegisterScreen
+
+    s = scenario(db)  # L1 capacity 2: nr. 1, 2 realised, nr. 3 waiting
+    waiting, realised = s["entries"][2], s["entries"][0]
+    assert (waiting.status, realised.status) == ("non_realised", "realised")
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for entry in (waiting, realised):
+            await app.push_screen(RegisterScreen("L1", focus_entry=entry.id))
+            await settle(app, pilot)
+            await pilot.press("x")
+            await settle(app, pilot)
+            await type_text(pilot, "verhuisd")
+            await pilot.press("enter")
+            await settle(app, pilot)
+        said = [n for n in notes(app) if "ingetrokken" in n]
+        assert len(said) == 2, notes(app)
+        assert "Nr. 3 ingetrokken" in said[0] and "'o'" not in said[0], said
+        assert "geen plaats vrij" in said[0], said
+        assert "Nr. 1 ingetrokken" in said[1] and "met 'o'" in said[1], said
+
+
+def test_REG_03_cli_withdraw_names_fill_only_for_a_freed_place(db, db_path):
+    from conftest import invoke_as
+    from typer.testing import CliRunner
+
+    from lopdesk.cli import app as cli
+
+    level, kids = b.basic(db, capacity=2, n_children=3)
+    entries = [registers.add_request(db, level, kid, at=t(i)) for i, kid in enumerate(kids)]
+
+    def withdraw(entry) -> str:
+        result = invoke_as("tester", CliRunner(), cli, ["--db", str(db_path), "register",
+                                                        "withdraw", str(entry.id), "-r", "weg"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    out = withdraw(entries[2])  # waiting: nothing freed
+    assert "ingetrokken" in out and "fill" not in out, out
+    assert "lopdesk fill L1" in withdraw(entries[0])

@@ -29,6 +29,7 @@ from lopdesk.labels import (
     num,
     status_cell,
 )
+from lopdesk import present
 from lopdesk.present import fill_summary
 from lopdesk.screens.base import FormScreen, SearchScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
@@ -392,8 +393,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             self.db_call(registers.withdraw, e.id, reason=v["reason"],
                          expected_version=e.version,
                          on_done=lambda r: self._after(
-                             "withdraw", f"Nr. {r.seq} ingetrokken. Een vrijgekomen plaats "
-                             "biedt u aan met 'o' (WL-01)."))
+                             "withdraw", "N" + present.withdrawn(r, "met 'o'")[1:]))
 
         self._form("withdraw", f"Inschrijving {e.seq} intrekken", fields,
                    f"{e.child_name} ({e.child_id}) · {STATUS[e.status]}", "Intrekken", run)
