@@ -316,3 +316,35 @@ def test_REG_03_cli_withdraw_names_fill_only_for_a_freed_place(db, db_path):
     out = withdraw(entries[2])  # waiting: nothing freed
     assert "ingetrokken" in out and "fill" not in out, out
     assert "lopdesk fill L1" in withdraw(entries[0])
+
+
+async def test_CAP_03_approval_preview_opens_at_the_top(db):
+    """The preview of a raise request is read first: the dialog opens scrolled to the top
+    (the intro's first line in view), with the focus in the reason field all the same."""
+    from textual.containers import VerticalScroll
+    from textual.widgets import Input
+    from test_tui import scenario, type_text
+
+    from lopdesk.domain import capacity
+
+    s = scenario(db)
+    more = b.children(db, 12, start=10)
+    for i, kid in enumerate(more):
+        registers.add_request(db, "L1", kid, at=t(10 + i))
+    capacity.request_raise(db, "L1", 9, reason="extra lokaal", at=t(100))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("g")
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        assert name(app) == "FormDialog"
+        body = app.screen.query_one(VerticalScroll)
+        assert body.max_scroll_y > 0  # the preview is longer than the dialog
+        assert body.scroll_y == 0
+        assert isinstance(app.focused, Input) and app.focused.id == "f-reason"
+        await type_text(pilot, "ok")
+        assert app.focused.value == "ok"
+        del s

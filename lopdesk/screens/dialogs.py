@@ -266,7 +266,10 @@ class FormDialog(ModalScreen[dict | None]):
         if self._fields:
             # set_focus now (not focus(), which waits a turn): keys typed in one burst
             # after the key that opened the dialog go to the first field.
-            self.set_focus(self._focus_target(self._fields[0].key))
+            # A preview or explanation in the intro is read first: the dialog opens at its
+            # top rather than scrolled down to the field.
+            self.set_focus(self._focus_target(self._fields[0].key),
+                           scroll_visible=not self._intro)
         for f in self._fields:
             if f.kind in PICKERS or f.load is not None:
                 self._load(f)
