@@ -348,3 +348,35 @@ async def test_CAP_03_approval_preview_opens_at_the_top(db):
         await type_text(pilot, "ok")
         assert app.focused.value == "ok"
         del s
+
+
+async def test_breadcrumb_after_palette_jumps(db):
+    """A jump to a main screen resets the trail; a register or case opened from the palette
+    adds exactly one step, and one already in the trail is gone back to, not repeated."""
+    from test_tui import type_text
+
+    s = refused_case(db)
+    app = make(db)
+
+    async def jump(query: str) -> str:
+        await pilot.press("ctrl+p")
+        await type_text(pilot, query)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        return str(app.screen.query_one("#title").render()).strip()
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert (await jump("L1")).startswith("Overzicht › S1 › ")
+        title = await jump("L2")
+        assert title.count("›") == 4 and "Overzicht › S1 ›" in title and "› S2 ›" in title
+        title = await jump(f"dossier {s['case'].id}")
+        assert title.count("›") == 5 and title.endswith("lopend"), title
+        title = await jump("L1")  # already in the trail: back to it
+        assert title.count("›") == 2 and title.startswith("Overzicht › S1 › "), title
+        assert len(app.screen_stack) == 2
+        assert (await jump("ga naar overzicht")).startswith("Overzicht ·")
+        assert len(app.screen_stack) == 1
+        title = await jump("L2")
+        assert title.count("›") == 2 and title.startswith("Overzicht › S2 › "), title
