@@ -274,6 +274,31 @@ class FormDialog(ModalScreen[dict | None]):
             if f.kind in PICKERS or f.load is not None:
                 self._load(f)
 
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
+                  from_app_focus: bool = False) -> None:
+        """A field that gets the focus is scrolled into view with its label, at once
+        (Textual scrolls the field alone, animated, to the middle)."""
+        super().set_focus(widget, scroll_visible=False, from_app_focus=from_app_focus)
+        key = self._key_of(widget) if widget is not None else None
+        if scroll_visible and widget is not None:
+            widget.scroll_visible(animate=False)
+            if key is not None:
+                self.call_after_refresh(self._label_in_view, key)
+
+    def _label_in_view(self, key: str) -> None:
+        focused = self.focused
+        if focused is None or self._key_of(focused) != key or not self.is_attached:
+            return
+        field = self.query_one(f"#f-{key}")
+        if isinstance(field, Picker):
+            label: Widget | None = field.query(Label).first() if field.query(Label) else None
+        else:
+            siblings = list(field.parent.children) if field.parent else []
+            before = siblings[siblings.index(field) - 1] if siblings.index(field) else None
+            label = before if isinstance(before, Label) else None
+        if label is not None:
+            label.scroll_visible(animate=False)
+
     def _focus_target(self, key: str) -> Widget:
         widget = self.query_one(f"#f-{key}")
         return widget.input if isinstance(widget, Picker) else widget

@@ -186,8 +186,13 @@ class Picker(Vertical):
         if self._shown:
             options.highlighted = 0
         self._show_chosen()
-        if self.input.has_focus:  # the label, the input and the matches in view together
-            self.call_after_refresh(self.scroll_visible, animate=False)
+        if self.input.has_focus:
+            self.call_after_refresh(self._keep_in_view)
+
+    def _keep_in_view(self) -> None:
+        """The label, the input and the matches in view together while it is being used."""
+        if self.input.has_focus:
+            self.scroll_visible(animate=False)
 
     def _show_chosen(self) -> None:
         chosen = self.chosen()
