@@ -238,8 +238,8 @@ def test_MED_02_likely_outcome_of_a_case():
 async def test_MED_02_close_form_prefilled_from_the_placement(db):
     """After an accepted proposal the close form proposes 'another school' and that school;
     its school field says what it expects."""
-    from textual.widgets import Select
     from test_tui_nav import screen_text
+    from textual.widgets import Select
 
     from lopdesk.screens.case import CaseScreen
     from lopdesk.screens.widgets.picker import Picker
@@ -321,9 +321,9 @@ def test_REG_03_cli_withdraw_names_fill_only_for_a_freed_place(db, db_path):
 async def test_CAP_03_approval_preview_opens_at_the_top(db):
     """The preview of a raise request is read first: the dialog opens scrolled to the top
     (the intro's first line in view), with the focus in the reason field all the same."""
+    from test_tui import scenario, type_text
     from textual.containers import VerticalScroll
     from textual.widgets import Input
-    from test_tui import scenario, type_text
 
     from lopdesk.domain import capacity
 

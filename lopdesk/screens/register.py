@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from lopdesk import parse
+from lopdesk import parse, present
 from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import gc_paused, register_lines, requested_at, waiting_order
@@ -29,7 +29,6 @@ from lopdesk.labels import (
     num,
     status_cell,
 )
-from lopdesk import present
 from lopdesk.present import fill_summary
 from lopdesk.screens.base import FormScreen, SearchScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
