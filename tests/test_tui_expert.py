@@ -380,3 +380,26 @@ async def test_breadcrumb_after_palette_jumps(db):
         assert len(app.screen_stack) == 1
         title = await jump("L2")
         assert title.count("›") == 2 and title.startswith("Overzicht › S2 › "), title
+
+
+async def test_ALC_06_explanation_dialog_does_not_repeat_its_title(db):
+    from test_tui_nav import screen_text
+
+    from lopdesk.domain import allocation
+    from lopdesk.screens.allocation import ResultsScreen, rerun_and_read
+
+    two_level_round(db)
+    run = allocation.run_round(db, "R1", seed=42, at=NOW)
+    results = rerun_and_read(db, run.run_id, "Ronde R1")
+    (loser,) = results.unplaced()
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(ResultsScreen(results))
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert name(app) == "TextDialog"
+        text = screen_text(app)
+        assert text.count(f"Uitleg voor {loser} (ALC-06)") == 1, text
+        assert "Keuze 1: L2" in text

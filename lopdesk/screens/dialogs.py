@@ -84,14 +84,22 @@ class TextDialog(ModalScreen[None]):
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
-        self.body = body  # the text shown (public: what the user reads)
+        self.body = body  # the text (public: what the user reads, as the CLI prints it)
         self._title = title
+
+    def shown(self) -> str:
+        """The body under the title bar: a text that opens with the title line (a shared
+        text such as the ALC-06 explanation) does not repeat it."""
+        head, _, rest = self.body.partition("\n")
+        if head.strip() != self._title.strip():
+            return self.body
+        return rest.lstrip("\n")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="title")
             with VerticalScroll(classes="body", id="text-body"):
-                yield Static(self.body, markup=False)
+                yield Static(self.shown(), markup=False)
             yield Label("Enter of Esc: sluiten", classes="hint")
 
     def on_mount(self) -> None:
