@@ -403,3 +403,16 @@ async def test_ALC_06_explanation_dialog_does_not_repeat_its_title(db):
         text = screen_text(app)
         assert text.count(f"Uitleg voor {loser} (ALC-06)") == 1, text
         assert "Keuze 1: L2" in text
+
+
+async def test_CAP_05_nog_plaatsen_vrij_with_no_free_place_is_flagged(db):
+    """The board's default "Nog plaatsen vrij" while Vrij is 0 disagrees (CAP-05/CAP-04)."""
+    from test_tui import scenario
+
+    scenario(db)  # L1: capacity 2, 2 realised, board left empty
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        text = table_text(app.screen)
+        assert "≠0" in text, text
+        assert "LOP-bord ≠ berekend: 1" in str(app.screen.query_one("#summary").render())
