@@ -416,3 +416,55 @@ async def test_CAP_05_nog_plaatsen_vrij_with_no_free_place_is_flagged(db):
         text = table_text(app.screen)
         assert "≠0" in text, text
         assert "LOP-bord ≠ berekend: 1" in str(app.screen.query_one("#summary").render())
+
+
+async def test_NGI_03_record_the_delivery_of_a_refusal_notice_from_the_register(db):
+    """M on a refused line: a form (mode, day), a confirmation, then the domain records the
+    notice (late flag, CLR deadline) with its audit record."""
+    from sqlalchemy import select
+    from test_tui import scenario
+
+    from lopdesk.domain.models import AuditRecord
+    from lopdesk.screens.register import RegisterScreen
+
+    s = scenario(db)  # nr. 3 is refused (non-realised)
+    refused = s["entries"][2]
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(RegisterScreen("L1", focus_entry=refused.id))
+        await settle(app, pilot)
+        await pilot.press("M")
+        await settle(app, pilot)
+        assert name(app) == "FormDialog"
+        await pilot.press("ctrl+s")  # receipt, today (the app's clock)
+        await settle(app, pilot)
+        assert name(app) == "ConfirmDialog"
+        assert "nr. 3" in app.screen.body and "tegen ontvangstbewijs" in app.screen.body
+        await pilot.press("j")
+        await settle(app, pilot)
+        (notice,) = mediation.list_notices(db)
+        assert (notice.entry_id, notice.delivery_mode, notice.delivered_on.isoformat()) == (
+            refused.id, "receipt", "2027-03-10")
+        assert notice.late  # refused on 01/03 (builders.t), delivered 10/03: NGI-02
+        said = [n for n in notes(app) if "Mededeling voor L1 nr. 3 vastgelegd" in n]
+        assert said and "te laat" in said[0] and "CLR t.e.m." in said[0], notes(app)
+        with db.read() as x:
+            assert x.execute(select(AuditRecord).where(
+                AuditRecord.action == "notice.record")).scalars().first() is not None
+
+
+async def test_NGI_03_record_notice_only_offered_on_a_refused_line(db):
+    from test_tui import scenario
+
+    from lopdesk.screens.register import RegisterScreen
+
+    s = scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(RegisterScreen("L1", focus_entry=s["entries"][0].id))
+        await settle(app, pilot)
+        await pilot.press("M")  # a realised line: nothing to record
+        await settle(app, pilot)
+        assert name(app) == "RegisterScreen"

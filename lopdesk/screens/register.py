@@ -87,11 +87,13 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
                 tooltip="Registeruittreksel van dit niveau"),
         Binding("m", "notice", "Mededeling", id="register.notice", show=False,
                 tooltip="Mededeling van niet-gerealiseerde inschrijving (NGI-01)"),
+        Binding("M", "record_notice", "Mededeling bezorgd", id="register.notice_delivered",
+                show=False, tooltip="Bezorging van de mededeling vastleggen (NGI-02, NGI-03)"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys the state refuses are not offered (footer, help, palette)."""
-        if action in ("history", "notice", "withdraw", "change_status"):
+        if action in ("history", "notice", "withdraw", "change_status", "record_notice"):
             row = self.query_one(VirtualTable).current if self.is_mounted else None
             if row is None:
                 return False
@@ -99,6 +101,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
                 return row.data.status in ("realised", "non_realised")
             if action == "change_status":
                 return bool(TRANSITIONS.get(row.data.status))
+            if action == "record_notice":  # NGI-02: a refused line
+                return row.data.status == "non_realised"
             return True
         if action == "offer":  # WL-01: a free place and a waiting list that binds
             level = self.level
