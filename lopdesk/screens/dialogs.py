@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from lopdesk.errors import InvalidInput
 from lopdesk.parse import DAY_FORM, MOMENT_FORM
+from lopdesk.screens.widgets.check import CheckField
 from lopdesk.screens.widgets.picker import SOURCES, Picker
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -88,12 +89,10 @@ class TextDialog(ModalScreen[None]):
         self._title = title
 
     def shown(self) -> str:
-        """The body under the title bar: a text that opens with the title line (a shared
-        text such as the ALC-06 explanation) does not repeat it."""
+        """The body under the title bar, without a first line that repeats the title (a
+        shared text such as the ALC-06 explanation opens with it)."""
         head, _, rest = self.body.partition("\n")
-        if head.strip() != self._title.strip():
-            return self.body
-        return rest.lstrip("\n")
+        return rest.lstrip("\n") if head.strip() == self._title.strip() else self.body
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -107,20 +106,6 @@ class TextDialog(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-class CheckField(Checkbox):
-    """A checkbox whose two states differ without colour too: "▐✔▌" checked, "▐ ▌" not
-    (Textual draws "▐X▌" for both and tells them apart by colour alone)."""
-
-    DEFAULT_CSS = """
-    CheckField > .toggle--button { color: $text-muted; }
-    CheckField.-on > .toggle--button { color: $text-success; text-style: bold; }
-    """
-
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's name for the inner glyph
-        return "✔" if self.value else " "
 
 
 FIELD_KINDS = ("text", "day", "moment", "whole", "choice", "check", "child", "level", "school")
@@ -248,7 +233,7 @@ class FormDialog(ModalScreen[dict | None]):
                          label=label, not_found=self._new_instead(f))
             yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
             return
-        yield Label(label, classes="field-label")
+        yield Label(label, classes="field-label", id=f"l-{f.key}")
         if f.kind == "choice":
             options = list(f.options)
             value = f.value if f.value is not None and any(v == f.value for _, v in options) \
@@ -263,10 +248,8 @@ class FormDialog(ModalScreen[dict | None]):
 
     def _new_instead(self, f: FormField) -> str:
         """For a picker that may stay empty when other fields describe a new one."""
-        if not f.required_unless:
-            return ""
         names = " en ".join(f"'{self._field(k).label}'" for k in f.required_unless)
-        return f"Nieuw? Vul {names} in."
+        return f"Nieuw? Vul {names} in." if names else ""
 
     def on_mount(self) -> None:
         for widget in self.query(Input):
@@ -274,8 +257,7 @@ class FormDialog(ModalScreen[dict | None]):
         if self._fields:
             # set_focus now (not focus(), which waits a turn): keys typed in one burst
             # after the key that opened the dialog go to the first field.
-            # A preview or explanation in the intro is read first: the dialog opens at its
-            # top rather than scrolled down to the field.
+            # A preview in the intro is read first: the dialog opens at its top.
             self.set_focus(self._focus_target(self._fields[0].key),
                            scroll_visible=not self._intro)
         for f in self._fields:
@@ -284,28 +266,17 @@ class FormDialog(ModalScreen[dict | None]):
 
     def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
                   from_app_focus: bool = False) -> None:
-        """A field that gets the focus is scrolled into view with its label, at once
-        (Textual scrolls the field alone, animated, to the middle)."""
+        """A focused field comes into view at once with its label (not animated alone)."""
         super().set_focus(widget, scroll_visible=False, from_app_focus=from_app_focus)
-        key = self._key_of(widget) if widget is not None else None
         if scroll_visible and widget is not None:
             widget.scroll_visible(animate=False)
-            if key is not None:
+            if (key := self._key_of(widget)) is not None:
                 self.call_after_refresh(self._label_in_view, key)
 
     def _label_in_view(self, key: str) -> None:
-        focused = self.focused
-        if focused is None or self._key_of(focused) != key or not self.is_attached:
-            return
-        field = self.query_one(f"#f-{key}")
-        if isinstance(field, Picker):
-            label: Widget | None = field.query(Label).first() if field.query(Label) else None
-        else:
-            siblings = list(field.parent.children) if field.parent else []
-            before = siblings[siblings.index(field) - 1] if siblings.index(field) else None
-            label = before if isinstance(before, Label) else None
-        if label is not None:
-            label.scroll_visible(animate=False)
+        if self.focused is not None and self._key_of(self.focused) == key and self.is_attached:
+            for label in self.query(f"#l-{key}, #f-{key} > .field-label"):
+                label.scroll_visible(animate=False)
 
     def _focus_target(self, key: str) -> Widget:
         widget = self.query_one(f"#f-{key}")
