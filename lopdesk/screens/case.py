@@ -13,7 +13,8 @@ from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
 from lopdesk.labels import fmt_date, plural, short_dt
 from lopdesk.screens.base import FormScreen, db_work, form_done
-from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
+from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 

@@ -6,7 +6,7 @@ Every dialog closes with Escape (cancel) and confirms from the keyboard alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,6 @@ from lopdesk.parse import DAY_FORM, MOMENT_FORM
 from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.check import CheckField
 from lopdesk.screens.widgets.picker import SOURCES, Picker
-from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 DIALOG_CSS = """
 .dialog { width: 76; max-width: 100%; height: auto; max-height: 100%;
@@ -461,44 +460,3 @@ class FormDialog(ModalScreen[dict | None]):
 _PLACEHOLDER = {"day": DAY_FORM,
                 "moment": MOMENT_FORM,
                 "whole": "een geheel getal"}
-
-
-class PickDialog(ModalScreen[Hashable | None]):
-    """Pick one row of a list (Enter), with a filter; Escape cancels."""
-
-    BINDINGS = key_table("pick", "escape  cancel  Annuleren | Niets kiezen en terug")
-    DEFAULT_CSS = "PickDialog { align: center middle; }" + DIALOG_CSS
-    AUTO_FOCUS = "VirtualTable"
-
-    def __init__(self, title: str, columns: Sequence[Column], rows: list[Row], *,
-                 intro: str = "") -> None:
-        super().__init__()
-        self._title, self._columns, self._rows, self._intro = title, columns, rows, intro
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self._title, classes="title")
-            if self._intro:
-                yield Static(self._intro, markup=False)
-            yield Input(placeholder="filter…", id="pick-filter")
-            yield VirtualTable(self._columns, id="pick-table")
-            yield Label("Enter: kiezen · ↑↓: bladeren · Esc: annuleren", classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#pick-filter", Input).cursor_blink = False
-        table = self.query_one(VirtualTable)
-        table.set_rows(self._rows)
-        table.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        table = self.query_one(VirtualTable)
-        table.set_filter(table.text_filter(event.value))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(VirtualTable).focus()
-
-    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
-        self.dismiss(event.row.key)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
