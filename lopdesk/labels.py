@@ -197,6 +197,8 @@ SCREEN_TITLE = {
     "childfile": "Dossier kind",
     "preview": "Voorbeeld",
     "help": "Help",
+    "periods": "Periodes",
+    "offers": "Aanbiedingen",
 }
 MODES = ("overview", "deferred", "capacity", "allocation", "mediation")
 

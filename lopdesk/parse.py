@@ -17,8 +17,12 @@ from lopdesk.labels import BRUSSELS, parse_local_datetime
 if TYPE_CHECKING:
     from lopdesk.db import Database
 
-DAY_EXAMPLE = "2027-03-05 of 05/03/2027"
-MOMENT_EXAMPLE = "2027-03-01T09:00:12 of 01/03/2027 09:00"
+# The forms the app's fields ask for, in Dutch: a day is dd/mm/jjjj, a moment
+# dd/mm/jjjj uu:mm (seconds optional). ISO 8601 is accepted too (files, scripts).
+DAY_FORM = "dd/mm/jjjj"
+MOMENT_FORM = "dd/mm/jjjj uu:mm"
+DAY_EXAMPLE = "05/03/2027 of 2027-03-05"
+MOMENT_EXAMPLE = "01/03/2027 09:00 of 2027-03-01T09:00:12"
 ENTRY_EXAMPLE = "ID, NIVEAU:NR of --level NIVEAU NR"
 
 

@@ -25,8 +25,8 @@ from lopdesk.labels import (
 
 if TYPE_CHECKING:
     from lopdesk.domain.capacity import RaiseOutcome
-    from lopdesk.domain.mediation import CaseView, RefusalRow
-    from lopdesk.domain.registers import ClosePlan, FillReport, FillStep
+    from lopdesk.domain.mediation import CaseView, NoticeView, RefusalRow
+    from lopdesk.domain.registers import ClosePlan, EntryView, FillReport, FillStep
     from lopdesk.matching.explain import Explanation
 
 NOTHING_TO_OFFER = "Geen vrijgekomen plaatsen aan te bieden."
@@ -36,6 +36,14 @@ PREVIEW = "VOORBEELD — niets gewijzigd. "
 
 
 # --- filling freed places (WL-01..03) ---------------------------------------------------
+
+
+def withdrawn(view: EntryView, how_to_offer: str) -> str:
+    """REG-03: 'nr. 3 ingetrokken.', and how to offer the place only when one was freed."""
+    text = f"nr. {view.seq} ingetrokken."
+    if view.freed_place:
+        return text + f" De vrijgekomen plaats biedt u aan {how_to_offer} (WL-01)."
+    return text + " Er kwam geen plaats vrij (de inschrijving was niet gerealiseerd)."
 
 
 def fill_step(step: FillStep) -> str:
@@ -149,6 +157,20 @@ def refusal_notice(r: RefusalRow) -> str:
         return "geen mededeling geregistreerd"
     return (f"mededeling {fmt_date(r.delivered_on)}" + (" (laat)" if r.late else "")
             + f", CLR t.e.m. {fmt_date(r.clr_deadline)}")
+
+
+def notice_recorded(n: NoticeView) -> str:
+    """NGI-02..04: a recorded delivery of a refusal notice, in one sentence."""
+    from lopdesk.labels import NOTICE_MODE
+
+    text = (f"Mededeling voor {n.level_id} nr. {n.seq} vastgelegd: "
+            f"{label(NOTICE_MODE, n.delivery_mode)} op {fmt_date(n.delivered_on)}, "
+            f"{n.days_after_refusal} dagen na de weigering"
+            + (" — te laat (NGI-02: binnen 4 kalenderdagen)" if n.late else "")
+            + f". Klacht bij de CLR t.e.m. {fmt_date(n.clr_deadline)} (NGI-04).")
+    if n.case_id:
+        text += f" Bemiddelingsdossier {n.case_id}."
+    return text
 
 
 def case_lines(view: CaseView) -> list[str]:

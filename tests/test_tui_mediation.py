@@ -74,6 +74,10 @@ async def test_case_flow_open_propose_accept_close(db):
 
         await pilot.press("x")  # closing without an outcome is refused (MED-02)
         await settle(app, pilot)
+        await pilot.press("enter")  # the outcome list, prefilled: back to no outcome
+        await pilot.pause()
+        await pilot.press("up", "up", "enter")
+        await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert any("Geweigerd (MED-02)" in n and "zonder uitkomst" in n for n in notes(app))

@@ -7,6 +7,7 @@ import html
 import re
 
 import builders as b
+import pytest
 from test_tui import SIZE, make, notes, open_register, scenario, settle, type_text
 
 from lopdesk.domain import mediation
@@ -164,8 +165,17 @@ def screen_text(app) -> str:
                      for _y, parts in sorted(rows.items(), key=lambda kv: float(kv[0])))
 
 
-def leaks(text: str) -> list[str]:
-    return [w for w in LEAKS if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+# Codes of lopdesk.domain.codes that are no Dutch word: shown raw, they are a leak.
+CODE_LEAKS = ["admin_group", "clr_complaint", "full_declaration", "half_up", "non_indicator",
+              "nursery_birth_year", "parent_request", "primary_grade", "registered_post",
+              "secondary_1a", "secondary_1b", "sibling_staff", "waiting_list", "rank+distance",
+              "rank+random", "accepted", "declined", "pending", "approved", "rejected",
+              "receipt", "capacity", "exclusion", "parents", "mediator", "offered", "waiting",
+              "replaced", "released", "automatic", "allocated", "distance", "staff"]
+
+
+def leaks(text: str, words: list[str] = LEAKS) -> list[str]:
+    return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
 
 
 async def test_no_english_or_code_on_the_main_screens_help_and_palette(db):
@@ -194,4 +204,85 @@ async def test_no_english_or_code_on_the_main_screens_help_and_palette(db):
         await type_text(pilot, "qqqzzz")
         await pilot.pause(1.0)
         seen["palette, nothing found"] = leaks(screen_text(app))
+    assert {k: v for k, v in seen.items() if v} == {}
+
+
+# Every dialog and the document preview: (name, main screen key or register, keys). The
+# steps start from the top of a main screen (or a register opened on Overzicht).
+DIALOG_STEPS = [
+    ("Overzicht: filters", "1", ("f",)),
+    ("Overzicht: sorteren", "1", ("o",)),
+    ("Overzicht: LOP-bord", "1", ("end", "e")),
+    ("Register: aanvraag", "L1", ("a",)),
+    ("Register: intrekken", "L1", ("x",)),
+    ("Register: status", "L1", ("t",)),
+    ("Register: historiek", "L1", ("h",)),
+    ("Register: mededeling bezorgd", "L1", ("end", "M")),
+    ("Register: mededeling (document)", "L1", ("end", "m")),
+    ("Register: uittreksel (voorbeeld)", "L1", ("d",)),
+    ("Periodes: nieuwe periode", "L1", ("P", "n")),
+    ("Uitgesteld: dossier openen", "2", ("n",)),
+    ("Capaciteit: verhoging aanvragen", "3", ("n",)),
+    ("Capaciteit: details", "3", ("i",)),
+    ("Capaciteit: goedkeuren", "3", ("g",)),
+    ("Capaciteit: afwijzen", "3", ("w",)),
+    ("Capaciteit: volzet verklaren", "3", ("d",)),
+    ("Allocatie: toewijzen", "4", ("r",)),
+    ("Bemiddeling: dossier openen", "5", ("n",)),
+    ("Dossier: voorstel", "5", ("enter", "v")),
+    ("Dossier: partij", "5", ("enter", "p")),
+    ("Dossier: overleg", "5", ("enter", "m")),
+    ("Dossier: contact", "5", ("enter", "c")),
+    ("Dossier: afsluiten", "5", ("enter", "x")),
+    ("Allocatie: uitleg", "4", ("v", "e")),
+    ("Dossier: samenvatting (voorbeeld)", "5", ("enter", "d")),
+    ("Palet: proces-verbaal", "palette", ("proces-verbaal",)),
+    ("Palet: LOP-rapport", "palette", ("LOP-rapport",)),
+]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+async def test_no_english_or_code_in_any_dialog_or_preview(db, size):
+    """The leak check on every dialog and the document preview, at 80x24 and 120x36."""
+    from lopdesk.domain import allocation, capacity
+
+    s = scenario(db)
+    mediation.open_case(db, s["kids"][2], request_on=b.t(0).date(), at=b.t(0))
+    capacity.request_raise(db, "L1", 3, reason="extra lokaal", at=b.t(100))
+    b.level(db, "L2", "S1", capacity=5, label="2")
+    b.school(db, "S2")
+    b.level(db, "L3", "S2", capacity=5)  # a place for the refused child (MED-03)
+    allocation.create_round(db, "R1", "A", 2027, "Ronde 1")
+    allocation.add_round_level(db, "R1", "L2", capacity=1)
+    for kid in s["kids"][3:5]:
+        allocation.add_applications(db, "R1", kid, ["L2"])
+    allocation.run_round(db, "R1", seed=1)
+    app = make(db, clock=lambda: b.t(days=9))
+    seen: dict[str, list[str]] = {}
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        for name, where, keys in DIALOG_STEPS:
+            await app.action_go("overview")
+            await settle(app, pilot)
+            if where == "L1":
+                await open_register(app, pilot)
+            elif where == "palette":
+                await pilot.press("ctrl+p")
+                await type_text(pilot, keys[0])
+                await pilot.pause(0.5)
+                keys = ("enter",)
+            else:
+                await pilot.press(where)
+                await settle(app, pilot)
+            for key in keys:
+                await pilot.press(key)
+                await settle(app, pilot)
+            await pilot.pause(0.3)
+            await settle(app, pilot)
+            opened = type(app.screen).__name__
+            assert opened.endswith(("Dialog", "PreviewScreen")) or opened == "FormDialog", \
+                (name, opened)
+            text = screen_text(app)
+            assert any(w in text.lower() for w in ("annuleren", "sluiten", "voorbeeld")), name
+            seen[f"{name} ({opened})"] = leaks(text, LEAKS + CODE_LEAKS)
     assert {k: v for k, v in seen.items() if v} == {}

@@ -158,7 +158,7 @@ def test_REG_04_running_period_is_known(db):
 
 
 @pytest.mark.parametrize("board,free,flag", [
-    ("", 0, False), ("", 3, False), ("JA", 0, True), ("JA", 1, False),
+    ("", 0, True), ("", 3, False), ("JA", 0, True), ("JA", 1, False),
     ("0", 2, True), ("0", 0, False), ("4", 10, True), ("4", 4, False), ("", None, False)])
 def test_CAP_05_board_that_disagrees_with_computed_free_places_is_flagged(board, free, flag):
     assert counters.board_disagrees(board, free) is flag

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lopdesk import parse
+from lopdesk import parse, present
 from lopdesk.commands.common import (
     AT_OPTION,
     JSON_OPTION,
@@ -145,8 +145,7 @@ def register_withdraw(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
         view = registers.withdraw(db, parse.entry_id(db, entry, level), reason=reason,
                                   expected_version=version, at=parse_when(at))
     emit(view, as_json) if as_json else echo(
-        f"{view.level_id} nr. {view.seq} ingetrokken. Gebruik 'lopdesk fill {view.level_id}' "
-        "om de vrijgekomen plaats aan te bieden.")
+        f"{view.level_id} " + present.withdrawn(view, f"met 'lopdesk fill {view.level_id}'"))
 
 
 @register_app.command("status")

@@ -71,14 +71,12 @@ class LevelCounters:
 def board_disagrees(board: str, free: int | None) -> bool:
     """CAP-05 against CAP-04: a value the LOP put on its board that the computed free places
     deny. JA claims places; 0 claims none; a number claims that many. The empty default
-    ("Nog plaatsen vrij") is no value set by the LOP and is not flagged; without a capacity
-    there is nothing to compare."""
+    shows "Nog plaatsen vrij", so it claims places too; without a capacity there is nothing
+    to compare."""
     if free is None:
         return False
     value = (board or "").strip().upper()
-    if value == "":
-        return False
-    if value == "JA":
+    if value in ("", "JA"):
         return free == 0
     if value.isdigit():
         return int(value) != free

@@ -222,6 +222,8 @@ class DataScreen(DbResults, Screen):
     crumb: str = ""
     seen_version: int | None = None
     _audited: bool = False
+    # "laden…" is on the title line until the screen names what it shows (or has loaded).
+    _title_pending: bool = False
 
     @property
     def lapp(self) -> LopdeskApp:
@@ -272,6 +274,7 @@ class DataScreen(DbResults, Screen):
         stack = self.app.screen_stack
         if self in stack and stack.index(self) > 0 and self.query("#title"):
             self.show_title("laden…")
+            self._title_pending = True
         self.reload()
 
     def show_title(self, text: str = "", selector: str = "#title") -> None:
@@ -279,6 +282,8 @@ class DataScreen(DbResults, Screen):
         crumb = self.breadcrumb()
         line = " · ".join(p for p in (crumb, text) if p)
         self.query_one(selector, Static).update(f" {line}")
+        if selector == "#title":
+            self._title_pending = False
 
     # -- refresh ----------------------------------------------------------------------
 
@@ -307,6 +312,8 @@ class DataScreen(DbResults, Screen):
 
     def mark_loaded(self) -> None:
         self.seen_version = self.lapp.data_version
+        if self._title_pending:  # loaded without naming more: the breadcrumb alone
+            self.show_title()
 
     def on_screen_resume(self) -> None:
         if self.seen_version is not None and self.seen_version != self.lapp.data_version:

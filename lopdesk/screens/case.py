@@ -13,7 +13,8 @@ from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
 from lopdesk.labels import fmt_date, plural, short_dt
 from lopdesk.screens.base import FormScreen, db_work, form_done
-from lopdesk.screens.dialogs import FormDialog, FormField, PickDialog
+from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
@@ -27,7 +28,7 @@ def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
     fields = [
         FormField("child_id", "Kind", "child", value=child_id, required=True),
         FormField("request_on", "Datum van de vraag van de ouders", "day",
-                  value=today.isoformat(), required=True),
+                  value=fmt_date(today), required=True),
         FormField("requested_by", "Gevraagd door", value="ouders", required=True),
         FormField("note", "Notitie"),
     ]
@@ -167,7 +168,7 @@ class CaseScreen(FormScreen):
             "-" if p.free_places is None else str(p.free_places), metres(p.distance_m),
             fmt_date(p.proposed_at),
             (mediation.ANSWER.get(p.answer, p.answer)
-             + (f" nr. {p.entry_id}" if p.entry_id else ""),
+             + (f" nr. {p.entry_seq}" if p.entry_seq is not None else ""),
              "green" if p.answer == "accepted" else "red") if p.answer
             else ("wacht", "bold yellow")], data=p) for p in v.proposals])
         timeline = self.query_one("#timeline", VirtualTable)
@@ -194,7 +195,7 @@ class CaseScreen(FormScreen):
         return True
 
     def _today(self) -> str:
-        return self.lapp.now().date().isoformat()
+        return fmt_date(self.lapp.now())
 
     # -- actions -----------------------------------------------------------------------
 
@@ -312,7 +313,7 @@ class CaseScreen(FormScreen):
                           (f"{c.label} ({c.code})", c.code)
                           for c in directory.list_overcapacity_categories(db, level_id)]),
             FormField("note", "Notitie"),
-            FormField("at", "Tijdstip (leeg = nu)", placeholder="2027-03-01T09:00:12"),
+            FormField("at", "Tijdstip (leeg = nu)", "moment"),
         ]
 
         def run(v: dict) -> None:
@@ -338,11 +339,17 @@ class CaseScreen(FormScreen):
     def action_close_case(self) -> None:
         if not self._open():
             return
+        v = self.view
+        outcome, school_id = mediation.likely_outcome(
+            [p.school_id for p in sorted(v.proposals, key=lambda p: (p.answered_at, p.id))
+             if p.answer == "accepted"],
+            sorted({r.school_id for r in v.refusals if r.status == "realised"}))
         fields = [
-            FormField("outcome", "Uitkomst (MED-02)", "select", None,
+            FormField("outcome", "Uitkomst (MED-02)", "select", outcome,
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
-            FormField("school_id", "School (leeg = afgeleid)", "school",
-                      placeholder="zoek een school op naam of id…"),
+            FormField("school_id", "School waar het kind terecht kan (enkel bij inschrijving; "
+                      "leeg = de enige weigerende school of die van het aanvaarde voorstel)",
+                      "school", school_id, placeholder="zoek een school op naam of id…"),
             FormField("note", "Notitie"),
         ]
         version = self.view.version

@@ -226,16 +226,36 @@ async def _show_school(app: LopdeskApp, school_id: str) -> None:
         screen.show_school(school_id)
 
 
+def _place(screen: Any) -> tuple:
+    """What a screen opened on top shows: its kind and its register, case or child."""
+    return (type(screen), getattr(screen, "level_id", None), getattr(screen, "case_id", None),
+            getattr(screen, "child_id", None))
+
+
+async def open_on_top(app: LopdeskApp, screen: Any) -> None:
+    """A jump opens `screen` on top of the current one: one more step in the breadcrumb.
+    When the trail already holds that register, case or child, the jump goes back to it
+    instead, so the trail never repeats a step."""
+    place = _place(screen)
+    stack = app.screen_stack
+    for depth, shown in enumerate(stack[1:], start=1):
+        if _place(shown) == place:
+            while len(app.screen_stack) > depth + 1:
+                await app.pop_screen()
+            return
+    await app.push_screen(screen)
+
+
 async def _open_register(app: LopdeskApp, level_id: str) -> None:
     from lopdesk.screens.register import RegisterScreen
 
-    await app.push_screen(RegisterScreen(level_id))
+    await open_on_top(app, RegisterScreen(level_id))
 
 
-def _show_child(app: LopdeskApp, child_id: str) -> None:
+async def _show_child(app: LopdeskApp, child_id: str) -> None:
     from lopdesk.screens.mediation import ChildFileScreen
 
-    app.push_screen(ChildFileScreen(child_id))
+    await open_on_top(app, ChildFileScreen(child_id))
 
 
 def _open_case(app: LopdeskApp, child_id: str) -> None:
@@ -244,10 +264,10 @@ def _open_case(app: LopdeskApp, child_id: str) -> None:
     open_case_dialog(app, child_id)
 
 
-def _open_case_view(app: LopdeskApp, case_id: int) -> None:
+async def _open_case_view(app: LopdeskApp, case_id: int) -> None:
     from lopdesk.screens.mediation import CaseScreen
 
-    app.push_screen(CaseScreen(case_id))
+    await open_on_top(app, CaseScreen(case_id))
 
 
 def _register_doc(app: LopdeskApp) -> None:

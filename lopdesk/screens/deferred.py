@@ -13,7 +13,7 @@ from lopdesk.domain import directory
 from lopdesk.domain.register_view import level_deadlines
 from lopdesk.labels import STATUS_SHORT, fmt_date, school_year_label
 from lopdesk.screens.base import SearchScreen
-from lopdesk.screens.dialogs import PickDialog
+from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
 COLUMNS = columns("""

@@ -6,7 +6,7 @@ Every dialog closes with Escape (cancel) and confirms from the keyboard alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +20,10 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from lopdesk.errors import InvalidInput
+from lopdesk.parse import DAY_FORM, MOMENT_FORM
 from lopdesk.screens.keys import key_table
+from lopdesk.screens.widgets.check import CheckField
 from lopdesk.screens.widgets.picker import SOURCES, Picker
-from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 DIALOG_CSS = """
 .dialog { width: 76; max-width: 100%; height: auto; max-height: 100%;
@@ -85,14 +86,20 @@ class TextDialog(ModalScreen[None]):
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
-        self.body = body  # the text shown (public: what the user reads)
+        self.body = body  # the text (public: what the user reads, as the CLI prints it)
         self._title = title
+
+    def shown(self) -> str:
+        """The body under the title bar, without a first line that repeats the title (a
+        shared text such as the ALC-06 explanation opens with it)."""
+        head, _, rest = self.body.partition("\n")
+        return rest.lstrip("\n") if head.strip() == self._title.strip() else self.body
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="title")
             with VerticalScroll(classes="body", id="text-body"):
-                yield Static(self.body, markup=False)
+                yield Static(self.shown(), markup=False)
             yield Label("Enter of Esc: sluiten", classes="hint")
 
     def on_mount(self) -> None:
@@ -219,23 +226,32 @@ class FormDialog(ModalScreen[dict | None]):
 
     def _compose_field(self, f: FormField) -> ComposeResult:
         if f.kind == "check":
-            yield Checkbox(f.label, bool(f.value), id=f"f-{f.key}")
+            yield CheckField(f.label, bool(f.value), id=f"f-{f.key}")
             yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
             return
-        yield Label(f.label + (" *" if f.required else ""), classes="field-label")
+        label = f.label + (" *" if f.required else "")
+        if f.kind in PICKERS:
+            yield Picker(str(f.value or ""), placeholder=f.placeholder, id=f"f-{f.key}",
+                         label=label, not_found=self._new_instead(f))
+            yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
+            return
+        yield Label(label, classes="field-label", id=f"l-{f.key}")
         if f.kind == "choice":
             options = list(f.options)
             value = f.value if f.value is not None and any(v == f.value for _, v in options) \
                 else Select.NULL
             yield Select(options, value=value, allow_blank=not f.required or not options,
                          id=f"f-{f.key}", prompt="(kies)")
-        elif f.kind in PICKERS:
-            yield Picker(str(f.value or ""), placeholder=f.placeholder, id=f"f-{f.key}")
         else:
             yield Input(str(f.value or ""), placeholder=f.placeholder or _PLACEHOLDER.get(
                 f.kind, ""), id=f"f-{f.key}", validators=[FieldValidator(f)],
                 validate_on=["blur", "submitted"])
         yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
+
+    def _new_instead(self, f: FormField) -> str:
+        """For a picker that may stay empty when other fields describe a new one."""
+        names = " en ".join(f"'{self._field(k).label}'" for k in f.required_unless)
+        return f"Nieuw? Vul {names} in." if names else ""
 
     def on_mount(self) -> None:
         for widget in self.query(Input):
@@ -243,10 +259,26 @@ class FormDialog(ModalScreen[dict | None]):
         if self._fields:
             # set_focus now (not focus(), which waits a turn): keys typed in one burst
             # after the key that opened the dialog go to the first field.
-            self.set_focus(self._focus_target(self._fields[0].key))
+            # A preview in the intro is read first: the dialog opens at its top.
+            self.set_focus(self._focus_target(self._fields[0].key),
+                           scroll_visible=not self._intro)
         for f in self._fields:
             if f.kind in PICKERS or f.load is not None:
                 self._load(f)
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
+                  from_app_focus: bool = False) -> None:
+        """A focused field comes into view at once with its label (not animated alone)."""
+        super().set_focus(widget, scroll_visible=False, from_app_focus=from_app_focus)
+        if scroll_visible and widget is not None:
+            widget.scroll_visible(animate=False)
+            if (key := self._key_of(widget)) is not None:
+                self.call_after_refresh(self._label_in_view, key)
+
+    def _label_in_view(self, key: str) -> None:
+        if self.focused is not None and self._key_of(self.focused) == key and self.is_attached:
+            for label in self.query(f"#l-{key}, #f-{key} > .field-label"):
+                label.scroll_visible(animate=False)
 
     def _focus_target(self, key: str) -> Widget:
         widget = self.query_one(f"#f-{key}")
@@ -309,7 +341,7 @@ class FormDialog(ModalScreen[dict | None]):
         if isinstance(widget, Picker):
             if widget.text and not widget.loaded:
                 return None  # matched when the list arrives
-            if widget.text and widget.value is None:
+            if widget.text and widget.value is None and not self._described_apart(f):
                 return (f"{f.label}: niets gevonden voor '{widget.text}' (zoek op naam, "
                         "geboortedatum of id).")
             if f.required and widget.value is None:
@@ -323,6 +355,11 @@ class FormDialog(ModalScreen[dict | None]):
             if result is not None and not result.is_valid:
                 return result.failure_descriptions[0]
         return None
+
+    def _described_apart(self, f: FormField) -> bool:
+        """The fields that make this one optional are all filled (e.g. a new child)."""
+        values = self.values()
+        return bool(f.required_unless) and all(values[k] for k in f.required_unless)
 
     def _show_error(self, f: FormField, message: str | None) -> None:
         label = self.query_one(f"#e-{f.key}", Static)
@@ -420,47 +457,6 @@ class FormDialog(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-_PLACEHOLDER = {"day": "bv. 05/03/2027 of 2027-03-05",
-                "moment": "bv. 01/03/2027 09:00 of 2027-03-01T09:00:12",
+_PLACEHOLDER = {"day": DAY_FORM,
+                "moment": MOMENT_FORM,
                 "whole": "een geheel getal"}
-
-
-class PickDialog(ModalScreen[Hashable | None]):
-    """Pick one row of a list (Enter), with a filter; Escape cancels."""
-
-    BINDINGS = key_table("pick", "escape  cancel  Annuleren | Niets kiezen en terug")
-    DEFAULT_CSS = "PickDialog { align: center middle; }" + DIALOG_CSS
-    AUTO_FOCUS = "VirtualTable"
-
-    def __init__(self, title: str, columns: Sequence[Column], rows: list[Row], *,
-                 intro: str = "") -> None:
-        super().__init__()
-        self._title, self._columns, self._rows, self._intro = title, columns, rows, intro
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self._title, classes="title")
-            if self._intro:
-                yield Static(self._intro, markup=False)
-            yield Input(placeholder="filter…", id="pick-filter")
-            yield VirtualTable(self._columns, id="pick-table")
-            yield Label("Enter: kiezen · ↑↓: bladeren · Esc: annuleren", classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#pick-filter", Input).cursor_blink = False
-        table = self.query_one(VirtualTable)
-        table.set_rows(self._rows)
-        table.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        table = self.query_one(VirtualTable)
-        table.set_filter(table.text_filter(event.value))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(VirtualTable).focus()
-
-    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
-        self.dismiss(event.row.key)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -22,7 +22,7 @@ from textual.widgets import Log, Static
 from lopdesk import parse
 from lopdesk.domain import documents
 from lopdesk.files import write_private_atomic
-from lopdesk.labels import fmt_date
+from lopdesk.labels import RUN_STATUS, fmt_date, fmt_datetime, label
 from lopdesk.screens.base import DbResults, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.keys import key_table
@@ -206,7 +206,7 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
         FormField("entry", "Inschrijving (id)", "whole", required=True, minimum=1)]
     fields += [
         FormField("signed_on", "Datum van ondertekening", "day",
-                  value=today.isoformat() if today else "", required=True),
+                  value=fmt_date(today), required=True),
         FormField("signed_by", "Ondertekend door", value=""),
     ]
 
@@ -254,11 +254,39 @@ def _numbered(app: App, number: int | None, title: str, label: str,
                     form_done(app, lambda v: show(parse.whole(v["n"], label))))
 
 
+def run_choices(pick: FormField) -> Callable[[Any], list[tuple[str, int]]]:
+    """The runs to choose from, newest first, each with its round, moment and state; the
+    newest run still in force becomes the field's default (the run a PV is usually for)."""
+
+    def load(db: Any) -> list[tuple[str, int]]:
+        from lopdesk.domain import allocation
+
+        runs = sorted(allocation.list_runs(db), key=lambda r: -r.id)
+        current = next((r for r in runs if r.status == "active"), None)
+        if current is not None and pick.value is None:
+            pick.value = current.id
+        return [(f"run {r.id} · {r.round_id} · {fmt_datetime(r.started_at)} · "
+                 f"{label(RUN_STATUS, r.status)}", r.id) for r in runs]
+
+    return load
+
+
 def open_pv(app: App, run_id: int | None = None) -> None:
-    _numbered(app, run_id, "Proces-verbaal van een allocatierun (ALC-05)", "Run (nummer)",
-              lambda rid: preview(app, DocSpec(
-                  "pv", f"proces-verbaal run {rid}", f"pv-run-{rid}",
-                  lambda db, fmt: documents.render_pv(db, rid, fmt))))
+    def show(rid: int) -> None:
+        preview(app, DocSpec("pv", f"proces-verbaal run {rid}", f"pv-run-{rid}",
+                             lambda db, fmt: documents.render_pv(db, rid, fmt)))
+
+    if run_id is not None:
+        show(run_id)
+        return
+
+    def done(v: dict) -> None:
+        show(int(v["run"]))
+
+    pick = FormField("run", "Allocatierun", "choice", None, required=True)
+    pick.load = run_choices(pick)
+    app.push_screen(FormDialog("Proces-verbaal van een allocatierun (ALC-05)", [pick],
+                               submit="Voorbeeld"), form_done(app, done))
 
 
 def open_case_summary(app: App, case_id: int | None = None) -> None:

@@ -112,6 +112,8 @@ class OffersScreen(TableScreen):
         self.area_id = area_id
         self.open_only = False
         self.rows: list = []
+        where = level_id or (f"gebied {area_id}" if area_id else "alle gebieden")
+        self.crumb = f"Aanbiedingen {where}"
 
     def first_title(self) -> str:
         where = self.level_id or (f"gebied {self.area_id}" if self.area_id else "alle gebieden")
@@ -132,6 +134,7 @@ class OffersScreen(TableScreen):
         ordered = sorted(rows, key=lambda o: (o.status != "open", -o.id))
         self.table.set_rows([Row(o.id, data=o) for o in ordered])
         n_open = sum(1 for o in rows if o.status == "open")
+        self.show_title(f"{n_open} open" + (" · enkel open" if self.open_only else ""))
         self.query_one("#summary", Static).update(
             f" {n_open} open · {len(rows)} in totaal"
             + (" · enkel open" if self.open_only else "")

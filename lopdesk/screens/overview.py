@@ -401,7 +401,8 @@ class OverviewScreen(SearchScreen):
 def _level_row(c, prefix: str) -> Row:
     board, style = board_cell(c.free_places_field)
     if c.board_disagrees:  # CAP-05 against CAP-04: flagged in words, not colour alone
-        board, style = f"{board} ≠{num(c.free_places)}", "bold black on yellow"
+        # the flag first: it stays in view when the column cuts the board's text
+        board, style = f"≠{num(c.free_places)} {board}", "bold black on yellow"
     return Row(("level", c.level_id), [
         f"{prefix}{level_title(c)}", num(c.free_places), (board, style),
         num(c.capacity), str(c.seated),

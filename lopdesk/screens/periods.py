@@ -11,7 +11,7 @@ from textual.widgets import Static
 from lopdesk import parse
 from lopdesk.domain import areas, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS
-from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime
+from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime, plural
 from lopdesk.present import close_plan_lines, period_group, period_state
 from lopdesk.screens.base import FormScreen, TableScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField
@@ -59,6 +59,7 @@ class PeriodsScreen(TableScreen, FormScreen):
     def __init__(self, level_id: str) -> None:
         super().__init__()
         self.level_id = level_id
+        self.crumb = f"Periodes {level_id}"
 
     def first_title(self) -> str:
         return f"Periodes · {self.level_id}"
@@ -77,6 +78,7 @@ class PeriodsScreen(TableScreen, FormScreen):
                 (state, "bold green" if state == "loopt" else "")], data=p))
         self.query_one(VirtualTable).set_rows(rows)
         running = next((p for p in periods if p.running(now)), None)
+        self.show_title(plural(len(periods), "periode", "periodes"))
         self.query_one("#summary", Static).update(
             (f" Loopt nu: periode {running.id} ({PERIOD_KIND[running.kind]})" if running
              else " Geen periode loopt nu.") + " · c: afsluiten · n: nieuwe periode")
@@ -100,8 +102,8 @@ class PeriodsScreen(TableScreen, FormScreen):
                       [(PERIOD_KIND[k], k) for k in ("priority", "free")], required=True),
             FormField("group", "Voorrangsgroep (leeg = contingenten)", "select", None,
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS if g != "none"]),
-            FormField("start", "Begin", required=True, placeholder="01/03/2027 09:00"),
-            FormField("end", "Einde (leeg = tot afsluiten)", placeholder="31/03/2027 16:00"),
+            FormField("start", "Begin", "moment", required=True),
+            FormField("end", "Einde (leeg = tot afsluiten)", "moment"),
         ]
 
         def run(v: dict) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
-from lopdesk import parse
+from lopdesk import parse, present
 from lopdesk.domain import counters, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import (
@@ -81,6 +81,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     d       document                    Uittreksel | Registeruittreksel van dit niveau
     m       notice                      Mededeling
             | Mededeling van niet-gerealiseerde inschrijving (NGI-01) | hidden, row
+    M       notice_delivered=record_notice  Mededeling bezorgd
+            | Bezorging van de mededeling vastleggen (NGI-02, NGI-03) | hidden, row
     v       superseded=toggle_superseded    Vervangen lijnen
             | Lijnen van een vervangen allocatierun verbergen of tonen | hidden
     """
@@ -93,6 +95,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             if action == "withdraw":  # REG-03
                 return status in ("realised", "non_realised")
             return bool(TRANSITIONS.get(status))
+        if action == "record_notice":  # NGI-02: a refused line
+            return self.current_row().data.status == "non_realised"
         if action == "offer":  # WL-01: a free place and a waiting list that binds
             level = self.level
             if level is not None and level.free_places == 0:
@@ -368,7 +372,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         ]
 
         def run(v: dict) -> None:
-            at = parse.moment(v["at"], "Tijdstip")
+            at = parse.moment(v["at"], "Tijdstip") or self.lapp.now()  # the app's clock
             born = parse.day(v["birth_date"], "Geboortedatum")
 
             def add(db):
@@ -403,8 +407,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             self.db_call(registers.withdraw, e.id, reason=v["reason"],
                          expected_version=e.version,
                          on_done=lambda r: self._after(
-                             "withdraw", f"Nr. {r.seq} ingetrokken. Een vrijgekomen plaats "
-                             "biedt u aan met 'o' (WL-01)."))
+                             "withdraw", "N" + present.withdrawn(r, "met 'o'")[1:]))
 
         self._form("withdraw", f"Inschrijving {e.seq} intrekken", fields,
                    f"{e.child_name} ({e.child_id}) · {STATUS[e.status]}", "Intrekken", run)

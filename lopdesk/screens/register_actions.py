@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lopdesk.domain import directory
+from lopdesk import parse, present
+from lopdesk.domain import directory, mediation
+from lopdesk.errors import NeedsConfirmation
+from lopdesk.labels import NOTICE_MODE, NOTICE_SENDER, fmt_date
+from lopdesk.screens.dialogs import ConfirmDialog
 
 
 class RegisterActions:
@@ -50,6 +54,48 @@ class RegisterActions:
         e = self.current_entry()
         if e is not None:
             open_notice(self.app, e.id, f"{e.child_name} nr. {e.seq}")
+
+    def action_record_notice(self) -> None:
+        """NGI-02/03: record how and when the refusal notice of the line under the cursor
+        reached the parents; confirmed first, written and audited by the domain."""
+        from lopdesk.screens.dialogs import FormField
+
+        e = self.current_entry()
+        if e is None:
+            return
+        fields = [
+            FormField("mode", "Wijze van bezorging", "choice", "receipt",
+                      [(NOTICE_MODE[m], m) for m in NOTICE_MODE], required=True),
+            FormField("on", "Bezorgd op", "day", fmt_date(self.lapp.now()), required=True),
+            FormField("sent_by", "Verstuurd door (leeg = volgens het mandaat van de school)",
+                      "choice", None, [(NOTICE_SENDER[k], k) for k in NOTICE_SENDER]),
+            FormField("note", "Notitie"),
+        ]
+
+        def run(v: dict) -> None:
+            on = parse.day(v["on"], "Bezorgd op")
+            what = (f"{e.child_name} ({e.child_id}), nr. {e.seq}: mededeling "
+                    f"{NOTICE_MODE[v['mode']]} bezorgd op {fmt_date(on)}.")
+            self.app.push_screen(ConfirmDialog("Bezorging van de mededeling vastleggen",
+                                               what, yes="Vastleggen"),
+                                 lambda ok: self._record_notice(e, v, on) if ok else None)
+
+        self._form("notice", f"Mededeling nr. {e.seq} bezorgd", fields,
+                   f"{e.child_name} ({e.child_id}) · niet-gerealiseerd. De termijn voor de "
+                   "klacht bij de CLR loopt vanaf de bezorging (NGI-04).", "Verder", run)
+
+    def _record_notice(self, e: Any, v: dict, on: Any, confirmed: bool = False) -> None:
+        def open_offer(exc: BaseException) -> None:
+            if isinstance(exc, NeedsConfirmation) and not confirmed:
+                self.app.push_screen(
+                    ConfirmDialog("Open aanbod (WL-01)", exc.message, yes="Toch vastleggen"),
+                    lambda ok: self._record_notice(e, v, on, True) if ok else None)
+
+        self.db_call(mediation.record_notice, e.id, mode=v["mode"], delivered_on=on,
+                     sent_by=v["sent_by"] or None, note=v["note"], at=self.lapp.now(),
+                     confirm_open_offer=confirmed,
+                     on_done=lambda n: self._after("notice", present.notice_recorded(n)),
+                     on_error=open_offer)
 
     def action_close_period(self) -> None:
         self.db_dialog(directory.list_periods, self.level_id, on_done=self._pick_period)

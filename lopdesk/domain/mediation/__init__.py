@@ -38,6 +38,7 @@ from lopdesk.domain.mediation.rules import (
     NOTICE_DAYS,
     clr_deadline,
     distance,
+    likely_outcome,
     local_day,
     notice_is_late,
 )
@@ -87,7 +88,7 @@ __all__ = [
     "RefusalRow", "TimelineRow",
     "add_event", "add_party", "add_refusal", "answer_proposal", "auto_reasons",
     "case_timeline", "child_file", "close_case", "clr_deadline", "distance", "get_case",
-    "get_notice", "list_cases", "list_notices", "local_day", "missing_notices",
+    "get_notice", "likely_outcome", "list_cases", "list_notices", "local_day", "missing_notices",
     "notice_is_late", "notify_refusal_in", "notify_refusals", "notify_refusals_in",
     "open_case", "plenary_summary", "proposals_for", "propose", "record_clr_complaint",
     "record_notice", "refusal_moment", "set_auto_reason",

@@ -235,13 +235,16 @@ def refusal_row(f: EntryFacts) -> RefusalRow:
 
 def proposal_rows(s: Session, *where: ColumnElement[bool]) -> list[ProposalRow]:
     out = []
-    for p, name in s.execute(select(CaseProposal, School.name)
-                             .outerjoin(School, School.id == CaseProposal.school_id)
-                             .where(*where).order_by(CaseProposal.id)).all():
+    for p, name, seq in s.execute(
+            select(CaseProposal, School.name, RegisterEntry.seq)
+            .outerjoin(School, School.id == CaseProposal.school_id)
+            .outerjoin(RegisterEntry, RegisterEntry.id == CaseProposal.entry_id)
+            .where(*where).order_by(CaseProposal.id)).all():
         assert p.id is not None
         out.append(ProposalRow(p.id, p.case_id, p.level_id, p.school_id, name or p.school_id,
                                p.proposed_at, p.proposed_by, p.free_places, p.distance_m,
-                               p.answer, p.answered_at, p.entry_id, p.overcapacity_category))
+                               p.answer, p.answered_at, p.entry_id, p.overcapacity_category,
+                               seq))
     return out
 
 

@@ -94,6 +94,19 @@ def closing_school(outcome: str, school_id: str | None, refusing: Sequence[str],
     return school_id
 
 
+def likely_outcome(accepted_schools: Sequence[str],
+                   realised_refusing: Sequence[str]) -> tuple[str | None, str | None]:
+    """MED-02: the outcome (and school) the case's state points to, to prefill closing: the
+    child placed through an accepted proposal (the latest given last) is enrolled at
+    another school; a refusing school that has since realised the enrolment is the same
+    school; otherwise nothing is assumed."""
+    if accepted_schools:
+        return "other_school", accepted_schools[-1]
+    if len(realised_refusing) == 1:
+        return "same_school", realised_refusing[0]
+    return None, None
+
+
 def distance(ax: float | None, ay: float | None, bx: float | None,
              by: float | None) -> float | None:
     """Straight-line distance in metres between two points; None when one is unknown."""

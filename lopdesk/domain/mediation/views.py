@@ -104,6 +104,9 @@ class ProposalRow:
     answered_at: datetime | None
     entry_id: int | None
     overcapacity_category: str | None
+    # The register number of the line an accepted proposal created (the "nr." a user
+    # sees in the register), never the internal entry id.
+    entry_seq: int | None = None
 
 
 @dataclass

@@ -79,6 +79,7 @@ def withdraw(db: Database, entry_id: int, *, reason: str, expected_version: int 
     with db.write() as s:
         require(s, db.user, "register.write")
         entry = load_entry(s, entry_id, expected_version)
+        freed = entry.status == "realised" and entry.overcapacity_category is None
         set_status_in(s, db.user, entry, "withdrawn", reason=reason, rule="REG-03", at=at)
         # An open offer for a withdrawn child lapses.
         for offer in s.execute(select(Offer).where(Offer.entry_id == entry_id,
@@ -86,4 +87,6 @@ def withdraw(db: Database, entry_id: int, *, reason: str, expected_version: int 
             offer.status = "declined"
             offer.answered_at = at or utcnow()
             offer.answered_by = db.user
-        return entry_view(entry, "REG-03")
+        view = entry_view(entry, "REG-03")
+        view.freed_place = freed
+        return view

@@ -26,6 +26,9 @@ class EntryView:
     version: int
     rule: str | None = None
     message: str = ""
+    # A withdrawal freed a place (the line held one: realised within capacity), to offer
+    # in waiting-list order (WL-01).
+    freed_place: bool = False
 
 
 class EntryRow(NamedTuple):

@@ -16,7 +16,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 MAX_SHOWN = 50
@@ -137,14 +137,20 @@ class Picker(Vertical):
     """
 
     def __init__(self, value: str = "", *, placeholder: str = "", id: str | None = None,
-                 choices: Sequence[Choice] | None = None) -> None:
+                 choices: Sequence[Choice] | None = None, label: str = "",
+                 not_found: str = "") -> None:
         super().__init__(id=id)
         self._typed = str(value or "")
         self._placeholder = placeholder
+        # The label is part of the picker, so it stays in view with the matches under it;
+        # `not_found` follows "niet gevonden" (e.g. how to add a new one instead).
+        self._label, self._not_found = label, not_found
         self.choices: list[Choice] | None = list(choices) if choices is not None else None
         self._shown: list[Choice] = []
 
     def compose(self) -> ComposeResult:
+        if self._label:
+            yield Label(self._label, classes="field-label")
         yield PickerInput(self._typed, placeholder=self._placeholder or
                           "zoek op naam, geboortedatum of id…")
         yield Matches()
@@ -180,11 +186,24 @@ class Picker(Vertical):
         if self._shown:
             options.highlighted = 0
         self._show_chosen()
+        if self.input.has_focus:
+            self.call_after_refresh(self._keep_in_view)
+
+    def _keep_in_view(self) -> None:
+        """The label, the input and the matches in view together while it is being used."""
+        if self.input.has_focus:
+            self.scroll_visible(animate=False)
 
     def _show_chosen(self) -> None:
         chosen = self.chosen()
         label = self.query_one(".chosen", Static)
-        label.update(f"→ {chosen.label}" if chosen is not None else "")
+        if chosen is not None:
+            label.update(f"→ {chosen.label}")
+        elif self.text and self.loaded:
+            label.update(f"Niet gevonden: '{self.text}'."
+                         + (f" {self._not_found}" if self._not_found else ""))
+        else:
+            label.update("")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
