@@ -14,6 +14,7 @@ import shutil
 from datetime import date
 
 import pytest
+from conftest import sqlite_only
 from sqlalchemy import text
 from test_tui import SIZE, notes, recording, settle, table_text, type_text, wait_until
 
@@ -27,6 +28,10 @@ from lopdesk.labels import BRUSSELS
 
 DAYS = ["2026-12-01", "2027-04-15", "2027-09-20"]
 
+
+# The demos are SQLite files built here, whatever LOPDESK_TEST_PG_URL says: the PostgreSQL
+# run would repeat exactly the SQLite run, so it leaves them out.
+pytestmark = sqlite_only
 
 @pytest.fixture(scope="module", params=DAYS)
 def demo_file(request, tmp_path_factory):
