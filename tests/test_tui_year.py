@@ -277,3 +277,20 @@ def test_WL_01_an_open_offer_past_its_reply_deadline_reads_verlopen():
     assert offer_cells(Offer(), datetime(2027, 3, 8, 22, 59, 59, tzinfo=UTC))[0][0] == "aangeboden"
     assert offer_cells(Offer(), datetime(2027, 3, 8, 23, 0, 0, tzinfo=UTC))[0] == ("verlopen",
                                                                               "bold red")
+
+
+async def test_WL_01_an_offer_from_the_app_is_dated_on_the_apps_clock(db):
+    """A domain default (`at or utcnow()`) is taken on the app's clock, as the demo's
+    training clock: an offer made with `o` is not dated on the system's day."""
+    freed(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        await pilot.press("j")
+        await settle(app, pilot)
+    offers = registers.list_offers(db, "L1")
+    assert [o.offered_at for o in offers] == [NOW]

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
+from lopdesk import clock as clocks
 from lopdesk.labels import SCREEN_TITLE
 from lopdesk.parse import ParseError
 from lopdesk.screens.dialogs import FormDialog, FormField
@@ -66,7 +67,10 @@ def db_work(node: DOMNode, fn: Callable[..., Any], *args: Any,
     def job() -> None:
         worker = get_current_worker()
         try:
-            result = fn(app.db, *args, **kwargs)
+            # The app's clock (a demo's training clock, a test's) for the whole call: a
+            # domain default such as `at or utcnow()` is taken before any session opens.
+            with clocks.using(app.now):
+                result = fn(app.db, *args, **kwargs)
         except Exception as exc:  # every error ends in one place (app.report_error)
             if not worker.is_cancelled:
                 app.call_from_thread(_deliver, target, DbFailed(what, exc, on_error))
