@@ -466,10 +466,7 @@ async def test_7_mediation_open_propose_place_and_close(demo_db):
         assert any(f"ingeschreven in register {level_id}" in n for n in notes(app)), notes(app)
         await pilot.press("x")
         await settle(app, pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("down", "down", "enter")  # other_school
-        await pilot.pause()
+        # MED-02: after the accepted proposal the form proposes "andere school" itself
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         await wait_until(pilot, lambda: "afgesloten" in str(
