@@ -7,6 +7,8 @@ and database result); a cursor move that leaves every key as it was must not reb
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import builders as b
 from test_tui import SIZE, make, settle
 
@@ -29,47 +31,46 @@ def shown_keys(footer: KeyFooter) -> list[tuple[str, bool]]:
     return [(k.description, not k.disabled) for k in footer.query("FooterKey")]
 
 
-async def test_cursor_move_without_key_change_does_not_rebuild_the_footer(db):
+@asynccontextmanager
+async def overview(db):
+    """The overview of `scenario` at a width where every key fits: pilot, table, footer."""
     scenario(db)
     app = make(db)
     async with app.run_test(size=WIDE) as pilot:
         await settle(app, pilot)
-        table = app.screen.query_one(VirtualTable)
-        footer = app.screen.query_one(KeyFooter)
-        assert app.screen.focused is table
+        assert app.screen.focused is app.screen.query_one(VirtualTable)
+        yield pilot, app.screen.query_one(VirtualTable), app.screen.query_one(KeyFooter)
+
+
+async def to_first_level(pilot, table: VirtualTable) -> None:
+    while table.current.key[0] != "level":
+        await pilot.press("down")
+    await settle(pilot.app, pilot)
+
+
+async def test_cursor_move_without_key_change_does_not_rebuild_the_footer(db):
+    async with overview(db) as (pilot, table, footer):
         # the cursor on a level row: "LOP-bord" (a key that needs a level) is offered
-        while table.current.key[0] != "level":
-            await pilot.press("down")
-        await settle(app, pilot)
+        await to_first_level(pilot, table)
         before = footer.rebuilds
         keys = shown_keys(footer)
         assert ("LOP-bord", True) in keys
-        levels = sum(1 for r in table._view if r.key[0] == "level")
-        assert levels >= 2  # the scenario has more than one level to move over
-        for _ in range(3):
+        for level in ("L2", "L3", "L4"):  # from level to level: the same keys
             await pilot.press("down")
-            await settle(app, pilot)
-            if table.current.key[0] != "level":
-                break
+            await settle(pilot.app, pilot)
+            assert table.current.key == ("level", level)
             assert shown_keys(footer) == keys
             assert footer.rebuilds == before, "a cursor move rebuilt an unchanged footer"
 
 
 async def test_a_change_of_enabled_keys_rebuilds_the_footer(db):
-    scenario(db)
-    app = make(db)
-    async with app.run_test(size=WIDE) as pilot:
-        await settle(app, pilot)
-        table = app.screen.query_one(VirtualTable)
-        footer = app.screen.query_one(KeyFooter)
+    async with overview(db) as (pilot, table, footer):
         await pilot.press("home")
-        await settle(app, pilot)
+        await settle(pilot.app, pilot)
         assert table.current.key[0] != "level"  # the area's total row comes first
         assert "LOP-bord" not in dict(shown_keys(footer))  # refused keys are not offered
         before = footer.rebuilds
-        while table.current.key[0] != "level":
-            await pilot.press("down")
-        await settle(app, pilot)
+        await to_first_level(pilot, table)
         assert ("LOP-bord", True) in shown_keys(footer)
         assert footer.rebuilds == before + 1
 
