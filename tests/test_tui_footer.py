@@ -73,6 +73,7 @@ async def test_a_change_of_enabled_keys_rebuilds_the_footer(db):
         await to_first_level(pilot, table)
         assert ("LOP-bord", True) in shown_keys(footer)
         assert footer.rebuilds == before + 1
+        assert pilot.app.screen.focused is table  # a rebuild leaves the focus where it was
 
 
 async def test_the_cursor_shows_the_focus_when_it_comes_and_goes(db):
