@@ -1,12 +1,23 @@
 """The footer of every screen: the keys in the order of the screen's bindings (the most
 important first), and only the keys that fit whole: a key is left out rather than cut
-mid-word. The palette key stays at the right; the help (?) lists every key."""
+mid-word. The palette key stays at the right; the help (?) lists every key.
+
+Textual's Footer removes and mounts all its keys again on every bindings signal of its
+screen (`refresh_bindings`: each cursor move, focus change, screen switch and database
+result), several hundred times in a session and the largest cost of opening a large
+register. Here the signals that arrive before the next refresh are taken as one, and the
+keys are rebuilt only when what they show changed: which keys, their descriptions and
+tooltips, enabled or not, the footer's width and style. The footer never holds the focus
+(Footer: can_focus_children=False), so rebuilding it or not leaves the focus alone."""
 
 from __future__ import annotations
+
+from collections.abc import Hashable
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.events import Resize
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -22,7 +33,52 @@ def key_width(key: FooterKey, compact: bool) -> int:
 
 
 class KeyFooter(Footer):
+    # what the keys on show were built from (None: not built yet)
+    _shown: Hashable | None = None
+    _check_due: bool = False
+    rebuilds: int = 0  # how often the keys were built (tests count it)
+
+    def what_shows(self) -> Hashable:
+        """Everything the keys are built from (see Footer.compose): the shown bindings with
+        their key display, description, group, enabled state and tooltip; the palette key;
+        the width and style of the footer."""
+        app = self.app
+        palette = app.COMMAND_PALETTE_BINDING
+        keys = tuple(
+            (b.key, app.get_key_display(b), b.description, b.action, b.group, b.tooltip,
+             enabled, tooltip)
+            for key, (_node, b, enabled, tooltip) in self.screen.active_bindings.items()
+            if b.show or key == palette)
+        return (keys, self.size.width or app.size.width, self.compact,
+                self.show_command_palette, app.ENABLE_COMMAND_PALETTE)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """The screen's bindings may have changed: look once, after the next refresh (when
+        the state that sent the signal is settled), whether the keys shown change."""
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._check_due:
+            self._check_due = True
+            self.call_after_refresh(self._check)
+
+    async def _check(self) -> None:
+        self._check_due = False
+        await self.recompose()
+
+    async def recompose(self) -> None:
+        """Rebuild the keys, unless they would come out as they are."""
+        if not self.is_attached or self._pruning:
+            return
+        if self._bindings_ready:
+            shown = self.what_shows()
+            if shown == self._shown:
+                return
+            self._shown = shown
+        await super().recompose()
+
     def compose(self) -> ComposeResult:
+        self.rebuilds += 1
         widgets = list(super().compose())
         width = self.size.width or self.app.size.width
         palette = [w for w in widgets if w.has_class(PALETTE_CLASS)]

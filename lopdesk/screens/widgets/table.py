@@ -443,6 +443,13 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cache[(index, is_cursor)] = strip
         return strip
 
+    def notify_style_update(self) -> None:
+        """The styles changed (the focus came or went: the cursor's colour): the drawn lines
+        are drawn again, else the cursor keeps the colour of before until something else
+        clears them."""
+        super().notify_style_update()
+        self._cache.clear()
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         height = self.scrollable_content_region.height
