@@ -174,6 +174,19 @@ class _Reader:
             raise self.error(col, f"{what} '{key}' staat al op regel {seen[key]}")
         seen[key] = self.line
 
+    def key(self, row: dict, col: str, seen: dict[str, int], what: str) -> str:
+        """The row's own key in `col`, refused when an earlier line holds it."""
+        key = self.text(row, col)
+        self.unique(seen, key, col, what)
+        return key
+
+    def reference(self, row: dict, col: str, first_lines: dict[str, int]) -> str:
+        """The key of another record in `col`; the first line naming each key is kept, to
+        refuse an unknown one there."""
+        key = self.text(row, col)
+        first_lines.setdefault(key, self.line)
+        return key
+
 
 def _existing(s, model, ids: set[str]) -> set[str]:
     found: set[str] = set()
@@ -201,15 +214,15 @@ def _refuse_first(reader: _Reader, lines: dict[str, int], keys: set[str], col: s
         raise reader.error(col, message(key))
 
 
-def _duplicate_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
+def _duplicate_in_db(s, reader: _Reader, model, lines: dict[str, int], col: str,
                      what: str) -> None:
-    _refuse_first(reader, lines, existing, col, lambda key: f"{what} '{key}' bestaat al in de "
-                  "databank")
+    _refuse_first(reader, lines, _existing(s, model, set(lines)), col,
+                  lambda key: f"{what} '{key}' bestaat al in de databank")
 
 
-def _missing_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
+def _missing_in_db(s, reader: _Reader, model, lines: dict[str, int], col: str,
                    message: Callable[[str], str]) -> None:
-    _refuse_first(reader, lines, set(lines) - existing, col, message)
+    _refuse_first(reader, lines, set(lines) - _existing(s, model, set(lines)), col, message)
 
 
 # --- one function per kind -----------------------------------------------------------
@@ -218,8 +231,7 @@ def _missing_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], c
 def _areas(db: Database, reader: _Reader) -> Write:
     rows, lines = [], {}
     for row in reader.rows():
-        aid = reader.text(row, "area_id")
-        reader.unique(lines, aid, "area_id", "gebied")
+        aid = reader.key(row, "area_id", lines, "gebied")
         rows.append({"id": aid, "name": reader.text(row, "name"),
                      "education": reader.choice(row, "education", EDUCATIONS,
                                                 "primary"),
@@ -228,7 +240,7 @@ def _areas(db: Database, reader: _Reader) -> Write:
                      "chair_contact": reader.text(row, "chair_contact", required=False)})
 
     def write(s) -> int:
-        _duplicate_in_db(reader, lines, _existing(s, Area, set(lines)), "area_id", "gebied")
+        _duplicate_in_db(s, reader, Area, lines, "area_id", "gebied")
         _bulk(s, Area, rows)
         return len(rows)
     return write
@@ -237,10 +249,8 @@ def _areas(db: Database, reader: _Reader) -> Write:
 def _schools(db: Database, reader: _Reader) -> Write:
     rows, lines, area_lines = [], {}, {}
     for row in reader.rows():
-        sid = reader.text(row, "school_id")
-        reader.unique(lines, sid, "school_id", "school")
-        area_id = reader.text(row, "area_id")
-        area_lines.setdefault(area_id, reader.line)
+        sid = reader.key(row, "school_id", lines, "school")
+        area_id = reader.reference(row, "area_id", area_lines)
         x, y = reader.point(row)
         rows.append({"id": sid, "area_id": area_id, "name": reader.text(row, "name"),
                      "neighbourhood": reader.text(row, "neighbourhood", required=False),
@@ -250,10 +260,10 @@ def _schools(db: Database, reader: _Reader) -> Write:
                                                 maximum=MAX_PUPILS)})
 
     def write(s) -> int:
-        _missing_in_db(reader, area_lines, _existing(s, Area, set(area_lines)), "area_id",
+        _missing_in_db(s, reader, Area, area_lines, "area_id",
                        lambda key: f"gebied '{key}' bestaat niet (importeer eerst areas.csv "
                        "of maak het aan met 'lopdesk area create')")
-        _duplicate_in_db(reader, lines, _existing(s, School, set(lines)), "school_id", "school")
+        _duplicate_in_db(s, reader, School, lines, "school_id", "school")
         pupils = [r.pop("_pupils") for r in rows]
         _bulk(s, School, rows)
         _bulk(s, Site, [{"id": r["id"], "school_id": r["id"], "name": r["name"],
@@ -266,10 +276,8 @@ def _schools(db: Database, reader: _Reader) -> Write:
 def _levels(db: Database, reader: _Reader) -> Write:
     rows, lines, school_lines = [], {}, {}
     for row in reader.rows():
-        lid = reader.text(row, "level_id")
-        reader.unique(lines, lid, "level_id", "capaciteitsniveau")
-        sid = reader.text(row, "school_id")
-        school_lines.setdefault(sid, reader.line)
+        lid = reader.key(row, "level_id", lines, "capaciteitsniveau")
+        sid = reader.reference(row, "school_id", school_lines)
         ratio = reader.number(row, "indicator_ratio")
         if ratio is not None and not 0 <= ratio <= 1:
             raise reader.error("indicator_ratio", f"{ratio} ligt niet tussen 0 en 1")
@@ -299,16 +307,15 @@ def _levels(db: Database, reader: _Reader) -> Write:
         })
 
     def write(s) -> int:
-        _missing_in_db(reader, school_lines, _existing(s, School, set(school_lines)),
-                       "school_id", lambda key: f"school '{key}' bestaat niet")
+        _missing_in_db(s, reader, School, school_lines, "school_id",
+                       lambda key: f"school '{key}' bestaat niet")
         sites = {r["site_id"] for r in rows}
         unknown_sites = sites - _existing(s, Site, sites)
         if unknown_sites:
             key = sorted(unknown_sites)[0]
             reader.line = min(lines[r["id"]] for r in rows if r["site_id"] == key)
             raise reader.error("site_id", f"vestiging '{key}' bestaat niet")
-        _duplicate_in_db(reader, lines, _existing(s, CapacityLevel, set(lines)), "level_id",
-                         "capaciteitsniveau")
+        _duplicate_in_db(s, reader, CapacityLevel, lines, "level_id", "capaciteitsniveau")
         _bulk(s, CapacityLevel, rows)
         _bulk(s, RegisterCounter, [{"level_id": r["id"], "last_seq": 0} for r in rows])
         return len(rows)
@@ -318,9 +325,8 @@ def _levels(db: Database, reader: _Reader) -> Write:
 def _children(db: Database, reader: _Reader) -> Write:
     rows, lines = [], {}
     for row in reader.rows():
-        cid = reader.text(row, "child_id")
+        cid = reader.key(row, "child_id", lines, "kind")
         check_child_id(reader, cid)
-        reader.unique(lines, cid, "child_id", "kind")
         x, y = reader.point(row)
         rows.append({"id": cid, "first_name": reader.text(row, "first_name"),
                      "last_name": reader.text(row, "last_name"),
@@ -330,7 +336,7 @@ def _children(db: Database, reader: _Reader) -> Write:
                      "address": reader.text(row, "address", required=False), "x": x, "y": y})
 
     def write(s) -> int:
-        _duplicate_in_db(reader, lines, _existing(s, Child, set(lines)), "child_id", "kind")
+        _duplicate_in_db(s, reader, Child, lines, "child_id", "kind")
         _bulk(s, Child, rows)
         return len(rows)
     return write
