@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lopdesk.commands.common import (
-    AT_OPTION,
-    INT_BOUNDS,
-    JSON_OPTION,
-    database,
-    echo,
-    emit,
-    fail,
-    handle_errors,
-    parse_when,
-    warn,
-)
+from lopdesk.commands import common
 
 capacity_app = typer.Typer(help="Capaciteit, verhogingen en vrije plaatsen.", no_args_is_help=True)
 full_app = typer.Typer(help="Volzetverklaringen (secundair, 2de-7de jaar).", no_args_is_help=True)
@@ -23,55 +12,55 @@ full_app = typer.Typer(help="Volzetverklaringen (secundair, 2de-7de jaar).", no_
 
 def _result(res, as_json: bool) -> None:
     if as_json:
-        emit(res, True)
+        common.emit(res, True)
     else:
         extra = f" — {res.message}" if res.message else ""
-        echo(f"{res.level_id}: capaciteit {res.capacity} [{res.rule or ''}]{extra}")
+        common.echo(f"{res.level_id}: capaciteit {res.capacity} [{res.rule or ''}]{extra}")
 
 
 @capacity_app.command("set")
-@handle_errors
+@common.handle_errors
 def capacity_set(level: str = typer.Argument(...), capacity: int = typer.Argument(..., min=0),
                  reason: str = typer.Option("", "--reason", "-r"),
                  version: int | None = typer.Option(None, "--version"),
-                 at: str | None = AT_OPTION,
-                 as_json: bool = JSON_OPTION) -> None:
+                 at: str | None = common.AT_OPTION,
+                 as_json: bool = common.JSON_OPTION) -> None:
     """De capaciteit vastleggen (vóór de start) of wijzigen (CAP-01..03)."""
     from lopdesk.domain import capacity as cap
 
-    with database() as db:
-        _result(cap.set_capacity(db, level, capacity, at=parse_when(at), reason=reason,
+    with common.database() as db:
+        _result(cap.set_capacity(db, level, capacity, at=common.parse_when(at), reason=reason,
                                  expected_version=version), as_json)
 
 
 @capacity_app.command("seated")
-@handle_errors
+@common.handle_errors
 def capacity_seated(level: str = typer.Argument(...),
                     indicator: int = typer.Option(..., "--indicator", min=0),
                     non_indicator: int = typer.Option(..., "--non-indicator", min=0),
-                    as_json: bool = JSON_OPTION) -> None:
+                    as_json: bool = common.JSON_OPTION) -> None:
     """Het aantal zittende leerlingen per contingent."""
     from lopdesk.domain import capacity as cap
 
-    with database() as db:
+    with common.database() as db:
         _result(cap.set_seated(db, level, indicator=indicator, non_indicator=non_indicator),
                 as_json)
 
 
 @capacity_app.command("request-raise")
-@handle_errors
+@common.handle_errors
 def capacity_request_raise(level: str = typer.Argument(...),
                            capacity: int = typer.Argument(..., min=0),
                            reason: str = typer.Option(..., "--reason", "-r"),
-                           at: str | None = AT_OPTION,
-                           as_json: bool = JSON_OPTION) -> None:
+                           at: str | None = common.AT_OPTION,
+                           as_json: bool = common.JSON_OPTION) -> None:
     """Een capaciteitsverhoging aanvragen (beslissing door het LOP, CAP-03)."""
     from lopdesk.domain import capacity as cap
 
-    when = parse_when(at)
-    with database() as db:
+    when = common.parse_when(at)
+    with common.database() as db:
         d = cap.request_raise(db, level, capacity, reason=reason, at=when)
-    emit(d, True) if as_json else echo(
+    common.emit(d, True) if as_json else common.echo(
         f"aanvraag {d.id}: {level} {d.current_capacity} → {d.requested_capacity}")
 
 
@@ -79,74 +68,74 @@ def _outcome(out, as_json: bool, preview: bool = False) -> None:
     from lopdesk.present import decision_lines
 
     if as_json:
-        emit(out, True)
+        common.emit(out, True)
         return
-    echo("\n".join(decision_lines(out, preview=preview)))
+    common.echo("\n".join(decision_lines(out, preview=preview)))
 
 
 @capacity_app.command("decide")
-@handle_errors
+@common.handle_errors
 def capacity_decide(decision: int = typer.Argument(...),
                     approve: bool = typer.Option(..., "--approve/--reject"),
                     reason: str = typer.Option(..., "--reason", "-r"),
                     ref: str | None = typer.Option(None, "--ref", help="Beslissingsnummer LOP."),
-                    at: str | None = AT_OPTION,
-                    as_json: bool = JSON_OPTION) -> None:
+                    at: str | None = common.AT_OPTION,
+                    as_json: bool = common.JSON_OPTION) -> None:
     """Een aanvraag goedkeuren of afwijzen; nieuwe plaatsen gaan naar de wachtlijst."""
     from lopdesk.domain import capacity as cap
 
-    with database() as db:
+    with common.database() as db:
         _outcome(cap.decide_raise(db, decision, approve=approve, reason=reason,
-                                  decision_ref=ref, at=parse_when(at)), as_json)
+                                  decision_ref=ref, at=common.parse_when(at)), as_json)
 
 
 @capacity_app.command("preview")
-@handle_errors
+@common.handle_errors
 def capacity_preview(decision: int = typer.Argument(...),
-                     at: str | None = AT_OPTION,
-                     as_json: bool = JSON_OPTION) -> None:
+                     at: str | None = common.AT_OPTION,
+                     as_json: bool = common.JSON_OPTION) -> None:
     """Welke kinderen de nieuwe plaatsen zouden krijgen, met de trapsgewijze gevolgen."""
     from lopdesk.domain import capacity as cap
 
-    with database() as db:
-        _outcome(cap.preview_raise(db, decision, at=parse_when(at)), as_json, preview=True)
+    with common.database() as db:
+        _outcome(cap.preview_raise(db, decision, at=common.parse_when(at)), as_json, preview=True)
 
 
 @capacity_app.command("requests")
-@handle_errors
+@common.handle_errors
 def capacity_requests(status: str | None = typer.Option(None, "--status"),
-                      as_json: bool = JSON_OPTION) -> None:
+                      as_json: bool = common.JSON_OPTION) -> None:
     """Aanvragen tot capaciteitsverhoging."""
     from lopdesk.domain import capacity as cap
     from lopdesk.labels import DECISION_STATUS, label
 
     if status:  # the Dutch label is accepted too (aangevraagd, goedgekeurd, afgewezen)
         status = next((c for c, t in DECISION_STATUS.items() if t == status.lower()), status)
-    with database() as db:
+    with common.database() as db:
         rows = cap.list_decisions(db, status)
-    emit(rows, as_json,
-         [("id", "id"), ("level_id", "niveau"), ("current_capacity", "van"),
-          ("requested_capacity", "naar"), ("status", "status"), ("reason", "reden"),
-          ("decided_by", "beslist door")],
-         shown=lambda r: {**r.__dict__, "status": label(DECISION_STATUS, r.status)})
+    common.emit(rows, as_json,
+                [("id", "id"), ("level_id", "niveau"), ("current_capacity", "van"),
+                 ("requested_capacity", "naar"), ("status", "status"), ("reason", "reden"),
+                 ("decided_by", "beslist door")],
+                shown=lambda r: {**r.__dict__, "status": label(DECISION_STATUS, r.status)})
 
 
 @capacity_app.command("free-places")
-@handle_errors
+@common.handle_errors
 def capacity_free_places(level: str = typer.Argument(...),
                          value: str = typer.Argument(..., help="leeg, 0, JA of een getal"),
-                         as_json: bool = JSON_OPTION) -> None:
+                         as_json: bool = common.JSON_OPTION) -> None:
     """Het LOP-veld vrije plaatsen (CAP-05)."""
     from lopdesk.domain import capacity as cap
     from lopdesk.labels import free_places_board
 
-    with database() as db:
+    with common.database() as db:
         res = cap.set_free_places_field(db, level, value)
     if as_json:
-        emit(res, True)
+        common.emit(res, True)
         return
     field = cap.validate_free_places_field(value)  # as stored (the domain accepted it)
-    echo(f"{res.level_id}: vrije plaatsen (LOP-veld) {free_places_board(field)} "
+    common.echo(f"{res.level_id}: vrije plaatsen (LOP-veld) {free_places_board(field)} "
                f"[{res.rule}]")
     _warn_above_capacity(field, res.capacity, "het LOP-veld vrije plaatsen")
 
@@ -156,7 +145,7 @@ def _warn_above_capacity(value: str | int | None, capacity: int | None, what: st
     if value is None or capacity is None or not str(value).isdigit():
         return
     if int(value) > capacity:
-        warn(f"{what} ({value}) is groter dan de capaciteit ({capacity}) van dit niveau.")
+        common.warn(f"{what} ({value}) is groter dan de capaciteit ({capacity}) van dit niveau.")
 
 
 def _ank_value(text: str | None) -> int | None:
@@ -165,78 +154,79 @@ def _ank_value(text: str | None) -> int | None:
         return None
     value = text.strip()
     if not value.isdigit():
-        raise fail(f"ANK-capaciteit '{text}' is geen geheel getal: geef een aantal (minstens 4, "
-                   "of 8 bij meer dan 100 leerlingen) of laat het weg om te schrappen.")
-    if len(value) > 5 or int(value) > INT_BOUNDS["capacity"][1]:
-        raise fail(f"ANK-capaciteit {value[:20]} is groter dan "
-                   f"{INT_BOUNDS['capacity'][1]}")
+        raise common.fail(f"ANK-capaciteit '{text}' is geen geheel getal: geef een aantal "
+                          "(minstens 4, of 8 bij meer dan 100 leerlingen) of laat het weg om "
+                          "te schrappen.")
+    if len(value) > 5 or int(value) > common.INT_BOUNDS["capacity"][1]:
+        raise common.fail(f"ANK-capaciteit {value[:20]} is groter dan "
+                          f"{common.INT_BOUNDS['capacity'][1]}")
     return int(value)
 
 
 @capacity_app.command("ank")
-@handle_errors
+@common.handle_errors
 def capacity_ank(level: str = typer.Argument(...),
                  capacity: str | None = typer.Argument(
                      None, help="Aantal plaatsen; weglaten om de ANK-capaciteit te schrappen."),
-                 as_json: bool = JSON_OPTION) -> None:
+                 as_json: bool = common.JSON_OPTION) -> None:
     """Capaciteit voor anderstalige nieuwkomers (CAP-08)."""
     from lopdesk.domain import capacity as cap
 
     value = _ank_value(capacity)
-    with database() as db:
+    with common.database() as db:
         res = cap.set_ank_capacity(db, level, value)
     if as_json:
-        emit(res, True)
+        common.emit(res, True)
         return
     shown = "geschrapt" if value is None else str(value)
-    echo(f"{res.level_id}: ANK-capaciteit {shown} [{res.rule}]")
+    common.echo(f"{res.level_id}: ANK-capaciteit {shown} [{res.rule}]")
     _warn_above_capacity(value, res.capacity, "de ANK-capaciteit")
 
 
 @full_app.command("declare")
-@handle_errors
+@common.handle_errors
 def full_declare(levels: list[str] = typer.Argument(..., help="Administratieve groepen."),
                  reason: str = typer.Option("", "--reason", "-r"),
-                 at: str | None = AT_OPTION,
-                 as_json: bool = JSON_OPTION) -> None:
+                 at: str | None = common.AT_OPTION,
+                 as_json: bool = common.JSON_OPTION) -> None:
     """Niveaus volzet verklaren (CAP-06); gemeld aan het LOP."""
     from lopdesk.domain import capacity as cap
 
-    with database() as db:
-        d = cap.declare_full(db, levels, reason=reason, at=parse_when(at))
-    emit(d, True) if as_json else echo(
+    with common.database() as db:
+        d = cap.declare_full(db, levels, reason=reason, at=common.parse_when(at))
+    common.emit(d, True) if as_json else common.echo(
         f"volzetverklaring {d.id}: {', '.join(levels)} (gemeld aan het LOP)")
 
 
 @full_app.command("lift")
-@handle_errors
+@common.handle_errors
 def full_lift(declaration: int = typer.Argument(...),
               reason: str = typer.Option("", "--reason", "-r"),
-              at: str | None = AT_OPTION,
-              as_json: bool = JSON_OPTION) -> None:
+              at: str | None = common.AT_OPTION,
+              as_json: bool = common.JSON_OPTION) -> None:
     """Een volzetverklaring opheffen (gemeld aan het LOP)."""
     from lopdesk.domain import capacity as cap
 
-    with database() as db:
-        d = cap.lift_full(db, declaration, reason=reason, at=parse_when(at))
-    emit(d, True) if as_json else echo(f"volzetverklaring {d.id} opgeheven")
+    with common.database() as db:
+        d = cap.lift_full(db, declaration, reason=reason, at=common.parse_when(at))
+    common.emit(d, True) if as_json else common.echo(f"volzetverklaring {d.id} opgeheven")
 
 
 @full_app.command("list")
-@handle_errors
-def full_list(as_json: bool = JSON_OPTION) -> None:
+@common.handle_errors
+def full_list(as_json: bool = common.JSON_OPTION) -> None:
     """Alle volzetverklaringen."""
     from lopdesk.domain import capacity as cap
     from lopdesk.labels import fmt_datetime, level_counts
 
-    with database() as db:
+    with common.database() as db:
         rows = cap.list_declarations(db)
-    emit(rows, as_json,
-         [("id", "id"), ("declared_at", "verklaard"), ("lifted_at", "opgeheven"),
-          ("levels", "groepen (aantal bij verklaring)"), ("reason", "reden")],
-         shown=lambda r: {**r.__dict__, "declared_at": fmt_datetime(r.declared_at),
-                          "lifted_at": fmt_datetime(r.lifted_at),
-                          "levels": level_counts(r.levels)})
+    common.emit(rows, as_json,
+                [("id", "id"), ("declared_at", "verklaard"), ("lifted_at", "opgeheven"),
+                 ("levels", "groepen (aantal bij verklaring)"), ("reason", "reden")],
+                shown=lambda r: {**r.__dict__, "declared_at": fmt_datetime(r.declared_at),
+                                 "lifted_at": fmt_datetime(r.lifted_at),
+                                 "levels": level_counts(r.levels)})
 
 
 def install(app: typer.Typer) -> None:

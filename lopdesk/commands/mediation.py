@@ -10,17 +10,7 @@ from datetime import date
 
 import typer
 
-from lopdesk.commands.common import (
-    AT_OPTION,
-    EXIT_INPUT,
-    JSON_OPTION,
-    database,
-    echo,
-    emit,
-    fail,
-    handle_errors,
-    parse_when,
-)
+from lopdesk.commands import common
 
 case_app = typer.Typer(help="Bemiddelingsdossiers: openen, opvolgen, voorstellen, afsluiten.",
                        no_args_is_help=True)
@@ -47,7 +37,7 @@ def parse_day(value: str | None, what: str = "datum") -> date | None:
     try:
         return parse.day(value, what)
     except parse.ParseError as exc:
-        raise fail(str(exc), EXIT_INPUT) from None
+        raise common.fail(str(exc), common.EXIT_INPUT) from None
 
 
 def _entry_id(db, entry: str, level: str | None = None) -> int:
@@ -83,31 +73,31 @@ def _print_notice(n) -> None:
     from lopdesk.domain.mediation import NOTICE_MODE, NOTICE_SENDER, REFUSAL_REASON
     from lopdesk.labels import fmt_date, fmt_datetime
 
-    echo(f"Mededeling {n.id}: {n.level_id} nr. {n.seq}, kind {n.child_id}")
-    echo(f"  weigering        {fmt_datetime(n.refused_at)} "
+    common.echo(f"Mededeling {n.id}: {n.level_id} nr. {n.seq}, kind {n.child_id}")
+    common.echo(f"  weigering        {fmt_datetime(n.refused_at)} "
                f"({REFUSAL_REASON.get(n.reason, n.reason)})")
-    echo(f"  bezorgd          {NOTICE_MODE[n.delivery_mode]} op {fmt_date(n.delivered_on)}"
+    common.echo(f"  bezorgd          {NOTICE_MODE[n.delivery_mode]} op {fmt_date(n.delivered_on)}"
                f" ({n.days_after_refusal} dagen na de weigering)"
                + ("  TE LAAT (NGI-02: binnen 4 kalenderdagen)" if n.late else ""))
-    echo(f"  verstuurd door   {NOTICE_SENDER[n.sent_by]}")
-    echo(f"  beslisser en verwerkingsverantwoordelijke: {n.decision_maker} (NGI-03)")
-    echo(f"  melding aan LOP  {n.notification_id or '—'}")
-    echo(f"  klacht bij de CLR tot en met {fmt_date(n.clr_deadline)} (NGI-04)")
+    common.echo(f"  verstuurd door   {NOTICE_SENDER[n.sent_by]}")
+    common.echo(f"  beslisser en verwerkingsverantwoordelijke: {n.decision_maker} (NGI-03)")
+    common.echo(f"  melding aan LOP  {n.notification_id or '—'}")
+    common.echo(f"  klacht bij de CLR tot en met {fmt_date(n.clr_deadline)} (NGI-04)")
     if n.case_id:
-        echo(f"  bemiddelingsdossier {n.case_id}")
+        common.echo(f"  bemiddelingsdossier {n.case_id}")
 
 
 def _print_case(v) -> None:
     from lopdesk.present import case_lines
 
-    echo("\n".join(case_lines(v)))
+    common.echo("\n".join(case_lines(v)))
 
 
 # --- case ---------------------------------------------------------------------------------
 
 
 @case_app.command("open")
-@handle_errors
+@common.handle_errors
 def case_open(child: str = typer.Argument(..., help="Kind (pseudoniem id)."),
               request_date: str | None = typer.Option(
                   None, "--request-date", help="Datum van de vraag van de ouders (MED-01)."),
@@ -116,23 +106,23 @@ def case_open(child: str = typer.Argument(..., help="Kind (pseudoniem id)."),
                                                 help="Weigering (ID of NIVEAU:NR); "
                                                      "standaard alle niet-gerealiseerde."),
               note: str = typer.Option("", "--note"),
-              at: str | None = AT_OPTION,
-              as_json: bool = JSON_OPTION) -> None:
+              at: str | None = common.AT_OPTION,
+              as_json: bool = common.JSON_OPTION) -> None:
     """Een bemiddelingsdossier openen op vraag van de ouders (capaciteitsweigering)."""
     from lopdesk.domain import mediation
 
-    with database() as db:
+    with common.database() as db:
         ids = [_entry_id(db, e) for e in entries] or None
         view = mediation.open_case(db, child, request_on=parse_day(request_date),
                                    requested_by=requested_by, entry_ids=ids, note=note,
-                                   at=parse_when(at))
-    emit(view, True) if as_json else echo(
+                                   at=common.parse_when(at))
+    common.emit(view, True) if as_json else common.echo(
         f"dossier {view.id} geopend voor {view.child_name} ({view.child_id}) met "
         f"{len(view.refusals)} weigering(en)")
 
 
 @case_app.command("list")
-@handle_errors
+@common.handle_errors
 def case_list(status: str | None = typer.Option(None, "--status",
                                                 help="open, waiting of closed."),
               area: str | None = typer.Option(None, "--area"),
@@ -140,70 +130,70 @@ def case_list(status: str | None = typer.Option(None, "--status",
               plenary: bool = typer.Option(False, "--plenary",
                                            help="Voor de LOP-plenaire: enkel aantallen en "
                                                 "pseudoniemen."),
-              at: str | None = AT_OPTION,
-              as_json: bool = JSON_OPTION) -> None:
+              at: str | None = common.AT_OPTION,
+              as_json: bool = common.JSON_OPTION) -> None:
     """De dossiers: lopend en wachtend eerst, op eerstvolgende termijn."""
     from lopdesk.domain import mediation
 
-    with database() as db:
+    with common.database() as db:
         if plenary:
-            summary = mediation.plenary_summary(db, area, at=parse_when(at))
+            summary = mediation.plenary_summary(db, area, at=common.parse_when(at))
         else:
             rows = mediation.list_cases(db, status=status, area_id=area, child_id=child,
-                                        at=parse_when(at))
+                                        at=common.parse_when(at))
     if plenary:
         _print_plenary(summary, as_json)
         return
     if as_json:
-        emit(rows, True)
+        common.emit(rows, True)
     else:
-        emit([_case_row_dict(r) for r in rows], False, CASE_COLUMNS,
-             title="Bemiddelingsdossiers")
+        common.emit([_case_row_dict(r) for r in rows], False, CASE_COLUMNS,
+                    title="Bemiddelingsdossiers")
 
 
 def _print_plenary(summary, as_json: bool) -> None:
     from lopdesk.domain.mediation import CASE_OUTCOME, CASE_STATUS, CASE_TRIGGER, REFUSAL_REASON
 
     if as_json:
-        emit(summary, True)
+        common.emit(summary, True)
         return
     where = f" ({summary.area_id})" if summary.area_id else ""
-    echo(f"Bemiddeling — overzicht voor de LOP-plenaire{where}")
-    echo("  dossiers: " + ", ".join(f"{CASE_STATUS[k]} {n}"
+    common.echo(f"Bemiddeling — overzicht voor de LOP-plenaire{where}")
+    common.echo("  dossiers: " + ", ".join(f"{CASE_STATUS[k]} {n}"
                                           for k, n in summary.cases_by_status.items()))
-    echo("  aanleiding: " + ", ".join(f"{CASE_TRIGGER[k]} {n}"
+    common.echo("  aanleiding: " + ", ".join(f"{CASE_TRIGGER[k]} {n}"
                                             for k, n in summary.cases_by_trigger.items()))
-    echo("  uitkomst: " + ", ".join(f"{CASE_OUTCOME[k]} {n}"
+    common.echo("  uitkomst: " + ", ".join(f"{CASE_OUTCOME[k]} {n}"
                                           for k, n in summary.cases_by_outcome.items()))
-    echo(f"  mededelingen: {summary.notices} (te laat {summary.notices_late}, via LOP "
+    common.echo(f"  mededelingen: {summary.notices} (te laat {summary.notices_late}, via LOP "
                f"{summary.notices_by_lop}); weigeringen zonder mededeling "
                f"{summary.refusals_without_notice}")
-    emit([{"pseudonym": c.pseudonym, "status": CASE_STATUS[c.status],
-           "reason": REFUSAL_REASON.get(c.reason, c.reason), "schools": c.refusing_schools,
-           "proposals": c.proposals, "days": c.days_open,
-           "outcome": CASE_OUTCOME.get(c.outcome or "", "")} for c in summary.cases], False,
-         [("pseudonym", "dossier"), ("status", "status"), ("reason", "reden"),
-          ("schools", "weigerende scholen"), ("proposals", "voorstellen"), ("days", "dagen"),
-          ("outcome", "uitkomst")])
+    common.emit([{"pseudonym": c.pseudonym, "status": CASE_STATUS[c.status],
+                  "reason": REFUSAL_REASON.get(c.reason, c.reason), "schools": c.refusing_schools,
+                  "proposals": c.proposals, "days": c.days_open,
+                  "outcome": CASE_OUTCOME.get(c.outcome or "", "")} for c in summary.cases], False,
+                [("pseudonym", "dossier"), ("status", "status"), ("reason", "reden"),
+                 ("schools", "weigerende scholen"), ("proposals", "voorstellen"), ("days", "dagen"),
+                 ("outcome", "uitkomst")])
 
 
 @case_app.command("show")
-@handle_errors
-def case_show(case_id: int = typer.Argument(...), at: str | None = AT_OPTION,
-              as_json: bool = JSON_OPTION) -> None:
+@common.handle_errors
+def case_show(case_id: int = typer.Argument(...), at: str | None = common.AT_OPTION,
+              as_json: bool = common.JSON_OPTION) -> None:
     """Een dossier met weigeringen, partijen, voorstellen en tijdlijn."""
     from lopdesk.domain import mediation
 
-    with database() as db:
-        view = mediation.get_case(db, case_id, at=parse_when(at))
-    emit(view, True) if as_json else _print_case(view)
+    with common.database() as db:
+        view = mediation.get_case(db, case_id, at=common.parse_when(at))
+    common.emit(view, True) if as_json else _print_case(view)
 
 
 ADD_KINDS = ("party", "meeting", "contact", "note", "clr", "refusal")
 
 
 @case_app.command("add")
-@handle_errors
+@common.handle_errors
 def case_add(case_id: int = typer.Argument(...),
              kind: str = typer.Argument(..., help="party, meeting, contact, note, clr of "
                                                   "refusal."),
@@ -217,139 +207,142 @@ def case_add(case_id: int = typer.Argument(...),
                                                               "klacht CLR)."),
              entry: str | None = typer.Option(None, "--entry", help="Weigering (ID of "
                                                                    "NIVEAU:NR)."),
-             at: str | None = AT_OPTION,
-             as_json: bool = JSON_OPTION) -> None:
+             at: str | None = common.AT_OPTION,
+             as_json: bool = common.JSON_OPTION) -> None:
     """Iets toevoegen aan een dossier: partij, overleg, contact, notitie, klacht CLR,
     weigering."""
     from lopdesk.domain import mediation
 
     if kind not in ADD_KINDS:
-        raise fail(f"onbekende soort '{kind}' (kies uit {', '.join(ADD_KINDS)}).", EXIT_INPUT)
-    when = parse_when(at)
+        raise common.fail(f"onbekende soort '{kind}' (kies uit {', '.join(ADD_KINDS)}).",
+                          common.EXIT_INPUT)
+    when = common.parse_when(at)
     day = parse_day(on)
-    with database() as db:
+    with common.database() as db:
         if kind == "party":
             if not role or not name:
-                raise fail("een partij heeft --role en --name nodig.", EXIT_INPUT)
+                raise common.fail("een partij heeft --role en --name nodig.", common.EXIT_INPUT)
             result = mediation.add_party(db, case_id, role, name, contact, at=when)
         elif kind == "clr":
             if day is None:
-                raise fail("geef met --on de datum van de klacht bij de CLR.", EXIT_INPUT)
+                raise common.fail("geef met --on de datum van de klacht bij de CLR.",
+                                  common.EXIT_INPUT)
             result = mediation.record_clr_complaint(db, case_id, filed_on=day, note=text,
                                                     at=when)
         elif kind == "refusal":
             if not entry:
-                raise fail("geef de weigering met --entry (ID of NIVEAU:NR).", EXIT_INPUT)
+                raise common.fail("geef de weigering met --entry (ID of NIVEAU:NR).",
+                                  common.EXIT_INPUT)
             result = mediation.add_refusal(db, case_id, _entry_id(db, entry), at=when)
         else:
             result = mediation.add_event(db, case_id, kind, text, occurred_on=day, at=when)
-    emit(result, True) if as_json else echo(f"dossier {case_id}: {kind} toegevoegd")
+    common.emit(result, True) if as_json else common.echo(f"dossier {case_id}: {kind} toegevoegd")
 
 
 @case_app.command("propose")
-@handle_errors
+@common.handle_errors
 def case_propose(case_id: int = typer.Argument(...),
                  level: str | None = typer.Option(None, "--level",
                                                   help="Dit niveau voorstellen; zonder: toon "
                                                        "de scholen met vrije plaatsen."),
                  note: str = typer.Option("", "--note"),
-                 at: str | None = AT_OPTION,
-                 as_json: bool = JSON_OPTION) -> None:
+                 at: str | None = common.AT_OPTION,
+                 as_json: bool = common.JSON_OPTION) -> None:
     """Scholen met vrije plaatsen voor het kind, dichtstbij eerst (MED-03), of er één
     voorstellen."""
     from lopdesk.domain import mediation
 
-    with database() as db:
+    with common.database() as db:
         if level is None:
-            cands = mediation.proposals_for(db, case_id, at=parse_when(at))
+            cands = mediation.proposals_for(db, case_id, at=common.parse_when(at))
         else:
-            prop = mediation.propose(db, case_id, level, note=note, at=parse_when(at))
+            prop = mediation.propose(db, case_id, level, note=note, at=common.parse_when(at))
     if level is not None:
-        emit(prop, True) if as_json else echo(
+        common.emit(prop, True) if as_json else common.echo(
             f"voorstel {prop.id}: {prop.school_name} ({prop.level_id}); wacht op antwoord")
         return
     if as_json:
-        emit(cands, True)
+        common.emit(cands, True)
         return
     if not cands:
-        echo("Geen school in het gebied heeft nu een vrije plaats voor dit kind.")
+        common.echo("Geen school in het gebied heeft nu een vrije plaats voor dit kind.")
         return
-    emit([{"rank": i, "level_id": c.level_id, "school_name": c.school_name,
-           "neighbourhood": c.neighbourhood,
-           "free_places": "geen capaciteit" if c.free_places is None else c.free_places,
-           "free_places_status": c.free_places_status,
-           "distance": "" if c.distance_m is None else f"{c.distance_m / 1000:.1f} km"}
-          for i, c in enumerate(cands, 1)], False, CANDIDATE_COLUMNS,
-         title=f"Vrije plaatsen voor dossier {case_id} (dichtstbij eerst)")
+    common.emit([{"rank": i, "level_id": c.level_id, "school_name": c.school_name,
+                  "neighbourhood": c.neighbourhood,
+                  "free_places": "geen capaciteit" if c.free_places is None else c.free_places,
+                  "free_places_status": c.free_places_status,
+                  "distance": "" if c.distance_m is None else f"{c.distance_m / 1000:.1f} km"}
+                 for i, c in enumerate(cands, 1)], False, CANDIDATE_COLUMNS,
+                title=f"Vrije plaatsen voor dossier {case_id} (dichtstbij eerst)")
 
 
 @case_app.command("answer")
-@handle_errors
+@common.handle_errors
 def case_answer(proposal_id: int = typer.Argument(...),
                 accept: bool = typer.Option(..., "--accept/--decline"),
                 overcapacity: str | None = typer.Option(
                     None, "--overcapacity", help="Categorie voor inschrijving boven capaciteit."),
                 note: str = typer.Option("", "--note"),
-                at: str | None = AT_OPTION,
-                as_json: bool = JSON_OPTION) -> None:
+                at: str | None = common.AT_OPTION,
+                as_json: bool = common.JSON_OPTION) -> None:
     """Het antwoord van de ouders op een voorstel; aanvaarden schrijft het kind in."""
     from lopdesk.domain import mediation
 
-    with database() as db:
+    with common.database() as db:
         result = mediation.answer_proposal(db, proposal_id, accept=accept,
                                            overcapacity_category=overcapacity, note=note,
-                                           at=parse_when(at))
+                                           at=common.parse_when(at))
     if as_json:
-        emit(result, True)
+        common.emit(result, True)
     elif result.entry is not None:
-        echo(f"voorstel {proposal_id} aanvaard: ingeschreven in {result.entry.level_id} "
+        common.echo(f"voorstel {proposal_id} aanvaard: ingeschreven in {result.entry.level_id} "
                    f"als nr. {result.entry.seq}")
     else:
-        echo(f"voorstel {proposal_id} geweigerd")
+        common.echo(f"voorstel {proposal_id} geweigerd")
 
 
 @case_app.command("close")
-@handle_errors
+@common.handle_errors
 def case_close(case_id: int = typer.Argument(...),
                outcome: str | None = typer.Option(
                    None, "--outcome", help="same_school, other_school, no_agreement, withdrawn."),
                school: str | None = typer.Option(None, "--school"),
                note: str = typer.Option("", "--note"),
                version: int | None = typer.Option(None, "--version"),
-               at: str | None = AT_OPTION,
-               as_json: bool = JSON_OPTION) -> None:
+               at: str | None = common.AT_OPTION,
+               as_json: bool = common.JSON_OPTION) -> None:
     """Een dossier afsluiten met zijn uitkomst (MED-02: nooit zonder uitkomst)."""
     from lopdesk.domain import mediation
 
-    with database() as db:
+    with common.database() as db:
         view = mediation.close_case(db, case_id, outcome, school_id=school, note=note,
-                                    at=parse_when(at), expected_version=version)
-    emit(view, True) if as_json else echo(
+                                    at=common.parse_when(at), expected_version=version)
+    common.emit(view, True) if as_json else common.echo(
         f"dossier {case_id} afgesloten: {mediation.CASE_OUTCOME[view.outcome or '']}")
 
 
 @case_app.command("auto-reason")
-@handle_errors
+@common.handle_errors
 def case_auto_reason(code: str | None = typer.Argument(None),
                      label: str = typer.Option("", "--label"),
                      off: bool = typer.Option(False, "--off", help="Niet meer automatisch."),
-                     as_json: bool = JSON_OPTION) -> None:
+                     as_json: bool = common.JSON_OPTION) -> None:
     """Gronden waarvoor een dossier automatisch opent (MED-01); zonder CODE: de lijst."""
     from lopdesk.domain import mediation
 
-    with database() as db:
+    with common.database() as db:
         if code:
             mediation.set_auto_reason(db, code, label=label, active=not off)
         rows = mediation.auto_reasons(db)
-    emit([{"code": r.code, "label": r.label, "active": r.active} for r in rows], as_json,
-         [("code", "code"), ("label", "omschrijving"), ("active", "actief")])
+    common.emit([{"code": r.code, "label": r.label, "active": r.active} for r in rows], as_json,
+                [("code", "code"), ("label", "omschrijving"), ("active", "actief")])
 
 
 # --- notice ---------------------------------------------------------------------------------
 
 
 @notice_app.command("record")
-@handle_errors
+@common.handle_errors
 def notice_record(entry: str = typer.Argument(..., help="Weigering: ID of NIVEAU:NR."),
                   mode: str = typer.Option(..., "--mode",
                                            help="receipt (tegen ontvangstbewijs) of "
@@ -362,107 +355,107 @@ def notice_record(entry: str = typer.Argument(..., help="Weigering: ID of NIVEAU
                                                      help="school of lop (mandaat)."),
                   level: str | None = typer.Option(None, "--level"),
                   note: str = typer.Option("", "--note"),
-                  at: str | None = AT_OPTION,
+                  at: str | None = common.AT_OPTION,
                   confirm: bool = typer.Option(False, "--confirm-open-offer",
                                                help="Ook als het kind een open aanbod van "
                                                     "een vrijgekomen plaats heeft."),
-                  as_json: bool = JSON_OPTION) -> None:
+                  as_json: bool = common.JSON_OPTION) -> None:
     """De bezorging van een mededeling van niet-gerealiseerde inschrijving vastleggen."""
     from lopdesk.domain import mediation
 
     day = parse_day(on)
     assert day is not None
-    with database() as db:
+    with common.database() as db:
         view = mediation.record_notice(db, _entry_id(db, entry, level), mode=mode,
                                        delivered_on=day, reason=reason, sent_by=sent_by,
-                                       note=note, at=parse_when(at),
+                                       note=note, at=common.parse_when(at),
                                        confirm_open_offer=confirm)
-    emit(view, True) if as_json else _print_notice(view)
+    common.emit(view, True) if as_json else _print_notice(view)
 
 
 @notice_app.command("list")
-@handle_errors
+@common.handle_errors
 def notice_list(area: str | None = typer.Option(None, "--area"),
                 late: bool = typer.Option(False, "--late", help="Enkel te late mededelingen."),
                 child: str | None = typer.Option(None, "--child"),
                 missing: bool = typer.Option(False, "--missing",
                                              help="Weigeringen zonder mededeling."),
-                at: str | None = AT_OPTION,
-                as_json: bool = JSON_OPTION) -> None:
+                at: str | None = common.AT_OPTION,
+                as_json: bool = common.JSON_OPTION) -> None:
     """Geregistreerde mededelingen, of met --missing de weigeringen zonder mededeling."""
     from lopdesk.domain import mediation
     from lopdesk.labels import fmt_date, fmt_datetime
 
-    with database() as db:
+    with common.database() as db:
         if missing:
-            rows = mediation.missing_notices(db, area_id=area, at=parse_when(at))
+            rows = mediation.missing_notices(db, area_id=area, at=common.parse_when(at))
         else:
             notices = mediation.list_notices(db, area_id=area, late=True if late else None,
                                              child_id=child)
     if missing:
         if as_json:
-            emit(rows, True)
+            common.emit(rows, True)
             return
-        emit([{"level_id": r.level_id, "seq": r.seq, "child_id": r.child_id,
-               "school_name": r.school_name, "refused_at": fmt_datetime(r.refused_at),
-               "due_on": fmt_date(r.due_on), "overdue": "TE LAAT" if r.overdue else ""}
-              for r in rows], False,
-             [("level_id", "niveau"), ("seq", "nr"), ("child_id", "kind"),
-              ("school_name", "school"), ("refused_at", "weigering"),
-              ("due_on", "bezorgen tegen"), ("overdue", "")],
-             title="Weigeringen zonder mededeling")
+        common.emit([{"level_id": r.level_id, "seq": r.seq, "child_id": r.child_id,
+                      "school_name": r.school_name, "refused_at": fmt_datetime(r.refused_at),
+                      "due_on": fmt_date(r.due_on), "overdue": "TE LAAT" if r.overdue else ""}
+                     for r in rows], False,
+                    [("level_id", "niveau"), ("seq", "nr"), ("child_id", "kind"),
+                     ("school_name", "school"), ("refused_at", "weigering"),
+                     ("due_on", "bezorgen tegen"), ("overdue", "")],
+                    title="Weigeringen zonder mededeling")
         return
     if as_json:
-        emit(notices, True)
+        common.emit(notices, True)
     else:
-        emit([_notice_dict(n) for n in notices], False, NOTICE_COLUMNS, title="Mededelingen")
+        common.emit([_notice_dict(n) for n in notices], False, NOTICE_COLUMNS, title="Mededelingen")
 
 
 @notice_app.command("show")
-@handle_errors
-def notice_show(notice_id: int = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+@common.handle_errors
+def notice_show(notice_id: int = typer.Argument(...), as_json: bool = common.JSON_OPTION) -> None:
     """Eén mededeling: bezorging, melding aan het LOP, termijn voor de CLR."""
     from lopdesk.domain import mediation
 
-    with database() as db:
+    with common.database() as db:
         view = mediation.get_notice(db, notice_id)
-    emit(view, True) if as_json else _print_notice(view)
+    common.emit(view, True) if as_json else _print_notice(view)
 
 
 @notice_app.command("notify")
-@handle_errors
+@common.handle_errors
 def notice_notify(area: str | None = typer.Option(None, "--area"),
-                  as_json: bool = JSON_OPTION) -> None:
+                  as_json: bool = common.JSON_OPTION) -> None:
     """De ontbrekende meldingen aan het LOP aanmaken, één per weigering (NGI-03)."""
     from lopdesk.domain import mediation
 
-    with database() as db:
+    with common.database() as db:
         n = mediation.notify_refusals(db, area)
-    emit({"created": n}, True) if as_json else echo(f"{n} melding(en) aangemaakt")
+    common.emit({"created": n}, True) if as_json else common.echo(f"{n} melding(en) aangemaakt")
 
 
 # --- child --------------------------------------------------------------------------------
 
 
 @child_app.command("show")
-@handle_errors
-def child_show(child: str = typer.Argument(...), at: str | None = AT_OPTION,
-               as_json: bool = JSON_OPTION) -> None:
+@common.handle_errors
+def child_show(child: str = typer.Argument(...), at: str | None = common.AT_OPTION,
+               as_json: bool = common.JSON_OPTION) -> None:
     """Het dossier van een kind: alle aanvragen, weigeringen, mededelingen, plaatsen op
     wachtlijsten en termijnen in het gebied (opening door de bemiddelingscel wordt gelogd)."""
     from lopdesk.domain import mediation
     from lopdesk.labels import STATUS, fmt_date, fmt_datetime
 
-    with database() as db:
-        f = mediation.child_file(db, child, at=parse_when(at))
+    with common.database() as db:
+        f = mediation.child_file(db, child, at=common.parse_when(at))
     if as_json:
-        emit(f, True)
+        common.emit(f, True)
         return
-    echo(f"Kind {f.child_id}: {f.first_name} {f.last_name}"
+    common.echo(f"Kind {f.child_id}: {f.first_name} {f.last_name}"
                + (f", geboren {fmt_date(f.birth_date)}" if f.birth_date else ""))
     if f.address:
-        echo(f"  adres {f.address}")
-    echo("Aanvragen:")
+        common.echo(f"  adres {f.address}")
+    common.echo("Aanvragen:")
     for e in f.entries:
         line = (f"  {fmt_datetime(e.requested_at)}  {e.school_name} {e.level_id} nr. {e.seq}: "
                 f"{STATUS.get(e.status, e.status)}")
@@ -477,17 +470,17 @@ def child_show(child: str = typer.Argument(...), at: str | None = AT_OPTION,
                      + f", CLR tot {fmt_date(e.notice.clr_deadline)}")
         elif e.refused_at is not None:
             line += "; geen mededeling geregistreerd"
-        echo(line)
+        common.echo(line)
     if f.cases:
-        echo("Dossiers:")
+        common.echo("Dossiers:")
         for c in f.cases:
             d = _case_row_dict(c)
-            echo(f"  {c.id}: {d['status']} ({d['trigger']}), geopend {d['opened_at']}"
+            common.echo(f"  {c.id}: {d['status']} ({d['trigger']}), geopend {d['opened_at']}"
                        + (f", {d['outcome']}" if c.outcome else ""))
     if f.deadlines:
-        echo("Termijnen:")
+        common.echo("Termijnen:")
         for dl in f.deadlines:
-            echo(f"  {fmt_date(dl.on)}  {dl.text}")
+            common.echo(f"  {fmt_date(dl.on)}  {dl.text}")
 
 
 def install(app: typer.Typer) -> None:

@@ -6,15 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lopdesk.commands.common import (
-    EXIT_RULE,
-    JSON_OPTION,
-    database,
-    echo,
-    emit,
-    handle_errors,
-    settings,
-)
+from lopdesk.commands import common
 
 users_app = typer.Typer(help="Gebruikers en rollen (beheerder).", no_args_is_help=True)
 audit_app = typer.Typer(help="Het auditspoor: nazien en opvragen.", no_args_is_help=True)
@@ -30,7 +22,7 @@ def _warn_permissions(db) -> None:
     from lopdesk.domain.file_modes import permission_warnings
 
     for line in permission_warnings(db):
-        echo(line, err=True)
+        common.echo(line, err=True)
 
 
 def _map_pg_role(db, name: str, role: str) -> None:
@@ -39,14 +31,14 @@ def _map_pg_role(db, name: str, role: str) -> None:
 
     todo = map_user(db, name, role)
     if todo and todo[0].startswith("--"):
-        echo("let op: de groepsrollen bestaan nog niet op de databaseserver; voer eerst "
-             "'lopdesk db grant' uit en daarna:", err=True)
+        common.echo("let op: de groepsrollen bestaan nog niet op de databaseserver; voer eerst "
+                    "'lopdesk db grant' uit en daarna:", err=True)
         todo = todo[1:]
     elif todo:
-        echo("let op: u mag de rollen op de databaseserver niet wijzigen; laat een "
-             "beheerder van de server dit uitvoeren (psql):", err=True)
+        common.echo("let op: u mag de rollen op de databaseserver niet wijzigen; laat een "
+                    "beheerder van de server dit uitvoeren (psql):", err=True)
     for sql in todo:
-        echo(f"  {sql};", err=True)
+        common.echo(f"  {sql};", err=True)
 
 
 def _user_line(row) -> str:
@@ -55,80 +47,80 @@ def _user_line(row) -> str:
 
 
 @users_app.command("add")
-@handle_errors
+@common.handle_errors
 def users_add(name: str = typer.Argument(..., help="Login op de server."),
               role: str = typer.Option(..., "--role", "-r", help=ROLE_HELP),
               full_name: str = typer.Option("", "--name", help="Volledige naam."),
-              as_json: bool = JSON_OPTION) -> None:
+              as_json: bool = common.JSON_OPTION) -> None:
     """Een gebruiker toevoegen (of opnieuw activeren) met een rol."""
     from lopdesk.domain import ops
 
-    with database() as db:
+    with common.database() as db:
         row = ops.add_user(db, name, role, full_name)
         _map_pg_role(db, name, role)
-    emit(row, True) if as_json else echo(f"toegevoegd: {_user_line(row)}")
+    common.emit(row, True) if as_json else common.echo(f"toegevoegd: {_user_line(row)}")
 
 
 @users_app.command("list")
-@handle_errors
+@common.handle_errors
 def users_list(show_all: bool = typer.Option(False, "--all", help="Ook gedeactiveerde."),
-               as_json: bool = JSON_OPTION) -> None:
+               as_json: bool = common.JSON_OPTION) -> None:
     """Alle gebruikers en hun rol."""
     from lopdesk.domain import ops
 
-    with database() as db:
+    with common.database() as db:
         rows = ops.list_users(db, include_inactive=show_all)
     if as_json:
-        emit(rows, True)
+        common.emit(rows, True)
         return
     from lopdesk.labels import yes_no
 
-    emit([{**r.__dict__, "active": yes_no(r.active)} for r in rows], False, USER_COLUMNS)
+    common.emit([{**r.__dict__, "active": yes_no(r.active)} for r in rows], False, USER_COLUMNS)
 
 
 @users_app.command("role")
-@handle_errors
+@common.handle_errors
 def users_role(name: str = typer.Argument(...),
                role: str = typer.Argument(..., help=ROLE_HELP),
-               as_json: bool = JSON_OPTION) -> None:
+               as_json: bool = common.JSON_OPTION) -> None:
     """De rol van een gebruiker wijzigen."""
     from lopdesk.domain import ops
 
-    with database() as db:
+    with common.database() as db:
         row = ops.set_role(db, name, role)
         _map_pg_role(db, name, role)
-    emit(row, True) if as_json else echo(_user_line(row))
+    common.emit(row, True) if as_json else common.echo(_user_line(row))
 
 
 @users_app.command("deactivate")
-@handle_errors
-def users_deactivate(name: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+@common.handle_errors
+def users_deactivate(name: str = typer.Argument(...), as_json: bool = common.JSON_OPTION) -> None:
     """Een gebruiker deactiveren (blijft in het auditspoor staan, kan niets meer doen)."""
     from lopdesk.domain import ops
 
-    with database() as db:
+    with common.database() as db:
         row = ops.deactivate_user(db, name)
-    emit(row, True) if as_json else echo(_user_line(row))
+    common.emit(row, True) if as_json else common.echo(_user_line(row))
 
 
 @audit_app.command("verify")
-@handle_errors
+@common.handle_errors
 def audit_verify(anchor: Path | None = typer.Option(
         None, "--anchor", help="Anker van 'audit anchor': de keten moet die kop nog bevatten."),
-        as_json: bool = JSON_OPTION) -> None:
+        as_json: bool = common.JSON_OPTION) -> None:
     """De hashketen en de inhoud van de tabellen nazien: meldt elk gewijzigd, toegevoegd of
     verwijderd record en elke rij die buiten lopdesk veranderde (exit 1)."""
     from lopdesk.domain import ops
 
-    with database() as db:
+    with common.database() as db:
         _warn_permissions(db)
         report = ops.verify_audit(db, anchor)
     if as_json:
-        emit({"ok": report.ok, "records": report.records, "problems": report.problems}, True)
+        common.emit({"ok": report.ok, "records": report.records, "problems": report.problems}, True)
     first = report.first
     if first is None:
         if not as_json:
-            echo(f"auditspoor in orde: {report.records} records, keten ongeschonden")
+            common.echo(f"auditspoor in orde: {report.records} records, keten ongeschonden")
         return
     def describe(p) -> str:  # record 0: a register whose state differs from its history
         if p.kind.startswith("row_") or p.kind == "anchor":
@@ -138,45 +130,45 @@ def audit_verify(anchor: Path | None = typer.Option(
         what = "gewijzigd" if p.kind == "edited" else "verwijderd"
         return f"record {p.record_id} {what} ({p.message})"
 
-    echo(f"fout: auditspoor geschonden: {describe(first)}", err=True)
+    common.echo(f"fout: auditspoor geschonden: {describe(first)}", err=True)
     for p in report.problems[1:]:
-        echo(f"  ook {describe(p)}", err=True)
-    raise typer.Exit(EXIT_RULE)
+        common.echo(f"  ook {describe(p)}", err=True)
+    raise typer.Exit(common.EXIT_RULE)
 
 
 @audit_app.command("anchor")
-@handle_errors
+@common.handle_errors
 def audit_anchor(path: Path = typer.Argument(..., help="Bestand buiten de databank."),
-                 as_json: bool = JSON_OPTION) -> None:
+                 as_json: bool = common.JSON_OPTION) -> None:
     """De kop van de keten (id en hash) in een bestand buiten de databank bewaren (0640)."""
     from lopdesk.domain import ops
 
-    with database() as db:
+    with common.database() as db:
         rec_id, digest = ops.write_anchor(db, path)
     if as_json:
-        emit({"id": rec_id, "hash": digest, "file": str(path)}, True)
+        common.emit({"id": rec_id, "hash": digest, "file": str(path)}, True)
         return
-    echo(f"anker geschreven naar {path}: record {rec_id}, hash {digest}")
+    common.echo(f"anker geschreven naar {path}: record {rec_id}, hash {digest}")
 
 
 @audit_app.command("list")
-@handle_errors
+@common.handle_errors
 def audit_list(entity: str | None = typer.Option(None, "--entity",
                                                  help="Soort object, bv. register_entry."),
                entity_id: str | None = typer.Option(None, "--id", help="Id van het object."),
                limit: int = typer.Option(200, "--limit", help="Hoogstens zoveel records."),
-               as_json: bool = JSON_OPTION) -> None:
+               as_json: bool = common.JSON_OPTION) -> None:
     """De laatste records van het auditspoor (van één object met --entity/--id)."""
     from lopdesk.domain import ops
     from lopdesk.labels import fmt_datetime
 
-    with database() as db:
+    with common.database() as db:
         rows = ops.list_audit(db, entity, entity_id, limit)
     if as_json:
-        emit(rows, True)
+        common.emit(rows, True)
         return
-    emit([{**r.__dict__, "at": fmt_datetime(r.at), "detail": _readable(r.detail)}
-          for r in rows], False, AUDIT_COLUMNS)
+    common.emit([{**r.__dict__, "at": fmt_datetime(r.at), "detail": _readable(r.detail)}
+                 for r in rows], False, AUDIT_COLUMNS)
 
 
 def _readable(detail: str) -> str:
@@ -194,42 +186,42 @@ def _readable(detail: str) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
-@handle_errors
+@common.handle_errors
 def backup_cmd(path: str = typer.Argument(..., help="Bestand voor de back-up."),
                force: bool = typer.Option(False, "--force", help="Bestaand bestand vervangen."),
-               as_json: bool = JSON_OPTION) -> None:
+               as_json: bool = common.JSON_OPTION) -> None:
     """Een consistente kopie van de SQLite-databank maken terwijl anderen verder werken."""
     from lopdesk.domain import ops
 
-    with database() as db:
+    with common.database() as db:
         _warn_permissions(db)
         result = ops.backup(db, path, force=force)
-    emit(result, True) if as_json else echo(
+    common.emit(result, True) if as_json else common.echo(
         f"back-up gemaakt: {result.path} ({result.bytes} bytes, schemaversie "
         f"{result.revision}, {result.audit_records} auditrecords)")
 
 
-@handle_errors
+@common.handle_errors
 def restore_cmd(path: str = typer.Argument(..., help="Back-upbestand."),
                 force: bool = typer.Option(False, "--force",
                                            help="De bestaande databank overschrijven."),
-                as_json: bool = JSON_OPTION) -> None:
+                as_json: bool = common.JSON_OPTION) -> None:
     """Een back-up terugzetten (enkel een lopdesk-databank met een gekende schemaversie)."""
     from lopdesk.db import Database
     from lopdesk.domain import ops
 
-    db = Database(settings(), create=False)  # a refused restore leaves no empty file behind
+    db = Database(common.settings(), create=False)  # a refused restore leaves no empty file behind
     try:
         info = ops.restore(db, path, force=force)
     finally:
         db.dispose()
     if as_json:
-        emit(info, True)
+        common.emit(info, True)
         return
-    echo(f"teruggezet uit {info.path} (schemaversie {info.revision}, "
+    common.echo(f"teruggezet uit {info.path} (schemaversie {info.revision}, "
                f"{info.audit_records} auditrecords)")
     if not info.current:
-        echo("let op: de teruggezette databank is ouder; voer 'lopdesk db upgrade' uit.",
+        common.echo("let op: de teruggezette databank is ouder; voer 'lopdesk db upgrade' uit.",
                    err=True)
 
 

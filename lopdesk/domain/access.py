@@ -6,6 +6,8 @@ or inactive user is refused with a clear message.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,7 @@ from lopdesk.domain.errors import PermissionDenied
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from lopdesk.db import Database
     from lopdesk.plainsql import Query
 
 ROLES = ("admin", "lop_expert", "mediation", "viewer")
@@ -61,6 +64,14 @@ def _known_role(row: Any, user: str) -> str:
 def require(session: Session, user: str, action: str) -> str:
     """Refuse unless the user's role allows `action`; returns the role."""
     return allowed_role(role_of(session, user), action)
+
+
+@contextmanager
+def reading(db: Database, action: str = "read") -> Iterator[Session]:
+    """A read session of `db` for its user, who must be allowed `action` (reading by default)."""
+    with db.read() as s:
+        require(s, db.user, action)
+        yield s
 
 
 def require_plain(query: Query, user: str, action: str) -> str:

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit, replacement
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading, require
 from lopdesk.domain.allocation_models import (
     AllocationRound,
     AllocationRun,
@@ -255,8 +255,7 @@ def _engine_run(input_dir: Path, out_dir: Path, seed: int | None, tiebreak: str,
 
 def preview_replacement(db: Database, round_id: str) -> replacement.Impact | None:
     """What replacing the round's active run would touch, before anything is written."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         get_or_404(s, AllocationRound, round_id, "ronde")
         return replacement.impact_in(s, round_id)
 
@@ -292,8 +291,7 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
 
     Replacing an active run never silently undoes later work: see replacement.py."""
     how = Replace(keep_later_events, replace_reason.strip()) if replace else None
-    with db.read() as s:
-        require(s, db.user, "allocation.run")
+    with reading(db, "allocation.run") as s:
         rnd = get_or_404(s, AllocationRound, round_id, "ronde")
         active = s.execute(select(AllocationRun.id).where(AllocationRun.round_id == round_id,
                                                           AllocationRun.status == "active")
@@ -422,8 +420,7 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
 def rerun_to_folder(db: Database, run_id: int, out_dir: Path) -> dict:
     """Re-run a stored run from the round's applications with its seed and options (ALC-05):
     the explanation of a stored run (ALC-06) and the notary's check both use this."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         run = get_or_404(s, AllocationRun, run_id, "allocatierun")
         with tempfile.TemporaryDirectory(prefix="lopdesk-rerun-") as tmp:
             inp = Path(tmp) / "input"

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lopdesk.db import Database
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.allocation_models import AllocationRound, AllocationRun
 from lopdesk.domain.query import where_given
 
@@ -32,8 +32,7 @@ class RunRow:
 
 
 def list_runs(db: Database, round_id: str | None = None) -> list[RunRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = where_given(select(AllocationRun).order_by(AllocationRun.id),
                         (AllocationRun.round_id, round_id))
         return [RunRow(r.id or 0, r.round_id, r.status, r.seed, r.tiebreak, r.improve,
@@ -42,6 +41,5 @@ def list_runs(db: Database, round_id: str | None = None) -> list[RunRow]:
 
 
 def list_rounds(db: Database) -> list[AllocationRound]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         return list(s.execute(select(AllocationRound).order_by(AllocationRound.id)).scalars())

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading, require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import Conflict, InvalidInput, RuleViolation
 from lopdesk.domain.models import (
@@ -245,8 +245,7 @@ class DecisionRow:
 
 
 def list_decisions(db: Database, status: str | None = None) -> list[DecisionRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = where_given(select(CapacityDecision).order_by(CapacityDecision.id),
                         (CapacityDecision.status, status))
         return [DecisionRow(d.id, d.level_id, d.current_capacity, d.requested_capacity,
@@ -385,8 +384,7 @@ class DeclarationRow:
 
 
 def list_declarations(db: Database) -> list[DeclarationRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         out = []
         for d in s.execute(select(FullDeclaration).order_by(FullDeclaration.id)).scalars():
             levels = s.execute(select(FullDeclarationLevel.level_id,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 
 from lopdesk.db import Database
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.calendar import school_year_end
 from lopdesk.domain.models import (
     Area,
@@ -65,16 +65,14 @@ class ChildRow:
 
 
 def list_areas(db: Database) -> list[AreaRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         n = dict(s.execute(select(School.area_id, func.count()).group_by(School.area_id)).all())
         return [AreaRow(a.id, a.name, a.education, a.in_lop, n.get(a.id, 0))
                 for a in s.execute(select(Area).order_by(Area.id)).scalars()]
 
 
 def list_schools(db: Database, area_id: str | None = None) -> list[SchoolRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         n = dict(s.execute(select(CapacityLevel.school_id, func.count())
                            .group_by(CapacityLevel.school_id)).all())
         q = select(School).order_by(School.name, School.id)
@@ -86,8 +84,7 @@ def list_schools(db: Database, area_id: str | None = None) -> list[SchoolRow]:
 
 def list_levels(db: Database, school_id: str | None = None, area_id: str | None = None,
                 school_year: int | None = None) -> list[LevelRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         n = dict(s.execute(select(RegisterEntry.level_id, func.count())
                            .group_by(RegisterEntry.level_id)).all())
         q = where_given(
@@ -101,8 +98,7 @@ def list_levels(db: Database, school_id: str | None = None, area_id: str | None 
 
 def list_children(db: Database, search: str | None = None, limit: int = 200) -> list[ChildRow]:
     """Children by id or name (case-insensitive part of it), at most `limit`."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = select(Child).order_by(Child.last_name, Child.first_name, Child.id).limit(limit)
         if search:
             like = f"%{search.lower()}%"
@@ -149,8 +145,7 @@ class PeriodRow:
 
 def list_periods(db: Database, level_id: str | None = None) -> list[PeriodRow]:
     """The periods of a level, or of every level (REG-04), oldest first."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = (select(Period, CapacityLevel.school_year)
              .join(CapacityLevel, CapacityLevel.id == Period.level_id)
              .order_by(Period.level_id, Period.starts_at, Period.id))
@@ -171,8 +166,7 @@ class CategoryRow:
 def list_overcapacity_categories(db: Database, level_id: str | None = None
                                  ) -> list[CategoryRow]:
     """The overcapacity categories (CAP-07), those valid for a level when one is given."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = select(OvercapacityCategory).order_by(OvercapacityCategory.code)
         if level_id:
             level = s.get(CapacityLevel, level_id)
@@ -210,8 +204,7 @@ def refused_children(db: Database, area_id: str | None = None,
                      school_year: int | None = None) -> list[RefusedChild]:
     """Children with deferred or non-realised requests, once each with all their schools
     (one grouped read, for the Uitgesteld / Niet-gerealiseerd view and the plenary)."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = (select(RegisterEntry.child_id, RegisterEntry.level_id, RegisterEntry.seq,
                     RegisterEntry.status, RegisterEntry.reason,
                     RegisterEntry.waitlist_position, CapacityLevel.school_id, School.name,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -150,29 +151,42 @@ class _Reader:
         return raw
 
     def day(self, row: dict, col: str) -> date | None:
-        raw = row.get(col, "")
-        if raw == "":
-            return None
-        value = parse_day(raw)
-        if value is None:
-            raise self.error(col, f"'{raw}' {DAY_PROBLEM}")
-        return value
+        return self._parsed(row, col, parse_day, DAY_PROBLEM, required=False)
 
     def moment(self, row: dict, col: str, required: bool = True) -> datetime | None:
+        return self._parsed(row, col, parse_moment, MOMENT_PROBLEM, required)
+
+    def _parsed(self, row: dict, col: str, parse: Callable[[str], Any], problem: str,
+                required: bool) -> Any:
+        """The cell parsed by `parse` (None when it cannot be read, then refused with
+        `problem`); an empty cell is None, or refused when `required`."""
         raw = row.get(col, "")
         if raw == "":
             if required:
                 raise self.error(col, "lege verplichte waarde")
             return None
-        value = parse_moment(raw)
+        value = parse(raw)
         if value is None:
-            raise self.error(col, f"'{raw}' {MOMENT_PROBLEM}")
+            raise self.error(col, f"'{raw}' {problem}")
         return value
 
     def unique(self, seen: dict[str, int], key: str, col: str, what: str) -> None:
         if key in seen:
             raise self.error(col, f"{what} '{key}' staat al op regel {seen[key]}")
         seen[key] = self.line
+
+    def key(self, row: dict, col: str, seen: dict[str, int], what: str) -> str:
+        """The row's own key in `col`, refused when an earlier line holds it."""
+        key = self.text(row, col)
+        self.unique(seen, key, col, what)
+        return key
+
+    def reference(self, row: dict, col: str, first_lines: dict[str, int]) -> str:
+        """The key of another record in `col`; the first line naming each key is kept, to
+        refuse an unknown one there."""
+        key = self.text(row, col)
+        first_lines.setdefault(key, self.line)
+        return key
 
 
 def _existing(s, model, ids: set[str]) -> set[str]:
@@ -201,139 +215,147 @@ def _refuse_first(reader: _Reader, lines: dict[str, int], keys: set[str], col: s
         raise reader.error(col, message(key))
 
 
-def _duplicate_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
+def _duplicate_in_db(s, reader: _Reader, model, lines: dict[str, int], col: str,
                      what: str) -> None:
-    _refuse_first(reader, lines, existing, col, lambda key: f"{what} '{key}' bestaat al in de "
-                  "databank")
+    _refuse_first(reader, lines, _existing(s, model, set(lines)), col,
+                  lambda key: f"{what} '{key}' bestaat al in de databank")
 
 
-def _missing_in_db(reader: _Reader, lines: dict[str, int], existing: set[str], col: str,
+def _missing_in_db(s, reader: _Reader, model, lines: dict[str, int], col: str,
                    message: Callable[[str], str]) -> None:
-    _refuse_first(reader, lines, set(lines) - existing, col, message)
+    _refuse_first(reader, lines, set(lines) - _existing(s, model, set(lines)), col, message)
 
 
-# --- one function per kind -----------------------------------------------------------
+# --- one table row per kind --------------------------------------------------------
 
 
-def _areas(db: Database, reader: _Reader) -> Write:
-    rows, lines = [], {}
-    for row in reader.rows():
-        aid = reader.text(row, "area_id")
-        reader.unique(lines, aid, "area_id", "gebied")
-        rows.append({"id": aid, "name": reader.text(row, "name"),
-                     "education": reader.choice(row, "education", EDUCATIONS,
-                                                "primary"),
-                     "in_lop": reader.flag(row, "in_lop", True),
-                     "per_contingent_lists": reader.flag(row, "per_contingent_lists"),
-                     "chair_contact": reader.text(row, "chair_contact", required=False)})
+@dataclass(frozen=True)
+class _Kind:
+    """How one kind of file is read and written: each row's own key (refused when repeated in
+    the file or already in the database), the record it belongs to (refused when unknown), its
+    values from the cells, and the tables its rows fill."""
 
-    def write(s) -> int:
-        _duplicate_in_db(reader, lines, _existing(s, Area, set(lines)), "area_id", "gebied")
-        _bulk(s, Area, rows)
-        return len(rows)
-    return write
+    model: type
+    key: str  # the key column
+    what: str  # the key's Dutch name in messages
+    values: Callable[[_Reader, dict, str, str], dict]  # (reader, row, key, parent key)
+    parent: tuple[str, type, Callable[[str], str]] | None = None  # column, model, message
+    check: Callable[[Session, _Reader, list[dict], dict[str, int]], None] | None = None
+    tables: Callable[[list[dict]], list[tuple[type, list[dict]]]] | None = None
 
+    def __call__(self, db: Database, reader: _Reader) -> Write:
+        rows: list[dict] = []
+        lines: dict[str, int] = {}
+        parent_lines: dict[str, int] = {}
+        for row in reader.rows():
+            key = reader.key(row, self.key, lines, self.what)
+            parent = reader.reference(row, self.parent[0], parent_lines) if self.parent else ""
+            rows.append(self.values(reader, row, key, parent))
 
-def _schools(db: Database, reader: _Reader) -> Write:
-    rows, lines, area_lines = [], {}, {}
-    for row in reader.rows():
-        sid = reader.text(row, "school_id")
-        reader.unique(lines, sid, "school_id", "school")
-        area_id = reader.text(row, "area_id")
-        area_lines.setdefault(area_id, reader.line)
-        x, y = reader.point(row)
-        rows.append({"id": sid, "area_id": area_id, "name": reader.text(row, "name"),
-                     "neighbourhood": reader.text(row, "neighbourhood", required=False),
-                     "address": reader.text(row, "address", required=False), "x": x, "y": y,
-                     "mandates_lop_notices": reader.flag(row, "mandates_lop_notices"),
-                     "_pupils": reader.integer(row, "pupils", default=0,
-                                                maximum=MAX_PUPILS)})
-
-    def write(s) -> int:
-        _missing_in_db(reader, area_lines, _existing(s, Area, set(area_lines)), "area_id",
-                       lambda key: f"gebied '{key}' bestaat niet (importeer eerst areas.csv "
-                       "of maak het aan met 'lopdesk area create')")
-        _duplicate_in_db(reader, lines, _existing(s, School, set(lines)), "school_id", "school")
-        pupils = [r.pop("_pupils") for r in rows]
-        _bulk(s, School, rows)
-        _bulk(s, Site, [{"id": r["id"], "school_id": r["id"], "name": r["name"],
-                         "address": r["address"], "x": r["x"], "y": r["y"], "pupils": p}
-                        for r, p in zip(rows, pupils, strict=True)])
-        return len(rows)
-    return write
+        def write(s) -> int:
+            if self.parent:
+                column, model, message = self.parent
+                _missing_in_db(s, reader, model, parent_lines, column, message)
+            if self.check:
+                self.check(s, reader, rows, lines)
+            _duplicate_in_db(s, reader, self.model, lines, self.key, self.what)
+            for model, table_rows in (self.tables(rows) if self.tables else [(self.model, rows)]):
+                _bulk(s, model, table_rows)
+            return len(rows)
+        return write
 
 
-def _levels(db: Database, reader: _Reader) -> Write:
-    rows, lines, school_lines = [], {}, {}
-    for row in reader.rows():
-        lid = reader.text(row, "level_id")
-        reader.unique(lines, lid, "level_id", "capaciteitsniveau")
-        sid = reader.text(row, "school_id")
-        school_lines.setdefault(sid, reader.line)
-        ratio = reader.number(row, "indicator_ratio")
-        if ratio is not None and not 0 <= ratio <= 1:
-            raise reader.error("indicator_ratio", f"{ratio} ligt niet tussen 0 en 1")
-        year = reader.integer(row, "school_year", minimum=SCHOOL_YEARS[0],
-                              maximum=SCHOOL_YEARS[1])
-        label = reader.text(row, "label")
-        kind = reader.choice(row, "kind", LEVEL_KINDS)
-        grade = reader.integer(row, "grade", required=False)
-        try:
-            check_grade(kind, grade)
-        except InvalidInput as exc:
-            raise reader.error("grade", exc.message) from None
-        rows.append({
-            "id": lid, "school_id": sid, "site_id": reader.text(row, "site_id", False, sid),
-            "school_year": year, "regime": reader.choice(row, "regime", REGIMES),
-            "kind": kind, "label": label, "grade": grade,
-            "name": reader.text(row, "name", required=False, default=label),
-            "capacity": reader.integer(row, "capacity", required=False, maximum=MAX_CAPACITY),
-            "seated_indicator": reader.integer(row, "seated_indicator", default=0,
+def _area(reader: _Reader, row: dict, aid: str, _parent: str) -> dict:
+    return {"id": aid, "name": reader.text(row, "name"),
+            "education": reader.choice(row, "education", EDUCATIONS, "primary"),
+            "in_lop": reader.flag(row, "in_lop", True),
+            "per_contingent_lists": reader.flag(row, "per_contingent_lists"),
+            "chair_contact": reader.text(row, "chair_contact", required=False)}
+
+
+def _school(reader: _Reader, row: dict, sid: str, area_id: str) -> dict:
+    x, y = reader.point(row)
+    return {"id": sid, "area_id": area_id, "name": reader.text(row, "name"),
+            "neighbourhood": reader.text(row, "neighbourhood", required=False),
+            "address": reader.text(row, "address", required=False), "x": x, "y": y,
+            "mandates_lop_notices": reader.flag(row, "mandates_lop_notices"),
+            "_pupils": reader.integer(row, "pupils", default=0, maximum=MAX_PUPILS)}
+
+
+def _school_tables(rows: list[dict]) -> list[tuple[type, list[dict]]]:
+    """Each school with its one site, which holds the pupil count."""
+    pupils = [r.pop("_pupils") for r in rows]
+    sites = [{"id": r["id"], "school_id": r["id"], "name": r["name"], "address": r["address"],
+              "x": r["x"], "y": r["y"], "pupils": p} for r, p in zip(rows, pupils, strict=True)]
+    return [(School, rows), (Site, sites)]
+
+
+def _level(reader: _Reader, row: dict, lid: str, sid: str) -> dict:
+    ratio = reader.number(row, "indicator_ratio")
+    if ratio is not None and not 0 <= ratio <= 1:
+        raise reader.error("indicator_ratio", f"{ratio} ligt niet tussen 0 en 1")
+    year = reader.integer(row, "school_year", minimum=SCHOOL_YEARS[0], maximum=SCHOOL_YEARS[1])
+    label = reader.text(row, "label")
+    kind = reader.choice(row, "kind", LEVEL_KINDS)
+    grade = reader.integer(row, "grade", required=False)
+    try:
+        check_grade(kind, grade)
+    except InvalidInput as exc:
+        raise reader.error("grade", exc.message) from None
+    return {
+        "id": lid, "school_id": sid, "site_id": reader.text(row, "site_id", False, sid),
+        "school_year": year, "regime": reader.choice(row, "regime", REGIMES),
+        "kind": kind, "label": label, "grade": grade,
+        "name": reader.text(row, "name", required=False, default=label),
+        "capacity": reader.integer(row, "capacity", required=False, maximum=MAX_CAPACITY),
+        "seated_indicator": reader.integer(row, "seated_indicator", default=0,
+                                           maximum=MAX_CAPACITY),
+        "seated_non_indicator": reader.integer(row, "seated_non_indicator", default=0,
                                                maximum=MAX_CAPACITY),
-            "seated_non_indicator": reader.integer(row, "seated_non_indicator", default=0,
-                                                   maximum=MAX_CAPACITY),
-            "indicator_ratio": ratio,
-            "rounding": reader.choice(row, "rounding", ROUNDING_RULES, "half_up"),
-            "enrolment_start": reader.moment(row, "enrolment_start", required=False),
-            "free_places_field": "", "updated_at": utcnow(), "version": 1,
-        })
-
-    def write(s) -> int:
-        _missing_in_db(reader, school_lines, _existing(s, School, set(school_lines)),
-                       "school_id", lambda key: f"school '{key}' bestaat niet")
-        sites = {r["site_id"] for r in rows}
-        unknown_sites = sites - _existing(s, Site, sites)
-        if unknown_sites:
-            key = sorted(unknown_sites)[0]
-            reader.line = min(lines[r["id"]] for r in rows if r["site_id"] == key)
-            raise reader.error("site_id", f"vestiging '{key}' bestaat niet")
-        _duplicate_in_db(reader, lines, _existing(s, CapacityLevel, set(lines)), "level_id",
-                         "capaciteitsniveau")
-        _bulk(s, CapacityLevel, rows)
-        _bulk(s, RegisterCounter, [{"level_id": r["id"], "last_seq": 0} for r in rows])
-        return len(rows)
-    return write
+        "indicator_ratio": ratio,
+        "rounding": reader.choice(row, "rounding", ROUNDING_RULES, "half_up"),
+        "enrolment_start": reader.moment(row, "enrolment_start", required=False),
+        "free_places_field": "", "updated_at": utcnow(), "version": 1,
+    }
 
 
-def _children(db: Database, reader: _Reader) -> Write:
-    rows, lines = [], {}
-    for row in reader.rows():
-        cid = reader.text(row, "child_id")
-        check_child_id(reader, cid)
-        reader.unique(lines, cid, "child_id", "kind")
-        x, y = reader.point(row)
-        rows.append({"id": cid, "first_name": reader.text(row, "first_name"),
-                     "last_name": reader.text(row, "last_name"),
-                     "birth_date": reader.day(row, "birth_date"),
-                     "indicator": reader.flag(row, "indicator"),
-                     "household_id": reader.text(row, "household_id", required=False) or None,
-                     "address": reader.text(row, "address", required=False), "x": x, "y": y})
+def _check_sites(s, reader: _Reader, rows: list[dict], lines: dict[str, int]) -> None:
+    """Refuse a level on a site that does not exist, at its first line."""
+    sites = {r["site_id"] for r in rows}
+    unknown_sites = sites - _existing(s, Site, sites)
+    if unknown_sites:
+        key = sorted(unknown_sites)[0]
+        reader.line = min(lines[r["id"]] for r in rows if r["site_id"] == key)
+        raise reader.error("site_id", f"vestiging '{key}' bestaat niet")
 
-    def write(s) -> int:
-        _duplicate_in_db(reader, lines, _existing(s, Child, set(lines)), "child_id", "kind")
-        _bulk(s, Child, rows)
-        return len(rows)
-    return write
+
+def _level_tables(rows: list[dict]) -> list[tuple[type, list[dict]]]:
+    """Each level with its register counter (REG-01)."""
+    return [(CapacityLevel, rows),
+            (RegisterCounter, [{"level_id": r["id"], "last_seq": 0} for r in rows])]
+
+
+def _child(reader: _Reader, row: dict, cid: str, _parent: str) -> dict:
+    check_child_id(reader, cid)
+    x, y = reader.point(row)
+    return {"id": cid, "first_name": reader.text(row, "first_name"),
+            "last_name": reader.text(row, "last_name"),
+            "birth_date": reader.day(row, "birth_date"),
+            "indicator": reader.flag(row, "indicator"),
+            "household_id": reader.text(row, "household_id", required=False) or None,
+            "address": reader.text(row, "address", required=False), "x": x, "y": y}
+
+
+_areas = _Kind(Area, "area_id", "gebied", _area)
+_schools = _Kind(School, "school_id", "school", _school,
+                 parent=("area_id", Area,
+                         lambda key: f"gebied '{key}' bestaat niet (importeer eerst areas.csv "
+                         "of maak het aan met 'lopdesk area create')"),
+                 tables=_school_tables)
+_levels = _Kind(CapacityLevel, "level_id", "capaciteitsniveau", _level,
+                parent=("school_id", School, lambda key: f"school '{key}' bestaat niet"),
+                check=_check_sites, tables=_level_tables)
+_children = _Kind(Child, "child_id", "kind", _child)
 
 
 def _register(db: Database, reader: _Reader) -> Write:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import ROLE_LABEL, ROLES, require
+from lopdesk.domain.access import ROLE_LABEL, ROLES, reading, require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.backup import (  # noqa: F401  (callers use ops.backup, ops.restore, …)
     BackupCheck,
@@ -108,8 +108,7 @@ def add_user(db: Database, name: str, role: str, full_name: str = "") -> UserRow
 
 
 def list_users(db: Database, include_inactive: bool = False) -> list[UserRow]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = select(AppUser).order_by(AppUser.name)
         if not include_inactive:
             q = q.where(AppUser.active.is_(True))  # type: ignore[attr-defined]
@@ -185,8 +184,7 @@ def list_audit(db: Database, entity: str | None = None, entity_id: str | None = 
     """The most recent audit records (oldest first), optionally of one entity."""
     if limit < 1:
         raise InvalidInput("--limit moet minstens 1 zijn.", field="limit")
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = select(AuditRecord)
         if entity:
             q = q.where(AuditRecord.entity == entity)
@@ -203,8 +201,7 @@ def verify_audit(db: Database, anchor: Path | None = None) -> AuditReport:
     audited row is compared with its digest in the chain, and with `anchor` the chain must
     still hold the head written to that file."""
     anchored = read_anchor(anchor) if anchor is not None else None
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         chain = audit.verify(s)
         rows = audit.verify_rows(s)
         lost = audit.anchor_problem(s, *anchored) if anchored is not None else None

@@ -30,7 +30,7 @@ from sqlalchemy import String, and_, func, select, type_coerce
 
 from lopdesk.db import Database
 from lopdesk.domain import registers
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.allocation_models import AllocationRun
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.calendar import area_free_days, order_binds, waiting_list_deadline
@@ -179,8 +179,7 @@ def gc_paused() -> Iterator[None]:
 
 def register_lines(db: Database, level_id: str) -> RegisterLines:
     """Every entry of a register in order (REG-01), lines made on demand (see the module)."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
         conn = s.connection()
         where = RegisterEntry.level_id == level_id
@@ -200,8 +199,7 @@ def register_lines(db: Database, level_id: str) -> RegisterLines:
 def register_head(db: Database, level_id: str, limit: int = 100) -> tuple[int, RegisterLines]:
     """How many lines the register has, and its first `limit` lines (REG-01 order): what the
     screen shows while `register_lines` reads the rest (an index range on the number)."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
         conn = s.connection()
         where = RegisterEntry.level_id == level_id
@@ -247,8 +245,7 @@ class WaitingOrder:
 def waiting_order(db: Database, level_id: str, at: datetime | None = None) -> WaitingOrder:
     """Like registers.waiting_list, without reading the whole register a second time."""
     now = at or utcnow()
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         level = get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
         deadline = registers.deadline_for(s, level)
         q = registers.waiting_query(level_id).with_only_columns(RegisterEntry.id)
@@ -263,8 +260,7 @@ def level_deadlines(db: Database, level_ids: list[str],
     now = at or utcnow()
     if not level_ids:
         return {}
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         rows = s.connection().execute(
             select(CapacityLevel.id, CapacityLevel.school_year, CapacityLevel.kind,
                    CapacityLevel.label, School.area_id)

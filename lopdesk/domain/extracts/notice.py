@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lopdesk.db import Database
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.codes import CAPACITY_REASONS, CLR_DAYS
 from lopdesk.domain.errors import RuleViolation
@@ -190,8 +190,7 @@ def refusal_facts(db: Database, entry_id: int) -> dict[str, Any]:
     from lopdesk.domain import mediation
     from lopdesk.domain.registers import round_seats
 
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         entry = get_or_404(s, RegisterEntry, entry_id, "inschrijving")
         level = get_or_404(s, CapacityLevel, entry.level_id, "capaciteitsniveau")
         moment = mediation.refusal_moment(s, entry_id)
@@ -318,8 +317,7 @@ def notice_context(db: Database, entry_id: int, *, signed_on: date | None,
     """
     from lopdesk.domain import registers
 
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         entry = get_or_404(s, RegisterEntry, entry_id, "inschrijving")
         level = get_or_404(s, CapacityLevel, entry.level_id, "capaciteitsniveau")
         school = get_or_404(s, School, level.school_id, "school")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.allocation_models import (
     AllocationRound,
     AllocationRun,
@@ -122,8 +122,7 @@ def verify_run(db: Database, run_id: int) -> dict[str, Any]:
 def _read_run(db: Database, run_id: int) -> dict[str, Any]:
     """The run record, its round, the levels of the round and who was waitlisted where,
     and the run's assignments with each child's indicator."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         run = get_or_404(s, AllocationRun, run_id, "allocatierun")
         rnd = get_or_404(s, AllocationRound, run.round_id, "ronde")
         area = s.get(Area, rnd.area_id)

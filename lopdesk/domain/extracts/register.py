@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.counters import LevelCounters, area_counters
 from lopdesk.domain.errors import InvalidInput
@@ -135,8 +135,7 @@ def _scoped_levels(s: Any, level_id: str | None, school_id: str | None,
 def _read_register(db: Database, level_id: str | None, school_id: str | None,
                    area_id: str | None, school_year: int | None,
                    pseudonymise: bool) -> _Register:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q, scope = _scoped_levels(s, level_id, school_id, area_id, school_year)
         pairs = s.execute(q).all()
         level_ids = [lv.id for lv, _ in pairs]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lopdesk.db import Database
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.counters import LevelCounters, area_counters
 from lopdesk.domain.extracts.environment import meta, render_document, template_name
@@ -103,8 +103,7 @@ def _school_rows(schools: dict[str, dict[str, Any]], hoods: dict[str, list[int]]
 def report_context(db: Database, area_id: str, school_year: int, *,
                    generated_at: datetime | None = None) -> dict[str, Any]:
     """Counters, the free-places board, refusals (children once) and the social mix."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         area = get_or_404(s, Area, area_id, "gebied")
         area_d = {"id": area.id, "name": area.name, "education": area.education,
                   "education_label": EDUCATION.get(area.education, area.education)}

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lopdesk.db import Database
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.allocation_models import AllocationRun, AllocationWaitlist
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.models import CapacityLevel, Child, School
@@ -20,8 +20,7 @@ _CHUNK = 5000  # ids per IN (...) query
 def read_results(db: Database, run_id: int) -> dict[str, Any]:
     """{"assignments": [...], "waitlists": [...]} of one run, in the run's own order
     (assignments) and by level and position (waiting lists)."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         run = get_or_404(s, AllocationRun, run_id, "allocatierun")
         assignments = list(csv.DictReader(run.assignments_csv.splitlines()))
         waits = s.execute(select(AllocationWaitlist.level_id, AllocationWaitlist.position,

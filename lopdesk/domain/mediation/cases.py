@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading, require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import InvalidInput, RuleViolation
 from lopdesk.domain.mediation.common import (
@@ -141,6 +141,5 @@ def set_auto_reason(db: Database, code: str, *, label: str = "", active: bool = 
 
 def auto_reasons(db: Database) -> list[CaseAutoReason]:
     """MED-01: the configured grounds (active or not)."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         return list(s.execute(select(CaseAutoReason).order_by(CaseAutoReason.code)).scalars())

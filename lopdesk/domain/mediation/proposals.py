@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit, registers
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading, require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.calendar import order_binds, school_year_end
 from lopdesk.domain.errors import InvalidInput, RuleViolation
@@ -79,8 +79,7 @@ def enrolment_open(level: CapacityLevel, at: datetime) -> bool:
 
 def proposals_for(db: Database, case_id: int, at: datetime | None = None) -> list[Candidate]:
     """MED-03: the schools the cell can propose now, nearest first."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         return _candidates(s, get_case_or_404(s, case_id), at or utcnow())
 
 

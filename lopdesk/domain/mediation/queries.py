@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading, require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.calendar import order_binds
 from lopdesk.domain.codes import CASE_OUTCOMES, CASE_STATUSES, CASE_TRIGGERS, NOTICE_MODES
@@ -45,8 +45,7 @@ from lopdesk.domain.types import utcnow
 
 
 def get_notice(db: Database, notice_id: int) -> NoticeView:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         found = build.notice_views(s, RefusalNotice.id == notice_id)
         if not found:
             raise NotFound(f"mededeling {notice_id} bestaat niet.", field="notice_id")
@@ -55,8 +54,7 @@ def get_notice(db: Database, notice_id: int) -> NoticeView:
 
 def list_notices(db: Database, *, area_id: str | None = None, late: bool | None = None,
                  child_id: str | None = None) -> list[NoticeView]:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         where = []
         if late is not None:
             where.append(RefusalNotice.late.is_(late))
@@ -86,8 +84,7 @@ def missing_notices(db: Database, *, area_id: str | None = None,
                     at: datetime | None = None) -> list[MissingNotice]:
     """Refusals still without a recorded notice; overdue after 4 calendar days (NGI-02)."""
     today = local_day(at or utcnow())
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         rows = []
         for eid, cid, lid, seq, sid, sname, refused in s.execute(_missing_query(area_id)):
             due = notice_due(refused)
@@ -117,8 +114,7 @@ def list_cases(db: Database, *, status: str | None = None, area_id: str | None =
                child_id: str | None = None, at: datetime | None = None) -> list[CaseRow]:
     """Cases for the cell: open and waiting first, then by the next deadline."""
     now = at or utcnow()
-    with db.read() as s:
-        require(s, db.user, "mediation.read_child")
+    with reading(db, "mediation.read_child") as s:
         q = where_given(select(MediationCase).order_by(MediationCase.id),
                         (MediationCase.status, status), (MediationCase.area_id, area_id),
                         (MediationCase.child_id, child_id))
@@ -128,8 +124,7 @@ def list_cases(db: Database, *, status: str | None = None, area_id: str | None =
 
 
 def case_timeline(db: Database, case_id: int) -> list[TimelineRow]:
-    with db.read() as s:
-        require(s, db.user, "mediation.read_child")
+    with reading(db, "mediation.read_child") as s:
         get_case_or_404(s, case_id)
         return build.timeline(s, case_id)
 
@@ -203,8 +198,7 @@ def plenary_summary(db: Database, area_id: str | None = None,
                     at: datetime | None = None) -> PlenarySummary:
     """What the LOP plenary may see: counts, and cases under a list-only pseudonym."""
     now = at or utcnow()
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         missing = s.execute(select(func.count())
                             .select_from(_missing_query(area_id).order_by(None).subquery())
                             ).scalar_one()

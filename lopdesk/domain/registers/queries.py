@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lopdesk.db import Database
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import NotFound
 from lopdesk.domain.models import (
@@ -37,8 +37,7 @@ from lopdesk.domain.types import utcnow
 
 def list_entries(db: Database, level_id: str) -> list[EntryRow]:
     """All entries of a register in order (REG-01), as light tuples."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         get_or_404(s, CapacityLevel, level_id, "capaciteitsniveau")
         rows = s.execute(
             select(RegisterEntry.id, RegisterEntry.seq, RegisterEntry.requested_at,
@@ -56,14 +55,12 @@ def list_entries(db: Database, level_id: str) -> list[EntryRow]:
 
 
 def get_entry(db: Database, entry_id: int) -> EntryView:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         return entry_view(load_entry(s, entry_id, None))
 
 
 def find_entry(db: Database, level_id: str, seq: int) -> EntryView:
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         entry = s.execute(select(RegisterEntry).where(RegisterEntry.level_id == level_id,
                                                       RegisterEntry.seq == seq)).scalar()
         if entry is None:
@@ -73,8 +70,7 @@ def find_entry(db: Database, level_id: str, seq: int) -> EntryView:
 
 def entry_history(db: Database, entry_id: int) -> list[EventRow]:
     """REG-02: every event of an entry, oldest first."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         load_entry(s, entry_id, None)
         rows = s.execute(
             select(RegisterEvent.id, RegisterEvent.at, RegisterEvent.user, RegisterEvent.kind,
@@ -97,8 +93,7 @@ def status_at(db: Database, entry_id: int, moment: datetime) -> str | None:
 
 def waiting_list(db: Database, level_id: str, at: datetime | None = None) -> WaitingView:
     """The waiting list of a level in order, and until when that order binds (WL-01)."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         level, binds, deadline = level_binding(s, level_id, at or utcnow())
         ids = [e.id for e in waiting_entries(s, level_id)]
         per_c = per_contingent(s, level)
@@ -109,8 +104,7 @@ def waiting_list(db: Database, level_id: str, at: datetime | None = None) -> Wai
 def list_offers(db: Database, level_id: str | None = None,
                 status: str | None = None, area_id: str | None = None) -> list[OfferRow]:
     """Offers of freed places, of one level, one area or everywhere, oldest first."""
-    with db.read() as s:
-        require(s, db.user, "read")
+    with reading(db) as s:
         q = (select(Offer.id, Offer.level_id, Offer.entry_id, RegisterEntry.seq,
                     RegisterEntry.child_id, (Child.first_name + " " + Child.last_name),
                     Offer.status, Offer.rule_id, Offer.offered_at, Offer.reply_by,
