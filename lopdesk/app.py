@@ -69,6 +69,7 @@ class LopdeskApp(TypeAhead, DbResults, App):
         "mediation": _screen_later("lopdesk.screens.mediation", "MediationScreen"),
     }
     DEFAULT_MODE = "overview"
+    INDEX_DELAY = 0.5  # seconds after the first screen before the area index is read
     BINDINGS = [
         *[register(Key(key, "app", f"go.{mode}", f"go('{mode}')", SCREEN_TITLE[mode],
                        f"{MODE_TOOLTIP[mode]} (bovenaan)", hidden=mode not in MODE_ORDER[:3],
@@ -94,6 +95,7 @@ class LopdeskApp(TypeAhead, DbResults, App):
         self.data_version: int = 0
         self.poll_interval = poll_interval or db.settings.poll_interval
         self.area = AreaIndex()  # read-only; replaced whole by the change poll
+        self.area_loaded = False  # the first index is in (names shown from it are final)
         # "Now" for deadlines and what binds (WL-01, NGI-04): injectable, so that tests and
         # snapshots show the same screen on any day.
         self._clock = clock
@@ -123,17 +125,21 @@ class LopdeskApp(TypeAhead, DbResults, App):
         self.run_worker(self._first_version, thread=True, group="poll", exit_on_error=False)
         # The index after the first screen is drawn: its read would compete with the
         # first screen's load for the interpreter.
-        self.set_timer(0.5, self.refresh_area)
+        self.set_timer(self.INDEX_DELAY, self.refresh_area)
 
     def refresh_area(self) -> None:
         """Read the area index again (off the UI thread); the old one stays until then."""
         from lopdesk.domain.counters import area_counters
 
-        db_work(self, area_counters, on_done=self._area_loaded, on_error=lambda _e: None,
+        db_work(self, area_counters, on_done=self._area_loaded, on_error=self._area_failed,
                 group="index", exclusive=True)
+
+    def _area_failed(self, _error: BaseException) -> None:
+        self.area_loaded = True  # the screens show ids instead; the next change retries
 
     def _area_loaded(self, levels: list) -> None:
         self.area = AreaIndex.of(levels)
+        self.area_loaded = True
         for screen in self.screen_stack:  # names shown from the index can be filled in now
             refreshed = getattr(screen, "area_refreshed", None)
             if refreshed is not None:

@@ -22,6 +22,15 @@ from lopdesk.commands.common import State
 from lopdesk.config import Settings
 from lopdesk.db import Database
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pilot tests read the area index (school names) at once instead of after the real
+    app's 0.5 s; `settle` waits for it, so no test sees a screen before its names."""
+    from lopdesk.app import LopdeskApp
+
+    LopdeskApp.INDEX_DELAY = 0.01
+
+
 # The acting user is the OS account (or the PostgreSQL session user); the command line and
 # the environment cannot change it. In this process the tests act through the Python API:
 # CLI commands invoked in-process act as "tester" unless `acting_as` says otherwise.

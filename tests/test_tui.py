@@ -38,7 +38,24 @@ async def settle(app, pilot, timeout: float = 10.0) -> None:
                 pass
 
     await asyncio.wait_for(drain(), timeout)
+    if not getattr(app, "area_loaded", True):  # names shown from the area index
+        await wait_until(pilot, lambda: app.area_loaded, timeout)
+        await asyncio.wait_for(drain(), timeout)
     await pilot.wait_for_scheduled_animations()
+
+
+async def palette_hits(pilot, timeout: float = 10.0) -> None:
+    """Wait until the open command palette lists at least one hit for what was typed."""
+    from textual.command import CommandList
+
+    def hits() -> bool:
+        found = pilot.app.screen.query(CommandList)
+        return bool(found) and any(not found.first().get_option_at_index(i).disabled
+                                   for i in range(found.first().option_count))
+
+    await wait_until(pilot, hits, timeout)
+    await pilot.pause(0.3)  # the search of the last typed letter may still be replacing them
+    await wait_until(pilot, hits, timeout)
 
 
 async def wait_until(pilot, predicate, timeout: float = 2.0) -> float:
@@ -344,7 +361,7 @@ async def test_allocatie_run_from_palette(db):
         await settle(app, pilot)
         await pilot.press("ctrl+p")
         await type_text(pilot, "ronde toewijzen")
-        await pilot.pause(0.5)
+        await palette_hits(pilot)
         await pilot.press("down", "enter")
         await settle(app, pilot)
         await pilot.pause(0.2)
@@ -371,7 +388,7 @@ async def test_palette_jumps_to_register(db):
         await settle(app, pilot)
         await pilot.press("ctrl+p")
         await type_text(pilot, "L1")
-        await pilot.pause(0.5)
+        await palette_hits(pilot)
         await pilot.press("down", "enter")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "RegisterScreen"
@@ -385,7 +402,7 @@ async def test_palette_jumps_to_child(db):
         await settle(app, pilot)
         await pilot.press("ctrl+p")
         await type_text(pilot, "Voornaam2 ")
-        await pilot.pause(0.5)
+        await palette_hits(pilot)
         await pilot.press("enter")  # the first hit: the child (its file)
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ChildFileScreen"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import builders as b
 from builders import t
-from test_tui import SIZE, notes, recording, settle, table_text
+from test_tui import SIZE, notes, palette_hits, recording, settle, table_text
 
 from lopdesk.domain import mediation, registers
 
@@ -361,7 +361,7 @@ async def test_breadcrumb_after_palette_jumps(db):
     async def jump(query: str) -> str:
         await pilot.press("ctrl+p")
         await type_text(pilot, query)
-        await pilot.pause(0.5)
+        await palette_hits(pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         return str(app.screen.query_one("#title").render()).strip()

@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 from conftest import sqlite_only
 from sqlalchemy import text
-from test_tui import SIZE, notes, recording, settle, table_text, type_text, wait_until
+from test_tui import SIZE, notes, palette_hits, recording, settle, table_text, type_text, wait_until
 
 from lopdesk import demo
 from lopdesk.config import Settings
@@ -82,7 +82,7 @@ async def jump(app, pilot, words: str) -> None:
     """The palette (Ctrl+P): type, take the first hit."""
     await pilot.press("ctrl+p")
     await type_text(pilot, words)
-    await pilot.pause(0.5)
+    await palette_hits(pilot)
     await pilot.press("down", "enter")
     await settle(app, pilot)
 

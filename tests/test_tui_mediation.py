@@ -9,7 +9,7 @@ import builders as b
 from builders import t
 from conftest import as_user
 from sqlalchemy import select
-from test_tui import SIZE, notes, recording, settle, type_text, wait_until
+from test_tui import SIZE, notes, palette_hits, recording, settle, type_text, wait_until
 
 from lopdesk.domain import mediation, registers
 from lopdesk.domain.models import AuditRecord
@@ -116,7 +116,7 @@ async def test_case_list_and_palette(db):
         await pilot.press("escape")
         await pilot.press("ctrl+p")
         await type_text(pilot, f"dossier {case.id}")
-        await pilot.pause(0.5)
+        await palette_hits(pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert name(app) == "CaseScreen" and app.screen.case_id == case.id
@@ -137,7 +137,7 @@ async def test_child_file_read_audited_once(db):
         await settle(app, pilot)
         await pilot.press("ctrl+p")
         await type_text(pilot, s["child"].lower())
-        await pilot.pause(0.5)
+        await palette_hits(pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert name(app) == "ChildFileScreen"
@@ -165,7 +165,7 @@ async def test_document_preview_and_save(db, tmp_path):
         await settle(app, pilot)
         await pilot.press("ctrl+p")
         await type_text(pilot, "registeruittreksel")
-        await pilot.pause(0.5)
+        await palette_hits(pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert name(app) == "PreviewScreen"

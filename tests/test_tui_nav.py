@@ -8,7 +8,17 @@ import re
 
 import builders as b
 import pytest
-from test_tui import SIZE, make, notes, open_register, scenario, settle, type_text
+from test_tui import (
+    SIZE,
+    make,
+    notes,
+    open_register,
+    palette_hits,
+    scenario,
+    settle,
+    type_text,
+    wait_until,
+)
 
 from lopdesk.domain import mediation
 
@@ -129,8 +139,8 @@ async def test_palette_error_is_reported_not_swallowed(db, monkeypatch):
         await settle(app, pilot)
         await pilot.press("ctrl+p")
         await type_text(pilot, "Voornaam")
-        await pilot.pause(0.5)
-        assert any("kapotte zoekopdracht" in n for n in notes(app)), notes(app)
+        await wait_until(pilot, lambda: any("kapotte zoekopdracht" in n for n in notes(app)),
+                         10)
 
 
 async def test_palette_has_dutch_placeholder_and_no_result_line(db):
@@ -269,7 +279,7 @@ async def test_no_english_or_code_in_any_dialog_or_preview(db, size):
             elif where == "palette":
                 await pilot.press("ctrl+p")
                 await type_text(pilot, keys[0])
-                await pilot.pause(0.5)
+                await palette_hits(pilot)
                 keys = ("enter",)
             else:
                 await pilot.press(where)

@@ -4,7 +4,7 @@ replaces only with the later facts kept."""
 from __future__ import annotations
 
 from test_rerun_keeps_later_work import _later_work, year  # noqa: F401 (fixture)
-from test_tui import make, notes, settle, type_text
+from test_tui import make, notes, palette_hits, settle, type_text
 
 from lopdesk.domain import allocation
 
@@ -13,7 +13,7 @@ async def _open_run_dialog(app, pilot):
     await settle(app, pilot)
     await pilot.press("ctrl+p")
     await type_text(pilot, "ronde toewijzen")
-    await pilot.pause(0.5)
+    await palette_hits(pilot)
     await pilot.press("down", "enter")
     await settle(app, pilot)
     await pilot.pause(0.2)
