@@ -36,23 +36,24 @@ def refused_case(db) -> dict:
     return {"kids": kids, "entries": entries, "child": kids[2], "case": case}
 
 
+async def propose_and_accept(app, pilot, case_id: int) -> None:
+    """Open the case, propose the first school offered (v, Enter), accept it (a, Ctrl+S)."""
+    from lopdesk.screens.case import CaseScreen
+
+    await settle(app, pilot)
+    await app.push_screen(CaseScreen(case_id))
+    await settle(app, pilot)
+    for key in ("v", "enter", "a", "ctrl+s"):
+        await pilot.press(key)
+        await settle(app, pilot)
+
+
 async def test_MED_03_accepted_proposal_shows_the_register_number(db):
     s = refused_case(db)
-    from lopdesk.screens.case import CaseScreen
 
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await app.push_screen(CaseScreen(s["case"].id))
-        await settle(app, pilot)
-        await pilot.press("v")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await propose_and_accept(app, pilot, s["case"].id)
         (line,) = registers.list_entries(db, "L2")
         assert (line.seq, line.id) == (1, 4)
         assert any("als nr. 1." in n for n in notes(app)), notes(app)
@@ -241,23 +242,12 @@ async def test_MED_02_close_form_prefilled_from_the_placement(db):
     from test_tui_nav import screen_text
     from textual.widgets import Select
 
-    from lopdesk.screens.case import CaseScreen
     from lopdesk.screens.widgets.picker import Picker
 
     s = refused_case(db)
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await app.push_screen(CaseScreen(s["case"].id))
-        await settle(app, pilot)
-        await pilot.press("v")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await propose_and_accept(app, pilot, s["case"].id)
         await pilot.press("x")
         await settle(app, pilot)
         assert app.screen.query_one("#f-outcome", Select).value == "other_school"
