@@ -142,3 +142,15 @@ def as_user(db: Database, user: str) -> Database:
 
 
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="tests an SQLite file as such")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL run is there for what runs on the test database: a test that never
+    opens it (the engine, parsers, help texts, demos built as SQLite files) would only
+    repeat the SQLite run, so that run leaves it out."""
+    if not PG_URL:
+        return
+    repeat = pytest.mark.skip(reason="does not use the test database: covered by the SQLite run")
+    for item in items:
+        if "template_db" not in getattr(item, "fixturenames", ()):
+            item.add_marker(repeat)

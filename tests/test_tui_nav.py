@@ -141,6 +141,11 @@ async def test_palette_error_is_reported_not_swallowed(db, monkeypatch):
         await type_text(pilot, "Voornaam")
         await wait_until(pilot, lambda: any("kapotte zoekopdracht" in n for n in notes(app)),
                          10)
+        # Close the palette and let its search worker end before the app does: a search
+        # still finishing while the app shuts down fails inside Textual's palette.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ != "DutchPalette", 5)
+        await settle(app, pilot)
 
 
 async def test_palette_has_dutch_placeholder_and_no_result_line(db):
