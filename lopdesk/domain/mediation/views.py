@@ -11,14 +11,20 @@ from lopdesk.domain.registers import EntryView
 
 
 @dataclass
-class NoticeView:
-    id: int
+class RefusedLine:
+    """The register line a refusal is about, and the school that refused (NGI-01)."""
+
     entry_id: int
     child_id: str
     level_id: str
     seq: int
     school_id: str
     school_name: str
+
+
+@dataclass
+class NoticeView(RefusedLine):
+    id: int
     decision_maker: str  # NGI-03: always the school, also under mandate
     controller: str
     sent_by: str
@@ -37,15 +43,9 @@ class NoticeView:
 
 
 @dataclass
-class MissingNotice:
+class MissingNotice(RefusedLine):
     """A refusal without a recorded notice yet (NGI-02 follow-up)."""
 
-    entry_id: int
-    child_id: str
-    level_id: str
-    seq: int
-    school_id: str
-    school_name: str
     refused_at: datetime
     due_on: date
     overdue: bool
