@@ -7,12 +7,12 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from lopdesk import parse, present
-from lopdesk.domain import counters, directory, registers
+from lopdesk.domain import directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.register_view import (
     LinesAt,
     RegisterLines,
-    register_head,
+    WaitingOrder,
     register_lines,
     requested_at,
     waiting_order,
@@ -43,9 +43,12 @@ from lopdesk.screens.register_guard import WaitingShown, guard_text
 from lopdesk.screens.register_rows import (
     COLUMNS,
     LEGEND,
+    Details,
     head_rows,
     line_rows,
     marks_text,
+    read_details,
+    read_opening,
     search_text,
     superseded_text,
 )
@@ -153,25 +156,30 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         # size of the register), then every line; the guard and counters after them, so
         # the threads do not compete for the interpreter while the table loads.
         if not self.entries:
-            self.db_call(register_head, self.level_id, on_done=self._head_loaded,
-                         group="entries", exclusive=True)
+            self.db_call(read_opening, self.level_id, self.lapp.now(), self._scope(),
+                         on_done=self._head_loaded, group="entries", exclusive=True)
         else:
             self._read_all()
+
+    def _scope(self) -> dict:
+        """Only the counters of this level's area and year when known (the area index)."""
+        known = self.lapp.area.level(self.level_id)
+        return {"area_id": known.area_id, "school_year": known.school_year} if known else {}
 
     def _read_all(self) -> None:
         self.db_call(register_lines, self.level_id, on_done=self._entries_loaded,
                      group="entries", exclusive=True)
 
-    def _head_loaded(self, result: tuple[int, RegisterLines]) -> None:
-        count, head = result
-        if count <= len(head):  # the whole register
-            self._entries_loaded(head)
+    def _head_loaded(self, result: tuple[int, RegisterLines, Details | None]) -> None:
+        count, head, details = result
+        if details is not None:  # the whole register, and what goes with it
+            self._entries_loaded(head, details)
             return
         self.query_one(VirtualTable).set_rows(head_rows(head, count))
         self.sub_title = f"{count} lijnen, worden gelezen…"
         self._read_all()
 
-    def _entries_loaded(self, entries: RegisterLines) -> None:
+    def _entries_loaded(self, entries: RegisterLines, details: Details | None = None) -> None:
         self.entries = entries
         # No Row and no Line per entry: a row is made when it is drawn or under the cursor
         # (200,000 lines open as fast as 2,000); the filter reads the columns.
@@ -182,9 +190,12 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         marks.update(marks_text(entries.out_of_order))
         marks.display = bool(entries.out_of_order)
         self.mark_loaded()
-        # The guard and the counters only after the table is drawn: their threads would
-        # compete with the first paint for the interpreter.
-        self.call_after_refresh(self._load_details)
+        if details is not None:
+            self._details_loaded(details)
+        else:
+            # The guard and the counters only after the table is drawn: their read would
+            # compete with the first paint for the interpreter.
+            self.call_after_refresh(self._load_details)
         table = self.query_one(VirtualTable)
         if self.focus_entry is not None:
             table.move_to_key(self.focus_entry)
@@ -196,49 +207,31 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             self.focus_seq = None
 
     def _load_details(self) -> None:
-        # The waiting order is a list of ids (the rows are here already): no second read of
-        # the whole register.
-        self.db_call(waiting_order, self.level_id, at=self.lapp.now(),
-                     on_done=self._waiting_loaded, group="waiting", exclusive=True)
-        self.db_call(directory.list_periods, self.level_id, on_done=self._periods_loaded,
-                     group="periods", exclusive=True)
-        # Only the counters of this level's area and year when known (the area index).
-        known = self.lapp.area.level(self.level_id)
-        scope = {"area_id": known.area_id, "school_year": known.school_year} if known else {}
-        self.db_call(counters.area_counters, on_done=self._counters_loaded, group="counters",
-                     exclusive=True, at=self.lapp.now(), **scope)
-        self.db_call(registers.list_offers, self.level_id, "open", on_done=self._offers_loaded,
-                     group="offers", exclusive=True)
+        self.db_call(read_details, self.level_id, self.lapp.now(), self._scope(),
+                     on_done=self._details_loaded, group="details", exclusive=True)
 
-    def _offers_loaded(self, offers: list) -> None:
-        self.offers = {o.entry_id: o for o in offers}
-        self.query_one(VirtualTable).redraw()
-        if self.waiting is not None:
-            self.query_one("#guard", Static).update(guard_text(self.waiting, self.offers))
-        self._show_level()
-
-    def _periods_loaded(self, periods: list) -> None:
-        self.periods = periods
+    def _details_loaded(self, details: Details) -> None:
+        self.offers = {o.entry_id: o for o in details.offers}
+        self.periods = details.periods
         now = self.lapp.now()
-        self.running = next((p for p in periods if p.running(now)), None)
+        self.running = next((p for p in details.periods if p.running(now)), None)
+        self.level = next((c for c in details.counters if c.level_id == self.level_id),
+                          self.level)
+        self._waiting_loaded(details.waiting)
         self._show_level()
+        self.refresh_bindings()  # offer and close_period follow the state (allows)
 
-    def _waiting_loaded(self, order) -> None:
+    def _waiting_loaded(self, order: WaitingOrder) -> None:
+        # The waiting order is a list of ids (the rows are here already): no second read
+        # of the whole register, and no Line made for the 50,000 of a big list.
         lines = self.entries
-        places = lines.positions(order.ids)  # no Line made for the 50,000 of a big list
+        places = lines.positions(order.ids)
         view = WaitingShown(order.deadline, order.binds, order.per_contingent,
                             LinesAt(lines, places))
         self.waiting = view
         self.positions = {lines.ids[p]: i for i, p in enumerate(places, 1)}
         self.query_one(VirtualTable).redraw()
         self.query_one("#guard", Static).update(guard_text(view, self.offers))
-
-    def _counters_loaded(self, data: list) -> None:
-        level = next((c for c in data if c.level_id == self.level_id), None)
-        if level is None:
-            return
-        self.level = level
-        self._show_level()
 
     def _show_level(self) -> None:
         """The title and the counts line of the level (with its running period and offers)."""

@@ -4,10 +4,21 @@ drawn (LazyRows), the rows shown while the first lines are read, the header's no
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from lopdesk.domain.register_view import RegisterLines
+from lopdesk.domain import counters, directory, registers
+from lopdesk.domain.register_view import (
+    RegisterLines,
+    WaitingOrder,
+    register_head,
+    waiting_order,
+)
 from lopdesk.labels import OUT_OF_ORDER_APP, plural
 from lopdesk.screens.widgets.table import Column, LazyRows, Row
+
+if TYPE_CHECKING:
+    from lopdesk.db import Database
 
 COLUMNS = [
     Column("Nr", 5, "right"),
@@ -81,3 +92,31 @@ def superseded_text(count: int, hidden: bool) -> str:
 def search_text(e) -> str:
     return f"{e.seq} {e.child_name} {e.child_id}"
 
+
+
+class Details(NamedTuple):
+    """What the register's header, guard and state-dependent keys need besides its lines."""
+
+    waiting: WaitingOrder
+    periods: list
+    counters: list
+    offers: list
+
+
+def read_details(db: Database, level_id: str, at: datetime,
+                 scope: dict[str, Any]) -> Details:
+    """The waiting order (WL-01), the periods (REG-04/05), the counters of the level's area
+    and year (CAP-04) and the open offers, in one worker: one result, so the screen, its
+    title and its keys are drawn once instead of once per read."""
+    return Details(waiting_order(db, level_id, at=at), directory.list_periods(db, level_id),
+                   counters.area_counters(db, at=at, **scope),
+                   registers.list_offers(db, level_id, "open"))
+
+
+def read_opening(db: Database, level_id: str, at: datetime, scope: dict[str, Any]
+                 ) -> tuple[int, RegisterLines, Details | None]:
+    """The line count and the first lines; for a register that fits in them (most), the
+    details too, so that it opens in one step."""
+    count, head = register_head(db, level_id)
+    details = read_details(db, level_id, at, scope) if count <= len(head) else None
+    return count, head, details
