@@ -175,8 +175,8 @@ FORM_CSS = """
 FormDialog { align: center middle; }
 FormDialog .dialog { max-height: 100%; }
 FormDialog .body { height: auto; max-height: 70vh; }
-FormDialog .intro { height: auto; max-height: 35vh; }
-FormDialog .with-intro .body { max-height: 35vh; }
+FormDialog .intro { height: auto; max-height: 8; }
+FormDialog .with-intro .body { max-height: 8; }
 FormDialog .field-error { color: $error; height: auto; display: none; }
 FormDialog .field-error.shown { display: block; }
 FormDialog ToastRack { align: right top; }
@@ -261,6 +261,7 @@ class FormDialog(ModalScreen[dict | None]):
     def on_mount(self) -> None:
         for widget in self.query(Input):
             widget.cursor_blink = False  # no animation over SSH (house style)
+        self._share_height()
         if self._fields:
             # set_focus now (not focus(), which waits a turn): keys typed in one burst
             # after the key that opened the dialog go to the first field.
@@ -268,6 +269,27 @@ class FormDialog(ModalScreen[dict | None]):
         for f in self._fields:
             if f.kind in PICKERS or f.load is not None:
                 self._load(f)
+
+    # Title, hint, buttons and the border: the lines a form has besides its two areas.
+    FRAME_LINES = 7
+
+    def on_resize(self) -> None:
+        self._share_height()
+
+    def _share_height(self, measured: bool = False) -> None:
+        """Split the height between the preview and the fields, in lines (a vh height in
+        an auto-sized dialog is measured before it is capped, and leaves a gap): the
+        preview gets what it needs up to half, the fields the rest."""
+        if not self._intro or not self.is_mounted:
+            return
+        room = max(6, self.size.height - self.FRAME_LINES)
+        intro = self.query_one(".intro", VerticalScroll)
+        need = intro.virtual_size.height
+        shown = max(3, min(need or room, room // 2))
+        intro.styles.max_height = shown
+        self.query_one(".body", VerticalScroll).styles.max_height = room - shown
+        if not need and not measured:  # the preview's height is known after its layout
+            self.call_after_refresh(self._share_height, True)
 
     def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
                   from_app_focus: bool = False) -> None:
