@@ -4,6 +4,8 @@ follows its rows, an open register follows its end like a log viewer."""
 
 from __future__ import annotations
 
+import asyncio
+
 import builders as b
 from builders import t
 from test_rerun_keeps_later_work import _later_work, year  # noqa: F401 (fixture)
@@ -66,3 +68,107 @@ async def test_allocation_run_form_keeps_the_focused_field_in_view(db, year):  #
         await pilot.pause(0.2)
         assert app.focused.id == "f-reason"
         focused_in_view(app)
+
+
+def bottom_lines(table, n: int) -> list[str]:
+    """The last `n` lines the table draws (its detail lines), as text."""
+    height = table.scrollable_content_region.height
+    return [table.render_line(y).text.strip() for y in range(height - n, height)]
+
+
+async def test_detail_line_follows_the_rows_after_a_rerun(db, year):  # noqa: F811
+    """After a re-run the runs reload: the detail under the table describes the row under
+    the cursor as it is now, not the row it described before."""
+    from lopdesk.domain import allocation
+
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        runs = app.screen.query_one("#runs")
+        app.screen.set_focus(runs)
+        await pilot.pause()
+        first = " ".join(bottom_lines(runs, 3))
+        assert f"Aantallen: {runs.current.cells[5][:20]}" in first, first
+        await asyncio.to_thread(allocation.run_round, db, "R27", seed=5, replace=True,
+                                keep_later_events=True)
+        app.screen.data_changed()
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        row = runs.current
+        assert [r.key for r in runs.rows][0] != row.key  # the new run came on top
+        shown = " ".join(bottom_lines(runs, 3))
+        whole = [text for label, text in runs.cut_cells(row)]
+        assert whole and whole[0][:30] in shown, (shown, whole)
+
+
+def drawn(table) -> list[str]:
+    """The lines the table draws on screen (header, rows, detail), as text."""
+    return [table.render_line(y).text for y in range(table.scrollable_content_region.height)]
+
+
+LONG_LEVEL = "BAO021-2027-K2024-A"  # a level id longer than its column asks
+LONG_NAME = ("Maximiliaan-Alexander", "Vandenbroucke-Van de Velde")
+
+
+def long_values(db) -> None:
+    """A level with a long id, periods that start and end on odd seconds, and an offer to
+    a child with a long name (capacity 1: the second is offered the freed place)."""
+    from datetime import timedelta
+
+    from lopdesk.domain import areas
+
+    b.area(db)
+    b.school(db, "S1")
+    b.level(db, LONG_LEVEL, "S1", capacity=1, regime="old")
+    areas.create_child(db, "K0123456", "Lucas", "Maes")
+    areas.create_child(db, "K0123457", *LONG_NAME)
+    start = t(0) - timedelta(days=20, seconds=-7)
+    areas.create_period(db, LONG_LEVEL, kind="priority", group="sibling", starts_at=start,
+                        ends_at=start + timedelta(days=5, seconds=50))
+    first = registers.add_request(db, LONG_LEVEL, "K0123456", at=t(1))
+    registers.add_request(db, LONG_LEVEL, "K0123457", at=t(2))
+    registers.withdraw(db, first.id, reason="verhuisd", at=t(3))
+    registers.fill(db, LONG_LEVEL, at=t(4))
+
+
+async def test_ids_numbers_and_dates_are_never_cut_at_80_columns(db):
+    from lopdesk.labels import fmt_datetime
+    from lopdesk.screens.offers import OffersScreen
+    from lopdesk.screens.periods import PeriodsScreen
+
+    long_values(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(PeriodsScreen(LONG_LEVEL))
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        period = app.screen.table.current.data
+        lines = drawn(app.screen.table)
+        row = lines[app.screen.table._header_h]
+        for moment in (period.starts_at, period.ends_at):
+            assert fmt_datetime(moment) in row, (moment, lines)  # odd seconds shown whole
+        await pilot.press("escape")
+        await app.push_screen(OffersScreen(LONG_LEVEL))
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        lines = drawn(app.screen.table)
+        row = lines[app.screen.table._header_h]
+        assert LONG_LEVEL in row, lines  # the level id whole
+        name = " ".join(LONG_NAME)
+        if name not in row:  # a cut name: its whole value in the detail line
+            assert f"Kind: {name}" in " ".join(lines[-3:]), lines
+
+
+def test_a_flexible_column_never_cuts_an_id_or_a_date():
+    """An id, a number or a date seen in a flexible column is its floor; names are not."""
+    from lopdesk.screens.widgets.table import Column, atomic, layout
+
+    cols = [Column("Kind", 22), Column("Niveau", 12), Column("Begin", 16)]
+    assert layout(cols, {1: 19, 2: 19}, 60)[1:] == [19, 19]
+    assert layout(cols, {1: 19, 2: 19}, 60)[0] >= 20  # the name keeps the rest
+    assert [atomic(v) for v in ("BAO021-2027-K2024", "13/04/2027 09:00", "K0123456", "12",
+                                "Lucas Maes", "1ste leerjaar", "vrije inschrijving")] \
+        == [True, True, True, True, False, False, False]

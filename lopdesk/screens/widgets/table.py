@@ -9,6 +9,8 @@ cursor, and a filter hands the table the indexes it kept (`set_picked`).
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,22 +68,27 @@ def columns(table: str) -> list[Column]:
 MIN_FLEX = 8
 READABLE = 20  # the first flexible column (the name) never gets less
 HEADER_LINES = 2
+DETAIL_LINES = 3  # a cut value shown whole under the table takes at most these lines
 
 
 def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> list[int]:
     """The width of each column for `available` cells (one space after each column):
     fixed columns keep their width (or the wider value seen); flexible ones share the
     rest in proportion to what they ask; when short of room the first flexible column
-    (the name) is served first, none below MIN_FLEX (or its header's longest word)."""
-    widths = [max(c.width, grown.get(i, 0)) for i, c in enumerate(columns)]
+    (the name) is served first, none below MIN_FLEX (or its header's longest word, or
+    the widest id, number or date seen in it: `grown` of a flexible column)."""
     flex = [i for i, c in enumerate(columns) if c.flexible]
+    widths = [c.width if i in flex else max(c.width, grown.get(i, 0))
+              for i, c in enumerate(columns)]
     if not flex:
         return widths
     fixed = sum(w + 1 for i, w in enumerate(widths) if i not in flex)
     room = available - fixed - len(flex)
-    asked = sum(widths[i] for i in flex)
-    floor = {i: max(MIN_FLEX, columns[i].least,
+    floor = {i: max(MIN_FLEX, columns[i].least, grown.get(i, 0),
                     max(len(w) for w in columns[i].label.split() or [""])) for i in flex}
+    for i in flex:
+        widths[i] = max(widths[i], floor[i])
+    asked = sum(widths[i] for i in flex)
     # the name column stays readable, even if the table then scrolls sideways
     floor[flex[0]] = max(floor[flex[0]], min(widths[flex[0]], READABLE))
     if room < asked:  # short of room: each at its floor, then the first ones first
@@ -109,6 +116,16 @@ def wrap_header(label: str, width: int, lines: int = HEADER_LINES) -> list[str]:
     if len(out) > lines:
         out = out[:lines - 1] + [" ".join(out[lines - 1:])]
     return out or [""]
+
+
+# An id, a number or a date (with its time): one word with a digit in it. Such a value is
+# never cut, even in a flexible column (an offer's level id, a period's start).
+_ATOMIC = re.compile(r"\S*\d\S*( \d{1,2}:\d{2}(:\d{2})?)?")
+
+
+def atomic(text: str) -> bool:
+    """True for a value that must be read whole: an id, a number, a date."""
+    return len(text) <= 40 and _ATOMIC.fullmatch(text) is not None
 
 
 @lru_cache(maxsize=256)
@@ -213,6 +230,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._header_h = 1
         self._width = sum(w + 1 for w in self._widths)
         self._relayout_due = False
+        # the cursor row's detail lines, for (row key, width, widths, row)
+        self._detail_memo: tuple[tuple, list[str]] | None = None
 
     # -- data -----------------------------------------------------------------
 
@@ -269,6 +288,8 @@ class VirtualTable(ScrollView, can_focus=True):
             for row in made:
                 row.cells = ()
         self._cache.clear()
+        self._detail_memo = None
+        self._set_virtual_size()
         self.refresh()
 
     def set_filter(self, predicate: Callable[[Row], bool] | None) -> None:
@@ -297,6 +318,7 @@ class VirtualTable(ScrollView, can_focus=True):
         else:
             self._view = rows if pred is None else [r for r in rows if pred(r)]
         self._cache.clear()
+        self._detail_memo = None
         self._set_virtual_size()
         index = 0
         if key is not None:
@@ -322,14 +344,16 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cache.pop((old, False), None)
         self._cache.pop((new, True), None)
         self._cache.pop((new, False), None)
+        self._set_virtual_size()  # the detail of the new row may take more lines
         self._scroll_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
 
     @property
     def body_height(self) -> int:
-        """Lines for rows: the region less the header and the detail line."""
-        return max(1, self.scrollable_content_region.height - self._header_h - 1)
+        """Lines for rows: the region less the header and the detail lines."""
+        return max(1, self.scrollable_content_region.height - self._header_h
+                   - len(self._detail_lines()))
 
     def _scroll_cursor_visible(self) -> None:
         body = self.body_height
@@ -362,12 +386,14 @@ class VirtualTable(ScrollView, can_focus=True):
     # -- layout -------------------------------------------------------------
 
     def _set_virtual_size(self) -> None:
-        self.virtual_size = Size(self._width, len(self._view) + self._header_h + 1)
+        self.virtual_size = Size(self._width, len(self._view) + self._header_h
+                                 + len(self._detail_lines()))
 
     def _relayout(self) -> None:
         """Widths for the current size: flexible columns share it, fixed ones fit their
         widest value; headers wrap over at most two lines."""
         self._relayout_due = False
+        self._detail_memo = None
         available = self.scrollable_content_region.width or self.size.width
         self._widths = layout(self.columns, self._grown, available)
         self._headers = [wrap_header(c.label, w) for c, w in zip(self.columns, self._widths,
@@ -379,7 +405,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _grow(self, index: int, width: int) -> None:
-        """A fixed column met a wider value: widen it (ids and numbers are never cut)."""
+        """A column met a wider value it may not cut: widen it (ids, numbers and dates are
+        never cut)."""
         self._grown[index] = width
         if not self._relayout_due:
             self._relayout_due = True
@@ -403,19 +430,34 @@ class VirtualTable(ScrollView, can_focus=True):
                                                strict=True)) + " "
         return Strip([Segment(text, style)], cell_len(text))
 
-    def _detail(self, width: int) -> Strip:
-        """Under the table: the whole value of every cut cell of the cursor's row, else the
-        legend of the table's marks."""
+    def _detail_lines(self) -> list[str]:
+        """Under the table: the whole value of every cut cell of the cursor's row, wrapped
+        over at most DETAIL_LINES lines (a table too low for them keeps one), else the
+        legend of the table's marks (the parts that fit one line)."""
+        width = self.scrollable_content_region.width or self.size.width
         row = self.current
-        cut = self.cut_cells(row) if row is not None else []
-        style = self.get_component_rich_style("virtual-table--detail")
+        key = (row.key if row is not None else None, width, tuple(self._widths), id(row))
+        if self._detail_memo is not None and self._detail_memo[0] == key:
+            return self._detail_memo[1]
+        cut = self.cut_cells(row) if row is not None and width > 0 else []
         text = " · ".join(f"{label}: {value}" for label, value in cut)
-        if not text:
+        if text:
+            most = DETAIL_LINES if self.size.height >= self._header_h + 4 + DETAIL_LINES else 1
+            lines = textwrap.wrap(text, max(8, width - 1), max_lines=most, placeholder=" …")
+        else:
             for part in self.legend:
                 longer = f"{text} · {part}" if text else part
                 if cell_len(longer) >= width:
                     break
                 text = longer
+            lines = [text]
+        self._detail_memo = (key, lines)
+        return lines
+
+    def _detail(self, y: int, width: int) -> Strip:
+        style = self.get_component_rich_style("virtual-table--detail")
+        lines = self._detail_lines()
+        text = lines[y] if y < len(lines) else ""
         return Strip([Segment(" " + text, style)]) if text else Strip.blank(width, style)
 
     def _line(self, index: int, is_cursor: bool) -> Strip:
@@ -430,7 +472,7 @@ class VirtualTable(ScrollView, can_focus=True):
         for i, (col, width, cell) in enumerate(zip(self.columns, self._widths, self.cells(row),
                                                    strict=False)):
             text, extra = (cell, "") if isinstance(cell, str) else cell
-            if not col.flexible and cell_len(text) > width:
+            if cell_len(text) > width and (not col.flexible or atomic(text)):
                 self._grow(i, cell_len(text))
             style = base + _style(extra) if extra and not is_cursor else base
             if extra and is_cursor:  # keep the colour's meaning readable under the cursor
@@ -454,10 +496,12 @@ class VirtualTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         height = self.scrollable_content_region.height
         scroll_x = int(self.scroll_x)
+        detail = len(self._detail_lines())
         if y < self._header_h:
             strip = self._header(y)
-        elif y == height - 1 and height > self._header_h + 1:
-            return self._detail(width).crop_extend(0, width, self.rich_style)
+        elif y >= height - detail and height > self._header_h + detail:
+            return self._detail(y - height + detail, width).crop_extend(0, width,
+                                                                      self.rich_style)
         else:
             index = int(self.scroll_y) + y - self._header_h
             if not self._view and y == self._header_h:
