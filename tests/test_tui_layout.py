@@ -172,3 +172,29 @@ def test_a_flexible_column_never_cuts_an_id_or_a_date():
     assert [atomic(v) for v in ("BAO021-2027-K2024", "13/04/2027 09:00", "K0123456", "12",
                                 "Lucas Maes", "1ste leerjaar", "vrije inschrijving")] \
         == [True, True, True, True, False, False, False]
+
+
+async def test_board_is_whole_at_120_columns(db):
+    """CAP-05 board text ("≠0 Nog plaatsen vrij": the flag and the words) is never cut at
+    120x36, also when the overview is long enough for a scrollbar (the columns are shared
+    again for the narrower width); the column left out shows in the detail line."""
+    from lopdesk.labels import free_places_board
+
+    level, kids = b.basic(db, capacity=2, n_children=2)
+    for i, kid in enumerate(kids):
+        registers.add_request(db, level, kid, at=t(i))
+    for n in range(2, 14):  # more rows than the screen: a vertical scrollbar
+        b.school(db, f"S{n}")
+        for g in (1, 2, 3):
+            b.level(db, f"L{n}-{g}", f"S{n}", capacity=20, label=str(g))
+    app = make(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        table = app.screen.table
+        assert table.max_scroll_y > 0
+        lines = drawn(table)
+        full = f"≠0 {free_places_board('')}"
+        assert any(full in line for line in lines), lines
+        width = table.scrollable_content_region.width
+        assert table.virtual_size.width <= width, (table.virtual_size, width)

@@ -24,6 +24,9 @@ class Column:
     flex: bool | None = None
     cut: str = "end"  # where a text too long loses cells: end | middle
     least: int = 0  # a flexible column never gets less (the table scrolls sideways then)
+    # A column the table may leave out when it would not fit the width otherwise (the
+    # highest first; 0: never): its value is then shown in the detail line.
+    drop: int = 0
 
     @property
     def flexible(self) -> bool:
@@ -57,13 +60,29 @@ def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> 
     fixed columns keep their width (or the wider value seen); flexible ones share the
     rest in proportion to what they ask; when short of room the first flexible column
     (the name) is served first, none below MIN_FLEX (or its header's longest word, or
-    the widest id, number or date seen in it: `grown` of a flexible column)."""
-    flex = [i for i, c in enumerate(columns) if c.flexible]
-    widths = [c.width if i in flex else max(c.width, grown.get(i, 0))
+    the widest id, number or date seen in it: `grown` of a flexible column). When the
+    table is then wider than `available` or a flexible column gets less than it asks, the
+    columns marked `drop` are left out (width 0), the highest first, until it fits."""
+    dropped: set[int] = set()
+    while True:
+        widths, short = _share(columns, grown, available, dropped)
+        if not short and sum(w + 1 for w in widths if w) <= available:
+            return widths
+        left = [i for i, c in enumerate(columns) if c.drop and i not in dropped]
+        if not left:
+            return widths
+        dropped.add(max(left, key=lambda i: columns[i].drop))
+
+
+def _share(columns: Sequence[Column], grown: dict[int, int], available: int,
+           dropped: set[int]) -> tuple[list[int], bool]:
+    """The widths without the dropped columns, and whether the flexible ones are short."""
+    flex = [i for i, c in enumerate(columns) if c.flexible and i not in dropped]
+    widths = [0 if i in dropped else c.width if i in flex else max(c.width, grown.get(i, 0))
               for i, c in enumerate(columns)]
     if not flex:
-        return widths
-    fixed = sum(w + 1 for i, w in enumerate(widths) if i not in flex)
+        return widths, False
+    fixed = sum(w + 1 for i, w in enumerate(widths) if i not in flex and w)
     room = available - fixed - len(flex)
     floor = {i: max(MIN_FLEX, columns[i].least, grown.get(i, 0),
                     max(len(w) for w in columns[i].label.split() or [""])) for i in flex}
@@ -77,13 +96,13 @@ def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> 
         for i in flex:
             widths[i] = floor[i] + min(extra, max(0, widths[i] - floor[i]))
             extra -= widths[i] - floor[i]
-        return widths
+        return widths, True
     given = 0
     for i in flex:
         widths[i] = max(floor[i], room * widths[i] // asked)
         given += widths[i]
     widths[flex[0]] += max(0, room - given)  # the rounding goes to the first name column
-    return widths
+    return widths, False
 
 
 def wrap_header(label: str, width: int, lines: int = HEADER_LINES) -> list[str]:

@@ -123,6 +123,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._header_h = 1
         self._width = sum(w + 1 for w in self._widths)
         self._relayout_due = False
+        self._laid_out_for = 0  # the width the columns were shared for
         # the cursor row's detail lines, for (row key, width, widths, row)
         self._detail_memo: tuple[tuple, list[str]] | None = None
 
@@ -288,11 +289,12 @@ class VirtualTable(ScrollView, can_focus=True):
         self._relayout_due = False
         self._detail_memo = None
         available = self.scrollable_content_region.width or self.size.width
+        self._laid_out_for = available
         self._widths = layout(self.columns, self._grown, available)
-        self._headers = [wrap_header(c.label, w) for c, w in zip(self.columns, self._widths,
-                                                                strict=True)]
+        self._headers = [wrap_header(c.label, w) if w else [""]
+                         for c, w in zip(self.columns, self._widths, strict=True)]
         self._header_h = max(len(h) for h in self._headers) if self._headers else 1
-        self._width = sum(w + 1 for w in self._widths)
+        self._width = sum(w + 1 for w in self._widths if w)
         self._cache.clear()
         self._set_virtual_size()
         self.refresh()
@@ -320,7 +322,7 @@ class VirtualTable(ScrollView, can_focus=True):
         style = self.get_component_rich_style("virtual-table--header")
         text = " ".join(fit(lines[y] if y < len(lines) else "", w, c.align)
                         for c, w, lines in zip(self.columns, self._widths, self._headers,
-                                               strict=True)) + " "
+                                               strict=True) if w) + " "
         return Strip([Segment(text, style)], cell_len(text))
 
     def _detail_lines(self) -> list[str]:
@@ -364,6 +366,8 @@ class VirtualTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         for i, (col, width, cell) in enumerate(zip(self.columns, self._widths, self.cells(row),
                                                    strict=False)):
+            if not width:  # left out for want of room: shown in the detail line
+                continue
             text, extra = (cell, "") if isinstance(cell, str) else cell
             if cell_len(text) > width and (not col.flexible or atomic(text)):
                 self._grow(i, cell_len(text))
@@ -387,6 +391,10 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if width != self._laid_out_for and not self._relayout_due:
+            # a scrollbar came or went: the width changed without a resize
+            self._relayout_due = True
+            self.call_after_refresh(self._relayout)
         height = self.scrollable_content_region.height
         scroll_x = int(self.scroll_x)
         detail = len(self._detail_lines())
