@@ -198,3 +198,39 @@ async def test_board_is_whole_at_120_columns(db):
         assert any(full in line for line in lines), lines
         width = table.scrollable_content_region.width
         assert table.virtual_size.width <= width, (table.virtual_size, width)
+
+
+async def test_register_follows_its_end_like_a_log_viewer(db):
+    """A colleague adds a line (another connection; the app polls): a cursor on the last
+    line follows to the new one, in view; a cursor elsewhere stays on its line."""
+    from conftest import as_user
+    from test_tui import open_register, wait_until
+
+    level, kids = b.basic(db, capacity=2, n_children=40)
+    for i, kid in enumerate(kids[:30]):  # more lines than the screen shows
+        registers.add_request(db, level, kid, at=t(i))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot, level)
+        table = app.screen.query_one("VirtualTable")
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor == len(table.rows) - 1 == 29
+
+        other = as_user(db, "expert")
+        added = await asyncio.to_thread(registers.add_request, other, level, kids[30], at=t(60))
+        await wait_until(pilot, lambda: len(table.rows) == 31, timeout=3.0)
+        await pilot.pause(0.1)
+        assert table.current.key == added.id and table.cursor == 30
+        top = int(table.scroll_y)
+        assert top <= table.cursor < top + table.body_height  # the new line is in view
+
+        await pilot.press("home", "down", "down")
+        await pilot.pause()
+        kept = table.current.key
+        await asyncio.to_thread(registers.add_request, other, level, kids[31], at=t(61))
+        await wait_until(pilot, lambda: len(table.rows) == 32, timeout=3.0)
+        await pilot.pause(0.1)
+        assert table.current.key == kept and table.cursor == 2
+        other.dispose()

@@ -144,7 +144,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
                             searcher=search_text, empty="Geen inschrijvingen.",
-                            legend=LEGEND)
+                            legend=LEGEND, follow_end=True)
 
     # -- data --------------------------------------------------------------------------
 

@@ -102,7 +102,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def __init__(self, columns: Sequence[Column], *, empty: str = "Geen gegevens.",
                  formatter: Callable[[Any], Sequence[Cell]] | None = None,
                  searcher: Callable[[Any], str] | None = None,
-                 legend: Sequence[str] = (),
+                 legend: Sequence[str] = (), follow_end: bool = False,
                  name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -112,6 +112,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.empty_text = empty
         # parts shown in the detail line when no value of the row is cut (those that fit)
         self.legend = list(legend)
+        # like a log viewer: a cursor on the last line follows the lines added after it
+        self.follow_end = follow_end
         self._rows: Sequence[Row] = []
         self._view: Sequence[Row] = []
         self._filter: Callable[[Row], bool] | None = None
@@ -146,11 +148,15 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Replace the rows (a list, or LazyRows), keeping the cursor on the same key where
-        it still exists."""
+        it still exists; with `follow_end`, a cursor on the last line goes to the new last
+        line (lines added at the end come into view)."""
+        at_end = self.follow_end and len(self._view) > 0 and self.cursor == len(self._view) - 1
         key = self.current.key if self.current else None
         self._rows = rows
         self._picked = None
         self._apply(key)
+        if at_end and self._view:
+            self.cursor = len(self._view) - 1
 
     def set_picked(self, picked: Sequence[int] | None) -> None:
         """Show only these rows of a LazyRows source (ascending indexes), or all (None):
