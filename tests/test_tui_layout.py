@@ -234,3 +234,45 @@ async def test_register_follows_its_end_like_a_log_viewer(db):
         await pilot.pause(0.1)
         assert table.current.key == kept and table.cursor == 2
         other.dispose()
+
+
+def test_usual_birth_year_of_each_level_kind():
+    """Nursery: the label is the birth year (the rule); grade g of school year Y: born in
+    Y-6-(g-1); secondary 1A/1B: born in Y-12; an administrative group: no year."""
+    from lopdesk.domain.birth_years import usual_birth_year
+
+    assert usual_birth_year("nursery_birth_year", "2024", 2027) == 2024
+    assert usual_birth_year("primary_grade", "1", 2027) == 2021
+    assert usual_birth_year("primary_grade", "3", 2027) == 2019
+    assert usual_birth_year("secondary_1a", "1A", 2027) == 2015
+    assert usual_birth_year("secondary_1b", "1B", 2026) == 2014
+    assert usual_birth_year("admin_group", "6246", 2027) is None
+    assert usual_birth_year("primary_grade", "x", 2027) is None
+
+
+async def test_add_request_offers_the_children_of_the_levels_birth_year_first(db):
+    from datetime import date
+
+    from test_tui import open_register, wait_until
+
+    from lopdesk.domain import areas
+
+    b.area(db)
+    b.school(db, "S1")
+    b.level(db, "L1", "S1", capacity=2, kind="primary_grade", label="1", year=2027)
+    # sorted by name the older Maes comes first; the one born in 2021 fits grade 1
+    areas.create_child(db, "K0000001", "Lucas", "Maes", birth_date=date(2019, 5, 1))
+    areas.create_child(db, "K0000002", "Lucas", "Maes", birth_date=date(2021, 5, 1))
+    areas.create_child(db, "K0000003", "Anna", "Maes", birth_date=date(2020, 1, 1))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot, "L1")
+        await pilot.press("a")
+        await settle(app, pilot)
+        picker = app.screen.query_one("#f-child_id")
+        await wait_until(pilot, lambda: picker.loaded, timeout=3.0)
+        await type_text(pilot, "maes")
+        await pilot.pause(0.1)
+        assert [c.key for c in picker._shown] == ["K0000002", "K0000003", "K0000001"]
+        assert picker.value == "K0000002"  # Tab takes the child of the right age
