@@ -62,15 +62,17 @@ def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> 
     (the name) is served first, none below MIN_FLEX (or its header's longest word, or
     the widest id, number or date seen in it: `grown` of a flexible column). When the
     table is then wider than `available` or a flexible column gets less than it asks, the
-    columns marked `drop` are left out (width 0), the highest first, until it fits."""
+    columns marked `drop` are left out (width 0), the highest first, when that makes the
+    others whole; else none is (the table scrolls sideways)."""
     dropped: set[int] = set()
+    whole = _share(columns, grown, available, dropped)[0]
     while True:
         widths, short = _share(columns, grown, available, dropped)
         if not short and sum(w + 1 for w in widths if w) <= available:
             return widths
         left = [i for i, c in enumerate(columns) if c.drop and i not in dropped]
         if not left:
-            return widths
+            return whole
         dropped.add(max(left, key=lambda i: columns[i].drop))
 
 
@@ -78,14 +80,16 @@ def _share(columns: Sequence[Column], grown: dict[int, int], available: int,
            dropped: set[int]) -> tuple[list[int], bool]:
     """The widths without the dropped columns, and whether the flexible ones are short."""
     flex = [i for i, c in enumerate(columns) if c.flexible and i not in dropped]
-    widths = [0 if i in dropped else c.width if i in flex else max(c.width, grown.get(i, 0))
+    # a fixed column is at least as wide as its header's longest word (a word never cut)
+    widths = [0 if i in dropped else c.width if i in flex
+              else max(c.width, grown.get(i, 0), _longest_word(c.label))
               for i, c in enumerate(columns)]
     if not flex:
         return widths, False
     fixed = sum(w + 1 for i, w in enumerate(widths) if i not in flex and w)
     room = available - fixed - len(flex)
     floor = {i: max(MIN_FLEX, columns[i].least, grown.get(i, 0),
-                    max(len(w) for w in columns[i].label.split() or [""])) for i in flex}
+                    _longest_word(columns[i].label)) for i in flex}
     for i in flex:
         widths[i] = max(widths[i], floor[i])
     asked = sum(widths[i] for i in flex)
@@ -103,6 +107,10 @@ def _share(columns: Sequence[Column], grown: dict[int, int], available: int,
         given += widths[i]
     widths[flex[0]] += max(0, room - given)  # the rounding goes to the first name column
     return widths, False
+
+
+def _longest_word(label: str) -> int:
+    return max((cell_len(w) for w in label.split()), default=0)
 
 
 def wrap_header(label: str, width: int, lines: int = HEADER_LINES) -> list[str]:
