@@ -9,9 +9,10 @@ import asyncio
 import builders as b
 from builders import t
 from test_rerun_keeps_later_work import _later_work, year  # noqa: F401 (fixture)
-from test_tui import SIZE, make, notes, palette_hits, scenario, settle, type_text
+from test_tui import SIZE, make, settle, type_text
+from test_tui_rerun import _open_run_dialog
 
-from lopdesk.domain import capacity, registers
+from lopdesk.domain import registers
 
 
 def focused_in_view(app) -> None:
@@ -26,41 +27,12 @@ def focused_in_view(app) -> None:
     assert body.region.contains_region(region), (region, body.region)
 
 
-async def test_raise_approval_form_keeps_the_focused_field_in_view(db):
-    scenario(db)
-    for i, kid in enumerate(b.children(db, 12, start=10)):
-        registers.add_request(db, "L1", kid, at=t(10 + i))
-    capacity.request_raise(db, "L1", 9, reason="extra lokaal", at=t(100))
-    app = make(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        await pilot.press("g")
-        await settle(app, pilot)
-        await pilot.pause(0.2)
-        assert type(app.screen).__name__ == "FormDialog", notes(app)
-        focused_in_view(app)
-        await type_text(pilot, "ok")
-        assert app.focused.value == "ok"  # typed where the user sees it
-        await pilot.press("tab")  # the next field too
-        await pilot.pause(0.1)
-        assert type(app.focused).__name__ == "Input"
-        focused_in_view(app)
-
-
 async def test_allocation_run_form_keeps_the_focused_field_in_view(db, year):  # noqa: F811
+    """The raise approval form: test_tui_expert.test_CAP_03_approval_preview_opens_at_the_top."""
     _later_work(db)
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("ctrl+p")
-        await type_text(pilot, "ronde toewijzen")
-        await palette_hits(pilot)
-        await pilot.press("down", "enter")
-        await settle(app, pilot)
-        await pilot.pause(0.2)
-        assert type(app.screen).__name__ == "FormDialog", notes(app)
+        await _open_run_dialog(app, pilot)
         intro = app.screen.query_one(".intro")
         assert intro.scroll_y == 0  # the preview opens at its top
         focused_in_view(app)
@@ -83,8 +55,7 @@ async def test_detail_line_follows_the_rows_after_a_rerun(db, year):  # noqa: F8
 
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("4")
+        await pilot.press("4")  # held until the first screen is there (type-ahead)
         await settle(app, pilot)
         runs = app.screen.query_one("#runs")
         app.screen.set_focus(runs)
@@ -257,19 +228,17 @@ async def test_add_request_offers_the_children_of_the_levels_birth_year_first(db
 
     from lopdesk.domain import areas
 
-    b.area(db)
-    b.school(db, "S1")
-    b.level(db, "L1", "S1", capacity=2, kind="primary_grade", label="1", year=2027)
+    b.basic(db, n_children=0)  # L1: grade 1 of school year 2027-2028
     # sorted by name the older Maes comes first; the one born in 2021 fits grade 1
-    areas.create_child(db, "K0000001", "Lucas", "Maes", birth_date=date(2019, 5, 1))
-    areas.create_child(db, "K0000002", "Lucas", "Maes", birth_date=date(2021, 5, 1))
-    areas.create_child(db, "K0000003", "Anna", "Maes", birth_date=date(2020, 1, 1))
+    for cid, first, born in (("K0000001", "Lucas", date(2019, 5, 1)),
+                             ("K0000002", "Lucas", date(2021, 5, 1)),
+                             ("K0000003", "Anna", date(2020, 1, 1))):
+        areas.create_child(db, cid, first, "Maes", birth_date=born)
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
         await open_register(app, pilot, "L1")
         await pilot.press("a")
-        await settle(app, pilot)
+        await wait_until(pilot, lambda: app.screen.query("#f-child_id"), timeout=3.0)
         picker = app.screen.query_one("#f-child_id")
         await wait_until(pilot, lambda: picker.loaded, timeout=3.0)
         await type_text(pilot, "maes")
