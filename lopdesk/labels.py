@@ -237,6 +237,15 @@ def num(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
+def exact_dt(value: datetime | None) -> str:
+    """A moment to the minute, with its seconds only when they are not zero: exact, and
+    short where a rule sets it on the minute (a period's start and end)."""
+    if value is None:
+        return ""
+    text = fmt_datetime(value)
+    return text[:16] if text.endswith(":00") else text
+
+
 def short_dt(value: datetime | date | None) -> str:
     if value is None:
         return ""

@@ -312,6 +312,7 @@ async def test_CAP_03_approval_preview_opens_at_the_top(db):
     """The preview of a raise request is read first: the dialog opens scrolled to the top
     (the intro's first line in view), with the focus in the reason field all the same."""
     from test_tui import scenario, type_text
+    from test_tui_layout import focused_in_view
     from textual.containers import VerticalScroll
     from textual.widgets import Input
 
@@ -335,6 +336,7 @@ async def test_CAP_03_approval_preview_opens_at_the_top(db):
         assert body.max_scroll_y > 0  # the preview is longer than the dialog
         assert body.scroll_y == 0
         assert isinstance(app.focused, Input) and app.focused.id == "f-reason"
+        focused_in_view(app)  # below the preview, the field typed in is in view
         await type_text(pilot, "ok")
         assert app.focused.value == "ok"
         del s

@@ -9,7 +9,8 @@ from test_tui import make, settle
 
 from lopdesk.domain import areas
 from lopdesk.present import school_names
-from lopdesk.screens.widgets.table import Column, _fit
+from lopdesk.screens.widgets.columns import fit as _fit
+from lopdesk.screens.widgets.table import Column
 
 
 def _two_sint_jozefs(db) -> None:

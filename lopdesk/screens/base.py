@@ -211,10 +211,11 @@ class DataScreen(DbResults, Screen):
         table = focused if isinstance(focused, VirtualTable) else self.query_one(VirtualTable)
         return table.current
 
-    # The title bar(s) of every main screen.
+    # The title bar(s) of every main screen: a title longer than the width wraps (never
+    # cut), up to three lines.
     DEFAULT_CSS = """
     DataScreen #title, DataScreen .title {
-        height: 1; background: $primary 40%; text-style: bold;
+        height: auto; max-height: 3; background: $primary 40%; text-style: bold;
     }
     DataScreen #training { dock: top; height: 1; background: $warning 40%; text-style: bold; }
     """

@@ -175,6 +175,8 @@ FORM_CSS = """
 FormDialog { align: center middle; }
 FormDialog .dialog { max-height: 100%; }
 FormDialog .body { height: auto; max-height: 70vh; }
+FormDialog .intro { height: auto; max-height: 8; }
+FormDialog .with-intro .body { max-height: 8; }
 FormDialog .field-error { color: $error; height: auto; display: none; }
 FormDialog .field-error.shown { display: block; }
 FormDialog ToastRack { align: right top; }
@@ -211,11 +213,14 @@ class FormDialog(ModalScreen[dict | None]):
         self.errors: dict[str, str] = {}  # field key -> the message shown under it
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # A preview (the intro) scrolls on its own above the fields: it opens at its top
+        # and the focused field stays in view below it, however long the preview is.
+        with Vertical(classes="dialog with-intro" if self._intro else "dialog"):
             yield Label(self._title, classes="title")
-            with VerticalScroll(classes="body"):
-                if self._intro:
+            if self._intro:
+                with VerticalScroll(classes="intro"):
                     yield Static(self._intro, markup=False)
+            with VerticalScroll(classes="body"):
                 for f in self._fields:
                     yield from self._compose_field(f)
             yield Label("Ctrl+S of Enter in het laatste veld: bewaren · Esc: annuleren",
@@ -256,15 +261,35 @@ class FormDialog(ModalScreen[dict | None]):
     def on_mount(self) -> None:
         for widget in self.query(Input):
             widget.cursor_blink = False  # no animation over SSH (house style)
+        self._share_height()
         if self._fields:
             # set_focus now (not focus(), which waits a turn): keys typed in one burst
             # after the key that opened the dialog go to the first field.
-            # A preview in the intro is read first: the dialog opens at its top.
-            self.set_focus(self._focus_target(self._fields[0].key),
-                           scroll_visible=not self._intro)
+            self.set_focus(self._focus_target(self._fields[0].key))
         for f in self._fields:
             if f.kind in PICKERS or f.load is not None:
                 self._load(f)
+
+    # Title, hint, buttons and the border: the lines a form has besides its two areas.
+    FRAME_LINES = 7
+
+    def on_resize(self) -> None:
+        self._share_height()
+
+    def _share_height(self, measured: bool = False) -> None:
+        """Split the height between the preview and the fields, in lines (a vh height in
+        an auto-sized dialog is measured before it is capped, and leaves a gap): the
+        preview gets what it needs up to half, the fields the rest."""
+        if not self._intro or not self.is_mounted:
+            return
+        room = max(6, self.size.height - self.FRAME_LINES)
+        intro = self.query_one(".intro", VerticalScroll)
+        need = intro.virtual_size.height
+        shown = max(3, min(need or room, room // 2))
+        intro.styles.max_height = shown
+        self.query_one(".body", VerticalScroll).styles.max_height = room - shown
+        if not need and not measured:  # the preview's height is known after its layout
+            self.call_after_refresh(self._share_height, True)
 
     def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
                   from_app_focus: bool = False) -> None:
@@ -276,9 +301,13 @@ class FormDialog(ModalScreen[dict | None]):
                 self.call_after_refresh(self._label_in_view, key)
 
     def _label_in_view(self, key: str) -> None:
-        if self.focused is not None and self._key_of(self.focused) == key and self.is_attached:
+        """The label above the focused field in view too, the field itself last (a field
+        taller than the form's area shows its own lines)."""
+        focused = self.focused
+        if focused is not None and self._key_of(focused) == key and self.is_attached:
             for label in self.query(f"#l-{key}, #f-{key} > .field-label"):
-                label.scroll_visible(animate=False)
+                label.scroll_visible(animate=False, immediate=True)
+            focused.scroll_visible(animate=False, immediate=True)
 
     def _focus_target(self, key: str) -> Widget:
         widget = self.query_one(f"#f-{key}")

@@ -29,7 +29,7 @@ COLUMNS = [
     # schools of one name apart) stays in view.
     Column("School / niveau", 30, cut="middle", least=30),
     Column("Vrij", 4, "right"),
-    Column("LOP-bord", 17),
+    Column("LOP-bord", 20),  # "≠0 Nog plaatsen vrij" whole from 120 columns on
     Column("Cap", 4, "right"),
     Column("Zit", 4, "right"),
     Column("Ger I/NI", 8, "right"),
@@ -38,7 +38,7 @@ COLUMNS = [
     Column("Wacht", 5, "right"),
     Column("Ovc", 3, "right"),
     Column("Reg", 5),
-    Column("Gewijzigd", 16, flex=False),
+    Column("Gewijzigd", 16, flex=False, drop=1),  # else shown in the detail line
 ]
 
 KIND_SHORT = {

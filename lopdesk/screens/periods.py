@@ -11,14 +11,14 @@ from textual.widgets import Static
 from lopdesk import parse
 from lopdesk.domain import areas, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS
-from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, fmt_datetime, plural
+from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, exact_dt, plural
 from lopdesk.present import close_plan_lines, period_group, period_state
 from lopdesk.screens.base import FormScreen, TableScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField
 from lopdesk.screens.widgets.table import Row, VirtualTable, columns
 
 PERIOD_COLUMNS = columns("""
-Id                      4 >
+Id                      3 >
 Soort                   18
 Groep                   16
 Begin                   16
@@ -74,7 +74,7 @@ class PeriodsScreen(TableScreen, FormScreen):
             state = period_state(p, now).split(" ")[0].rstrip(",")
             rows.append(Row(p.id, [
                 str(p.id), PERIOD_KIND[p.kind], period_group(p.kind, p.group),
-                fmt_datetime(p.starts_at), fmt_datetime(p.ends_at) if p.ends_at else "—",
+                exact_dt(p.starts_at), exact_dt(p.ends_at) if p.ends_at else "—",
                 (state, "bold green" if state == "loopt" else "")], data=p))
         self.query_one(VirtualTable).set_rows(rows)
         running = next((p for p in periods if p.running(now)), None)

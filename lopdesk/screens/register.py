@@ -52,6 +52,7 @@ from lopdesk.screens.register_rows import (
     search_text,
     superseded_text,
 )
+from lopdesk.screens.widgets.picker import children_for_level
 from lopdesk.screens.widgets.table import VirtualTable
 
 STATUS_CYCLE = (None, *STATUSES)
@@ -147,7 +148,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
                             searcher=search_text, empty="Geen inschrijvingen.",
-                            legend=LEGEND)
+                            legend=LEGEND, follow_end=True)
 
     # -- data --------------------------------------------------------------------------
 
@@ -350,7 +351,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         level_id = self.level_id
         fields = [
             FormField("child_id", "Kind (zoek op naam, geboortedatum of id; leeg = nieuw kind)",
-                      "child", required_unless=("first_name", "last_name")),
+                      "child", required_unless=("first_name", "last_name"),
+                      load=children_for_level(level_id)),
             FormField("group", "Voorrangsgroep", "choice",
                       (self.running.group if self.running and self.running.group else "none"),
                       [(PRIORITY_GROUP[g], g) for g in PRIORITY_GROUPS], required=True),

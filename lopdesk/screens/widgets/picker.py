@@ -34,16 +34,37 @@ class Choice:
 
 def child_choices(db: Any) -> list[Choice]:
     from lopdesk.domain.directory import list_children
+
+    return [_child_choice(c) for c in list_children(db, limit=1_000_000)]
+
+
+def _child_choice(c: Any) -> Choice:
     from lopdesk.labels import fmt_date
 
-    out = []
-    for c in list_children(db, limit=1_000_000):
-        born = fmt_date(c.birth_date) if c.birth_date else ""
-        iso = c.birth_date.isoformat() if c.birth_date else ""
-        label = f"{c.last_name}, {c.first_name}" + (f" · {born}" if born else "") + f" · {c.id}"
-        out.append(Choice(c.id, label, f"{c.first_name} {c.last_name} {c.last_name} "
-                          f"{c.first_name} {born} {iso} {c.id}".lower()))
-    return out
+    born = fmt_date(c.birth_date) if c.birth_date else ""
+    iso = c.birth_date.isoformat() if c.birth_date else ""
+    label = f"{c.last_name}, {c.first_name}" + (f" · {born}" if born else "") + f" · {c.id}"
+    return Choice(c.id, label, f"{c.first_name} {c.last_name} {c.last_name} "
+                  f"{c.first_name} {born} {iso} {c.id}".lower())
+
+
+def children_for_level(level_id: str) -> Callable[[Any], list[Choice]]:
+    """The choices of a child picker for a request on `level_id`: the children born in
+    the level's year come first (domain/birth_years.py), then the others (an age is a
+    preference except for a nursery level, where the register refuses another year)."""
+
+    def load(db: Any) -> list[Choice]:
+        from lopdesk.domain.birth_years import level_birth_year
+        from lopdesk.domain.directory import list_children
+
+        children = list_children(db, limit=1_000_000)
+        year = level_birth_year(db, level_id)
+        fits = [c for c in children if year is not None and c.birth_date is not None
+                and c.birth_date.year == year]
+        chosen = {c.id for c in fits}
+        return [_child_choice(c) for c in fits + [c for c in children if c.id not in chosen]]
+
+    return load
 
 
 def school_choices(db: Any) -> list[Choice]:

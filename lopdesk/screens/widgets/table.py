@@ -9,12 +9,12 @@ cursor, and a filter hands the table the indexes it kept (`set_picked`).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -25,116 +25,26 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from lopdesk.screens.widgets.columns import (  # noqa: F401 (the table's public names)
+    DETAIL_LINES,
+    HEADER_LINES,
+    MIN_FLEX,
+    READABLE,
+    Column,
+    atomic,
+    fit,
+    layout,
+    wrap_header,
+)
+from lopdesk.screens.widgets.columns import columns as _columns
 from lopdesk.screens.widgets.rows import Cell, LazyRows, Row, position
 
-
-@dataclass(frozen=True)
-class Column:
-    """A column. `width` is the width it asks for. A flexible column (names, reasons: by
-    default every left-aligned column of 12 or more) shares the width left over and may
-    be cut (the detail line under the table then shows the whole value); the others (ids,
-    numbers, codes) grow to their widest value and are never cut."""
-
-    label: str
-    width: int
-    align: str = "left"  # left | right
-    flex: bool | None = None
-    cut: str = "end"  # where a text too long loses cells: end | middle
-    least: int = 0  # a flexible column never gets less (the table scrolls sideways then)
-
-    @property
-    def flexible(self) -> bool:
-        if self.flex is not None:
-            return self.flex
-        return self.align == "left" and self.width >= 12
-
-
-def columns(table: str) -> list[Column]:
-    """Columns from a small table, one a line: the label, then its width, `>` after the
-    width for a right-aligned column, `fixed` for one that never flexes."""
-    out = []
-    for line in table.strip().splitlines():
-        words = line.split()
-        flags = [w for w in reversed(words) if w in ("fixed", ">")]
-        width = words[-1 - len(flags)]
-        label = " ".join(words[:-1 - len(flags)])
-        out.append(Column(label, int(width), "right" if ">" in flags else "left",
-                          False if "fixed" in flags else None))
-    return out
-
-
-MIN_FLEX = 8
-READABLE = 20  # the first flexible column (the name) never gets less
-HEADER_LINES = 2
-
-
-def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> list[int]:
-    """The width of each column for `available` cells (one space after each column):
-    fixed columns keep their width (or the wider value seen); flexible ones share the
-    rest in proportion to what they ask; when short of room the first flexible column
-    (the name) is served first, none below MIN_FLEX (or its header's longest word)."""
-    widths = [max(c.width, grown.get(i, 0)) for i, c in enumerate(columns)]
-    flex = [i for i, c in enumerate(columns) if c.flexible]
-    if not flex:
-        return widths
-    fixed = sum(w + 1 for i, w in enumerate(widths) if i not in flex)
-    room = available - fixed - len(flex)
-    asked = sum(widths[i] for i in flex)
-    floor = {i: max(MIN_FLEX, columns[i].least,
-                    max(len(w) for w in columns[i].label.split() or [""])) for i in flex}
-    # the name column stays readable, even if the table then scrolls sideways
-    floor[flex[0]] = max(floor[flex[0]], min(widths[flex[0]], READABLE))
-    if room < asked:  # short of room: each at its floor, then the first ones first
-        extra = max(0, room - sum(floor.values()))
-        for i in flex:
-            widths[i] = floor[i] + min(extra, max(0, widths[i] - floor[i]))
-            extra -= widths[i] - floor[i]
-        return widths
-    given = 0
-    for i in flex:
-        widths[i] = max(floor[i], room * widths[i] // asked)
-        given += widths[i]
-    widths[flex[0]] += max(0, room - given)  # the rounding goes to the first name column
-    return widths
-
-
-def wrap_header(label: str, width: int, lines: int = HEADER_LINES) -> list[str]:
-    """The label in at most `lines` lines of `width`, broken between words."""
-    out: list[str] = []
-    for word in label.split():
-        if out and cell_len(out[-1]) + 1 + cell_len(word) <= width:
-            out[-1] += " " + word
-        else:
-            out.append(word)
-    if len(out) > lines:
-        out = out[:lines - 1] + [" ".join(out[lines - 1:])]
-    return out or [""]
+columns = _columns  # screens make their columns from a small table (widgets/columns.py)
 
 
 @lru_cache(maxsize=256)
 def _style(text: str) -> Style:
     return Style.parse(text) if text else Style()
-
-
-def _fit(text: str, width: int, align: str, cut: str = "end") -> str:
-    if cell_len(text) > width:
-        if cut == "middle" and width >= 9:  # the start and the end both stay readable
-            head = (width - 1) // 2 + (width - 1) % 2
-            tail = width - 1 - head
-            return set_cell_size(text, head) + "…" + _last_cells(text, tail)
-        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
-    pad = width - cell_len(text)
-    return (" " * pad + text) if align == "right" else (text + " " * pad)
-
-
-def _last_cells(text: str, width: int) -> str:
-    """The end of `text` in `width` cells (a wide character that would not fit is dropped)."""
-    out = ""
-    for ch in reversed(text):
-        if cell_len(ch + out) > width:
-            break
-        out = ch + out
-    return out.rjust(width)
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -192,7 +102,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def __init__(self, columns: Sequence[Column], *, empty: str = "Geen gegevens.",
                  formatter: Callable[[Any], Sequence[Cell]] | None = None,
                  searcher: Callable[[Any], str] | None = None,
-                 legend: Sequence[str] = (),
+                 legend: Sequence[str] = (), follow_end: bool = False,
                  name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -202,6 +112,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.empty_text = empty
         # parts shown in the detail line when no value of the row is cut (those that fit)
         self.legend = list(legend)
+        # like a log viewer: a cursor on the last line follows the lines added after it
+        self.follow_end = follow_end
         self._rows: Sequence[Row] = []
         self._view: Sequence[Row] = []
         self._filter: Callable[[Row], bool] | None = None
@@ -213,6 +125,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self._header_h = 1
         self._width = sum(w + 1 for w in self._widths)
         self._relayout_due = False
+        self._laid_out_for = 0  # the width the columns were shared for
+        # the cursor row's detail lines, for (row key, width, widths, row)
+        self._detail_memo: tuple[tuple, list[str]] | None = None
 
     # -- data -----------------------------------------------------------------
 
@@ -233,11 +148,15 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Replace the rows (a list, or LazyRows), keeping the cursor on the same key where
-        it still exists."""
+        it still exists; with `follow_end`, a cursor on the last line goes to the new last
+        line (lines added at the end come into view)."""
+        at_end = self.follow_end and len(self._view) > 0 and self.cursor == len(self._view) - 1
         key = self.current.key if self.current else None
         self._rows = rows
         self._picked = None
         self._apply(key)
+        if at_end and self._view:
+            self.cursor = len(self._view) - 1
 
     def set_picked(self, picked: Sequence[int] | None) -> None:
         """Show only these rows of a LazyRows source (ascending indexes), or all (None):
@@ -269,6 +188,8 @@ class VirtualTable(ScrollView, can_focus=True):
             for row in made:
                 row.cells = ()
         self._cache.clear()
+        self._detail_memo = None
+        self._set_virtual_size()
         self.refresh()
 
     def set_filter(self, predicate: Callable[[Row], bool] | None) -> None:
@@ -297,6 +218,7 @@ class VirtualTable(ScrollView, can_focus=True):
         else:
             self._view = rows if pred is None else [r for r in rows if pred(r)]
         self._cache.clear()
+        self._detail_memo = None
         self._set_virtual_size()
         index = 0
         if key is not None:
@@ -322,14 +244,16 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cache.pop((old, False), None)
         self._cache.pop((new, True), None)
         self._cache.pop((new, False), None)
+        self._set_virtual_size()  # the detail of the new row may take more lines
         self._scroll_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
 
     @property
     def body_height(self) -> int:
-        """Lines for rows: the region less the header and the detail line."""
-        return max(1, self.scrollable_content_region.height - self._header_h - 1)
+        """Lines for rows: the region less the header and the detail lines."""
+        return max(1, self.scrollable_content_region.height - self._header_h
+                   - len(self._detail_lines()))
 
     def _scroll_cursor_visible(self) -> None:
         body = self.body_height
@@ -362,24 +286,28 @@ class VirtualTable(ScrollView, can_focus=True):
     # -- layout -------------------------------------------------------------
 
     def _set_virtual_size(self) -> None:
-        self.virtual_size = Size(self._width, len(self._view) + self._header_h + 1)
+        self.virtual_size = Size(self._width, len(self._view) + self._header_h
+                                 + len(self._detail_lines()))
 
     def _relayout(self) -> None:
         """Widths for the current size: flexible columns share it, fixed ones fit their
         widest value; headers wrap over at most two lines."""
         self._relayout_due = False
+        self._detail_memo = None
         available = self.scrollable_content_region.width or self.size.width
+        self._laid_out_for = available
         self._widths = layout(self.columns, self._grown, available)
-        self._headers = [wrap_header(c.label, w) for c, w in zip(self.columns, self._widths,
-                                                                strict=True)]
+        self._headers = [wrap_header(c.label, w) if w else [""]
+                         for c, w in zip(self.columns, self._widths, strict=True)]
         self._header_h = max(len(h) for h in self._headers) if self._headers else 1
-        self._width = sum(w + 1 for w in self._widths)
+        self._width = sum(w + 1 for w in self._widths if w)
         self._cache.clear()
         self._set_virtual_size()
         self.refresh()
 
     def _grow(self, index: int, width: int) -> None:
-        """A fixed column met a wider value: widen it (ids and numbers are never cut)."""
+        """A column met a wider value it may not cut: widen it (ids, numbers and dates are
+        never cut)."""
         self._grown[index] = width
         if not self._relayout_due:
             self._relayout_due = True
@@ -398,24 +326,39 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _header(self, y: int) -> Strip:
         style = self.get_component_rich_style("virtual-table--header")
-        text = " ".join(_fit(lines[y] if y < len(lines) else "", w, c.align)
+        text = " ".join(fit(lines[y] if y < len(lines) else "", w, c.align)
                         for c, w, lines in zip(self.columns, self._widths, self._headers,
-                                               strict=True)) + " "
+                                               strict=True) if w) + " "
         return Strip([Segment(text, style)], cell_len(text))
 
-    def _detail(self, width: int) -> Strip:
-        """Under the table: the whole value of every cut cell of the cursor's row, else the
-        legend of the table's marks."""
+    def _detail_lines(self) -> list[str]:
+        """Under the table: the whole value of every cut cell of the cursor's row, wrapped
+        over at most DETAIL_LINES lines (a table too low for them keeps one), else the
+        legend of the table's marks (the parts that fit one line)."""
+        width = self.scrollable_content_region.width or self.size.width
         row = self.current
-        cut = self.cut_cells(row) if row is not None else []
-        style = self.get_component_rich_style("virtual-table--detail")
+        key = (row.key if row is not None else None, width, tuple(self._widths), id(row))
+        if self._detail_memo is not None and self._detail_memo[0] == key:
+            return self._detail_memo[1]
+        cut = self.cut_cells(row) if row is not None and width > 0 else []
         text = " · ".join(f"{label}: {value}" for label, value in cut)
-        if not text:
+        if text:
+            most = DETAIL_LINES if self.size.height >= self._header_h + 4 + DETAIL_LINES else 1
+            lines = textwrap.wrap(text, max(8, width - 1), max_lines=most, placeholder=" …")
+        else:
             for part in self.legend:
                 longer = f"{text} · {part}" if text else part
                 if cell_len(longer) >= width:
                     break
                 text = longer
+            lines = [text]
+        self._detail_memo = (key, lines)
+        return lines
+
+    def _detail(self, y: int, width: int) -> Strip:
+        style = self.get_component_rich_style("virtual-table--detail")
+        lines = self._detail_lines()
+        text = lines[y] if y < len(lines) else ""
         return Strip([Segment(" " + text, style)]) if text else Strip.blank(width, style)
 
     def _line(self, index: int, is_cursor: bool) -> Strip:
@@ -429,13 +372,15 @@ class VirtualTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         for i, (col, width, cell) in enumerate(zip(self.columns, self._widths, self.cells(row),
                                                    strict=False)):
+            if not width:  # left out for want of room: shown in the detail line
+                continue
             text, extra = (cell, "") if isinstance(cell, str) else cell
-            if not col.flexible and cell_len(text) > width:
+            if cell_len(text) > width and (not col.flexible or atomic(text)):
                 self._grow(i, cell_len(text))
             style = base + _style(extra) if extra and not is_cursor else base
             if extra and is_cursor:  # keep the colour's meaning readable under the cursor
                 style = base + Style(bold=True)
-            segments.append(Segment(_fit(text, width, col.align, col.cut), style))
+            segments.append(Segment(fit(text, width, col.align, col.cut), style))
             segments.append(Segment(" ", base))
         strip = Strip(segments, self._width)
         if len(self._cache) > 2000:
@@ -452,12 +397,18 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if width != self._laid_out_for and not self._relayout_due:
+            # a scrollbar came or went: the width changed without a resize
+            self._relayout_due = True
+            self.call_after_refresh(self._relayout)
         height = self.scrollable_content_region.height
         scroll_x = int(self.scroll_x)
+        detail = len(self._detail_lines())
         if y < self._header_h:
             strip = self._header(y)
-        elif y == height - 1 and height > self._header_h + 1:
-            return self._detail(width).crop_extend(0, width, self.rich_style)
+        elif y >= height - detail and height > self._header_h + detail:
+            return self._detail(y - height + detail, width).crop_extend(0, width,
+                                                                      self.rich_style)
         else:
             index = int(self.scroll_y) + y - self._header_h
             if not self._view and y == self._header_h:
