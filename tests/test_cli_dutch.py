@@ -197,7 +197,7 @@ def test_CAP_08_ank_echoes_the_value_warns_and_refuses_empty(db, db_path):
 
 
 @pytest.mark.parametrize(("args", "dutch", "english"), [
-    (["register", "add"], "ontbrekend argument 'level'", "Missing argument"),
+    (["register", "add"], "ontbrekend argument 'NIVEAU'", "Missing argument"),
     (["counters", "--nope"], "onbekende optie: --nope", "No such option"),
     (["counters", "--year", "abc"], "ongeldige waarde voor '--year': verwacht een geheel getal",
      "Invalid value"),

@@ -122,6 +122,24 @@ async def test_REG_01_register_explains_the_out_of_order_mark(db):
         assert "Nr! = tijdstip vóór dat van het vorige nummer" in help_text
 
 
+async def test_REG_03_register_help_explains_the_status_and_column_codes(db):
+    """The register shows GER/UIT/NGI/INT, BZ/P and I/NI: its help says what each means."""
+    level = _late_line(db)
+    app = make(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot, level)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        flat = " ".join(str(app.screen.query_one("#help-body Static").render()).split())
+    for text in ("St = status: GER gerealiseerd, UIT uitgesteld, NGI niet-gerealiseerd, "
+                 "INT ingetrokken",
+                 "Vr = voorrang: BZ+P broer/zus en kind van personeel, BZ broer/zus, "
+                 "P kind van personeel, - geen voorrang",
+                 "C = contingent: I indicator, NI niet-indicator"):
+        assert text in flat, flat
+
+
 async def test_REG_01_no_mark_line_when_every_line_is_in_order(db):
     scenario(db)
     app = make(db)
