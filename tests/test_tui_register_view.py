@@ -75,12 +75,12 @@ async def test_ALC_05_register_hides_superseded_lines_on_v(db, year):  # noqa: F
         await open_register(app, pilot, "L1")
         screen = app.screen
         note = str(screen.query_one("#superseded").render())
-        assert "8 lijnen van een vervangen allocatierun" in note and "v: verbergen" in note
+        assert "8 lijnen van een vervangen toewijzing" in note and "v: verbergen" in note
         assert len(screen.query_one("VirtualTable").rows) == 16
         await pilot.press("v")
         await settle(app, pilot)
         note = str(screen.query_one("#superseded").render())
-        assert "8 lijnen van een vervangen allocatierun verborgen" in note
+        assert "8 lijnen van een vervangen toewijzing verborgen" in note
         assert len(screen.query_one("VirtualTable").rows) == 8
         assert "INT" not in table_text(screen)  # none of the withdrawn lines shows
         await pilot.press("v")
