@@ -367,7 +367,10 @@ def notice_record(entry: str = typer.Argument(..., help="Weigering: ID of NIVEAU
     from lopdesk.domain import mediation
 
     day = parse_day(on)
-    assert day is not None
+    if day is None:  # --date '' : the option is there, its value empty
+        from lopdesk.parse import DAY_EXAMPLE
+
+        raise common.fail(f"--date: de datum van de mededeling ontbreekt (bv. {DAY_EXAMPLE}).")
     with common.database() as db:
         view = mediation.record_notice(db, _entry_id(db, entry, level), mode=mode,
                                        delivered_on=day, reason=reason, sent_by=sent_by,
