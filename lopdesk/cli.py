@@ -88,6 +88,13 @@ def _param_hint(exc: click_errors.BadParameter) -> str:
     return hint or ""
 
 
+def misplaced_db(command_path: str) -> str:
+    """--db belongs to lopdesk itself: 'lopdesk demo --db X' says where it goes."""
+    program, _, command = command_path.partition(" ")
+    return (f"--db hoort vóór de opdracht: {program} --db PAD {command} … "
+            "(of zet de databank in LOPDESK_DB).")
+
+
 def dutch_usage_error(exc: click_errors.UsageError) -> str:
     """The one-line Dutch message for a usage error of click (the English one as fallback)."""
     if isinstance(exc, click_errors.MissingParameter):
@@ -97,6 +104,8 @@ def dutch_usage_error(exc: click_errors.UsageError) -> str:
         hint = _param_hint(exc)
         return f"{noun} {hint}.".replace(" .", ".")
     if isinstance(exc, click_errors.NoSuchOption):
+        if exc.option_name == "--db" and exc.ctx is not None and exc.ctx.parent is not None:
+            return misplaced_db(exc.ctx.command_path)
         extra = (f" (mogelijk: {', '.join(sorted(exc.possibilities))})"
                  if exc.possibilities else "")
         return f"onbekende optie: {exc.option_name}{extra}"

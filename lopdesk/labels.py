@@ -48,6 +48,8 @@ EDUCATION = {"primary": "basisonderwijs", "secondary": "secundair onderwijs"}
 ROUND_STATUS = {"open": "open", "allocated": "toegewezen"}
 RUN_STATUS = {"active": "geldig", "replaced": "vervangen"}
 PERIOD_KIND = {"priority": "voorrangsperiode", "free": "vrije inschrijving"}
+PERIOD_PHASE = {"planned": "gepland", "running": "loopt", "ended": "afgelopen",
+                "closed": "afgesloten"}
 ROUNDING_RULE = {"half_up": "half naar boven", "down": "naar beneden", "up": "naar boven"}
 # The allocation's choices per level and round (ALC-02, ALC-03).
 PRECEDENCE = {
@@ -87,7 +89,7 @@ CASE_OUTCOME = {
 # The allocation engine's run record (formats.md), for the PV and `allocate explain`; the
 # engine and its files keep the codes.
 LOTTERY = {
-    "drawn from seed and child id": "afgeleid van seed en kind-id",
+    "drawn from seed and child id": "afgeleid van zaad en kind-id",
     "given": "gegeven in de invoer",
 }
 RUN_OPTION = {"tiebreak": "loting", "improve": "verbeteringscycli", "lottery": "lotnummers"}
@@ -97,6 +99,18 @@ RUN_COUNT = {
     "first_choice": "toewijzing eerste keuze", "proposals": "voorstellen",
     "da_rounds": "rondes uitgestelde aanvaarding", "improvement_cycles": "verbeteringscycli",
     "improved_children": "kinderen beter af door verbetering",
+}
+# The names of the command line's arguments (its metavars) in help and messages, by the
+# parameter's name in code; an argument missing here shows its code name (a test forbids it).
+ARGUMENT = {
+    "area": "GEBIED", "area_arg": "GEBIED", "area_id": "GEBIED", "capacity": "CAPACITEIT",
+    "case_id": "DOSSIER", "child": "KIND", "code": "CODE", "day": "DAG",
+    "decision": "BESLISSING", "declaration": "VERKLARING", "entry": "INSCHRIJVING",
+    "file": "BESTAND", "input_dir": "INVOERMAP", "kind": "SOORT", "level": "NIVEAU",
+    "levels": "NIVEAUS", "name": "NAAM", "notice_id": "MEDEDELING", "offer_id": "AANBIEDING",
+    "path": "PAD", "period_id": "PERIODE", "proposal_id": "VOORSTEL", "role": "ROL",
+    "round_id": "RONDE", "run": "TOEWIJZING", "search": "ZOEKTEKST", "target": "DOEL",
+    "text": "TEKST", "to": "STATUS", "value": "WAARDE", "year": "JAAR",
 }
 PARTY_ROLE = {"parents": "ouders", "school": "school", "clb": "CLB", "lop": "LOP",
               "mediator": "bemiddelaar", "other": "andere"}
@@ -111,6 +125,19 @@ TIEBREAK_SHORT = {"single": "één lot per kind", "multiple": "één lot per kin
 PRIORITY_GROUP_SHORT = {"sibling_staff": "BZ+P", "sibling": "BZ", "staff": "P", "none": "-"}
 CONTINGENT_SHORT = {"indicator": "I", "non_indicator": "NI"}
 REGIME_SHORT = {"old": "oud", "new": "nieuw"}
+
+
+def short_legend(title: str, short: dict[str, str], full: dict[str, str]) -> str:
+    """What a column's short codes mean: 'St = status: GER gerealiseerd, UIT uitgesteld, …'."""
+    return f"{title}: " + ", ".join(f"{short[code]} {full[code]}" for code in short)
+
+
+# The short codes of the register's columns with their labels (the register's help).
+REGISTER_CODES = (
+    short_legend("St = status", STATUS_SHORT, STATUS),
+    short_legend("Vr = voorrang", PRIORITY_GROUP_SHORT, PRIORITY_GROUP),
+    short_legend("C = contingent", CONTINGENT_SHORT, CONTINGENT),
+)
 
 
 def label(table: dict[str, str], code: str | None) -> str:

@@ -15,6 +15,7 @@ from lopdesk.labels import (
     DECISION_STATUS,
     EXPLAIN_OUTCOME,
     FILL_ACTION,
+    PERIOD_PHASE,
     PRIORITY_GROUP,
     STATUS,
     contingent_counts,
@@ -109,14 +110,14 @@ def period_group(kind: str, group: str | None) -> str:
 
 
 def period_state(p, now) -> str:
-    """'loopt', 'gepland', 'afgelopen' (ended, not closed) or 'afgesloten <moment>'."""
-    if p.closed_at is not None:
-        return f"afgesloten {fmt_datetime(p.closed_at)}"
-    if p.starts_at > now:
-        return "gepland"
-    if p.ended(now):
-        return "afgelopen, niet afgesloten" if p.kind == "priority" else "afgelopen"
-    return "loopt"
+    """The period's phase at `now` (PeriodRow.phase) in words, with what the command line
+    adds: 'afgesloten <moment>', and 'afgelopen, niet afgesloten' for a priority period."""
+    phase = p.phase(now)
+    if phase == "closed":
+        return f"{PERIOD_PHASE['closed']} {fmt_datetime(p.closed_at)}"
+    if phase == "ended" and p.kind == "priority":
+        return f"{PERIOD_PHASE['ended']}, niet afgesloten"
+    return label(PERIOD_PHASE, phase)
 
 
 # --- mediation cases (MED-01..03) ----------------------------------------------------------

@@ -197,7 +197,7 @@ def test_CAP_08_ank_echoes_the_value_warns_and_refuses_empty(db, db_path):
 
 
 @pytest.mark.parametrize(("args", "dutch", "english"), [
-    (["register", "add"], "ontbrekend argument 'level'", "Missing argument"),
+    (["register", "add"], "ontbrekend argument 'NIVEAU'", "Missing argument"),
     (["counters", "--nope"], "onbekende optie: --nope", "No such option"),
     (["counters", "--year", "abc"], "ongeldige waarde voor '--year': verwacht een geheel getal",
      "Invalid value"),
@@ -358,3 +358,10 @@ def test_extract_report_accepts_area_option(db, db_path):
     assert by_argument.stdout.splitlines()[:-1] == by_option.stdout.splitlines()[:-1]
     r = run(db_path, "extract", "report", "--year", "2027")
     assert r.exit_code == 2 and "--area" in r.stderr
+
+
+def test_notice_record_with_an_empty_date_says_so_exit_2(db_path):
+    r = run(db_path, "notice", "record", "L1", "--mode", "receipt", "--date", "")
+    assert r.exit_code == 2, r.output
+    assert "--date: de datum van de mededeling ontbreekt" in r.stderr
+    assert "onverwachte fout" not in r.output

@@ -11,7 +11,13 @@ from typer.testing import CliRunner
 from lopdesk.cli import app
 
 ENGLISH = ("Usage:", "Options:", "Arguments:", "Commands:", "Show this message",
-           "[default:", "[required]", "Install completion", "[OPTIONS]", "COMMAND [ARGS]")
+           "[default:", "[required]", "Install completion", "[OPTIONS]", "COMMAND [ARGS]",
+           "<int range>", "<list[", "<str>", "<int>", "<path>", " seed ")
+# Argument names typer would show from the code (the parameter's name) instead of Dutch
+# ("KIND" is Dutch for child: `case add`'s kind must show as SOORT, checked by name below).
+ENGLISH_METAVARS = {"LEVEL", "LEVELS", "CHILD", "ROUND_ID", "CASE_ID", "ENTRY", "FILE", "PATH",
+                    "NAME", "YEAR", "DAY", "AREA", "RUN", "TARGET", "INPUT_DIR", "VALUE", "TO",
+                    "TEXT", "SEARCH", "ROLE", "DECISION", "CAPACITY"}
 
 
 def _paths(command, prefix=()):
@@ -37,6 +43,69 @@ def test_help_page_is_dutch(path):
     leaks = [word for word in ENGLISH if word in result.output]
     assert not leaks, f"{' '.join(path)}: {leaks}\n{result.output}"
     assert "Toon deze hulp en stop." in result.output
+    assert not english_run(result.output), f"{' '.join(path)}: {english_run(result.output)}"
+
+
+def english_run(text: str) -> list[str]:
+    """Lines that say 'run' in prose: a run of the allocation is a 'toewijzing'. The command
+    names (round run, round runs, allocate run) and the option --run stay."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith("Gebruik:"):
+            continue
+        prose = re.sub(r"^\s+runs?\s{2,}|'[^']*'|--run\b|(round|allocate) runs?\b", "", line)
+        if re.search(r"(?<![\w-])[Rr]uns?(?![\w-])", prose):
+            found.append(line)
+    return found
+
+
+def _arguments(command, prefix=()):
+    from typer.core import TyperArgument
+
+    for param in getattr(command, "params", []):
+        if isinstance(param, TyperArgument):
+            yield " ".join(prefix), param
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from _arguments(sub, (*prefix, name))
+
+
+def test_every_argument_has_a_dutch_name():
+    """Usage lines, argument lists and 'ontbrekend argument' name arguments in Dutch
+    (labels.ARGUMENT), never by their name in code."""
+    from lopdesk.labels import ARGUMENT
+
+    args = list(_arguments(typer.main.get_command(app)))
+    assert len(args) > 50
+    shown = {(where, param.name): param.display_name_raw for where, param in args}
+    assert shown[("register add", "level")] == "NIVEAU"
+    assert shown[("register add", "child")] == "KIND"
+    assert shown[("round apply", "round_id")] == "RONDE"
+    assert shown[("extract pv", "run")] == "TOEWIJZING"
+    wrong = {k: v for k, v in shown.items() if v not in ARGUMENT.values()
+             or v in ENGLISH_METAVARS or (v.lower() == k[1] and v != "CODE")}
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: " ".join(p) or "lopdesk")
+def test_usage_line_names_arguments_in_dutch(path):
+    out = CliRunner().invoke(app, [*path, "--help"]).output
+    usage = out.splitlines()[0]
+    words = re.findall(r"[{\[]([^\]}]+)[}\]]", usage.split("[OPTIES]", 1)[-1])
+    for word in words:
+        name = word.removesuffix("...")
+        assert name == "ARGUMENTEN" or (name.isupper() and name not in ENGLISH_METAVARS), usage
+
+
+def test_priority_groups_and_choices_show_their_labels():
+    flat = " ".join(CliRunner().invoke(app, ["round", "level", "--help"]).output.split())
+    assert "sibling_staff (broer/zus en kind van personeel), sibling (broer/zus)" in flat
+    assert "priority_first (eerst voorrangsgroepen)" in flat
+    assert "random (toeval)" in flat
+    flat = " ".join(CliRunner().invoke(app, ["period", "open", "--help"]).output.split())
+    assert "priority (voorrangsperiode), free (vrije inschrijving)" in flat
+    assert "sibling (broer/zus)" in flat
+    flat = " ".join(CliRunner().invoke(app, ["allocate", "run", "--help"]).output.split())
+    assert "single (één lotnummer per kind voor alle scholen)" in flat
 
 
 def test_root_help_names_the_dutch_sections():

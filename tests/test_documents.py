@@ -533,7 +533,7 @@ def test_ALC_05_pv_verify_reruns_a_real_run(db):
     assert ctx["cutoffs_known"] and all(lv["cutoff"] for lv in ctx["levels"])
     assert ctx["placed"] == 2 and len(ctx["unplaced"]) == 1
     text = documents.render_pv(db, run.run_id, "txt", verify=True, generated_at=AT)
-    assert "GELIJK aan de bewaarde run." in text
+    assert "GELIJK aan de bewaarde toewijzing." in text
 
 
 def test_case_summary_from_the_mediation_module(scene):
@@ -665,7 +665,7 @@ def test_ALC_05_pv_shows_dutch_labels_not_codes(scene):
         for needle in ("voorrangsregel: eerst voorrangsgroepen", "criterium: toeval",
                        "broer/zus en kind van personeel > broer/zus > kind van personeel",
                        "geen voorrang, nr. 30", "broer/zus, nr. 2",
-                       "lotnummers", "afgeleid van seed en kind-id", "verbeteringscycli"):
+                       "lotnummers", "afgeleid van zaad en kind-id", "verbeteringscycli"):
             assert needle in text, (fmt, needle)
         for code in ("priority_first", "sibling_staff>", "none #", "improve", "lottery",
                      "drawn from seed", "rank+random"):

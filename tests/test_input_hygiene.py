@@ -287,7 +287,7 @@ def test_allocation_capacity_beyond_64_bits(tmp_path):
 
 
 @pytest.mark.parametrize("args,words", [
-    (["capacity", "set", "L1", "1" + "0" * 25], "CAPACITY"),
+    (["capacity", "set", "L1", "1" + "0" * 25], "CAPACITEIT"),
     (["capacity", "set", "L1", "10001"], "10000"),
     (["capacity", "seated", "L1", "--indicator", "1", "--non-indicator", "9" * 20],
      "--non-indicator"),

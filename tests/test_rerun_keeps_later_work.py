@@ -188,10 +188,10 @@ def test_ALC_05_pv_names_the_replaced_run_and_why(db, year):
     second = allocation.run_round(db, "R27", seed=12, replace=True, keep_later_events=True,
                                   replace_reason="fout in de afstanden")
     text = documents.render_pv(db, second.run_id, "txt")
-    assert f"vervangt run {first.run_id} (reden: fout in de afstanden)" in text
+    assert f"vervangt toewijzing {first.run_id} (reden: fout in de afstanden)" in text
     assert "1 ingetrokken kind(eren) niet meer meegenomen" in text
     assert "2 geweigerde keuze(s) weggelaten" in text
     assert "1 later ingenomen plaats(en) behouden" in text
     assert "goedgekeurde capaciteit gebruikt: L2 3" in text
     old = documents.render_pv(db, first.run_id, "html")
-    assert f"vervangen door run {second.run_id}" in old
+    assert f"vervangen door toewijzing {second.run_id}" in old

@@ -117,13 +117,15 @@ async def test_ALC_05_pv_dialog_lists_the_runs_with_the_current_one_chosen(db):
         assert name(app) == "FormDialog"
         select = app.screen.query_one("#f-run", Select)
         labels = [str(prompt) for prompt, _v in select._options]
-        assert any(f"run {second.run_id} · R1" in x and "geldig" in x for x in labels), labels
-        assert any(f"run {first.run_id} · R1" in x and "vervangen" in x for x in labels), labels
+        assert any(f"toewijzing {second.run_id} · R1" in x and "geldig" in x
+                   for x in labels), labels
+        assert any(f"toewijzing {first.run_id} · R1" in x and "vervangen" in x
+                   for x in labels), labels
         assert select.value == second.run_id
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert name(app) == "PreviewScreen"
-        assert f"run {second.run_id}" in str(app.screen.query_one("#title").render())
+        assert f"toewijzing {second.run_id}" in str(app.screen.query_one("#title").render())
 
 
 async def test_checkbox_checked_and_unchecked_look_different(db):

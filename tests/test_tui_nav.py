@@ -167,7 +167,8 @@ async def test_palette_has_dutch_placeholder_and_no_result_line(db):
 LEAKS = ["Scroll", "Focus", "Copy", "Quit", "No matches", "Usage", "Options", "Keys",
          "Screenshot", "Theme", "palette", "none", "single", "multiple", "applications",
          "same_school", "other_school", "no_agreement", "priority_first", "non_realised",
-         "realised", "deferred", "withdrawn", "sibling", "Screen", "--"]
+         "realised", "deferred", "withdrawn", "sibling", "Screen", "--", "Run", "Runs", "run",
+         "runs", "seed", "record", "records"]
 
 
 def screen_text(app) -> str:

@@ -75,12 +75,12 @@ async def test_ALC_05_register_hides_superseded_lines_on_v(db, year):  # noqa: F
         await open_register(app, pilot, "L1")
         screen = app.screen
         note = str(screen.query_one("#superseded").render())
-        assert "8 lijnen van een vervangen allocatierun" in note and "v: verbergen" in note
+        assert "8 lijnen van een vervangen toewijzing" in note and "v: verbergen" in note
         assert len(screen.query_one("VirtualTable").rows) == 16
         await pilot.press("v")
         await settle(app, pilot)
         note = str(screen.query_one("#superseded").render())
-        assert "8 lijnen van een vervangen allocatierun verborgen" in note
+        assert "8 lijnen van een vervangen toewijzing verborgen" in note
         assert len(screen.query_one("VirtualTable").rows) == 8
         assert "INT" not in table_text(screen)  # none of the withdrawn lines shows
         await pilot.press("v")
@@ -106,20 +106,38 @@ def _late_line(db) -> str:
     return s["level"]
 
 
-async def test_REG_01_register_explains_the_out_of_order_mark(db):
+async def _register_and_help(db) -> tuple[str, str, str]:
+    """The register of _late_line at 80x24: its table, its mark line, then its help."""
     level = _late_line(db)
     app = make(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await open_register(app, pilot, level)
-        assert "4!" in table_text(app.screen)
+        table = table_text(app.screen)
         marks = str(app.screen.query_one("#marks").render())
-        assert marks.strip() == "1 lijn met Nr! = tijdstip vóór dat van het vorige nummer (REG-01)"
         await pilot.press("question_mark")
         await settle(app, pilot)
-        help_text = str(app.screen.query_one("#help-body Static").render())
-        assert "Tekens in de tabel" in help_text
-        assert "Nr! = tijdstip vóór dat van het vorige nummer" in help_text
+        return table, marks, str(app.screen.query_one("#help-body Static").render())
+
+
+async def test_REG_01_register_explains_the_out_of_order_mark(db):
+    table, marks, help_text = await _register_and_help(db)
+    assert "4!" in table
+    assert marks.strip() == "1 lijn met Nr! = tijdstip vóór dat van het vorige nummer (REG-01)"
+    assert "Tekens in de tabel" in help_text
+    assert "Nr! = tijdstip vóór dat van het vorige nummer" in help_text
+
+
+async def test_REG_03_register_help_explains_the_status_and_column_codes(db):
+    """The register shows GER/UIT/NGI/INT, BZ/P and I/NI: its help says what each means."""
+    _table, _marks, help_text = await _register_and_help(db)
+    flat = " ".join(help_text.split())
+    for text in ("St = status: GER gerealiseerd, UIT uitgesteld, NGI niet-gerealiseerd, "
+                 "INT ingetrokken",
+                 "Vr = voorrang: BZ+P broer/zus en kind van personeel, BZ broer/zus, "
+                 "P kind van personeel, - geen voorrang",
+                 "C = contingent: I indicator, NI niet-indicator"):
+        assert text in flat, flat
 
 
 async def test_REG_01_no_mark_line_when_every_line_is_in_order(db):

@@ -50,10 +50,13 @@ def test_dialog(fixed, snap_compare, dialog, size):  # noqa: F811
 def test_document_preview(fixed, snap_compare, size, monkeypatch):  # noqa: F811
     from test_tui_snapshots import NOW
 
+    from lopdesk.db import Database
     from lopdesk.domain import audit
     from lopdesk.domain.extracts import environment
 
-    monkeypatch.setattr(environment, "utcnow", lambda: NOW)  # the document's "made on"
+    # the document's "made on": the database's clock (a demo's training day), else now
+    monkeypatch.setattr(Database, "now", lambda self: NOW)
+    monkeypatch.setattr(environment, "utcnow", lambda: NOW)
     # the audit head printed on the extract: its hash covers the records' moments
     monkeypatch.setattr(audit, "head", lambda db: audit.Head(42, "0" * 64))
 

@@ -14,6 +14,8 @@ import typer
 from typer.core import TyperGroup
 
 from lopdesk.commands.common import JSON_OPTION, database, echo, emit, fail, handle_errors
+from lopdesk.commands.dutch_help import choices
+from lopdesk.labels import TIEBREAK
 
 
 class _DefaultToRun(TyperGroup):
@@ -31,7 +33,7 @@ allocate_app = typer.Typer(cls=_DefaultToRun, no_args_is_help=True,
 
 def _print_summary(record: dict, out: Path) -> None:
     c = record["counts"]
-    echo(f"{record['mechanism']} seed {record['seed']}: {c['children']} kinderen, "
+    echo(f"{record['mechanism']} zaad {record['seed']}: {c['children']} kinderen, "
                f"{c['placed']} toegewezen ({c['first_choice']} eerste keuze), "
                f"{c['unplaced']} zonder plaats")
     dist = ", ".join(f"keuze {k}: {v}" for k, v in sorted(c["rank_distribution"].items(),
@@ -51,8 +53,9 @@ def allocate_run(
     input_dir: Path = typer.Argument(..., help="Map met levels.csv, children.csv, "
                                      "applications.csv."),
     out: Path = typer.Option(..., "--out", help="Nieuwe map voor de resultaten."),
-    seed: int | None = typer.Option(None, "--seed", help="Standaard: getrokken en bewaard."),
-    tiebreak: str = typer.Option("single", "--tiebreak", help="single of multiple."),
+    seed: int | None = typer.Option(None, "--seed", help="Zaad van de loting; standaard "
+                                    "getrokken en bewaard."),
+    tiebreak: str = typer.Option("single", "--tiebreak", help=choices("Loting", TIEBREAK)),
     improve: bool = typer.Option(False, "--improve", help="Stabiele verbeteringscycli (ALC-07)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -71,10 +74,11 @@ def allocate_run(
 @allocate_app.command("explain")
 @handle_errors
 def allocate_explain(
-    target: str = typer.Argument(..., help="Uitvoermap van een allocatie, of het nummer van "
-                                 "een run in de databank met --run."),
+    target: str = typer.Argument(..., help="Uitvoermap van een allocatie, of met --run het "
+                                 "nummer van een toewijzing in de databank."),
     child: str = typer.Argument(..., help="Het kind (pseudoniem)."),
-    run: bool = typer.Option(False, "--run", help="TARGET is een run in de databank."),
+    run: bool = typer.Option(False, "--run",
+                             help="DOEL is het nummer van een toewijzing in de databank."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Waarom kreeg een kind (geen) plaats bij elke school van zijn lijst (ALC-06)."""
@@ -83,7 +87,7 @@ def allocate_explain(
 
     if run:
         if not target.isdigit():
-            raise fail(f"--run verwacht een runnummer, niet '{target}'")
+            raise fail(f"--run verwacht het nummer van een toewijzing, niet '{target}'")
         from lopdesk.domain import allocation
 
         with database() as db:
@@ -102,10 +106,11 @@ def allocate_explain(
 def allocate_hague(
     input_dir: Path = typer.Argument(..., help="Map met de bestanden van docs/hague.md."),
     out: Path = typer.Option(..., "--out", help="Nieuwe map voor de resultaten."),
-    seed: int | None = typer.Option(None, "--seed"),
+    seed: int | None = typer.Option(None, "--seed", help="Zaad van de loting; standaard "
+                                    "getrokken en bewaard."),
     allow_short_lists: bool = typer.Option(
         False, "--allow-short-lists", help="Lijsten van minder dan vijf scholen toelaten (voor "
-        "een LOP dat die regel niet gebruikt); de run bewaart dat."),
+        "een LOP dat die regel niet gebruikt); de toewijzing bewaart dat."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """De Haagse variant: schoolloting, centrale loting en vacatureronde (docs/hague.md)."""
@@ -118,7 +123,7 @@ def allocate_hague(
         emit(record, True)
     else:
         c = record["counts"]
-        echo(f"periode {record['period']} seed {record['seed']}: "
+        echo(f"periode {record['period']} zaad {record['seed']}: "
                    f"{c['placed']} geplaatst, {c['unplaced']} zonder plaats, "
                    f"{c['school_lottery']} via de schoolloting")
         if record["options"]["allow_short_lists"]:

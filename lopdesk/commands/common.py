@@ -149,7 +149,7 @@ def _param_label(name: str) -> str:
     for param in ctx.command.params if ctx is not None else ():
         if param.name == name:
             longs = [o for o in param.opts if o.startswith("--")]
-            return longs[0] if longs else (param.metavar or name.upper())
+            return longs[0] if longs else str(getattr(param, "display_name_raw", name.upper()))
     return name
 
 

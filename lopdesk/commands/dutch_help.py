@@ -13,6 +13,9 @@ from contextlib import contextmanager
 
 from typer._click import core as click_core
 from typer._click.formatting import HelpFormatter
+from typer.core import TyperArgument
+
+from lopdesk.labels import ARGUMENT
 
 SECTIONS = {
     "Options": "Opties",
@@ -44,6 +47,8 @@ METAVARS = (
     ("COMMAND [ARGS]...", "OPDRACHT [ARGUMENTEN]..."),
     ("[ARGS]...", "[ARGUMENTEN]..."),
     ("<str>", "<tekst>"),
+    ("<list[str]>", "<tekst>"),
+    ("<int range>", "<getal>"),
     ("<int>", "<getal>"),
     ("<float>", "<getal>"),
     ("<path>", "<pad>"),
@@ -83,9 +88,20 @@ class DutchHelpFormatter(HelpFormatter):
                          col_max, col_spacing)
 
 
+def argument_name(param: TyperArgument) -> str:
+    """An argument as help and messages name it: its metavar, else its Dutch name (NIVEAU,
+    KIND) from labels.ARGUMENT, else its name in code in capitals."""
+    if param.metavar is not None:
+        return param.metavar
+    name = param.name or ""
+    return ARGUMENT.get(name, name.upper())
+
+
 def install() -> None:
-    """Every help page of this process is formatted in Dutch."""
+    """Every help page of this process is formatted in Dutch, its arguments named in Dutch
+    (usage line, argument list and the 'ontbrekend argument' message)."""
     click_core.Context.formatter_class = DutchHelpFormatter
+    TyperArgument.display_name_raw = property(argument_name)  # type: ignore[assignment]
 
 
 def choices(title: str, labels: dict[str, str]) -> str:

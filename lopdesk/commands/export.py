@@ -92,10 +92,12 @@ def export_board(area: str | None = typer.Option(None, "--area", help="Gebied.")
 
 @export_app.command("results")
 @handle_errors
-def export_results(run: int = typer.Argument(..., help="Allocatierun (zie 'lopdesk round runs')."),
+def export_results(run: int = typer.Argument(..., help="Nummer van de toewijzing (zie "
+                                             "'lopdesk round runs')."),
                    out: Path = OUT_OPTION, excel_csv: bool = EXCEL_CSV_OPTION,
                    table: str | None = TABLE_OPTION) -> None:
-    """De toewijzing en de wachtlijsten van een run (tabellen Toewijzing en Wachtlijsten)."""
+    """De plaatsen en de wachtlijsten van een toewijzing (tabellen Toewijzing en
+    Wachtlijsten)."""
     from lopdesk.domain import documents
 
     fmt = table_format(out)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +112,8 @@ def extract_notice(
     entry: str = typer.Argument(..., help="Inschrijving: ID of NIVEAU:NR."),
     level: str | None = typer.Option(None, "--level"),
     signed_on: str | None = typer.Option(None, "--date",
-                                         help="Datum van ondertekening (standaard vandaag)."),
+                                         help="Datum van ondertekening (standaard vandaag "
+                                              "op de klok van de databank)."),
     signed_by: str = typer.Option("", "--signed-by", help="Naam van wie ondertekent."),
     motivation: str | None = typer.Option(None, "--motivation",
                                           help="Motivering (standaard volgens de reden)."),
@@ -124,11 +124,13 @@ def extract_notice(
 ) -> None:
     """Mededeling van niet-gerealiseerde inschrijving (NGI-01); weigert als iets ontbreekt."""
     from lopdesk.domain import documents
+    from lopdesk.labels import to_local
 
-    day = parse.day(signed_on, "--date") or date.today()
+    day = parse.day(signed_on, "--date")
     with database() as db:
         text = documents.render_notice(
-            db, _entry_id(db, entry, level), _format(fmt, out), signed_on=day,
+            db, _entry_id(db, entry, level), _format(fmt, out),
+            signed_on=day or to_local(db.now()).date(),  # today on the database's clock
             signed_by=signed_by, motivation=motivation, legal_ground=legal_ground,
             factual_ground=factual_ground)
     _write(text, out)
@@ -137,7 +139,7 @@ def extract_notice(
 @extract_app.command("report")
 @handle_errors
 def extract_report(
-    area_arg: str | None = typer.Argument(None, metavar="[GEBIED]",
+    area_arg: str | None = typer.Argument(None,
                                           help="Gebied (of --area, zoals bij 'register')."),
     area_opt: str | None = typer.Option(None, "--area", help="Gebied."),
     year: int = typer.Option(..., "--year", help="Schooljaar (bv. 2027 = 2027-2028)."),
@@ -160,7 +162,7 @@ def extract_report(
 @extract_app.command("pv")
 @handle_errors
 def extract_pv(
-    run: int = typer.Argument(..., help="Allocatierun (zie 'lopdesk round runs')."),
+    run: int = typer.Argument(..., help="Nummer van de toewijzing (zie 'lopdesk round runs')."),
     verify: bool = typer.Option(False, "--verify",
                                 help="Eerst herberekenen: uitvoer-hash vergelijken en grenzen."),
     fmt: str | None = FORMAT_OPTION, out: Path | None = OUT_OPTION,

@@ -11,6 +11,8 @@ from datetime import date
 import typer
 
 from lopdesk.commands import common
+from lopdesk.commands.dutch_help import choices
+from lopdesk.labels import CASE_EVENT_KIND
 
 case_app = typer.Typer(help="Bemiddelingsdossiers: openen, opvolgen, voorstellen, afsluiten.",
                        no_args_is_help=True)
@@ -195,8 +197,9 @@ ADD_KINDS = ("party", "meeting", "contact", "note", "clr", "refusal")
 @case_app.command("add")
 @common.handle_errors
 def case_add(case_id: int = typer.Argument(...),
-             kind: str = typer.Argument(..., help="party, meeting, contact, note, clr of "
-                                                  "refusal."),
+             kind: str = typer.Argument(..., help=choices("Soort", {
+                 **{k: CASE_EVENT_KIND[k] for k in ("party", "meeting", "contact", "note")},
+                 "clr": CASE_EVENT_KIND["clr_complaint"], "refusal": CASE_EVENT_KIND["refusal"]})),
              text: str = typer.Argument("", help="Wat er gebeurde (of notitie bij clr)."),
              role: str | None = typer.Option(None, "--role",
                                              help="Partij: parents, school, clb, lop, "
@@ -364,7 +367,10 @@ def notice_record(entry: str = typer.Argument(..., help="Weigering: ID of NIVEAU
     from lopdesk.domain import mediation
 
     day = parse_day(on)
-    assert day is not None
+    if day is None:  # --date '' : the option is there, its value empty
+        from lopdesk.parse import DAY_EXAMPLE
+
+        raise common.fail(f"--date: de datum van de mededeling ontbreekt (bv. {DAY_EXAMPLE}).")
     with common.database() as db:
         view = mediation.record_notice(db, _entry_id(db, entry, level), mode=mode,
                                        delivered_on=day, reason=reason, sent_by=sent_by,

@@ -15,7 +15,7 @@ from lopdesk.commands.common import (
     parse_when,
 )
 from lopdesk.commands.dutch_help import choices
-from lopdesk.labels import OUT_OF_ORDER_CLI, PRIORITY_GROUP, STATUS
+from lopdesk.labels import OUT_OF_ORDER_CLI, PERIOD_KIND, PRIORITY_GROUP, STATUS
 
 register_app = typer.Typer(help="Inschrijvingsregister van een capaciteitsniveau.",
                            no_args_is_help=True)
@@ -194,7 +194,8 @@ def register_waiting(level: str = typer.Argument(...), at: str | None = AT_OPTIO
 @period_app.command("open")
 @handle_errors
 def period_open(level: str = typer.Argument(...),
-                kind: str = typer.Option("priority", "--kind", help="priority of free"),
+                kind: str = typer.Option("priority", "--kind",
+                                         help=choices("Soort", PERIOD_KIND)),
                 group: str | None = typer.Option(None, "--group",
                                                  help=choices(
                                                      "Voorrangsgroep van de periode",
@@ -214,17 +215,18 @@ def period_open(level: str = typer.Argument(...),
 @period_app.command("list")
 @handle_errors
 def period_list(level: str | None = typer.Argument(None, help="Niveau (standaard: alle)."),
-                at: str | None = typer.Option(None, "--at", help="Toestand op dit moment."),
+                at: str | None = typer.Option(
+                    None, "--at", help="Toestand op dit moment (standaard: nu op de klok van "
+                    "de databank)."),
                 as_json: bool = JSON_OPTION) -> None:
     """De voorrangsperiodes en vrije inschrijvingen, per niveau in volgorde."""
     from lopdesk.domain import directory
-    from lopdesk.domain.types import utcnow
-    from lopdesk.labels import PERIOD_KIND, fmt_datetime, label
+    from lopdesk.labels import fmt_datetime, label
     from lopdesk.present import period_group, period_state
 
-    now = parse_when(at) or utcnow()
     with database() as db:
         rows = directory.list_periods(db, level)
+        now = parse_when(at) or db.now()  # the database's clock, as the app (a demo's)
     if as_json:
         emit(rows, True)
         return

@@ -7,6 +7,12 @@ from pathlib import Path
 import typer
 
 from lopdesk.commands import common
+from lopdesk.commands.dutch_help import choices
+from lopdesk.labels import CRITERION, PRECEDENCE, PRIORITY_GROUP, TIEBREAK
+
+# The groups an order of priority names (everyone else comes after them).
+PRIORITY_ORDER_HELP = ("Volgorde van de voorrangsgroepen, met > ertussen. " + choices(
+    "Groepen", {code: text for code, text in PRIORITY_GROUP.items() if code != "none"}))
 
 round_app = typer.Typer(help="Aanmeldingsrondes in de databank: aanmeldingen, toewijzing.",
                         no_args_is_help=True)
@@ -16,7 +22,8 @@ round_app = typer.Typer(help="Aanmeldingsrondes in de databank: aanmeldingen, to
 def round_create(round_id: str = typer.Argument(...), area: str = typer.Option(..., "--area"),
                  year: int = typer.Option(..., "--year", help="Schooljaar (2027 = 2027-2028)."),
                  name: str = typer.Option("", "--name"),
-                 tiebreak: str = typer.Option("single", "--tiebreak"),
+                 tiebreak: str = typer.Option("single", "--tiebreak",
+                                              help=choices("Loting", TIEBREAK)),
                  at: str | None = common.AT_OPTION,
                  as_json: bool = common.JSON_OPTION) -> None:
     """Een aanmeldingsronde aanmaken."""
@@ -36,10 +43,13 @@ def round_level(round_id: str = typer.Argument(...), level: str = typer.Argument
                                                     help="Standaard: de vrije plaatsen."),
                 reserved_indicator: int = typer.Option(0, "--reserved-indicator"),
                 reserved_non_indicator: int = typer.Option(0, "--reserved-non-indicator"),
-                precedence: str = typer.Option("priority_first", "--precedence"),
-                criterion: str = typer.Option("random", "--criterion"),
+                precedence: str = typer.Option("priority_first", "--precedence",
+                                               help=choices("Voorrang", PRECEDENCE)),
+                criterion: str = typer.Option("random", "--criterion",
+                                              help=choices("Ordening", CRITERION)),
                 priority_order: str = typer.Option("sibling_staff>sibling>staff",
-                                                   "--priority-order"),
+                                                   "--priority-order",
+                                                   help=PRIORITY_ORDER_HELP),
                 as_json: bool = common.JSON_OPTION) -> None:
     """Een niveau laten deelnemen aan de ronde, met zijn plaatsen en ordeningsregels."""
     from lopdesk.domain import allocation
@@ -107,11 +117,14 @@ def round_export(round_id: str = typer.Argument(...), out: Path = typer.Option(.
 @round_app.command("run")
 @common.handle_errors
 def round_run(round_id: str = typer.Argument(...),
-              seed: int | None = typer.Option(None, "--seed", help="Standaard: getrokken."),
-              tiebreak: str | None = typer.Option(None, "--tiebreak"),
+              seed: int | None = typer.Option(None, "--seed",
+                                              help="Zaad van de loting; standaard getrokken."),
+              tiebreak: str | None = typer.Option(
+                  None, "--tiebreak",
+                  help=choices("Loting (standaard die van de ronde)", TIEBREAK)),
               improve: bool = typer.Option(False, "--improve"),
               replace: bool = typer.Option(False, "--replace",
-                                           help="Een vorige run uitdrukkelijk vervangen."),
+                                           help="Een vorige toewijzing uitdrukkelijk vervangen."),
               keep_later_events: bool = typer.Option(
                   False, "--keep-later-events",
                   help="Met --replace: vervangen en de latere feiten behouden (intrekkingen, "
@@ -127,7 +140,7 @@ def round_run(round_id: str = typer.Argument(...),
     """Toewijzen en de resultaten in de registers schrijven (REG-07).
 
     Een vervanging (--replace) wordt geweigerd zolang er latere feiten zijn op de lijnen van
-    de vorige run (ALC-05); --preview toont ze, --keep-later-events behoudt ze."""
+    de vorige toewijzing (ALC-05); --preview toont ze, --keep-later-events behoudt ze."""
     from lopdesk.domain import allocation
 
     if (keep_later_events or preview or reason) and not replace:
@@ -137,7 +150,8 @@ def round_run(round_id: str = typer.Argument(...),
         if preview:
             impact = allocation.preview_replacement(db, round_id)
             if impact is None:
-                raise common.fail(f"ronde {round_id} heeft geen geldige run om te vervangen.")
+                raise common.fail(f"ronde {round_id} heeft geen geldige toewijzing om te "
+                                  "vervangen.")
             if as_json:
                 common.emit(impact, True)
             else:
@@ -150,24 +164,25 @@ def round_run(round_id: str = typer.Argument(...),
     if as_json:
         common.emit(res, True)
     else:
-        common.echo(f"run {res.run_id} van ronde {res.round_id} (seed {res.seed}): "
+        common.echo(f"toewijzing {res.run_id} van ronde {res.round_id} (zaad {res.seed}): "
                    f"{res.placed} van {res.children} kinderen geplaatst, {res.unplaced} niet; "
                    f"{res.entries_written} registerlijnen geschreven"
-                   + (f"; run {res.replaced_run} vervangen" if res.replaced_run else ""))
+                   + (f"; toewijzing {res.replaced_run} vervangen" if res.replaced_run else ""))
 
 
 @round_app.command("runs")
 @common.handle_errors
 def round_runs(round_id: str | None = typer.Argument(None),
                as_json: bool = common.JSON_OPTION) -> None:
-    """De runs (met seed, hashes en wie) van een ronde."""
+    """De toewijzingen (met zaad, hashes en wie) van een ronde."""
     from lopdesk.domain import allocation
     from lopdesk.labels import RUN_STATUS, fmt_datetime, label
 
     with common.database() as db:
         rows = allocation.list_runs(db, round_id)
     common.emit(rows, as_json,
-                [("id", "run"), ("round_id", "ronde"), ("status", "status"), ("seed", "seed"),
+                [("id", "toewijzing"), ("round_id", "ronde"), ("status", "status"),
+                 ("seed", "zaad"),
                  ("output_hash", "uitvoer-hash"), ("user", "door"), ("started_at", "tijdstip")],
                 shown=lambda r: {**r.__dict__, "status": label(RUN_STATUS, r.status),
                                  "started_at": fmt_datetime(r.started_at)})

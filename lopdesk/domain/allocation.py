@@ -298,8 +298,9 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
                            ).scalar()
         if active is not None and not replace:
             raise RuleViolation(
-                f"ronde {round_id} werd al toegewezen (run {active}). Een nieuwe run vervangt "
-                "die enkel als u uitdrukkelijk vervangen kiest; de vervangen run blijft bewaard.",
+                f"ronde {round_id} werd al toegewezen (toewijzing {active}). Een nieuwe toewijzing "
+                "vervangt die enkel als u uitdrukkelijk vervangen kiest; de vervangen toewijzing "
+                "blijft bewaard.",
                 field="replace", rule="ALC-05")
         impact = replacement.impact_in(s, round_id) if how else None
         if how and not how.keep_later_events:
@@ -312,7 +313,7 @@ def run_round(db: Database, round_id: str, *, seed: int | None = None,
         latest = s.execute(select(func.max(Application.submitted_at))
                            .where(Application.round_id == round_id)).scalar()
         if at is not None and latest is not None and at < latest:
-            raise RuleViolation(f"een run op {fmt_datetime(at)} kan geen aanmelding van "
+            raise RuleViolation(f"een toewijzing op {fmt_datetime(at)} kan geen aanmelding van "
                                 f"{fmt_datetime(latest)} toewijzen: kies een later tijdstip.",
                                 rule="ALC-05")
         tb = tiebreak or rnd.tiebreak
@@ -352,8 +353,8 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
                                                        AllocationRun.status == "active")
                            ).scalar()
         if active is not None and how is None:  # someone else ran it meanwhile
-            raise RuleViolation(f"ronde {rnd.id} werd intussen toegewezen (run {active.id}).",
-                                rule="ALC-05")
+            raise RuleViolation(f"ronde {rnd.id} werd intussen toegewezen (toewijzing "
+                                f"{active.id}).", rule="ALC-05")
         if how is not None and not replacement.same_facts(
                 impact, replacement.impact_in(s, rnd.id)):
             raise Conflict(f"ronde {rnd.id}: de registers veranderden terwijl de toewijzing "
@@ -393,8 +394,8 @@ def _store_run(db: Database, rnd: AllocationRound, run_json: dict, assignments_t
             for e in old_entries:
                 if e.status == "realised" and (e.child_id, e.level_id) in kept:
                     continue  # a place taken after the run stays taken
-                set_status_in(s, db.user, e, "withdrawn", reason=f"allocatierun {active.id} "
-                              f"vervangen door run {run.id}", rule="ALC-05", at=now)
+                set_status_in(s, db.user, e, "withdrawn", reason=f"toewijzing {active.id} "
+                              f"vervangen door toewijzing {run.id}", rule="ALC-05", at=now)
         rows, placed = _register_rows(s, rnd.id, run.id, lines_at, assignments, waitlist)
         if lines_at != now:  # the line keeps its moment; its creation is dated now (REG-02)
             for row in rows:
@@ -421,7 +422,7 @@ def rerun_to_folder(db: Database, run_id: int, out_dir: Path) -> dict:
     """Re-run a stored run from the round's applications with its seed and options (ALC-05):
     the explanation of a stored run (ALC-06) and the notary's check both use this."""
     with reading(db) as s:
-        run = get_or_404(s, AllocationRun, run_id, "allocatierun")
+        run = get_or_404(s, AllocationRun, run_id, "toewijzing")
         with tempfile.TemporaryDirectory(prefix="lopdesk-rerun-") as tmp:
             inp = Path(tmp) / "input"
             export_round(s, run.round_id, inp, json.loads(run.adjustments or "{}"))

@@ -26,6 +26,8 @@ CONTINGENTS = ("indicator", "non_indicator")
 ROUNDING_RULES = ("half_up", "down", "up")
 EDUCATIONS = ("primary", "secondary")
 PERIOD_KINDS = ("priority", "free")
+# Where a period stands at a moment (REG-04, REG-05): PeriodRow.phase.
+PERIOD_PHASES = ("planned", "running", "ended", "closed")
 DECISION_STATUSES = ("pending", "approved", "rejected")
 OFFER_STATUSES = ("open", "accepted", "declined", "ended")
 # What a step of filling freed places did (WL-01..03).

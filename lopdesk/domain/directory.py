@@ -142,6 +142,15 @@ class PeriodRow:
         """Started, not ended and not closed at `at`."""
         return self.closed_at is None and self.starts_at <= at and not self.ended(at)
 
+    def phase(self, at: datetime) -> str:
+        """Where the period stands at `at` (codes.PERIOD_PHASES): the one answer the app
+        and the command line show, both asked with the database's clock."""
+        if self.closed_at is not None:
+            return "closed"
+        if self.starts_at > at:
+            return "planned"
+        return "ended" if self.ended(at) else "running"
+
 
 def list_periods(db: Database, level_id: str | None = None) -> list[PeriodRow]:
     """The periods of a level, or of every level (REG-04), oldest first."""

@@ -127,17 +127,17 @@ class Impact:
 
     def lines(self) -> list[str]:
         """The impact in Dutch sentences, one fact a line."""
-        out = [f"Run {self.run_id} van {fmt_datetime(self.run_at)} wordt vervangen."]
+        out = [f"Toewijzing {self.run_id} van {fmt_datetime(self.run_at)} wordt vervangen."]
         if self.empty:
-            return [*out, "Sindsdien veranderde niets aan de lijnen van die run."]
+            return [*out, "Sindsdien veranderde niets aan de lijnen van die toewijzing."]
         if self.later_events:
             n = _count(len(self.later_events), "latere gebeurtenis", "latere gebeurtenissen")
-            out.append(f"{n} op lijnen van die run:")
+            out.append(f"{n} op lijnen van die toewijzing:")
             out += [f"  {e.line.text()}: {STATUS.get(e.from_status or '', '?')} → "
                     f"{STATUS.get(e.to_status or '', '?')} op {fmt_datetime(e.at)} door "
                     f"{e.user} ({e.reason})" for e in self.later_events]
         if self.capacity_changes:
-            out.append("Capaciteit gewijzigd sinds de run (de goedgekeurde wordt gebruikt):")
+            out.append("Capaciteit gewijzigd sinds de toewijzing (de goedgekeurde wordt gebruikt):")
             out += [f"  {c.school}, {c.level_id}: {c.used} → {c.approved}"
                     + (f" (goedgekeurd {fmt_datetime(c.decided_at)})" if c.decided_at else "")
                     for c in self.capacity_changes]
@@ -250,7 +250,7 @@ def refuse_unconfirmed(impact: Impact | None, round_id: str) -> None:
     if impact is None or impact.empty:
         return
     raise RuleViolation(
-        f"ronde {round_id}: de run die vervangen zou worden heeft latere feiten. "
+        f"ronde {round_id}: de toewijzing die vervangen zou worden heeft latere feiten. "
         + " ".join(impact.lines()[1:])
         + " Vervang enkel met uitdrukkelijke bevestiging dat die feiten behouden blijven "
           "(latere gebeurtenissen behouden).", rule="ALC-05")
@@ -269,7 +269,7 @@ def same_facts(a: Impact | None, b: Impact | None) -> bool:
 def carry_over_in(s: Session, user: str, impact: Impact, new_run_id: int,
                   at: datetime) -> None:
     """End the open offers on replaced lines and mark their notices superseded."""
-    reason = f"lijn vervangen door allocatierun {new_run_id}"
+    reason = f"lijn vervangen door toewijzing {new_run_id}"
     for o in impact.open_offers:
         offer = s.get(Offer, o.offer_id)
         if offer is None or offer.status != "open":

@@ -110,7 +110,7 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
     if seed is None:
         seed = secrets.randbelow(2**31)
     if seed < 0:
-        raise InvalidInput(f"seed {seed} moet ≥ 0 zijn", field="seed")
+        raise InvalidInput(f"zaad {seed} moet ≥ 0 zijn", field="seed")
 
     (level_ids, school_ids, level_names, caps, r_ind, r_non, prec, crit, orders,
      level_index) = read_levels(input_dir)

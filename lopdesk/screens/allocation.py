@@ -34,7 +34,7 @@ from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 ROUND_COLUMNS = [Column("Ronde", 20), Column("Jaar", 9), Column("Naam", 28),
                  Column("Status", 10), Column("Loting", 8)]
-RUN_COLUMNS = [Column("Run", 4, "right"), Column("Status", 9), Column("Zaad", 11, "right"),
+RUN_COLUMNS = [Column("Nr", 4, "right"), Column("Status", 9), Column("Zaad", 11, "right"),
                Column("Door", 10), Column("Wanneer", 16, flex=False), Column("Aantallen", 40)]
 @dataclass
 class Results:
@@ -77,7 +77,7 @@ def run_and_read(db, round_id: str, *, seed: int, improve: bool, replace: bool,
         run = allocation.run_round(db, round_id, seed=seed, improve=improve, replace=replace,
                                    keep_output=out, keep_later_events=keep_later_events,
                                    replace_reason=replace_reason)
-        return run, Results.read(out, f"Ronde {round_id}, run {run.run_id}, zaad {seed}",
+        return run, Results.read(out, f"Ronde {round_id}, toewijzing {run.run_id}, zaad {seed}",
                                  run.run_id)
 
 
@@ -93,7 +93,7 @@ class AllocationScreen(DataScreen):
     KEYS = """
     r    run                     Toewijzen | De gekozen ronde toewijzen (zaad, voortgang)
                                  | everywhere, palette=ronde toewijzen
-    v    view                    Resultaten | De resultaten van de gekozen run
+    v    view                    Resultaten | De resultaten van de gekozen toewijzing
                                  | everywhere, palette=resultaten bekijken
     tab  next_list=app.focus_next    Andere lijst | Naar de andere lijst | hidden
     """
@@ -119,8 +119,8 @@ class AllocationScreen(DataScreen):
         with Horizontal(id="progress-row"):
             yield ProgressBar(total=None, show_eta=False, id="progress")
             yield Static("", id="progress-text")
-        yield Static(" Runs van de gekozen ronde", classes="title", id="t-runs")
-        yield VirtualTable(RUN_COLUMNS, id="runs", empty="Nog geen run.")
+        yield Static(" Toewijzingen van de gekozen ronde", classes="title", id="t-runs")
+        yield VirtualTable(RUN_COLUMNS, id="runs", empty="Nog geen toewijzing.")
         yield Footer()
 
     def reload(self) -> None:
@@ -191,7 +191,7 @@ class AllocationScreen(DataScreen):
         intro = (f"Ronde {rnd.id}: {rnd.name}. Het zaad wordt bewaard; zelfde invoer + zaad ⇒ "
                  "zelfde uitkomst (ALC-05). De resultaten komen in de registers (REG-07).")
         if impact is not None:
-            fields.append(FormField("replace", "Bestaande run vervangen (blijft bewaard)",
+            fields.append(FormField("replace", "Bestaande toewijzing vervangen (blijft bewaard)",
                                     "check"))
             if not impact.empty:
                 fields.append(FormField(
@@ -232,8 +232,8 @@ class AllocationScreen(DataScreen):
     def _finished(self, result) -> None:
         run, results = result
         self._stop()
-        self.notify(f"Run {run.run_id}: {run.placed} geplaatst, {run.unplaced} zonder plaats, "
-                    f"{run.entries_written} registerlijnen.", title="Toegewezen")
+        self.notify(f"Toewijzing {run.run_id}: {run.placed} geplaatst, {run.unplaced} zonder "
+                    f"plaats, {run.entries_written} registerlijnen.", title="Toegewezen")
         self.reload()
         self.app.push_screen(ResultsScreen(results))
 
@@ -243,12 +243,12 @@ class AllocationScreen(DataScreen):
             return
         row = self.query_one("#runs", VirtualTable).current
         if row is None:
-            self.notify("Deze ronde heeft nog geen run.", severity="warning")
+            self.notify("Deze ronde heeft nog geen toewijzing.", severity="warning")
             return
         run = row.data
         self.notify("Resultaten worden opnieuw berekend uit de bewaarde invoer en het zaad…",
                     timeout=3)
-        self.db_dialog(rerun_and_read, run.id, f"Ronde {run.round_id}, run {run.id}, zaad "
+        self.db_dialog(rerun_and_read, run.id, f"Ronde {run.round_id}, toewijzing {run.id}, zaad "
                      f"{run.seed}", on_done=lambda res: self.app.push_screen(ResultsScreen(res)))
 
 

@@ -64,7 +64,7 @@ DOCUMENTS = """
 registeruittreksel | niveau, school of gebied; html, csv of tekst | register
 mededeling van niet-gerealiseerde inschrijving | NGI-01, per inschrijving | notice
 LOP-rapport | tellers, vrije plaatsen, weigeringen, sociale mix | report
-proces-verbaal van een allocatierun | ALC-05, voor de notaris | pv
+proces-verbaal van een toewijzing | ALC-05, voor de notaris | pv
 samenvatting bemiddelingsdossier | voor de partijen | case
 """
 

@@ -265,7 +265,7 @@ def run_choices(pick: FormField) -> Callable[[Any], list[tuple[str, int]]]:
         current = next((r for r in runs if r.status == "active"), None)
         if current is not None and pick.value is None:
             pick.value = current.id
-        return [(f"run {r.id} · {r.round_id} · {fmt_datetime(r.started_at)} · "
+        return [(f"toewijzing {r.id} · {r.round_id} · {fmt_datetime(r.started_at)} · "
                  f"{label(RUN_STATUS, r.status)}", r.id) for r in runs]
 
     return load
@@ -273,7 +273,7 @@ def run_choices(pick: FormField) -> Callable[[Any], list[tuple[str, int]]]:
 
 def open_pv(app: App, run_id: int | None = None) -> None:
     def show(rid: int) -> None:
-        preview(app, DocSpec("pv", f"proces-verbaal run {rid}", f"pv-run-{rid}",
+        preview(app, DocSpec("pv", f"proces-verbaal toewijzing {rid}", f"pv-run-{rid}",
                              lambda db, fmt: documents.render_pv(db, rid, fmt)))
 
     if run_id is not None:
@@ -283,9 +283,9 @@ def open_pv(app: App, run_id: int | None = None) -> None:
     def done(v: dict) -> None:
         show(int(v["run"]))
 
-    pick = FormField("run", "Allocatierun", "choice", None, required=True)
+    pick = FormField("run", "Toewijzing", "choice", None, required=True)
     pick.load = run_choices(pick)
-    app.push_screen(FormDialog("Proces-verbaal van een allocatierun (ALC-05)", [pick],
+    app.push_screen(FormDialog("Proces-verbaal van een toewijzing (ALC-05)", [pick],
                                submit="Voorbeeld"), form_done(app, done))
 
 

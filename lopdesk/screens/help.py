@@ -20,8 +20,9 @@ GENERAL = """Bladeren
   ↑↓ PgUp PgDn Home End   in een tabel (ook j/k)
   Enter       openen · Esc  één stap terug of annuleren · Tab  volgend veld
 
-Wat een collega wijzigt verschijnt binnen 2 seconden. Wijzigde iemand hetzelfde
-record eerst, dan krijgt u een melding 'Conflict' en blijft uw invoer bewaard.
+Wat een collega wijzigt verschijnt binnen 2 seconden.
+Wijzigde iemand dezelfde gegevens eerst, dan krijgt u een melding
+'Conflict' en blijft uw invoer bewaard.
 """
 
 

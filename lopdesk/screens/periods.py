@@ -11,8 +11,8 @@ from textual.widgets import Static
 from lopdesk import parse
 from lopdesk.domain import areas, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS
-from lopdesk.labels import PERIOD_KIND, PRIORITY_GROUP, exact_dt, plural
-from lopdesk.present import close_plan_lines, period_group, period_state
+from lopdesk.labels import PERIOD_KIND, PERIOD_PHASE, PRIORITY_GROUP, exact_dt, label, plural
+from lopdesk.present import close_plan_lines, period_group
 from lopdesk.screens.base import FormScreen, TableScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField
 from lopdesk.screens.widgets.table import Row, VirtualTable, columns
@@ -71,11 +71,12 @@ class PeriodsScreen(TableScreen, FormScreen):
         now = self.lapp.now()
         rows = []
         for p in periods:
-            state = period_state(p, now).split(" ")[0].rstrip(",")
+            phase = p.phase(now)
+            state = label(PERIOD_PHASE, phase)
             rows.append(Row(p.id, [
                 str(p.id), PERIOD_KIND[p.kind], period_group(p.kind, p.group),
                 exact_dt(p.starts_at), exact_dt(p.ends_at) if p.ends_at else "—",
-                (state, "bold green" if state == "loopt" else "")], data=p))
+                (state, "bold green" if phase == "running" else "")], data=p))
         self.query_one(VirtualTable).set_rows(rows)
         running = next((p for p in periods if p.running(now)), None)
         self.show_title(plural(len(periods), "periode", "periodes"))

@@ -42,6 +42,7 @@ from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
 from lopdesk.screens.register_rows import (
     COLUMNS,
+    HELP_LEGEND,
     LEGEND,
     Details,
     head_rows,
@@ -60,7 +61,7 @@ STATUS_CYCLE = (None, *STATUSES)
 
 class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     SCREEN_ID = "register"
-    LEGEND = LEGEND  # the help lists what the table's marks mean
+    LEGEND = HELP_LEGEND  # the help lists what the table's marks and codes mean
     SEARCH_ON = "nummer, naam of kind-id"
     KEYS = """
     escape  back                        Terug | Eén stap terug
@@ -88,7 +89,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     M       notice_delivered=record_notice  Mededeling bezorgd
             | Bezorging van de mededeling vastleggen (NGI-02, NGI-03) | hidden, row
     v       superseded=toggle_superseded    Vervangen lijnen
-            | Lijnen van een vervangen allocatierun verbergen of tonen | hidden
+            | Lijnen van een vervangen toewijzing verbergen of tonen | hidden
     """
     ABOVE = ("counts", "guard", "superseded", "marks")
 

@@ -14,7 +14,7 @@ from lopdesk.domain.register_view import (
     register_head,
     waiting_order,
 )
-from lopdesk.labels import OUT_OF_ORDER_APP, plural
+from lopdesk.labels import OUT_OF_ORDER_APP, REGISTER_CODES, plural
 from lopdesk.screens.widgets.table import Column, LazyRows, Row
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ COLUMNS = [
 # What the marks of the register mean (under the table when nothing is cut, and in the help).
 LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", "Vr = voorrang",
           "C = contingent")
+# The help tells the short codes of the columns too (status, priority group, contingent).
+HELP_LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", *REGISTER_CODES)
 
 
 def line_rows(lines: RegisterLines) -> LazyRows:
@@ -85,8 +87,8 @@ def superseded_text(count: int, hidden: bool) -> str:
         return ""
     lines = plural(count, "lijn", "lijnen")
     if hidden:
-        return f" {lines} van een vervangen allocatierun verborgen (v: tonen)"
-    return f" {lines} van een vervangen allocatierun, ingetrokken (v: verbergen)"
+        return f" {lines} van een vervangen toewijzing verborgen (v: tonen)"
+    return f" {lines} van een vervangen toewijzing, ingetrokken (v: verbergen)"
 
 
 def search_text(e) -> str:

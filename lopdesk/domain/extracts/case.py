@@ -97,7 +97,7 @@ def render_case(db: Database, case_id: str | None = None, fmt: str = "html", *,
                 generated_at: datetime | None = None) -> str | bytes:
     template_name("case", fmt)
     data = case if case is not None else load_case(db, case_id or "")
-    ctx = case_context(data, generated_at=generated_at, user=db.user)
+    ctx = case_context(data, generated_at=generated_at or db.now(), user=db.user)
     audit_document(db, "case", "mediation_case", ctx["case"]["id"] or case_id or "",
                     {"format": fmt})
     return render_document(db, "case", fmt, ctx)

@@ -260,7 +260,8 @@ def only_area_name(db: Database) -> str:
 
 def meta(user: str, title: str, generated_at: datetime | None,
          head: tuple[int, str] | None = None) -> dict[str, Any]:
-    """The head every document carries: title, when, by whom, with which version, and for
+    """The head every document carries: title, when (callers with a database give its
+    clock's now, db.now(): a demo's training day), by whom, with which version, and for
     documents of record the audit chain's head they were made at (audit.head), so a copy
     can be checked against the trail later."""
     return {"title": title, "generated_at": generated_at or utcnow(),

@@ -353,7 +353,8 @@ def notice_context(db: Database, entry_id: int, *, signed_on: date | None,
     default_motivation, default_facts = _default_grounds(
         e["reason"] or "capacity", head, e, facts)
     ctx: dict[str, Any] = {
-        "meta": meta(db.user, "Mededeling van niet-gerealiseerde inschrijving", generated_at),
+        "meta": meta(db.user, "Mededeling van niet-gerealiseerde inschrijving",
+                     generated_at or db.now()),
         "entry": e, "level": head, "area": area_d, "child": child_d,
         "reason_label": REASON.get(e["reason"] or "", e["reason"] or ""),
         "capacity_reason": capacity_reason, "in_lop": area.in_lop,

@@ -123,7 +123,7 @@ def _read_run(db: Database, run_id: int) -> dict[str, Any]:
     """The run record, its round, the levels of the round and who was waitlisted where,
     and the run's assignments with each child's indicator."""
     with reading(db) as s:
-        run = get_or_404(s, AllocationRun, run_id, "allocatierun")
+        run = get_or_404(s, AllocationRun, run_id, "toewijzing")
         rnd = get_or_404(s, AllocationRound, run.round_id, "ronde")
         area = s.get(Area, rnd.area_id)
         levels = s.execute(
@@ -224,7 +224,7 @@ def pv_context(db: Database, run_id: int, *, verify: bool = False,
     options = options if isinstance(options, dict) else {"": options}
     counts = counts if isinstance(counts, dict) else {"": counts}
     return {
-        "meta": meta(db.user, "Proces-verbaal van een toewijzing", generated_at,
+        "meta": meta(db.user, "Proces-verbaal van een toewijzing", generated_at or db.now(),
                      audit.head(db)),
         "run": run_d, "round": data["round"],
         "options": options, "option_rows": option_rows(options),

@@ -251,7 +251,7 @@ def register_context(db: Database, *, level_id: str | None = None,
         })
     area = reg.area
     return {
-        "meta": meta(db.user, "Uittreksel inschrijvingsregister", generated_at,
+        "meta": meta(db.user, "Uittreksel inschrijvingsregister", generated_at or db.now(),
                      audit.head(db)),
         "scope": reg.scope, "school_year": school_year,
         "area": {"id": area.id, "name": area.name} if area else {"id": "", "name": ""},
@@ -310,7 +310,8 @@ def _plenary_context(db: Database, reg: _Register, school_year: int | None,
         })
     return {
         "meta": meta(db.user, "Uittreksel inschrijvingsregister (gepseudonimiseerd, "
-                              "plenaire vergadering LOP)", generated_at, audit.head(db)),
+                              "plenaire vergadering LOP)", generated_at or db.now(),
+                     audit.head(db)),
         "scope": reg.scope, "school_year": school_year,
         "area": {"id": area.id, "name": area.name} if area else {"id": "", "name": ""},
         "pseudonymised": True, "note": PLENARY_NOTE, "groups": list(PLENARY_GROUPS),

@@ -134,7 +134,7 @@ def report_context(db: Database, area_id: str, school_year: int, *,
                    "neighbourhood_share": r["neighbourhood_share"], "area_share": area_share}
                   for r in school_rows]
     return {
-        "meta": meta(db.user, "LOP-rapport", generated_at),
+        "meta": meta(db.user, "LOP-rapport", generated_at or db.now()),
         "area": area_d, "school_year": school_year,
         "school_year_label": school_year_label(school_year),
         "schools": school_rows, "neighbourhoods": hood_rows, "totals": totals,

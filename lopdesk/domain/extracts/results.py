@@ -21,7 +21,7 @@ def read_results(db: Database, run_id: int) -> dict[str, Any]:
     """{"assignments": [...], "waitlists": [...]} of one run, in the run's own order
     (assignments) and by level and position (waiting lists)."""
     with reading(db) as s:
-        run = get_or_404(s, AllocationRun, run_id, "allocatierun")
+        run = get_or_404(s, AllocationRun, run_id, "toewijzing")
         assignments = list(csv.DictReader(run.assignments_csv.splitlines()))
         waits = s.execute(select(AllocationWaitlist.level_id, AllocationWaitlist.position,
                                  AllocationWaitlist.child_id)
