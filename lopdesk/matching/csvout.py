@@ -28,7 +28,24 @@ def as_bytes(values: list[str]) -> np.ndarray:
 
 def numbers(values: np.ndarray) -> np.ndarray:
     """Integers as a bytes column of their decimal text."""
-    return values.astype(np.int64).astype("S21") if values.size else np.zeros(0, dtype="S1")
+    if values.size == 0:
+        return np.zeros(0, dtype="S1")
+    values = values.astype(np.int64)
+    if int(values.min()) < 0 or int(values.max()) >= 10**8:
+        return values.astype("S21")
+    # Up to 8 digits in one 64-bit word, built from the units up: each further digit
+    # shifts the word one byte, so that the first digit ends in the lowest byte (the
+    # first in memory) and the unused high bytes are the padding.
+    word = values.astype(np.uint64) % np.uint64(10) + np.uint64(ord("0"))
+    rest = values // 10
+    while True:
+        more = rest > 0
+        if not more.any():
+            break
+        digit = (rest % 10).astype(np.uint64) + np.uint64(ord("0"))
+        word = np.where(more, (word << np.uint64(8)) | digit, word)
+        rest //= 10
+    return word.astype("<u8").view("S8")
 
 
 def csv_bytes(header: list[str], columns: list[np.ndarray]) -> bytes:
@@ -53,5 +70,5 @@ def csv_bytes(header: list[str], columns: list[np.ndarray]) -> bytes:
 def _quoted(col: np.ndarray) -> bool:
     if col.dtype.kind != "S" or col.size == 0:
         return False
-    raw = np.ascontiguousarray(col).view(np.uint8)
-    return bool(np.isin(raw, np.frombuffer(b"".join(_NEEDS_QUOTES), np.uint8)).any())
+    raw = col.tobytes()
+    return any(c in raw for c in _NEEDS_QUOTES)
