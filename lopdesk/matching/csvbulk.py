@@ -107,9 +107,13 @@ def _plain_bytes(body: np.ndarray, raw: bytes) -> bool:
     """ASCII without control characters (but the line ends) and without quotes."""
     if not raw.isascii() or b'"' in raw or b"\x7f" in raw:
         return False
+    controls = int(np.count_nonzero(body < 32))
     newlines = int(np.count_nonzero(body == _NL))
-    crlf = raw.count(b"\r\n") if b"\r" in raw else 0
-    return int(np.count_nonzero(body < 32)) == newlines + crlf
+    if controls == newlines:
+        return True
+    cr = np.flatnonzero(body == _CR)  # each one the first half of a CRLF
+    return (controls == newlines + cr.size and int(cr[-1]) + 1 < body.size
+            and bool((body[cr + 1] == _NL).all()))
 
 
 def columns(name: str, raw: bytes, required: tuple[str, ...], wanted: tuple[str, ...]
@@ -117,10 +121,10 @@ def columns(name: str, raw: bytes, required: tuple[str, ...], wanted: tuple[str,
     """The wanted columns (those in the header) of a plain file, or None (see above)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    head, sep, _rest = raw.partition(b"\n")
-    if not sep or not _plain_bytes(np.frombuffer(raw, dtype=np.uint8), raw):
+    head_end = raw.find(b"\n")
+    if head_end < 0 or not _plain_bytes(np.frombuffer(raw, dtype=np.uint8), raw):
         return None
-    header_text = head.decode("ascii").removesuffix("\r")
+    header_text = raw[:head_end].decode("ascii").removesuffix("\r")
     if header_text.count(";") > header_text.count(","):
         if b"," in raw:
             return None  # a decimal comma or a comma in a ';' file: read row by row
@@ -131,7 +135,8 @@ def columns(name: str, raw: bytes, required: tuple[str, ...], wanted: tuple[str,
         check_header(name, header, required)
     except ImportError_:
         return None
-    body = np.frombuffer(raw, dtype=np.uint8)[len(head) + 1:]
+    offset = head_end + 1  # body[i] is raw[offset + i] (but an added last line end)
+    body = np.frombuffer(raw, dtype=np.uint8)[offset:]
     end = body.size
     while end and body[end - 1] in (_NL, _CR):
         end -= 1
@@ -150,8 +155,8 @@ def columns(name: str, raw: bytes, required: tuple[str, ...], wanted: tuple[str,
     while start < body.size:
         stop = min(start + BLOCK, body.size)
         if stop < body.size:
-            newlines = np.flatnonzero(body[start:stop] == _NL)
-            stop = int(newlines[-1]) + start + 1 if newlines.size else body.size
+            last = raw.rfind(b"\n", offset + start, offset + stop)
+            stop = last - offset + 1 if last >= 0 else body.size
         chunk = np.zeros(stop - start + 8, dtype=np.uint8)
         chunk[:stop - start] = body[start:stop]
         block = _block_columns(chunk, len(header), ids)
@@ -184,11 +189,16 @@ def index_of(values: np.ndarray, known: np.ndarray) -> np.ndarray | None:
         return np.zeros(0, dtype=np.int64)
     if known.size == 0:
         return None
-    if max(values.itemsize, known.itemsize) <= 8:
-        values, known = _keys(values), _keys(known)
-        found = _hashed_index(values, known, np.arange(known.size, dtype=np.int64))
-        return None if (found < 0).any() else found
-    return _sorted_index(values, known)
+    if values.itemsize > 8:
+        return _sorted_index(values, known)
+    where = np.arange(known.size, dtype=np.int64)
+    if known.itemsize > 8:  # a longer known id equals no value
+        fits = known == known.astype("S8")
+        where, known = where[fits], known[fits]
+        if known.size == 0:
+            return None
+    found = _hashed_index(_keys(values), _keys(known), where)
+    return None if (found < 0).any() else found
 
 
 def _sorted_index(values: np.ndarray, known: np.ndarray) -> np.ndarray | None:

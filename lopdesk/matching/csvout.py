@@ -26,26 +26,35 @@ def as_bytes(values: list[str]) -> np.ndarray:
         return np.array([v.encode("utf-8") for v in values], dtype="S")
 
 
+_SMALL = 10_000
+_texts: list[np.ndarray] = []
+
+
+def _small_texts() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The text of 0..9999 as 64-bit words (the first digit in the lowest byte, zero bytes
+    after the last), the same four digits with leading zeros, and the number of digits."""
+    if not _texts:
+        n = np.arange(_SMALL, dtype=np.int64)
+        _texts.append(n.astype("S8").view("<u8"))
+        _texts.append((n + _SMALL).astype("S8").view("<u8") >> np.uint64(8))  # '1' dropped
+        _texts.append(1 + (n >= 10).astype(np.uint64) + (n >= 100) + (n >= 1000))
+    return _texts[0], _texts[1], _texts[2]
+
+
 def numbers(values: np.ndarray) -> np.ndarray:
     """Integers as a bytes column of their decimal text."""
     if values.size == 0:
         return np.zeros(0, dtype="S1")
     values = values.astype(np.int64)
-    if int(values.min()) < 0 or int(values.max()) >= 10**8:
+    if int(values.min()) < 0 or int(values.max()) >= _SMALL * _SMALL:
         return values.astype("S21")
-    # Up to 8 digits in one 64-bit word, built from the units up: each further digit
-    # shifts the word one byte, so that the first digit ends in the lowest byte (the
-    # first in memory) and the unused high bytes are the padding.
-    word = values.astype(np.uint64) % np.uint64(10) + np.uint64(ord("0"))
-    rest = values // 10
-    while True:
-        more = rest > 0
-        if not more.any():
-            break
-        digit = (rest % 10).astype(np.uint64) + np.uint64(ord("0"))
-        word = np.where(more, (word << np.uint64(8)) | digit, word)
-        rest //= 10
-    return word.astype("<u8").view("S8")
+    text, padded, length = _small_texts()
+    if int(values.max()) < _SMALL:
+        return text[values].view("S8")
+    high, low = np.divmod(values, _SMALL)
+    # the text of the high part, then the four digits of the low part
+    joined = text[high] | (padded[low] << (np.uint64(8) * length[high]))
+    return np.where(high > 0, joined, text[low]).view("S8")
 
 
 def csv_bytes(header: list[str], columns: list[np.ndarray]) -> bytes:
