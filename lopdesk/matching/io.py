@@ -85,19 +85,25 @@ def draw_lottery(seed: int, child_id: str, level_id: str | None = None) -> float
     return int.from_bytes(digest[:7], "big") / float(1 << 56)
 
 
-def _lotteries(seed: int, child_ids: list[str], given: list[float | None]) -> list[float]:
+def _lotteries(seed: int, child_ids: list[str], given: list[float | None]) -> np.ndarray:
     """draw_lottery of every child without a given number, with the hash of the common
-    prefix computed once."""
+    prefix computed once; when none is given, the numbers are taken from all the digests
+    at once (the first 7 bytes, big-endian, over 2**56, as draw_lottery takes them)."""
     base = hashlib.sha256(f"lopdesk-lottery/1/{seed}/".encode())
-    scale = float(1 << 56)
-    out = []
-    for cid, g in zip(child_ids, given, strict=True):
-        if g is None:
-            h = base.copy()
-            h.update(cid.encode("utf-8"))
-            g = int.from_bytes(h.digest()[:7], "big") / scale
-        out.append(g)
-    return out
+    if any(g is not None for g in given):
+        return np.array([draw_lottery(seed, cid) if g is None else g
+                         for cid, g in zip(child_ids, given, strict=True)], dtype=np.float64)
+    if not child_ids:
+        return np.zeros(0, dtype=np.float64)
+
+    def digest(cid: bytes, copy: Callable = base.copy) -> bytes:
+        h = copy()
+        h.update(cid)
+        return h.digest()
+
+    raw = b"".join(map(digest, as_bytes(child_ids).tolist()))
+    first = np.frombuffer(raw, dtype=">u8").reshape(-1, 4)[:, 0] >> np.uint64(8)
+    return first.astype(np.float64) / float(1 << 56)
 
 
 def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "single") -> Inputs:
