@@ -197,7 +197,14 @@ def index_of(values: np.ndarray, known: np.ndarray) -> np.ndarray | None:
         where, known = where[fits], known[fits]
         if known.size == 0:
             return None
-    found = _hashed_index(_keys(values), _keys(known), where)
+    keys = _keys(values)
+    # runs of equal values (a file listed by child) are looked up once
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    if starts.size * 2 < keys.size:
+        found = _hashed_index(keys[starts], _keys(known), where)
+        found = np.repeat(found, np.diff(np.append(starts, keys.size)))
+    else:
+        found = _hashed_index(keys, _keys(known), where)
     return None if (found < 0).any() else found
 
 
