@@ -97,3 +97,30 @@ def test_numbers_are_written_as_str_writes_them() -> None:
                        100_000_000, 2**40])
     assert numbers(values).tolist() == [str(v).encode() for v in values.tolist()]
     assert numbers(np.array([-3, 4])).tolist() == [b"-3", b"4"]
+
+
+@pytest.mark.parametrize("sendfile_works", [True, False])
+def test_input_copy_is_exact_and_group_private(tmp_path, monkeypatch, sendfile_works) -> None:
+    """The copy of the input kept with the results (formats.md): the same bytes, 0640
+    whatever the umask, never over an existing file; through a buffer where the kernel
+    cannot copy between the files."""
+    import os
+
+    from lopdesk.matching.outdir import copy_private
+
+    if not sendfile_works:
+        def refuse(*_args: object) -> int:
+            raise OSError(22, "sendfile not supported")
+        monkeypatch.setattr(os, "sendfile", refuse)
+    source = tmp_path / "applications.csv"
+    data = bytes(range(256)) * 9000  # more than one buffer
+    source.write_bytes(data)
+    old = os.umask(0)
+    try:
+        copy_private(source, tmp_path / "copy.csv")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "copy.csv").read_bytes() == data
+    assert (tmp_path / "copy.csv").stat().st_mode & 0o777 == 0o640
+    with pytest.raises(FileExistsError):
+        copy_private(source, tmp_path / "copy.csv")
