@@ -53,10 +53,9 @@ _POW10 = np.array([10.0 ** k for k in range(16)])  # exact doubles
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
 
 
-def _gather(chunk: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
-    """The cells [starts, ends) of one column as a fixed-width bytes array; `chunk` has 8
-    spare bytes at its end."""
-    lengths = ends - starts
+def _gather(chunk: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+    """The cells of one column (from `starts`, `lengths` bytes) as a fixed-width bytes
+    array; `chunk` has 8 spare bytes at its end."""
     width = int(lengths.max()) if lengths.size else 0
     if width > MAX_WIDTH:
         return None
@@ -92,11 +91,12 @@ def _block_columns(chunk: np.ndarray, width: int, wanted: list[int]
         if ((chunk[starts[filled]] == _SPACE) | (chunk[ends[filled] - 1] == _SPACE)).any():
             return None  # a cell with spaces at its edges: csvin strips it
     # a run that may hold an INSZ has 11 characters or more, and none of them a separator
-    if int((ends - starts).max()) >= _INSZ_MIN_CELL and _insz_candidate(chunk):
+    lengths = ends - starts
+    if int(lengths.max()) >= _INSZ_MIN_CELL and _insz_candidate(chunk):
         return None
     out = []
     for j in wanted:
-        col = _gather(chunk, starts[:, j], ends[:, j])
+        col = _gather(chunk, starts[:, j], lengths[:, j])
         if col is None:
             return None
         out.append(col)
