@@ -25,6 +25,7 @@ BLOCK = 1 << 22  # bytes of whole lines per step
 MAX_WIDTH = 64  # a wider cell in a wanted column: the row-by-row reader decides
 _DIGIT_RUN = re.compile(r"[0-9][0-9 .\-]{9,}[0-9]")
 _NL, _CR, _SPACE = 10, 13, 32
+_INSZ_MIN_CELL = 11  # the shortest text _DIGIT_RUN matches
 _RUN_CLASS = np.zeros(256, dtype=bool)  # the characters of csvin's INSZ digit runs
 _RUN_CLASS[[ord(c) for c in "0123456789 .-"]] = True
 
@@ -52,10 +53,9 @@ _POW10 = np.array([10.0 ** k for k in range(16)])  # exact doubles
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
 
 
-def _gather(chunk: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
-    """The cells [starts, ends) of one column as a fixed-width bytes array; `chunk` has 8
-    spare bytes at its end."""
-    lengths = ends - starts
+def _gather(chunk: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+    """The cells of one column (from `starts`, `lengths` bytes) as a fixed-width bytes
+    array; `chunk` has 8 spare bytes at its end."""
     width = int(lengths.max()) if lengths.size else 0
     if width > MAX_WIDTH:
         return None
@@ -84,16 +84,19 @@ def _block_columns(chunk: np.ndarray, width: int, wanted: list[int]
     starts[1:, 0] = ends[:-1, -1] + 1
     starts[:, 1:] = ends[:, :-1] + 1
     ends[:, -1] -= chunk[ends[:, -1] - 1] == _CR  # CRLF
-    filled = ends > starts
-    if not filled.any(axis=1).all():
-        return None  # a blank line (the row-by-row reader skips it)
-    if ((chunk[starts[filled]] == _SPACE) | (chunk[ends[filled] - 1] == _SPACE)).any():
-        return None  # a cell with spaces at its edges: csvin strips it
-    if _insz_candidate(chunk):
+    if (ends[:, -1] - starts[:, 0] == width - 1).any():
+        return None  # a blank line, only separators (the row-by-row reader skips it)
+    if (chunk == _SPACE).any():
+        filled = ends > starts
+        if ((chunk[starts[filled]] == _SPACE) | (chunk[ends[filled] - 1] == _SPACE)).any():
+            return None  # a cell with spaces at its edges: csvin strips it
+    # a run that may hold an INSZ has 11 characters or more, and none of them a separator
+    lengths = ends - starts
+    if int(lengths.max()) >= _INSZ_MIN_CELL and _insz_candidate(chunk):
         return None
     out = []
     for j in wanted:
-        col = _gather(chunk, starts[:, j], ends[:, j])
+        col = _gather(chunk, starts[:, j], lengths[:, j])
         if col is None:
             return None
         out.append(col)
@@ -104,9 +107,13 @@ def _plain_bytes(body: np.ndarray, raw: bytes) -> bool:
     """ASCII without control characters (but the line ends) and without quotes."""
     if not raw.isascii() or b'"' in raw or b"\x7f" in raw:
         return False
-    newlines = raw.count(b"\n")
-    crlf = raw.count(b"\r\n") if b"\r" in raw else 0
-    return int(np.count_nonzero(body < 32)) == newlines + crlf
+    controls = int(np.count_nonzero(body < 32))
+    newlines = int(np.count_nonzero(body == _NL))
+    if controls == newlines:
+        return True
+    cr = np.flatnonzero(body == _CR)  # each one the first half of a CRLF
+    return (controls == newlines + cr.size and int(cr[-1]) + 1 < body.size
+            and bool((body[cr + 1] == _NL).all()))
 
 
 def columns(name: str, raw: bytes, required: tuple[str, ...], wanted: tuple[str, ...]
@@ -114,10 +121,10 @@ def columns(name: str, raw: bytes, required: tuple[str, ...], wanted: tuple[str,
     """The wanted columns (those in the header) of a plain file, or None (see above)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    head, sep, _rest = raw.partition(b"\n")
-    if not sep or not _plain_bytes(np.frombuffer(raw, dtype=np.uint8), raw):
+    head_end = raw.find(b"\n")
+    if head_end < 0 or not _plain_bytes(np.frombuffer(raw, dtype=np.uint8), raw):
         return None
-    header_text = head.decode("ascii").removesuffix("\r")
+    header_text = raw[:head_end].decode("ascii").removesuffix("\r")
     if header_text.count(";") > header_text.count(","):
         if b"," in raw:
             return None  # a decimal comma or a comma in a ';' file: read row by row
@@ -128,7 +135,8 @@ def columns(name: str, raw: bytes, required: tuple[str, ...], wanted: tuple[str,
         check_header(name, header, required)
     except ImportError_:
         return None
-    body = np.frombuffer(raw, dtype=np.uint8)[len(head) + 1:]
+    offset = head_end + 1  # body[i] is raw[offset + i] (but an added last line end)
+    body = np.frombuffer(raw, dtype=np.uint8)[offset:]
     end = body.size
     while end and body[end - 1] in (_NL, _CR):
         end -= 1
@@ -147,8 +155,8 @@ def columns(name: str, raw: bytes, required: tuple[str, ...], wanted: tuple[str,
     while start < body.size:
         stop = min(start + BLOCK, body.size)
         if stop < body.size:
-            newlines = np.flatnonzero(body[start:stop] == _NL)
-            stop = int(newlines[-1]) + start + 1 if newlines.size else body.size
+            last = raw.rfind(b"\n", offset + start, offset + stop)
+            stop = last - offset + 1 if last >= 0 else body.size
         chunk = np.zeros(stop - start + 8, dtype=np.uint8)
         chunk[:stop - start] = body[start:stop]
         block = _block_columns(chunk, len(header), ids)
@@ -181,8 +189,26 @@ def index_of(values: np.ndarray, known: np.ndarray) -> np.ndarray | None:
         return np.zeros(0, dtype=np.int64)
     if known.size == 0:
         return None
-    if max(values.itemsize, known.itemsize) <= 8:
-        values, known = _keys(values), _keys(known)
+    if values.itemsize > 8:
+        return _sorted_index(values, known)
+    where = np.arange(known.size, dtype=np.int64)
+    if known.itemsize > 8:  # a longer known id equals no value
+        fits = known == known.astype("S8")
+        where, known = where[fits], known[fits]
+        if known.size == 0:
+            return None
+    keys = _keys(values)
+    # runs of equal values (a file listed by child) are looked up once
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    if starts.size * 2 < keys.size:
+        found = _hashed_index(keys[starts], _keys(known), where)
+        found = np.repeat(found, np.diff(np.append(starts, keys.size)))
+    else:
+        found = _hashed_index(keys, _keys(known), where)
+    return None if (found < 0).any() else found
+
+
+def _sorted_index(values: np.ndarray, known: np.ndarray) -> np.ndarray | None:
     order = np.argsort(known, kind="stable")
     ranked = known[order]
     pos = np.searchsorted(ranked, values)
@@ -192,27 +218,68 @@ def index_of(values: np.ndarray, known: np.ndarray) -> np.ndarray | None:
     return order[pos].astype(np.int64)
 
 
-def _digits(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """The bytes of the cells as an (n, width) array, which are used, and the widest."""
-    raw = cells.view(np.uint8).reshape(-1, cells.itemsize)
-    used = raw != 0
-    width = int(used.sum(axis=1).max()) if cells.size else 0
-    return raw[:, :width], used[:, :width], width
+# Multipliers of the hash tables (odd, bits spread): one for each level of clashes.
+_MULTIPLIERS = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F,
+                                            0xD6E8FEB86659FD93))
+_TABLE_FACTOR = 16  # slots per known id (at most _TABLE_BITS bits)
+_TABLE_BITS = 22
+
+
+def _hashed_index(values: np.ndarray, known: np.ndarray, where: np.ndarray,
+                  level: int = 0) -> np.ndarray:
+    """For each integer key of `values` its `where` (the position of the equal key of
+    `known`), -1 when there is none: a multiplicative hash table, no sort of the values.
+    The few keys whose slot holds two known keys go to the next table."""
+    if level == len(_MULTIPLIERS):
+        found = _sorted_index(values, known)
+        if found is not None:
+            return where[found]
+        return np.full(values.size, -1, dtype=np.int64)  # the caller only asks: all found?
+    bits = min(max(int(known.size * _TABLE_FACTOR).bit_length(), 4), _TABLE_BITS)
+    mult, shift = _MULTIPLIERS[level], np.uint64(64 - bits)
+    known_slot = (known * mult) >> shift
+    table = np.full(1 << bits, -1, dtype=np.int64)
+    table[known_slot] = np.arange(known.size)
+    ranked = np.sort(known_slot)
+    clash_slots = ranked[1:][ranked[1:] == ranked[:-1]]
+    table[clash_slots] = -2
+    pos = table[(values * mult) >> shift]
+    hit = pos >= 0
+    found = np.where(hit & (known[np.where(hit, pos, 0)] == values), where[pos], -1)
+    clashed = np.flatnonzero(pos == -2)
+    if clashed.size:
+        sub = np.flatnonzero(table[known_slot] == -2)
+        found[clashed] = _hashed_index(values[clashed], known[sub], where[sub], level + 1)
+    return found
+
+
+def _positions(cells: np.ndarray) -> list[np.ndarray]:
+    """For each position up to the widest cell, that byte of every cell (0: past its end);
+    each as one contiguous array, so that a pass over it is one pass over memory."""
+    raw = np.ascontiguousarray(cells).view(np.uint8).reshape(-1, cells.itemsize)
+    if cells.itemsize == 8 and cells.size:  # the bytes in use: those of the OR of all
+        width = (int(np.bitwise_or.reduce(raw.view("<u8").reshape(-1))).bit_length() + 7) // 8
+    else:
+        filled = np.flatnonzero(raw.any(axis=0))
+        width = int(filled[-1]) + 1 if filled.size else 0
+    return list(np.ascontiguousarray(raw[:, :width].T))
 
 
 def small_int(cells: np.ndarray, minimum: int, maximum: int) -> np.ndarray | None:
     """Plain decimal digits (no sign, at most 9) within [minimum, maximum], or None."""
     if cells.size == 0:
         return np.zeros(0, dtype=np.int64)
-    raw, used, width = _digits(cells)
-    if width == 0 or width > 9 or not used[:, 0].all():
+    rows = _positions(cells)
+    if not rows or len(rows) > 9 or not rows[0].all():
         return None  # an empty cell, or too many digits
-    digit = raw - np.uint8(ord("0"))  # wraps around below '0'
-    if ((digit > 9) & used).any():
-        return None
     value = np.zeros(cells.size, dtype=np.int64)
-    for j in range(width):
-        value = np.where(used[:, j], value * 10 + digit[:, j], value)
+    for row in rows:
+        digit = row - np.uint8(ord("0"))  # wraps around below '0'
+        used = row != 0
+        if ((digit > 9) & used).any():
+            return None
+        np.multiply(value, 10, out=value, where=used)
+        np.add(value, digit, out=value, where=used)
     if (value < minimum).any() or (value > maximum).any():
         return None
     return value
@@ -222,25 +289,30 @@ def plain_float(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Cells of at most 15 digits with at most one dot (or empty): (values with NaN where
     empty, the empty mask), or None for anything else (signs, exponents, 'nan').
 
-    A mantissa below 2**53 divided by an exact power of ten is the correctly rounded value
-    of the decimal, as Python's float() gives it."""
-    raw, used, width = _digits(cells)
-    empty = ~used[:, 0] if width else np.ones(cells.size, dtype=bool)
-    digit = raw - np.uint8(ord("0"))
-    is_digit = (digit <= 9) & used
-    dot = raw == ord(".")
-    if (used & ~is_digit & ~dot).any() or (dot.sum(axis=1) > 1).any():
-        return None
-    n_digits = is_digit.sum(axis=1)
+    A mantissa below 2**53 (exact in a double, as are its steps) divided by an exact power
+    of ten is the correctly rounded value of the decimal, as Python's float() gives it."""
+    rows = _positions(cells)
+    if len(rows) > 16:
+        return None  # more than 15 digits and a dot
+    n = cells.size
+    empty = rows[0] == 0 if rows else np.ones(n, dtype=bool)
+    value = np.zeros(n, dtype=np.float64)
+    n_digits = np.zeros(n, dtype=np.int64)
+    decimals = np.zeros(n, dtype=np.int64)
+    after_dot = np.zeros(n, dtype=bool)
+    for row in rows:
+        digit = row - np.uint8(ord("0"))
+        is_digit = digit <= 9
+        is_dot = row == ord(".")
+        if ((row != 0) & ~is_digit & ~is_dot).any() or (is_dot & after_dot).any():
+            return None
+        np.multiply(value, 10.0, out=value, where=is_digit)
+        np.add(value, digit, out=value, where=is_digit)
+        n_digits += is_digit
+        decimals += is_digit & after_dot
+        after_dot |= is_dot
     if ((n_digits == 0) & ~empty).any() or (n_digits > 15).any():
         return None  # a lone dot, or too many digits for the exact route
-    mantissa = np.zeros(cells.size, dtype=np.int64)
-    decimals = np.zeros(cells.size, dtype=np.int64)
-    after_dot = np.zeros(cells.size, dtype=bool)
-    for j in range(width):
-        mantissa = np.where(is_digit[:, j], mantissa * 10 + digit[:, j], mantissa)
-        decimals += is_digit[:, j] & after_dot
-        after_dot |= dot[:, j]
-    value = mantissa.astype(np.float64) / _POW10[decimals]
+    value /= _POW10[decimals]
     value[empty] = np.nan
     return value, empty

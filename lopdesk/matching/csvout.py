@@ -26,9 +26,35 @@ def as_bytes(values: list[str]) -> np.ndarray:
         return np.array([v.encode("utf-8") for v in values], dtype="S")
 
 
+_SMALL = 10_000
+_texts: list[np.ndarray] = []
+
+
+def _small_texts() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The text of 0..9999 as 64-bit words (the first digit in the lowest byte, zero bytes
+    after the last), the same four digits with leading zeros, and the number of digits."""
+    if not _texts:
+        n = np.arange(_SMALL, dtype=np.int64)
+        _texts.append(n.astype("S8").view("<u8"))
+        _texts.append((n + _SMALL).astype("S8").view("<u8") >> np.uint64(8))  # '1' dropped
+        _texts.append(1 + (n >= 10).astype(np.uint64) + (n >= 100) + (n >= 1000))
+    return _texts[0], _texts[1], _texts[2]
+
+
 def numbers(values: np.ndarray) -> np.ndarray:
     """Integers as a bytes column of their decimal text."""
-    return values.astype(np.int64).astype("S21") if values.size else np.zeros(0, dtype="S1")
+    if values.size == 0:
+        return np.zeros(0, dtype="S1")
+    values = values.astype(np.int64)
+    if int(values.min()) < 0 or int(values.max()) >= _SMALL * _SMALL:
+        return values.astype("S21")
+    text, padded, length = _small_texts()
+    if int(values.max()) < _SMALL:
+        return text[values].view("S8")
+    high, low = np.divmod(values, _SMALL)
+    # the text of the high part, then the four digits of the low part
+    joined = text[high] | (padded[low] << (np.uint64(8) * length[high]))
+    return np.where(high > 0, joined, text[low]).view("S8")
 
 
 def csv_bytes(header: list[str], columns: list[np.ndarray]) -> bytes:
@@ -53,5 +79,5 @@ def csv_bytes(header: list[str], columns: list[np.ndarray]) -> bytes:
 def _quoted(col: np.ndarray) -> bool:
     if col.dtype.kind != "S" or col.size == 0:
         return False
-    raw = np.ascontiguousarray(col).view(np.uint8)
-    return bool(np.isin(raw, np.frombuffer(b"".join(_NEEDS_QUOTES), np.uint8)).any())
+    raw = col.tobytes()
+    return any(c in raw for c in _NEEDS_QUOTES)

@@ -85,19 +85,25 @@ def draw_lottery(seed: int, child_id: str, level_id: str | None = None) -> float
     return int.from_bytes(digest[:7], "big") / float(1 << 56)
 
 
-def _lotteries(seed: int, child_ids: list[str], given: list[float | None]) -> list[float]:
+def _lotteries(seed: int, child_ids: list[str], given: list[float | None]) -> np.ndarray:
     """draw_lottery of every child without a given number, with the hash of the common
-    prefix computed once."""
+    prefix computed once; when none is given, the numbers are taken from all the digests
+    at once (the first 7 bytes, big-endian, over 2**56, as draw_lottery takes them)."""
     base = hashlib.sha256(f"lopdesk-lottery/1/{seed}/".encode())
-    scale = float(1 << 56)
-    out = []
-    for cid, g in zip(child_ids, given, strict=True):
-        if g is None:
-            h = base.copy()
-            h.update(cid.encode("utf-8"))
-            g = int.from_bytes(h.digest()[:7], "big") / scale
-        out.append(g)
-    return out
+    if any(g is not None for g in given):
+        return np.array([draw_lottery(seed, cid) if g is None else g
+                         for cid, g in zip(child_ids, given, strict=True)], dtype=np.float64)
+    if not child_ids:
+        return np.zeros(0, dtype=np.float64)
+
+    def digest(cid: bytes, copy: Callable = base.copy) -> bytes:
+        h = copy()
+        h.update(cid)
+        return h.digest()
+
+    raw = b"".join(map(digest, as_bytes(child_ids).tolist()))
+    first = np.frombuffer(raw, dtype=">u8").reshape(-1, 4)[:, 0] >> np.uint64(8)
+    return first.astype(np.float64) / float(1 << 56)
 
 
 def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "single") -> Inputs:
@@ -121,7 +127,7 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
     a_child, a_rank, a_level, app_distance, (table, a_codes) = _applications(
         input_dir / "applications.csv", child_index, child_ids, level_index, level_ids, crit,
         orders)
-    order = _by_child_and_rank(a_child, a_rank)
+    order = _ordered(a_child, a_rank)  # by child, then rank
     app_child, app_rank, app_level = a_child[order], a_rank[order], a_level[order]
     app_distance, codes = app_distance[order], a_codes[order]
     n_apps = int(app_child.size)
@@ -177,13 +183,6 @@ def _applications(path: Path, child_index: dict[str, int], child_ids: list[str],
     return (*arrays, (table.tolist(), codes.reshape(-1).astype(np.int64)))
 
 
-def _by_child_and_rank(child: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """The order of applications by child, then rank (one sort of a packed key)."""
-    if child.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.argsort(child * np.int64(int(rank.max()) + 1) + rank, kind="stable")
-
-
 # --- running and writing -----------------------------------------------------------
 
 
@@ -232,7 +231,7 @@ def outputs(inputs: Inputs, result: Result) -> dict[str, bytes]:
     level_text_rank = np.empty(p.n_levels, dtype=np.int64)
     level_text_rank[np.argsort(level_text, kind="stable")] = np.arange(p.n_levels)
     w_level = p.app_level[w_apps]
-    worder = np.lexsort((w_pos, level_text_rank[w_level]))
+    worder = _ordered(level_text_rank[w_level], w_pos)
     wait_cols = [child_text[p.app_child[w_apps][worder]], level_text[w_level[worder]],
                  numbers(w_pos[worder])]
     summary = level_summary(p, result)
@@ -251,6 +250,17 @@ def outputs(inputs: Inputs, result: Result) -> dict[str, bytes]:
                                  "cutoff", "applicants", "reserved_indicator",
                                  "reserved_non_indicator"], level_rows).encode("utf-8"),
     }
+
+
+def _ordered(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """np.lexsort((minor, major)) for non-negative integers, without a sort when they are
+    in that order already (a file listed by child and rank, levels.csv by id)."""
+    if major.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    key = major * np.int64(int(minor.max()) + 1) + minor
+    if (key[1:] >= key[:-1]).all():
+        return np.arange(key.size)
+    return np.argsort(key, kind="stable")
 
 
 def counts(inputs: Inputs, result: Result) -> dict:

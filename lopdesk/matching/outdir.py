@@ -97,6 +97,32 @@ def write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def copy_private(source: Path, target: Path) -> None:
+    """Copy a file into a new file 0640 whatever the umask; the kernel moves the bytes
+    (sendfile) where it can, without a copy through this process."""
+    with open(source, "rb") as src:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            size = os.fstat(src.fileno()).st_size
+            offset = 0
+            try:
+                while offset < size:
+                    sent = os.sendfile(fd, src.fileno(), offset, size - offset)
+                    if sent == 0:
+                        break
+                    offset += sent
+            except OSError:  # no sendfile between these files: through a buffer
+                os.lseek(fd, offset, os.SEEK_SET)
+                src.seek(offset)
+                while chunk := src.read(1 << 20):
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+
+
 def _temporary_folder(out_dir: Path) -> Path:
     name = f".{out_dir.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     return private_dir(out_dir.parent / name)
@@ -117,7 +143,7 @@ def write_folder(out_dir: Path, files: dict[str, str] | dict[str, bytes], record
             target = tmp / fname
             if not target.parent.exists():
                 private_dir(target.parent)
-            write_private(target, source.read_bytes())
+            copy_private(source, target)
         if before_record is not None:
             before_record(record)
         record["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
