@@ -70,3 +70,13 @@ def test_document_preview(fixed, snap_compare, size, monkeypatch):  # noqa: F811
         await pilot.pause(0.1)
 
     assert snap_compare(make(fixed), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=ids(SIZES))
+@pytest.mark.parametrize("screen", ["toewijzing", "help_register"])
+def test_allocation_and_help(fixed, snap_compare, screen, size):  # noqa: F811
+    """The allocation screen (no round yet) and the help of the register with its legend."""
+    keys = {"toewijzing": ("4",), "help_register": ("question_mark",)}[screen]
+    register = "L1" if screen == "help_register" else None
+    assert snap_compare(make(fixed), terminal_size=size,
+                        run_before=before(*keys, register=register))
