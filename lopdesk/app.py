@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
 from lopdesk.config import Settings
 from lopdesk.db import Database
+from lopdesk.labels import KEY_NAME, SCREEN_TITLE
 from lopdesk.labels import MODES as MODE_ORDER
-from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import DataScreen, DbResults, db_work
 from lopdesk.screens.help import HelpScreen
@@ -87,6 +88,13 @@ class LopdeskApp(TypeAhead, DbResults, App):
         ctrl+q              quit                        Stoppen | lopdesk afsluiten | priority
         """),
     ]
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as printed on the keyboard: Esc, Tab, F1 (Textual writes esc, tab, f1)."""
+        modifiers, key = binding.parse_key()
+        if binding.key_display or modifiers or key not in KEY_NAME:
+            return super().get_key_display(binding)
+        return KEY_NAME[key]
 
     def __init__(self, db: Database, *, poll_interval: float | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:

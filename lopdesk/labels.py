@@ -264,6 +264,16 @@ def num(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
+def decimal(value: float, digits: int = 1) -> str:
+    """A number with a decimal comma, as written in Dutch: 68,8."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def distance(metres: float) -> str:
+    """A distance as read on a map: '850 m', '3,4 km'."""
+    return f"{decimal(metres / 1000)} km" if metres >= 1000 else f"{metres:.0f} m"
+
+
 def exact_dt(value: datetime | None) -> str:
     """A moment to the minute, with its seconds only when they are not zero: exact, and
     short where a rule sets it on the minute (a period's start and end)."""
@@ -286,3 +296,12 @@ def short_dt(value: datetime | date | None) -> str:
 OUT_OF_ORDER = "tijdstip vóór dat van het vorige nummer"
 OUT_OF_ORDER_APP = f"Nr! = {OUT_OF_ORDER} (REG-01)"
 OUT_OF_ORDER_CLI = f"tijdstip! = {OUT_OF_ORDER}; de volgorde blijft die van de nummers (REG-01)"
+
+
+# Keys as printed on a keyboard (footer, help, palette); others as Textual shows them.
+KEY_NAME = {
+    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Spatie", "delete": "Del",
+    "backspace": "Backspace", "insert": "Ins", "home": "Home", "end": "End",
+    "pageup": "PgUp", "pagedown": "PgDn", "up": "↑", "down": "↓", "left": "←", "right": "→",
+    **{f"f{i}": f"F{i}" for i in range(1, 13)},
+}

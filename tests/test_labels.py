@@ -51,3 +51,17 @@ def test_one_label_per_run_status_and_fill_step() -> None:
     # The CLI and the screens show the same words (one table).
     assert labels.label(labels.RUN_STATUS, "active") == "geldig"
     assert labels.label(labels.FILL_ACTION, "realised") == "gerealiseerd"
+
+
+def test_numbers_on_screen_have_a_decimal_comma():
+    """Dutch writes 68,8 % and 3,4 km: the allocation chart, the case's distances and the
+    CLI's candidates use one formatter."""
+    from lopdesk.labels import decimal, distance
+    from lopdesk.screens.allocation import chart
+    from lopdesk.screens.case import metres
+
+    assert decimal(68.75) == "68,8" and decimal(2, 2) == "2,00"
+    assert distance(3420) == "3,4 km" and distance(850) == "850 m"
+    assert metres(3420) == "3,4 km" and metres(None) == "?"
+    text = chart({"1": 11, "2": 5}, 16)
+    assert "(68,8 %)" in text and "(31,2 %)" in text and "." not in text

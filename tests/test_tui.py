@@ -188,7 +188,15 @@ async def test_register_entries_filter_and_history(db):
         await pilot.press("s", "s", "s")  # realised → deferred → non-realised
         assert [r.data.status for r in app.screen.query_one("VirtualTable").rows] == [
             "non_realised"]
-        await pilot.press("s", "s", "slash")
+        # the filter stays in sight while it is on, and an empty table says why
+        line = app.screen.query_one("#filter")
+        assert line.display and "Filter: niet-gerealiseerd · 1 van 3" in str(line.render())
+        await pilot.press("s")  # withdrawn: none
+        assert not app.screen.query_one("VirtualTable").rows
+        assert "met status ingetrokken" in app.screen.query_one("VirtualTable").empty_text
+        await pilot.press("s")  # every status again: the line is gone
+        assert not app.screen.query_one("#filter").display
+        await pilot.press("slash")
         await type_text(pilot, "voornaam1")
         assert len(app.screen.query_one("VirtualTable").rows) == 1
         await pilot.press("enter", "h")

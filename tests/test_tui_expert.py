@@ -341,6 +341,17 @@ async def test_CAP_03_approval_preview_opens_at_the_top(db):
         focused_in_view(app)  # below the preview, the field typed in is in view
         await type_text(pilot, "ok")
         assert app.focused.value == "ok"
+        # The fields get the lines they need, the preview all the rest of the 24 lines;
+        # PgDn pages through the preview while the field keeps the focus and its text.
+        fields = app.screen.query_one(".body", VerticalScroll)
+        assert body.has_class("intro")
+        assert fields.region.height == fields.virtual_size.height
+        assert body.region.height + fields.region.height == 24 - app.screen.FRAME_LINES
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        assert isinstance(app.focused, Input) and app.focused.value == "ok"
+        focused_in_view(app)
         del s
 
 

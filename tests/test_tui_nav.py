@@ -302,3 +302,19 @@ async def test_no_english_or_code_in_any_dialog_or_preview(db, size):
             assert any(w in text.lower() for w in ("annuleren", "sluiten", "voorbeeld")), name
             seen[f"{name} ({opened})"] = leaks(text, LEAKS + CODE_LEAKS)
     assert {k: v for k, v in seen.items() if v} == {}
+
+
+async def test_keys_are_named_as_on_the_keyboard(db):
+    """Footer and help write keys as a keyboard prints them (Esc, F1), not Textual's esc."""
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("end", "enter")  # a register
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "Esc Terug" in text and "esc Terug" not in text, text
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "F1 of ?" in text and "f1 of" not in text, text

@@ -12,7 +12,7 @@ import typer
 
 from lopdesk.commands import common
 from lopdesk.commands.dutch_help import choices
-from lopdesk.labels import CASE_EVENT_KIND
+from lopdesk.labels import CASE_EVENT_KIND, distance
 
 case_app = typer.Typer(help="Bemiddelingsdossiers: openen, opvolgen, voorstellen, afsluiten.",
                        no_args_is_help=True)
@@ -274,7 +274,7 @@ def case_propose(case_id: int = typer.Argument(...),
                   "neighbourhood": c.neighbourhood,
                   "free_places": "geen capaciteit" if c.free_places is None else c.free_places,
                   "free_places_status": c.free_places_status,
-                  "distance": "" if c.distance_m is None else f"{c.distance_m / 1000:.1f} km"}
+                  "distance": "" if c.distance_m is None else distance(c.distance_m)}
                  for i, c in enumerate(cands, 1)], False, CANDIDATE_COLUMNS,
                 title=f"Vrije plaatsen voor dossier {case_id} (dichtstbij eerst)")
 

@@ -23,6 +23,7 @@ from lopdesk.labels import (
     RUN_COUNT,
     RUN_STATUS,
     TIEBREAK_SHORT,
+    decimal,
     label,
     plural,
     short_dt,
@@ -339,5 +340,5 @@ def chart(dist: dict[str, int], total: int, width: int = 40) -> str:
     for key, n in dist.items():
         label = f"keuze {key}" if key != "geen" else "geen plaats"
         bar = "█" * max(1 if n else 0, round(width * n / top))
-        lines.append(f" {label:>11} {bar} {n} ({100 * n / total:.1f} %)")
+        lines.append(f" {label:>11} {bar} {n} ({decimal(100 * n / total)} %)")
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
-from lopdesk.labels import fmt_date, plural, short_dt
+from lopdesk.labels import distance, fmt_date, plural, short_dt
 from lopdesk.screens.base import FormScreen, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.pick_dialog import PickDialog
@@ -88,7 +88,7 @@ CANDIDATE_COLUMNS = [
 def metres(value: float | None) -> str:
     if value is None:
         return "?"
-    return f"{value / 1000:.1f}km" if value >= 1000 else f"{value:.0f}m"
+    return distance(value)
 
 
 class CaseScreen(FormScreen):

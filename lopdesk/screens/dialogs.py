@@ -201,6 +201,9 @@ class FormDialog(ModalScreen[dict | None]):
     shift+tab   previous_field  Vorig veld | Naar het vorige veld | hidden, priority
     enter       enter           Volgend veld
                 | Naar het volgende veld; in het laatste: bewaren | hidden, priority
+    pagedown    preview_down    Voorbeeld verder | Het voorbeeld een bladzijde verder
+                | hidden
+    pageup      preview_up      Voorbeeld terug | Het voorbeeld een bladzijde terug | hidden
     """)
     DEFAULT_CSS = DIALOG_CSS + FORM_CSS
 
@@ -223,7 +226,9 @@ class FormDialog(ModalScreen[dict | None]):
             with VerticalScroll(classes="body"):
                 for f in self._fields:
                     yield from self._compose_field(f)
-            yield Label("Ctrl+S of Enter in het laatste veld: bewaren · Esc: annuleren",
+            yield Label("Ctrl+S: bewaren · Esc: annuleren · PgUp/PgDn: voorbeeld bladeren"
+                        if self._intro else
+                        "Ctrl+S of Enter in het laatste veld: bewaren · Esc: annuleren",
                         classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Annuleren", id="cancel")
@@ -284,12 +289,23 @@ class FormDialog(ModalScreen[dict | None]):
             return
         room = max(6, self.size.height - self.FRAME_LINES)
         intro = self.query_one(".intro", VerticalScroll)
-        need = intro.virtual_size.height
-        shown = max(3, min(need or room, room // 2))
+        body = self.query_one(".body", VerticalScroll)
+        need, fields = intro.virtual_size.height, body.virtual_size.height
+        # the fields what they need (at least 3 lines), the preview all the rest
+        fields_shown = max(3, min(fields or room // 2, room - 3))
+        shown = max(3, min(need or room, room - fields_shown))
         intro.styles.max_height = shown
-        self.query_one(".body", VerticalScroll).styles.max_height = room - shown
-        if not need and not measured:  # the preview's height is known after its layout
+        body.styles.max_height = room - shown
+        if (not need or not fields) and not measured:  # heights are known after layout
             self.call_after_refresh(self._share_height, True)
+
+    def action_preview_down(self) -> None:
+        for intro in self.query(".intro"):
+            intro.scroll_page_down(animate=False)
+
+    def action_preview_up(self) -> None:
+        for intro in self.query(".intro"):
+            intro.scroll_page_up(animate=False)
 
     def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
                   from_app_focus: bool = False) -> None:

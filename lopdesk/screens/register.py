@@ -91,7 +91,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     v       superseded=toggle_superseded    Vervangen lijnen
             | Lijnen van een vervangen toewijzing verbergen of tonen | hidden
     """
-    ABOVE = ("counts", "guard", "superseded", "marks")
+    ABOVE = ("counts", "guard", "superseded", "marks", "filter")
 
     def allows(self, action: str) -> bool:
         """Keys the state refuses are not offered (footer, help, palette)."""
@@ -124,6 +124,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     RegisterScreen #guard { height: auto; color: $warning; }
     RegisterScreen #superseded { height: auto; color: $text-muted; }
     RegisterScreen #marks { height: auto; color: $warning; }
+    RegisterScreen #filter { height: auto; color: $accent; display: none; }
     """
 
     def __init__(self, level_id: str, focus_entry: int | None = None,
@@ -285,10 +286,17 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     def apply_filter(self) -> None:
         table = self.query_one(VirtualTable)
         status = self.status_filter
+        table.empty_text = (f"Geen inschrijvingen met status {STATUS[status]}." if status
+                            else "Geen inschrijvingen.")
         table.set_picked(self.entries.where(self.text, status, self.hide_superseded))
         label = STATUS.get(status or "", "alle statussen")
         self.sub_title = f"{len(table.rows)} van {len(self.entries)} · {label}"
         self.query_one("#search", Input).border_title = self.sub_title
+        # A status filter stays in sight while it is on (and says why the table is empty).
+        shown = self.query_one("#filter", Static)
+        shown.update(f" Filter: {label} · {len(table.rows)} van {len(self.entries)} lijnen"
+                     " (s: volgende status)" if status else "")
+        shown.display = status is not None
         note = superseded_text(self.entries.superseded, self.hide_superseded)
         line = self.query_one("#superseded", Static)
         line.update(note)
