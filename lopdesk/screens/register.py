@@ -65,14 +65,14 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     SEARCH_ON = "nummer, naam of kind-id"
     KEYS = """
     escape  back                        Terug | Eén stap terug
-    slash   search                      Zoeken | Zoek op nummer, naam of kind-id
-    s       status_filter=cycle_status  Status-filter | Volgende status tonen (of alle)
-    h       history                     Historiek
-            | Alle wijzigingen van de gekozen inschrijving (REG-02) | row
     a       add                         Aanvraag | Een aanvraag toevoegen aan dit register
     x       withdraw                    Intrekken | De gekozen inschrijving intrekken (REG-03) | row
     t       change_status               Status
             | De status van de gekozen inschrijving wijzigen | row
+    h       history                     Historiek
+            | Alle wijzigingen van de gekozen inschrijving (REG-02) | row
+    slash   search                      Zoeken | Zoek op nummer, naam of kind-id
+    s       status_filter=cycle_status  Status-filter | Volgende status tonen (of alle)
     o       offer                       Plaats aanbieden
             | Een vrije plaats aanbieden aan het volgende kind (WL-01)
     A       offer_accept=answer_offer(True)     Aanbod aanvaard
