@@ -119,6 +119,14 @@ async def open_register(app, pilot, level_id: str = "L1") -> None:
     await settle(app, pilot)
 
 
+async def press_offer(app, pilot) -> None:
+    """Once the app is up: the register of L1, and `o` (offer a freed place, WL-01)."""
+    await settle(app, pilot)
+    await open_register(app, pilot)
+    await pilot.press("o")
+    await settle(app, pilot)
+
+
 # --- 1. Overzicht ---------------------------------------------------------------------
 
 
@@ -233,10 +241,7 @@ async def test_WL_01_offer_next_shows_guard(db):
     registers.withdraw(db, s["entries"][0].id, reason="verhuisd")
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await open_register(app, pilot)
-        await pilot.press("o")
-        await settle(app, pilot)
+        await press_offer(app, pilot)
         assert type(app.screen).__name__ == "ConfirmDialog"
         assert "Voornaam2" in app.screen.body and "bindt t.e.m." in app.screen.body
         await pilot.press("j")

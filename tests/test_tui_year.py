@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 import builders as b
 from builders import t
 from conftest import as_user
-from test_tui import SIZE, notes, open_register, recording, settle, table_text, type_text
+from test_tui import (
+    SIZE,
+    notes,
+    open_register,
+    press_offer,
+    recording,
+    settle,
+    table_text,
+    type_text,
+)
 
 from lopdesk.domain import areas, capacity, ops, registers
 
@@ -64,10 +73,7 @@ async def test_WL_01_a_colleagues_offer_is_named_not_CAP_04(db):
     other.dispose()
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await open_register(app, pilot)
-        await pilot.press("o")
-        await settle(app, pilot)
+        await press_offer(app, pilot)
         if type(app.screen).__name__ == "ConfirmDialog":
             await pilot.press("j")
             await settle(app, pilot)
@@ -285,10 +291,7 @@ async def test_WL_01_an_offer_from_the_app_is_dated_on_the_apps_clock(db):
     freed(db)
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await open_register(app, pilot)
-        await pilot.press("o")
-        await settle(app, pilot)
+        await press_offer(app, pilot)
         assert type(app.screen).__name__ == "ConfirmDialog"
         await pilot.press("j")
         await settle(app, pilot)
