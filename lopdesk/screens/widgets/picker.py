@@ -57,12 +57,14 @@ def children_for_level(level_id: str) -> Callable[[Any], list[Choice]]:
         from lopdesk.domain.birth_years import level_birth_year
         from lopdesk.domain.directory import list_children
 
-        children = list_children(db, limit=1_000_000)
         year = level_birth_year(db, level_id)
-        fits = [c for c in children if year is not None and c.birth_date is not None
-                and c.birth_date.year == year]
-        chosen = {c.id for c in fits}
-        return [_child_choice(c) for c in fits + [c for c in children if c.id not in chosen]]
+
+        def other_year(c: Any) -> bool:
+            return c.birth_date is None or c.birth_date.year != year
+
+        # a stable sort: the children of the year first, each group in the list's order
+        return [_child_choice(c) for c in sorted(list_children(db, limit=1_000_000),
+                                                 key=other_year)]
 
     return load
 
