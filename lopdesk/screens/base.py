@@ -339,7 +339,7 @@ class TableScreen(DataScreen):
     only what is its own."""
 
     DEFAULT_CSS = """
-    TableScreen #summary { height: 1; color: $text-muted; }
+    TableScreen #summary { height: auto; max-height: 2; color: $text-muted; }
     """
 
     ABOVE: ClassVar[tuple[str, ...]] = ()
@@ -349,13 +349,14 @@ class TableScreen(DataScreen):
     COLUMNS: ClassVar[list[Column]] = []
     TABLE_ID: ClassVar[str] = ""
     EMPTY: ClassVar[str] = "Geen gegevens."
+    WRAP: ClassVar[bool] = False  # long names wrap over more lines of their row
 
     def first_title(self) -> str:
         """The title line until the data is in."""
         return f"{self.screen_title} · laden…"
 
     def make_table(self) -> VirtualTable:
-        return VirtualTable(self.COLUMNS, id=self.TABLE_ID, empty=self.EMPTY)
+        return VirtualTable(self.COLUMNS, id=self.TABLE_ID, empty=self.EMPTY, wrap=self.WRAP)
 
     def compose(self) -> ComposeResult:
         yield Static(f" {self.first_title()}", id="title")

@@ -10,22 +10,23 @@ from textual.widgets import Static
 from lopdesk import parse
 from lopdesk.domain import capacity
 from lopdesk.labels import DECISION_STATUS, fmt_date, fmt_datetime, num, short_dt
-from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines
+from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines, school_names
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField, TextDialog
 from lopdesk.screens.overview import level_title
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.table import Row, VirtualTable, columns
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
-DECISION_COLUMNS = columns("""
+# Names, reasons and decisions wrap over more lines of their row instead of being cut;
+# at 80 columns the request time and then the decision go to the detail line.
+DECISION_COLUMNS = [*columns("""
 Id                      4 >
-School · niveau         26
-Cap→                    9
+School                  26
+Niveau                  13
+Cap→                    5
 Status                  11
-Reden                   28
-Aangevraagd             16 fixed
-Beslissing              30
-""")
+Reden                   24
+"""), Column("Aangevraagd", 16, flex=False, drop=2), Column("Beslissing", 30, drop=1)]
 DECLARATION_COLUMNS = columns("""
 Id                      4 >
 Groepen (aantal bij verklaring)  34
@@ -81,13 +82,15 @@ class CapacityScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(" Capaciteit · verhogingen (CAP-03)", classes="title", id="t-dec")
-        yield VirtualTable(DECISION_COLUMNS, id="decisions", empty="Geen aanvragen.")
+        yield VirtualTable(DECISION_COLUMNS, id="decisions", empty="Geen aanvragen.",
+                           wrap=True, mean_lines=3.0)
         yield Static(" Volzetverklaringen (CAP-06)", classes="title", id="t-decl")
         yield VirtualTable(DECLARATION_COLUMNS, id="declarations",
-                           empty="Geen volzetverklaringen.")
+                           empty="Geen volzetverklaringen.", wrap=True)
         yield Footer()
 
     _decision_rows: list | None = None
+    _names: dict[str, str] | None = None
 
     def reload(self) -> None:
         self.db_call(capacity.list_decisions, on_done=self._decisions, group="dec",
@@ -97,6 +100,7 @@ class CapacityScreen(FormScreen):
 
     def area_refreshed(self) -> None:
         """The area index came in: the school names of the requests can be shown."""
+        self._names = None
         if self._decision_rows is not None:
             self._decisions(self._decision_rows)
 
@@ -105,7 +109,8 @@ class CapacityScreen(FormScreen):
         # pending first, then the most recent
         rows = sorted(rows, key=lambda d: (d.status != "pending", -d.id))
         self.query_one("#decisions", VirtualTable).set_rows([Row(d.id, [
-            str(d.id), self._school_of(d.level_id), f"{d.current_capacity}→{d.requested_capacity}",
+            str(d.id), *self._school_and_level(d.level_id),
+            f"{d.current_capacity}→{d.requested_capacity}",
             (DECISION_STATUS.get(d.status, d.status), STATUS_STYLE.get(d.status, "")),
             d.reason, f"{short_dt(d.requested_at)}",
             (f"{d.decided_by} {fmt_date(d.decided_at)}: {d.decision_reason or ''}"
@@ -128,6 +133,16 @@ class CapacityScreen(FormScreen):
     def _selected(self, table_id: str):
         row = self.query_one(f"#{table_id}", VirtualTable).current
         return row.data if row is not None else None
+
+    def _school_and_level(self, level_id: str) -> tuple[str, str]:
+        """The school's name and the level ('leerjaar 1 · 2027-2028'); the level's id
+        while the area is not in yet."""
+        c = self.lapp.area.level(level_id)
+        if c is None:
+            return level_id, ""
+        if self._names is None:  # a name several schools share gets the school's number
+            self._names = school_names(self.lapp.area.levels)
+        return self._names.get(c.school_id, c.school_name), level_title(c)
 
     def _school_of(self, level_id: str) -> str:
         """'School · leerjaar 1 · 2027-28' from the counters the app already holds."""

@@ -24,21 +24,22 @@ from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 COLUMNS = [
-    # A level's name ("kleuters 2024 · 2026-2027") stays whole at 80 columns; a school's
-    # name is cut in the middle, so its end (the neighbourhood, the number that tells two
-    # schools of one name apart) stays in view.
-    Column("School / niveau", 30, cut="middle", least=30),
+    # A school's name wraps over a second line of its row rather than being cut; a level's
+    # name ("kleuters 2024 · 2026-2027") stays on one line. Where the width is short, the
+    # columns a LOP reads least are left out first (highest `drop` first) and shown in the
+    # detail line of the row under the cursor (docs/decisions.md).
+    Column("School / niveau", 30, least=28),
     Column("Vrij", 4, "right"),
-    Column("LOP-bord", 20),  # "≠0 Nog plaatsen vrij" whole from 120 columns on
+    Column("LOP-bord", 20, drop=2),  # "≠0 Nog plaatsen vrij" whole from 120 columns on
     Column("Cap", 4, "right"),
     Column("Zit", 4, "right"),
     Column("Ger I/NI", 8, "right"),
-    Column("Uit I/NI", 8, "right"),
+    Column("Uit I/NI", 8, "right", drop=3),
     Column("NGI I/NI", 8, "right"),
     Column("Wacht", 5, "right"),
-    Column("Ovc", 3, "right"),
-    Column("Reg", 5),
-    Column("Gewijzigd", 16, flex=False, drop=1),  # else shown in the detail line
+    Column("Ovc", 3, "right", drop=4),
+    Column("Reg", 5, drop=5),
+    Column("Gewijzigd", 16, flex=False, drop=6),
 ]
 
 KIND_SHORT = {
@@ -178,6 +179,7 @@ class OverviewScreen(SearchScreen):
     """
     BELOW = ("summary",)
     COMPACT_FOOTER = True
+    WRAP = True
     TABLE_ID, EMPTY = "overzicht-table", "Geen niveaus voor deze filter."
 
     def allows(self, action: str) -> bool:

@@ -155,3 +155,164 @@ def _last_cells(text: str, width: int) -> str:
             break
         out = ch + out
     return out.rjust(width)
+
+
+# -- tables whose flexible cells wrap onto more lines instead of being cut -----------------
+
+_LEAD = re.compile(r"\s*(?:[^\w\s]{1,2} )?")  # an indent, a tree mark ("▾ ")
+WRAP_LINES = 3  # a wrapped cell takes at most these lines; the rest is in the detail line
+
+
+def wrap_cell(text: str, width: int, most: int = WRAP_LINES) -> list[str]:
+    """`text` broken between words (a word wider than `width` is broken after a hyphen or
+    where it must) over at most `most` lines of `width` cells; a text that needs more ends
+    its last line with "…"."""
+    if cell_len(text) <= width or width < 2:
+        return [text]
+    # the lines after the first start under the name, after its indent or tree mark
+    lead = _LEAD.match(text).group(0)  # type: ignore[union-attr]
+    hang = " " * cell_len(lead) if cell_len(lead) < width // 2 else ""
+    out: list[str] = []
+    for word, glue in _pieces(text[len(lead):], width - cell_len(hang)):
+        if out and cell_len(out[-1]) + len(glue) + cell_len(word) <= width:
+            out[-1] += glue + word
+        else:
+            out.append((lead if not out else hang) + word)
+    if len(out) > most:
+        out = out[:most]
+        out[-1] = set_cell_size(out[-1], width - 1).rstrip() + "…"
+    return out
+
+
+def _pieces(text: str, width: int) -> list[tuple[str, str]]:
+    """The words of `text` with what joins each to the one before (a space), a word wider
+    than `width` split after a hyphen (or where it must; its pieces join with nothing)."""
+    out = []
+    for word in text.split():
+        glue = " "
+        while cell_len(word) > width:
+            cut = word.rfind("-", 0, width)
+            cut = cut + 1 if cut > 0 else width
+            out.append((word[:cut], glue))
+            word, glue = word[cut:], ""
+        out.append((word, glue))
+    return out
+
+
+def count_lines(words: Sequence[int], width: int) -> int:
+    """How many lines `wrap_cell` makes of a text with words of these widths (no cap)."""
+    lines, used = 0, width + 1
+    for w in words:
+        if w > width:  # broken over several lines
+            lines += -(-w // width)
+            used = width
+        elif used + 1 + w <= width:
+            used += 1 + w
+        else:
+            lines += 1
+            used = w
+    return max(1, lines)
+
+
+# rows on average taller than this make the table leave out a column marked `drop`
+MAX_MEAN_LINES = 1.25
+
+
+def layout_wrapped(columns: Sequence[Column], grown: dict[int, int], available: int,
+                   texts: dict[tuple[str, ...], int],
+                   mean_lines: float = MAX_MEAN_LINES) -> list[int]:
+    """`layout` for a table whose flexible cells wrap: `texts` counts the rows by the
+    texts of their flexible cells. The widths of the flexible columns are chosen so that
+    the rows take the fewest lines (a text cut after WRAP_LINES weighs heavily);
+    columns marked `drop` are left out, the highest first, while the table is wider than
+    `available` or its rows take on average more than `mean_lines` lines."""
+    flex_all = [i for i, c in enumerate(columns) if c.flexible]
+    words = {t: [[cell_len(w) for w in x.split()] for x in t] for t in texts}
+    rows = sum(texts.values()) or 1
+    dropped: set[int] = set()
+    while True:
+        base, _short = _share(columns, grown, available, dropped)
+        flex = [i for i in flex_all if i not in dropped]
+        for i in flex:  # each flexible column from its floor (the name: readable)
+            base[i] = max(MIN_FLEX, columns[i].least, grown.get(i, 0),
+                          _longest_word(columns[i].label))
+        if flex:
+            base[flex[0]] = max(base[flex[0]], min(columns[flex[0]].width, READABLE))
+        widths, lines = _best_split(base, flex, flex_all, available, texts, words)
+        wide = sum(w + 1 for w in widths if w) > available
+        left = [i for i, c in enumerate(columns) if c.drop and i not in dropped]
+        if not left or (not wide and lines <= mean_lines * rows):
+            return widths
+        dropped.add(max(left, key=lambda i: columns[i].drop))
+
+
+def _best_split(base: list[int], flex: list[int], flex_all: list[int], available: int,
+                texts: dict[tuple[str, ...], int], words: dict) -> tuple[list[int], int]:
+    """The widths of the flexible columns (each from its floor in `base`) that make the
+    rows take the fewest lines: the room left is handed out step by step to the column
+    where a few more cells save the most lines; what no line needs goes to the first."""
+    if not flex:
+        return base, sum(texts.values())
+    fixed = sum(w + 1 for i, w in enumerate(base) if i not in flex and w)
+    room = max(0, available - fixed - len(flex))
+    pos = {i: flex_all.index(i) for i in flex}
+    want = {i: max([base[i]] + [cell_len(t[pos[i]]) for t in texts]) for i in flex}
+    memo: dict[tuple[int, int], list[int]] = {}
+
+    def lines_of(i: int, w: int) -> list[int]:
+        got = memo.get((i, w))
+        if got is None:
+            got = memo[(i, w)] = [count_lines(words[t][pos[i]], w) for t in texts]
+        return got
+
+    counts = list(texts.values())
+
+    def score(widths: list[int]) -> int:
+        """The lines of the rows (a cut text weighs as ten more), times 100, plus the lines
+        of every cell: a column that gets taller than another still counts."""
+        per = [lines_of(i, widths[i]) for i in flex]
+        total = 0
+        for k, n in enumerate(counts):
+            cells = [p[k] for p in per]
+            tall = max(cells)
+            total += n * (100 * (tall if tall <= WRAP_LINES else WRAP_LINES + 10) + sum(cells))
+        return total
+
+    widths = list(base)
+    rest = room - sum(widths[i] for i in flex)
+    now = score(widths)
+    while rest > 0:
+        best: tuple[float, int, int, int] | None = None
+        for i in flex:
+            for step in range(1, min(rest, want[i] - widths[i]) + 1):
+                widths[i] += step
+                got = score(widths)
+                widths[i] -= step
+                if got < now:
+                    if best is None or (now - got) / step > best[0]:
+                        best = ((now - got) / step, i, step, got)
+                    break
+        if best is None:
+            break
+        _gain, i, step, now = best
+        widths[i] += step
+        rest -= step
+    # two plain ways to compare with: each column up to its widest text in order, and
+    # the room shared in proportion to the widest texts
+    ordered, shared = list(base), list(base)
+    left, spare = room - sum(base[i] for i in flex), room - sum(base[i] for i in flex)
+    asked = sum(want[i] - base[i] for i in flex) or 1
+    for i in flex:
+        more = max(0, min(left, want[i] - base[i]))
+        ordered[i] += more
+        left -= more
+        shared[i] += max(0, min(want[i] - base[i], spare * (want[i] - base[i]) // asked))
+    widths = min((widths, ordered, shared), key=score)  # the first of equals: the steps
+    now = score(widths)
+    rest = room - sum(widths[i] for i in flex)
+    for i in flex:  # room no line needs: each column up to its widest text, then the name
+        more = max(0, min(rest, want[i] - widths[i]))
+        widths[i] += more
+        rest -= more
+    widths[flex[0]] += max(0, rest)
+    return widths, now // 100

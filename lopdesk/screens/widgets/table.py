@@ -10,6 +10,7 @@ cursor, and a filter hands the table the indexes it kept (`set_picked`).
 from __future__ import annotations
 
 import textwrap
+from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -28,12 +29,16 @@ from textual.strip import Strip
 from lopdesk.screens.widgets.columns import (  # noqa: F401 (the table's public names)
     DETAIL_LINES,
     HEADER_LINES,
+    MAX_MEAN_LINES,
     MIN_FLEX,
     READABLE,
+    WRAP_LINES,
     Column,
     atomic,
     fit,
     layout,
+    layout_wrapped,
+    wrap_cell,
     wrap_header,
 )
 from lopdesk.screens.widgets.columns import columns as _columns
@@ -102,7 +107,8 @@ class VirtualTable(ScrollView, can_focus=True):
     def __init__(self, columns: Sequence[Column], *, empty: str = "Geen gegevens.",
                  formatter: Callable[[Any], Sequence[Cell]] | None = None,
                  searcher: Callable[[Any], str] | None = None,
-                 legend: Sequence[str] = (), follow_end: bool = False,
+                 legend: Sequence[str] = (), follow_end: bool = False, wrap: bool = False,
+                 mean_lines: float = MAX_MEAN_LINES,
                  name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -114,6 +120,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self.legend = list(legend)
         # like a log viewer: a cursor on the last line follows the lines added after it
         self.follow_end = follow_end
+        # a flexible cell too long for its column wraps over up to WRAP_LINES lines of its
+        # row instead of being cut (a table of a list of rows; not LazyRows)
+        self.wrap = wrap
+        self.mean_lines = mean_lines  # taller rows on average: a `drop` column is left out
+        self._tops: list[int] | None = None  # the first line of each row, and the end
         self._rows: Sequence[Row] = []
         self._view: Sequence[Row] = []
         self._filter: Callable[[Row], bool] | None = None
@@ -189,6 +200,8 @@ class VirtualTable(ScrollView, can_focus=True):
                 row.cells = ()
         self._cache.clear()
         self._detail_memo = None
+        if self.wrap and self._laid_out_for:
+            self._relayout()
         self._set_virtual_size()
         self.refresh()
 
@@ -219,6 +232,9 @@ class VirtualTable(ScrollView, can_focus=True):
             self._view = rows if pred is None else [r for r in rows if pred(r)]
         self._cache.clear()
         self._detail_memo = None
+        self._tops = None
+        if self.wrap and self._laid_out_for:
+            self._relayout()  # the widths follow the texts of a wrapping table
         self._set_virtual_size()
         index = 0
         if key is not None:
@@ -240,10 +256,10 @@ class VirtualTable(ScrollView, can_focus=True):
         return max(0, min(value, len(self._view) - 1)) if self._view else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._cache.pop((old, True), None)
-        self._cache.pop((old, False), None)
-        self._cache.pop((new, True), None)
-        self._cache.pop((new, False), None)
+        for index in (old, new):
+            for sub in range(self._top(index + 1) - self._top(index) if self._tops else 1):
+                self._cache.pop((index, True, sub), None)
+                self._cache.pop((index, False, sub), None)
         self._set_virtual_size()  # the detail of the new row may take more lines
         self._scroll_cursor_visible()
         self.refresh()
@@ -258,10 +274,24 @@ class VirtualTable(ScrollView, can_focus=True):
     def _scroll_cursor_visible(self) -> None:
         body = self.body_height
         top = int(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + body:
-            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
+        first, end = self._top(self.cursor), self._top(self.cursor + 1)
+        if first < top:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif end > top + body:
+            self.scroll_to(y=max(0, min(first, end - body)), animate=False, immediate=True)
+
+    def _top(self, index: int) -> int:
+        """The first line of row `index` (of the line after the rows for len(rows))."""
+        if self._tops is None:
+            return index
+        return self._tops[max(0, min(index, len(self._tops) - 1))]
+
+    def _row_at(self, line: int) -> tuple[int, int]:
+        """The row drawn on body line `line`, and which of its lines it is."""
+        if self._tops is None:
+            return line, 0
+        index = bisect_right(self._tops, line) - 1
+        return index, line - self._tops[max(0, index)]
 
     def action_cursor(self, delta: int) -> None:
         self.cursor += delta
@@ -279,14 +309,17 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_click(self, event: Click) -> None:
         y = event.y
         if self._header_h <= y < self._header_h + self.body_height:
-            self.cursor = int(self.scroll_y) + y - self._header_h
+            index = self._row_at(int(self.scroll_y) + y - self._header_h)[0]
+            if index >= len(self._view):
+                return
+            self.cursor = index
             if event.chain >= 2:
                 self.action_select()
 
     # -- layout -------------------------------------------------------------
 
     def _set_virtual_size(self) -> None:
-        self.virtual_size = Size(self._width, len(self._view) + self._header_h
+        self.virtual_size = Size(self._width, self._top(len(self._view)) + self._header_h
                                  + len(self._detail_lines()))
 
     def _relayout(self) -> None:
@@ -296,14 +329,54 @@ class VirtualTable(ScrollView, can_focus=True):
         self._detail_memo = None
         available = self.scrollable_content_region.width or self.size.width
         self._laid_out_for = available
-        self._widths = layout(self.columns, self._grown, available)
+        if self.wrap and not isinstance(self._rows, LazyRows):
+            self._widths = layout_wrapped(self.columns, self._grown, available,
+                                          self._flex_texts(), self.mean_lines)
+        else:
+            self._widths = layout(self.columns, self._grown, available)
         self._headers = [wrap_header(c.label, w) if w else [""]
                          for c, w in zip(self.columns, self._widths, strict=True)]
         self._header_h = max(len(h) for h in self._headers) if self._headers else 1
         self._width = sum(w + 1 for w in self._widths if w)
         self._cache.clear()
+        self._reflow()
         self._set_virtual_size()
         self.refresh()
+
+    def _flex_texts(self) -> dict[tuple[str, ...], int]:
+        """The rows counted by the texts of their flexible cells (ids, numbers and dates
+        left out: they widen their column, never wrap)."""
+        flex = [i for i, c in enumerate(self.columns) if c.flexible]
+        out: dict[tuple[str, ...], int] = {}
+        for row in self._view:
+            cells = self.cells(row)
+            texts = tuple(_text(cells[i]) if i < len(cells) and not atomic(_text(cells[i]))
+                          else "" for i in flex)
+            out[texts] = out.get(texts, 0) + 1
+        return out
+
+    def _cell_lines(self, index: int, text: str) -> list[str]:
+        """The lines of a cell of column `index` in its width (wrapped or whole)."""
+        width = self._widths[index]
+        if self.wrap and self.columns[index].flexible and cell_len(text) > width \
+                and not atomic(text):
+            return wrap_cell(text, width)
+        return [text]
+
+    def _reflow(self) -> None:
+        """The lines each row takes in a wrapping table."""
+        if not self.wrap or isinstance(self._rows, LazyRows):
+            self._tops = None
+            return
+        flex = [i for i, c in enumerate(self.columns) if c.flexible and self._widths[i]]
+        tops, line = [], 0
+        for row in self._view:
+            tops.append(line)
+            cells = self.cells(row)
+            line += max([len(self._cell_lines(i, _text(cells[i]))) for i in flex
+                         if i < len(cells)] or [1])
+        tops.append(line)
+        self._tops = tops
 
     def _grow(self, index: int, width: int) -> None:
         """A column met a wider value it may not cut: widen it (ids, numbers and dates are
@@ -317,8 +390,11 @@ class VirtualTable(ScrollView, can_focus=True):
         """(column label, whole value) of the cells of `row` that do not fit their column."""
         out = []
         for col, width, cell in zip(self.columns, self._widths, self.cells(row), strict=False):
-            text = cell if isinstance(cell, str) else cell[0]
-            if cell_len(text) > width:
+            text = _text(cell)
+            if cell_len(text) > width and (not width or not self.wrap or not col.flexible
+                                           or atomic(text)
+                                           or len(wrap_cell(text, width, WRAP_LINES + 1))
+                                           > WRAP_LINES):
                 out.append((col.label, text))
         return out
 
@@ -361,8 +437,9 @@ class VirtualTable(ScrollView, can_focus=True):
         text = lines[y] if y < len(lines) else ""
         return Strip([Segment(" " + text, style)]) if text else Strip.blank(width, style)
 
-    def _line(self, index: int, is_cursor: bool) -> Strip:
-        cached = self._cache.get((index, is_cursor))
+    def _line(self, index: int, is_cursor: bool, sub: int = 0) -> Strip:
+        """Line `sub` of row `index` (a row of a wrapping table may take several)."""
+        cached = self._cache.get((index, is_cursor, sub))
         if cached is not None:
             return cached
         row = self._view[index]
@@ -377,6 +454,11 @@ class VirtualTable(ScrollView, can_focus=True):
             text, extra = (cell, "") if isinstance(cell, str) else cell
             if cell_len(text) > width and (not col.flexible or atomic(text)):
                 self._grow(i, cell_len(text))
+            if self._tops is not None:
+                lines = self._cell_lines(i, text)
+                text = lines[sub] if sub < len(lines) else ""
+                if sub and not text:
+                    extra = ""
             style = base + _style(extra) if extra and not is_cursor else base
             if extra and is_cursor:  # keep the colour's meaning readable under the cursor
                 style = base + Style(bold=True)
@@ -385,7 +467,7 @@ class VirtualTable(ScrollView, can_focus=True):
         strip = Strip(segments, self._width)
         if len(self._cache) > 2000:
             self._cache.clear()
-        self._cache[(index, is_cursor)] = strip
+        self._cache[(index, is_cursor, sub)] = strip
         return strip
 
     def notify_style_update(self) -> None:
@@ -410,15 +492,19 @@ class VirtualTable(ScrollView, can_focus=True):
             return self._detail(y - height + detail, width).crop_extend(0, width,
                                                                       self.rich_style)
         else:
-            index = int(self.scroll_y) + y - self._header_h
+            index, sub = self._row_at(int(self.scroll_y) + y - self._header_h)
             if not self._view and y == self._header_h:
                 style = self.get_component_rich_style("virtual-table--empty")
                 strip = Strip([Segment(" " + self.empty_text, style)])
             elif index >= len(self._view):
                 return Strip.blank(width, self.rich_style)
             else:
-                strip = self._line(index, index == self.cursor)
+                strip = self._line(index, index == self.cursor, sub)
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
 
     def on_resize(self) -> None:
         self._relayout()
+
+
+def _text(cell: Cell) -> str:
+    return cell if isinstance(cell, str) else cell[0]
