@@ -17,7 +17,7 @@ from lopdesk.domain import mediation
 from lopdesk.labels import STATUS_SHORT, fmt_date, plural
 from lopdesk.screens.base import SearchScreen, TableScreen
 from lopdesk.screens.case import CaseScreen, open_case_dialog, run_db
-from lopdesk.screens.widgets.table import Row, VirtualTable, columns
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
 CASE_STATUS = mediation.CASE_STATUS
 CASE_OUTCOME = mediation.CASE_OUTCOME
@@ -105,8 +105,8 @@ class MediationScreen(SearchScreen):
         soon = sum(1 for c in self.cases if c.status != "closed" and c.next_deadline
                    and c.next_deadline <= today + timedelta(days=SOON_DAYS))
         self.query_one("#summary", Static).update(
-            f" Termijnen binnen {SOON_DAYS} dagen: {soon} · Enter: dossier · f: dossier van "
-            "het kind · n: nieuw")
+            f" Termijnen binnen {SOON_DAYS} dagen: {soon} · Enter: dossier · f: dossier kind · "
+            "n: nieuw")
 
     def action_clear(self) -> None:
         self.hide_search()
@@ -140,8 +140,13 @@ St                      3
 Pos                     4 >
 Wachtl.                 10
 Mededeling              12
-CLR t.e.m.              10
+Klacht CLR t.e.m.       10
 """)
+FILE_COLUMNS[6] = Column("Mededeling", 12, drop=1)  # at 80 columns: in the detail line
+# NGI-04: a complaint to the Commissie inzake Leerlingenrechten is possible until the
+# notice's date + 30 calendar days.
+FILE_LEGEND = ("CLR: Commissie inzake Leerlingenrechten, klacht tot 30 dagen na de mededeling",
+               "St: status", "Pos: plaats op de wachtlijst", "Wachtl.: bindt t.e.m.")
 
 
 class ChildFileScreen(TableScreen):
@@ -158,6 +163,11 @@ class ChildFileScreen(TableScreen):
     ABOVE = ("who",)
     BELOW = ("deadlines", "cases")
     COLUMNS, TABLE_ID, EMPTY = FILE_COLUMNS, "file-table", "Geen inschrijvingen."
+    LEGEND = FILE_LEGEND  # also in the help
+
+    def make_table(self) -> VirtualTable:
+        return VirtualTable(FILE_COLUMNS, id=self.TABLE_ID, empty=self.EMPTY,
+                            legend=FILE_LEGEND, wrap=True, mean_lines=3.0)
     DEFAULT_CSS = """
     ChildFileScreen #who { height: 1; color: $text-muted; }
     ChildFileScreen #deadlines { height: auto; max-height: 4; }
