@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 import builders as b
 from builders import t
 from test_rerun_keeps_later_work import _later_work, year  # noqa: F401 (fixture)
@@ -245,3 +247,80 @@ async def test_add_request_offers_the_children_of_the_levels_birth_year_first(db
         await pilot.pause(0.1)
         assert [c.key for c in picker._shown] == ["K0000002", "K0000003", "K0000001"]
         assert picker.value == "K0000002"  # Tab takes the child of the right age
+
+
+# -- no value cut without its whole text on screen (the demo: long school names) ----------
+
+@pytest.fixture(scope="module")
+def demo_area(tmp_path_factory):
+    from datetime import date
+
+    from lopdesk import demo
+    from lopdesk.config import Settings
+    from lopdesk.db import Database
+    from lopdesk.domain.setup import initialise
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = Database(Settings.from_cli(str(path), "tester"))
+    initialise(db)
+    demo.generate(db, size="small", seed=2027, today=date(2026, 12, 1))
+    yield db
+    db.dispose()
+
+
+async def assert_nothing_cut(pilot, table, most: int = 60) -> None:
+    """Every row (the first `most`) under the cursor: the text it draws has no "…", and a
+    value that is not whole in its columns (a column left out) is whole in the detail
+    line under the table."""
+    assert table.rows, table.id
+    for index in range(min(most, len(table.rows))):
+        table.cursor = index
+        await pilot.pause()
+        row = table.rows[index]
+        lines = table._top(index + 1) - table._top(index) if table._tops else 1
+        drawn = [table._line(index, True, sub).text for sub in range(lines)]
+        assert not any("…" in line for line in drawn), (table.id, drawn)
+        detail = "".join(table._detail_lines()).replace(" ", "")
+        for label, value in table.cut_cells(row):
+            assert f"{label}:{value}".replace(" ", "") in detail, (table.id, label, value)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+async def test_overview_capacity_and_child_file_show_every_value_whole(demo_area, size):
+    """Long school names wrap onto a second line of their row instead of being cut; a
+    column left out for want of room shows its value in the detail line (issue 13)."""
+    from lopdesk.screens.widgets.table import VirtualTable
+
+    app = make(demo_area)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(VirtualTable)
+        await assert_nothing_cut(pilot, table)
+        if size == (120, 36):  # the names whole in their column, not in the detail line
+            names = [r for r in table.rows if r.key[0] == "school"]
+            assert names and not any(label == "School / niveau" for r in names
+                                     for label, _value in table.cut_cells(r))
+        await pilot.press("3")
+        await settle(app, pilot)
+        decisions = app.screen.query_one("#decisions", VirtualTable)
+        assert decisions.columns[2].label == "Niveau"  # two raises of one school differ
+        await assert_nothing_cut(pilot, decisions)
+        await pilot.press("5")
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        file = app.screen.query_one("#file-table", VirtualTable)
+        assert "Klacht CLR t.e.m." in [c.label for c in file.columns]
+        await assert_nothing_cut(pilot, file)
+
+
+async def test_the_mediation_hint_line_fits_80_columns(demo_area):
+    from textual.widgets import Static
+
+    app = make(demo_area)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await settle(app, pilot)
+        summary = app.screen.query_one("#summary", Static)
+        assert summary.size.height == 1
+        assert "n: nieuw" in str(summary.render())
