@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 import builders as b
+import pytest
 from builders import t
 from test_rerun_keeps_later_work import _later_work, year  # noqa: F401 (fixture)
 from test_tui import SIZE, make, settle, type_text
@@ -277,8 +276,7 @@ async def assert_nothing_cut(pilot, table, most: int = 60) -> None:
         table.cursor = index
         await pilot.pause()
         row = table.rows[index]
-        lines = table._top(index + 1) - table._top(index) if table._tops else 1
-        drawn = [table._line(index, True, sub).text for sub in range(lines)]
+        drawn = table.row_lines(index)
         assert not any("…" in line for line in drawn), (table.id, drawn)
         detail = "".join(table._detail_lines()).replace(" ", "")
         for label, value in table.cut_cells(row):

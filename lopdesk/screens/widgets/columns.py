@@ -5,10 +5,13 @@ and a text fitted to its column."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
+
+from lopdesk.screens.widgets.rows import Cell, cell_text
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,22 @@ def wrap_header(label: str, width: int, lines: int = HEADER_LINES) -> list[str]:
     return out or [""]
 
 
+def detail_lines(cut: Sequence[tuple[str, str]], legend: Sequence[str], width: int,
+                 most: int) -> list[str]:
+    """The detail line(s) under a table: the whole value of every cut cell of the cursor's
+    row ("label: value"), wrapped over at most `most` lines, else the legend of the table's
+    marks (the parts that fit one line of `width`)."""
+    text = " · ".join(f"{label}: {value}" for label, value in cut)
+    if text:
+        return textwrap.wrap(text, max(8, width - 1), max_lines=most, placeholder=" …")
+    for part in legend:
+        longer = f"{text} · {part}" if text else part
+        if cell_len(longer) >= width:
+            break
+        text = longer
+    return [text]
+
+
 # An id, a number or a date (with its time): one word with a digit in it. Such a value is
 # never cut, even in a flexible column (an offer's level id, a period's start).
 _ATOMIC = re.compile(r"\S*\d\S*( \d{1,2}:\d{2}(:\d{2})?)?")
@@ -212,6 +231,19 @@ def count_lines(words: Sequence[int], width: int) -> int:
             lines += 1
             used = w
     return max(1, lines)
+
+
+def flex_texts(columns: Sequence[Column], rows: Iterable[Sequence[Cell]]
+               ) -> dict[tuple[str, ...], int]:
+    """Rows counted by the texts of their flexible cells (ids, numbers and dates left out:
+    they widen their column, never wrap)."""
+    flex = [i for i, c in enumerate(columns) if c.flexible]
+    out: dict[tuple[str, ...], int] = {}
+    for cells in rows:
+        texts = tuple(cell_text(cells[i]) if i < len(cells) and not atomic(cell_text(cells[i]))
+                      else "" for i in flex)
+        out[texts] = out.get(texts, 0) + 1
+    return out
 
 
 # rows on average taller than this make the table leave out a column marked `drop`

@@ -12,6 +12,10 @@ from typing import Any
 Cell = str | tuple[str, str]
 
 
+def cell_text(cell: Cell) -> str:
+    return cell if isinstance(cell, str) else cell[0]
+
+
 @dataclass(slots=True)
 class Row:
     """A line of the table. `cells` may be left empty: the table's formatter then builds

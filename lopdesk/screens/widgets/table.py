@@ -9,7 +9,6 @@ cursor, and a filter hands the table the indexes it kept (`set_picked`).
 
 from __future__ import annotations
 
-import textwrap
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import lru_cache
@@ -35,14 +34,16 @@ from lopdesk.screens.widgets.columns import (  # noqa: F401 (the table's public 
     WRAP_LINES,
     Column,
     atomic,
+    detail_lines,
     fit,
+    flex_texts,
     layout,
     layout_wrapped,
     wrap_cell,
     wrap_header,
 )
 from lopdesk.screens.widgets.columns import columns as _columns
-from lopdesk.screens.widgets.rows import Cell, LazyRows, Row, position
+from lopdesk.screens.widgets.rows import Cell, LazyRows, Row, cell_text, position
 
 columns = _columns  # screens make their columns from a small table (widgets/columns.py)
 
@@ -331,7 +332,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._laid_out_for = available
         if self.wrap and not isinstance(self._rows, LazyRows):
             self._widths = layout_wrapped(self.columns, self._grown, available,
-                                          self._flex_texts(), self.mean_lines)
+                                          flex_texts(self.columns, map(self.cells, self._view)),
+                                          self.mean_lines)
         else:
             self._widths = layout(self.columns, self._grown, available)
         self._headers = [wrap_header(c.label, w) if w else [""]
@@ -342,18 +344,6 @@ class VirtualTable(ScrollView, can_focus=True):
         self._reflow()
         self._set_virtual_size()
         self.refresh()
-
-    def _flex_texts(self) -> dict[tuple[str, ...], int]:
-        """The rows counted by the texts of their flexible cells (ids, numbers and dates
-        left out: they widen their column, never wrap)."""
-        flex = [i for i, c in enumerate(self.columns) if c.flexible]
-        out: dict[tuple[str, ...], int] = {}
-        for row in self._view:
-            cells = self.cells(row)
-            texts = tuple(_text(cells[i]) if i < len(cells) and not atomic(_text(cells[i]))
-                          else "" for i in flex)
-            out[texts] = out.get(texts, 0) + 1
-        return out
 
     def _cell_lines(self, index: int, text: str) -> list[str]:
         """The lines of a cell of column `index` in its width (wrapped or whole)."""
@@ -373,7 +363,7 @@ class VirtualTable(ScrollView, can_focus=True):
         for row in self._view:
             tops.append(line)
             cells = self.cells(row)
-            line += max([len(self._cell_lines(i, _text(cells[i]))) for i in flex
+            line += max([len(self._cell_lines(i, cell_text(cells[i]))) for i in flex
                          if i < len(cells)] or [1])
         tops.append(line)
         self._tops = tops
@@ -390,7 +380,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """(column label, whole value) of the cells of `row` that do not fit their column."""
         out = []
         for col, width, cell in zip(self.columns, self._widths, self.cells(row), strict=False):
-            text = _text(cell)
+            text = cell_text(cell)
             if cell_len(text) > width and (not width or not self.wrap or not col.flexible
                                            or atomic(text)
                                            or len(wrap_cell(text, width, WRAP_LINES + 1))
@@ -417,17 +407,8 @@ class VirtualTable(ScrollView, can_focus=True):
         if self._detail_memo is not None and self._detail_memo[0] == key:
             return self._detail_memo[1]
         cut = self.cut_cells(row) if row is not None and width > 0 else []
-        text = " · ".join(f"{label}: {value}" for label, value in cut)
-        if text:
-            most = DETAIL_LINES if self.size.height >= self._header_h + 4 + DETAIL_LINES else 1
-            lines = textwrap.wrap(text, max(8, width - 1), max_lines=most, placeholder=" …")
-        else:
-            for part in self.legend:
-                longer = f"{text} · {part}" if text else part
-                if cell_len(longer) >= width:
-                    break
-                text = longer
-            lines = [text]
+        most = DETAIL_LINES if self.size.height >= self._header_h + 4 + DETAIL_LINES else 1
+        lines = detail_lines(cut, self.legend, width, most)
         self._detail_memo = (key, lines)
         return lines
 
@@ -470,6 +451,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cache[(index, is_cursor, sub)] = strip
         return strip
 
+    def row_lines(self, index: int) -> list[str]:
+        """The text of each line row `index` draws (more than one when a cell wraps)."""
+        return [self._line(index, index == self.cursor, sub).text
+                for sub in range(self._top(index + 1) - self._top(index) if self._tops else 1)]
+
     def notify_style_update(self) -> None:
         """The styles changed (the focus came or went: the cursor's colour): the drawn lines
         are drawn again, else the cursor keeps the colour of before until something else
@@ -504,7 +490,3 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._relayout()
-
-
-def _text(cell: Cell) -> str:
-    return cell if isinstance(cell, str) else cell[0]
