@@ -35,3 +35,31 @@ def test_picker_matches_every_word_exact_id_first_and_caps():
     assert [c.key for c in matches(kids, "K0000012")][:1] == ["K0000012"]
     assert len(matches(kids, "lucas maes")) == 50
     assert matches(kids, "lucas 03/04") == []
+
+
+def test_a_wrapped_cell_breaks_between_words_under_its_tree_mark():
+    from lopdesk.screens.widgets.columns import wrap_cell
+
+    name = "▾ Stedelijke basisschool De Zonnebloem Elisabethbegijnhof-Prinsenhof"
+    assert wrap_cell(name, 40) == ["▾ Stedelijke basisschool De Zonnebloem",
+                                   "  Elisabethbegijnhof-Prinsenhof"]
+    # a word wider than the column breaks after its hyphen; its pieces join with nothing
+    assert wrap_cell("Sluizeken-Tolhuis-Ham", 12) == ["Sluizeken-", "Tolhuis-Ham"]
+    assert wrap_cell("kort", 8) == ["kort"]
+    # more than three lines: the third ends with the mark (the detail line has it whole)
+    assert wrap_cell("een twee drie vier vijf", 5) == ["een", "twee", "drie…"]
+
+
+def test_wrapping_columns_follow_their_texts_and_drop_before_rows_grow_tall():
+    from lopdesk.screens.widgets.columns import layout_wrapped
+
+    columns = [Column("Naam", 30), Column("Vrij", 4, "right"), Column("Bord", 20, drop=1)]
+    rows = {("▾ Stedelijke basisschool De Zonnebloem Elisabethbegijnhof", ""): 1,
+            ("   leerjaar 1 · 2027-2028", "Nog plaatsen vrij"): 9}
+    # wide: every text whole on one line
+    assert layout_wrapped(columns, {}, 100, rows) == [100 - 4 - 17 - 3, 4, 17]
+    # 60 cells: the board keeps its one line, the long name takes two
+    widths = layout_wrapped(columns, {}, 60, rows)
+    assert widths[2] == 17 and widths[0] == 60 - 4 - 17 - 3
+    # 40 cells: the board would take three lines a row: it is left out (detail line)
+    assert layout_wrapped(columns, {}, 40, rows) == [40 - 4 - 2, 4, 0]
