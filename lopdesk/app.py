@@ -57,6 +57,12 @@ def _screen_later(module: str, name: str) -> Callable[[], Screen]:
 
 class LopdeskApp(TypeAhead, DbResults, App):
     TITLE = "lopdesk"
+    # Messages at the top right, one line high: over the end of the title bar, never over
+    # the detail or legend line, the summary, the keys or a form's fields and buttons.
+    CSS = """
+    ToastRack { dock: top; align: right top; margin-bottom: 0; }
+    Toast { padding: 0 1; margin-top: 0; }
+    """
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_DISPLAY = "^p"
     # Textual's own system commands are English: ours replace them (get_system_commands).

@@ -212,14 +212,12 @@ class DataScreen(DbResults, Screen):
         return table.current
 
     # The title bar(s) of every main screen: a title longer than the width wraps (never
-    # cut), up to three lines. Messages show at the top right, over the title bar, not
-    # over the detail line, the legend or the keys under the table.
+    # cut), up to three lines.
     DEFAULT_CSS = """
     DataScreen #title, DataScreen .title {
         height: auto; max-height: 3; background: $primary 40%; text-style: bold;
     }
     DataScreen #training { dock: top; height: 1; background: $warning 40%; text-style: bold; }
-    DataScreen ToastRack { align: right top; }
     """
 
     SCREEN_ID: str = ""

@@ -115,7 +115,6 @@ FormDialog .intro { height: auto; max-height: 8; }
 FormDialog .with-intro .body { max-height: 8; }
 FormDialog .field-error { color: $error; height: auto; display: none; }
 FormDialog .field-error.shown { display: block; }
-FormDialog ToastRack { align: right top; }
 """
 
 
