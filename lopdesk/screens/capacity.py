@@ -35,6 +35,7 @@ Door                    10
 Opgeheven               16 fixed
 Reden                   24
 """)
+DECLARATION_COLUMNS[3] = Column("Door", 10, drop=1)  # at 80 columns: in the detail line
 STATUS_STYLE = {"pending": "bold yellow", "approved": "green", "rejected": "red"}
 
 
@@ -86,7 +87,7 @@ class CapacityScreen(FormScreen):
                            wrap=True, mean_lines=3.0)
         yield Static(" Volzetverklaringen (CAP-06)", classes="title", id="t-decl")
         yield VirtualTable(DECLARATION_COLUMNS, id="declarations",
-                           empty="Geen volzetverklaringen.", wrap=True)
+                           empty="Geen volzetverklaringen.", wrap=True, mean_lines=3.0)
         yield Footer()
 
     _decision_rows: list | None = None
