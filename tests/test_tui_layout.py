@@ -322,3 +322,22 @@ async def test_the_mediation_hint_line_fits_80_columns(demo_area):
         summary = app.screen.query_one("#summary", Static)
         assert summary.size.height == 1
         assert "n: nieuw" in str(summary.render())
+
+
+async def test_messages_show_at_the_top_not_over_the_lines_under_the_table(demo_area):
+    """A message (a toast) covers neither the detail/legend line under the table nor the
+    summary and the keys: it shows at the top right, over the end of the title bar."""
+    from textual.widgets._toast import Toast
+
+    from lopdesk.screens.widgets.table import VirtualTable
+
+    app = make(demo_area)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("3")
+        await settle(app, pilot)
+        app.notify("Aanvraag 9 bewaard: BAO001-2027-L1 24→26.")
+        await pilot.pause(0.3)
+        toast = app.screen.query_one(Toast)
+        table = app.screen.query_one("#decisions", VirtualTable)
+        assert toast.region.y <= 1 and toast.region.bottom <= table.region.y + 1
+        assert toast.region.x >= SIZE[0] // 2 - 1  # the right half

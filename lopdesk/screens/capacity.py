@@ -119,8 +119,7 @@ class CapacityScreen(FormScreen):
         ], data=d) for d in rows])
         pending = sum(1 for d in rows if d.status == "pending")
         self.query_one("#t-dec", Static).update(
-            f" Capaciteit · verhogingen (CAP-03) · {pending} open · g: goedkeuren (met "
-            "voorbeeld) · w: afwijzen")
+            f" Capaciteit · verhogingen (CAP-03) · {pending} open · g: goedkeuren · w: afwijzen")
         self.mark_loaded()
 
     def _declarations(self, rows: list) -> None:
