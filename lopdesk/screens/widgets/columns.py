@@ -270,7 +270,7 @@ def layout_wrapped(columns: Sequence[Column], grown: dict[int, int], available: 
                           _longest_word(columns[i].label))
         if flex:
             base[flex[0]] = max(base[flex[0]], min(columns[flex[0]].width, READABLE))
-        widths, lines = _best_split(base, flex, flex_all, available, texts, words)
+        widths, lines = _best_split(columns, base, flex, flex_all, available, texts, words)
         wide = sum(w + 1 for w in widths if w) > available
         left = [i for i, c in enumerate(columns) if c.drop and i not in dropped]
         if not left or (not wide and lines <= mean_lines * rows):
@@ -278,11 +278,13 @@ def layout_wrapped(columns: Sequence[Column], grown: dict[int, int], available: 
         dropped.add(max(left, key=lambda i: columns[i].drop))
 
 
-def _best_split(base: list[int], flex: list[int], flex_all: list[int], available: int,
-                texts: dict[tuple[str, ...], int], words: dict) -> tuple[list[int], int]:
+def _best_split(columns: Sequence[Column], base: list[int], flex: list[int],
+                flex_all: list[int], available: int, texts: dict[tuple[str, ...], int],
+                words: dict) -> tuple[list[int], int]:
     """The widths of the flexible columns (each from its floor in `base`) that make the
     rows take the fewest lines: the room left is handed out step by step to the column
-    where a few more cells save the most lines; what no line needs goes to the first."""
+    where a few more cells save the most lines; what no line needs is shared as the
+    columns ask."""
     if not flex:
         return base, sum(texts.values())
     fixed = sum(w + 1 for i, w in enumerate(base) if i not in flex and w)
@@ -342,9 +344,13 @@ def _best_split(base: list[int], flex: list[int], flex_all: list[int], available
     widths = min((widths, ordered, shared), key=score)  # the first of equals: the steps
     now = score(widths)
     rest = room - sum(widths[i] for i in flex)
-    for i in flex:  # room no line needs: each column up to its widest text, then the name
-        more = max(0, min(rest, want[i] - widths[i]))
+    for i in flex:  # room no line needs: each column up to its widest text, then the
+        more = max(0, min(rest, want[i] - widths[i]))  # rest shared as the columns ask
         widths[i] += more
         rest -= more
-    widths[flex[0]] += max(0, rest)
+    if rest > 0:
+        asked = sum(columns[i].width for i in flex)
+        for i in flex:
+            widths[i] += rest * columns[i].width // asked
+        widths[flex[0]] += room - sum(widths[i] for i in flex)  # the rounding: the name
     return widths, now // 100
