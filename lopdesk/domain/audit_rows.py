@@ -86,6 +86,15 @@ def row_digest(values: Iterable[Any]) -> str:
     """128-bit digest of a row's canonical content (its columns in table order)."""
     get = _FAST.get
     text = "\x1f".join([v if type(v) is str else (get(type(v)) or _norm)(v) for v in values])
+    return digest_text(text)
+
+
+NONE = "\x00"  # the canonical text of None
+canonical_moment = _norm_datetime  # the canonical text of a datetime
+
+
+def digest_text(text: str) -> str:
+    """The digest of a row whose canonical texts, joined by US (\\x1f), are `text`."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -143,6 +152,12 @@ def seal(s: Session, name: str, rows: Iterable[dict[str, Any]]) -> None:
         except KeyError:  # a column left to its default
             values = [row.get(c) for c in names]
         sealed[key] = row_digest(values)
+
+
+def seal_digests(s: Session, name: str, digests: Iterable[tuple[str, str]]) -> None:
+    """Digests (key, digest) a hot path computed itself from the values it inserted, with
+    `digest_text` over the canonical texts (`canonical_moment`, NONE, ...) of the row."""
+    s.info.setdefault(_SEALED, {}).setdefault(name, {}).update(digests)
 
 
 def collect(s: Session) -> dict[str, dict[str, str | None]]:
