@@ -60,19 +60,21 @@ def _norm(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return canonical_moment(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
-@lru_cache(maxsize=16_384)  # an entry's moment recurs in its row and in its event
-def _norm_datetime(value: datetime) -> str:
+def canonical_moment(value: datetime) -> str:
+    """The canonical text of a datetime (naive ones are UTC)."""
     if value.tzinfo is not UTC:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value.isoformat(timespec="microseconds")
+
+
+# an entry's moment recurs in its row and in its event
+_norm_datetime = lru_cache(maxsize=16_384)(canonical_moment)
 
 
 # `_norm` by exact type for the common ones (imports hash millions of values); a bool is
@@ -90,7 +92,6 @@ def row_digest(values: Iterable[Any]) -> str:
 
 
 NONE = "\x00"  # the canonical text of None
-canonical_moment = _norm_datetime  # the canonical text of a datetime
 
 
 def digest_text(text: str) -> str:

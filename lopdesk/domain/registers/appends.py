@@ -3,7 +3,9 @@ transaction, numbered as add_request numbers them (REG-01, REG-02, NGI-03)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlmodel import Session
@@ -37,27 +39,29 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
     counters, last_at = _reserve_numbers(s, by_level)
     seqs, flags = _number(rows, by_level, counters, last_at)
     ids = _reserve_ids(s, "register_entry", len(rows))
-    bind = moment_binder(s)
-    moment = audit_rows.canonical_moment
+    texts = _moment_texts(s)
     values, digests = [], []
     for i, r in enumerate(rows):
         at, history = r["requested_at"], r.get("history")
         changed = history[-1][0] if history else at
-        row = (ids[i], r["level_id"], seqs[i], at, r["child_id"],
-               r.get("priority_group", "none"), r["contingent"], r["status"], r.get("reason"),
-               flags[i], None, source, r.get("waitlist_position"),
-               r.get("allocation_run_id"), changed, 1)
-        at_text = moment(at)
+        reason, position, run = r.get("reason"), r.get("waitlist_position"), \
+            r.get("allocation_run_id")
+        at_text, at_value = texts(at)
+        changed_text, changed_value = (at_text, at_value) if changed is at else texts(changed)
+        row = (ids[i], r["level_id"], seqs[i], at_value, r["child_id"],
+               r.get("priority_group", "none"), r["contingent"], r["status"], reason,
+               flags[i], None, source, position, run, changed_value, 1)
+        values.append(row)
         # the row's canonical texts in column order (audit_rows.row_digest), sealed (REG-02)
         digests.append((str(ids[i]), audit_rows.digest_text("\x1f".join((
-            str(ids[i]), row[1], str(row[2]), at_text, *row[4:8], _text(row[8]),
-            "1" if row[9] else "0", _NONE, source, _text(row[12]), _text(row[13]),
-            at_text if changed is at else moment(changed), "1")))))
-        values.append((*row[:3], bind(at), *row[4:14], bind(changed), 1))
+            str(ids[i]), row[1], str(row[2]), at_text, *row[4:8],
+            _NONE if reason is None else reason, "1" if row[9] else "0", _NONE, source,
+            _NONE if position is None else str(position), _NONE if run is None else str(run),
+            changed_text, "1")))))
     insert_tuples(s, _ENTRY_TABLE, _ENTRY_COLUMNS, values, _CHUNK)
     audit_rows.seal_digests(s, "register_entry", digests)
     del values, digests
-    _insert_events(s, _events(rows, ids, user, rule, message))
+    _insert_events(s, _events(rows, ids, user, rule, message), texts)
     refused = [ids[i] for i, r in enumerate(rows) if r["status"] == "non_realised"]
     if refused and notify:
         notify_lop(s, user, refused, None)
@@ -72,9 +76,19 @@ _ENTRY_COLUMNS = tuple(c.name for c in _ENTRY_TABLE.columns)
 _EVENT_COLUMNS = tuple(c.name for c in _EVENT_TABLE.columns)
 
 
-def _text(value: str | int | None) -> str:
-    """The canonical text of a text or integer cell (audit_rows._norm)."""
-    return _NONE if value is None else str(value)
+def _moment_texts(s: Session) -> Callable[[datetime], tuple[str, Any]]:
+    """A datetime's canonical text (for the digests) and its value for the driver, each
+    computed once per value: an entry's moment recurs in its row and in its event."""
+    bind = moment_binder(s)
+    canonical = audit_rows.canonical_moment
+    memo: dict[datetime, tuple[str, Any]] = {}
+
+    def texts(at: datetime) -> tuple[str, Any]:
+        both = memo.get(at)
+        if both is None:
+            both = memo[at] = (canonical(at), bind(at))
+        return both
+    return texts
 
 
 def _reserve_ids(s: Session, table: str, n: int) -> list[int]:
@@ -91,19 +105,21 @@ def _reserve_ids(s: Session, table: str, n: int) -> list[int]:
         {"t": table, "n": n}).scalars())
 
 
-def _insert_events(s: Session, events: list[tuple]) -> None:
+def _insert_events(s: Session, events: list[tuple],
+                   texts: Callable[[datetime], tuple[str, Any]]) -> None:
     """Insert the events (entry_id, at, user, kind, from_status, to_status, reason,
     rule_id) with new ids, and seal them from their values (REG-02)."""
     ids = _reserve_ids(s, "register_event", len(events))
-    bind = moment_binder(s)
-    moment = audit_rows.canonical_moment
     digests, values = [], []
     for eid, (entry_id, at, who, kind, from_status, to_status, reason, rule_id) in zip(
             ids, events, strict=True):
+        at_text, at_value = texts(at)
         digests.append((str(eid), audit_rows.digest_text("\x1f".join((
-            str(eid), str(entry_id), moment(at), who, kind, _text(from_status),
-            _text(to_status), reason, _text(rule_id))))))
-        values.append((eid, entry_id, bind(at), who, kind, from_status, to_status, reason,
+            str(eid), str(entry_id), at_text, who, kind,
+            _NONE if from_status is None else from_status,
+            _NONE if to_status is None else to_status, reason,
+            _NONE if rule_id is None else rule_id)))))
+        values.append((eid, entry_id, at_value, who, kind, from_status, to_status, reason,
                        rule_id))
     insert_tuples(s, _EVENT_TABLE, _EVENT_COLUMNS, values, _CHUNK)
     audit_rows.seal_digests(s, "register_event", digests)
