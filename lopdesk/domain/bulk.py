@@ -10,7 +10,7 @@ through COPY instead, several times faster than executemany there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -72,6 +72,18 @@ def _send(s: Session, table: Table, columns: Sequence[str], rows: Sequence[Any],
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         conn.exec_driver_sql(sql, part if convert is None else [convert(r) for r in part])
+
+
+def rows_in(s: Session, sql: str, keys: Sequence[Any], chunk: int = 900) -> Iterator[Any]:
+    """The rows of `sql`, whose `{keys}` stands for a list of bound keys, asked for in parts
+    of `chunk` keys (below SQLite's bound-parameter limit) as plain SQL through the driver:
+    no statement built and compiled per part. Values come as the driver gives them."""
+    s.flush()  # the session's pending rows first, as session.execute would
+    conn = s.connection()
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for start in range(0, len(keys), chunk):
+        part = tuple(keys[start:start + chunk])
+        yield from conn.exec_driver_sql(sql.format(keys=", ".join([marker] * len(part))), part)
 
 
 def moment_binder(s: Session) -> Callable[[datetime | None], Any]:

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from lopdesk.domain import audit
+from lopdesk.domain.bulk import rows_in
 from lopdesk.domain.codes import CONTINGENTS, PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.errors import ImportError_
-from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
+from lopdesk.domain.models import CapacityLevel, RegisterEntry
 from lopdesk.labels import fmt_datetime
 
 CHUNK_LINES = 5000  # lines per part: parsed, checked and inserted together
@@ -41,12 +42,10 @@ MAX_LINE_WARNINGS = 1000  # warnings of single lines; the rest are counted in on
 RRN_PATTERN = re.compile(r"^\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}$")
 
 
-# Built once, the ids bound as one expanding list (no per-id work in SQLAlchemy).
-_CHILDREN = select(Child.id, Child.indicator).where(
-    Child.id.in_(bindparam("ids", expanding=True)))
-_RUNNING = select(RegisterEntry.id, RegisterEntry.level_id, RegisterEntry.child_id).where(
-    RegisterEntry.child_id.in_(bindparam("ids", expanding=True)),
-    RegisterEntry.status != "withdrawn")
+# Plain SQL through the driver (bulk.rows_in): {keys} is the part's list of child ids.
+_CHILDREN = "SELECT id, indicator FROM child WHERE id IN ({keys})"
+_RUNNING = ("SELECT id, level_id, child_id FROM register_entry "
+            "WHERE child_id IN ({keys}) AND status != 'withdrawn'")
 
 
 def check_child_id(reader: Any, child_id: str) -> None:
@@ -152,13 +151,11 @@ def _check(s: Session, reader: Any, rows: list[dict], lines: list[int], st: _Sta
         return
     _learn_levels(s, st, {r["level_id"] for r in rows})
     children = sorted({r["child_id"] for r in rows})
-    indicator_of: dict[str, bool] = {}
-    running: dict[tuple[str, str], int] = {}  # (level, child) -> id of a running request
-    for start in range(0, len(children), CHUNK):
-        part = {"ids": children[start:start + CHUNK]}
-        indicator_of.update(s.execute(_CHILDREN, part).all())
-        for eid, level_id, child_id in s.execute(_RUNNING, part):
-            running[(level_id, child_id)] = eid
+    indicator_of: dict[str, bool] = {cid: bool(flag) for cid, flag in
+                                     rows_in(s, _CHILDREN, children, CHUNK)}
+    # (level, child) -> id of a running request
+    running = {(level_id, child_id): eid
+               for eid, level_id, child_id in rows_in(s, _RUNNING, children, CHUNK)}
     here: dict[tuple[str, str], int] = {}  # running requests of this part: line
     for r, line in zip(rows, lines, strict=True):
         reader.line = line

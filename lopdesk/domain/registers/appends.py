@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -58,6 +59,11 @@ def bulk_append(s: Session, user: str, rows: list[dict], *, rule: str | None,
             _NONE if reason is None else reason, "1" if row[9] else "0", _NONE, source,
             _NONE if position is None else str(position), _NONE if run is None else str(run),
             changed_text, "1")))))
+    if s.connection().dialect.name == "sqlite":
+        # by register (stable: ids ascending in each): the indexes that lead with level_id
+        # are then filled in order, about a fifth faster. The ids are the rows' own, so
+        # SQLite's tables and indexes come out the same whatever the order of the inserts.
+        values.sort(key=itemgetter(1))
     insert_tuples(s, _ENTRY_TABLE, _ENTRY_COLUMNS, values, _CHUNK)
     audit_rows.seal_digests(s, "register_entry", digests)
     del values, digests
