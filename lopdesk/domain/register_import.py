@@ -32,6 +32,7 @@ from lopdesk.domain.codes import CONTINGENTS, PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.errors import ImportError_
 from lopdesk.domain.models import CapacityLevel, RegisterEntry
 from lopdesk.labels import fmt_datetime
+from lopdesk.matching.csvin import parse_moment
 
 CHUNK_LINES = 5000  # lines per part: parsed, checked and inserted together
 CHUNK = 900  # ids per IN (...) query: below SQLite's bound-parameter limit
@@ -104,16 +105,25 @@ def import_rows(s: Session, user: str, reader: Any, warnings: list[str]) -> int:
     return len(st.ids)
 
 
+# The cells of a well-formed row read directly; any other row goes through the reader's
+# helpers, which name its first problem.
+_FLAGS = {"": False, "1": True, "ja": True, "true": True, "yes": True, "j": True,
+          "0": False, "nee": False, "false": False, "no": False, "n": False}
+_GROUPS = frozenset(PRIORITY_GROUPS)
+_STATUSES = frozenset(STATUSES)
+
+
 def _parse(reader: Any, row: dict, last_at: dict[str, datetime]) -> dict:
     """One row's cells, and the order of the level's rows in the file (REG-01)."""
-    school_id = reader.text(row, "school_id")
-    level_id = reader.text(row, "level_id")
-    child_id = reader.text(row, "child_id")
-    check_child_id(reader, child_id)
-    at = reader.moment(row, "requested_at")
-    group = reader.choice(row, "priority_group", PRIORITY_GROUPS, "none")
-    indicator = reader.flag(row, "indicator")
-    status = reader.choice(row, "status", STATUSES)
+    get = row.get
+    school_id, level_id, child_id = get("school_id", ""), get("level_id", ""), get("child_id", "")
+    raw_at, group, status = get("requested_at", ""), get("priority_group") or "none", \
+        get("status", "")
+    indicator = _FLAGS.get(get("indicator", "").lower())
+    at = parse_moment(raw_at) if raw_at else None
+    if (not (school_id and level_id and child_id) or at is None or indicator is None
+            or group not in _GROUPS or status not in _STATUSES or RRN_PATTERN.match(child_id)):
+        school_id, level_id, child_id, at, group, indicator, status = _cells(reader, row)
     prev = last_at.get(level_id)
     if prev is not None and at < prev:
         raise reader.error("requested_at", f"vroeger dan de vorige regel van {level_id} "
@@ -124,6 +134,19 @@ def _parse(reader: Any, row: dict, last_at: dict[str, datetime]) -> dict:
             "priority_group": group, "_school": school_id,
             "contingent": CONTINGENTS[0] if indicator else CONTINGENTS[1],
             "status": status, "reason": "capacity" if status == "non_realised" else None}
+
+
+def _cells(reader: Any, row: dict) -> tuple[str, str, str, datetime, str, bool, str]:
+    """The row's cells through the reader's helpers: the first bad one raises."""
+    school_id = reader.text(row, "school_id")
+    level_id = reader.text(row, "level_id")
+    child_id = reader.text(row, "child_id")
+    check_child_id(reader, child_id)
+    at = reader.moment(row, "requested_at")
+    group = reader.choice(row, "priority_group", PRIORITY_GROUPS, "none")
+    indicator = reader.flag(row, "indicator")
+    status = reader.choice(row, "status", STATUSES)
+    return school_id, level_id, child_id, at, group, indicator, status
 
 
 def _write_part(s: Session, user: str, reader: Any, rows: list[dict], lines: list[int],
