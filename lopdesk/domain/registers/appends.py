@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from lopdesk.domain import audit_rows
 from lopdesk.domain.bulk import insert_tuples, moment_binder
-from lopdesk.domain.models import RegisterCounter, RegisterEntry, RegisterEvent
+from lopdesk.domain.models import CapacityLevel, RegisterCounter, RegisterEntry, RegisterEvent
 from lopdesk.domain.refusals import notify_lop
 
 _CHUNK = 5000  # rows per executemany
@@ -131,6 +131,14 @@ def _insert_events(s: Session, events: list[tuple],
     audit_rows.seal_digests(s, "register_event", digests)
 
 
+# The newest entry's moment of a register: one step down the (level_id, seq) index, not a
+# scan of the register (a large import asks once per part).
+_NEWEST_AT = (select(RegisterEntry.requested_at)
+              .where(RegisterEntry.level_id == CapacityLevel.id)
+              .order_by(RegisterEntry.seq.desc()).limit(1)
+              .correlate(CapacityLevel).scalar_subquery())
+
+
 def _reserve_numbers(s: Session, by_level: dict[str, list[int]]
                      ) -> tuple[dict[str, int], dict[str, datetime]]:
     """Lock the registers and take as many numbers as each gets (REG-01). Returns the last
@@ -143,13 +151,9 @@ def _reserve_numbers(s: Session, by_level: dict[str, list[int]]
         counters.update(s.execute(
             select(RegisterCounter.level_id, RegisterCounter.last_seq)
             .where(RegisterCounter.level_id.in_(part)).with_for_update()).all())
-        newest = (select(RegisterEntry.level_id, func.max(RegisterEntry.seq).label("seq"))
-                  .where(RegisterEntry.level_id.in_(part))
-                  .group_by(RegisterEntry.level_id).subquery())
-        last_at.update(s.execute(
-            select(RegisterEntry.level_id, RegisterEntry.requested_at)
-            .join(newest, (newest.c.level_id == RegisterEntry.level_id)
-                  & (newest.c.seq == RegisterEntry.seq))).all())
+        last_at.update((level_id, at) for level_id, at in s.execute(
+            select(CapacityLevel.id, _NEWEST_AT).where(CapacityLevel.id.in_(part)))
+            if at is not None)
     missing = [lv for lv in levels if lv not in counters]
     for level_id in missing:
         current = s.execute(select(func.coalesce(func.max(RegisterEntry.seq), 0))
