@@ -37,8 +37,13 @@ def insert_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]],
     if defaults:
         rows = [{**defaults, **r} for r in rows]
         columns = list(rows[0].keys())
-    # TypeDecorator.bind_processor composes its process_bind_param with the impl's
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    # TypeDecorator.bind_processor composes its process_bind_param with the impl's;
+    # UTCDateTime columns take moment_binder's quicker way to the same values
+    from lopdesk.domain.types import UTCDateTime
+
+    moment = moment_binder(s)
+    processors = [moment if isinstance(table.c[name].type, UTCDateTime)
+                  else table.c[name].type.bind_processor(dialect) for name in columns]
     convert = _converter(columns, processors)
     _send(s, table, columns, rows, chunk, convert)
 
@@ -74,12 +79,17 @@ def _send(s: Session, table: Table, columns: Sequence[str], rows: Sequence[Any],
         conn.exec_driver_sql(sql, part if convert is None else [convert(r) for r in part])
 
 
-def rows_in(s: Session, sql: str, keys: Sequence[Any], chunk: int = 900) -> Iterator[Any]:
-    """The rows of `sql`, whose `{keys}` stands for a list of bound keys, asked for in parts
-    of `chunk` keys (below SQLite's bound-parameter limit) as plain SQL through the driver:
-    no statement built and compiled per part. Values come as the driver gives them."""
+def rows_in(s: Session, sql: str, keys: Sequence[str], chunk: int = 900) -> Iterator[Any]:
+    """The rows of `sql`, whose `{keys}` stands for a list of text keys, asked for in parts
+    of `chunk` keys (below SQLite's bound-parameter limit; PostgreSQL: all as one array) as
+    plain SQL through the driver: no statement built and compiled per part. Values come as
+    the driver gives them."""
     s.flush()  # the session's pending rows first, as session.execute would
     conn = s.connection()
+    if conn.dialect.name == "postgresql":  # one array: no limit, no query of 900 markers
+        array = sql.format(keys="SELECT unnest(%s::text[])")
+        yield from conn.exec_driver_sql(array, (list(keys),))
+        return
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for start in range(0, len(keys), chunk):
         part = tuple(keys[start:start + chunk])
