@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lopdesk.matching.arrays import expand, group_starts, runs, stable_order
+from lopdesk.matching.arrays import expand, group_starts, runs
+from lopdesk.matching.order import places as level_orders
 
 ENGINE_VERSION = "lopdesk-da 1.0.0"
 
@@ -72,74 +73,13 @@ class Problem:
         return rank_key, dist_key
 
     def places(self) -> np.ndarray:
-        """Each application's 0-based place in its level's strict order (ALC-02, ALC-03).
-
-        Equivalent to a lexicographic sort on (level, group, rank key, distance, lottery,
-        child). The applications are first lined up in tie-break order (lottery, child; on
-        the distance levels distance first), then one *value* sort of packed int64 keys
-        (level, group, rank key, index in that line-up) orders them: the low bits of the
-        sorted keys name the application, so no argsort is needed."""
-        a_n = self.n_applications
-        if a_n == 0:
+        """Each application's 0-based place in its level's strict order (ALC-02, ALC-03):
+        see `order.places`. The positions in the (level, place) order are kept for the run."""
+        if self.n_applications == 0:
             return np.zeros(0, dtype=np.int64)
-        line_up = self._tie_line_up()
-        crit = self.level_criterion[self.app_level]
-        key = np.multiply(self.app_rank, (crit == 2) | (crit == 3), dtype=np.int64)  # rank key
-        del crit
-        tie_bits = max(1, (a_n - 1).bit_length())
-        rank_bits = max(1, int(key.max()).bit_length())
-        group_bits = max(1, int(self.app_group.max()).bit_length())
-        level_bits = max(1, int(self.n_levels).bit_length())
-        tie = np.empty(a_n, dtype=np.int64)
-        tie[line_up] = np.arange(a_n)
-        if tie_bits + rank_bits + group_bits + level_bits <= 62 and self.app_group.min() >= 0:
-            key <<= tie_bits
-            key |= tie
-            np.left_shift(self.app_group, rank_bits + tie_bits, out=tie, dtype=np.int64)
-            key |= tie
-            np.left_shift(self.app_level, group_bits + rank_bits + tie_bits, out=tie,
-                          dtype=np.int64)
-            key |= tie
-            del tie
-            key.sort()
-            key &= (1 << tie_bits) - 1
-            order = line_up[key]
-            del key
-        else:  # very large inputs: the same order with a lexicographic sort
-            order = np.lexsort((tie, key, self.app_group, self.app_level))
-        del line_up
-        pos = np.empty(a_n, dtype=np.int64)
-        pos[order] = np.arange(a_n)
-        place = self.level_starts()[self.app_level]
-        np.subtract(pos, place, out=place)
-        self._positions = (place, pos, order)
+        place, pos, by_pos = level_orders(self)
+        self._positions = (place, pos, by_pos)
         return place
-
-    def _tie_line_up(self) -> np.ndarray:
-        """All applications in one line whose order, within every level, is the level's
-        tie-break: the lottery, then the child's index (which only decides when two lottery
-        numbers are exactly equal); on the distance levels the distance to the millimetre
-        first (finer differences are noise), then the lottery."""
-        lot = self.child_lottery()
-        if np.all(self.app_lottery == lot[self.app_child]):  # single tie-break
-            by_child = np.lexsort((np.arange(self.n_children), lot))
-            counts = np.diff(self.child_start)[by_child]
-            line_up = expand(self.child_start[by_child], counts)
-        else:  # multiple tie-break: one number per application
-            line_up = np.lexsort((self.app_child, self.app_lottery))
-        crit = self.level_criterion[self.app_level]
-        on_distance = (crit == 1) | (crit == 3)
-        if on_distance.any():
-            in_line = on_distance[line_up]
-            near = line_up[in_line]
-            dist = np.nan_to_num(self.app_distance[near], copy=False, nan=1e12)
-            dist *= 1000
-            mm = np.rint(dist, out=dist).astype(np.int64)
-            del dist
-            near = near[stable_order(mm)]
-            del mm
-            line_up = np.concatenate((near, line_up[~in_line]))
-        return line_up
 
     def level_starts(self) -> np.ndarray:
         """int64[m + 1]: where each level's applications begin in the (level, place) order."""
