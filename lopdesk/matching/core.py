@@ -183,21 +183,29 @@ def choose_sorted(problem: Problem, sa: np.ndarray) -> np.ndarray:
     return _choose_classes(problem, lv, cls)
 
 
-def _choose_classes(problem: Problem, lv: np.ndarray, cls: np.ndarray) -> np.ndarray:
+def _choose_classes(problem: Problem, lv: np.ndarray, cls: np.ndarray,
+                    level_runs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The choice for applications sorted by (level, place), given each one's level and
-    class (bit 0: indicator child; bit 1: priority child at a priority_first level).
+    class (bit 0: indicator child; bit 1: priority child at a priority_first level), and
+    optionally the runs of equal level (levels, counts) when the caller knows them.
 
     A level without reserved seats simply keeps the first `capacity` of its order (its
-    priority children are first in that order already); only levels with reserves go
-    through the phases."""
-    levels, first, counts = runs(lv)
-    run = np.repeat(np.arange(levels.size), counts)
+    priority children are first in that order already), and so does a level with no more
+    applicants than seats (every phase passes its unused seats on, so all are taken);
+    only the other levels with reserves go through the phases."""
+    if level_runs is None:
+        levels, _, counts = runs(lv)
+    else:
+        levels, counts = level_runs
+    capacity = problem.level_capacity[levels]
     has_reserve = (problem.level_reserved_indicator[levels]
                    + problem.level_reserved_non_indicator[levels]) > 0
-    limit = np.where(has_reserve, 0, problem.level_capacity[levels]) + first
-    chosen = np.arange(lv.size) < limit[run]
+    has_reserve &= counts > capacity
+    # each run keeps its first `limit` (a level that goes through the phases: none here)
+    limit = np.where(has_reserve, 0, capacity)
+    chosen = expand(np.zeros(levels.size, dtype=np.int64) - limit, counts) < 0
     if has_reserve.any():
-        sub = np.flatnonzero(has_reserve[run])
+        sub = expand((np.cumsum(counts) - counts)[has_reserve], counts[has_reserve])
         res_counts = counts[has_reserve]
         chosen[sub] = _choose_with_reserves(problem, cls[sub], levels[has_reserve], res_counts)
     return chosen
@@ -327,25 +335,25 @@ class _Seats:
         lc_mask = (self.level_mask << 2) | 3
         ok = (new >> self.pos_shift) < self.cut[(new >> self.child_bits) & lc_mask]
         at_once = new[~ok]
-        new = np.sort(new[ok])
+        new = new[ok]
         if new.size == 0:
             return at_once
-        touched, _, _ = runs((new >> self.level_shift) & self.level_mask)
-        old = self.slots[expand(self.start[touched], self.count[touched])]
-        cand = np.insert(old, np.searchsorted(old, new), new)  # still in (level, place) order
-        lv = (cand >> self.level_shift) & self.level_mask
+        n_new = np.bincount((new >> self.level_shift) & self.level_mask,
+                            minlength=self.count.size)
+        touched = np.flatnonzero(n_new)
+        held = self.count[touched]
+        cand = np.concatenate((self.slots[expand(self.start[touched], held)], new))
+        cand.sort()  # codes sort like positions: (level, place) order
+        counts = held + n_new[touched]
         cls = (cand >> self.child_bits) & 3
-        keep = _choose_classes(self.problem, lv, cls)
-        kept, cls = cand[keep], cls[keep]
-        levels, first, counts = runs(lv[keep])
-        for held_count in (self.count, self.n_ind, self.n_prio):
-            held_count[touched] = 0
-        if kept.size:
-            self.count[levels] = counts
-            self.n_ind[levels] = np.add.reduceat(cls & 1, first)
-            self.n_prio[levels] = np.add.reduceat(cls >> 1, first)
-            within = np.arange(kept.size) - np.repeat(first, counts)
-            self.slots[np.repeat(self.start[levels], counts) + within] = kept
+        keep = _choose_classes(self.problem, None, cls, (touched, counts))
+        first = np.cumsum(counts) - counts
+        n_kept = np.add.reduceat(keep, first)
+        cls *= keep
+        self.count[touched] = n_kept
+        self.n_ind[touched] = np.add.reduceat(cls & 1, first)
+        self.n_prio[touched] = np.add.reduceat(cls >> 1, first)
+        self.slots[expand(self.start[touched], n_kept)] = cand[keep]
         self._cut_offs(touched)
         return np.concatenate((at_once, cand[~keep]))
 

@@ -33,23 +33,25 @@ def strict_order(values: np.ndarray, low: np.ndarray | None = None) -> np.ndarra
     return order
 
 
-def _base_line(p: Problem) -> tuple[np.ndarray, np.ndarray]:
+def _base_line(p: Problem, spare: int) -> tuple[np.ndarray, np.ndarray]:
     """(line, at): all applications in one line whose order, within every level, is the
-    lottery then the child's index; `at` is each application's index in that line."""
+    lottery then the child's index, followed by `spare` unset entries; `at` is each
+    application's index in that line."""
     a_n = p.n_applications
+    line = np.empty(a_n + spare, dtype=np.int64)
     lot = p.child_lottery()
     if np.array_equal(p.app_lottery, lot[p.app_child]):  # single tie-break
         by_child = strict_order(lot)
         counts = np.diff(p.child_start)[by_child]
-        line = expand(p.child_start[by_child], counts)
+        expand(p.child_start[by_child], counts, out=line[:a_n])
         shift = np.empty(p.n_children, dtype=np.int64)  # line index minus application index
         shift[by_child] = np.cumsum(counts) - counts - p.child_start[by_child]
         at = shift[p.app_child]
         at += np.arange(a_n)
         return line, at
-    line = strict_order(p.app_lottery, p.app_child)  # multiple: one number per application
+    line[:a_n] = strict_order(p.app_lottery, p.app_child)  # multiple: one per application
     at = np.empty(a_n, dtype=np.int64)
-    at[line] = np.arange(a_n)
+    at[line[:a_n]] = np.arange(a_n)
     return line, at
 
 
@@ -66,15 +68,15 @@ def tie_line(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     numbers are exactly equal); on the distance levels the distance to the millimetre
     first (finer differences are noise), then the lottery. The distance applications get
     indices after all others (a level is either on distance or not)."""
-    line, tie = _base_line(p)
-    crit = p.level_criterion[p.app_level]
-    near = np.flatnonzero((crit == 1) | (crit == 3))
-    del crit
+    crit = p.level_criterion
+    near = np.flatnonzero(((crit == 1) | (crit == 3))[p.app_level])
+    a_n = p.n_applications
+    line, tie = _base_line(p, near.size)
     if near.size == 0:
         return line, tie
     dist = p.app_distance[near]
     known = ~np.isnan(dist)
-    line_bits = max(1, (line.size - 1).bit_length())
+    line_bits = max(1, (a_n - 1).bit_length())
     mm = np.zeros(near.size, dtype=np.int64)
     if np.isfinite(dist[known]).all():
         kept = dist[known] * 1000
@@ -92,8 +94,9 @@ def tie_line(p: Problem) -> tuple[np.ndarray, np.ndarray]:
         mm &= (1 << line_bits) - 1
         near = line[mm]
     del mm
-    tie[near] = np.arange(line.size, line.size + near.size)
-    return np.concatenate((line, near)), tie
+    tie[near] = np.arange(a_n, line.size)
+    line[a_n:] = near
+    return line, tie
 
 
 def places(p: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -104,9 +107,8 @@ def places(p: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     index) orders them."""
     a_n = p.n_applications
     line, tie = tie_line(p)
-    crit = p.level_criterion[p.app_level]
-    key = np.multiply(p.app_rank, (crit == 2) | (crit == 3), dtype=np.int64)  # rank key
-    del crit
+    crit = p.level_criterion
+    key = np.multiply(p.app_rank, ((crit == 2) | (crit == 3))[p.app_level], dtype=np.int64)
     tie_bits = max(1, (line.size - 1).bit_length())
     rank_bits = max(1, int(key.max()).bit_length())
     group_bits = max(1, int(p.app_group.max()).bit_length())
