@@ -15,8 +15,7 @@ import io
 import os
 import secrets
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,35 +118,10 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
     if seed < 0:
         raise InvalidInput(f"zaad {seed} moet ≥ 0 zijn", field="seed")
 
-    # the SHA-256 work (file hashes, lottery numbers) runs beside the parsing: hashlib and
-    # most numpy loops release the GIL, so on two cores it costs next to no wall time
-    with ThreadPoolExecutor(max_workers=1) as helper:
-        hashed = helper.submit(_input_hashes, input_dir)
-        levels = read_levels(input_dir)
-        child_index, child_ids, indicator, given = read_children(input_dir, tiebreak)
-        lotteries = (helper.submit(_lotteries, seed, child_ids, given)
-                     if tiebreak == "single" else None)
-        problem, group_names = _problem(input_dir, levels, child_index, child_ids, indicator,
-                                        lotteries, seed)
-        hashes = hashed.result()
-    level_ids, school_ids, level_names, orders = levels[0], levels[1], levels[2], levels[8]
-    return Inputs(problem, level_ids, school_ids, level_names, child_ids, group_names, orders,
-                  hashes, seed, tiebreak, given.count(None) < len(given))
+    (level_ids, school_ids, level_names, caps, r_ind, r_non, prec, crit, orders,
+     level_index) = read_levels(input_dir)
+    child_index, child_ids, indicator, given = read_children(input_dir, tiebreak)
 
-
-def _input_hashes(input_dir: Path) -> dict[str, str]:
-    hashes = {f: _hash_file(input_dir / f) for f in INPUT_FILES}
-    hashes["combined"] = hashlib.sha256(
-        "".join(hashes[f] for f in INPUT_FILES).encode()).hexdigest()
-    return hashes
-
-
-def _problem(input_dir: Path, levels: tuple, child_index: Mapping[str, int],
-             child_ids: list[str], indicator: list[bool], lotteries: Future | None,
-             seed: int) -> tuple[Problem, GroupNames]:
-    """The Problem of the read levels and children and of applications.csv; `lotteries`
-    gives the children's numbers (single tie-break), else each application draws its own."""
-    (level_ids, _, _, caps, r_ind, r_non, prec, crit, orders, level_index) = levels
     # applications.csv: a vectorised reader; any doubt and the row-by-row reader
     # finds the exact line and column of the problem
     a_child, a_rank, a_level, app_distance, (table, a_codes) = _applications(
@@ -167,8 +141,8 @@ def _problem(input_dir: Path, levels: tuple, child_index: Mapping[str, int],
     names = [*table, "none"]
     group_names = GroupNames(names, np.where(priority, codes, len(table)))
     del a_child, a_rank, a_level, a_codes, order
-    if lotteries is not None:
-        child_lot = np.array(lotteries.result(), dtype=np.float64)
+    if tiebreak == "single":
+        child_lot = np.array(_lotteries(seed, child_ids, given), dtype=np.float64)
         app_lottery = child_lot[app_child] if n_apps else np.zeros(0)
     else:
         app_lottery = np.array([draw_lottery(seed, child_ids[c], level_ids[lv])
@@ -184,10 +158,14 @@ def _problem(input_dir: Path, levels: tuple, child_index: Mapping[str, int],
         level_reserved_non_indicator=np.array(r_non, dtype=np.int64),
         level_precedence=np.array(prec, dtype=np.int64),
         level_criterion=np.array(crit, dtype=np.int64))
-    return problem, group_names
+    hashes = {f: _hash_file(input_dir / f) for f in INPUT_FILES}
+    hashes["combined"] = hashlib.sha256(
+        "".join(hashes[f] for f in INPUT_FILES).encode()).hexdigest()
+    return Inputs(problem, level_ids, school_ids, level_names, child_ids, group_names, orders,
+                  hashes, seed, tiebreak, given.count(None) < len(given))
 
 
-def _applications(path: Path, child_index: Mapping[str, int], child_ids: list[str],
+def _applications(path: Path, child_index: dict[str, int], child_ids: list[str],
                   level_index: dict[str, int], level_ids: list[str], crit: list[int],
                   orders: list[list[str]]) -> tuple:
     """applications.csv as arrays, the groups as (names, codes): whole byte columns for a
