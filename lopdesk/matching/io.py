@@ -15,7 +15,7 @@ import io
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,7 +165,7 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
                   hashes, seed, tiebreak, given.count(None) < len(given))
 
 
-def _applications(path: Path, child_index: dict[str, int], child_ids: list[str],
+def _applications(path: Path, child_index: Mapping[str, int], child_ids: list[str],
                   level_index: dict[str, int], level_ids: list[str], crit: list[int],
                   orders: list[list[str]]) -> tuple:
     """applications.csv as arrays, the groups as (names, codes): whole byte columns for a

@@ -153,7 +153,7 @@ def read_children(input_dir: Path, tiebreak: str) -> tuple:
     return child_index, child_ids, indicator, given
 
 
-def _slow_applications(path: Path, child_index: dict[str, int], level_index: dict[str, int],
+def _slow_applications(path: Path, child_index: Mapping[str, int], level_index: dict[str, int],
                        crit: list[int], orders: list[list[str]]) -> tuple:
     """Row by row, every check of formats.md with its line and column."""
     name = path.name
@@ -210,7 +210,7 @@ def _insz_like(text: str) -> bool:
     return any(is_insz(m.group()) for m in _DIGIT_RUN.finditer(text))
 
 
-def _fast_applications(path: Path, child_index: dict[str, int], level_index: dict[str, int],
+def _fast_applications(path: Path, child_index: Mapping[str, int], level_index: dict[str, int],
                        crit: list[int]) -> tuple | None:
     """The same result as `_slow_applications` for a plain, correct file, with string
     splitting and whole-column numpy conversions; None as soon as anything is unusual
