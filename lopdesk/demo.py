@@ -24,7 +24,7 @@ written in bulk; withdrawals, offers, raises and declarations go through the ser
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -35,6 +35,8 @@ from lopdesk.demo_data import (
     AREA_ID,
     FIRST_NAMES,
     LAST_NAMES,
+    LOP_EXPERT,
+    MEDIATOR,
     NEIGHBOURHOODS,
     OVERCAPACITY,
     SCHOOL_KINDS,
@@ -112,6 +114,7 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
     day = today or real_now.astimezone(BRUSSELS).date()
     training.start_training(db, day, real_now)
     tl = timeline(day)
+    expert, mediator = (_colleague(db, *who) for who in (LOP_EXPERT, MEDIATOR))
 
     n_nb = cfg["neighbourhoods"]
     side = math.ceil(math.sqrt(n_nb))
@@ -130,17 +133,31 @@ def generate(db: Database, *, size: str = "normal", seed: int = 2027,
         audit.record(s, db.user, "demo.children", "child", "*", {"count": len(children)})
 
     level_index = {lv["id"]: lv for lv in levels}
-    entries = old_regime_registers(db, rng, levels, requests)
-    entries += _new_regime(db, rng, seed, levels, level_index, applications, tl)
-    _after_the_start(db, rng, levels, tl)
-    _secondary(db, rng, cfg["sec_schools"], tl)
-    demo_states.add(db, tl)
+    try:
+        entries = old_regime_registers(expert, rng, levels, requests)
+        entries += _new_regime(expert, rng, seed, levels, level_index, applications, tl)
+        _after_the_start(expert, rng, levels, tl)
+        _secondary(expert, rng, cfg["sec_schools"], tl)
+        demo_states.add(expert, mediator, tl)
+    finally:
+        expert.dispose()
+        mediator.dispose()
     with db.read() as s:
         from sqlalchemy import func
 
         total = s.execute(select(func.count()).select_from(RegisterEntry)).scalar_one()
     return DemoSummary(size, seed, len(schools), len(levels), len(children), total,
                        round(time.perf_counter() - t0, 2), day.isoformat())
+
+
+def _colleague(db: Database, name: str, role: str, full_name: str) -> Database:
+    """The database as an invented colleague sees it, after adding the account. Where the
+    database decides who acts (a PostgreSQL role that is no superuser) this is simply the
+    session user again, and the demo's history is then that account's."""
+    from lopdesk.domain import ops
+
+    ops.add_user(db, name, role, full_name)
+    return Database(replace(db.settings, user=name))
 
 
 def _make_schools(rng: np.random.Generator, n: int, nb_names: list[str],

@@ -125,3 +125,10 @@ def calendar_days(year: int) -> list[tuple[date, str, str]]:
     span(e + timedelta(days=50), 1, "pinkstermaandag")
     span(date(year, 10, 12), 1, "facultatieve vrije dag (LOP)", "free_day")
     return sorted(set(days))
+
+
+# The demo LOP's invented colleagues (name, role, full name): the history the demo invents
+# (register lines, decisions, offers, the allocation, notices, mediation) is theirs; only
+# the building of the area itself is recorded for the account that ran `lopdesk demo`.
+LOP_EXPERT = ("an.deprez", "lop_expert", "An Deprez")
+MEDIATOR = ("bram.declercq", "mediation", "Bram De Clercq")

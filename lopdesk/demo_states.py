@@ -20,12 +20,14 @@ from lopdesk.labels import BRUSSELS
 SPECIAL_SCHOOL = "BUO001"
 
 
-def add(db: Database, tl: Timeline) -> None:
-    refused = _refusals(db, tl)
-    _notices(db, refused[:12])
-    _cases(db, refused[12:], tl)
-    _special_school(db, tl)
-    _secondary_round(db, tl)
+def add(expert: Database, mediator: Database, tl: Timeline) -> None:
+    """The states, each by the colleague whose work it is: notices and cases by the
+    mediation cell, the rest by the LOP expert."""
+    refused = _refusals(expert, tl)
+    _notices(mediator, refused[:12])
+    _cases(mediator, refused[12:], tl)
+    _special_school(expert, tl)
+    _secondary_round(expert, tl)
 
 
 def _refusals(db: Database, tl: Timeline) -> list[tuple[int, str, object]]:

@@ -216,7 +216,7 @@ SCREEN_TITLE = {
     "overview": "Overzicht",
     "deferred": "Uitgesteld / Niet-gerealiseerd",
     "capacity": "Capaciteit",
-    "allocation": "Allocatie",
+    "allocation": "Toewijzing",
     "mediation": "Bemiddeling",
     "register": "Register",
     "results": "Resultaten",

@@ -25,6 +25,7 @@ from lopdesk.labels import (
 )
 
 if TYPE_CHECKING:
+    from lopdesk.domain.allocation_queries import RunNames
     from lopdesk.domain.capacity import RaiseOutcome
     from lopdesk.domain.mediation import CaseView, NoticeView, RefusalRow
     from lopdesk.domain.registers import ClosePlan, EntryView, FillReport, FillStep
@@ -223,25 +224,40 @@ def explanation_rows(rows: list[Explanation]) -> list[dict]:
              "cutoff": cutoff_label(r.cutoff), "reason": cutoff_label(r.reason)} for r in rows]
 
 
-def explanation_lines(rows: list[Explanation]) -> list[str]:
-    """The same explanation as lines: one per level of the child's list."""
+def explanation_lines(rows: list[Explanation], names: RunNames | None = None) -> list[str]:
+    """The same explanation as lines: per level of the child's list its school, group,
+    rank number and cut-off, then the outcome and why."""
+    schools = names.schools if names is not None else {}
     lines = []
     for r in explanation_rows(rows):
-        where = f" (wachtlijst {r['position']})" if r["position"] else ""
-        lines.append(f"Keuze {r['choice_rank']}: {r['level_id']} · {r['priority_group']}, "
-                     f"nummer {r['number']} · grens {r['cutoff'] or '-'}")
-        lines.append(f"  {r['outcome']}{where}: {r['reason']}")
+        school = schools.get(r["level_id"])
+        where = f", plaats {r['position']}" if r["position"] else ""
+        lines += [f"Keuze {r['choice_rank']}: {r['level_id']}" + (f" · {school}" if school
+                                                                  else ""),
+                  f"  voorrangsgroep: {r['priority_group']} · rangnummer: {r['number']} · "
+                  f"grens: {r['cutoff'] or '-'}",
+                  f"  {r['outcome']}{where}: {r['reason']}"]
     return lines
 
 
-def explanation_title(child_id: str) -> str:
-    return f"Uitleg voor {child_id} (ALC-06)"
+EXPLANATION_LEGEND = ("Rangnummer: de plaats van het kind in de volgorde van dat niveau "
+                      "(voorrangsgroep, criterium, loting). Grens: het rangnummer van het "
+                      "laatst toegelaten kind. Plaats: de plaats op de wachtlijst.")
 
 
-def explanation_text(child_id: str, rows: list[Explanation]) -> str:
+def explanation_title(child_id: str, names: RunNames | None = None) -> str:
+    name = names.children.get(child_id) if names is not None else None
+    return f"Uitleg voor {name}, {child_id} (ALC-06)" if name else \
+        f"Uitleg voor {child_id} (ALC-06)"
+
+
+def explanation_text(child_id: str, rows: list[Explanation],
+                     names: RunNames | None = None) -> str:
     """The one explanation text of `allocate explain` and the app: a title, then per level
-    of the child's list its group and number, the cut-off, the outcome and why."""
-    return "\n".join([explanation_title(child_id), "", *explanation_lines(rows)])
+    of the child's list its group and rank number, the cut-off, the outcome and why; a
+    legend of the numbers at the end."""
+    return "\n".join([explanation_title(child_id, names), "",
+                      *explanation_lines(rows, names), "", EXPLANATION_LEGEND])
 
 
 def school_names(levels: Iterable[Any]) -> dict[str, str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from test_tui_expert_year import rows
+
 from lopdesk import demo
 from lopdesk.domain import allocation, audit, registers
 from lopdesk.domain.counters import area_counters
@@ -39,6 +41,16 @@ def test_demo_small_is_consistent(db):
     assert runs and runs[0].status == "active" and runs[0].output_hash
     with db.read() as s:
         assert audit.verify(s) == []
+    # the invented history is the invented colleagues'; the builder only built the area
+    by_user = defaultdict(set)
+    for user, action in rows(db, "SELECT user, action FROM audit_record"):
+        by_user[user].add(action.split(".")[0])
+    assert set(by_user) == {db.user, "an.deprez", "bram.declercq"}, dict(by_user)
+    assert by_user[db.user] <= {"demo", "user", "audit"}, by_user[db.user]
+    assert {"register", "allocation"} <= by_user["an.deprez"], by_user["an.deprez"]
+    assert {"case", "notice"} <= by_user["bram.declercq"], by_user["bram.declercq"]
+    assert rows(db, "SELECT DISTINCT opened_by FROM mediation_case") == [("bram.declercq",)]
+    assert rows(db, "SELECT DISTINCT user FROM allocation_run") == [("an.deprez",)]
 
 
 def test_demo_is_deterministic(db, tmp_path):

@@ -220,6 +220,21 @@ def test_ALC_05_reproducible_run_record(tmp_path):
         (tmp_path / "o4" / "assignments.csv").read_bytes()
 
 
+def test_ALC_06_a_place_behind_a_child_placed_higher_is_explained(tmp_path):
+    """k1 may rank before k2 at B but takes its first choice A: k2 gets B with rank number
+    2 at a level of 1 place, and the explanation says why."""
+    reasons = set()
+    for seed in range(12):
+        inp = simple(tmp_path / str(seed), {"A": 1, "B": 1}, {"k1": ["A", "B"], "k2": ["B"]})
+        run_allocation(inp, tmp_path / str(seed) / "o", seed=seed)
+        (row,) = explain_child(tmp_path / str(seed) / "o", "k2")
+        assert row.outcome == "assigned"
+        reasons.add(row.reason)
+    assert reasons == {"rangnummer 1, binnen de 1 plaatsen",
+                       "rangnummer 2 bij 1 plaatsen: niet elk kind vóór dit kind nam hier een "
+                       "plaats (een hogere keuze of een ander contingent)"}
+
+
 def test_ALC_06_explanation_per_level(tmp_path):
     inp = simple(tmp_path, {"A": 1, "B": 1, "Z": 0},
                  {"k1": ["A", "B"], "k2": ["Z", "A", "B"], "k3": ["A", "B"]})
@@ -230,12 +245,17 @@ def test_ALC_06_explanation_per_level(tmp_path):
     first = rows[0]
     assert first.level_id == "A" and first.outcome == "waiting" and first.position >= 1
     assert first.priority_group == "none" and first.number >= 2
-    assert first.cutoff.startswith("none #") and "lager nummer" in first.reason
+    assert first.cutoff.startswith("none #") and "lager rangnummer" in first.reason
     k2 = explain_child(tmp_path / "o", "k2")
     assert k2[0].reason.startswith("capaciteit 0")
-    placed = next(r for r in explain_child(tmp_path / "o", "k1") + explain_child(
-        tmp_path / "o", "k3") if r.outcome == "assigned")
-    assert placed.reason.startswith("toegewezen")
+    placed = [r for r in explain_child(tmp_path / "o", "k1") + explain_child(
+        tmp_path / "o", "k3") if r.outcome == "assigned"]
+    assert placed
+    for r in placed:  # a number above the capacity says why it still got the place
+        assert r.reason == ("rangnummer 1, binnen de 1 plaatsen" if r.number == 1 else
+                            f"rangnummer {r.number} bij 1 plaatsen: niet elk kind vóór dit "
+                            "kind nam hier een plaats (een hogere keuze of een ander "
+                            "contingent)")
     with pytest.raises(Exception, match="komt niet voor"):
         explain_child(tmp_path / "o", "nobody")
 

@@ -388,6 +388,7 @@ async def test_breadcrumb_after_palette_jumps(db):
 
 
 async def test_ALC_06_explanation_dialog_does_not_repeat_its_title(db):
+    from test_tui_expert_year import full_name
     from test_tui_nav import screen_text
 
     from lopdesk.domain import allocation
@@ -406,7 +407,7 @@ async def test_ALC_06_explanation_dialog_does_not_repeat_its_title(db):
         await settle(app, pilot)
         assert name(app) == "TextDialog"
         text = screen_text(app)
-        assert text.count(f"Uitleg voor {loser} (ALC-06)") == 1, text
+        assert text.count(f"Uitleg voor {full_name(db, loser)}, {loser} (ALC-06)") == 1, text
         assert "Keuze 1: L2" in text
 
 

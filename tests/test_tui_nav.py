@@ -100,7 +100,7 @@ async def test_help_lists_1_to_5_and_the_keys_of_the_screen_under_its_dutch_titl
         await pilot.pause()
         text = str(app.screen.query_one("#help-body Static").render())
         for key, title in (("1", "Overzicht"), ("2", "Uitgesteld"), ("3", "Capaciteit"),
-                           ("4", "Allocatie"), ("5", "Bemiddeling")):
+                           ("4", "Toewijzing"), ("5", "Bemiddeling")):
             assert re.search(rf"^  {key} +{title}", text, re.M), (key, text)
         assert "Op dit scherm (Bemiddeling › Dossier " in text
         for label in ("Voorstel", "Afsluiten", "Klacht CLR", "Ctrl+P", "Ctrl+Q"):
@@ -243,14 +243,14 @@ DIALOG_STEPS = [
     ("Capaciteit: goedkeuren", "3", ("g",)),
     ("Capaciteit: afwijzen", "3", ("w",)),
     ("Capaciteit: volzet verklaren", "3", ("d",)),
-    ("Allocatie: toewijzen", "4", ("r",)),
+    ("Toewijzing: toewijzen", "4", ("r",)),
     ("Bemiddeling: dossier openen", "5", ("n",)),
     ("Dossier: voorstel", "5", ("enter", "v")),
     ("Dossier: partij", "5", ("enter", "p")),
     ("Dossier: overleg", "5", ("enter", "m")),
     ("Dossier: contact", "5", ("enter", "c")),
     ("Dossier: afsluiten", "5", ("enter", "x")),
-    ("Allocatie: uitleg", "4", ("v", "e")),
+    ("Toewijzing: uitleg", "4", ("v", "e")),
     ("Dossier: samenvatting (voorbeeld)", "5", ("enter", "d")),
     ("Palet: proces-verbaal", "palette", ("proces-verbaal",)),
     ("Palet: LOP-rapport", "palette", ("LOP-rapport",)),

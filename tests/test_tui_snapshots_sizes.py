@@ -1,6 +1,7 @@
 """SVG snapshots at 80x24, 120x36 and 200x50: the main screens (80x24 is in
-test_tui_snapshots.py), every kind of dialog (form with pickers, confirm, text, pick list)
-and the document preview, on the fixed database of test_tui_snapshots.
+test_tui_snapshots.py), every kind of dialog (form with pickers, confirm, text, pick list),
+the document preview, the help and the command palette, on the fixed database of
+test_tui_snapshots.
 
 Regenerate on purpose only, after looking at the change:
     .venv/bin/pytest tests/test_tui_snapshots_sizes.py --snapshot-update
@@ -73,10 +74,13 @@ def test_document_preview(fixed, snap_compare, size, monkeypatch):  # noqa: F811
 
 
 @pytest.mark.parametrize("size", SIZES, ids=ids(SIZES))
-@pytest.mark.parametrize("screen", ["toewijzing", "help_register"])
+@pytest.mark.parametrize("screen", ["toewijzing", "help_register", "help_overzicht",
+                                    "palet"])
 def test_allocation_and_help(fixed, snap_compare, screen, size):  # noqa: F811
-    """The allocation screen (no round yet) and the help of the register with its legend."""
-    keys = {"toewijzing": ("4",), "help_register": ("question_mark",)}[screen]
+    """The allocation screen (no round yet), the help of the register with its legend and
+    of the overview, and the command palette with a search typed."""
+    keys = {"toewijzing": ("4",), "help_register": ("question_mark",),
+            "help_overzicht": ("question_mark",), "palet": ("ctrl+p", *"regist")}[screen]
     register = "L1" if screen == "help_register" else None
     assert snap_compare(make(fixed), terminal_size=size,
                         run_before=before(*keys, register=register))

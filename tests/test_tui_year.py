@@ -240,6 +240,7 @@ async def test_CAP_03_raise_detail_names_the_school_and_preview_agrees(db):
 
 
 async def test_ALC_06_explanation_of_the_child_under_the_cursor_is_the_cli_text(db):
+    from test_tui_expert_year import full_name
     from typer.testing import CliRunner
 
     from lopdesk.cli import app as cli
@@ -267,7 +268,38 @@ async def test_ALC_06_explanation_of_the_child_under_the_cursor_is_the_cli_text(
     out = CliRunner().invoke(cli, ["allocate", "explain", str(run.run_id), loser, "--run"])
     assert out.exit_code == 0, out.output
     assert out.stdout.strip() == shown.strip()
-    assert shown.startswith(f"Uitleg voor {loser} (ALC-06)") and "Keuze 1: L2" in shown
+    # the child and the school by name beside their ids; the numbers are labelled
+    assert shown.startswith(f"Uitleg voor {full_name(db, loser)}, {loser} (ALC-06)"), shown
+    assert "Keuze 1: L2 · School S1" in shown and "rangnummer: " in shown
+    assert "Rangnummer: de plaats van het kind" in shown
+
+
+async def test_ALC_06_results_name_the_children_and_count_the_run(db):
+    """The unplaced list names each child beside its id; the run's counts are on screen
+    in words, whole (the runs table keeps only numbers that are never cut)."""
+    from test_tui_expert_year import full_name
+
+    from lopdesk.domain import allocation
+    from lopdesk.screens.allocation import ResultsScreen, rerun_and_read
+
+    b.basic(db, capacity=2, n_children=5)
+    b.level(db, "L2", "S1", capacity=5, label="2")
+    allocation.create_round(db, "R1", "A", 2027, "Ronde 1")
+    allocation.add_round_level(db, "R1", "L2", capacity=1)
+    for kid in ("K003", "K004"):
+        allocation.add_applications(db, "R1", kid, ["L2"])
+    run = allocation.run_round(db, "R1", seed=42)
+    results = rerun_and_read(db, run.run_id, "Ronde R1")
+    (loser,) = results.unplaced()
+    app = make(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(ResultsScreen(results))
+        await settle(app, pilot)
+        assert full_name(db, loser) in table_text(app.screen, "#unplaced")
+        assert "School S1" in table_text(app.screen, "#cutoffs")
+        counts = str(app.screen.query_one("#counts").render())
+        assert "kinderen: 2" in counts and "zonder toewijzing: 1" in counts, counts
 
 
 def test_WL_01_an_open_offer_past_its_reply_deadline_reads_verlopen():

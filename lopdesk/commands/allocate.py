@@ -74,7 +74,7 @@ def allocate_run(
 @allocate_app.command("explain")
 @handle_errors
 def allocate_explain(
-    target: str = typer.Argument(..., help="Uitvoermap van een allocatie, of met --run het "
+    target: str = typer.Argument(..., help="Uitvoermap van een toewijzing, of met --run het "
                                  "nummer van een toewijzing in de databank."),
     child: str = typer.Argument(..., help="Het kind (pseudoniem)."),
     run: bool = typer.Option(False, "--run",
@@ -85,6 +85,7 @@ def allocate_explain(
     from lopdesk.matching.explain import explain_child
     from lopdesk.present import explanation_text
 
+    names = None
     if run:
         if not target.isdigit():
             raise fail(f"--run verwacht het nummer van een toewijzing, niet '{target}'")
@@ -92,13 +93,15 @@ def allocate_explain(
 
         with database() as db:
             rows = allocation.explain_run(db, int(target), child)
+            if not as_json:
+                names = allocation.run_names(db, [child], [r.level_id for r in rows])
     else:
         rows = explain_child(Path(target), child)
     if as_json:
         emit(rows, True)
         return
     # The app shows the same Dutch text; the engine's codes stay in --json (formats.md).
-    echo(explanation_text(child, rows))
+    echo(explanation_text(child, rows, names))
 
 
 @allocate_app.command("hague")

@@ -29,9 +29,11 @@ from lopdesk.domain.allocation_models import (
     Application,
     RoundLevel,
 )
+from lopdesk.domain.allocation_queries import RunNames as RunNames
 from lopdesk.domain.allocation_queries import RunRow as RunRow
 from lopdesk.domain.allocation_queries import list_rounds as list_rounds
 from lopdesk.domain.allocation_queries import list_runs as list_runs
+from lopdesk.domain.allocation_queries import run_names as run_names
 from lopdesk.domain.areas import get_or_404, refuse_existing
 from lopdesk.domain.codes import CRITERIA, PRECEDENCES, PRIORITY_GROUPS, TIEBREAKS
 from lopdesk.domain.errors import Conflict, ImportError_, InvalidInput, RuleViolation

@@ -60,19 +60,21 @@ def _norm(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return canonical_moment(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
-@lru_cache(maxsize=16_384)  # an entry's moment recurs in its row and in its event
-def _norm_datetime(value: datetime) -> str:
+def canonical_moment(value: datetime) -> str:
+    """The canonical text of a datetime (naive ones are UTC)."""
     if value.tzinfo is not UTC:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value.isoformat(timespec="microseconds")
+
+
+# an entry's moment recurs in its row and in its event
+_norm_datetime = lru_cache(maxsize=16_384)(canonical_moment)
 
 
 # `_norm` by exact type for the common ones (imports hash millions of values); a bool is
@@ -86,6 +88,14 @@ def row_digest(values: Iterable[Any]) -> str:
     """128-bit digest of a row's canonical content (its columns in table order)."""
     get = _FAST.get
     text = "\x1f".join([v if type(v) is str else (get(type(v)) or _norm)(v) for v in values])
+    return digest_text(text)
+
+
+NONE = "\x00"  # the canonical text of None
+
+
+def digest_text(text: str) -> str:
+    """The digest of a row whose canonical texts, joined by US (\\x1f), are `text`."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -143,6 +153,12 @@ def seal(s: Session, name: str, rows: Iterable[dict[str, Any]]) -> None:
         except KeyError:  # a column left to its default
             values = [row.get(c) for c in names]
         sealed[key] = row_digest(values)
+
+
+def seal_digests(s: Session, name: str, digests: Iterable[tuple[str, str]]) -> None:
+    """Digests (key, digest) a hot path computed itself from the values it inserted, with
+    `digest_text` over the canonical texts (`canonical_moment`, NONE, ...) of the row."""
+    s.info.setdefault(_SEALED, {}).setdefault(name, {}).update(digests)
 
 
 def collect(s: Session) -> dict[str, dict[str, str | None]]:

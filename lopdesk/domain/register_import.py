@@ -23,14 +23,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from lopdesk.domain import audit
+from lopdesk.domain.bulk import rows_in
 from lopdesk.domain.codes import CONTINGENTS, PRIORITY_GROUPS, STATUSES
 from lopdesk.domain.errors import ImportError_
-from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
+from lopdesk.domain.models import CapacityLevel, RegisterEntry
 from lopdesk.labels import fmt_datetime
+from lopdesk.matching.csvin import parse_moment
 
 CHUNK_LINES = 5000  # lines per part: parsed, checked and inserted together
 CHUNK = 900  # ids per IN (...) query: below SQLite's bound-parameter limit
@@ -41,12 +43,10 @@ MAX_LINE_WARNINGS = 1000  # warnings of single lines; the rest are counted in on
 RRN_PATTERN = re.compile(r"^\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}$")
 
 
-# Built once, the ids bound as one expanding list (no per-id work in SQLAlchemy).
-_CHILDREN = select(Child.id, Child.indicator).where(
-    Child.id.in_(bindparam("ids", expanding=True)))
-_RUNNING = select(RegisterEntry.id, RegisterEntry.level_id, RegisterEntry.child_id).where(
-    RegisterEntry.child_id.in_(bindparam("ids", expanding=True)),
-    RegisterEntry.status != "withdrawn")
+# Plain SQL through the driver (bulk.rows_in): {keys} is the part's list of child ids.
+_CHILDREN = "SELECT id, indicator FROM child WHERE id IN ({keys})"
+_RUNNING = ("SELECT id, level_id, child_id FROM register_entry "
+            "WHERE child_id IN ({keys}) AND status != 'withdrawn'")
 
 
 def check_child_id(reader: Any, child_id: str) -> None:
@@ -105,16 +105,25 @@ def import_rows(s: Session, user: str, reader: Any, warnings: list[str]) -> int:
     return len(st.ids)
 
 
+# The cells of a well-formed row read directly; any other row goes through the reader's
+# helpers, which name its first problem.
+_FLAGS = {"": False, "1": True, "ja": True, "true": True, "yes": True, "j": True,
+          "0": False, "nee": False, "false": False, "no": False, "n": False}
+_GROUPS = frozenset(PRIORITY_GROUPS)
+_STATUSES = frozenset(STATUSES)
+
+
 def _parse(reader: Any, row: dict, last_at: dict[str, datetime]) -> dict:
     """One row's cells, and the order of the level's rows in the file (REG-01)."""
-    school_id = reader.text(row, "school_id")
-    level_id = reader.text(row, "level_id")
-    child_id = reader.text(row, "child_id")
-    check_child_id(reader, child_id)
-    at = reader.moment(row, "requested_at")
-    group = reader.choice(row, "priority_group", PRIORITY_GROUPS, "none")
-    indicator = reader.flag(row, "indicator")
-    status = reader.choice(row, "status", STATUSES)
+    get = row.get
+    school_id, level_id, child_id = get("school_id", ""), get("level_id", ""), get("child_id", "")
+    raw_at, group, status = get("requested_at", ""), get("priority_group") or "none", \
+        get("status", "")
+    indicator = _FLAGS.get(get("indicator", "").lower())
+    at = parse_moment(raw_at) if raw_at else None
+    if (not (school_id and level_id and child_id) or at is None or indicator is None
+            or group not in _GROUPS or status not in _STATUSES or RRN_PATTERN.match(child_id)):
+        school_id, level_id, child_id, at, group, indicator, status = _cells(reader, row)
     prev = last_at.get(level_id)
     if prev is not None and at < prev:
         raise reader.error("requested_at", f"vroeger dan de vorige regel van {level_id} "
@@ -125,6 +134,19 @@ def _parse(reader: Any, row: dict, last_at: dict[str, datetime]) -> dict:
             "priority_group": group, "_school": school_id,
             "contingent": CONTINGENTS[0] if indicator else CONTINGENTS[1],
             "status": status, "reason": "capacity" if status == "non_realised" else None}
+
+
+def _cells(reader: Any, row: dict) -> tuple[str, str, str, datetime, str, bool, str]:
+    """The row's cells through the reader's helpers: the first bad one raises."""
+    school_id = reader.text(row, "school_id")
+    level_id = reader.text(row, "level_id")
+    child_id = reader.text(row, "child_id")
+    check_child_id(reader, child_id)
+    at = reader.moment(row, "requested_at")
+    group = reader.choice(row, "priority_group", PRIORITY_GROUPS, "none")
+    indicator = reader.flag(row, "indicator")
+    status = reader.choice(row, "status", STATUSES)
+    return school_id, level_id, child_id, at, group, indicator, status
 
 
 def _write_part(s: Session, user: str, reader: Any, rows: list[dict], lines: list[int],
@@ -152,13 +174,11 @@ def _check(s: Session, reader: Any, rows: list[dict], lines: list[int], st: _Sta
         return
     _learn_levels(s, st, {r["level_id"] for r in rows})
     children = sorted({r["child_id"] for r in rows})
-    indicator_of: dict[str, bool] = {}
-    running: dict[tuple[str, str], int] = {}  # (level, child) -> id of a running request
-    for start in range(0, len(children), CHUNK):
-        part = {"ids": children[start:start + CHUNK]}
-        indicator_of.update(s.execute(_CHILDREN, part).all())
-        for eid, level_id, child_id in s.execute(_RUNNING, part):
-            running[(level_id, child_id)] = eid
+    indicator_of: dict[str, bool] = {cid: bool(flag) for cid, flag in
+                                     rows_in(s, _CHILDREN, children, CHUNK)}
+    # (level, child) -> id of a running request
+    running = {(level_id, child_id): eid
+               for eid, level_id, child_id in rows_in(s, _RUNNING, children, CHUNK)}
     here: dict[tuple[str, str], int] = {}  # running requests of this part: line
     for r, line in zip(rows, lines, strict=True):
         reader.line = line

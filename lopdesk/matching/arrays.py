@@ -31,11 +31,14 @@ def runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return sorted_keys[first], first, counts
 
 
-def expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The concatenated ranges [start, start + count) for each pair, as one int64 array."""
+def expand(starts: np.ndarray, counts: np.ndarray, out: np.ndarray | None = None
+           ) -> np.ndarray:
+    """The concatenated ranges [start, start + count) for each pair, as one int64 array
+    (written into `out` when given)."""
     counts = counts.astype(np.int64)
     offsets = np.asarray(starts, dtype=np.int64) - (np.cumsum(counts) - counts)
-    return np.repeat(offsets, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+    return np.add(np.repeat(offsets, counts), np.arange(int(counts.sum()), dtype=np.int64),
+                  out=out)
 
 
 def stable_order(values: np.ndarray) -> np.ndarray:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lopdesk.matching.arrays import expand, group_starts, runs, stable_order
+from lopdesk.matching.arrays import expand, group_starts, runs
+from lopdesk.matching.order import places as level_orders
 
 ENGINE_VERSION = "lopdesk-da 1.0.0"
 
@@ -72,74 +73,13 @@ class Problem:
         return rank_key, dist_key
 
     def places(self) -> np.ndarray:
-        """Each application's 0-based place in its level's strict order (ALC-02, ALC-03).
-
-        Equivalent to a lexicographic sort on (level, group, rank key, distance, lottery,
-        child). The applications are first lined up in tie-break order (lottery, child; on
-        the distance levels distance first), then one *value* sort of packed int64 keys
-        (level, group, rank key, index in that line-up) orders them: the low bits of the
-        sorted keys name the application, so no argsort is needed."""
-        a_n = self.n_applications
-        if a_n == 0:
+        """Each application's 0-based place in its level's strict order (ALC-02, ALC-03):
+        see `order.places`. The positions in the (level, place) order are kept for the run."""
+        if self.n_applications == 0:
             return np.zeros(0, dtype=np.int64)
-        line_up = self._tie_line_up()
-        crit = self.level_criterion[self.app_level]
-        key = np.multiply(self.app_rank, (crit == 2) | (crit == 3), dtype=np.int64)  # rank key
-        del crit
-        tie_bits = max(1, (a_n - 1).bit_length())
-        rank_bits = max(1, int(key.max()).bit_length())
-        group_bits = max(1, int(self.app_group.max()).bit_length())
-        level_bits = max(1, int(self.n_levels).bit_length())
-        tie = np.empty(a_n, dtype=np.int64)
-        tie[line_up] = np.arange(a_n)
-        if tie_bits + rank_bits + group_bits + level_bits <= 62 and self.app_group.min() >= 0:
-            key <<= tie_bits
-            key |= tie
-            np.left_shift(self.app_group, rank_bits + tie_bits, out=tie, dtype=np.int64)
-            key |= tie
-            np.left_shift(self.app_level, group_bits + rank_bits + tie_bits, out=tie,
-                          dtype=np.int64)
-            key |= tie
-            del tie
-            key.sort()
-            key &= (1 << tie_bits) - 1
-            order = line_up[key]
-            del key
-        else:  # very large inputs: the same order with a lexicographic sort
-            order = np.lexsort((tie, key, self.app_group, self.app_level))
-        del line_up
-        pos = np.empty(a_n, dtype=np.int64)
-        pos[order] = np.arange(a_n)
-        place = self.level_starts()[self.app_level]
-        np.subtract(pos, place, out=place)
-        self._positions = (place, pos, order)
+        place, pos, by_pos = level_orders(self)
+        self._positions = (place, pos, by_pos)
         return place
-
-    def _tie_line_up(self) -> np.ndarray:
-        """All applications in one line whose order, within every level, is the level's
-        tie-break: the lottery, then the child's index (which only decides when two lottery
-        numbers are exactly equal); on the distance levels the distance to the millimetre
-        first (finer differences are noise), then the lottery."""
-        lot = self.child_lottery()
-        if np.all(self.app_lottery == lot[self.app_child]):  # single tie-break
-            by_child = np.lexsort((np.arange(self.n_children), lot))
-            counts = np.diff(self.child_start)[by_child]
-            line_up = expand(self.child_start[by_child], counts)
-        else:  # multiple tie-break: one number per application
-            line_up = np.lexsort((self.app_child, self.app_lottery))
-        crit = self.level_criterion[self.app_level]
-        on_distance = (crit == 1) | (crit == 3)
-        if on_distance.any():
-            in_line = on_distance[line_up]
-            near = line_up[in_line]
-            dist = np.nan_to_num(self.app_distance[near], copy=False, nan=1e12)
-            dist *= 1000
-            mm = np.rint(dist, out=dist).astype(np.int64)
-            del dist
-            near = near[stable_order(mm)]
-            del mm
-            line_up = np.concatenate((near, line_up[~in_line]))
-        return line_up
 
     def level_starts(self) -> np.ndarray:
         """int64[m + 1]: where each level's applications begin in the (level, place) order."""
@@ -243,21 +183,29 @@ def choose_sorted(problem: Problem, sa: np.ndarray) -> np.ndarray:
     return _choose_classes(problem, lv, cls)
 
 
-def _choose_classes(problem: Problem, lv: np.ndarray, cls: np.ndarray) -> np.ndarray:
+def _choose_classes(problem: Problem, lv: np.ndarray, cls: np.ndarray,
+                    level_runs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The choice for applications sorted by (level, place), given each one's level and
-    class (bit 0: indicator child; bit 1: priority child at a priority_first level).
+    class (bit 0: indicator child; bit 1: priority child at a priority_first level), and
+    optionally the runs of equal level (levels, counts) when the caller knows them.
 
     A level without reserved seats simply keeps the first `capacity` of its order (its
-    priority children are first in that order already); only levels with reserves go
-    through the phases."""
-    levels, first, counts = runs(lv)
-    run = np.repeat(np.arange(levels.size), counts)
+    priority children are first in that order already), and so does a level with no more
+    applicants than seats (every phase passes its unused seats on, so all are taken);
+    only the other levels with reserves go through the phases."""
+    if level_runs is None:
+        levels, _, counts = runs(lv)
+    else:
+        levels, counts = level_runs
+    capacity = problem.level_capacity[levels]
     has_reserve = (problem.level_reserved_indicator[levels]
                    + problem.level_reserved_non_indicator[levels]) > 0
-    limit = np.where(has_reserve, 0, problem.level_capacity[levels]) + first
-    chosen = np.arange(lv.size) < limit[run]
+    has_reserve &= counts > capacity
+    # each run keeps its first `limit` (a level that goes through the phases: none here)
+    limit = np.where(has_reserve, 0, capacity)
+    chosen = expand(np.zeros(levels.size, dtype=np.int64) - limit, counts) < 0
     if has_reserve.any():
-        sub = np.flatnonzero(has_reserve[run])
+        sub = expand((np.cumsum(counts) - counts)[has_reserve], counts[has_reserve])
         res_counts = counts[has_reserve]
         chosen[sub] = _choose_with_reserves(problem, cls[sub], levels[has_reserve], res_counts)
     return chosen
@@ -387,25 +335,25 @@ class _Seats:
         lc_mask = (self.level_mask << 2) | 3
         ok = (new >> self.pos_shift) < self.cut[(new >> self.child_bits) & lc_mask]
         at_once = new[~ok]
-        new = np.sort(new[ok])
+        new = new[ok]
         if new.size == 0:
             return at_once
-        touched, _, _ = runs((new >> self.level_shift) & self.level_mask)
-        old = self.slots[expand(self.start[touched], self.count[touched])]
-        cand = np.insert(old, np.searchsorted(old, new), new)  # still in (level, place) order
-        lv = (cand >> self.level_shift) & self.level_mask
+        n_new = np.bincount((new >> self.level_shift) & self.level_mask,
+                            minlength=self.count.size)
+        touched = np.flatnonzero(n_new)
+        held = self.count[touched]
+        cand = np.concatenate((self.slots[expand(self.start[touched], held)], new))
+        cand.sort()  # codes sort like positions: (level, place) order
+        counts = held + n_new[touched]
         cls = (cand >> self.child_bits) & 3
-        keep = _choose_classes(self.problem, lv, cls)
-        kept, cls = cand[keep], cls[keep]
-        levels, first, counts = runs(lv[keep])
-        for held_count in (self.count, self.n_ind, self.n_prio):
-            held_count[touched] = 0
-        if kept.size:
-            self.count[levels] = counts
-            self.n_ind[levels] = np.add.reduceat(cls & 1, first)
-            self.n_prio[levels] = np.add.reduceat(cls >> 1, first)
-            within = np.arange(kept.size) - np.repeat(first, counts)
-            self.slots[np.repeat(self.start[levels], counts) + within] = kept
+        keep = _choose_classes(self.problem, None, cls, (touched, counts))
+        first = np.cumsum(counts) - counts
+        n_kept = np.add.reduceat(keep, first)
+        cls *= keep
+        self.count[touched] = n_kept
+        self.n_ind[touched] = np.add.reduceat(cls & 1, first)
+        self.n_prio[touched] = np.add.reduceat(cls >> 1, first)
+        self.slots[expand(self.start[touched], n_kept)] = cand[keep]
         self._cut_offs(touched)
         return np.concatenate((at_once, cand[~keep]))
 

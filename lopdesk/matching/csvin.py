@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -328,9 +329,27 @@ def moment_in_span(value: datetime, today: date | None = None) -> bool:
     return today - span <= value.date() <= today + span
 
 
+@lru_cache(maxsize=4096)
+def _brussels_offset(hour: str) -> timedelta:
+    """Brussels' UTC offset during the local hour 'YYYY-MM-DD HH' ('T' or space), as
+    replace(tzinfo=BRUSSELS) takes it (fold 0, in a gap the offset before it): the zone
+    changes only on the hour, so the offset of the hour's start holds for all of it."""
+    start = datetime.fromisoformat(f"{hour[:10]}T{hour[11:13]}:00")
+    return start.replace(tzinfo=BRUSSELS).utcoffset() or timedelta(0)
+
+
 def parse_moment(value: str) -> datetime | None:
     """ISO 8601 to the second (no zone: Brussels) or `DD/MM/JJJJ UU:MM[:SS]` in Brussels
     time, within MOMENT_SPAN_YEARS of today; aware UTC, or None."""
+    if len(value) == 19 and _ISO_SECONDS.match(value):  # the common form: the fast path
+        try:
+            local = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if not DAY_YEARS[0] <= local.year <= DAY_YEARS[1]:
+            return None
+        moment = (local - _brussels_offset(value[:13])).replace(tzinfo=UTC)
+        return moment if moment_in_span(moment) else None
     m = _DMY_TIME.match(value)
     try:
         if m:

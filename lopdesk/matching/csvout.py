@@ -16,8 +16,24 @@ import numpy as np
 _NEEDS_QUOTES = (b",", b'"', b"\n", b"\r")
 
 
+class IdColumn(list):
+    """Ids as a list of str that keeps the bytes column they were read from (ASCII), so
+    that `as_bytes` hands that column back instead of encoding the strings again."""
+
+    column: np.ndarray | None = None
+
+
+def id_column(column: np.ndarray) -> IdColumn:
+    """The ids of a bytes column (ASCII) as an IdColumn."""
+    ids = IdColumn(column.astype(str).tolist())
+    ids.column = column
+    return ids
+
+
 def as_bytes(values: list[str]) -> np.ndarray:
     """Strings as a UTF-8 bytes column."""
+    if isinstance(values, IdColumn) and values.column is not None:
+        return values.column
     if not values:
         return np.zeros(0, dtype="S1")
     try:

@@ -1,7 +1,7 @@
 """Why a child got what it got (ALC-06): per level of its list, its group and number, the
 level's cut-off and the reason it was or was not admitted.
 
-The *number* is the child's place in the level's order (priority group, criterion,
+The *number* (rangnummer) is the child's place in the level's order (priority group, criterion,
 lottery): number 12 means eleven children came before it at that level. The cut-off is
 the number of the last child admitted there, with its group.
 """
@@ -65,10 +65,12 @@ def explain_all(inputs: Inputs, result: Result, child: int | None = None
         cap = caps[lv]
         if assigned_l[c] == a:
             outcome = "assigned"
-            reason = f"toegewezen: nummer {number} bij {cap} plaatsen"
+            reason = (f"rangnummer {number}, binnen de {cap} plaatsen" if number <= cap else
+                      f"rangnummer {number} bij {cap} plaatsen: niet elk kind vóór dit kind "
+                      "nam hier een plaats (een hogere keuze of een ander contingent)")
         elif assigned_l[c] >= 0 and app_rank[a] > ticket_l[c]:
             outcome = "not_needed"
-            reason = f"niet nodig: toegewezen aan keuze {ticket_l[c]}, hoger gerangschikt"
+            reason = f"het kind kreeg een plaats bij keuze {ticket_l[c]}, die het hoger rangschikte"
         else:
             outcome = "waiting"
             last = last_places[lv]
@@ -77,12 +79,12 @@ def explain_all(inputs: Inputs, result: Result, child: int | None = None
             elif last < 0:
                 reason = "niemand toegelaten"
             elif places[a] > last:
-                reason = (f"alle {cap} plaatsen gingen naar kinderen met een lager nummer "
+                reason = (f"alle {cap} plaatsen gingen naar kinderen met een lager rangnummer "
                           f"(laatst toegelaten: {cutoff})")
             else:
                 own = "indicator" if indicator[c] else "niet-indicator"
                 other = "niet-indicator" if indicator[c] else "indicator"
-                reason = (f"kinderen met een hoger nummer kregen een plaats die voorbehouden "
+                reason = (f"kinderen met een hoger rangnummer kregen een plaats die voorbehouden "
                           f"was voor {other}leerlingen; de plaatsen voor {own}leerlingen en de "
                           f"vrije plaatsen waren bezet (laatst toegelaten: {cutoff})")
         out.append(Explanation(inputs.child_ids[c], app_rank[a], inputs.level_ids[lv],
@@ -102,7 +104,7 @@ def explain_child(output_dir: Path | str, child_id: str) -> list[Explanation]:
     out = Path(output_dir)
     run_file, input_dir = out / "run.json", out / "input"
     if not run_file.is_file() or not input_dir.is_dir():
-        raise InvalidInput(f"{out} is geen uitvoermap van een allocatie (run.json of input/ "
+        raise InvalidInput(f"{out} is geen uitvoermap van een toewijzing (run.json of input/ "
                            "ontbreekt)")
     record = json.loads(run_file.read_text(encoding="utf-8"))
     options = record.get("options", {})
@@ -111,9 +113,9 @@ def explain_child(output_dir: Path | str, child_id: str) -> list[Explanation]:
     try:
         index = inputs.child_ids.index(child_id)
     except ValueError:
-        raise NotFound(f"kind '{child_id}' komt niet voor in deze allocatie") from None
+        raise NotFound(f"kind '{child_id}' komt niet voor in deze toewijzing") from None
     result = solve(inputs, bool(options.get("improve")))
     rows = explain_all(inputs, result, child=index)
     if not rows:
-        raise NotFound(f"kind '{child_id}' heeft geen aanmelding in deze allocatie")
+        raise NotFound(f"kind '{child_id}' heeft geen aanmelding in deze toewijzing")
     return rows

@@ -15,7 +15,7 @@ import io
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,7 +90,7 @@ def _lotteries(seed: int, child_ids: list[str], given: list[float | None]) -> np
     prefix computed once; when none is given, the numbers are taken from all the digests
     at once (the first 7 bytes, big-endian, over 2**56, as draw_lottery takes them)."""
     base = hashlib.sha256(f"lopdesk-lottery/1/{seed}/".encode())
-    if any(g is not None for g in given):
+    if given.count(None) < len(given):
         return np.array([draw_lottery(seed, cid) if g is None else g
                          for cid, g in zip(child_ids, given, strict=True)], dtype=np.float64)
     if not child_ids:
@@ -162,10 +162,10 @@ def read_input(input_dir: Path, *, seed: int | None = None, tiebreak: str = "sin
     hashes["combined"] = hashlib.sha256(
         "".join(hashes[f] for f in INPUT_FILES).encode()).hexdigest()
     return Inputs(problem, level_ids, school_ids, level_names, child_ids, group_names, orders,
-                  hashes, seed, tiebreak, any(g is not None for g in given))
+                  hashes, seed, tiebreak, given.count(None) < len(given))
 
 
-def _applications(path: Path, child_index: dict[str, int], child_ids: list[str],
+def _applications(path: Path, child_index: Mapping[str, int], child_ids: list[str],
                   level_index: dict[str, int], level_ids: list[str], crit: list[int],
                   orders: list[list[str]]) -> tuple:
     """applications.csv as arrays, the groups as (names, codes): whole byte columns for a

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from lopdesk.matching.csvin import (
     parse_int,
     separator,
 )
+from lopdesk.matching.csvout import IdColumn, id_column
 
 DEFAULT_PRIORITY_ORDER = "sibling_staff>sibling>staff"
 KNOWN_GROUPS = frozenset(PRIORITY_GROUPS)
@@ -151,7 +153,7 @@ def read_children(input_dir: Path, tiebreak: str) -> tuple:
     return child_index, child_ids, indicator, given
 
 
-def _slow_applications(path: Path, child_index: dict[str, int], level_index: dict[str, int],
+def _slow_applications(path: Path, child_index: Mapping[str, int], level_index: dict[str, int],
                        crit: list[int], orders: list[list[str]]) -> tuple:
     """Row by row, every check of formats.md with its line and column."""
     name = path.name
@@ -208,7 +210,7 @@ def _insz_like(text: str) -> bool:
     return any(is_insz(m.group()) for m in _DIGIT_RUN.finditer(text))
 
 
-def _fast_applications(path: Path, child_index: dict[str, int], level_index: dict[str, int],
+def _fast_applications(path: Path, child_index: Mapping[str, int], level_index: dict[str, int],
                        crit: list[int]) -> tuple | None:
     """The same result as `_slow_applications` for a plain, correct file, with string
     splitting and whole-column numpy conversions; None as soon as anything is unusual
@@ -320,12 +322,38 @@ def _bulk_children(path: Path) -> tuple | None:
     ranked = np.sort(ids)
     if (ranked[1:] == ranked[:-1]).any():
         return None  # a child twice
-    child_ids = ids.astype(str).tolist()
-    child_index = dict(zip(child_ids, range(len(child_ids)), strict=True))
-    return child_index, child_ids, (ind == b"1").tolist(), [None] * len(child_ids)
+    child_ids = id_column(ids)
+    return IndexOf(child_ids), child_ids, (ind == b"1").tolist(), [None] * len(child_ids)
+
+
+class IndexOf(Mapping[str, int]):
+    """The position of each id of a list, as a dict built only when it is first asked
+    (the bulk readers look ids up on arrays; only the row-by-row readers need it)."""
+
+    def __init__(self, ids: list[str]) -> None:
+        self._ids, self._index = ids, None
+
+    def _built(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = dict(zip(self._ids, range(len(self._ids)), strict=True))
+        return self._index
+
+    def __getitem__(self, key: str) -> int:
+        return self._built()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._built()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 def _as_bytes(ids: list[str]) -> np.ndarray | None:
+    if isinstance(ids, IdColumn) and ids.column is not None:
+        return ids.column
     try:
         return np.array(ids, dtype="S") if ids else np.zeros(0, dtype="S1")
     except UnicodeEncodeError:

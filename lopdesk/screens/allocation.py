@@ -1,10 +1,11 @@
-"""Allocatie: pick a round, enter or draw the seed, run it in a worker with a progress
+"""Toewijzing (allocation): pick a round, enter or draw the seed, run it in a worker with a progress
 indicator, then the results — rank distribution, unplaced children, per-level cut-offs and
 the explanation of any child's outcome (ALC-05, ALC-06, REG-07)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import secrets
 import tempfile
 import time
@@ -17,6 +18,7 @@ from textual.widgets import ProgressBar, Static
 
 from lopdesk import parse, present
 from lopdesk.domain import allocation
+from lopdesk.domain.allocation import RunNames
 from lopdesk.domain.documents import cutoff_label
 from lopdesk.labels import (
     ROUND_STATUS,
@@ -33,10 +35,15 @@ from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
-ROUND_COLUMNS = [Column("Ronde", 20), Column("Jaar", 9), Column("Naam", 28),
-                 Column("Status", 10), Column("Loting", 8)]
-RUN_COLUMNS = [Column("Nr", 4, "right"), Column("Status", 9), Column("Zaad", 11, "right"),
-               Column("Door", 10), Column("Wanneer", 16, flex=False), Column("Aantallen", 40)]
+# The year and the lottery are left out first at 80 columns (the detail line shows them):
+# a round's name is what tells rounds apart.
+ROUND_COLUMNS = [Column("Ronde", 18, flex=False), Column("Jaar", 9, drop=2),
+                 Column("Naam", 38), Column("Status", 10), Column("Loting", 16, drop=1)]
+# Counts as numbers that are never cut; the whole run record is on the results screen.
+RUN_COLUMNS = [Column("Nr", 3, "right"), Column("Status", 9), Column("Zaad", 10, "right"),
+               Column("Door", 8), Column("Wanneer", 16, flex=False),
+               Column("Kinderen", 8, "right"), Column("Geplaatst", 9, "right"),
+               Column("Zonder", 6, "right")]
 @dataclass
 class Results:
     """The output folder of a run (formats.md) read into memory."""
@@ -46,6 +53,8 @@ class Results:
     waitlist: list[dict] = field(default_factory=list)
     levels: list[dict] = field(default_factory=list)
     run_id: int | None = None  # the stored run, for its explanations (ALC-06)
+    names: RunNames | None = None  # children's and schools' names beside the ids
+    counts: dict = field(default_factory=dict)  # the run record's counts (run.json)
 
     @classmethod
     def read(cls, folder: Path, title: str, run_id: int | None = None) -> Results:
@@ -55,8 +64,16 @@ class Results:
                 return []
             return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
 
+        record = folder / "run.json"
+        counts = (json.loads(record.read_text(encoding="utf-8")).get("counts", {})
+                  if record.exists() else {})
         return cls(title, rows("assignments.csv"), rows("waitlist.csv"), rows("levels.csv"),
-                   run_id)
+                   run_id, counts=counts)
+
+    def counts_line(self) -> str:
+        """The run record's counts in words (the per-level ones are in the tables)."""
+        return " · ".join(f"{label(RUN_COUNT, k)}: {v}" for k, v in self.counts.items()
+                          if not isinstance(v, dict))
 
     def rank_distribution(self) -> dict[str, int]:
         dist: dict[str, int] = {}
@@ -69,6 +86,11 @@ class Results:
     def unplaced(self) -> list[str]:
         return [a["child_id"] for a in self.assignments if not a.get("level_id")]
 
+    def with_names(self, db) -> Results:
+        self.names = allocation.run_names(db, (a["child_id"] for a in self.assignments),
+                                          (lv["level_id"] for lv in self.levels))
+        return self
+
 
 def run_and_read(db, round_id: str, *, seed: int, improve: bool, replace: bool,
                  keep_later_events: bool = False, replace_reason: str = ""
@@ -79,14 +101,14 @@ def run_and_read(db, round_id: str, *, seed: int, improve: bool, replace: bool,
                                    keep_output=out, keep_later_events=keep_later_events,
                                    replace_reason=replace_reason)
         return run, Results.read(out, f"Ronde {round_id}, toewijzing {run.run_id}, zaad {seed}",
-                                 run.run_id)
+                                 run.run_id).with_names(db)
 
 
 def rerun_and_read(db, run_id: int, title: str) -> Results:
     with tempfile.TemporaryDirectory(prefix="lopdesk-tui-") as tmp:
         out = Path(tmp) / "out"
         allocation.rerun_to_folder(db, run_id, out)
-        return Results.read(out, title, run_id)
+        return Results.read(out, title, run_id).with_names(db)
 
 
 class AllocationScreen(DataScreen):
@@ -115,7 +137,7 @@ class AllocationScreen(DataScreen):
         self._pending: str | None = None  # an action asked before the rounds were read
 
     def compose(self) -> ComposeResult:
-        yield Static(" Allocatie · rondes (aanmeldingsprocedure)", classes="title", id="t-r")
+        yield Static(" Toewijzing · rondes (aanmeldingsprocedure)", classes="title", id="t-r")
         yield VirtualTable(ROUND_COLUMNS, id="rounds", empty="Geen rondes.")
         with Horizontal(id="progress-row"):
             yield ProgressBar(total=None, show_eta=False, id="progress")
@@ -157,9 +179,8 @@ class AllocationScreen(DataScreen):
         runs = [r for r in self.runs if rnd is not None and r.round_id == rnd.id]
         self.query_one("#runs", VirtualTable).set_rows([Row(r.id, [
             str(r.id), label(RUN_STATUS, r.status), str(r.seed), r.user,
-            short_dt(r.started_at),
-            ", ".join(f"{label(RUN_COUNT, k)} {v}" for k, v in r.counts.items()
-                      if not isinstance(v, dict))],  # per-level cut-offs: in the results
+            short_dt(r.started_at), str(r.counts.get("children", "")),
+            str(r.counts.get("placed", "")), str(r.counts.get("unplaced", ""))],
             data=r) for r in reversed(runs)])
 
     def on_virtual_table_highlighted(self, event: VirtualTable.Highlighted) -> None:
@@ -266,6 +287,7 @@ class ResultsScreen(DataScreen):
     AUTO_FOCUS = "#unplaced"
     DEFAULT_CSS = """
     ResultsScreen #chart { height: auto; max-height: 9; }
+    ResultsScreen #counts { height: auto; color: $text-muted; padding: 0 1; }
     ResultsScreen #cutoffs { height: 1fr; }
     ResultsScreen #unplaced { height: 1fr; }
     """
@@ -280,26 +302,33 @@ class ResultsScreen(DataScreen):
                      classes="title")
         yield Static(chart(r.rank_distribution(), len(r.assignments)), id="chart",
                      markup=False)
+        if r.counts:
+            yield Static(r.counts_line(), id="counts", markup=False)
         yield Static(" Grenzen per niveau", classes="title")
-        yield VirtualTable([Column("Niveau", 22), Column("Cap", 4, "right"),
-                            Column("Toegew.", 7, "right"), Column("Ind.", 5, "right"),
-                            Column("Laatst toegelaten", 30)], id="cutoffs")
+        yield VirtualTable([Column("Niveau", 14, flex=False), Column("School", 24, drop=1),
+                            Column("Cap", 4, "right"), Column("Toegew.", 7, "right"),
+                            Column("Ind.", 5, "right"), Column("Laatst toegelaten", 24)],
+                           id="cutoffs")
         yield Static(f" Zonder plaats: {len(r.unplaced())}", classes="title")
-        yield VirtualTable([Column("Kind", 12), Column("Wachtlijstposities", 60)],
+        yield VirtualTable([Column("Kind", 8, flex=False), Column("Naam", 20),
+                            Column("Wachtlijstposities", 40)],
                            id="unplaced", empty="Iedereen kreeg een plaats.")
         yield Footer()
 
     def on_mount(self) -> None:
         r = self.results
+        names = r.names or RunNames({}, {})
         self.query_one("#cutoffs", VirtualTable).set_rows([Row(lv["level_id"], [
-            lv["level_id"], lv.get("capacity", ""), lv.get("assigned", ""),
+            lv["level_id"], names.schools.get(lv["level_id"], ""), lv.get("capacity", ""),
+            lv.get("assigned", ""),
             lv.get("assigned_indicator", ""), cutoff_label(lv.get("cutoff", ""))])
             for lv in r.levels])
         waits: dict[str, list[str]] = {}
         for w in r.waitlist:
             waits.setdefault(w["child_id"], []).append(f"{w['level_id']} #{w['position']}")
         self.query_one("#unplaced", VirtualTable).set_rows([
-            Row(cid, [cid, ", ".join(waits.get(cid, []))]) for cid in r.unplaced()])
+            Row(cid, [cid, names.children.get(cid, ""), ", ".join(waits.get(cid, []))])
+            for cid in r.unplaced()])
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         if event.table.id == "unplaced":
@@ -327,8 +356,8 @@ class ResultsScreen(DataScreen):
             return
         self.db_dialog(allocation.explain_run, self.results.run_id, child_id,
                      on_done=lambda rows: self.app.push_screen(TextDialog(
-                         present.explanation_title(child_id),
-                         present.explanation_text(child_id, rows))))
+                         present.explanation_title(child_id, self.results.names),
+                         present.explanation_text(child_id, rows, self.results.names))))
 
 
 def chart(dist: dict[str, int], total: int, width: int = 40) -> str:
