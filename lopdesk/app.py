@@ -85,7 +85,7 @@ class LopdeskApp(TypeAhead, DbResults, App):
         # Our own palette binding (Textual would add one described in English), help,
         # reload and stop; the palette lists help and reload too (their `palette=`).
         *key_table("app", """
-        ctrl+p              palette=command_palette     palet
+        ctrl+p              palette=command_palette     Palet
             | Elke actie, en springen naar school, niveau of kind | hidden, priority, display=^p
         f1,question_mark    help                        Help | Alle toetsen die hier werken
             | everywhere, palette=Help: sneltoetsen

@@ -40,8 +40,10 @@ from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 ROUND_COLUMNS = [Column("Ronde", 18, flex=False), Column("Jaar", 9, drop=2),
                  Column("Naam", 38), Column("Status", 10), Column("Loting", 16, drop=1)]
 # Counts as numbers that are never cut; the whole run record is on the results screen.
-RUN_COLUMNS = [Column("Nr", 3, "right"), Column("Status", 9), Column("Zaad", 10, "right"),
-               Column("Door", 8), Column("Wanneer", 16, flex=False),
+# Narrower than 80 columns, who, when and the seed go to the detail line first.
+RUN_COLUMNS = [Column("Nr", 3, "right"), Column("Status", 9),
+               Column("Zaad", 10, "right", drop=1), Column("Door", 8, drop=3),
+               Column("Wanneer", 16, flex=False, drop=2),
                Column("Kinderen", 8, "right"), Column("Geplaatst", 9, "right"),
                Column("Zonder", 6, "right")]
 @dataclass
