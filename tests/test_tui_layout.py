@@ -345,3 +345,45 @@ async def test_messages_show_at_the_top_not_over_the_lines_under_the_table(demo_
         table = app.screen.query_one("#decisions", VirtualTable)
         assert toast.region.y <= 1 and toast.region.bottom <= table.region.y + 1
         assert toast.region.x >= SIZE[0] // 2 - 1  # the right half
+
+
+async def test_a_register_opened_on_a_line_shows_that_line(demo_area):
+    """From the refused list a register opens on the child's line: that line is under the
+    cursor and in view, also when it lies below the first screenful (read before the
+    table had its size)."""
+    from sqlalchemy import text
+
+    from lopdesk.screens.register import RegisterScreen
+    from lopdesk.screens.widgets.table import VirtualTable
+
+    with demo_area.read() as s:
+        level_id, seq = s.execute(text(
+            "SELECT level_id, max(seq) FROM register_entry GROUP BY level_id "
+            "ORDER BY count(*) DESC LIMIT 1")).one()
+    app = make(demo_area)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(RegisterScreen(level_id, focus_seq=seq - 1))
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        table = app.screen.query_one(VirtualTable)
+        assert table.current.cells[0].strip() == str(seq - 1)
+        top = int(table.scroll_y)
+        assert top <= table.cursor < top + table.body_height, (top, table.cursor)
+
+
+async def test_a_long_field_label_wraps_whole_in_a_form(db):
+    """A field's label longer than the dialog is wide wraps; no word of it is lost."""
+    from test_tui_nav import screen_text
+
+    from lopdesk.screens.dialogs import FormDialog, FormField
+
+    label = ("School waar het kind terecht kan (enkel bij inschrijving; leeg = de enige "
+             "weigerende school of die van het aanvaarde voorstel)")
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(FormDialog("Dossier afsluiten", [FormField("note", label)]))
+        await settle(app, pilot)
+        text = " ".join(line.strip(" █▌▐") for line in screen_text(app).splitlines())
+        assert " ".join(text.split()).count("van het aanvaarde voorstel)") == 1, text

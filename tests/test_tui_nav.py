@@ -318,3 +318,25 @@ async def test_keys_are_named_as_on_the_keyboard(db):
         await settle(app, pilot)
         text = screen_text(app)
         assert "F1 of ?" in text and "f1 of" not in text, text
+
+
+async def test_palette_names_keys_as_the_help_does(db):
+    """Every palette entry's help names its key as the keyboard and the help do ("F1 of ?",
+    "Ctrl+R"), never Textual's "f1,question_mark" or "^r"."""
+    import re
+
+    from lopdesk.screens.commands import app_actions, screen_actions
+
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("end", "enter")  # a register: its own keys too
+        await settle(app, pilot)
+        entries = app_actions(app) + screen_actions(app, app.screen)
+        keys = {title: m.group(1) for title, help_text, _run in entries
+                if (m := re.search(r"\(toets ([^)]*)\)", help_text))}
+        assert keys["Help: sneltoetsen"] == "F1 of ?", keys
+        bad = {t: k for t, k in keys.items()
+               if "," in k or "_" in k or "^" in k or re.search(r"\b(f\d|esc|tab)\b", k)}
+        assert bad == {}, bad

@@ -69,3 +69,30 @@ async def test_overview_at_80_columns_names_levels_whole_and_tells_schools_apart
         await pilot.pause()
         assert not [label for label, _v in table.cut_cells(table.current)
                     if label == "School / niveau"]
+
+
+def test_a_school_row_names_its_neighbourhood_once_and_a_level_its_kind_once():
+    """The neighbourhood goes with the school's name (not under "Gewijzigd", a column of
+    moments), unless the name already holds it; a first year A reads "1A", not "1A 1A"."""
+    from types import SimpleNamespace
+
+    from lopdesk.screens.overview import level_title, school_title
+
+    assert school_title("Basisschool De Linde", "Muide") == "Basisschool De Linde · Muide"
+    assert school_title("Basisschool De Boomgaard Ledeberg", "Ledeberg") \
+        == "Basisschool De Boomgaard Ledeberg"
+    assert school_title("De Linde", "") == "De Linde"
+    first_a = SimpleNamespace(kind="secondary_1a", label="1A", school_year=2026)
+    assert level_title(first_a) == "1A · 2026-2027"
+    grade = SimpleNamespace(kind="primary_grade", label="1", school_year=2027)
+    assert level_title(grade) == "leerjaar 1 · 2027-2028"
+
+
+async def test_the_changed_column_holds_only_moments(db):
+    _two_sint_jozefs(db)
+    app = make(db)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("VirtualTable")
+        last = [row.cells[-1] for row in table.rows if row.key[0] == "school"]
+        assert last and all(cell == "" for cell in last), last

@@ -21,7 +21,7 @@ from lopdesk.domain import directory, mediation
 from lopdesk.errors import PermissionDenied
 from lopdesk.labels import MODES, SCREEN_TITLE, plural
 from lopdesk.screens import documents as docs
-from lopdesk.screens.keys import REGISTRY, Key, key_of
+from lopdesk.screens.keys import REGISTRY, Key, key_names, key_of
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
@@ -74,7 +74,7 @@ def palette_entry(app: LopdeskApp, key: Key, run: Callable[[], Any]
     """A key as a palette entry: "<group>: <verb>", its tooltip and key as the help."""
     group = key.group or SCREEN_TITLE.get(key.screen, "")
     return (f"{group}: {key.palette_verb}",
-            f"{key.tooltip} (toets {app.get_key_display(key.binding())})", run)
+            f"{key.tooltip} (toets {key_names(app, key.binding())})", run)
 
 
 def app_actions(app: LopdeskApp) -> list[tuple[str, str, Callable[[], Any]]]:

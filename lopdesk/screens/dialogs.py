@@ -31,8 +31,8 @@ DIALOG_CSS = """
 .dialog .buttons { height: 3; align-horizontal: right; }
 .dialog Button { margin-left: 1; min-width: 10; }
 .dialog Input, .dialog Select { width: 100%; }
-.dialog .field-label { margin-top: 0; color: $text-muted; }
-.dialog .hint { color: $text-muted; }
+.dialog .field-label { margin-top: 0; color: $text-muted; width: 100%; }
+.dialog .hint { color: $text-muted; width: 100%; }
 .dialog VirtualTable { height: 14; }
 """
 

@@ -4,8 +4,6 @@ footer and the palette, with the screen's Dutch title (never a class name)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -14,7 +12,7 @@ from textual.widgets import Label, Static
 
 from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.dialogs import DIALOG_CSS
-from lopdesk.screens.keys import key_table
+from lopdesk.screens.keys import key_names, key_table
 
 GENERAL = """Bladeren
   ↑↓ PgUp PgDn Home End   in een tabel (ook j/k)
@@ -43,12 +41,7 @@ def key_lines(screen: Screen, bindings: list[Binding], allowed) -> list[str]:
 
 
 def key_display(screen: Screen, binding: Binding) -> str:
-    """'Ctrl+P' rather than Textual's '^p': the way the help and the manual write keys."""
-    out = []
-    for key in binding.key.split(","):
-        shown = screen.app.get_key_display(replace(binding, key=key.strip(), key_display=None))
-        out.append(f"Ctrl+{shown[1:].upper()}" if shown.startswith("^") else shown)
-    return " of ".join(out)
+    return key_names(screen.app, binding)
 
 
 def where(screen: Screen) -> str:

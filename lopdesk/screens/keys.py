@@ -17,7 +17,8 @@ as the footer shows it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from textual.binding import Binding
 
@@ -99,3 +100,13 @@ def key_of(binding: Binding) -> Key | None:
 def keys_of(screen_id: str) -> list[Key]:
     """The registered keys of one screen, in their order."""
     return [k for k in REGISTRY.values() if k.screen == screen_id]
+
+
+def key_names(app: Any, binding: Binding) -> str:
+    """'F1 of ?', 'Ctrl+P' rather than Textual's 'f1,question_mark', '^p': the way the help,
+    the palette and the manual write keys (`app`: the running App, for its key names)."""
+    out = []
+    for key in binding.key.split(","):
+        shown = app.get_key_display(replace(binding, key=key.strip(), key_display=None))
+        out.append(f"Ctrl+{shown[1:].upper()}" if shown.startswith("^") else shown)
+    return " of ".join(out)

@@ -84,8 +84,17 @@ def waiting_cell(c) -> str:
     return str(c.waiting)
 
 
+def school_title(name: str, neighbourhood: str) -> str:
+    """A school's row: its name, and its neighbourhood unless the name already says it."""
+    if not neighbourhood or neighbourhood.lower() in name.lower():
+        return name
+    return f"{name} · {neighbourhood}"
+
+
 def level_title(c) -> str:
-    return f"{KIND_SHORT.get(c.kind, c.kind)} {c.label} · {school_year_label(c.school_year)}"
+    kind = KIND_SHORT.get(c.kind, c.kind)
+    what = kind if c.label == kind else f"{kind} {c.label}"  # "1A", not "1A 1A"
+    return f"{what} · {school_year_label(c.school_year)}"
 
 
 def pair(a: int, b: int) -> str:
@@ -170,12 +179,13 @@ class OverviewScreen(SearchScreen):
     p       free=toggle_free        Vrij > 0 | Enkel niveaus met vrije plaatsen (aan/uit)
     o       sort                    Sorteren | Sorteren op een kolom
     a       offers                  Aanbiedingen | De open aanbiedingen van het gebied
-    s       year=cycle_year         Schooljaar | Volgend schooljaar tonen
+    s       year=cycle_year         Schooljaar | Volgend schooljaar; na het laatste alle jaren
     r       regime=cycle_regime     Regime | Oud regime, nieuw regime of beide | hidden
     e       board=edit_board        LOP-bord
             | Vrije plaatsen op het LOP-bord van het gekozen niveau (CAP-05) | row
     x       collapse=toggle_all     In/uitklappen | Alle scholen in- of uitklappen | hidden
-    escape  clear                   Filter wissen | Alle filters en de zoektekst wissen | hidden
+    escape  clear                   Filter wissen
+            | Alle filters en de zoektekst wissen; het schooljaar blijft (s) | hidden
     """
     BELOW = ("summary",)
     COMPACT_FOOTER = True
@@ -249,10 +259,11 @@ class OverviewScreen(SearchScreen):
             folded = school_id in self.filters.collapsed
             mark = "▸" if folded else "▾"
             rows.append(Row(("school", school_id), [
-                f"{mark} {names[school_id]}", num(_sum(c.free_places for c in cs)), "",
+                f"{mark} {school_title(names[school_id], first.neighbourhood)}",
+                num(_sum(c.free_places for c in cs)), "",
                 num(_sum(c.capacity for c in cs)), str(sum(c.seated for c in cs)),
-                "", "", "", str(sum(c.waiting_binding for c in cs)), "", "",
-                first.neighbourhood], style="bold", data=first,
+                "", "", "", str(sum(c.waiting_binding for c in cs)), "", "", ""],
+                style="bold", data=first,
                 search=f"{first.school_name} {first.neighbourhood} {school_id}".lower()))
             if not folded:
                 rows += [_level_row(c, "   ") for c in cs]

@@ -490,3 +490,6 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._relayout()
+        # a cursor placed before the table had its size (a register opened on a line) comes
+        # into view once the new virtual size is applied
+        self.call_after_refresh(self._scroll_cursor_visible)
