@@ -78,7 +78,7 @@ def test_a_school_row_names_its_neighbourhood_once_and_a_level_its_kind_once():
 
     from lopdesk.screens.overview import level_title, school_title
 
-    assert school_title("Basisschool De Linde", "Muide") == "Basisschool De Linde · Muide"
+    assert school_title("Basisschool De Linde", "Muide") == "Basisschool De Linde, Muide"
     assert school_title("Basisschool De Boomgaard Ledeberg", "Ledeberg") \
         == "Basisschool De Boomgaard Ledeberg"
     assert school_title("De Linde", "") == "De Linde"

@@ -350,13 +350,15 @@ class TableScreen(DataScreen):
     TABLE_ID: ClassVar[str] = ""
     EMPTY: ClassVar[str] = "Geen gegevens."
     WRAP: ClassVar[bool] = False  # long names wrap over more lines of their row
+    LEGEND: ClassVar[tuple[str, ...]] = ()  # the table's abbreviations, under it when room
 
     def first_title(self) -> str:
         """The title line until the data is in."""
         return f"{self.screen_title} · laden…"
 
     def make_table(self) -> VirtualTable:
-        return VirtualTable(self.COLUMNS, id=self.TABLE_ID, empty=self.EMPTY, wrap=self.WRAP)
+        return VirtualTable(self.COLUMNS, id=self.TABLE_ID, empty=self.EMPTY, wrap=self.WRAP,
+                            legend=self.LEGEND)
 
     def compose(self) -> ComposeResult:
         yield Static(f" {self.first_title()}", id="title")

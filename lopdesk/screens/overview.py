@@ -88,7 +88,7 @@ def school_title(name: str, neighbourhood: str) -> str:
     """A school's row: its name, and its neighbourhood unless the name already says it."""
     if not neighbourhood or neighbourhood.lower() in name.lower():
         return name
-    return f"{name} · {neighbourhood}"
+    return f"{name}, {neighbourhood}"
 
 
 def level_title(c) -> str:
@@ -190,6 +190,10 @@ class OverviewScreen(SearchScreen):
     BELOW = ("summary",)
     COMPACT_FOOTER = True
     WRAP = True
+    LEGEND = ("Ovc: overcapaciteit", "Zit: zittende leerlingen",
+              "≠: LOP-bord wijkt af van de berekende vrije plaatsen",
+              "Ger/Uit/NGI: gerealiseerd, uitgesteld, niet-gerealiseerd",
+              "I/NI: indicator, niet-indicator", "Reg: regime (VZ: volzet)")
     TABLE_ID, EMPTY = "overzicht-table", "Geen niveaus voor deze filter."
 
     def allows(self, action: str) -> bool:
