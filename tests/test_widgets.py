@@ -65,3 +65,22 @@ def test_wrapping_columns_follow_their_texts_and_drop_before_rows_grow_tall():
     assert widths[2] == 17 and widths[0] == 60 - 4 - 17 - 3
     # 40 cells: the board would take three lines a row: it is left out (detail line)
     assert layout_wrapped(columns, {}, 40, rows) == [40 - 4 - 2, 4, 0]
+
+
+async def test_a_table_says_laden_until_its_rows_come_then_its_empty_text():
+    """Before the first rows a table is loading, not empty ("Geen …" only when it is)."""
+    from textual.app import App
+
+    from lopdesk.screens.widgets.table import VirtualTable
+
+    class One(App):
+        def compose(self):
+            yield VirtualTable([Column("Naam", 20)], empty="Geen aanvragen.")
+
+    app = One()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(VirtualTable)
+        assert "laden…" in table.render_line(1).text
+        table.set_rows([])
+        await pilot.pause()
+        assert "Geen aanvragen." in table.render_line(1).text

@@ -117,6 +117,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.formatter = formatter
         self.searcher = searcher
         self.empty_text = empty
+        self._loaded = False  # rows given at least once: "laden…" until then, not "Geen …"
         # parts shown in the detail line when no value of the row is cut (those that fit)
         self.legend = list(legend)
         # like a log viewer: a cursor on the last line follows the lines added after it
@@ -224,6 +225,7 @@ class VirtualTable(ScrollView, can_focus=True):
         return lambda row: all(w in (row.search or search(row)) for w in words)
 
     def _apply(self, key: Hashable | None) -> None:
+        self._loaded = True
         pred = self._filter
         rows = self._rows
         if isinstance(rows, LazyRows):
@@ -481,7 +483,8 @@ class VirtualTable(ScrollView, can_focus=True):
             index, sub = self._row_at(int(self.scroll_y) + y - self._header_h)
             if not self._view and y == self._header_h:
                 style = self.get_component_rich_style("virtual-table--empty")
-                strip = Strip([Segment(" " + self.empty_text, style)])
+                text = self.empty_text if self._loaded else "laden…"
+                strip = Strip([Segment(" " + text, style)])
             elif index >= len(self._view):
                 return Strip.blank(width, self.rich_style)
             else:
