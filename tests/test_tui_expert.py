@@ -422,6 +422,11 @@ async def test_CAP_05_nog_plaatsen_vrij_with_no_free_place_is_flagged(db):
         text = table_text(app.screen)
         assert "≠0" in text, text
         assert "LOP-bord ≠ berekend: 1" in str(app.screen.query_one("#summary").render())
+        # the register of that level says it too
+        await pilot.press("end", "enter")
+        await settle(app, pilot)
+        counts = str(app.screen.query_one("#counts").render())
+        assert "LOP-bord: Nog plaatsen vrij (≠ berekend" in counts, counts
 
 
 async def test_NGI_03_record_the_delivery_of_a_refusal_notice_from_the_register(db):

@@ -296,7 +296,8 @@ async def test_ALC_06_results_name_the_children_and_count_the_run(db):
         await settle(app, pilot)
         await app.push_screen(ResultsScreen(results))
         await settle(app, pilot)
-        assert full_name(db, loser) in table_text(app.screen, "#unplaced")
+        unplaced = table_text(app.screen, "#unplaced")
+        assert full_name(db, loser) in unplaced and "L2: plaats 1" in unplaced, unplaced
         assert "School S1" in table_text(app.screen, "#cutoffs")
         counts = str(app.screen.query_one("#counts").render())
         assert "kinderen: 2" in counts and "zonder toewijzing: 1" in counts, counts

@@ -313,7 +313,7 @@ class ResultsScreen(DataScreen):
                            id="cutoffs")
         yield Static(f" Zonder plaats: {len(r.unplaced())}", classes="title")
         yield VirtualTable([Column("Kind", 8, flex=False), Column("Naam", 20),
-                            Column("Wachtlijstposities", 40)],
+                            Column("Op de wachtlijst", 40)],
                            id="unplaced", empty="Iedereen kreeg een plaats.")
         yield Footer()
 
@@ -327,7 +327,8 @@ class ResultsScreen(DataScreen):
             for lv in r.levels])
         waits: dict[str, list[str]] = {}
         for w in r.waitlist:
-            waits.setdefault(w["child_id"], []).append(f"{w['level_id']} #{w['position']}")
+            waits.setdefault(w["child_id"], []).append(
+                f"{w['level_id']}: plaats {w['position']}")
         self.query_one("#unplaced", VirtualTable).set_rows([
             Row(cid, [cid, names.children.get(cid, ""), ", ".join(waits.get(cid, []))])
             for cid in r.unplaced()])

@@ -256,7 +256,9 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             f"{level.non_realised_indicator}/{level.non_realised_non_indicator} · vrij "
             f"{num(level.free_places)}"
             + (f" (aangeboden {len(self.offers)})" if self.offers else "")
-            + f" · LOP-bord: {board}")
+            + f" · LOP-bord: {board}"
+            # CAP-05 against CAP-04, in words as on the overview
+            + (" (≠ berekend: zet het LOP-bord recht)" if level.board_disagrees else ""))
 
     def _cells(self, e) -> list:
         offer = self.offers.get(e.id)
