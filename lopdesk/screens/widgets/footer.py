@@ -80,6 +80,12 @@ class KeyFooter(Footer):
     def compose(self) -> ComposeResult:
         self.rebuilds += 1
         widgets = list(super().compose())
+        for w in widgets:
+            if isinstance(w, FooterKey) and not w.has_class(PALETTE_CLASS):
+                # Born with the footer's style: Footer binds `compact` to each key (not the
+                # palette key) after it is mounted, and a key made compact (its default)
+                # then changed restyles itself once more: a style pass per key per rebuild.
+                w.set_reactive(FooterKey.compact, self.compact)
         width = self.size.width or self.app.size.width
         palette = [w for w in widgets if w.has_class(PALETTE_CLASS)]
         room = width - sum(key_width(w, self.compact) + 1 for w in palette
