@@ -60,7 +60,7 @@ class KeyFooter(Footer):
             return
         if self.is_attached and screen is self.screen and not self._check_due:
             self._check_due = True
-            self.call_after_refresh(self._check)
+            self.call_next(self._check)
 
     async def _check(self) -> None:
         self._check_due = False
