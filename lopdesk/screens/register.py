@@ -147,6 +147,13 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     def first_title(self) -> str:
         return f"Register {self.level_id}"
 
+    def on_unmount(self) -> None:
+        # The lines go as the screen closes (freed at once; see VirtualTable.on_unmount),
+        # not in a full collection during the next screen's opening.
+        self.entries = RegisterLines([], [])
+        self.waiting = None
+        self.positions = {}
+
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
                             searcher=search_text, empty="Geen inschrijvingen.",

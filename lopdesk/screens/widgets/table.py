@@ -506,3 +506,10 @@ class VirtualTable(ScrollView, can_focus=True):
         # a cursor placed before the table had its size (a register opened on a line) comes
         # into view once the new virtual size is applied
         self.call_after_refresh(self._scroll_cursor_visible)
+
+    def on_unmount(self) -> None:
+        # A closed table lets go of its rows at once: the widgets of a screen hold each
+        # other in cycles, so its rows (200,000 of a large register) would otherwise wait
+        # for a full garbage collection, which then runs in whatever comes next.
+        self._rows = self._view = []
+        self._cache.clear()
