@@ -123,6 +123,16 @@ def run_callback(event: DbDone) -> None:
         event.callback(event.result)
 
 
+def set_text(line: Static, text: str, display: bool | None = None) -> None:
+    """Show `text` on a line (and show or hide it), leaving alone what is already so:
+    Static.update and setting `display` each ask for a layout pass even when nothing
+    changes."""
+    if line.content != text:
+        line.update(text)
+    if display is not None and line.display != display:
+        line.display = display
+
+
 def form_done(app: Any, run: Callable[[dict], None]) -> Callable[[dict | None], None]:
     """A form dialog's callback: nothing on cancel; a typed value of the wrong form
     (lopdesk.parse) is reported in the app's one error place, like every refusal."""
@@ -298,10 +308,7 @@ class DataScreen(DbResults, Screen):
 
     def show_title(self, text: str = "", selector: str = "#title") -> None:
         """The title line: the breadcrumb, then what this screen shows."""
-        title = self.query_one(selector, Static)
-        line = self.title_line(text)
-        if title.content != line:  # an unchanged line costs no layout pass
-            title.update(line)
+        set_text(self.query_one(selector, Static), self.title_line(text))
         if selector == "#title":
             self._title_pending = False
 
