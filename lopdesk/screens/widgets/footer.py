@@ -5,7 +5,7 @@ mid-word. The palette key stays at the right; the help (?) lists every key.
 Textual's Footer removes and mounts all its keys again on every bindings signal of its
 screen (`refresh_bindings`: each cursor move, focus change, screen switch and database
 result), several hundred times in a session and the largest cost of opening a large
-register. Here the signals that arrive before the next refresh are taken as one, and the
+register. Here the signals that arrive before the footer looks are taken as one, and the
 keys are rebuilt only when what they show changed: which keys, their descriptions and
 tooltips, enabled or not, the footer's width and style. The footer never holds the focus
 (Footer: can_focus_children=False), so rebuilding it or not leaves the focus alone."""
@@ -53,8 +53,9 @@ class KeyFooter(Footer):
                 self.show_command_palette, app.ENABLE_COMMAND_PALETTE)
 
     def bindings_changed(self, screen: Screen) -> None:
-        """The screen's bindings may have changed: look once, after the next refresh (when
-        the state that sent the signal is settled), whether the keys shown change."""
+        """The screen's bindings may have changed: look once, on the next message (the
+        handler that sent the signal has finished), whether the keys shown change; keys
+        built then are laid out and drawn in the same pass as what changed them."""
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
