@@ -19,7 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.events import Click
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -140,7 +140,6 @@ class VirtualTable(ScrollView, can_focus=True):
         self._laid_out_for = 0  # the width the columns were shared for
         # the cursor row's detail lines, for (row key, width, widths, row)
         self._detail_memo: tuple[tuple, list[str]] | None = None
-        self._pass_style: Style | None = None  # the widget's style during one drawing pass
 
     # -- data -----------------------------------------------------------------
 
@@ -419,13 +418,14 @@ class VirtualTable(ScrollView, can_focus=True):
         text = lines[y] if y < len(lines) else ""
         return Strip([Segment(" " + text, style)]) if text else Strip.blank(width, style)
 
-    def _line(self, index: int, is_cursor: bool, sub: int = 0) -> Strip:
-        """Line `sub` of row `index` (a row of a wrapping table may take several)."""
+    def _line(self, index: int, is_cursor: bool, sub: int = 0, base: Style | None = None) -> Strip:
+        """Line `sub` of row `index` (a row of a wrapping table may take several); `base`:
+        the widget's rich_style when the caller has it (it walks every ancestor's styles)."""
         cached = self._cache.get((index, is_cursor, sub))
         if cached is not None:
             return cached
         row = self._view[index]
-        base = self._base_style() + _style(row.style)
+        base = (base or self.rich_style) + _style(row.style)
         if is_cursor:
             base = base + self.get_component_rich_style("virtual-table--cursor")
         segments: list[Segment] = []
@@ -464,21 +464,9 @@ class VirtualTable(ScrollView, can_focus=True):
         super().notify_style_update()
         self._cache.clear()
 
-    def _base_style(self) -> Style:
-        return self.rich_style if self._pass_style is None else self._pass_style
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # The widget's style once per drawing pass, not once per line: rich_style walks
-        # every ancestor's styles (a third of the time of drawing a screen of lines).
-        self._pass_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._pass_style = None
-
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self._base_style()
+        base = self.rich_style  # once a line, not once per use
         if width != self._laid_out_for and not self._relayout_due:
             # a scrollbar came or went: the width changed without a resize
             self._relayout_due = True
@@ -498,7 +486,7 @@ class VirtualTable(ScrollView, can_focus=True):
             elif index >= len(self._view):
                 return Strip.blank(width, base)
             else:
-                strip = self._line(index, index == self.cursor, sub)
+                strip = self._line(index, index == self.cursor, sub, base)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def on_resize(self) -> None:
@@ -507,9 +495,5 @@ class VirtualTable(ScrollView, can_focus=True):
         # into view once the new virtual size is applied
         self.call_after_refresh(self._scroll_cursor_visible)
 
-    def on_unmount(self) -> None:
-        # A closed table lets go of its rows at once: the widgets of a screen hold each
-        # other in cycles, so its rows (200,000 of a large register) would otherwise wait
-        # for a full garbage collection, which then runs in whatever comes next.
+    def on_unmount(self) -> None:  # rows freed now, not by a full GC (a screen is cyclic)
         self._rows = self._view = []
-        self._cache.clear()
