@@ -123,6 +123,16 @@ def run_callback(event: DbDone) -> None:
         event.callback(event.result)
 
 
+def set_text(line: Static, text: str, display: bool | None = None) -> None:
+    """Show `text` on a line (and show or hide it), leaving alone what is already so:
+    Static.update and setting `display` each ask for a layout pass even when nothing
+    changes."""
+    if line.content != text:
+        line.update(text)
+    if display is not None and line.display != display:
+        line.display = display
+
+
 def form_done(app: Any, run: Callable[[dict], None]) -> Callable[[dict | None], None]:
     """A form dialog's callback: nothing on cancel; a typed value of the wrong form
     (lopdesk.parse) is reported in the app's one error place, like every refusal."""
@@ -273,20 +283,32 @@ class DataScreen(DbResults, Screen):
         """A demo database says so above every screen, with its training date; a screen
         opened on top shows its breadcrumb at once, before its data is in; then the data
         is read."""
-        label = self.lapp.training_label
-        if label is not None and not self.query("#training"):
-            self.mount(Static(f" {label}", id="training"))
-        stack = self.app.screen_stack
-        if self in stack and stack.index(self) > 0 and self.query("#title"):
+        if not self.query("#training"):
+            self.mount_all(self.compose_training())
+        if self._on_top() and self.query("#title"):
             self.show_title("laden…")
             self._title_pending = True
         self.reload()
 
+    def _on_top(self) -> bool:
+        """Opened on top of another screen (it shows its breadcrumb)."""
+        stack = self.app.screen_stack
+        return self in stack and stack.index(self) > 0
+
+    def compose_training(self) -> ComposeResult:
+        """The line that says a demo database is shown (none for a real one)."""
+        label = self.lapp.training_label
+        if label is not None:
+            yield Static(f" {label}", id="training")
+
+    def title_line(self, text: str = "") -> str:
+        """The title line: the breadcrumb, then what this screen shows."""
+        line = " · ".join(p for p in (self.breadcrumb(), text) if p)
+        return f" {line}"
+
     def show_title(self, text: str = "", selector: str = "#title") -> None:
         """The title line: the breadcrumb, then what this screen shows."""
-        crumb = self.breadcrumb()
-        line = " · ".join(p for p in (crumb, text) if p)
-        self.query_one(selector, Static).update(f" {line}")
+        set_text(self.query_one(selector, Static), self.title_line(text))
         if selector == "#title":
             self._title_pending = False
 
@@ -361,7 +383,10 @@ class TableScreen(DataScreen):
                             legend=self.LEGEND)
 
     def compose(self) -> ComposeResult:
-        yield Static(f" {self.first_title()}", id="title")
+        # Composed as on_mount would show it (the breadcrumb on a screen opened on top, the
+        # demo line): no widget changes before the first paint, one layout pass less.
+        first = self.title_line("laden…") if self._on_top() else f" {self.first_title()}"
+        yield Static(first, id="title")
         for line in self.ABOVE:
             yield Static("", id=line)
         yield from self.compose_search()
@@ -369,6 +394,7 @@ class TableScreen(DataScreen):
         for line in self.BELOW:
             yield Static("", id=line)
         yield KeyFooter(compact=self.COMPACT_FOOTER)
+        yield from self.compose_training()
 
     def compose_search(self) -> ComposeResult:
         yield from ()

@@ -35,7 +35,7 @@ from lopdesk.labels import (
     status_cell,
 )
 from lopdesk.present import fill_summary
-from lopdesk.screens.base import FormScreen, SearchScreen
+from lopdesk.screens.base import FormScreen, SearchScreen, set_text
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
 from lopdesk.screens.overview import level_title
 from lopdesk.screens.register_actions import RegisterActions
@@ -147,6 +147,13 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     def first_title(self) -> str:
         return f"Register {self.level_id}"
 
+    def on_unmount(self) -> None:
+        # The lines go as the screen closes (freed at once; see VirtualTable.on_unmount),
+        # not in a full collection during the next screen's opening.
+        self.entries = RegisterLines([], [])
+        self.waiting = None
+        self.positions = {}
+
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="register-table", formatter=self._cells,
                             searcher=search_text, empty="Geen inschrijvingen.",
@@ -189,9 +196,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         ids = entries.ids
         self.query_one(VirtualTable).set_rows(line_rows(entries))
         self.apply_filter()
-        marks = self.query_one("#marks", Static)
-        marks.update(marks_text(entries.out_of_order))
-        marks.display = bool(entries.out_of_order)
+        set_text(self.query_one("#marks", Static), marks_text(entries.out_of_order),
+                 bool(entries.out_of_order))
         self.mark_loaded()
         if details is not None:
             self._details_loaded(details)
@@ -234,7 +240,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         self.waiting = view
         self.positions = {lines.ids[p]: i for i, p in enumerate(places, 1)}
         self.query_one(VirtualTable).redraw()
-        self.query_one("#guard", Static).update(guard_text(view, self.offers))
+        set_text(self.query_one("#guard", Static), guard_text(view, self.offers))
 
     def _show_level(self) -> None:
         """The title and the counts line of the level (with its running period and offers)."""
@@ -249,16 +255,17 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
                       + (f" {PRIORITY_GROUP_SHORT.get(p.group, p.group)}" if p.group else ""))
         self.show_title(f"{level.school_name} · regime {REGIME[level.regime]}{period}"
                         + (" · VOLZET VERKLAARD" if level.full else ""))
-        self.query_one("#counts", Static).update(
-            f" Cap {num(level.capacity)} · zit {level.seated} · ger "
-            f"{level.realised_indicator}/{level.realised_non_indicator} · uit "
-            f"{level.deferred_indicator}/{level.deferred_non_indicator} · NGI "
-            f"{level.non_realised_indicator}/{level.non_realised_non_indicator} · vrij "
-            f"{num(level.free_places)}"
-            + (f" (aangeboden {len(self.offers)})" if self.offers else "")
-            + f" · LOP-bord: {board}"
-            # CAP-05 against CAP-04, in words as on the overview
-            + (" (≠ berekend: zet het LOP-bord recht)" if level.board_disagrees else ""))
+        set_text(self.query_one("#counts", Static),
+                 f" Cap {num(level.capacity)} · zit {level.seated} · ger "
+                 f"{level.realised_indicator}/{level.realised_non_indicator} · uit "
+                 f"{level.deferred_indicator}/{level.deferred_non_indicator} · NGI "
+                 f"{level.non_realised_indicator}/{level.non_realised_non_indicator} · vrij "
+                 f"{num(level.free_places)}"
+                 + (f" (aangeboden {len(self.offers)})" if self.offers else "")
+                 + f" · LOP-bord: {board}"
+                 # CAP-05 against CAP-04, in words as on the overview
+                 + (" (≠ berekend: zet het LOP-bord recht)" if level.board_disagrees
+                    else ""))
 
     def _cells(self, e) -> list:
         offer = self.offers.get(e.id)
@@ -295,14 +302,11 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         self.sub_title = f"{len(table.rows)} van {len(self.entries)} · {label}"
         self.query_one("#search", Input).border_title = self.sub_title
         # A status filter stays in sight while it is on (and says why the table is empty).
-        shown = self.query_one("#filter", Static)
-        shown.update(f" Filter: {label} · {len(table.rows)} van {len(self.entries)} lijnen"
-                     " (s: volgende status)" if status else "")
-        shown.display = status is not None
+        set_text(self.query_one("#filter", Static),
+                 f" Filter: {label} · {len(table.rows)} van {len(self.entries)} lijnen"
+                 " (s: volgende status)" if status else "", status is not None)
         note = superseded_text(self.entries.superseded, self.hide_superseded)
-        line = self.query_one("#superseded", Static)
-        line.update(note)
-        line.display = bool(note)
+        set_text(self.query_one("#superseded", Static), note, bool(note))
 
 
     def action_toggle_superseded(self) -> None:

@@ -5,7 +5,7 @@ mid-word. The palette key stays at the right; the help (?) lists every key.
 Textual's Footer removes and mounts all its keys again on every bindings signal of its
 screen (`refresh_bindings`: each cursor move, focus change, screen switch and database
 result), several hundred times in a session and the largest cost of opening a large
-register. Here the signals that arrive before the next refresh are taken as one, and the
+register. Here the signals that arrive before the footer looks are taken as one, and the
 keys are rebuilt only when what they show changed: which keys, their descriptions and
 tooltips, enabled or not, the footer's width and style. The footer never holds the focus
 (Footer: can_focus_children=False), so rebuilding it or not leaves the focus alone."""
@@ -53,14 +53,15 @@ class KeyFooter(Footer):
                 self.show_command_palette, app.ENABLE_COMMAND_PALETTE)
 
     def bindings_changed(self, screen: Screen) -> None:
-        """The screen's bindings may have changed: look once, after the next refresh (when
-        the state that sent the signal is settled), whether the keys shown change."""
+        """The screen's bindings may have changed: look once, on the next message (the
+        handler that sent the signal has finished), whether the keys shown change; keys
+        built then are laid out and drawn in the same pass as what changed them."""
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen and not self._check_due:
             self._check_due = True
-            self.call_after_refresh(self._check)
+            self.call_next(self._check)
 
     async def _check(self) -> None:
         self._check_due = False
@@ -80,6 +81,12 @@ class KeyFooter(Footer):
     def compose(self) -> ComposeResult:
         self.rebuilds += 1
         widgets = list(super().compose())
+        for w in widgets:
+            if isinstance(w, FooterKey) and not w.has_class(PALETTE_CLASS):
+                # Born with the footer's style: Footer binds `compact` to each key (not the
+                # palette key) after it is mounted, and a key made compact (its default)
+                # then changed restyles itself once more: a style pass per key per rebuild.
+                w.set_reactive(FooterKey.compact, self.compact)
         width = self.size.width or self.app.size.width
         palette = [w for w in widgets if w.has_class(PALETTE_CLASS)]
         room = width - sum(key_width(w, self.compact) + 1 for w in palette

@@ -230,9 +230,7 @@ class VirtualTable(ScrollView, can_focus=True):
         rows = self._rows
         if isinstance(rows, LazyRows):
             rows = rows.subset(self._picked)
-            self._view = rows if pred is None else [r for r in rows if pred(r)]
-        else:
-            self._view = rows if pred is None else [r for r in rows if pred(r)]
+        self._view = rows if pred is None else [r for r in rows if pred(r)]
         self._cache.clear()
         self._detail_memo = None
         self._tops = None
@@ -420,13 +418,14 @@ class VirtualTable(ScrollView, can_focus=True):
         text = lines[y] if y < len(lines) else ""
         return Strip([Segment(" " + text, style)]) if text else Strip.blank(width, style)
 
-    def _line(self, index: int, is_cursor: bool, sub: int = 0) -> Strip:
-        """Line `sub` of row `index` (a row of a wrapping table may take several)."""
+    def _line(self, index: int, is_cursor: bool, sub: int = 0, base: Style | None = None) -> Strip:
+        """Line `sub` of row `index` (a row of a wrapping table may take several); `base`:
+        the widget's rich_style when the caller has it (it walks every ancestor's styles)."""
         cached = self._cache.get((index, is_cursor, sub))
         if cached is not None:
             return cached
         row = self._view[index]
-        base = self.rich_style + _style(row.style)
+        base = (base or self.rich_style) + _style(row.style)
         if is_cursor:
             base = base + self.get_component_rich_style("virtual-table--cursor")
         segments: list[Segment] = []
@@ -467,6 +466,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        base = self.rich_style  # once a line, not once per use
         if width != self._laid_out_for and not self._relayout_due:
             # a scrollbar came or went: the width changed without a resize
             self._relayout_due = True
@@ -477,8 +477,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if y < self._header_h:
             strip = self._header(y)
         elif y >= height - detail and height > self._header_h + detail:
-            return self._detail(y - height + detail, width).crop_extend(0, width,
-                                                                      self.rich_style)
+            return self._detail(y - height + detail, width).crop_extend(0, width, base)
         else:
             index, sub = self._row_at(int(self.scroll_y) + y - self._header_h)
             if not self._view and y == self._header_h:
@@ -486,13 +485,14 @@ class VirtualTable(ScrollView, can_focus=True):
                 text = self.empty_text if self._loaded else "laden…"
                 strip = Strip([Segment(" " + text, style)])
             elif index >= len(self._view):
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, base)
             else:
-                strip = self._line(index, index == self.cursor, sub)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+                strip = self._line(index, index == self.cursor, sub, base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def on_resize(self) -> None:
-        self._relayout()
-        # a cursor placed before the table had its size (a register opened on a line) comes
-        # into view once the new virtual size is applied
+        self._relayout()  # then a cursor placed before the table had its size comes in view
         self.call_after_refresh(self._scroll_cursor_visible)
+
+    def on_unmount(self) -> None:  # rows freed now, not by a full GC (a screen is cyclic)
+        self._rows = self._view = []
