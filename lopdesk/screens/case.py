@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
-from lopdesk.labels import distance, fmt_date, plural, short_dt
+from lopdesk.labels import distance, fmt_date, plural, proposal_answer, short_dt
 from lopdesk.screens.base import FormScreen, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.pick_dialog import PickDialog
@@ -91,6 +91,16 @@ def metres(value: float | None) -> str:
     return distance(value)
 
 
+def answer_cell(p, case_status: str) -> tuple[str, str]:
+    """A proposal's answer, coloured; without one it waits, or lapsed with its closed case
+    (MED-02)."""
+    text = proposal_answer(p.answer, case_status)
+    if p.answer:
+        return (text + (f" nr. {p.entry_seq}" if p.entry_seq is not None else ""),
+                "green" if p.answer == "accepted" else "red")
+    return text, "bright_black" if case_status == "closed" else "bold yellow"
+
+
 class CaseScreen(FormScreen):
     SCREEN_ID = "case"
     KEYS = """
@@ -167,10 +177,7 @@ class CaseScreen(FormScreen):
             str(p.id), p.school_name, p.level_id,
             "-" if p.free_places is None else str(p.free_places), metres(p.distance_m),
             fmt_date(p.proposed_at),
-            (mediation.ANSWER.get(p.answer, p.answer)
-             + (f" nr. {p.entry_seq}" if p.entry_seq is not None else ""),
-             "green" if p.answer == "accepted" else "red") if p.answer
-            else ("wacht", "bold yellow")], data=p) for p in v.proposals])
+            answer_cell(p, v.status)], data=p) for p in v.proposals])
         timeline = self.query_one("#timeline", VirtualTable)
         timeline.set_rows([Row(e.id, [
             short_dt(e.at), e.user, mediation.EVENT_KIND.get(e.kind, e.kind),
