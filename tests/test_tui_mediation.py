@@ -270,4 +270,13 @@ async def test_case_screen_closed_case_proposal_not_waiting(db):
         row = app.screen.query_one("#proposals").rows[0]
         answer = row.cells[-1]
         text = answer[0] if isinstance(answer, tuple) else answer
-        assert text == "vervallen (dossier afgesloten)"
+        assert text == "vervallen"
+        title = str(app.screen.query_one("#props-title").render())
+        assert "dossier afgesloten" in title and "vervallen" in title
+
+
+def test_closed_case_counts_no_open_proposal(db):
+    """MED-02: the case list counts no open proposal for a closed case."""
+    case_id = closed_case_with_open_proposal(db)
+    row = next(c for c in mediation.list_cases(db, at=NOW) if c.id == case_id)
+    assert (row.status, row.open_proposals) == ("closed", 0)

@@ -85,6 +85,11 @@ CANDIDATE_COLUMNS = [
 ]
 
 
+PROPOSALS_OPEN = " Voorstellen (MED-03) · v: voorstellen · a: antwoord"
+PROPOSALS_CLOSED = (" Voorstellen (MED-03) · dossier afgesloten: wat onbeantwoord bleef, is "
+                    "vervallen")
+
+
 def metres(value: float | None) -> str:
     if value is None:
         return "?"
@@ -93,8 +98,8 @@ def metres(value: float | None) -> str:
 
 def answer_cell(p, case_status: str) -> tuple[str, str]:
     """A proposal's answer, coloured; without one it waits, or lapsed with its closed case
-    (MED-02)."""
-    text = proposal_answer(p.answer, case_status)
+    (MED-02: the line above the proposals says so)."""
+    text = proposal_answer(p.answer, case_status, short=True)
     if p.answer:
         return (text + (f" nr. {p.entry_seq}" if p.entry_seq is not None else ""),
                 "green" if p.answer == "accepted" else "red")
@@ -138,7 +143,7 @@ class CaseScreen(FormScreen):
     def compose(self) -> ComposeResult:
         yield Static(f" Dossier {self.case_id} · laden…", id="title")
         yield Static("", id="info")
-        yield Static(" Voorstellen (MED-03) · v: voorstellen · a: antwoord", classes="sub")
+        yield Static(PROPOSALS_OPEN, classes="sub", id="props-title")
         yield VirtualTable(PROPOSAL_COLUMNS, id="proposals", empty="Nog geen voorstellen.")
         yield Static(" Tijdlijn (enkel toevoegen)", classes="sub", id="tl-title")
         yield VirtualTable(TIMELINE_COLUMNS, id="timeline", empty="Geen gebeurtenissen.")
@@ -172,6 +177,8 @@ class CaseScreen(FormScreen):
         if extra:
             lines.append(" " + " · ".join(extra))
         self.query_one("#info", Static).update("\n".join(lines))
+        self.query_one("#props-title", Static).update(
+            PROPOSALS_CLOSED if v.status == "closed" else PROPOSALS_OPEN)
         props = self.query_one("#proposals", VirtualTable)
         props.set_rows([Row(p.id, [
             str(p.id), p.school_name, p.level_id,

@@ -216,7 +216,9 @@ def case_rows_with_facts(s: Session, cases: list[MediationCase],
         rows.append(CaseRow(c.id, c.child_id, names.get(c.child_id, c.child_id), c.area_id,
                             c.status, c.trigger, c.reason, c.opened_at,
                             coming[0].on if coming else None, c.outcome, c.closed_at,
-                            open_props.get(c.id, 0), sorted({f.school.id for f in mine})))
+                            # MED-02: a closed case waits for no answer any more
+                            0 if c.status == "closed" else open_props.get(c.id, 0),
+                            sorted({f.school.id for f in mine})))
     return rows, facts
 
 
