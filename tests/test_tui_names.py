@@ -1,0 +1,43 @@
+"""Names beside ids (pickers, not ids): the mediation case list, the offers of freed places
+and the form that opens a case show the school's or the child's name with its id, at 80x24
+from the keyboard."""
+
+from __future__ import annotations
+
+from test_tui import SIZE, settle
+from test_tui_mediation import NOW, make, refused_scenario
+
+from lopdesk.domain import mediation, registers
+
+
+async def test_case_list_names_the_refusing_schools(db):
+    """The Scholen column reads 'School S1 (S1)', not the bare id; at 80 columns the opening
+    date gives way (its value shows in the detail line)."""
+    s = refused_scenario(db)
+    mediation.open_case(db, s["child"], request_on=NOW.date(), at=NOW)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        table = app.screen.query_one("#cases-table")
+        cells = table.formatter(table.rows[0].data)
+        assert cells[6] == "School S1 (S1)"
+
+
+async def test_offers_name_the_school(db):
+    """An offer shows the school's name beside the level id (WL-01)."""
+    s = refused_scenario(db)
+    registers.withdraw(db, s["entries"][0].id, reason="verhuisd")
+    registers.fill(db, "L1", at=NOW)
+    assert [o.school_name for o in registers.list_offers(db, "L1")] == ["School S1"]
+    from lopdesk.screens.offers import OffersScreen
+
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(OffersScreen(level_id="L1"))
+        await settle(app, pilot)
+        table = app.screen.query_one("#offers-table")
+        cells = table.formatter(table.rows[0].data)
+        assert cells[1:5] == ["L1", "3", "Voornaam2 Achternaam2", "School S1"]
