@@ -41,3 +41,18 @@ async def test_offers_name_the_school(db):
         table = app.screen.query_one("#offers-table")
         cells = table.formatter(table.rows[0].data)
         assert cells[1:5] == ["L1", "3", "Voornaam2 Achternaam2", "School S1"]
+
+
+def test_proposals_give_the_school_name_room_at_80_columns():
+    """With a long level id (BAO061-2026-K2024) the distance gives way at 80 columns so
+    the school's name keeps at least 24 cells (the detail line shows what is cut)."""
+    from lopdesk.screens.case import PROPOSAL_COLUMNS
+    from lopdesk.screens.widgets.columns import layout
+
+    labels = [c.label for c in PROPOSAL_COLUMNS]
+    for width in (80,):
+        widths = layout(PROPOSAL_COLUMNS, {labels.index("Niveau"): 17}, width)
+        assert widths[labels.index("Afst.")] == 0
+        assert widths[labels.index("School")] >= 24
+    wide = layout(PROPOSAL_COLUMNS, {labels.index("Niveau"): 17}, 120)
+    assert wide[labels.index("Afst.")] > 0

@@ -61,14 +61,16 @@ def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:
 # --- the case list ---------------------------------------------------------------------------
 
 
+# The school's name has the room: at 80 columns the distance gives way (it then shows in
+# the detail line under the table, with the whole name).
 PROPOSAL_COLUMNS = [
     Column("Vs", 3, "right"),
     Column("School", 22),
     Column("Niveau", 8),
     Column("Vrij", 4, "right"),
-    Column("Afst.", 6, "right"),
+    Column("Afst.", 6, "right", drop=1),
     Column("Voorgesteld", 10),
-    Column("Antwoord", 20),
+    Column("Antwoord", 14),
 ]
 TIMELINE_COLUMNS = [
     Column("Wanneer", 16, flex=False),
