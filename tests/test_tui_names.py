@@ -56,3 +56,42 @@ def test_proposals_give_the_school_name_room_at_80_columns():
         assert widths[labels.index("School")] >= 24
     wide = layout(PROPOSAL_COLUMNS, {labels.index("Niveau"): 17}, 120)
     assert wide[labels.index("Afst.")] > 0
+
+
+async def test_open_case_form_names_the_child_before_the_list_is_read(db, monkeypatch):
+    """MED-01 from the Uitgesteld screen: the form's Kind field shows the child's name with
+    its id at once (not just 'K002'), and opens the case even while the picker's list of
+    all children is still being read."""
+    import threading
+
+    from lopdesk.screens.widgets import picker
+
+    s = refused_scenario(db)
+    release = threading.Event()
+    real = picker.SOURCES["child"]
+
+    def slow_children(database):
+        release.wait(10)
+        return real(database)
+
+    monkeypatch.setitem(picker.SOURCES, "child", slow_children)
+    app = make(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("2")
+            await settle(app, pilot)
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.pause()
+            assert type(app.screen).__name__ == "FormDialog"
+            field = app.screen.query_one("#f-child_id", picker.Picker)
+            assert not field.loaded
+            chosen = str(field.query_one(".chosen").render())
+            assert chosen == f"→ Voornaam2 Achternaam2 · {s['child']}"
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "CaseScreen"
+            assert mediation.get_case(db, app.screen.case_id).child_id == s["child"]
+    finally:
+        release.set()

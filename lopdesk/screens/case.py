@@ -21,12 +21,14 @@ from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 CASE_OUTCOME = mediation.CASE_OUTCOME
 
 
-def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
-    """MED-01: open a case on a logged parent request (date of the request required)."""
+def open_case_dialog(app: App, child_id: str = "", after=None, child_name: str = "") -> None:
+    """MED-01: open a case on a logged parent request (date of the request required); a
+    child given is shown by name with its id at once."""
     lapp: Any = app
     today = lapp.now().date()
     fields = [
-        FormField("child_id", "Kind", "child", value=child_id, required=True),
+        FormField("child_id", "Kind", "child", value=child_id, required=True,
+                  value_label=f"{child_name} · {child_id}" if child_name else ""),
         FormField("request_on", "Datum van de vraag van de ouders", "day",
                   value=fmt_date(today), required=True),
         FormField("requested_by", "Gevraagd door", value="ouders", required=True),
