@@ -257,6 +257,16 @@ def test_unanswered_proposal_of_closed_case_reads_lapsed(db):
     assert "wacht op antwoord" not in text
 
 
+def test_case_summary_document_says_lapsed_for_a_closed_case(db):
+    """MED-02 in the summary for the parties: an unanswered proposal of a closed case is
+    not 'open'."""
+    from lopdesk.domain.extracts.case import case_from_view
+
+    case_id = closed_case_with_open_proposal(db)
+    c = case_from_view(mediation.get_case(db, case_id, at=NOW))
+    assert [p["answer"] for p in c["proposals"]] == ["vervallen (dossier afgesloten)"]
+
+
 async def test_case_screen_closed_case_proposal_not_waiting(db):
     """MED-02 on the case screen: the proposal row of a closed case does not say 'wacht'."""
     from lopdesk.screens.case import CaseScreen
