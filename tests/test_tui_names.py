@@ -10,6 +10,13 @@ from test_tui_mediation import NOW, make, refused_scenario
 from lopdesk.domain import mediation, registers
 
 
+async def first_row_cells(app, pilot, table_id: str) -> list:
+    """The cells of the first row of a table once the screen has loaded."""
+    await settle(app, pilot)
+    table = app.screen.query_one(table_id)
+    return table.formatter(table.rows[0].data)
+
+
 async def test_case_list_names_the_refusing_schools(db):
     """The Scholen column reads 'School S1 (S1)', not the bare id; at 80 columns the opening
     date gives way (its value shows in the detail line)."""
@@ -19,10 +26,7 @@ async def test_case_list_names_the_refusing_schools(db):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("5")
-        await settle(app, pilot)
-        table = app.screen.query_one("#cases-table")
-        cells = table.formatter(table.rows[0].data)
-        assert cells[6] == "School S1 (S1)"
+        assert (await first_row_cells(app, pilot, "#cases-table"))[6] == "School S1 (S1)"
 
 
 async def test_offers_name_the_school(db):
@@ -37,9 +41,7 @@ async def test_offers_name_the_school(db):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await app.push_screen(OffersScreen(level_id="L1"))
-        await settle(app, pilot)
-        table = app.screen.query_one("#offers-table")
-        cells = table.formatter(table.rows[0].data)
+        cells = await first_row_cells(app, pilot, "#offers-table")
         assert cells[1:5] == ["L1", "3", "Voornaam2 Achternaam2", "School S1"]
 
 
