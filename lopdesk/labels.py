@@ -120,6 +120,21 @@ CASE_EVENT_KIND = {
     "clr_complaint": "klacht CLR", "note": "notitie", "closed": "afgesloten",
 }
 PROPOSAL_ANSWER = {"accepted": "aanvaard", "declined": "geweigerd"}
+# MED-02: a proposal without an answer waits for one while its case runs; once the case is
+# closed nobody answers it any more (the stored answer stays empty, it reads as lapsed).
+PROPOSAL_UNANSWERED = {"pending": "wacht op antwoord", "lapsed": "vervallen (dossier afgesloten)"}
+PROPOSAL_UNANSWERED_SHORT = {"pending": "wacht", "lapsed": "vervallen"}
+
+
+def proposal_answer(answer: str | None, case_status: str, short: bool = False) -> str:
+    """What a proposal's answer reads as: the answer, or still pending, or lapsed (the
+    short form for a narrow column, whose screen says why)."""
+    if answer:
+        return PROPOSAL_ANSWER.get(answer, answer)
+    unanswered = PROPOSAL_UNANSWERED_SHORT if short else PROPOSAL_UNANSWERED
+    return unanswered["lapsed" if case_status == "closed" else "pending"]
+
+
 # Short forms for narrow table columns (screens); the full labels above stay the reference.
 TIEBREAK_SHORT = {"single": "één lot per kind", "multiple": "één lot per kind en school"}
 PRIORITY_GROUP_SHORT = {"sibling_staff": "BZ+P", "sibling": "BZ", "staff": "P", "none": "-"}

@@ -22,6 +22,7 @@ from lopdesk.labels import (
     fmt_date,
     fmt_datetime,
     label,
+    proposal_answer,
 )
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ def case_lines(view: CaseView) -> list[str]:
     if v.proposals:
         lines.append("Voorstellen:")
         lines += [f"  {p.id}: {p.school_name} ({p.level_id}) {fmt_date(p.proposed_at)} — "
-                  + m.ANSWER.get(p.answer or "", "wacht op antwoord") for p in v.proposals]
+                  + proposal_answer(p.answer, v.status) for p in v.proposals]
     lines.append("Tijdlijn:")
     lines += [f"  {fmt_datetime(e.at)}  {e.user:<12} {label(m.EVENT_KIND, e.kind):<10} "
               f"{e.text}" + (f"  [{e.rule_id}]" if e.rule_id else "") for e in v.timeline]

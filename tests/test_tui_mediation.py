@@ -233,3 +233,60 @@ async def test_notice_preview_refuses_incomplete(db):
             assert any("NGI-01" in n for n in notes(app)), notes(app)
         else:
             assert "Voornaam2" in app.screen.text
+
+
+def closed_case_with_open_proposal(db) -> int:
+    """A case with a proposal nobody answered, closed with 'geen akkoord'."""
+    s = refused_scenario(db)
+    case = mediation.open_case(db, s["child"], request_on=NOW.date(), at=NOW)
+    mediation.propose(db, case.id, "L2", at=NOW)
+    mediation.close_case(db, case.id, "no_agreement", at=NOW)
+    return case.id
+
+
+def test_unanswered_proposal_of_closed_case_reads_lapsed(db):
+    """MED-02: a closed case waits for nothing; its unanswered proposal reads as lapsed in
+    `case show` (the stored answer stays empty)."""
+    from lopdesk.present import case_lines
+
+    case_id = closed_case_with_open_proposal(db)
+    view = mediation.get_case(db, case_id, at=NOW)
+    assert [p.answer for p in view.proposals] == [None]
+    text = "\n".join(case_lines(view))
+    assert "vervallen (dossier afgesloten)" in text
+    assert "wacht op antwoord" not in text
+
+
+def test_case_summary_document_says_lapsed_for_a_closed_case(db):
+    """MED-02 in the summary for the parties: an unanswered proposal of a closed case is
+    not 'open'."""
+    from lopdesk.domain.extracts.case import case_from_view
+
+    case_id = closed_case_with_open_proposal(db)
+    c = case_from_view(mediation.get_case(db, case_id, at=NOW))
+    assert [p["answer"] for p in c["proposals"]] == ["vervallen (dossier afgesloten)"]
+
+
+async def test_case_screen_closed_case_proposal_not_waiting(db):
+    """MED-02 on the case screen: the proposal row of a closed case does not say 'wacht'."""
+    from lopdesk.screens.case import CaseScreen
+
+    case_id = closed_case_with_open_proposal(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(CaseScreen(case_id))
+        await settle(app, pilot)
+        row = app.screen.query_one("#proposals").rows[0]
+        answer = row.cells[-1]
+        text = answer[0] if isinstance(answer, tuple) else answer
+        assert text == "vervallen"
+        title = str(app.screen.query_one("#props-title").render())
+        assert "dossier afgesloten" in title and "vervallen" in title
+
+
+def test_closed_case_counts_no_open_proposal(db):
+    """MED-02: the case list counts no open proposal for a closed case."""
+    case_id = closed_case_with_open_proposal(db)
+    row = next(c for c in mediation.list_cases(db, at=NOW) if c.id == case_id)
+    assert (row.status, row.open_proposals) == ("closed", 0)

@@ -310,6 +310,7 @@ def test_WL_01_an_open_offer_past_its_reply_deadline_reads_verlopen():
 
     class Offer:  # the fields offer_cells reads
         status, level_id, seq, child_name, offered_by = "open", "L1", 3, "Lotte", "an"
+        school_name = "School S1"
         offered_at = datetime(2027, 3, 1, 8, tzinfo=UTC)
         reply_by = datetime(2027, 3, 8, 22, 59, 59, tzinfo=UTC)
 

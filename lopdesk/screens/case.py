@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
-from lopdesk.labels import distance, fmt_date, plural, short_dt
+from lopdesk.labels import distance, fmt_date, plural, proposal_answer, short_dt
 from lopdesk.screens.base import FormScreen, db_work, form_done
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.pick_dialog import PickDialog
@@ -21,12 +21,14 @@ from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 CASE_OUTCOME = mediation.CASE_OUTCOME
 
 
-def open_case_dialog(app: App, child_id: str = "", after=None) -> None:
-    """MED-01: open a case on a logged parent request (date of the request required)."""
+def open_case_dialog(app: App, child_id: str = "", after=None, child_name: str = "") -> None:
+    """MED-01: open a case on a logged parent request (date of the request required); a
+    child given is shown by name with its id at once."""
     lapp: Any = app
     today = lapp.now().date()
     fields = [
-        FormField("child_id", "Kind", "child", value=child_id, required=True),
+        FormField("child_id", "Kind", "child", value=child_id, required=True,
+                  value_label=f"{child_name} · {child_id}" if child_name else ""),
         FormField("request_on", "Datum van de vraag van de ouders", "day",
                   value=fmt_date(today), required=True),
         FormField("requested_by", "Gevraagd door", value="ouders", required=True),
@@ -61,14 +63,16 @@ def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:
 # --- the case list ---------------------------------------------------------------------------
 
 
+# The school's name has the room: at 80 columns the distance gives way (it then shows in
+# the detail line under the table, with the whole name).
 PROPOSAL_COLUMNS = [
     Column("Vs", 3, "right"),
     Column("School", 22),
     Column("Niveau", 8),
     Column("Vrij", 4, "right"),
-    Column("Afst.", 6, "right"),
+    Column("Afst.", 6, "right", drop=1),
     Column("Voorgesteld", 10),
-    Column("Antwoord", 20),
+    Column("Antwoord", 14),
 ]
 TIMELINE_COLUMNS = [
     Column("Wanneer", 16, flex=False),
@@ -85,10 +89,25 @@ CANDIDATE_COLUMNS = [
 ]
 
 
+PROPOSALS_OPEN = " Voorstellen (MED-03) · v: voorstellen · a: antwoord"
+PROPOSALS_CLOSED = (" Voorstellen (MED-03) · dossier afgesloten: wat onbeantwoord bleef, is "
+                    "vervallen")
+
+
 def metres(value: float | None) -> str:
     if value is None:
         return "?"
     return distance(value)
+
+
+def answer_cell(p, case_status: str) -> tuple[str, str]:
+    """A proposal's answer, coloured; without one it waits, or lapsed with its closed case
+    (MED-02: the line above the proposals says so)."""
+    text = proposal_answer(p.answer, case_status, short=True)
+    if p.answer:
+        return (text + (f" nr. {p.entry_seq}" if p.entry_seq is not None else ""),
+                "green" if p.answer == "accepted" else "red")
+    return text, "bright_black" if case_status == "closed" else "bold yellow"
 
 
 class CaseScreen(FormScreen):
@@ -128,7 +147,7 @@ class CaseScreen(FormScreen):
     def compose(self) -> ComposeResult:
         yield Static(f" Dossier {self.case_id} · laden…", id="title")
         yield Static("", id="info")
-        yield Static(" Voorstellen (MED-03) · v: voorstellen · a: antwoord", classes="sub")
+        yield Static(PROPOSALS_OPEN, classes="sub", id="props-title")
         yield VirtualTable(PROPOSAL_COLUMNS, id="proposals", empty="Nog geen voorstellen.")
         yield Static(" Tijdlijn (enkel toevoegen)", classes="sub", id="tl-title")
         yield VirtualTable(TIMELINE_COLUMNS, id="timeline", empty="Geen gebeurtenissen.")
@@ -162,15 +181,14 @@ class CaseScreen(FormScreen):
         if extra:
             lines.append(" " + " · ".join(extra))
         self.query_one("#info", Static).update("\n".join(lines))
+        self.query_one("#props-title", Static).update(
+            PROPOSALS_CLOSED if v.status == "closed" else PROPOSALS_OPEN)
         props = self.query_one("#proposals", VirtualTable)
         props.set_rows([Row(p.id, [
             str(p.id), p.school_name, p.level_id,
             "-" if p.free_places is None else str(p.free_places), metres(p.distance_m),
             fmt_date(p.proposed_at),
-            (mediation.ANSWER.get(p.answer, p.answer)
-             + (f" nr. {p.entry_seq}" if p.entry_seq is not None else ""),
-             "green" if p.answer == "accepted" else "red") if p.answer
-            else ("wacht", "bold yellow")], data=p) for p in v.proposals])
+            answer_cell(p, v.status)], data=p) for p in v.proposals])
         timeline = self.query_one("#timeline", VirtualTable)
         timeline.set_rows([Row(e.id, [
             short_dt(e.at), e.user, mediation.EVENT_KIND.get(e.kind, e.kind),

@@ -175,7 +175,7 @@ class JumpProvider(Provider):
             found.append((f"Kind: {name}", f"{k.id} · {n}",
                           lambda c=k.id: _show_child(app, c)))
             later.append((f"Dossier openen: {name}", f"{k.id} · bemiddeling (MED-01)",
-                          lambda c=k.id: _open_case(app, c)))
+                          lambda c=k.id, nm=name: _open_case(app, c, nm)))
         for weight, hits in ((1.0, found), (0.5, later)):
             for title, help_text, callback in hits:
                 score = matcher.match(title + " " + help_text) * weight
@@ -258,10 +258,10 @@ async def _show_child(app: LopdeskApp, child_id: str) -> None:
     await open_on_top(app, ChildFileScreen(child_id))
 
 
-def _open_case(app: LopdeskApp, child_id: str) -> None:
+def _open_case(app: LopdeskApp, child_id: str, child_name: str = "") -> None:
     from lopdesk.screens.mediation import open_case_dialog
 
-    open_case_dialog(app, child_id)
+    open_case_dialog(app, child_id, child_name=child_name)
 
 
 async def _open_case_view(app: LopdeskApp, case_id: int) -> None:

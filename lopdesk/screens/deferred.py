@@ -161,7 +161,7 @@ class DeferredScreen(SearchScreen):
 
         child = self._current()
         if child is not None:
-            open_case_dialog(self.app, child.child_id)
+            open_case_dialog(self.app, child.child_id, child_name=child.name)
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         child: RefusedChild = event.row.data

@@ -21,7 +21,7 @@ from lopdesk.parse import DAY_FORM, MOMENT_FORM
 from lopdesk.screens.form_fields import PICKERS, FieldValidator, FormField
 from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.check import CheckField
-from lopdesk.screens.widgets.picker import SOURCES, Picker
+from lopdesk.screens.widgets.picker import SOURCES, Choice, Picker
 
 DIALOG_CSS = """
 .dialog { width: 76; max-width: 100%; height: auto; max-height: 100%;
@@ -176,8 +176,9 @@ class FormDialog(ModalScreen[dict | None]):
             return
         label = f.label + (" *" if f.required else "")
         if f.kind in PICKERS:
+            known = Choice(str(f.value), f.value_label) if f.value and f.value_label else None
             yield Picker(str(f.value or ""), placeholder=f.placeholder, id=f"f-{f.key}",
-                         label=label, not_found=self._new_instead(f))
+                         label=label, not_found=self._new_instead(f), known=known)
             yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
             return
         yield Label(label, classes="field-label", id=f"l-{f.key}")
@@ -416,8 +417,7 @@ class FormDialog(ModalScreen[dict | None]):
             if message and first is None:
                 first = f
         pending = [f for f in self._fields if f.kind in PICKERS
-                   and not self.query_one(f"#f-{f.key}", Picker).loaded
-                   and self.query_one(f"#f-{f.key}", Picker).text]
+                   and not self.query_one(f"#f-{f.key}", Picker).ready]
         if first is None and pending:
             self.notify("De keuzelijst wordt nog geladen; probeer zo opnieuw.",
                         severity="warning")

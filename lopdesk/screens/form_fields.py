@@ -35,6 +35,9 @@ class FormField:
     validator: Callable[[str], Any] | None = None
     load: Callable[[Any], Sequence[tuple[str, Any]]] | None = None
     required_unless: tuple[str, ...] = ()  # required unless all these fields are filled
+    # What a picker's prefilled value (an id) reads as, e.g. the child's name with the id:
+    # shown at once, before the picker's list is read.
+    value_label: str = ""
 
     def __post_init__(self) -> None:
         if self.kind == "select":  # the older name of a choice

@@ -25,16 +25,23 @@ STATUS_STYLE = {"open": "bold", "waiting": "yellow", "closed": "bright_black"}
 STATUS_CYCLE = (None, "open", "waiting", "closed")
 SOON_DAYS = 7  # a deadline within a week is shown in colour
 
-CASE_COLUMNS = columns("""
+# At 80 columns the opening date leaves room for the schools' names (it then shows in the
+# detail line under the table, with the whole names).
+CASE_COLUMNS = [*columns("""
 Nr                      4 >
 Kind                    20
 Id                      8
-Status                  17
+Status                  17 fixed
 Termijn                 10
 Vs                      2 >
-Scholen                 24
-Geopend                 10
-""")
+Scholen                 12
+"""), Column("Geopend", 10, drop=1)]
+
+
+def school_list(c) -> str:
+    """The refusing schools by name with their id ('De Regenboog (BAO001)')."""
+    return ", ".join(f"{name} ({sid})" if name != sid else sid
+                     for sid, name in zip(c.schools, c.school_names or c.schools, strict=True))
 
 
 def deadline_cell(on: date | None, today: date) -> tuple[str, str] | str:
@@ -69,7 +76,7 @@ class MediationScreen(SearchScreen):
     def make_table(self) -> VirtualTable:
         return VirtualTable(CASE_COLUMNS, id="cases-table", formatter=self._cells,
                             searcher=lambda c: f"{c.id} {c.child_name} {c.child_id} "
-                                               f"{' '.join(c.schools)}",
+                                               f"{school_list(c)}",
                             empty="Geen bemiddelingsdossiers.")
 
     def reload(self) -> None:
@@ -90,7 +97,7 @@ class MediationScreen(SearchScreen):
                 (status, STATUS_STYLE.get(c.status, "")),
                 deadline_cell(c.next_deadline, today) if c.status != "closed"
                 else fmt_date(c.closed_at),
-                str(c.open_proposals or ""), ", ".join(c.schools), fmt_date(c.opened_at)]
+                str(c.open_proposals or ""), school_list(c), fmt_date(c.opened_at)]
 
     def apply_filter(self) -> None:
         status = self.status_filter

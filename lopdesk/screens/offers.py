@@ -14,17 +14,18 @@ from lopdesk.labels import OFFER_STATUS, fmt_date, label, short_dt
 from lopdesk.present import fill_lines
 from lopdesk.screens.base import TableScreen
 from lopdesk.screens.dialogs import ConfirmDialog, TextDialog
-from lopdesk.screens.widgets.table import Row, VirtualTable, columns
+from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
-COLUMNS = columns("""
+# At 80 columns who offered and when give way to the child's and the school's names (they
+# then show in the detail line under the table).
+COLUMNS = [*columns("""
 Status                  10
 Niveau                  15
 Nr                      4 >
 Kind                    18
+School                  14
 Antw. tem               10
-Aangeboden              14
-Door                    10
-""")
+"""), Column("Aangeboden", 14, drop=2), Column("Door", 10, drop=1)]
 
 
 def offer_cells(o, now=None) -> list:
@@ -34,7 +35,7 @@ def offer_cells(o, now=None) -> list:
     style = "bold yellow" if o.status == "open" else ""
     if o.status == "open" and now is not None and o.reply_by is not None and o.reply_by < now:
         state, style = "verlopen", "bold red"
-    return [(state, style), o.level_id, str(o.seq), o.child_name,
+    return [(state, style), o.level_id, str(o.seq), o.child_name, o.school_name,
             fmt_date(o.reply_by) if o.reply_by else "—", short_dt(o.offered_at),
             o.offered_by]
 
@@ -42,7 +43,8 @@ def offer_cells(o, now=None) -> list:
 def answer(screen: Any, offer, accept: bool, done: Any = None) -> None:
     """Ask to confirm the parents' answer, record it and show the cascade step by step."""
     verb = "aanvaardt" if accept else "weigert"
-    body = (f"{offer.child_name} ({offer.child_id}), {offer.level_id} nr. {offer.seq}, "
+    body = (f"{offer.child_name} ({offer.child_id}), {offer.school_name} "
+            f"{offer.level_id} nr. {offer.seq}, "
             f"{verb} de aangeboden plaats.\n\n"
             + ("Het kind wordt ingeschreven; een lager gerangschikte plaats van het kind komt "
                "vrij en wordt aangeboden aan de volgende op die wachtlijst (WL-03)."

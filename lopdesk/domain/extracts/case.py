@@ -14,7 +14,7 @@ from lopdesk.domain.extracts.environment import (
     render_document,
     template_name,
 )
-from lopdesk.labels import CASE_OUTCOME, fmt_date
+from lopdesk.labels import CASE_OUTCOME, fmt_date, proposal_answer
 
 CASE_LISTS = ("schools", "notices", "parties", "meetings", "proposals")
 
@@ -73,7 +73,7 @@ def case_from_view(view: Any) -> dict[str, Any]:
                       "summary": f"{label('EVENT_KIND', ev.kind)}: {ev.text}"}
                      for ev in view.timeline],
         "proposals": [{"school": p.school_name, "date": fmt_date(p.proposed_at),
-                       "answer": label("ANSWER", p.answer) if p.answer else "open"}
+                       "answer": proposal_answer(p.answer, view.status)}
                       for p in view.proposals],
         "clr_complaint": (f"ingediend op {fmt_date(view.clr_complaint_on)}"
                           + (f": {view.clr_complaint_note}" if view.clr_complaint_note else "")

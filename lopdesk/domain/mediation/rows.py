@@ -211,12 +211,15 @@ def case_rows_with_facts(s: Session, cases: list[MediationCase],
     for c in cases:
         assert c.id is not None
         mine = facts[c.id]
+        schools = {f.school.id: f.school.name for f in mine}
         coming = [] if c.status == "closed" else deadlines(
             (f for f in mine if f.entry.child_id == c.child_id), days, today)
         rows.append(CaseRow(c.id, c.child_id, names.get(c.child_id, c.child_id), c.area_id,
                             c.status, c.trigger, c.reason, c.opened_at,
                             coming[0].on if coming else None, c.outcome, c.closed_at,
-                            open_props.get(c.id, 0), sorted({f.school.id for f in mine})))
+                            # MED-02: a closed case waits for no answer any more
+                            0 if c.status == "closed" else open_props.get(c.id, 0),
+                            sorted(schools), [schools[k] for k in sorted(schools)]))
     return rows, facts
 
 

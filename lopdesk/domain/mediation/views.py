@@ -123,7 +123,8 @@ class CaseRow:
     outcome: str | None
     closed_at: datetime | None
     open_proposals: int
-    schools: list[str]
+    schools: list[str]  # the refusing schools' ids
+    school_names: list[str] = field(default_factory=list)  # their names, in the same order
 
 
 @dataclass

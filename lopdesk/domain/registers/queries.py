@@ -108,15 +108,15 @@ def list_offers(db: Database, level_id: str | None = None,
         q = (select(Offer.id, Offer.level_id, Offer.entry_id, RegisterEntry.seq,
                     RegisterEntry.child_id, (Child.first_name + " " + Child.last_name),
                     Offer.status, Offer.rule_id, Offer.offered_at, Offer.reply_by,
-                    Offer.offered_by)
+                    Offer.offered_by, School.name)
              .join(RegisterEntry, RegisterEntry.id == Offer.entry_id)
-             .join(Child, Child.id == RegisterEntry.child_id).order_by(Offer.id))
+             .join(Child, Child.id == RegisterEntry.child_id)
+             .join(CapacityLevel, CapacityLevel.id == Offer.level_id)
+             .join(School, School.id == CapacityLevel.school_id).order_by(Offer.id))
         if level_id:
             q = q.where(Offer.level_id == level_id)
         if area_id:
-            q = (q.join(CapacityLevel, CapacityLevel.id == Offer.level_id)
-                 .join(School, School.id == CapacityLevel.school_id)
-                 .where(School.area_id == area_id))
+            q = q.where(School.area_id == area_id)
         if status:
             q = q.where(Offer.status == status)
         return [OfferRow(*r) for r in s.execute(q).all()]

@@ -131,3 +131,4 @@ class OfferRow:
     offered_at: datetime
     reply_by: datetime | None = None
     offered_by: str = ""
+    school_name: str = ""  # the name of the level's school (screens show it beside the id)

@@ -161,8 +161,11 @@ class Picker(Vertical):
 
     def __init__(self, value: str = "", *, placeholder: str = "", id: str | None = None,
                  choices: Sequence[Choice] | None = None, label: str = "",
-                 not_found: str = "") -> None:
+                 not_found: str = "", known: Choice | None = None) -> None:
         super().__init__(id=id)
+        # The choice of the prefilled value when the caller knows it (its label at once,
+        # while the list is still being read).
+        self._known = known
         self._typed = str(value or "")
         self._placeholder = placeholder
         # The label is part of the picker, so it stays in view with the matches under it;
@@ -192,6 +195,16 @@ class Picker(Vertical):
         return self.choices is not None
 
     @property
+    def ready(self) -> bool:
+        """Its value can be taken: the list is read, nothing is typed, or the prefilled
+        value is still there and known."""
+        return self.loaded or not self.text or self._known_typed() is not None
+
+    def _known_typed(self) -> Choice | None:
+        known = self._known
+        return known if known is not None and self.text.lower() == known.key.lower() else None
+
+    @property
     def text(self) -> str:
         return self.input.value.strip()
 
@@ -203,6 +216,8 @@ class Picker(Vertical):
         options = self.query_one(Matches)
         text = self.text
         self._shown = matches(self.choices or [], text) if text and self.choices else []
+        if self.choices is None and (known := self._known_typed()) is not None:
+            self._shown = [known]
         options.clear_options()
         options.add_options([Option(c.label, id=c.key) for c in self._shown])
         options.set_class(bool(self._shown), "some")

@@ -1,0 +1,99 @@
+"""Names beside ids (pickers, not ids): the mediation case list, the offers of freed places
+and the form that opens a case show the school's or the child's name with its id, at 80x24
+from the keyboard."""
+
+from __future__ import annotations
+
+from test_tui import SIZE, settle
+from test_tui_mediation import NOW, make, refused_scenario
+
+from lopdesk.domain import mediation, registers
+
+
+async def first_row_cells(app, pilot, table_id: str) -> list:
+    """The cells of the first row of a table once the screen has loaded."""
+    await settle(app, pilot)
+    table = app.screen.query_one(table_id)
+    return table.formatter(table.rows[0].data)
+
+
+async def test_case_list_names_the_refusing_schools(db):
+    """The Scholen column reads 'School S1 (S1)', not the bare id; at 80 columns the opening
+    date gives way (its value shows in the detail line)."""
+    s = refused_scenario(db)
+    mediation.open_case(db, s["child"], request_on=NOW.date(), at=NOW)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        assert (await first_row_cells(app, pilot, "#cases-table"))[6] == "School S1 (S1)"
+
+
+async def test_offers_name_the_school(db):
+    """An offer shows the school's name beside the level id (WL-01)."""
+    s = refused_scenario(db)
+    registers.withdraw(db, s["entries"][0].id, reason="verhuisd")
+    registers.fill(db, "L1", at=NOW)
+    assert [o.school_name for o in registers.list_offers(db, "L1")] == ["School S1"]
+    from lopdesk.screens.offers import OffersScreen
+
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(OffersScreen(level_id="L1"))
+        cells = await first_row_cells(app, pilot, "#offers-table")
+        assert cells[1:5] == ["L1", "3", "Voornaam2 Achternaam2", "School S1"]
+
+
+def test_proposals_give_the_school_name_room_at_80_columns():
+    """With a long level id (BAO061-2026-K2024) the distance gives way at 80 columns so
+    the school's name keeps at least 24 cells (the detail line shows what is cut)."""
+    from lopdesk.screens.case import PROPOSAL_COLUMNS
+    from lopdesk.screens.widgets.columns import layout
+
+    labels = [c.label for c in PROPOSAL_COLUMNS]
+    for width in (80,):
+        widths = layout(PROPOSAL_COLUMNS, {labels.index("Niveau"): 17}, width)
+        assert widths[labels.index("Afst.")] == 0
+        assert widths[labels.index("School")] >= 24
+    wide = layout(PROPOSAL_COLUMNS, {labels.index("Niveau"): 17}, 120)
+    assert wide[labels.index("Afst.")] > 0
+
+
+async def test_open_case_form_names_the_child_before_the_list_is_read(db, monkeypatch):
+    """MED-01 from the Uitgesteld screen: the form's Kind field shows the child's name with
+    its id at once (not just 'K002'), and opens the case even while the picker's list of
+    all children is still being read."""
+    import threading
+
+    from lopdesk.screens.widgets import picker
+
+    s = refused_scenario(db)
+    release = threading.Event()
+    real = picker.SOURCES["child"]
+
+    def slow_children(database):
+        release.wait(10)
+        return real(database)
+
+    monkeypatch.setitem(picker.SOURCES, "child", slow_children)
+    app = make(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("2")
+            await settle(app, pilot)
+            await pilot.press("n")
+            await pilot.pause()
+            await pilot.pause()
+            assert type(app.screen).__name__ == "FormDialog"
+            field = app.screen.query_one("#f-child_id", picker.Picker)
+            assert not field.loaded
+            chosen = str(field.query_one(".chosen").render())
+            assert chosen == f"→ Voornaam2 Achternaam2 · {s['child']}"
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "CaseScreen"
+            assert mediation.get_case(db, app.screen.case_id).child_id == s["child"]
+    finally:
+        release.set()
