@@ -84,3 +84,14 @@ async def test_a_table_says_laden_until_its_rows_come_then_its_empty_text():
         table.set_rows([])
         await pilot.pause()
         assert "Geen aanvragen." in table.render_line(1).text
+
+
+def test_picker_puts_a_word_that_starts_before_one_inside_another_word():
+    """"Linde" finds Basisschool De Linde before De Vlinder (a wrong school picked by
+    Ctrl+S would be recorded); "Linde Sint" too, whatever the order in the list."""
+    schools = [Choice("BAO005", "Basisschool De Vlinder · BAO005"),
+               Choice("SO005", "Secundaire school De Vlinder · SO005"),
+               Choice("BAO040", "Vrije basisschool De Linde Sint-Amandsberg · BAO040")]
+    assert [c.key for c in matches(schools, "Linde")] == ["BAO040", "BAO005", "SO005"]
+    assert [c.key for c in matches(schools, "linde sint")][:1] == ["BAO040"]
+    assert [c.key for c in matches(schools, "amandsberg")] == ["BAO040"]

@@ -9,6 +9,7 @@ arrives is matched when it does. Matching pre-filters by substring and caps at M
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,22 +115,44 @@ SOURCES: dict[str, Callable[[Any], list[Choice]]] = {
 
 def matches(choices: Sequence[Choice], text: str, limit: int = MAX_SHOWN) -> list[Choice]:
     """Choices whose search text holds every typed word; an exact id comes first, then ids
-    that start with the text, then the others in their order."""
+    that start with the text, then choices where every typed word starts a word ("Linde"
+    finds De Linde before De Vlinder), then the others in their order."""
     words = text.lower().split()
     if not words:
         return list(choices[:limit])
     typed = text.strip().lower()
     exact: list[Choice] = []
     start: list[Choice] = []
+    word: list[Choice] = []
     rest: list[Choice] = []
     for c in choices:
         hay = c.text()
         if all(w in hay for w in words):
             key = c.key.lower()
-            (exact if key == typed else start if key.startswith(typed) else rest).append(c)
-            if len(exact) + len(start) + len(rest) >= limit * 4:
+            if key == typed:
+                exact.append(c)
+            elif key.startswith(typed):
+                start.append(c)
+            elif all(_starts_a_word(hay, w) for w in words):
+                word.append(c)
+            else:
+                rest.append(c)
+            if len(exact) + len(start) + len(word) >= limit or len(rest) >= limit * 20:
                 break
-    return (exact + start + rest)[:limit]
+    return (exact + start + word + rest)[:limit]
+
+
+_WORD_START = re.compile(r"(?:^|[\s(·,/-])$")
+
+
+def _starts_a_word(hay: str, word: str) -> bool:
+    """`word` occurs in `hay` at the start of a word (after a space, bracket or dash)."""
+    i = hay.find(word)
+    while i >= 0:
+        if i == 0 or _WORD_START.search(hay[i - 1]):
+            return True
+        i = hay.find(word, i + 1)
+    return False
 
 
 class PickerInput(Input):
