@@ -39,6 +39,21 @@ def test_plain_read_and_sqlalchemy_give_the_same_counters(demo_db, area, year):
     assert all(c.school_year == year for c in plain) if year else True
 
 
+@pytest.mark.parametrize("area, year", [(None, 2027), ("__first__", None),
+                                        ("__first__", 2026), ("__last__", 2026)])
+def test_counters_of_a_part_equal_that_part_of_all_counters(demo_db, area, year):
+    """An area's or a year's counters (a register's header) count the same lines as the
+    counters of everything, cut to that part: the count query is cut like the levels."""
+    everything = area_counters(demo_db, at=AT)
+    if area in ("__first__", "__last__"):
+        area = everything[0 if area == "__first__" else -1].area_id
+    part = area_counters(demo_db, area, year, at=AT)
+    expected = [asdict(c) for c in everything
+                if (area is None or c.area_id == area) and (year is None or c.school_year == year)]
+    assert part and [asdict(c) for c in part] == expected
+    assert any(c.realised for c in part)
+
+
 def test_plain_counters_match_the_orm(demo_db):
     counters = area_counters(demo_db, at=AT)
     with demo_db.read() as s:

@@ -112,10 +112,13 @@ _COUNTS_SQL = """
 SELECT level_id, status, contingent, count(overcapacity_category), count(*)
 FROM register_entry GROUP BY level_id, status, contingent
 """
-_COUNTS_OF_YEAR_SQL = """
+# The lines of the chosen levels only (area, year): a register's header counts its own
+# area, not every line of the school year in every area.
+_COUNTS_OF_SQL = """
 SELECT r.level_id, r.status, r.contingent, count(r.overcapacity_category), count(*)
 FROM register_entry r JOIN capacity_level l ON l.id = r.level_id
-WHERE l.school_year = :year GROUP BY r.level_id, r.status, r.contingent
+JOIN school s ON s.id = l.school_id
+WHERE {where} GROUP BY r.level_id, r.status, r.contingent
 """
 _FULL_SQL = """
 SELECT fl.level_id FROM full_declaration_level fl
@@ -152,8 +155,8 @@ def _area_counters(db: Database, area_id: str | None, school_year: int | None,
         counts: dict[str, dict[tuple[str, str], int]] = {}
         overc: dict[str, int] = {}
         for level_id, status, contingent, n_over, n in query(
-                _COUNTS_OF_YEAR_SQL if school_year else _COUNTS_SQL,
-                params):
+                _COUNTS_OF_SQL.format(where=" AND ".join(where)) if len(where) > 1
+                else _COUNTS_SQL, params):
             counts.setdefault(level_id, {})[(status, contingent)] = n
             if status == "realised" and n_over:
                 overc[level_id] = overc.get(level_id, 0) + int(n_over)
