@@ -51,7 +51,7 @@ def test_demo_small_is_consistent(db):
     assert {"register", "allocation"} <= by_user["an.deprez"], by_user["an.deprez"]
     assert {"case", "notice"} <= by_user["bram.declercq"], by_user["bram.declercq"]
     assert rows(db, "SELECT DISTINCT opened_by FROM mediation_case") == [("bram.declercq",)]
-    assert rows(db, "SELECT DISTINCT user FROM allocation_run") == [("an.deprez",)]
+    assert rows(db, 'SELECT DISTINCT "user" FROM allocation_run') == [("an.deprez",)]
 
 
 def test_demo_is_deterministic(db, tmp_path):
