@@ -115,9 +115,8 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
         self.formatter = formatter
-        self.searcher = searcher
-        self.empty_text = empty
-        self._loaded = False  # rows given at least once: "laden…" until then, not "Geen …"
+        self.searcher, self.empty_text = searcher, empty
+        self._loaded = False  # rows given once: "laden…" until then, not "Geen …"
         # parts shown in the detail line when no value of the row is cut (those that fit)
         self.legend = list(legend)
         # like a log viewer: a cursor on the last line follows the lines added after it
@@ -491,7 +490,10 @@ class VirtualTable(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def on_resize(self) -> None:
-        self._relayout()  # then a cursor placed before the table had its size comes in view
+        if (self.scrollable_content_region.width or self.size.width) != self._laid_out_for:
+            self._relayout()  # same width (a screen back on top): no new widths to work out
+        self._set_virtual_size()  # then a cursor placed before the size comes in view:
+        self.call_after_refresh(self._scroll_cursor_visible)
         self.call_after_refresh(self._scroll_cursor_visible)
 
     def on_unmount(self) -> None:  # rows freed now, not by a full GC (a screen is cyclic)
