@@ -239,13 +239,10 @@ async def test_CAP_03_raise_detail_names_the_school_and_preview_agrees(db):
         "pending"]
 
 
-async def test_ALC_06_explanation_of_the_child_under_the_cursor_is_the_cli_text(db):
-    from test_tui_expert_year import full_name
-    from typer.testing import CliRunner
-
-    from lopdesk.cli import app as cli
+def one_place_round(db):
+    """Two children apply for one place of L2 (round R1, seed 42): the run and its results."""
     from lopdesk.domain import allocation
-    from lopdesk.screens.allocation import ResultsScreen, rerun_and_read
+    from lopdesk.screens.allocation import rerun_and_read
 
     b.basic(db, capacity=2, n_children=5)
     b.level(db, "L2", "S1", capacity=5, label="2")
@@ -254,7 +251,17 @@ async def test_ALC_06_explanation_of_the_child_under_the_cursor_is_the_cli_text(
     for kid in ("K003", "K004"):
         allocation.add_applications(db, "R1", kid, ["L2"])
     run = allocation.run_round(db, "R1", seed=42)
-    results = rerun_and_read(db, run.run_id, "Ronde R1")
+    return run, rerun_and_read(db, run.run_id, "Ronde R1")
+
+
+async def test_ALC_06_explanation_of_the_child_under_the_cursor_is_the_cli_text(db):
+    from test_tui_expert_year import full_name
+    from typer.testing import CliRunner
+
+    from lopdesk.cli import app as cli
+    from lopdesk.screens.allocation import ResultsScreen
+
+    run, results = one_place_round(db)
     (loser,) = results.unplaced()
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
@@ -279,17 +286,9 @@ async def test_ALC_06_results_name_the_children_and_count_the_run(db):
     in words, whole (the runs table keeps only numbers that are never cut)."""
     from test_tui_expert_year import full_name
 
-    from lopdesk.domain import allocation
-    from lopdesk.screens.allocation import ResultsScreen, rerun_and_read
+    from lopdesk.screens.allocation import ResultsScreen
 
-    b.basic(db, capacity=2, n_children=5)
-    b.level(db, "L2", "S1", capacity=5, label="2")
-    allocation.create_round(db, "R1", "A", 2027, "Ronde 1")
-    allocation.add_round_level(db, "R1", "L2", capacity=1)
-    for kid in ("K003", "K004"):
-        allocation.add_applications(db, "R1", kid, ["L2"])
-    run = allocation.run_round(db, "R1", seed=42)
-    results = rerun_and_read(db, run.run_id, "Ronde R1")
+    run, results = one_place_round(db)
     (loser,) = results.unplaced()
     app = make(db)
     async with app.run_test(size=(120, 36)) as pilot:
