@@ -54,10 +54,6 @@ class RunNames:
     children: dict[str, str]  # child id → first and last name
     schools: dict[str, str]  # level id → school name
 
-    def child(self, child_id: str) -> str:
-        name = self.children.get(child_id, "")
-        return f"{name} ({child_id})" if name else child_id
-
 
 NAMES_PER_QUERY = 900  # ids per IN (...): below SQLite's smallest bound-parameter limit
 
