@@ -156,7 +156,8 @@ def _colleague(db: Database, name: str, role: str, full_name: str) -> Database:
     session user again, and the demo's history is then that account's."""
     from lopdesk.domain import ops
 
-    ops.add_user(db, name, role, full_name)
+    if name not in {u.name for u in ops.list_users(db)}:  # an account added before stays
+        ops.add_user(db, name, role, full_name)
     return Database(replace(db.settings, user=name))
 
 

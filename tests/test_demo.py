@@ -67,3 +67,14 @@ def test_demo_is_deterministic(db, tmp_path):
     second = [(c.level_id, c.realised, c.waiting, c.free_places) for c in area_counters(other)]
     other.dispose()
     assert first == second
+
+
+def test_demo_keeps_a_colleague_account_that_exists_already(db):
+    """An account of the demo's colleagues added before the demo is kept, not refused
+    halfway through building the area."""
+    from lopdesk.domain import ops
+
+    ops.add_user(db, "an.deprez", "lop_expert", "An Deprez")
+    demo.generate(db, size="small", seed=2027, today=date(2027, 4, 15))
+    assert [u.name for u in ops.list_users(db)].count("an.deprez") == 1
+    assert allocation.list_runs(db)[0].user == "an.deprez"
