@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from textual.app import App, SystemCommand
@@ -18,7 +18,7 @@ from textual.screen import ModalScreen, Screen
 
 from lopdesk.config import Settings
 from lopdesk.db import Database
-from lopdesk.labels import KEY_NAME, SCREEN_TITLE
+from lopdesk.labels import KEY_NAME, SCREEN_TITLE, local_day
 from lopdesk.labels import MODES as MODE_ORDER
 from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import DataScreen, DbResults, db_work
@@ -119,6 +119,10 @@ class LopdeskApp(TypeAhead, DbResults, App):
     def now(self) -> datetime:
         """The injected clock, else the database's (a demo's training clock, lopdesk.clock)."""
         return self._clock() if self._clock is not None else self.db.now()
+
+    def today(self) -> date:
+        """Today in Brussels: the day a LOP means by "vandaag" (defaults, deadlines)."""
+        return local_day(self.now())
 
     @property
     def training_label(self) -> str | None:

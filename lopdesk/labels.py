@@ -196,6 +196,12 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(BRUSSELS)
 
 
+def local_day(moment: datetime) -> date:
+    """The Brussels calendar day of a moment: from 22:00 or 23:00 UTC that is already the
+    next day, so a UTC moment's own .date() would be a day behind."""
+    return to_local(moment).date()
+
+
 def fmt_datetime(value: datetime | None) -> str:
     """Register timestamps are shown in Brussels time to the second."""
     if value is None:

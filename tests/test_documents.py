@@ -702,3 +702,16 @@ def test_ALC_06_explain_table_in_dutch_json_keeps_codes(tmp_path):
         j = runner.invoke(app, ["allocate", "explain", str(tmp_path / "o"), child, "--json"])
         rows = json.loads(j.stdout)
         assert rows[0]["priority_group"] == "none" and rows[0]["cutoff"].startswith("none #")
+
+
+def test_case_summary_closing_day_is_the_brussels_day(scene):
+    """22:30 UTC on 31 March 2027 is 00:30 on 1 April in Brussels (summer time): the summary
+    says the case closed on 01/04/2027, not on the UTC day before."""
+    from lopdesk.domain import mediation
+
+    case = mediation.open_case(scene, "K003", request_on=date(2027, 3, 10),
+                               entry_ids=[notice_id(scene, "L1", 4)], at=t(days=9))
+    mediation.close_case(scene, case.id, "withdrawn", note="ouders trekken in",
+                         at=datetime(2027, 3, 31, 22, 30, tzinfo=UTC))
+    text = documents.render_case(scene, str(case.id), "txt", generated_at=AT)
+    assert "afgesloten op 01/04/2027" in text

@@ -7,16 +7,16 @@ are handed over; then the round is run again, replacing the first run.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from builders import area, children, level, school
 from sqlalchemy import select
 
+from lopdesk.clock import system_now
 from lopdesk.domain import allocation, capacity, mediation, registers
 from lopdesk.domain.errors import RuleViolation
 from lopdesk.domain.mediation_models import RefusalNotice
 from lopdesk.domain.models import Offer, RegisterEntry
+from lopdesk.labels import local_day
 
 
 @pytest.fixture
@@ -66,8 +66,9 @@ def _later_work(db):
         e.status == "non_realised" for e in registers.list_entries(db, "L3")) else \
         _line(db, "L2", "non_realised")
     # the child may hold an open offer from the cascade: the notice is recorded anyway
-    mediation.record_notice(db, notice_line.id, mode="receipt", delivered_on=date.today(),
-                            confirm_open_offer=True)
+    # today in Brussels: from 23:00 UTC the refusal just made is already tomorrow's
+    mediation.record_notice(db, notice_line.id, mode="receipt",
+                            delivered_on=local_day(system_now()), confirm_open_offer=True)
     assert first_offer.steps
     return gone, declined, accepted, notice_line
 

@@ -3,7 +3,7 @@ the keyboard at 80x24, with a fixed clock (the app's `now`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import builders as b
 from builders import t
@@ -34,6 +34,28 @@ def refused_scenario(db) -> dict:
 
 def name(app) -> str:
     return type(app.screen).__name__
+
+
+async def test_case_request_date_defaults_to_the_brussels_day(db):
+    """At 23:30 UTC it is already the next day in Brussels: the open-case form's date of the
+    parents' request defaults to that day, not to the UTC day before."""
+    from lopdesk.app import make_app
+
+    s = refused_scenario(db)
+    late = datetime(2027, 3, 10, 23, 30, tzinfo=UTC)
+    app = recording(make_app(db, clock=lambda: late))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.screen.query_one("VirtualTable").current.key == s["child"]
+        await pilot.press("n")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert name(app) == "CaseScreen", notes(app)
+        view = mediation.get_case(db, app.screen.case_id, at=late)
+        assert view.request_on == date(2027, 3, 11)
 
 
 async def test_case_flow_open_propose_accept_close(db):

@@ -25,7 +25,7 @@ def open_case_dialog(app: App, child_id: str = "", after=None, child_name: str =
     """MED-01: open a case on a logged parent request (date of the request required); a
     child given is shown by name with its id at once."""
     lapp: Any = app
-    today = lapp.now().date()
+    today = lapp.today()
     fields = [
         FormField("child_id", "Kind", "child", value=child_id, required=True,
                   value_label=f"{child_name} · {child_id}" if child_name else ""),
@@ -158,7 +158,7 @@ class CaseScreen(FormScreen):
 
     def loaded(self, v) -> None:
         self.view = v
-        today = self.lapp.now().date()
+        today = self.lapp.today()
         # The breadcrumb names the case already ("Bemiddeling › Dossier 3").
         self.show_title(present.case_title(v).removeprefix(f"Dossier {v.id} · "))
         lines = [f" {present.case_opening(v)}"]

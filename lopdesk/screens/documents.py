@@ -201,7 +201,7 @@ def ask_register_extract(app: App) -> None:
 def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
     """NGI-01: ask the signing date and signer, then preview (refused when incomplete)."""
     lapp: Any = app
-    today = lapp.now().date() if hasattr(lapp, "now") else None
+    today = lapp.today() if hasattr(lapp, "today") else None
     fields = [] if entry_id is not None else [
         FormField("entry", "Inschrijving (id)", "whole", required=True, minimum=1)]
     fields += [

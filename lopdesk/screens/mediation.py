@@ -89,7 +89,7 @@ class MediationScreen(SearchScreen):
         self.mark_loaded()
 
     def _cells(self, c) -> list:
-        today = self.lapp.now().date()
+        today = self.lapp.today()
         status = CASE_STATUS.get(c.status, c.status)
         if c.status == "closed" and c.outcome:
             status = "afgesloten"
@@ -108,7 +108,7 @@ class MediationScreen(SearchScreen):
             f" Bemiddeling · {plural(len(table.rows), 'dossier', 'dossiers')} ({label}) · "
             f"lopend {n['open']} · "
             f"wacht {n['waiting']} · afgesloten {n['closed']}")
-        today = self.lapp.now().date()
+        today = self.lapp.today()
         soon = sum(1 for c in self.cases if c.status != "closed" and c.next_deadline
                    and c.next_deadline <= today + timedelta(days=SOON_DAYS))
         self.query_one("#summary", Static).update(
@@ -204,7 +204,7 @@ class ChildFileScreen(TableScreen):
 
     def loaded(self, f) -> None:
         self.file = f
-        today = self.lapp.now().date()
+        today = self.lapp.today()
         self.show_title(f"dossier kind {f.child_id}")
         self.query_one("#who", Static).update(
             f" geboren {fmt_date(f.birth_date) or '?'} · {f.address or 'adres onbekend'} · "

@@ -14,7 +14,7 @@ from lopdesk.domain.extracts.environment import (
     render_document,
     template_name,
 )
-from lopdesk.labels import CASE_OUTCOME, fmt_date, proposal_answer
+from lopdesk.labels import CASE_OUTCOME, fmt_date, local_day, proposal_answer
 
 CASE_LISTS = ("schools", "notices", "parties", "meetings", "proposals")
 
@@ -59,7 +59,7 @@ def case_from_view(view: Any) -> dict[str, Any]:
         "level": ", ".join(sorted({r.level_id for r in view.refusals})),
         "trigger": label("CASE_TRIGGER", view.trigger)
         + (f" ({label('REFUSAL_REASON', view.reason)})" if view.reason else ""),
-        "opened_on": view.request_on or view.opened_at.date(),
+        "opened_on": view.request_on or local_day(view.opened_at),
         "status": label("CASE_STATUS", view.status),
         "schools": [{"name": n} for n in schools],
         "notices": [{"school": r.school_name,
@@ -79,7 +79,7 @@ def case_from_view(view: Any) -> dict[str, Any]:
                           + (f": {view.clr_complaint_note}" if view.clr_complaint_note else "")
                           if view.clr_complaint_on else ""),
         "outcome": view.outcome or "",
-        "closed_on": view.closed_at.date() if view.closed_at else None,
+        "closed_on": local_day(view.closed_at) if view.closed_at else None,
     }
 
 

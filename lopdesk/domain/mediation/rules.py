@@ -15,14 +15,9 @@ from lopdesk.domain.codes import (
     CLR_DAYS,
 )
 from lopdesk.domain.errors import InvalidInput, RuleViolation
-from lopdesk.labels import CASE_OUTCOME, to_local
+from lopdesk.labels import CASE_OUTCOME, local_day
 
 NOTICE_DAYS = 4  # NGI-02: calendar days to hand over or post the notice
-
-
-def local_day(moment: datetime) -> date:
-    """The Brussels calendar day of a moment."""
-    return to_local(moment).date()
 
 
 def notice_due(refused_at: datetime) -> date:
