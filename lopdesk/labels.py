@@ -33,6 +33,24 @@ LEVEL_KIND = {
     "secondary_1b": "1B",
     "admin_group": "administratieve groep",
 }
+# A level's kind as a table row names it, before its label: "kleuters 2024", "leerjaar 1".
+LEVEL_KIND_SHORT = {
+    "nursery_birth_year": "kleuters",
+    "primary_grade": "leerjaar",
+    "secondary_1a": "1A",
+    "secondary_1b": "1B",
+    "admin_group": "adm.groep",
+}
+
+
+def level_words(kind: str, level_label: str, school_year: int) -> str:
+    """The one way a level is shown to a user, never its code: 'leerjaar 1 · 2026-2027',
+    'kleuters 2024 · 2026-2027', '1A · 2026-2027' (not '1A 1A')."""
+    short = LEVEL_KIND_SHORT.get(kind, kind)
+    what = short if level_label == short else f"{short} {level_label}"
+    return f"{what} · {school_year_label(school_year)}"
+
+
 DECISION_STATUS = {"pending": "aangevraagd", "approved": "goedgekeurd", "rejected": "afgewezen"}
 OFFER_STATUS = {"open": "aangeboden", "accepted": "aanvaard", "declined": "geweigerd",
                 "ended": "vervallen"}

@@ -18,7 +18,7 @@ from lopdesk.labels import (
     school_year_label,
     short_dt,
 )
-from lopdesk.present import school_names
+from lopdesk.present import level_title, school_names, school_title
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -41,15 +41,6 @@ COLUMNS = [
     Column("Reg", 5, drop=5),
     Column("Gewijzigd", 16, flex=False, drop=6),
 ]
-
-KIND_SHORT = {
-    "nursery_birth_year": "kleuters",
-    "primary_grade": "leerjaar",
-    "secondary_1a": "1A",
-    "secondary_1b": "1B",
-    "admin_group": "adm.groep",
-}
-
 
 # Sort keys, one per column; None sorts last either way.
 SORT_KEYS = {
@@ -82,19 +73,6 @@ def waiting_cell(c) -> str:
     if c.waiting and not c.waiting_binds:
         return f"({c.waiting})"
     return str(c.waiting)
-
-
-def school_title(name: str, neighbourhood: str) -> str:
-    """A school's row: its name, and its neighbourhood unless the name already says it."""
-    if not neighbourhood or neighbourhood.lower() in name.lower():
-        return name
-    return f"{name}, {neighbourhood}"
-
-
-def level_title(c) -> str:
-    kind = KIND_SHORT.get(c.kind, c.kind)
-    what = kind if c.label == kind else f"{kind} {c.label}"  # "1A", not "1A 1A"
-    return f"{what} · {school_year_label(c.school_year)}"
 
 
 def pair(a: int, b: int) -> str:

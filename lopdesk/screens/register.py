@@ -34,10 +34,9 @@ from lopdesk.labels import (
     num,
     status_cell,
 )
-from lopdesk.present import fill_summary
+from lopdesk.present import fill_summary, level_title
 from lopdesk.screens.base import FormScreen, SearchScreen, set_text
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
-from lopdesk.screens.overview import level_title
 from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
 from lopdesk.screens.register_rows import (
