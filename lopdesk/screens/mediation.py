@@ -170,7 +170,7 @@ class ChildFileScreen(TableScreen):
     ABOVE = ("who",)
     BELOW = ("deadlines", "cases")
     COLUMNS, TABLE_ID, EMPTY = FILE_COLUMNS, "file-table", "Geen inschrijvingen."
-    LEGEND = FILE_LEGEND  # also in the help
+    LEGEND = FILE_LEGEND
 
     def make_table(self) -> VirtualTable:
         return VirtualTable(FILE_COLUMNS, id=self.TABLE_ID, empty=self.EMPTY,

@@ -75,6 +75,14 @@ def waiting_cell(c) -> str:
     return str(c.waiting)
 
 
+def summary_scope(area_ids: list[str]) -> str:
+    """What the line under the table adds up: every level shown, of one area (then it
+    equals that area's Σ row) or of several (the sum of their Σ rows, a sub-area too)."""
+    if len(area_ids) == 1:
+        return f"Σ gebied {area_ids[0]}"
+    return f"Σ {len(area_ids)} gebieden ({', '.join(area_ids)})"
+
+
 def pair(a: int, b: int) -> str:
     return f"{a}/{b}"
 
@@ -226,7 +234,8 @@ class OverviewScreen(SearchScreen):
         loose = sum(c.waiting for c in shown) - binding
         mismatch = sum(1 for c in shown if c.board_disagrees)
         self.query_one("#summary", Static).update(
-            f" Vrij {_sum(c.free_places for c in shown) or 0} · wachtend {binding}"
+            f" {summary_scope(list(by_area))}: "
+            f"Vrij {_sum(c.free_places for c in shown) or 0} · wachtend {binding}"
             + (f" (+{loose} niet meer bindend)" if loose else "")
             + f" · uitgesteld "
             f"{sum(c.deferred_indicator + c.deferred_non_indicator for c in shown)} · "

@@ -41,7 +41,6 @@ from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
 from lopdesk.screens.register_rows import (
     COLUMNS,
-    HELP_LEGEND,
     LEGEND,
     Details,
     head_rows,
@@ -60,7 +59,6 @@ STATUS_CYCLE = (None, *STATUSES)
 
 class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     SCREEN_ID = "register"
-    LEGEND = HELP_LEGEND  # the help lists what the table's marks and codes mean
     SEARCH_ON = "nummer, naam of kind-id"
     KEYS = """
     escape  back                        Terug | Eén stap terug

@@ -14,7 +14,7 @@ from lopdesk.domain.register_view import (
     register_head,
     waiting_order,
 )
-from lopdesk.labels import OUT_OF_ORDER_APP, REGISTER_CODES, plural
+from lopdesk.labels import OUT_OF_ORDER_APP, plural
 from lopdesk.screens.widgets.table import Column, LazyRows, Row
 
 if TYPE_CHECKING:
@@ -31,11 +31,10 @@ COLUMNS = [
     Column("Id", 10),
     Column("Overcap.", 10),
 ]
-# What the marks of the register mean (under the table when nothing is cut, and in the help).
+# What the marks of the register mean, under the table when nothing is cut (the help lists
+# every title and mark: labels.legend).
 LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", "Vr = voorrang",
           "C = contingent")
-# The help tells the short codes of the columns too (status, priority group, contingent).
-HELP_LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", *REGISTER_CODES)
 
 
 def line_rows(lines: RegisterLines) -> LazyRows:
