@@ -28,19 +28,14 @@ Antw. tem               10
 """), Column("Aangeboden", 14, drop=2), Column("Door", 10, drop=1)]
 
 
-def offer_cells(o, now=None, area=None) -> list:
+def offer_cells(o, now=None) -> list:
     """One offer as table cells; an open offer past its reply deadline reads "verlopen"
-    (the parents did not answer in time: the expert records the refusal). With the area
-    index, the level in words and the school told apart by its neighbourhood."""
+    (the parents did not answer in time: the expert records the refusal)."""
     state = label(OFFER_STATUS, o.status)
     style = "bold yellow" if o.status == "open" else ""
     if o.status == "open" and now is not None and o.reply_by is not None and o.reply_by < now:
         state, style = "verlopen", "bold red"
-    level, school = o.level_id, o.school_name
-    if area is not None and area.level(o.level_id) is not None:
-        level = area.level_name(o.level_id)
-        school = area.school_name(area.level(o.level_id).school_id, o.school_name)
-    return [(state, style), level, str(o.seq), o.child_name, school,
+    return [(state, style), o.level_id, str(o.seq), o.child_name, o.school_name,
             fmt_date(o.reply_by) if o.reply_by else "—", short_dt(o.offered_at),
             o.offered_by]
 
@@ -128,7 +123,7 @@ class OffersScreen(TableScreen):
 
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="offers-table",
-                            formatter=lambda o: offer_cells(o, self.lapp.now(), self.lapp.area),
+                            formatter=lambda o: offer_cells(o, self.lapp.now()),
                             empty="Geen aanbiedingen. f: vrijgekomen plaatsen aanbieden.")
 
     def reload(self) -> None:
