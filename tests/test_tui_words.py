@@ -19,11 +19,10 @@ from conftest import sqlite_only
 from sqlalchemy import text
 from test_tui import make, settle, table_text
 
-from lopdesk import demo, labels
+from lopdesk import labels
 from lopdesk.config import Settings
 from lopdesk.db import Database
-from lopdesk.domain import areas, ops
-from lopdesk.domain.setup import initialise
+from lopdesk.domain import areas
 from lopdesk.present import level_title, school_names
 from lopdesk.screens.area_index import AreaIndex
 
@@ -107,11 +106,7 @@ async def test_overview_says_what_its_sums_count(db):
 def demo_file(tmp_path_factory):
     """The small demo as of 15 April 2027, built once for the module (SQLite)."""
     path = tmp_path_factory.mktemp("demo-words") / "demo.db"
-    db = Database(Settings.from_cli(str(path), "tester"))
-    initialise(db)
-    demo.generate(db, size="small", seed=2027, today=date(2027, 4, 15))
-    ops.add_user(db, "collega", "lop_expert")
-    db.dispose()
+    b.small_demo(path, date(2027, 4, 15)).dispose()
     return path
 
 
