@@ -16,6 +16,7 @@ from lopdesk.config import Settings
 from lopdesk.db import Database
 from lopdesk.domain import registers, training
 from lopdesk.domain.errors import RuleViolation
+from lopdesk.domain.models import AppUser, AuditRecord
 from lopdesk.domain.setup import initialise
 from lopdesk.domain.types import UTCDateTime, utcnow
 from lopdesk.labels import BRUSSELS
@@ -49,16 +50,46 @@ def test_the_database_runs_on_the_training_clock_of_its_day(demo_db):
         assert utcnow().astimezone(BRUSSELS).date() == day
 
 
+def _written_before_the_clock(s) -> dict[str, object]:
+    """What was written at real time before the training clock ran: the account that made the
+    database and the audit of its making and of the clock's start. These are true facts of
+    today and are never re-dated (the audit is a hash chain); on a demo day in the past, or
+    after 22:00/23:00 UTC when Brussels is already tomorrow, they lie after the demo's now."""
+    started = s.execute(text("SELECT id FROM audit_record WHERE action = 'demo.training_clock'"
+                             )).scalar_one()
+    made = s.execute(text("SELECT entity_id FROM audit_record WHERE id < :id AND entity = "
+                          "'app_user'"), {"id": started}).scalars()
+    return {"audit_record": AuditRecord.id <= started, "app_user": AppUser.name.in_(list(made))}
+
+
 def test_no_event_lies_after_the_demo_day(demo_db):
     db, day = demo_db
     now = db.now()
     with db.read() as s:
+        real_time = _written_before_the_clock(s)
         for table in SQLModel.metadata.sorted_tables:
             for col in table.columns:
                 if not isinstance(col.type, UTCDateTime) or (table.name, col.name) in SCHEDULES:
                     continue
-                latest = s.execute(select(col).order_by(col.desc()).limit(1)).scalar()
+                query = select(col).order_by(col.desc()).limit(1)
+                if table.name in real_time:
+                    query = query.where(~real_time[table.name])
+                latest = s.execute(query).scalar()
                 assert latest is None or latest <= now, (table.name, col.name, latest, day)
+
+
+def test_the_demo_keeps_the_real_time_of_what_came_before_it(demo_db):
+    """The account that made the database keeps its real creation time and audit record; the
+    colleagues the demo invents are made on the training clock."""
+    db, day = demo_db
+    with db.read() as s:
+        real_time = _written_before_the_clock(s)
+        before = s.execute(select(AppUser.name).where(real_time["app_user"])).scalars().all()
+        assert before == ["tester"]
+        invented = s.execute(select(AppUser.created_at).where(
+            AppUser.name.in_(["an.deprez", "bram.declercq"]))).scalars().all()
+        assert len(invented) == 2 and all(
+            at.astimezone(BRUSSELS).date() == day for at in invented)
 
 
 def test_every_history_is_in_order(demo_db):
