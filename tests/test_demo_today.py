@@ -1,6 +1,7 @@
-"""The demo lives on its own day: built with --today at three days of the year, nothing lies
-in its future, every history is in order, an expert's everyday states are there, and the
-database runs on a training clock from that day; a real database never does."""
+"""The demo lives on its own day: built with --today at four days of the year (the first
+school day among them), nothing lies in its future, every history is in order, an expert's
+everyday states are there, and the database runs on a training clock from that day; a real
+database never does."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from lopdesk.domain.setup import initialise
 from lopdesk.domain.types import UTCDateTime, utcnow
 from lopdesk.labels import BRUSSELS
 
-DAYS = ["2026-12-01", "2027-04-15", "2027-09-20"]
+DAYS = ["2026-09-01", "2026-12-01", "2027-04-15", "2027-09-20"]
 # Moments that are schedules or deadlines, not events: they may lie after the demo day.
 SCHEDULES = {("capacity_level", "enrolment_start"), ("period", "starts_at"),
              ("period", "ends_at"), ("offer", "reply_by")}
@@ -162,7 +163,8 @@ def test_the_states_an_expert_meets_are_there(demo_db):
     applications = _scalar(db, f"SELECT count(*) FROM application WHERE {primary}")
     runs = _scalar(db, f"SELECT count(*) FROM allocation_run WHERE status = 'active' AND "
                        f"{primary}")
-    expected = {"2026-12-01": (False, 0),  # upcoming: applications open on 1 March
+    expected = {"2026-09-01": (False, 0),  # the first school day: the round is months off
+                "2026-12-01": (False, 0),  # upcoming: applications open on 1 March
                 "2027-04-15": (True, 1),   # allocated on 1 April
                 "2027-09-20": (False, 0)}[day.isoformat()]  # next year's round upcoming
     assert (applications > 0, runs) == expected
