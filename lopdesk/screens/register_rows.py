@@ -14,23 +14,33 @@ from lopdesk.domain.register_view import (
     register_head,
     waiting_order,
 )
-from lopdesk.labels import OUT_OF_ORDER_APP, REGISTER_CODES, plural
+from lopdesk.labels import (
+    OUT_OF_ORDER_APP,
+    PRIORITY_GROUP_SHORT,
+    REASON,
+    REGISTER_CODES,
+    plural,
+)
 from lopdesk.screens.widgets.table import Column, LazyRows, Row
 
 if TYPE_CHECKING:
     from lopdesk.db import Database
 
+# One line a row (200,000 lines open fast): the widths come from the data (`wants`); at 80
+# columns the overcapacity category gives way, then a name too long shortens its first
+# name to an initial, a reason keeps its first whole words (the detail line: whole).
 COLUMNS = [
     Column("Nr", 5, "right"),
     Column("Tijdstip", 19, flex=False),
-    Column("Kind", 22),
+    Column("Kind", 22, cut="initials"),
     Column("St", 3),
     Column("Wacht/reden", 12),
     Column("Vr", 4),
     Column("C", 2),
-    Column("Id", 10),
-    Column("Overcap.", 10),
+    Column("Id", 8),
+    Column("Overcap.", 10, drop=1),
 ]
+KIND, WAIT, VR, ID, OVERCAP = 2, 4, 5, 7, 8
 # What the marks of the register mean (under the table when nothing is cut, and in the help).
 LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", "Vr = voorrang",
           "C = contingent")
@@ -74,6 +84,23 @@ class _HeadKeys(Sequence):
 
     def index(self, key, *args) -> int:  # type: ignore[override]
         return self.ids.index(key)
+
+
+def wants(lines: RegisterLines, waiting: int, offers: int) -> dict[int, int]:
+    """The widest value of the register's columns, read from its columns (no row made):
+    the longest name, reason, overcapacity category and id; the number with its "!"; a
+    place on the waiting list "#n (Rm)" (`waiting` long)."""
+    def widest(name: str, show=str) -> int:
+        return max((len(show(v)) for v in set(lines.column(name)) if v), default=0)
+
+    seq = len(str(max(lines.column("seq"), default=0))) + (1 if lines.out_of_order else 0)
+    rank = widest("waitlist_position")
+    place = len(f"#{waiting}") + (len(" (R)") + rank if rank else 0)
+    wait = max(widest("reason", lambda r: REASON.get(r, r)), place,
+               len("aangeboden") if offers else 0, len("periode"))
+    return {0: max(seq, 2), KIND: widest("child_name"), WAIT: wait, ID: widest("child_id"),
+            VR: widest("priority_group", lambda g: PRIORITY_GROUP_SHORT.get(g, g)),
+            OVERCAP: widest("overcapacity_category")}
 
 
 def marks_text(count: int) -> str:
