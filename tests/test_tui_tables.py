@@ -152,3 +152,47 @@ async def test_the_small_tables_wrap_instead_of_cutting(long_names, size):
         await settle(app, pilot)
         await pilot.pause(0.1)
         await assert_nothing_cut(pilot, app.screen.query_one("#offers-table", VirtualTable))
+
+
+@SIZES
+async def test_the_allocation_results_wrap_the_waiting_places(long_names, size):
+    from sqlalchemy import text
+
+    from lopdesk.screens.allocation import ResultsScreen, rerun_and_read
+    from lopdesk.screens.widgets.table import VirtualTable
+
+    with long_names.read() as s:
+        run_id, round_id = s.execute(text(
+            "SELECT id, round_id FROM allocation_run ORDER BY id LIMIT 1")).one()
+    results = rerun_and_read(long_names, run_id, f"Ronde {round_id}")
+    app = make(long_names)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(ResultsScreen(results))
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        for table_id in ("#cutoffs", "#unplaced"):
+            await assert_nothing_cut(pilot, app.screen.query_one(table_id, VirtualTable))
+
+
+async def test_a_preview_heading_wraps_at_80_columns(long_names):
+    """The heading of a register extract's preview is longer than 80 columns: it wraps
+    over two lines, every word of it on screen."""
+    from textual.widgets import Static
+
+    from lopdesk.screens.register import RegisterScreen
+
+    level_id = _busiest_level(long_names)
+    app = make(long_names)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(RegisterScreen(level_id))
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "PreviewScreen"
+        title = app.screen.query_one("#title", Static)
+        words = str(title.render()).split()
+        assert words[-2:] == ["Esc:", "terug"] and len(" ".join(words)) > 80
+        assert title.size.height >= 2, title.size
