@@ -13,7 +13,6 @@ from lopdesk.domain.register_view import (
     LinesAt,
     RegisterLines,
     WaitingOrder,
-    register_lines,
     requested_at,
     waiting_order,
 )
@@ -49,6 +48,7 @@ from lopdesk.screens.register_rows import (
     line_rows,
     marks_text,
     read_details,
+    read_lines,
     read_opening,
     search_text,
     superseded_text,
@@ -178,7 +178,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         return {"area_id": known.area_id, "school_year": known.school_year} if known else {}
 
     def _read_all(self) -> None:
-        self.db_call(register_lines, self.level_id, on_done=self._entries_loaded,
+        self.db_call(read_lines, self.level_id, on_done=self._entries_loaded,
                      group="entries", exclusive=True)
 
     def _head_loaded(self, result: tuple[int, RegisterLines, Details | None]) -> None:

@@ -12,6 +12,7 @@ from lopdesk.domain.register_view import (
     RegisterLines,
     WaitingOrder,
     register_head,
+    register_lines,
     waiting_order,
 )
 from lopdesk.labels import (
@@ -86,20 +87,35 @@ class _HeadKeys(Sequence):
         return self.ids.index(key)
 
 
+MEASURED = ("seq", "child_name", "child_id", "reason", "priority_group",
+            "overcapacity_category", "waitlist_position")
+
+
+def read_lines(db: Database, level_id: str) -> RegisterLines:
+    """Every line of the register, with the columns `wants` measures read in the worker
+    too (not on the UI thread)."""
+    lines = register_lines(db, level_id)
+    for name in MEASURED:
+        lines.column(name)
+    return lines
+
+
 def wants(lines: RegisterLines, waiting: int, offers: int) -> dict[int, int]:
     """The widest value of the register's columns, read from its columns (no row made):
     the longest name, reason, overcapacity category and id; the number with its "!"; a
     place on the waiting list "#n (Rm)" (`waiting` long)."""
-    def widest(name: str, show=str) -> int:
-        return max((len(show(v)) for v in set(lines.column(name)) if v), default=0)
+    def widest(name: str) -> int:  # C-speed: 200,000 names in a few milliseconds
+        return max(map(len, filter(None, lines.column(name))), default=0)
 
     seq = len(str(max(lines.column("seq"), default=0))) + (1 if lines.out_of_order else 0)
-    rank = widest("waitlist_position")
+    rank = len(str(max(filter(None, lines.column("waitlist_position")), default="")))
     place = len(f"#{waiting}") + (len(" (R)") + rank if rank else 0)
-    wait = max(widest("reason", lambda r: REASON.get(r, r)), place,
-               len("aangeboden") if offers else 0, len("periode"))
+    reasons = {REASON.get(r, r) for r in set(lines.column("reason")) if r}
+    wait = max([len(r) for r in reasons] + [place, len("aangeboden") if offers else 0,
+                                             len("periode")])
+    groups = {PRIORITY_GROUP_SHORT.get(g, g) for g in set(lines.column("priority_group"))}
     return {0: max(seq, 2), KIND: widest("child_name"), WAIT: wait, ID: widest("child_id"),
-            VR: widest("priority_group", lambda g: PRIORITY_GROUP_SHORT.get(g, g)),
+            VR: max(map(len, groups), default=0),
             OVERCAP: widest("overcapacity_category")}
 
 
