@@ -64,6 +64,14 @@ async def assert_nothing_cut(pilot, table, most: int = 40) -> None:
             assert f"{label}:{value}".replace(" ", "") in detail, (table.id, label, value)
 
 
+async def opened(app, pilot, screen) -> None:
+    """`screen` opened on the first screen, its data in and drawn."""
+    await settle(app, pilot)
+    await app.push_screen(screen)
+    await settle(app, pilot)
+    await pilot.pause(0.1)
+
+
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
 
 
@@ -76,10 +84,7 @@ async def test_the_register_fits_the_width_and_shortens_names_by_whole_words(lon
     level_id = _busiest_level(long_names)
     app = make(long_names)
     async with app.run_test(size=size) as pilot:
-        await settle(app, pilot)
-        await app.push_screen(RegisterScreen(level_id))
-        await settle(app, pilot)
-        await pilot.pause(0.1)
+        await opened(app, pilot, RegisterScreen(level_id))
         table = app.screen.query_one(VirtualTable)
         assert table._width <= size[0]  # no column beyond the edge (no sideways scroll)
         labels = [c.label for c, w in zip(table.columns, table._widths, strict=True) if w]
@@ -113,9 +118,7 @@ async def test_the_register_title_tells_apart_sites_of_the_same_name(long_names)
             "ORDER BY l.id LIMIT 1")).one()
     app = make(long_names)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await app.push_screen(RegisterScreen(level_id))
-        await settle(app, pilot)
+        await opened(app, pilot, RegisterScreen(level_id))
         title = app.screen.query_one("#title", Static)
         text_ = " ".join(str(title.render()).split())
         assert f"Basisschool De Boomgaard, {' '.join(hood.split())}" in text_, text_
@@ -167,10 +170,7 @@ async def test_the_allocation_results_wrap_the_waiting_places(long_names, size):
     results = rerun_and_read(long_names, run_id, f"Ronde {round_id}")
     app = make(long_names)
     async with app.run_test(size=size) as pilot:
-        await settle(app, pilot)
-        await app.push_screen(ResultsScreen(results))
-        await settle(app, pilot)
-        await pilot.pause(0.1)
+        await opened(app, pilot, ResultsScreen(results))
         for table_id in ("#cutoffs", "#unplaced"):
             await assert_nothing_cut(pilot, app.screen.query_one(table_id, VirtualTable))
 
@@ -185,9 +185,7 @@ async def test_a_preview_heading_wraps_at_80_columns(long_names):
     level_id = _busiest_level(long_names)
     app = make(long_names)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await app.push_screen(RegisterScreen(level_id))
-        await settle(app, pilot)
+        await opened(app, pilot, RegisterScreen(level_id))
         await pilot.press("d")
         await settle(app, pilot)
         await pilot.pause(0.2)
