@@ -33,6 +33,24 @@ LEVEL_KIND = {
     "secondary_1b": "1B",
     "admin_group": "administratieve groep",
 }
+# A level's kind as a table row names it, before its label: "kleuters 2024", "leerjaar 1".
+LEVEL_KIND_SHORT = {
+    "nursery_birth_year": "kleuters",
+    "primary_grade": "leerjaar",
+    "secondary_1a": "1A",
+    "secondary_1b": "1B",
+    "admin_group": "adm.groep",
+}
+
+
+def level_words(kind: str, level_label: str, school_year: int) -> str:
+    """The one way a level is shown to a user, never its code: 'leerjaar 1 · 2026-2027',
+    'kleuters 2024 · 2026-2027', '1A · 2026-2027' (not '1A 1A')."""
+    short = LEVEL_KIND_SHORT.get(kind, kind)
+    what = short if level_label == short else f"{short} {level_label}"
+    return f"{what} · {school_year_label(school_year)}"
+
+
 DECISION_STATUS = {"pending": "aangevraagd", "approved": "goedgekeurd", "rejected": "afgewezen"}
 OFFER_STATUS = {"open": "aangeboden", "accepted": "aanvaard", "declined": "geweigerd",
                 "ended": "vervallen"}
@@ -147,12 +165,108 @@ def short_legend(title: str, short: dict[str, str], full: dict[str, str]) -> str
     return f"{title}: " + ", ".join(f"{short[code]} {full[code]}" for code in short)
 
 
-# The short codes of the register's columns with their labels (the register's help).
-REGISTER_CODES = (
-    short_legend("St = status", STATUS_SHORT, STATUS),
-    short_legend("Vr = voorrang", PRIORITY_GROUP_SHORT, PRIORITY_GROUP),
-    short_legend("C = contingent", CONTINGENT_SHORT, CONTINGENT),
-)
+# REG-01: the mark of a line whose timestamp is earlier than the previous number's; the app
+# writes it after the number ("12!"), `lopdesk register list` as the flag "tijdstip!".
+OUT_OF_ORDER = "tijdstip vóór dat van het vorige nummer"
+OUT_OF_ORDER_APP = f"Nr! = {OUT_OF_ORDER} (REG-01)"
+OUT_OF_ORDER_CLI = f"tijdstip! = {OUT_OF_ORDER}; de volgorde blijft die van de nummers (REG-01)"
+
+
+# What every column title, abbreviation and mark a screen shows means, per screen (its id):
+# the help of that screen lists them ("key = meaning"); a test walks the screens and fails
+# on one that is shown but not here. Meanings several screens share come from _MEANS.
+_MEANS = {
+    "St": short_legend("status", STATUS_SHORT, STATUS),
+    "Vr": short_legend("voorrang", PRIORITY_GROUP_SHORT, PRIORITY_GROUP),
+    "C": short_legend("contingent", CONTINGENT_SHORT, CONTINGENT),
+    "Id": "kind-id",
+    "#n": "plaats op een wachtlijst die nog bindt (WL-01)",
+    "Rn": "nummer op de wachtlijst van de aanmeldingsprocedure (R-nummer, REG-07)",
+    "periode": "uitgesteld tot het einde van de voorrangsperiode (REG-05)",
+    "verstreken": "de uiterste datum is voorbij: de wachtlijst bindt niet meer (WL-01)",
+    "aangeboden": "een vrijgekomen plaats is aangeboden; wacht op het antwoord (WL-01)",
+    "Vrij": "vrije plaatsen: capaciteit − zittende leerlingen − gerealiseerd (CAP-04)",
+    "CLR": "Commissie inzake Leerlingenrechten, klacht tot 30 dagen na de mededeling",
+}
+_SCREEN_MEANS: dict[str, dict[str, str]] = {
+    "overview": {
+        "Σ": "som van de niveaus eronder: 'Σ Gebied' telt één gebied; de regel onder de "
+             "tabel telt alle getoonde niveaus, van alle getoonde gebieden samen (een "
+             "deelgebied inbegrepen) en is dan groter dan één Σ-rij",
+        "▾ ▸": "school opengeklapt / dichtgeklapt (Enter)",
+        "Vrij": "", "LOP-bord": "vrije plaatsen zoals gemeld op het LOP-bord (CAP-05)",
+        "≠": "LOP-bord wijkt af van de berekende vrije plaatsen",
+        "Cap": "capaciteit", "Zit": "zittende leerlingen", "Ger": "gerealiseerd",
+        "Uit": "uitgesteld", "NGI": "niet-gerealiseerd",
+        "I/NI": "indicator / niet-indicator (aantal per contingent)",
+        "Wacht": "kinderen op een wachtlijst die nog bindt (WL-01)",
+        "(n)": "wachtlijst die niet meer bindt (na de uiterste datum, WL-01); niet in Σ",
+        "Ovc": "overcapaciteit: ingeschreven boven de capaciteit (CAP-07)",
+        "Reg": "regime: oud (2011/2014) of nieuw (2019/2022)",
+        "VZ": "volzet verklaard (CAP-06)", "Gewijzigd": "laatste wijziging in het register",
+    },
+    "deferred": {
+        "Id": "", "#": "aantal scholen waar het kind uitgesteld of niet-gerealiseerd is",
+        "Termijn": "tot die dag bindt de volgorde van de wachtlijst (WL-01)",
+        "periode": "", "verstreken": "",
+        "Scholen en posities": "per school het niveau, de status en het R-nummer",
+        "St": "", "Rn": "",
+    },
+    "capacity": {
+        "Id": "nummer van de aanvraag of van de verklaring",
+        "Cap→": "capaciteit nu → gevraagde capaciteit (CAP-03)",
+        "Groepen (aantal bij verklaring)": "de volzet verklaarde groepen met hun aantal "
+                                           "leerlingen op dat moment (CAP-06)",
+        "Opgeheven": "wanneer de verklaring werd opgeheven; 'actief': ze geldt nog",
+    },
+    "allocation": {
+        "Nr": "nummer van de toewijzing", "Zaad": "zaad van de loting (zelfde invoer en "
+                                                "zaad: zelfde toewijzing)",
+        "Geplaatst": "kinderen met een toewijzing", "Zonder": "kinderen zonder toewijzing",
+    },
+    "results": {
+        "Cap": "capaciteit", "Toegew.": "toegewezen plaatsen",
+        "Ind.": "waarvan indicatorleerlingen", "Laatst toegelaten": "grens: rangnummer van "
+                                                                    "het laatst toegelaten kind",
+    },
+    "mediation": {
+        "Nr": "dossiernummer", "Id": "",
+        "Termijn": "eerstvolgende termijn van het dossier (mededeling, klacht CLR, wachtlijst)",
+        "Vs": "aantal voorstellen van een school (MED-03)",
+        "Scholen": "de scholen die het kind weigerden",
+    },
+    "case": {
+        "Vs": "nummer van het voorstel (MED-03)", "Vrij": "vrije plaatsen bij het voorstel",
+        "Afst.": "afstand van het adres van het kind tot de school",
+        "Antwoord": "antwoord van de ouders; 'wacht': nog geen; 'vervallen': dossier zonder "
+                    "antwoord afgesloten",
+    },
+    "childfile": {
+        "Nr": "registernummer", "St": "", "Pos": "plaats op de wachtlijst (#n)", "#n": "",
+        "Wachtl.": "de wachtlijst bindt t.e.m. die dag (WL-01); grijs: bindt niet meer",
+        "Mededeling": "mededeling van niet-gerealiseerde inschrijving (NGI-01); 'ontbreekt': "
+                      "nog niet geregistreerd",
+        "LAAT": "mededeling later dan 4 dagen na de weigering (NGI-02)",
+        "Klacht CLR t.e.m.": "laatste dag voor een klacht bij de CLR (NGI-04)", "CLR": "",
+    },
+    "register": {
+        "Nr": "registernummer: de volgorde van inschrijving (REG-01)",
+        "Nr!": f"{OUT_OF_ORDER} (REG-01)",
+        "St": "", "Wacht/reden": "plaats op de wachtlijst, R-nummer, aanbod of reden",
+        "#n": "", "Rn": "", "aangeboden": "", "periode": "", "Vr": "", "C": "", "Id": "",
+        "Overcap.": "categorie van een inschrijving boven de capaciteit (CAP-07)",
+    },
+    "offers": {
+        "aangeboden": "", "Antw. tem": "de ouders antwoorden uiterlijk die dag (WL-01)",
+        "verlopen": "geen antwoord op tijd: registreer de weigering",
+    },
+}
+
+
+def legend(screen_id: str) -> tuple[str, ...]:
+    """The help's legend of a screen: 'key = meaning' for every title and mark it shows."""
+    return tuple(f"{key} = {text or _MEANS[key]}"
+                 for key, text in _SCREEN_MEANS.get(screen_id, {}).items())
 
 
 def label(table: dict[str, str], code: str | None) -> str:
@@ -310,13 +424,6 @@ def short_dt(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return fmt_datetime(value)[:16]
     return fmt_date(value)
-
-
-# REG-01: the mark of a line whose timestamp is earlier than the previous number's; the app
-# writes it after the number ("12!"), `lopdesk register list` as the flag "tijdstip!".
-OUT_OF_ORDER = "tijdstip vóór dat van het vorige nummer"
-OUT_OF_ORDER_APP = f"Nr! = {OUT_OF_ORDER} (REG-01)"
-OUT_OF_ORDER_CLI = f"tijdstip! = {OUT_OF_ORDER}; de volgorde blijft die van de nummers (REG-01)"
 
 
 # Keys as printed on a keyboard (footer, help, palette); others as Textual shows them.

@@ -22,6 +22,7 @@ from lopdesk.labels import (
     fmt_date,
     fmt_datetime,
     label,
+    level_words,
     proposal_answer,
 )
 
@@ -261,11 +262,34 @@ def explanation_text(child_id: str, rows: list[Explanation],
                       *explanation_lines(rows, names), "", EXPLANATION_LEGEND])
 
 
-def school_names(levels: Iterable[Any]) -> dict[str, str]:
+def school_title(name: str, neighbourhood: str) -> str:
+    """A school's name with its neighbourhood, unless the name already says it."""
+    if not neighbourhood or neighbourhood.lower() in name.lower():
+        return name
+    return f"{name}, {neighbourhood}"
+
+
+def level_title(c: Any) -> str:
+    """A level (anything with kind, label, school_year) in words: 'leerjaar 1 · 2026-2027'."""
+    return level_words(c.kind, c.label, c.school_year)
+
+
+def school_names(levels: Iterable[Any], by_place: bool = False) -> dict[str, str]:
     """School id → the name a table shows: a name that several schools (sites) share gets
-    the school's number, so they are told apart (`levels` carry school_id, school_name)."""
+    the school's number, so they are told apart (`levels` carry school_id, school_name);
+    by_place: it gets its neighbourhood instead (`levels` carry neighbourhood too), and the
+    number only where the neighbourhood does not tell them apart either."""
     ids_of: dict[str, set[str]] = {}
+    hood: dict[str, str] = {}
     for c in levels:
         ids_of.setdefault(c.school_name, set()).add(c.school_id)
-    return {sid: name if len(ids) == 1 else f"{name} ({sid})"
-            for name, ids in ids_of.items() for sid in ids}
+        if by_place:
+            hood.setdefault(c.school_id, c.neighbourhood)
+    out: dict[str, str] = {}
+    for name, ids in ids_of.items():
+        placed = {sid: school_title(name, hood.get(sid, "")) for sid in ids}
+        told_apart = by_place and len(set(placed.values())) == len(ids)
+        for sid in ids:
+            out[sid] = (name if len(ids) == 1 else placed[sid] if told_apart
+                        else f"{name} ({sid})")
+    return out

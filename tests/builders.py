@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from lopdesk.domain import areas
+
+if TYPE_CHECKING:
+    from lopdesk.db import Database
 
 START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # enrolments start (Brussels 09:00)
 
@@ -52,3 +56,16 @@ def basic(db, capacity: int = 2, n_children: int = 4, **kw) -> tuple[str, list[s
     school(db, "S1")
     level(db, "L1", "S1", capacity=capacity, **kw)
     return "L1", children(db, n_children)
+
+
+def small_demo(path, day) -> Database:
+    """The small demo area (seed 2027) as of `day`, built in a new SQLite file at `path`."""
+    from lopdesk import demo
+    from lopdesk.config import Settings
+    from lopdesk.db import Database
+    from lopdesk.domain.setup import initialise
+
+    db = Database(Settings.from_cli(str(path), "tester"))
+    initialise(db)
+    demo.generate(db, size="small", seed=2027, today=day)
+    return db

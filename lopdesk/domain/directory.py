@@ -198,6 +198,7 @@ class RefusedRequest:
     status: str
     reason: str | None
     waitlist_position: int | None
+    kind: str = ""  # the level's kind, to show it in words with its label
 
 
 @dataclass
@@ -218,7 +219,7 @@ def refused_children(db: Database, area_id: str | None = None,
                     RegisterEntry.status, RegisterEntry.reason,
                     RegisterEntry.waitlist_position, CapacityLevel.school_id, School.name,
                     CapacityLevel.school_year, CapacityLevel.label, Child.first_name,
-                    Child.last_name, Child.indicator)
+                    Child.last_name, Child.indicator, CapacityLevel.kind)
              .join(CapacityLevel, CapacityLevel.id == RegisterEntry.level_id)
              .join(School, School.id == CapacityLevel.school_id)
              .join(Child, Child.id == RegisterEntry.child_id)
@@ -232,7 +233,7 @@ def refused_children(db: Database, area_id: str | None = None,
         out: dict[str, RefusedChild] = {}
         realised: dict[str, str] = {}
         for (cid, lv, seq, status, reason, pos, sid, sname, year, label, first, last,
-             ind) in s.execute(q).all():
+             ind, kind) in s.execute(q).all():
             if status == "realised":
                 realised[cid] = sname
                 continue
@@ -241,7 +242,7 @@ def refused_children(db: Database, area_id: str | None = None,
                 row = out[cid] = RefusedChild(cid, f"{first} {last}".strip(), bool(ind), [],
                                               None)
             row.requests.append(RefusedRequest(lv, sid, sname, year, label, seq, status,
-                                               reason, pos))
+                                               reason, pos, kind))
         for cid, row in out.items():
             row.realised_at = realised.get(cid)
         return list(out.values())

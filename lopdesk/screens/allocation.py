@@ -307,7 +307,7 @@ class ResultsScreen(DataScreen):
         if r.counts:
             yield Static(r.counts_line(), id="counts", markup=False)
         yield Static(" Grenzen per niveau", classes="title")
-        yield VirtualTable([Column("Niveau", 14, flex=False), Column("School", 24, drop=1),
+        yield VirtualTable([Column("Niveau", 14), Column("School", 24, drop=1),
                             Column("Cap", 4, "right"), Column("Toegew.", 7, "right"),
                             Column("Ind.", 5, "right"), Column("Laatst toegelaten", 24)],
                            id="cutoffs")
@@ -320,8 +320,10 @@ class ResultsScreen(DataScreen):
     def on_mount(self) -> None:
         r = self.results
         names = r.names or RunNames({}, {})
+        area = self.lapp.area  # levels of this database in words; a file's keep their ids
         self.query_one("#cutoffs", VirtualTable).set_rows([Row(lv["level_id"], [
-            lv["level_id"], names.schools.get(lv["level_id"], ""), lv.get("capacity", ""),
+            area.level_name(lv["level_id"]),
+            names.schools.get(lv["level_id"], ""), lv.get("capacity", ""),
             lv.get("assigned", ""),
             lv.get("assigned_indicator", ""), cutoff_label(lv.get("cutoff", ""))])
             for lv in r.levels])

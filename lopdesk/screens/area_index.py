@@ -8,7 +8,10 @@ snapshot replaces the old one whole, so a reader never sees a half-refreshed ind
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+from lopdesk.present import level_title, school_names
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,24 @@ class AreaIndex:
         for c in self.levels:
             out.setdefault(c.school_id, c)
         return out
+
+    @cached_property
+    def _names(self) -> dict[str, str]:  # made once per snapshot (it is never changed)
+        return school_names(self.levels, by_place=True)
+
+    def school_name(self, school_id: str, known: str = "") -> str:
+        """The school's name as every screen shows it: with its neighbourhood where several
+        schools share the name; `known` (or the id) while the index is not read yet."""
+        return self._names.get(school_id) or known or school_id
+
+    def level_name(self, level_id: str) -> str:
+        """The level in words ('leerjaar 1 · 2026-2027'); its id only while unknown."""
+        c = self.by_level.get(level_id)
+        return level_title(c) if c is not None else level_id
+
+    def place(self, level_id: str, known_school: str = "") -> str:
+        """School and level in words: 'De Linde, Muide · leerjaar 1 · 2026-2027'."""
+        c = self.by_level.get(level_id)
+        if c is None:
+            return f"{known_school} ({level_id})" if known_school else level_id
+        return f"{self.school_name(c.school_id)} · {level_title(c)}"

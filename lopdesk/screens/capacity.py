@@ -9,11 +9,10 @@ from textual.widgets import Static
 
 from lopdesk import parse
 from lopdesk.domain import capacity
-from lopdesk.labels import DECISION_STATUS, fmt_date, fmt_datetime, num, short_dt
-from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines, school_names
+from lopdesk.labels import DECISION_STATUS, fmt_date, fmt_datetime, level_words, num, short_dt
+from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines, level_title
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField, TextDialog
-from lopdesk.screens.overview import level_title
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
@@ -91,7 +90,7 @@ class CapacityScreen(FormScreen):
         yield Footer()
 
     _decision_rows: list | None = None
-    _names: dict[str, str] | None = None
+    _declaration_rows: list | None = None
 
     def reload(self) -> None:
         self.db_call(capacity.list_decisions, on_done=self._decisions, group="dec",
@@ -101,9 +100,10 @@ class CapacityScreen(FormScreen):
 
     def area_refreshed(self) -> None:
         """The area index came in: the school names of the requests can be shown."""
-        self._names = None
         if self._decision_rows is not None:
             self._decisions(self._decision_rows)
+        if self._declaration_rows is not None:
+            self._declarations(self._declaration_rows)
 
     def _decisions(self, rows: list) -> None:
         self._decision_rows = rows
@@ -123,8 +123,9 @@ class CapacityScreen(FormScreen):
         self.mark_loaded()
 
     def _declarations(self, rows: list) -> None:
+        self._declaration_rows = rows
         self.query_one("#declarations", VirtualTable).set_rows([Row(d.id, [
-            str(d.id), ", ".join(f"{lv} ({n})" for lv, n in d.levels), short_dt(d.declared_at),
+            str(d.id), self._groups(d.levels), short_dt(d.declared_at),
             d.declared_by, (short_dt(d.lifted_at), "") if d.lifted_at else ("actief", "bold red"),
             d.reason], data=d) for d in rows])
 
@@ -137,17 +138,33 @@ class CapacityScreen(FormScreen):
     def _school_and_level(self, level_id: str) -> tuple[str, str]:
         """The school's name and the level ('leerjaar 1 · 2027-2028'); the level's id
         while the area is not in yet."""
-        c = self.lapp.area.level(level_id)
+        area = self.lapp.area
+        c = area.level(level_id)
         if c is None:
             return level_id, ""
-        if self._names is None:  # a name several schools share gets the school's number
-            self._names = school_names(self.lapp.area.levels)
-        return self._names.get(c.school_id, c.school_name), level_title(c)
+        return area.school_name(c.school_id, c.school_name), level_title(c)
 
     def _school_of(self, level_id: str) -> str:
         """'School · leerjaar 1 · 2027-28' from the counters the app already holds."""
-        c = self.lapp.area.level(level_id)
-        return f"{c.school_name} · {level_title(c)}" if c else level_id
+        return self.lapp.area.place(level_id)
+
+    def _groups(self, levels: list) -> str:
+        """The groups of a declaration by school, in words, with the count at declaring:
+        'Sint-Jozef, Rabot: adm.groep 6247 (23), 6248 (25) · 2026-2027' (the codes only
+        while the area index is not read yet)."""
+        area = self.lapp.area
+        known = [(area.level(level_id), n) for level_id, n in levels]
+        if any(c is None for c, _n in known):
+            return ", ".join(f"{level_id} ({n})" for level_id, n in levels)
+        parts = []
+        by_school: dict[tuple[str, str, int], list[str]] = {}
+        for c, n in known:
+            by_school.setdefault((c.school_id, c.kind, c.school_year), []).append(
+                f"{c.label} ({n})")
+        for (school_id, kind, year), groups in by_school.items():
+            parts.append(f"{area.school_name(school_id)}: "
+                         + level_words(kind, ", ".join(groups), year))
+        return "; ".join(parts)
 
     # -- raises ----------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:
 PROPOSAL_COLUMNS = [
     Column("Vs", 3, "right"),
     Column("School", 22),
-    Column("Niveau", 8),
+    Column("Niveau", 14),
     Column("Vrij", 4, "right"),
     Column("Afst.", 6, "right", drop=1),
     Column("Voorgesteld", 10),
@@ -163,8 +163,8 @@ class CaseScreen(FormScreen):
         self.show_title(present.case_title(v).removeprefix(f"Dossier {v.id} · "))
         lines = [f" {present.case_opening(v)}"]
         for r in v.refusals[:2]:
-            lines.append(f" Weigering: {r.school_name} ({r.level_id} nr. {r.seq}) · "
-                         f"{present.refusal_notice(r)}")
+            lines.append(f" Weigering: {self.lapp.area.place(r.level_id, r.school_name)} "
+                         f"nr. {r.seq} · {present.refusal_notice(r)}")
         if len(v.refusals) > 2:
             more = plural(len(v.refusals) - 2, "andere weigering", "andere weigeringen")
             lines.append(f" … en {more}")
@@ -184,8 +184,9 @@ class CaseScreen(FormScreen):
         self.query_one("#props-title", Static).update(
             PROPOSALS_CLOSED if v.status == "closed" else PROPOSALS_OPEN)
         props = self.query_one("#proposals", VirtualTable)
+        area = self.lapp.area
         props.set_rows([Row(p.id, [
-            str(p.id), p.school_name, p.level_id,
+            str(p.id), area.school_name(p.school_id, p.school_name), area.level_name(p.level_id),
             "-" if p.free_places is None else str(p.free_places), metres(p.distance_m),
             fmt_date(p.proposed_at),
             answer_cell(p, v.status)], data=p) for p in v.proposals])
@@ -200,6 +201,11 @@ class CaseScreen(FormScreen):
         self.query_one("#tl-title", Static).update(
             f" Tijdlijn ({len(v.timeline)} gebeurtenissen, enkel toevoegen)")
         self.mark_loaded()
+
+    def area_refreshed(self) -> None:
+        """The area index came in: schools and levels can be named."""
+        if self.view is not None:
+            self.loaded(self.view)
 
     # -- helpers -----------------------------------------------------------------------
 

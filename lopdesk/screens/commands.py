@@ -155,7 +155,7 @@ class JumpProvider(Provider):
                               lambda s=sid: _show_school(app, s)))
             if len(found) >= MAX_HITS:
                 break
-        from lopdesk.screens.overview import level_title
+        from lopdesk.present import level_title
 
         for c in app.area.levels:
             if len(found) >= MAX_HITS:

@@ -11,7 +11,8 @@ from textual.widgets import Static
 
 from lopdesk.domain import directory
 from lopdesk.domain.register_view import level_deadlines
-from lopdesk.labels import STATUS_SHORT, fmt_date, school_year_label
+from lopdesk.labels import STATUS_SHORT, fmt_date, level_words
+from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
@@ -54,9 +55,12 @@ class RefusedChild:
         return "verstreken", "bright_black"
 
 
-def gather(db, at: datetime | None = None) -> list[RefusedChild]:
+def gather(db, at: datetime | None = None, area: AreaIndex | None = None
+           ) -> list[RefusedChild]:
     """One grouped read of the refused children (directory.refused_children), and the
-    WL-01 deadline of each level concerned (one more read)."""
+    WL-01 deadline of each level concerned (one more read); schools named as in the area
+    index (told apart by their neighbourhood), levels in words."""
+    area = area or AreaIndex()
     refused = directory.refused_children(db)
     levels = {r.level_id for ch in refused for r in ch.requests}
     deadlines = level_deadlines(db, sorted(levels), at)
@@ -66,7 +70,8 @@ def gather(db, at: datetime | None = None) -> list[RefusedChild]:
         for r in ch.requests:
             deadline, binds = deadlines.get(r.level_id, (None, False))
             row.places.append(Place(
-                r.level_id, r.school_name, f"{r.label} · {school_year_label(r.school_year)}",
+                r.level_id, area.school_name(r.school_id, r.school_name),
+                level_words(r.kind, r.label, r.school_year),
                 r.status, r.seq, r.waitlist_position,
                 deadline if r.status == "non_realised" else None,
                 binds and r.status == "non_realised"))
@@ -100,6 +105,7 @@ class DeferredScreen(SearchScreen):
         self.children_rows: list[RefusedChild] = []
         self.only_binding = False
         self.focus_child: str | None = None
+        self._named = False  # schools named from the area index (else as stored)
 
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="uitgesteld-table", formatter=_cells,
@@ -107,9 +113,15 @@ class DeferredScreen(SearchScreen):
                             empty="Geen uitgestelde of niet-gerealiseerde aanvragen.")
 
     def reload(self) -> None:
-        self.load(gather, self.lapp.now())
+        self.load(gather, self.lapp.now(), self.lapp.area)
+
+    def area_refreshed(self) -> None:
+        """The area index came in: read again if the schools were not named yet."""
+        if not self._named:
+            self.reload()
 
     def loaded(self, rows: list[RefusedChild]) -> None:
+        self._named = bool(self.lapp.area.levels)
         self.children_rows = rows
         self.table.set_rows([Row(ch.child_id, data=ch) for ch in rows])
         self.apply_filter()

@@ -10,6 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from lopdesk import labels
 from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.dialogs import DIALOG_CSS
 from lopdesk.screens.keys import key_names, key_table
@@ -75,8 +76,9 @@ class HelpScreen(ModalScreen[None]):
         if later:  # shown so they can be learnt, apart: they would be refused now
             lines += ["", "Nu niet mogelijk (niets gekozen, of de toestand laat het niet toe)",
                       *later]
-        legend = getattr(under, "LEGEND", ())
-        if legend:  # what the marks of the screen's table mean
+        # every title and mark of the screen's tables (the one table in labels.py)
+        legend = labels.legend(getattr(under, "SCREEN_ID", "")) or getattr(under, "LEGEND", ())
+        if legend:
             lines += ["", "Tekens in de tabel", *[f"  {part}" for part in legend]]
         return "\n".join([*lines, "", GENERAL])
 

@@ -141,7 +141,7 @@ class MediationScreen(SearchScreen):
 
 FILE_COLUMNS = columns("""
 School                  20
-Niveau                  8
+Niveau                  14
 Nr                      4 >
 St                      3
 Pos                     4 >
@@ -170,7 +170,7 @@ class ChildFileScreen(TableScreen):
     ABOVE = ("who",)
     BELOW = ("deadlines", "cases")
     COLUMNS, TABLE_ID, EMPTY = FILE_COLUMNS, "file-table", "Geen inschrijvingen."
-    LEGEND = FILE_LEGEND  # also in the help
+    LEGEND = FILE_LEGEND
 
     def make_table(self) -> VirtualTable:
         return VirtualTable(FILE_COLUMNS, id=self.TABLE_ID, empty=self.EMPTY,
@@ -210,6 +210,7 @@ class ChildFileScreen(TableScreen):
             f" geboren {fmt_date(f.birth_date) or '?'} · {f.address or 'adres onbekend'} · "
             f"{plural(len(f.entries), 'inschrijving', 'inschrijvingen')}")
         rows = []
+        area = self.lapp.area
         for e in f.entries:
             n = e.notice
             notice: Any = ""
@@ -223,7 +224,8 @@ class ChildFileScreen(TableScreen):
                 wl = fmt_date(e.waiting_deadline) if e.waiting_binds else \
                     (fmt_date(e.waiting_deadline), "bright_black")
             rows.append(Row(e.entry_id, [
-                e.school_name, e.level_id, str(e.seq), STATUS_SHORT.get(e.status, e.status),
+                area.school_name(e.school_id, e.school_name), area.level_name(e.level_id),
+                str(e.seq), STATUS_SHORT.get(e.status, e.status),
                 f"#{e.waiting_position}" if e.waiting_position else "", wl, notice,
                 deadline_cell(n.clr_deadline, today) if n is not None else ""], data=e))
         self.query_one(VirtualTable).set_rows(rows)
@@ -236,6 +238,11 @@ class ChildFileScreen(TableScreen):
         self.query_one("#cases", Static).update(
             " Bemiddeling: " + (", ".join(cases) if cases else "geen dossier · n: openen"))
         self.mark_loaded()
+
+    def area_refreshed(self) -> None:
+        """The area index came in: schools and levels can be named."""
+        if self.file is not None:
+            self.loaded(self.file)
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         from lopdesk.screens.register import RegisterScreen

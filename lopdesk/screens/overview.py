@@ -18,7 +18,7 @@ from lopdesk.labels import (
     school_year_label,
     short_dt,
 )
-from lopdesk.present import school_names
+from lopdesk.present import level_title, school_names, school_title
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -41,15 +41,6 @@ COLUMNS = [
     Column("Reg", 5, drop=5),
     Column("Gewijzigd", 16, flex=False, drop=6),
 ]
-
-KIND_SHORT = {
-    "nursery_birth_year": "kleuters",
-    "primary_grade": "leerjaar",
-    "secondary_1a": "1A",
-    "secondary_1b": "1B",
-    "admin_group": "adm.groep",
-}
-
 
 # Sort keys, one per column; None sorts last either way.
 SORT_KEYS = {
@@ -84,17 +75,12 @@ def waiting_cell(c) -> str:
     return str(c.waiting)
 
 
-def school_title(name: str, neighbourhood: str) -> str:
-    """A school's row: its name, and its neighbourhood unless the name already says it."""
-    if not neighbourhood or neighbourhood.lower() in name.lower():
-        return name
-    return f"{name}, {neighbourhood}"
-
-
-def level_title(c) -> str:
-    kind = KIND_SHORT.get(c.kind, c.kind)
-    what = kind if c.label == kind else f"{kind} {c.label}"  # "1A", not "1A 1A"
-    return f"{what} · {school_year_label(c.school_year)}"
+def summary_scope(area_ids: list[str]) -> str:
+    """What the line under the table adds up: every level shown, of one area (then it
+    equals that area's Σ row) or of several (the sum of their Σ rows, a sub-area too)."""
+    if len(area_ids) == 1:
+        return f"Σ gebied {area_ids[0]}"
+    return f"Σ {len(area_ids)} gebieden ({', '.join(area_ids)})"
 
 
 def pair(a: int, b: int) -> str:
@@ -248,7 +234,8 @@ class OverviewScreen(SearchScreen):
         loose = sum(c.waiting for c in shown) - binding
         mismatch = sum(1 for c in shown if c.board_disagrees)
         self.query_one("#summary", Static).update(
-            f" Vrij {_sum(c.free_places for c in shown) or 0} · wachtend {binding}"
+            f" {summary_scope(list(by_area))}: "
+            f"Vrij {_sum(c.free_places for c in shown) or 0} · wachtend {binding}"
             + (f" (+{loose} niet meer bindend)" if loose else "")
             + f" · uitgesteld "
             f"{sum(c.deferred_indicator + c.deferred_non_indicator for c in shown)} · "

@@ -33,15 +33,13 @@ from lopdesk.labels import (
     num,
     status_cell,
 )
-from lopdesk.present import fill_summary
+from lopdesk.present import fill_summary, level_title, school_title
 from lopdesk.screens.base import FormScreen, SearchScreen, set_text
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
-from lopdesk.screens.overview import level_title, school_title
 from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
 from lopdesk.screens.register_rows import (
     COLUMNS,
-    HELP_LEGEND,
     LEGEND,
     Details,
     head_rows,
@@ -62,7 +60,6 @@ STATUS_CYCLE = (None, *STATUSES)
 
 class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     SCREEN_ID = "register"
-    LEGEND = HELP_LEGEND  # the help lists what the table's marks and codes mean
     SEARCH_ON = "nummer, naam of kind-id"
     KEYS = """
     escape  back                        Terug | Eén stap terug

@@ -19,7 +19,6 @@ from lopdesk.labels import (
     OUT_OF_ORDER_APP,
     PRIORITY_GROUP_SHORT,
     REASON,
-    REGISTER_CODES,
     plural,
 )
 from lopdesk.screens.widgets.table import Column, LazyRows, Row
@@ -42,11 +41,10 @@ COLUMNS = [
     Column("Overcap.", 10, drop=1),
 ]
 KIND, WAIT, VR, ID, OVERCAP = 2, 4, 5, 7, 8
-# What the marks of the register mean (under the table when nothing is cut, and in the help).
+# What the marks of the register mean, under the table when nothing is cut (the help lists
+# every title and mark: labels.legend).
 LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", "Vr = voorrang",
           "C = contingent")
-# The help tells the short codes of the columns too (status, priority group, contingent).
-HELP_LEGEND = (OUT_OF_ORDER_APP, "#n = plaats op de wachtlijst", *REGISTER_CODES)
 
 
 def line_rows(lines: RegisterLines) -> LazyRows:

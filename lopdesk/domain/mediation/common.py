@@ -15,6 +15,7 @@ from lopdesk.domain.access import require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.codes import NOTICE_ONLY_REASONS
 from lopdesk.domain.errors import Conflict, InvalidInput, RuleViolation
+from lopdesk.domain.mediation.rules import place_words
 from lopdesk.domain.mediation_models import (
     CaseAutoReason,
     CaseEvent,
@@ -113,8 +114,8 @@ def link_refusal(s: Session, user: str, case: MediationCase, entry: RegisterEntr
     s.add(CaseRefusal(case_id=case.id, entry_id=entry.id))
     school = school_of_level(s, entry.level_id)
     reason = refusal_reason(s, entry)
-    add_event(s, user, case, "refusal",
-              f"{school.name} ({entry.level_id} nr. {entry.seq}): "
+    where = place_words(school.name, s.get(CapacityLevel, entry.level_id))
+    add_event(s, user, case, "refusal", f"{where} nr. {entry.seq}: "
               f"{REFUSAL_REASON.get(reason, reason)}{why}", at=at, ref_id=entry.id,
               rule="MED-02")
 

@@ -23,7 +23,7 @@ from lopdesk.domain.mediation.common import (
     touch,
 )
 from lopdesk.domain.mediation.rows import proposal_row
-from lopdesk.domain.mediation.rules import candidate_order, distance
+from lopdesk.domain.mediation.rules import candidate_order, distance, place_words
 from lopdesk.domain.mediation.views import AnswerView, Candidate, ProposalRow
 from lopdesk.domain.mediation_models import CaseProposal, MediationCase
 from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, School, Site
@@ -124,7 +124,7 @@ def propose(db: Database, case_id: int, level_id: str, *, note: str = "",
                     else plural(free, "vrije plaats", "vrije plaatsen"))
         if cand is None:
             free_txt += ", niet in de lijst van vrije plaatsen"
-        add_event(s, db.user, case, "proposal", f"{school.name} ({level_id}), "
+        add_event(s, db.user, case, "proposal", f"{place_words(school.name, level)}, "
                   f"{free_txt}" + (f": {note}" if note else ""), at=now, ref_id=prop.id,
                   rule="MED-03")
         touch(s, case)
@@ -182,7 +182,8 @@ def answer_proposal(db: Database, proposal_id: int, *, accept: bool,
         prop.answered_by = db.user
         s.add(prop)
         s.flush()
-        text = f"{school.name} ({prop.level_id}): {PROPOSAL_ANSWER[prop.answer]}"
+        where = place_words(school.name, s.get(CapacityLevel, prop.level_id))
+        text = f"{where}: {PROPOSAL_ANSWER[prop.answer]}"
         if view is not None:
             text += f", ingeschreven als nr. {view.seq}"
             if overcapacity_category:

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from lopdesk.domain.calendar import waiting_list_deadline
-from lopdesk.domain.mediation.rules import local_day, notice_due
+from lopdesk.domain.mediation.rules import local_day, notice_due, place_words
 from lopdesk.domain.mediation.views import (
     CaseRow,
     CaseView,
@@ -129,17 +129,19 @@ def deadlines(facts: Iterable[EntryFacts], days: dict[str, list[date]],
     out: list[Deadline] = []
     for f in facts:
         e, n = f.entry, f.notice
+        where = place_words(f.school.name, f.level)
         if n is not None and n.clr_deadline >= today:
-            out.append(Deadline(n.clr_deadline, "clr", f"klacht bij de CLR ({e.level_id})",
+            out.append(Deadline(n.clr_deadline, "clr", f"klacht bij de CLR ({where})",
                                 e.id))
         if n is None and f.refused_at is not None:
             due = notice_due(f.refused_at)
             if due >= today:
-                out.append(Deadline(due, "notice", f"mededeling bezorgen ({e.level_id})", e.id))
+                out.append(Deadline(due, "notice", f"mededeling bezorgen ({where})",
+                                    e.id))
         if e.status == "non_realised":
             wl = waiting_deadline(f, days)
             if wl >= today:
-                out.append(Deadline(wl, "waiting_list", f"wachtlijst {e.level_id}", e.id))
+                out.append(Deadline(wl, "waiting_list", f"wachtlijst {where}", e.id))
     out.sort(key=lambda d: (d.on, d.kind, d.entry_id or 0))
     return out
 

@@ -15,9 +15,15 @@ from lopdesk.domain.codes import (
     CLR_DAYS,
 )
 from lopdesk.domain.errors import InvalidInput, RuleViolation
-from lopdesk.labels import CASE_OUTCOME, local_day
+from lopdesk.labels import CASE_OUTCOME, level_words, local_day
 
 NOTICE_DAYS = 4  # NGI-02: calendar days to hand over or post the notice
+
+
+def place_words(school_name: str, level) -> str:
+    """A school and one of its levels (kind, label, school_year) as a user reads them in a
+    timeline or a deadline: 'De Regenboog · kleuters 2024 · 2026-2027', never the codes."""
+    return f"{school_name} · {level_words(level.kind, level.label, level.school_year)}"
 
 
 def notice_due(refused_at: datetime) -> date:
