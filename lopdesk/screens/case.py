@@ -12,7 +12,7 @@ from textual.widgets import Static
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
 from lopdesk.labels import distance, fmt_date, plural, proposal_answer, short_dt
-from lopdesk.screens.base import FormScreen, db_work, form_done
+from lopdesk.screens.base import FormScreen, db_work
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
@@ -51,7 +51,7 @@ def open_case_dialog(app: App, child_id: str = "", after=None, child_name: str =
                                intro="Voor een weigering wegens capaciteit, op een gelogde "
                                      "vraag van de ouders. Alle niet-gerealiseerde "
                                      "inschrijvingen van het kind worden gekoppeld.",
-                               submit="Openen"), form_done(app, done))
+                               submit="Openen", save=done))
 
 
 def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:

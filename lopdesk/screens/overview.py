@@ -403,16 +403,14 @@ class OverviewScreen(SearchScreen):
                  "Leeg = 'Nog plaatsen vrij'; 0 = volzet (rood); JA = plaatsen, aantal niet "
                  "bekendgemaakt; of een positief getal (CAP-05).")
 
-        def done(values: dict | None) -> None:
-            if values is None:
-                return
+        def save(values: dict) -> None:
             from lopdesk.domain import capacity  # loads the ORM: not before the first screen
 
             self.db_call(capacity.set_free_places_field, c.level_id, values["value"],
                          expected_version=c.version,
                          on_done=lambda _r: (self.notify("LOP-bord bijgewerkt."), self.reload()))
 
-        self.app.push_screen(FormDialog("LOP-bord aanpassen", fields, intro=intro), done)
+        self.app.push_screen(FormDialog("LOP-bord aanpassen", fields, intro=intro, save=save))
 
 
 def _level_row(c, prefix: str) -> Row:

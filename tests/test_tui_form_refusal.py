@@ -1,0 +1,103 @@
+"""Pilot tests of forms the domain refuses, and of the keys a form and a screen offer, at
+80x24: a refused save keeps the form open with what was typed, the Dutch message at the
+field the error names and the focus there (every form goes through FormDialog's save)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import builders as b
+from builders import t
+from test_tui import SIZE, recording, settle, type_text
+
+from lopdesk.domain import mediation, registers
+
+NOW = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def make(db):
+    from lopdesk.app import make_app
+
+    return recording(make_app(db, clock=lambda: NOW))
+
+
+def case_scenario(db) -> int:
+    """L1 (capacity 2) refuses K002, who has a case; S2 has a level of the same grade."""
+    level, kids = b.basic(db, capacity=2, n_children=4)
+    for i, kid in enumerate(kids[:3]):
+        registers.add_request(db, level, kid, at=t(i))
+    b.school(db, "S2")
+    b.level(db, "L2", "S2", capacity=5)
+    return mediation.open_case(db, kids[2], request_on=date(2027, 3, 9), at=NOW).id
+
+
+async def open_case_screen(app, pilot, case_id: int) -> None:
+    from lopdesk.screens.case import CaseScreen
+
+    await settle(app, pilot)
+    await app.push_screen(CaseScreen(case_id))
+    await settle(app, pilot)
+
+
+async def test_MED_02_refused_close_keeps_the_form_open_at_the_school_field(db):
+    """MED-02: 'ingeschreven in een andere school' without a school (and no accepted
+    proposal) is refused by the domain: the form stays open with the note typed, the
+    message is under the school field, which has the focus; naming the school then closes
+    the case."""
+    case_id = case_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case_screen(app, pilot, case_id)
+        await pilot.press("x")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "FormDialog"
+        form.query_one("#f-outcome").value = "other_school"
+        form.set_focus(form.query_one("#f-note"))
+        await type_text(pilot, "belde de ouders")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form  # never closed: no second key press needed
+        assert mediation.get_case(db, case_id).status != "closed"
+        assert "school" in form.errors["school_id"].lower()
+        assert "MED-02" in form.errors["school_id"]
+        line = str(form.query_one("#form-error").render())
+        assert line.startswith("Niet bewaard: School waar het kind terecht kan")
+        assert form.query_one("#f-school_id").has_focus_within
+        assert form.values()["note"] == "belde de ouders"
+        assert form.values()["outcome"] == "other_school"
+
+        await type_text(pilot, "S2")
+        await settle(app, pilot)
+        await pilot.press("enter")  # takes the highlighted school
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form
+        view = mediation.get_case(db, case_id)
+        assert (view.status, view.outcome, view.outcome_school_id) == (
+            "closed", "other_school", "S2")
+
+
+async def test_a_refusal_without_a_field_shows_above_the_buttons(db):
+    """A save refused with a message that names no field of the form: the form stays
+    open and says why above its buttons (here: a party without a valid role is named by
+    the domain as 'role', which the form has, so the check is on an unknown field)."""
+    from lopdesk.errors import RuleViolation
+    from lopdesk.screens.dialogs import FormDialog, FormField
+    from lopdesk.screens.form_save import SavingForm
+
+    def save(values: dict) -> None:
+        assert SavingForm.saving is not None
+        raise RuleViolation("dat mag niet.", rule="REG-03")
+
+    b.basic(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        form = FormDialog("Proef", [FormField("a", "Iets", value="x")], save=save)
+        await app.push_screen(form)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert str(form.query_one("#form-error").render()) == \
+            "Niet bewaard: dat mag niet. (REG-03)"
