@@ -101,3 +101,36 @@ async def test_a_refusal_without_a_field_shows_above_the_buttons(db):
         assert app.screen is form
         assert str(form.query_one("#form-error").render()) == \
             "Niet bewaard: dat mag niet. (REG-03)"
+
+
+async def test_MED_03_case_school_picker_offers_only_schools_of_the_childs_level(db):
+    """The school a case closes at (MED-02) is picked among the schools with a level like
+    the child's refused one (same school year, kind and grade), nearest first (MED-03):
+    the nearer secondary school is not offered to a primary child."""
+    from lopdesk.domain import areas
+
+    b.area(db)
+    b.school(db, "S1", x=500.0, y=0.0)
+    b.level(db, "L1", "S1", capacity=1)
+    b.school(db, "S2", x=100.0, y=0.0)
+    b.level(db, "L2", "S2", capacity=5)
+    b.school(db, "S3", x=2000.0, y=0.0)
+    b.level(db, "L3", "S3", capacity=5)
+    b.level(db, "L3b", "S3", capacity=5, label="2")  # another grade of a fitting school
+    b.school(db, "SO1", x=10.0, y=0.0)
+    b.level(db, "SO1-1A", "SO1", capacity=50, kind="secondary_1a", label="1A")
+    b.school(db, "S4", x=50.0, y=0.0)
+    b.level(db, "L4", "S4", capacity=5, label="2")  # primary, but another grade
+    for kid in ("K1", "K2"):
+        areas.create_child(db, kid, "Voornaam", kid, x=0.0, y=0.0)
+    registers.add_request(db, "L1", "K1", at=t(0))
+    registers.add_request(db, "L1", "K2", at=t(1))
+    case_id = mediation.open_case(db, "K2", request_on=date(2027, 3, 9), at=NOW).id
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case_screen(app, pilot, case_id)
+        await pilot.press("x")
+        await settle(app, pilot)
+        picker = app.screen.query_one("#f-school_id")
+        assert [c.key for c in picker.choices] == ["S2", "S1", "S3"]
+        assert "100 m" in picker.choices[0].label

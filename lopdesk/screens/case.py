@@ -16,6 +16,7 @@ from lopdesk.screens.base import FormScreen, db_work
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
+from lopdesk.screens.widgets.picker import schools_for_case
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 CASE_OUTCOME = mediation.CASE_OUTCOME
@@ -367,7 +368,8 @@ class CaseScreen(FormScreen):
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
             FormField("school_id", "School waar het kind terecht kan (enkel bij inschrijving; "
                       "leeg = de enige weigerende school of die van het aanvaarde voorstel)",
-                      "school", school_id, placeholder="zoek een school op naam of id…"),
+                      "school", school_id, placeholder="zoek een school op naam of id…",
+                      load=schools_for_case(self.case_id)),
             FormField("note", "Notitie"),
         ]
         version = self.view.version
