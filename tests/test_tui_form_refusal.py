@@ -134,3 +134,68 @@ async def test_MED_03_case_school_picker_offers_only_schools_of_the_childs_level
         picker = app.screen.query_one("#f-school_id")
         assert [c.key for c in picker.choices] == ["S2", "S1", "S3"]
         assert "100 m" in picker.choices[0].label
+
+
+def placed_elsewhere_scenario(db) -> None:
+    """K2 is refused at L1 (S1, capacity 1) and enrolled (realised) at L2 of S2, the same
+    school year and grade; K3 is refused at L1 and enrolled only in another grade."""
+    b.basic(db, capacity=1, n_children=0)
+    b.school(db, "S2")
+    b.level(db, "L2", "S2", capacity=5)
+    b.level(db, "L2b", "S2", capacity=5, label="2")
+    for kid in ("K1", "K2", "K3"):
+        from lopdesk.domain import areas
+
+        areas.create_child(db, kid, "Voornaam", kid)
+    registers.add_request(db, "L1", "K1", at=t(0))
+    registers.add_request(db, "L1", "K2", at=t(1))
+    registers.add_request(db, "L1", "K3", at=t(2))
+    registers.add_request(db, "L2", "K2", at=t(3))
+    registers.add_request(db, "L2b", "K3", at=t(4))
+
+
+def test_MED_01_a_child_enrolled_elsewhere_needs_a_confirmed_case(db):
+    """MED-01 allows a case on a parent request after a capacity refusal, also for a child
+    enrolled at another school (MED-02 even has that outcome); the domain asks to confirm
+    it, naming the school. Another grade elsewhere is no place for this refusal."""
+    import pytest
+
+    from lopdesk.errors import NeedsConfirmation
+
+    placed_elsewhere_scenario(db)
+    with pytest.raises(NeedsConfirmation) as refused:
+        mediation.open_case(db, "K2", request_on=date(2027, 3, 9), at=NOW)
+    assert "School S2" in refused.value.message and "L2 nr. 1" in refused.value.message
+    assert refused.value.rule == "MED-01"
+    view = mediation.open_case(db, "K2", request_on=date(2027, 3, 9), at=NOW,
+                               confirm_placed_elsewhere=True)
+    assert view.child_id == "K2"
+    assert mediation.open_case(db, "K3", request_on=date(2027, 3, 9), at=NOW).child_id == "K3"
+
+
+async def test_MED_01_open_case_form_asks_to_confirm_a_child_enrolled_elsewhere(db):
+    """The open-case form says the child is enrolled at School S2 and asks; 'n' goes back
+    to the form (still filled in), 'j' opens the case."""
+    from lopdesk.screens.case import open_case_dialog
+
+    placed_elsewhere_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        open_case_dialog(app, "K2", child_name="Voornaam K2")
+        await settle(app, pilot)
+        form = app.screen
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        assert "School S2" in app.screen.body
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is form and form.values()["child_id"] == "K2"
+        assert mediation.list_cases(db) == []
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CaseScreen"
+        assert [c.child_id for c in mediation.list_cases(db)] == ["K2"]

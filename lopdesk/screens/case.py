@@ -46,7 +46,8 @@ def open_case_dialog(app: App, child_id: str = "", after=None, child_name: str =
                 after(view)
 
         run_db(app, mediation.open_case, v["child_id"], request_on=request_on,
-               requested_by=v["requested_by"], note=v["note"], at=lapp.now(), on_done=opened)
+               requested_by=v["requested_by"], note=v["note"], at=lapp.now(), on_done=opened,
+               confirm_placed_elsewhere=bool(v.get("confirmed")))
 
     app.push_screen(FormDialog("Bemiddeling: dossier openen (MED-01)", fields,
                                intro="Voor een weigering wegens capaciteit, op een gelogde "

@@ -477,6 +477,15 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def ask_confirmation(self, message: str) -> None:
+        def answered(ok: bool | None) -> None:
+            if ok and self.is_attached:
+                self._run_save({**self.values(), "confirmed": True})
+
+        self.app.push_screen(ConfirmDialog("Bevestigen", message[:1].upper() + message[1:],
+                                           yes=f"Toch {self._submit.lower()}",
+                                           no="Terug"), answered)
+
 
 _PLACEHOLDER = {"day": DAY_FORM,
                 "moment": MOMENT_FORM,

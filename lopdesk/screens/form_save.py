@@ -1,6 +1,8 @@
 """A form that saves while it is open (FormDialog's `save`): the domain call its save starts
 runs with the form on screen; a refusal keeps the form open with everything typed, the Dutch
-message under the field the error names and the focus there; success closes it."""
+message under the field the error names and the focus there; success closes it. A save the
+domain allows only when confirmed (NeedsConfirmation) asks, and on yes runs again with
+`confirmed` True among the values."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any, ClassVar
 
 from textual.widgets import Button, Label, Static
 
-from lopdesk.errors import Conflict, DomainError
+from lopdesk.errors import Conflict, DomainError, NeedsConfirmation
 from lopdesk.parse import ParseError
 from lopdesk.screens.form_fields import FormField
 
@@ -88,6 +90,10 @@ class SavingForm:
         if not self.is_attached:
             return
         message = exc.message + (f" ({exc.rule})" if exc.rule else "")
+        if isinstance(exc, NeedsConfirmation):  # allowed once the user confirms
+            self._show_form_error(f"Niet bewaard: {message}")
+            self.ask_confirmation(message)
+            return
         f = self._field_named(exc.field)
         if f is None:
             self._show_form_error(f"Niet bewaard: {message}")
@@ -95,6 +101,11 @@ class SavingForm:
         self._show_error(f, message)
         self._show_form_error(f"Niet bewaard: {f.label.rstrip(' *')}: {message}")
         self.set_focus(self._focus_target(f.key))
+
+    def ask_confirmation(self, message: str) -> None:
+        """Ask whether to save all the same (FormDialog shows the question); yes saves
+        again with `confirmed` True among the values."""
+        raise NotImplementedError
 
     def _field_named(self, name: str | None) -> FormField | None:
         """The field an error names: by key, or by (the start of) its label."""
