@@ -199,3 +199,39 @@ async def test_MED_01_open_case_form_asks_to_confirm_a_child_enrolled_elsewhere(
         await settle(app, pilot)
         assert type(app.screen).__name__ == "CaseScreen"
         assert [c.child_id for c in mediation.list_cases(db)] == ["K2"]
+
+
+def first_keys_missing(screen) -> list[str]:
+    """The screen's keys marked `first` that it offers now but its footer leaves out."""
+    from lopdesk.screens.keys import key_of
+    from lopdesk.screens.widgets.footer import KeyFooter
+
+    shown = {k.action for k in screen.query_one(KeyFooter).query("FooterKey")}
+    offered = [b for _n, b, enabled, _t in screen.active_bindings.values()
+               if b.show and enabled and key_of(b) is not None and key_of(b).first]
+    return [b.description for b in offered if b.action not in shown]
+
+
+async def test_footers_at_80_columns_show_the_first_keys_of_every_main_screen(db):
+    """At 80x24 the footer of every main screen (1-5) and of the case screen shows the
+    screen's most important keys (closing a case among them), whole."""
+    from lopdesk.screens.keys import REGISTRY
+
+    case_id = case_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down", "down")  # a level row: the LOP-bord key is offered
+        for number in "12345":
+            await pilot.press(number)
+            await settle(app, pilot)
+            await pilot.pause()
+            screen = app.screen
+            assert first_keys_missing(screen) == [], (number, screen.SCREEN_ID)
+        await open_case_screen(app, pilot, case_id)
+        await pilot.pause()
+        assert first_keys_missing(app.screen) == []
+        shown = [k.description for k in app.screen.query("FooterKey")]
+        assert "Afsluiten" in shown and "Voorstel" in shown and "Antwoord" in shown
+    firsts = {k.screen for k in REGISTRY.values() if k.first}
+    assert {"overview", "deferred", "capacity", "allocation", "mediation", "case"} <= firsts

@@ -117,9 +117,9 @@ class AllocationScreen(DataScreen):
     SCREEN_ID = "allocation"
     KEYS = """
     r    run                     Toewijzen | De gekozen ronde toewijzen (zaad, voortgang)
-                                 | everywhere, palette=ronde toewijzen
+                                 | everywhere, first, palette=ronde toewijzen
     v    view                    Resultaten | De resultaten van de gekozen toewijzing
-                                 | everywhere, palette=resultaten bekijken
+                                 | everywhere, first, palette=resultaten bekijken
     tab  next_list=app.focus_next    Andere lijst | Naar de andere lijst | hidden
     """
     DEFAULT_CSS = """

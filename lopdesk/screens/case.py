@@ -117,13 +117,15 @@ class CaseScreen(FormScreen):
     KEYS = """
     escape  back                Terug | Eén stap terug
     v       propose             Voorstel | Een school met vrije plaatsen voorstellen (MED-03)
-    a       answer              Antwoord | Het antwoord van de ouders op een voorstel
+                                | first
+    a       answer              Antwoord | Het antwoord van de ouders op een voorstel | first
     p       party               Partij | Een partij toevoegen
     m       meeting             Overleg | Een overleg noteren
     c       contact             Contact | Een contact noteren
     k       complaint           Klacht CLR
             | Een klacht bij de Commissie inzake Leerlingenrechten noteren | hidden, priority
     x       close=close_case    Afsluiten | Het dossier afsluiten met een uitkomst (MED-02)
+                                | first
     f       child=child_file    Dossier kind | Alle inschrijvingen van het kind | hidden
     d       document            Samenvatting | Samenvatting van het dossier voor de partijen
                                 | hidden
