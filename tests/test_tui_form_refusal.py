@@ -235,3 +235,58 @@ async def test_footers_at_80_columns_show_the_first_keys_of_every_main_screen(db
         assert "Afsluiten" in shown and "Voorstel" in shown and "Antwoord" in shown
     firsts = {k.screen for k in REGISTRY.values() if k.first}
     assert {"overview", "deferred", "capacity", "allocation", "mediation", "case"} <= firsts
+
+
+async def test_WL_01_enter_on_an_offer_opens_the_childs_register_line(db):
+    """Enter in the offers list opens the register of the offer's level at the child's
+    line (its history, its keys); the help says what Enter does there."""
+    from test_tui import scenario as register_scenario
+
+    from lopdesk.screens.help import HelpScreen
+    from lopdesk.screens.offers import OffersScreen
+
+    s = register_scenario(db)
+    registers.withdraw(db, s["entries"][0].id, reason="verhuisd")
+    registers.offer_next(db, "L1")
+    offer = registers.list_offers(db, "L1")[0]
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(OffersScreen(level_id="L1"))
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert "Registerlijn" in str(app.screen.query_one(".body").query_one("Static").render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "RegisterScreen"
+        assert app.screen.level_id == "L1"
+        assert app.screen.table.current.key == offer.entry_id
+
+
+async def test_form_hint_names_only_the_keys_that_work_in_that_form(db):
+    """PgUp/PgDn are named (and bound) only when the preview is longer than its room;
+    Enter in the last field only when that field is typed in (it then saves)."""
+    from lopdesk.screens.dialogs import FormDialog, FormField
+
+    b.basic(db)
+    app = make(db)
+    short = FormDialog("Kort", [FormField("a", "Iets")], intro="Een korte uitleg.")
+    long = FormDialog("Lang", [FormField("a", "Iets"), FormField("b", "Soort", "choice",
+                                                                  options=[("x", "x")])],
+                      intro="\n".join(f"lijn {i}" for i in range(60)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for form, pages, enter in ((short, False, True), (long, True, False)):
+            await app.push_screen(form)
+            await settle(app, pilot)
+            await pilot.pause()
+            hint = str(form.query_one("#form-hint").render())
+            assert ("PgUp/PgDn" in hint) is pages, hint
+            assert ("Enter in het laatste veld" in hint) is enter, hint
+            assert bool(form.check_action("preview_down", ())) is pages
+            await pilot.press("escape")
+            await settle(app, pilot)
