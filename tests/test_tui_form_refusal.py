@@ -23,12 +23,10 @@ def make(db):
 
 def case_scenario(db) -> int:
     """L1 (capacity 2) refuses K002, who has a case; S2 has a level of the same grade."""
-    level, kids = b.basic(db, capacity=2, n_children=4)
-    for i, kid in enumerate(kids[:3]):
-        registers.add_request(db, level, kid, at=t(i))
-    b.school(db, "S2")
-    b.level(db, "L2", "S2", capacity=5)
-    return mediation.open_case(db, kids[2], request_on=date(2027, 3, 9), at=NOW).id
+    from test_tui_burst import refused
+
+    child = refused(db)["child"]
+    return mediation.open_case(db, child, request_on=date(2027, 3, 9), at=NOW).id
 
 
 async def open_case_screen(app, pilot, case_id: int) -> None:
@@ -62,7 +60,7 @@ async def test_MED_02_refused_close_keeps_the_form_open_at_the_school_field(db):
         assert "school" in form.errors["school_id"].lower()
         assert "MED-02" in form.errors["school_id"]
         line = str(form.query_one("#form-error").render())
-        assert line.startswith("Niet bewaard: School waar het kind terecht kan")
+        assert line == "Niet bewaard: zie 'School waar het kind terecht kan'."
         assert form.query_one("#f-school_id").has_focus_within
         assert form.values()["note"] == "belde de ouders"
         assert form.values()["outcome"] == "other_school"
@@ -187,8 +185,8 @@ async def test_MED_01_open_case_form_asks_to_confirm_a_child_enrolled_elsewhere(
         form = app.screen
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert type(app.screen).__name__ == "ConfirmDialog"
-        assert "School S2" in app.screen.body
+        confirm = app.screen
+        assert type(confirm).__name__ == "ConfirmDialog" and "School S2" in confirm.body
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen is form and form.values()["child_id"] == "K2"

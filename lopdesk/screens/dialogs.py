@@ -481,6 +481,8 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
         def answered(ok: bool | None) -> None:
             if ok and self.is_attached:
                 self._run_save({**self.values(), "confirmed": True})
+            elif self.is_attached:
+                self._show_form_error("Niet bewaard: niet bevestigd (Ctrl+S vraagt opnieuw).")
 
         self.app.push_screen(ConfirmDialog("Bevestigen", message[:1].upper() + message[1:],
                                            yes=f"Toch {self._submit.lower()}",

@@ -91,7 +91,6 @@ class SavingForm:
             return
         message = exc.message + (f" ({exc.rule})" if exc.rule else "")
         if isinstance(exc, NeedsConfirmation):  # allowed once the user confirms
-            self._show_form_error(f"Niet bewaard: {message}")
             self.ask_confirmation(message)
             return
         f = self._field_named(exc.field)
@@ -99,7 +98,9 @@ class SavingForm:
             self._show_form_error(f"Niet bewaard: {message}")
             return
         self._show_error(f, message)
-        self._show_form_error(f"Niet bewaard: {f.label.rstrip(' *')}: {message}")
+        # one short line above the buttons; the message itself is under the field
+        name = f.label.split(" (")[0].rstrip(" *")
+        self._show_form_error(f"Niet bewaard: zie '{name}'.")
         self.set_focus(self._focus_target(f.key))
 
     def ask_confirmation(self, message: str) -> None:

@@ -142,7 +142,7 @@ class OffersScreen(TableScreen):
         self.query_one("#summary", Static).update(
             f" {n_open} open · {len(rows)} in totaal"
             + (" · enkel open" if self.open_only else "")
-            + " · Enter: registerlijn · a: aanvaard · w: geweigerd · f: aanbieden")
+            + " · Enter: de registerlijn van het kind")
         self.mark_loaded()
 
     def _current_open(self):

@@ -98,8 +98,10 @@ def _refuse_if_placed_elsewhere(s: Session, child_id: str,
     for level, seq, name in rows:
         if (level.school_year, level.kind, level.label) in wanted \
                 and level.school_id not in schools:
+            child = s.get(Child, child_id)
+            who = f"{child.first_name} {child.last_name} ({child_id})" if child else child_id
             raise NeedsConfirmation(
-                f"kind {child_id} is al ingeschreven in {name} ({level.id} nr. {seq}) voor "
+                f"{who} is al ingeschreven in {name} ({level.id} nr. {seq}) voor "
                 "hetzelfde schooljaar en leerjaar; bevestig dat u toch een bemiddeling "
                 "opent.", rule="MED-01")
 
