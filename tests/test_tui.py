@@ -96,11 +96,12 @@ def notes(app) -> list[str]:
 
 
 def refusals(app) -> list[str]:
-    """The notifications, and the refusal an open form shows above its buttons (a refused
-    save keeps its form open and says why there)."""
+    """The notifications, and the refusal an open form shows under its fields and above
+    its buttons (a refused save keeps its form open and says why there)."""
     shown = notes(app)
     for line in app.screen.query("#form-error"):
         shown.append(str(line.render()))
+    shown.extend(getattr(app.screen, "errors", {}).values())
     return shown
 
 

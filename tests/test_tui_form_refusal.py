@@ -78,8 +78,8 @@ async def test_MED_02_refused_close_keeps_the_form_open_at_the_school_field(db):
 
 async def test_a_refusal_without_a_field_shows_above_the_buttons(db):
     """A save refused with a message that names no field of the form: the form stays
-    open and says why above its buttons (here: a party without a valid role is named by
-    the domain as 'role', which the form has, so the check is on an unknown field)."""
+    open and says why above its buttons; in a form of one field the message goes under
+    that field."""
     from lopdesk.errors import RuleViolation
     from lopdesk.screens.dialogs import FormDialog, FormField
     from lopdesk.screens.form_save import SavingForm
@@ -92,13 +92,22 @@ async def test_a_refusal_without_a_field_shows_above_the_buttons(db):
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        form = FormDialog("Proef", [FormField("a", "Iets", value="x")], save=save)
+        form = FormDialog("Proef", [FormField("a", "Iets", value="x"),
+                                    FormField("b", "Nog iets", value="y")], save=save)
         await app.push_screen(form)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is form
         assert str(form.query_one("#form-error").render()) == \
             "Niet bewaard: dat mag niet. (REG-03)"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        one = FormDialog("Proef", [FormField("a", "Iets", value="x")], save=save)
+        await app.push_screen(one)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is one and one.errors == {"a": "dat mag niet. (REG-03)"}
+        assert str(one.query_one("#form-error").render()) == "Niet bewaard: zie 'Iets'."
 
 
 async def test_MED_03_case_school_picker_offers_only_schools_of_the_childs_level(db):

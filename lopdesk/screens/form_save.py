@@ -94,6 +94,8 @@ class SavingForm:
             self.ask_confirmation(message)
             return
         f = self._field_named(exc.field)
+        if f is None and len(self._fields) == 1:  # a form of one field: it is that one
+            f = self._fields[0]
         if f is None:
             self._show_form_error(f"Niet bewaard: {message}")
             return
