@@ -365,7 +365,8 @@ def _after_the_start(db: Database, rng: np.random.Generator, levels: list[dict],
 
     old_levels = [lv["id"] for lv in levels if lv["regime"] == "old"]
     picks = rng.choice(len(old_levels), size=min(len(old_levels), 40), replace=False)
-    first = local(tl.current, 9, 1, 10)
+    # on a demo day at the very start of the school year the withdrawals fall just before it
+    first = min(local(tl.current, 9, 1, 10), tl.cutoff - timedelta(hours=36))
     span = (tl.cutoff - timedelta(hours=12) - first).total_seconds()
     for n, i in enumerate(picks):
         lv_id = old_levels[int(i)]

@@ -1,6 +1,7 @@
-"""The demo lives on its own day: built with --today at three days of the year, nothing lies
-in its future, every history is in order, an expert's everyday states are there, and the
-database runs on a training clock from that day; a real database never does."""
+"""The demo lives on its own day: built with --today at four days of the year (the first
+school day among them), nothing lies in its future, every history is in order, an expert's
+everyday states are there, and the database runs on a training clock from that day; a real
+database never does."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from lopdesk.config import Settings
 from lopdesk.db import Database
 from lopdesk.domain import registers, training
 from lopdesk.domain.errors import RuleViolation
+from lopdesk.domain.models import AppUser, AuditRecord
 from lopdesk.domain.setup import initialise
 from lopdesk.domain.types import UTCDateTime, utcnow
 from lopdesk.labels import BRUSSELS
 
-DAYS = ["2026-12-01", "2027-04-15", "2027-09-20"]
+DAYS = ["2026-09-01", "2026-12-01", "2027-04-15", "2027-09-20"]
 # Moments that are schedules or deadlines, not events: they may lie after the demo day.
 SCHEDULES = {("capacity_level", "enrolment_start"), ("period", "starts_at"),
              ("period", "ends_at"), ("offer", "reply_by")}
@@ -49,16 +51,46 @@ def test_the_database_runs_on_the_training_clock_of_its_day(demo_db):
         assert utcnow().astimezone(BRUSSELS).date() == day
 
 
+def _written_before_the_clock(s) -> dict[str, object]:
+    """What was written at real time before the training clock ran: the account that made the
+    database and the audit of its making and of the clock's start. These are true facts of
+    today and are never re-dated (the audit is a hash chain); on a demo day in the past, or
+    after 22:00/23:00 UTC when Brussels is already tomorrow, they lie after the demo's now."""
+    started = s.execute(text("SELECT id FROM audit_record WHERE action = 'demo.training_clock'"
+                             )).scalar_one()
+    made = s.execute(text("SELECT entity_id FROM audit_record WHERE id < :id AND entity = "
+                          "'app_user'"), {"id": started}).scalars()
+    return {"audit_record": AuditRecord.id <= started, "app_user": AppUser.name.in_(list(made))}
+
+
 def test_no_event_lies_after_the_demo_day(demo_db):
     db, day = demo_db
     now = db.now()
     with db.read() as s:
+        real_time = _written_before_the_clock(s)
         for table in SQLModel.metadata.sorted_tables:
             for col in table.columns:
                 if not isinstance(col.type, UTCDateTime) or (table.name, col.name) in SCHEDULES:
                     continue
-                latest = s.execute(select(col).order_by(col.desc()).limit(1)).scalar()
+                query = select(col).order_by(col.desc()).limit(1)
+                if table.name in real_time:
+                    query = query.where(~real_time[table.name])
+                latest = s.execute(query).scalar()
                 assert latest is None or latest <= now, (table.name, col.name, latest, day)
+
+
+def test_the_demo_keeps_the_real_time_of_what_came_before_it(demo_db):
+    """The account that made the database keeps its real creation time and audit record; the
+    colleagues the demo invents are made on the training clock."""
+    db, day = demo_db
+    with db.read() as s:
+        real_time = _written_before_the_clock(s)
+        before = s.execute(select(AppUser.name).where(real_time["app_user"])).scalars().all()
+        assert before == ["tester"]
+        invented = s.execute(select(AppUser.created_at).where(
+            AppUser.name.in_(["an.deprez", "bram.declercq"]))).scalars().all()
+        assert len(invented) == 2 and all(
+            at.astimezone(BRUSSELS).date() == day for at in invented)
 
 
 def test_every_history_is_in_order(demo_db):
@@ -131,7 +163,8 @@ def test_the_states_an_expert_meets_are_there(demo_db):
     applications = _scalar(db, f"SELECT count(*) FROM application WHERE {primary}")
     runs = _scalar(db, f"SELECT count(*) FROM allocation_run WHERE status = 'active' AND "
                        f"{primary}")
-    expected = {"2026-12-01": (False, 0),  # upcoming: applications open on 1 March
+    expected = {"2026-09-01": (False, 0),  # the first school day: the round is months off
+                "2026-12-01": (False, 0),  # upcoming: applications open on 1 March
                 "2027-04-15": (True, 1),   # allocated on 1 April
                 "2027-09-20": (False, 0)}[day.isoformat()]  # next year's round upcoming
     assert (applications > 0, runs) == expected

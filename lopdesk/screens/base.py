@@ -362,7 +362,7 @@ class TableScreen(DataScreen):
     COLUMNS: ClassVar[list[Column]] = []
     TABLE_ID: ClassVar[str] = ""
     EMPTY: ClassVar[str] = "Geen gegevens."
-    WRAP: ClassVar[bool] = False  # long names wrap over more lines of their row
+    WRAP: ClassVar[bool] = True  # long names wrap over more lines of their row
     LEGEND: ClassVar[tuple[str, ...]] = ()  # the table's abbreviations, under it when room
 
     def first_title(self) -> str:

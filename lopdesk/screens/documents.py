@@ -75,7 +75,9 @@ class PreviewScreen(DbResults, Screen):
     ctrl+r      rerender            Opnieuw | Het document opnieuw opmaken | hidden
     """)
     DEFAULT_CSS = """
-    PreviewScreen #title { height: 1; background: $primary 40%; text-style: bold; }
+    PreviewScreen #title {
+        height: auto; max-height: 3; background: $primary 40%; text-style: bold;
+    }
     PreviewScreen Log { height: 1fr; }
     """
     AUTO_FOCUS = "Log"  # focused while composed, before the first key

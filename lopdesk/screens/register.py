@@ -13,7 +13,6 @@ from lopdesk.domain.register_view import (
     LinesAt,
     RegisterLines,
     WaitingOrder,
-    register_lines,
     requested_at,
     waiting_order,
 )
@@ -37,7 +36,7 @@ from lopdesk.labels import (
 from lopdesk.present import fill_summary
 from lopdesk.screens.base import FormScreen, SearchScreen, set_text
 from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
-from lopdesk.screens.overview import level_title
+from lopdesk.screens.overview import level_title, school_title
 from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
 from lopdesk.screens.register_rows import (
@@ -49,9 +48,11 @@ from lopdesk.screens.register_rows import (
     line_rows,
     marks_text,
     read_details,
+    read_lines,
     read_opening,
     search_text,
     superseded_text,
+    wants,
 )
 from lopdesk.screens.widgets.picker import children_for_level
 from lopdesk.screens.widgets.table import VirtualTable
@@ -177,7 +178,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         return {"area_id": known.area_id, "school_year": known.school_year} if known else {}
 
     def _read_all(self) -> None:
-        self.db_call(register_lines, self.level_id, on_done=self._entries_loaded,
+        self.db_call(read_lines, self.level_id, on_done=self._entries_loaded,
                      group="entries", exclusive=True)
 
     def _head_loaded(self, result: tuple[int, RegisterLines, Details | None]) -> None:
@@ -195,6 +196,7 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         # (200,000 lines open as fast as 2,000); the filter reads the columns.
         ids = entries.ids
         self.query_one(VirtualTable).set_rows(line_rows(entries))
+        self._set_wants()
         self.apply_filter()
         set_text(self.query_one("#marks", Static), marks_text(entries.out_of_order),
                  bool(entries.out_of_order))
@@ -239,8 +241,13 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
                             LinesAt(lines, places))
         self.waiting = view
         self.positions = {lines.ids[p]: i for i, p in enumerate(places, 1)}
+        self._set_wants()
         self.query_one(VirtualTable).redraw()
         set_text(self.query_one("#guard", Static), guard_text(view, self.offers))
+
+    def _set_wants(self) -> None:  # the columns as wide as the register's longest values
+        self.query_one(VirtualTable).set_wants(wants(self.entries, len(self.positions),
+                                                     len(self.offers)))
 
     def _show_level(self) -> None:
         """The title and the counts line of the level (with its running period and offers)."""
@@ -253,7 +260,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             p = self.running
             period = (f" · loopt: {PERIOD_KIND[p.kind]}"
                       + (f" {PRIORITY_GROUP_SHORT.get(p.group, p.group)}" if p.group else ""))
-        self.show_title(f"{level.school_name} · regime {REGIME[level.regime]}{period}"
+        school = school_title(level.school_name, level.neighbourhood)  # same names differ
+        self.show_title(f"{school} · regime {REGIME[level.regime]}{period}"
                         + (" · VOLZET VERKLAARD" if level.full else ""))
         set_text(self.query_one("#counts", Static),
                  f" Cap {num(level.capacity)} · zit {level.seated} · ger "
@@ -307,7 +315,6 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
                  " (s: volgende status)" if status else "", status is not None)
         note = superseded_text(self.entries.superseded, self.hide_superseded)
         set_text(self.query_one("#superseded", Static), note, bool(note))
-
 
     def action_toggle_superseded(self) -> None:
         """Lines of a replaced allocation run (ALC-05) out of sight, or back."""

@@ -25,7 +25,10 @@ class Column:
     width: int
     align: str = "left"  # left | right
     flex: bool | None = None
-    cut: str = "end"  # where a text too long loses cells: end | middle
+    # how a text too long for a column that does not wrap is shortened: "end" keeps the
+    # whole words that fit, "initials" first turns the first words into initials (a
+    # child's name: "M. Vandenbroucke"), "middle" keeps the start and the end
+    cut: str = "end"
     least: int = 0  # a flexible column never gets less (the table scrolls sideways then)
     # A column the table may leave out when it would not fit the width otherwise (the
     # highest first; 0: never): its value is then shown in the detail line.
@@ -58,34 +61,39 @@ HEADER_LINES = 2
 DETAIL_LINES = 3  # a cut value shown whole under the table takes at most these lines
 
 
-def layout(columns: Sequence[Column], grown: dict[int, int], available: int) -> list[int]:
+def layout(columns: Sequence[Column], grown: dict[int, int], available: int,
+           wants: dict[int, int] | None = None) -> list[int]:
     """The width of each column for `available` cells (one space after each column):
     fixed columns keep their width (or the wider value seen); flexible ones share the
-    rest in proportion to what they ask; when short of room the first flexible column
+    rest in proportion to what they ask (`wants`: the widest value of a column, from the
+    data, instead of the width it asks); when short of room the first flexible column
     (the name) is served first, none below MIN_FLEX (or its header's longest word, or
     the widest id, number or date seen in it: `grown` of a flexible column). When the
     table is then wider than `available` or a flexible column gets less than it asks, the
-    columns marked `drop` are left out (width 0), the highest first, when that makes the
-    others whole; else none is (the table scrolls sideways)."""
+    columns marked `drop` are left out (width 0), the highest first, until the others are
+    whole; when even that is not enough, all of them are left out and the flexible
+    columns shorten their texts by whole words (`fit`); their values are then shown in
+    the detail line."""
+    wants = wants or {}
     dropped: set[int] = set()
-    whole = _share(columns, grown, available, dropped)[0]
     while True:
-        widths, short = _share(columns, grown, available, dropped)
+        widths, short = _share(columns, grown, available, dropped, wants)
         if not short and sum(w + 1 for w in widths if w) <= available:
             return widths
         left = [i for i, c in enumerate(columns) if c.drop and i not in dropped]
         if not left:
-            return whole
+            return widths
         dropped.add(max(left, key=lambda i: columns[i].drop))
 
 
 def _share(columns: Sequence[Column], grown: dict[int, int], available: int,
-           dropped: set[int]) -> tuple[list[int], bool]:
+           dropped: set[int], wants: dict[int, int] | None = None) -> tuple[list[int], bool]:
     """The widths without the dropped columns, and whether the flexible ones are short."""
+    wants = wants or {}
     flex = [i for i, c in enumerate(columns) if c.flexible and i not in dropped]
     # a fixed column is at least as wide as its header's longest word (a word never cut)
-    widths = [0 if i in dropped else c.width if i in flex
-              else max(c.width, grown.get(i, 0), _longest_word(c.label))
+    widths = [0 if i in dropped else wants.get(i, c.width) if i in flex
+              else max(wants.get(i, c.width), grown.get(i, 0), _longest_word(c.label))
               for i, c in enumerate(columns)]
     if not flex:
         return widths, False
@@ -161,9 +169,29 @@ def fit(text: str, width: int, align: str, cut: str = "end") -> str:
             head = (width - 1) // 2 + (width - 1) % 2
             tail = width - 1 - head
             return set_cell_size(text, head) + "…" + _last_cells(text, tail)
+        short = shorten(text, width, initials=cut == "initials")
+        if short:
+            return fit(short, width, align)
         return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
     pad = width - cell_len(text)
     return (" " * pad + text) if align == "right" else (text + " " * pad)
+
+
+def shorten(text: str, width: int, initials: bool = False) -> str:
+    """`text` in at most `width` cells without cutting a word: with `initials`, the first
+    word becomes its initial ("Maximiliaan-Alexander Vandenbroucke" → "M. Vandenbroucke");
+    then the whole words that fit from the start. Empty when even the first word does not
+    fit (the detail line shows the whole value either way)."""
+    words = text.split()
+    if initials and len(words) > 1 and words[0][:1].isalpha():
+        words[0] = words[0][0] + "."
+    out = ""
+    for word in words:
+        longer = f"{out} {word}" if out else word
+        if cell_len(longer) > width:
+            break
+        out = longer
+    return out
 
 
 def _last_cells(text: str, width: int) -> str:
@@ -179,7 +207,8 @@ def _last_cells(text: str, width: int) -> str:
 # -- tables whose flexible cells wrap onto more lines instead of being cut -----------------
 
 _LEAD = re.compile(r"\s*(?:[^\w\s]{1,2} )?")  # an indent, a tree mark ("▾ ")
-WRAP_LINES = 3  # a wrapped cell takes at most these lines; the rest is in the detail line
+WRAP_LINES = 3  # the layout avoids rows taller than this (they weigh more)
+UNCAPPED = 1000  # a table's wrapped cell takes the lines it needs: never cut
 
 
 def wrap_cell(text: str, width: int, most: int = WRAP_LINES) -> list[str]:
@@ -248,6 +277,7 @@ def flex_texts(columns: Sequence[Column], rows: Iterable[Sequence[Cell]]
 
 # rows on average taller than this make the table leave out a column marked `drop`
 MAX_MEAN_LINES = 1.25
+LONGEST_WORD = 24  # a flexible column of a wrapping table is as wide as its longest word
 
 
 def layout_wrapped(columns: Sequence[Column], grown: dict[int, int], available: int,
@@ -261,13 +291,17 @@ def layout_wrapped(columns: Sequence[Column], grown: dict[int, int], available: 
     flex_all = [i for i, c in enumerate(columns) if c.flexible]
     words = {t: [[cell_len(w) for w in x.split()] for x in t] for t in texts}
     rows = sum(texts.values()) or 1
+    # a word is never broken: each flexible column is as wide as its longest word (up to
+    # LONGEST_WORD; a longer one breaks after a hyphen)
+    longest = {i: min(LONGEST_WORD, max((max(w[k], default=0) for w in words.values()),
+                                        default=0)) for k, i in enumerate(flex_all)}
     dropped: set[int] = set()
     while True:
         base, _short = _share(columns, grown, available, dropped)
         flex = [i for i in flex_all if i not in dropped]
-        for i in flex:  # each flexible column from its floor (the name: readable)
-            base[i] = max(MIN_FLEX, columns[i].least, grown.get(i, 0),
-                          _longest_word(columns[i].label))
+        for i in flex:  # each flexible column from its floor (the name: readable), at
+            base[i] = max(MIN_FLEX, columns[i].least, grown.get(i, 0),  # least its
+                          _longest_word(columns[i].label), longest[i])  # longest word
         if flex:
             base[flex[0]] = max(base[flex[0]], min(columns[flex[0]].width, READABLE))
         widths, lines = _best_split(columns, base, flex, flex_all, available, texts, words)

@@ -27,11 +27,8 @@ from textual.strip import Strip
 
 from lopdesk.screens.widgets.columns import (  # noqa: F401 (the table's public names)
     DETAIL_LINES,
-    HEADER_LINES,
     MAX_MEAN_LINES,
-    MIN_FLEX,
-    READABLE,
-    WRAP_LINES,
+    UNCAPPED,
     Column,
     atomic,
     detail_lines,
@@ -42,10 +39,8 @@ from lopdesk.screens.widgets.columns import (  # noqa: F401 (the table's public 
     wrap_cell,
     wrap_header,
 )
-from lopdesk.screens.widgets.columns import columns as _columns
+from lopdesk.screens.widgets.columns import columns as columns  # screens' column tables
 from lopdesk.screens.widgets.rows import Cell, LazyRows, Row, cell_text, position
-
-columns = _columns  # screens make their columns from a small table (widgets/columns.py)
 
 
 @lru_cache(maxsize=256)
@@ -108,7 +103,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def __init__(self, columns: Sequence[Column], *, empty: str = "Geen gegevens.",
                  formatter: Callable[[Any], Sequence[Cell]] | None = None,
                  searcher: Callable[[Any], str] | None = None,
-                 legend: Sequence[str] = (), follow_end: bool = False, wrap: bool = False,
+                 legend: Sequence[str] = (), follow_end: bool = False, wrap: bool = True,
                  mean_lines: float = MAX_MEAN_LINES,
                  name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
@@ -121,9 +116,10 @@ class VirtualTable(ScrollView, can_focus=True):
         self.legend = list(legend)
         # like a log viewer: a cursor on the last line follows the lines added after it
         self.follow_end = follow_end
-        # a flexible cell too long for its column wraps over up to WRAP_LINES lines of its
-        # row instead of being cut (a table of a list of rows; not LazyRows)
+        # a flexible cell too long for its column wraps over more lines of its row instead
+        # of being cut (a table of a list of rows; LazyRows keep one line a row)
         self.wrap = wrap
+        self.wants: dict[int, int] = {}  # the widest value of a column (`set_wants`)
         self.mean_lines = mean_lines  # taller rows on average: a `drop` column is left out
         self._tops: list[int] | None = None  # the first line of each row, and the end
         self._rows: Sequence[Row] = []
@@ -138,8 +134,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._width = sum(w + 1 for w in self._widths)
         self._relayout_due = False
         self._laid_out_for = 0  # the width the columns were shared for
-        # the cursor row's detail lines, for (row key, width, widths, row)
-        self._detail_memo: tuple[tuple, list[str]] | None = None
+        self._detail_memo: tuple[tuple, list[str]] | None = None  # (key, width, widths, row)
 
     # -- data -----------------------------------------------------------------
 
@@ -329,12 +324,12 @@ class VirtualTable(ScrollView, can_focus=True):
         self._detail_memo = None
         available = self.scrollable_content_region.width or self.size.width
         self._laid_out_for = available
-        if self.wrap and not isinstance(self._rows, LazyRows):
+        if self._wrapping:
             self._widths = layout_wrapped(self.columns, self._grown, available,
                                           flex_texts(self.columns, map(self.cells, self._view)),
                                           self.mean_lines)
         else:
-            self._widths = layout(self.columns, self._grown, available)
+            self._widths = layout(self.columns, self._grown, available, self.wants)
         self._headers = [wrap_header(c.label, w) if w else [""]
                          for c, w in zip(self.columns, self._widths, strict=True)]
         self._header_h = max(len(h) for h in self._headers) if self._headers else 1
@@ -349,12 +344,12 @@ class VirtualTable(ScrollView, can_focus=True):
         width = self._widths[index]
         if self.wrap and self.columns[index].flexible and cell_len(text) > width \
                 and not atomic(text):
-            return wrap_cell(text, width)
+            return wrap_cell(text, width, UNCAPPED)
         return [text]
 
     def _reflow(self) -> None:
         """The lines each row takes in a wrapping table."""
-        if not self.wrap or isinstance(self._rows, LazyRows):
+        if not self._wrapping:
             self._tops = None
             return
         flex = [i for i, c in enumerate(self.columns) if c.flexible and self._widths[i]]
@@ -375,17 +370,23 @@ class VirtualTable(ScrollView, can_focus=True):
             self._relayout_due = True
             self.call_after_refresh(self._relayout)
 
+    _wrapping = property(lambda self: self.wrap and not isinstance(self._rows, LazyRows))
+
+    def set_wants(self, wants: dict[int, int]) -> None:
+        """The widest value of some columns, read by the screen from its data (LazyRows)."""
+        if wants != self.wants:
+            self.wants = wants
+            if self._laid_out_for:
+                self._relayout()
+
     def cut_cells(self, row: Row) -> list[tuple[str, str]]:
-        """(column label, whole value) of the cells of `row` that do not fit their column."""
-        out = []
-        for col, width, cell in zip(self.columns, self._widths, self.cells(row), strict=False):
-            text = cell_text(cell)
-            if cell_len(text) > width and (not width or not self.wrap or not col.flexible
-                                           or atomic(text)
-                                           or len(wrap_cell(text, width, WRAP_LINES + 1))
-                                           > WRAP_LINES):
-                out.append((col.label, text))
-        return out
+        """(column label, whole value) of the cells of `row` not whole in their column (a
+        wrapped cell is whole over its lines)."""
+        wrapping = self._wrapping
+        return [(col.label, text) for col, width, text in
+                zip(self.columns, self._widths, map(cell_text, self.cells(row)), strict=False)
+                if cell_len(text) > width
+                and (not width or not wrapping or not col.flexible or atomic(text))]
 
     # -- drawing --------------------------------------------------------------
 
@@ -397,9 +398,8 @@ class VirtualTable(ScrollView, can_focus=True):
         return Strip([Segment(text, style)], cell_len(text))
 
     def _detail_lines(self) -> list[str]:
-        """Under the table: the whole value of every cut cell of the cursor's row, wrapped
-        over at most DETAIL_LINES lines (a table too low for them keeps one), else the
-        legend of the table's marks (the parts that fit one line)."""
+        """Under the table: the whole value of every cut cell of the cursor's row, over at
+        most DETAIL_LINES lines (a low table: one), else the legend of the table's marks."""
         width = self.scrollable_content_region.width or self.size.width
         row = self.current
         key = (row.key if row is not None else None, width, tuple(self._widths), id(row))
