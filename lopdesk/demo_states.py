@@ -79,7 +79,7 @@ def _cases(db: Database, refused: list, tl: Timeline) -> None:
         opened = tl.recent(0.15)
         case = open_case(db, child_id, request_on=opened.astimezone(BRUSSELS).date(),
                          entry_ids=[entry_id], note="ouders vragen hulp bij het zoeken",
-                         at=opened)
+                         at=opened, confirm_placed_elsewhere=True)
         if stage == "open":
             continue
         candidates = proposals_for(db, case.id, at=tl.recent(0.3))

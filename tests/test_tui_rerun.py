@@ -4,7 +4,7 @@ replaces only with the later facts kept."""
 from __future__ import annotations
 
 from test_rerun_keeps_later_work import _later_work, year  # noqa: F401 (fixture)
-from test_tui import make, notes, palette_hits, settle, type_text
+from test_tui import make, notes, palette_hits, refusals, settle, type_text
 
 from lopdesk.domain import allocation
 
@@ -31,7 +31,9 @@ async def test_ALC_05_rerun_dialog_shows_impact_and_keeps_later_facts(db, year):
         await pilot.press("tab", "tab", "space")  # replace, without keeping: refused
         await pilot.press("ctrl+s")
         await settle(app, pilot, timeout=30)
-        assert any("ALC-05" in n for n in notes(app)), notes(app)
+        assert any("ALC-05" in n for n in refusals(app)), refusals(app)
+        await pilot.press("escape")  # the refused form stays open with the input: leave it
+        await settle(app, pilot)
         assert [r.status for r in allocation.list_runs(db, "R27")] == ["active"]
         await _open_run_dialog(app, pilot)
         await type_text(pilot, "5")

@@ -109,6 +109,10 @@ def case_open(child: str = typer.Argument(..., help="Kind (pseudoniem id)."),
                                                      "standaard alle niet-gerealiseerde."),
               note: str = typer.Option("", "--note"),
               at: str | None = common.AT_OPTION,
+              confirm: bool = typer.Option(False, "--confirm-placed-elsewhere",
+                                           help="Ook als het kind al ingeschreven is in "
+                                                "een andere school (zelfde jaar en "
+                                                "leerjaar)."),
               as_json: bool = common.JSON_OPTION) -> None:
     """Een bemiddelingsdossier openen op vraag van de ouders (capaciteitsweigering)."""
     from lopdesk.domain import mediation
@@ -117,7 +121,8 @@ def case_open(child: str = typer.Argument(..., help="Kind (pseudoniem id)."),
         ids = [_entry_id(db, e) for e in entries] or None
         view = mediation.open_case(db, child, request_on=parse_day(request_date),
                                    requested_by=requested_by, entry_ids=ids, note=note,
-                                   at=common.parse_when(at))
+                                   at=common.parse_when(at),
+                                   confirm_placed_elsewhere=confirm)
     common.emit(view, True) if as_json else common.echo(
         f"dossier {view.id} geopend voor {view.child_name} ({view.child_id}) met "
         f"{len(view.refusals)} weigering(en)")

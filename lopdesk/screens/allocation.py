@@ -30,7 +30,7 @@ from lopdesk.labels import (
     plural,
     short_dt,
 )
-from lopdesk.screens.base import DataScreen, form_done
+from lopdesk.screens.base import DataScreen
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
@@ -117,9 +117,9 @@ class AllocationScreen(DataScreen):
     SCREEN_ID = "allocation"
     KEYS = """
     r    run                     Toewijzen | De gekozen ronde toewijzen (zaad, voortgang)
-                                 | everywhere, palette=ronde toewijzen
+                                 | everywhere, first, palette=ronde toewijzen
     v    view                    Resultaten | De resultaten van de gekozen toewijzing
-                                 | everywhere, palette=resultaten bekijken
+                                 | everywhere, first, palette=resultaten bekijken
     tab  next_list=app.focus_next    Andere lijst | Naar de andere lijst | hidden
     """
     DEFAULT_CSS = """
@@ -231,7 +231,7 @@ class AllocationScreen(DataScreen):
                         keep=bool(v.get("keep")), reason=v.get("reason") or "")
 
         self.app.push_screen(FormDialog("Ronde toewijzen", fields, intro=intro,
-                                        submit="Toewijzen"), form_done(self.app, done))
+                                        submit="Toewijzen", save=done))
 
     def _start(self, round_id: str, seed: int, improve: bool, replace: bool, *,
                keep: bool = False, reason: str = "") -> None:
@@ -346,13 +346,10 @@ class ResultsScreen(DataScreen):
             self._explain(str(row.key))
             return
 
-        def done(v: dict | None) -> None:
-            if v:
-                self._explain(v["child_id"])
-
         self.app.push_screen(FormDialog("Uitleg van de uitkomst van een kind (ALC-06)",
                                         [FormField("child_id", "Kind", "child", required=True)],
-                                        submit="Uitleggen"), done)
+                                        submit="Uitleggen",
+                                        save=lambda v: self._explain(v["child_id"])))
 
     def _explain(self, child_id: str) -> None:
         """ALC-06 in the words of `lopdesk allocate explain`: the run is repeated from its

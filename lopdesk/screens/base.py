@@ -10,7 +10,6 @@ Dutch notification, Conflict as a warning). Screens, dialogs and the palette all
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult, ScreenStackError
@@ -22,8 +21,8 @@ from textual.worker import Worker, get_current_worker
 
 from lopdesk import clock as clocks
 from lopdesk.labels import SCREEN_TITLE
-from lopdesk.parse import ParseError
 from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.form_save import SavingForm
 from lopdesk.screens.keys import key_of, key_table
 from lopdesk.screens.widgets.footer import KeyFooter
 from lopdesk.screens.widgets.table import Column, VirtualTable
@@ -46,11 +45,13 @@ class DbFailed(Message):
     """A database call failed; the app reports it, the node may react (`on_error`)."""
 
     def __init__(self, what: str, error: BaseException,
-                 callback: Callable[[BaseException], None] | None) -> None:
+                 callback: Callable[[BaseException], None] | None, *,
+                 report: bool = True) -> None:
         super().__init__()
         self.what = what
         self.error = error
         self.callback = callback
+        self.report = report  # False: the callback shows it (a form that stays open)
 
 
 def db_work(node: DOMNode, fn: Callable[..., Any], *args: Any,
@@ -63,6 +64,10 @@ def db_work(node: DOMNode, fn: Callable[..., Any], *args: Any,
     app: Any = node.app
     what = getattr(fn, "__name__", "db")
     target = node
+    form = SavingForm.saving
+    if form is not None:  # a form's save started it: the form stays open until it ends
+        form.wait_for_call()
+        on_done, on_error = form.tie(on_done, on_error)
 
     def job() -> None:
         worker = get_current_worker()
@@ -73,7 +78,8 @@ def db_work(node: DOMNode, fn: Callable[..., Any], *args: Any,
                 result = fn(app.db, *args, **kwargs)
         except Exception as exc:  # every error ends in one place (app.report_error)
             if not worker.is_cancelled:
-                app.call_from_thread(_deliver, target, DbFailed(what, exc, on_error))
+                app.call_from_thread(_deliver, target, DbFailed(what, exc, on_error,
+                                                                report=form is None))
             return
         if not worker.is_cancelled:
             app.call_from_thread(_deliver, target, DbDone(what, result, on_done))
@@ -105,7 +111,8 @@ def _deliver(node: DOMNode, message: Message) -> None:
     """Hand a worker's message to its node; a screen already closed gets nothing, but an
     error is reported all the same."""
     if isinstance(message, DbFailed):
-        node.app.report_error(message.error)  # type: ignore[attr-defined]
+        if message.report:
+            node.app.report_error(message.error)  # type: ignore[attr-defined]
         if message.callback is not None and _attached(node):
             message.callback(message.error)
         return
@@ -131,22 +138,6 @@ def set_text(line: Static, text: str, display: bool | None = None) -> None:
         line.update(text)
     if display is not None and line.display != display:
         line.display = display
-
-
-def form_done(app: Any, run: Callable[[dict], None]) -> Callable[[dict | None], None]:
-    """A form dialog's callback: nothing on cancel; a typed value of the wrong form
-    (lopdesk.parse) is reported in the app's one error place, like every refusal."""
-
-    @wraps(run)
-    def done(values: dict | None) -> None:
-        if values is None:
-            return
-        try:
-            run(values)
-        except ParseError as exc:
-            app.report_error(exc)
-
-    return done
 
 
 class DbResults:
@@ -488,8 +479,8 @@ class FormScreen(DataScreen):
             self._drafts[key] = values
             run(values)
 
-        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit),
-                             form_done(self.app, keep_and_run))
+        self.app.push_screen(FormDialog(title, fields, intro=intro, submit=submit,
+                                        save=keep_and_run))
 
     def _after(self, key: str, message: str) -> None:
         self._drafts.pop(key, None)

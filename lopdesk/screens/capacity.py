@@ -65,13 +65,13 @@ class CapacityScreen(FormScreen):
     SCREEN_ID = "capacity"
     KEYS = """
     n    request=new_request   Verhoging aanvragen | Nieuwe aanvraag met reden (CAP-03)
-                               | everywhere
+                               | everywhere, first
     i    detail                Details | De gekozen aanvraag in detail, met de scholen
     g    approve               Goedkeuren | De gekozen aanvraag goedkeuren, met voorbeeld
-                               | everywhere, palette=verhoging goedkeuren
+                               | everywhere, first, palette=verhoging goedkeuren
     w    reject                Afwijzen | De gekozen aanvraag afwijzen
     d    declare               Volzet verklaren
-         | Administratieve groepen volzet verklaren (CAP-06) | everywhere
+         | Administratieve groepen volzet verklaren (CAP-06) | everywhere, first
     l    lift                  Opheffen | De gekozen volzetverklaring opheffen
     tab  next_list=app.focus_next  Andere lijst | Naar de andere lijst | hidden
     """

@@ -12,10 +12,11 @@ from textual.widgets import Static
 from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
 from lopdesk.labels import distance, fmt_date, plural, proposal_answer, short_dt
-from lopdesk.screens.base import FormScreen, db_work, form_done
+from lopdesk.screens.base import FormScreen, db_work
 from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
+from lopdesk.screens.widgets.picker import schools_for_case
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 CASE_OUTCOME = mediation.CASE_OUTCOME
@@ -45,13 +46,14 @@ def open_case_dialog(app: App, child_id: str = "", after=None, child_name: str =
                 after(view)
 
         run_db(app, mediation.open_case, v["child_id"], request_on=request_on,
-               requested_by=v["requested_by"], note=v["note"], at=lapp.now(), on_done=opened)
+               requested_by=v["requested_by"], note=v["note"], at=lapp.now(), on_done=opened,
+               confirm_placed_elsewhere=bool(v.get("confirmed")))
 
     app.push_screen(FormDialog("Bemiddeling: dossier openen (MED-01)", fields,
                                intro="Voor een weigering wegens capaciteit, op een gelogde "
                                      "vraag van de ouders. Alle niet-gerealiseerde "
                                      "inschrijvingen van het kind worden gekoppeld.",
-                               submit="Openen"), form_done(app, done))
+                               submit="Openen", save=done))
 
 
 def run_db(app: App, fn, *args: Any, on_done=None, **kwargs: Any) -> None:
@@ -115,13 +117,15 @@ class CaseScreen(FormScreen):
     KEYS = """
     escape  back                Terug | Eén stap terug
     v       propose             Voorstel | Een school met vrije plaatsen voorstellen (MED-03)
-    a       answer              Antwoord | Het antwoord van de ouders op een voorstel
+                                | first
+    a       answer              Antwoord | Het antwoord van de ouders op een voorstel | first
     p       party               Partij | Een partij toevoegen
     m       meeting             Overleg | Een overleg noteren
     c       contact             Contact | Een contact noteren
     k       complaint           Klacht CLR
             | Een klacht bij de Commissie inzake Leerlingenrechten noteren | hidden, priority
     x       close=close_case    Afsluiten | Het dossier afsluiten met een uitkomst (MED-02)
+                                | first
     f       child=child_file    Dossier kind | Alle inschrijvingen van het kind | hidden
     d       document            Samenvatting | Samenvatting van het dossier voor de partijen
                                 | hidden
@@ -373,7 +377,8 @@ class CaseScreen(FormScreen):
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
             FormField("school_id", "School waar het kind terecht kan (enkel bij inschrijving; "
                       "leeg = de enige weigerende school of die van het aanvaarde voorstel)",
-                      "school", school_id, placeholder="zoek een school op naam of id…"),
+                      "school", school_id, placeholder="zoek een school op naam of id…",
+                      load=schools_for_case(self.case_id)),
             FormField("note", "Notitie"),
         ]
         version = self.view.version

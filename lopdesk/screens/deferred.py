@@ -96,7 +96,7 @@ class DeferredScreen(SearchScreen):
             | Enkel kinderen op een wachtlijst die nog bindt (aan/uit)
     f       child=child_file        Dossier kind | Alle inschrijvingen van het gekozen kind | row
     n       case=new_case           Bemiddeling
-            | Bemiddelingsdossier openen voor het gekozen kind (MED-01) | row
+            | Bemiddelingsdossier openen voor het gekozen kind (MED-01) | row, first
     escape  clear                   Filter wissen | Filter en zoektekst wissen | hidden
     """
 

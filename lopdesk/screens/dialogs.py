@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from lopdesk.parse import DAY_FORM, MOMENT_FORM
 from lopdesk.screens.form_fields import PICKERS, FieldValidator, FormField
+from lopdesk.screens.form_save import SavingForm
 from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.check import CheckField
 from lopdesk.screens.widgets.picker import SOURCES, Choice, Picker
@@ -115,17 +116,27 @@ FormDialog .intro { height: auto; max-height: 8; }
 FormDialog .with-intro .body { max-height: 8; }
 FormDialog .field-error { color: $error; height: auto; display: none; }
 FormDialog .field-error.shown { display: block; }
+FormDialog #form-error { color: $error; height: auto; display: none; }
+FormDialog #form-error.shown { display: block; }
 """
 
 
-class FormDialog(ModalScreen[dict | None]):
+class FormDialog(SavingForm, ModalScreen[dict | None]):
     """A few fields; Enter in the last field or Ctrl+S submits, Escape cancels.
 
     The first field has the focus as soon as the dialog is mounted, so keys typed right
     after the key that opened it land in it. A field of the wrong form shows its Dutch
     message under it and the dialog stays open with the input kept; `check(values)` may
     refuse a combination of fields the same way (it returns (field key, message) or None).
+
+    With `save(values)` the form stays open while it saves: a domain call the save starts
+    (screens.base.db_work) is tied to the form, which closes when that call succeeds (then
+    its callback runs) and stays open with everything typed when the domain refuses: the
+    Dutch message under the field the error names (DomainError.field: a field's key or
+    label), or above the buttons, and the focus on that field. Without `save` the form
+    closes with its values (the push_screen callback; for forms that only show something).
     """
+
 
     # Tab and Enter move the focus as the key arrives (priority): keys typed after them
     # in one burst then go to the next field, not to the one still busy with earlier keys.
@@ -144,10 +155,11 @@ class FormDialog(ModalScreen[dict | None]):
 
     def __init__(self, title: str, fields: Sequence[FormField], *, intro: str = "",
                  submit: str = "Bewaren",
-                 check: Callable[[dict], tuple[str, str] | None] | None = None) -> None:
+                 check: Callable[[dict], tuple[str, str] | None] | None = None,
+                 save: Callable[[dict], None] | None = None) -> None:
         super().__init__()
         self._title, self._fields, self._intro, self._submit = title, list(fields), intro, submit
-        self._check = check
+        self._check, self._save = check, save
         self.errors: dict[str, str] = {}  # field key -> the message shown under it
 
     def compose(self) -> ComposeResult:
@@ -161,13 +173,33 @@ class FormDialog(ModalScreen[dict | None]):
             with VerticalScroll(classes="body"):
                 for f in self._fields:
                     yield from self._compose_field(f)
-            yield Label("Ctrl+S: bewaren · Esc: annuleren · PgUp/PgDn: voorbeeld bladeren"
-                        if self._intro else
-                        "Ctrl+S of Enter in het laatste veld: bewaren · Esc: annuleren",
-                        classes="hint")
+            yield Static("", id="form-error", markup=False)
+            yield Label(self.hint(), classes="hint", id="form-hint")
             with Horizontal(classes="buttons"):
                 yield Button("Annuleren", id="cancel")
                 yield Button(self._submit, id="submit", variant="primary")
+
+    def hint(self, pages: bool = False) -> str:
+        """The keys of this form: Enter saves only when the last field is typed in, and
+        PgUp/PgDn only when the preview is longer than its room (`pages`)."""
+        last = self._fields[-1] if self._fields else None
+        typed = last is not None and last.kind not in ("choice", "check", *PICKERS)
+        keys = ["Ctrl+S" + (" of Enter in het laatste veld" if typed else "") + ": bewaren",
+                "Esc: annuleren"]
+        if pages:
+            keys.append("PgUp/PgDn: voorbeeld bladeren")
+        return " · ".join(keys)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("preview_down", "preview_up"):
+            return self._pages()
+        return True
+
+    def _pages(self) -> bool:
+        """The preview is longer than the room it has (PgUp/PgDn page it)."""
+        for intro in self.query(".intro"):
+            return intro.virtual_size.height > intro.scrollable_content_region.height
+        return False
 
     def _compose_field(self, f: FormField) -> ComposeResult:
         if f.kind == "check":
@@ -234,6 +266,12 @@ class FormDialog(ModalScreen[dict | None]):
         body.styles.max_height = room - shown
         if (not need or not fields) and not measured:  # heights are known after layout
             self.call_after_refresh(self._share_height, True)
+        self.call_after_refresh(self._show_hint)
+
+    def _show_hint(self) -> None:
+        if self.is_attached:
+            self.query_one("#form-hint", Label).update(self.hint(self._pages()))
+            self.refresh_bindings()
 
     def action_preview_down(self) -> None:
         for intro in self.query(".intro"):
@@ -431,10 +469,24 @@ class FormDialog(ModalScreen[dict | None]):
         if first is not None:
             self._focus_target(first.key).focus()
             return
-        self.dismiss(values)
+        if self._save is None:
+            self.dismiss(values)
+        elif not self.busy:
+            self._run_save(values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def ask_confirmation(self, message: str) -> None:
+        def answered(ok: bool | None) -> None:
+            if ok and self.is_attached:
+                self._run_save({**self.values(), "confirmed": True})
+            elif self.is_attached:
+                self._show_form_error("Niet bewaard: niet bevestigd (Ctrl+S vraagt opnieuw).")
+
+        self.app.push_screen(ConfirmDialog("Bevestigen", message[:1].upper() + message[1:],
+                                           yes=f"Toch {self._submit.lower()}",
+                                           no="Terug"), answered)
 
 
 _PLACEHOLDER = {"day": DAY_FORM,

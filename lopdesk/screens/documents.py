@@ -23,8 +23,9 @@ from lopdesk import parse
 from lopdesk.domain import documents
 from lopdesk.files import write_private_atomic
 from lopdesk.labels import RUN_STATUS, fmt_date, fmt_datetime, label
-from lopdesk.screens.base import DbResults, db_work, form_done
+from lopdesk.screens.base import DbResults, db_work
 from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.form_save import form_done
 from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.picker import scope_choices
@@ -147,14 +148,13 @@ class PreviewScreen(DbResults, Screen):
                                        required=True))
         intro = f"Bestand: {safe_name(self.spec.slug)}.{fmt or '<formaat>'} in de gekozen map."
 
-        def done(values: dict | None) -> None:
-            if values is None:
-                return
+        def done(values: dict) -> None:
             db_work(self, save_document, self.spec, fmt or values["fmt"], values["folder"],
                     on_done=self._saved, group="save")
 
         title = f"{self.spec.title} bewaren" + (" als PDF" if fmt == "pdf" else "")
-        self.app.push_screen(FormDialog(title, fields, intro=intro, submit="Bewaren"), done)
+        self.app.push_screen(FormDialog(title, fields, intro=intro, submit="Bewaren",
+                                        save=done))
 
     def _saved(self, path: Path) -> None:
         self.saved = path

@@ -9,7 +9,9 @@ small table, one line a key:
     keys   name[=action]   Description | tooltip | flag, flag
 
 A line that starts with `|` goes on the line before it. Flags: `hidden` (not in the
-footer), `row` (refused without a row under the cursor), `priority` (before the focused
+footer), `first` (among the screen's most important keys: the footer shows it before any
+other when the width is short), `row` (refused without a row under the cursor), `priority`
+(before the focused
 widget's own key, e.g. a table's k), `everywhere`, `palette=[<group>: ]<verb>` (the
 palette's title when it is not "<screen title>: <description>"), `display=<text>` (the key
 as the footer shows it).
@@ -34,6 +36,7 @@ class Key:
     description: str
     tooltip: str
     hidden: bool = False
+    first: bool = False  # the footer shows it before the others when room is short
     priority: bool = False
     needs_row: bool = False
     everywhere: bool = False
@@ -77,7 +80,8 @@ def parse_line(screen: str, line: str) -> Key:
     values = dict(f.split("=", 1) for f in flags if "=" in f)
     group, _, verb = values.get("palette", "").rpartition(": ")
     return Key(keys, screen, name, action or name, description.strip(), tooltip,
-               hidden="hidden" in flags, priority="priority" in flags,
+               hidden="hidden" in flags, first="first" in flags,
+               priority="priority" in flags,
                needs_row="row" in flags, everywhere="everywhere" in flags,
                verb=verb, key_display=values.get("display"), group=group)
 

@@ -61,7 +61,7 @@ class MediationScreen(SearchScreen):
     slash   search              Zoeken | Zoek op naam, kind-id of school
     s       status=cycle_status Status-filter | Lopend, wacht op antwoord, afgesloten of alle
     n       new=new_case        Dossier openen | Nieuw dossier op vraag van de ouders (MED-01)
-                                | everywhere
+                                | everywhere, first
     f       child=child_file    Dossier kind
             | Alle inschrijvingen van het kind van het gekozen dossier | row
     escape  clear               Filter wissen | Filter en zoektekst wissen | hidden

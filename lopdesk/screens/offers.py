@@ -105,6 +105,8 @@ class OffersScreen(TableScreen):
     f       fill                    Aanbieden (voorbeeld)
             | Vrijgekomen plaatsen aanbieden, eerst een voorbeeld
     s       open_only=toggle_open   Enkel open | Enkel de open aanbiedingen (aan/uit)
+    enter   open=enter              Registerlijn
+            | De lijn van het kind in het register van het gekozen aanbod | hidden, priority
     """
     BELOW = ("summary",)
 
@@ -140,7 +142,7 @@ class OffersScreen(TableScreen):
         self.query_one("#summary", Static).update(
             f" {n_open} open · {len(rows)} in totaal"
             + (" · enkel open" if self.open_only else "")
-            + " · a: aanvaard · w: geweigerd · f: aanbieden")
+            + " · Enter: de registerlijn van het kind")
         self.mark_loaded()
 
     def _current_open(self):
@@ -163,6 +165,15 @@ class OffersScreen(TableScreen):
         offer = self._current_open()
         if offer is not None:
             answer(self, offer, False)
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        """Enter: the child's line in the register of the offer, with its history and the
+        register's own keys (WL-01)."""
+        from lopdesk.screens.register import RegisterScreen  # the register opens offers too
+
+        offer = event.row.data
+        if offer is not None:
+            self.app.push_screen(RegisterScreen(offer.level_id, focus_entry=offer.entry_id))
 
     def action_fill(self) -> None:
         fill_with_preview(self, self.level_id, self.area_id)

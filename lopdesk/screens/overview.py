@@ -159,16 +159,16 @@ class OverviewScreen(SearchScreen):
     KEYS = """
     slash   search                  Zoeken | Zoek op school, buurt of niveau
     f       filters                 Filters | Buurt, niveau, regime, schooljaar, volzet, wachtlijst
-                                    | everywhere
+                                    | everywhere, first
     v       full=toggle_full        Volzet | Enkel volzette niveaus (aan/uit)
     w       waiting=toggle_waiting  Wachtlijst | Enkel niveaus met een wachtlijst (aan/uit)
     p       free=toggle_free        Vrij > 0 | Enkel niveaus met vrije plaatsen (aan/uit)
     o       sort                    Sorteren | Sorteren op een kolom
-    a       offers                  Aanbiedingen | De open aanbiedingen van het gebied
+    a       offers                  Aanbiedingen | De open aanbiedingen van het gebied | first
     s       year=cycle_year         Schooljaar | Volgend schooljaar; na het laatste alle jaren
     r       regime=cycle_regime     Regime | Oud regime, nieuw regime of beide | hidden
     e       board=edit_board        LOP-bord
-            | Vrije plaatsen op het LOP-bord van het gekozen niveau (CAP-05) | row
+            | Vrije plaatsen op het LOP-bord van het gekozen niveau (CAP-05) | row, first
     x       collapse=toggle_all     In/uitklappen | Alle scholen in- of uitklappen | hidden
     escape  clear                   Filter wissen
             | Alle filters en de zoektekst wissen; het schooljaar blijft (s) | hidden
@@ -390,16 +390,14 @@ class OverviewScreen(SearchScreen):
                  "Leeg = 'Nog plaatsen vrij'; 0 = volzet (rood); JA = plaatsen, aantal niet "
                  "bekendgemaakt; of een positief getal (CAP-05).")
 
-        def done(values: dict | None) -> None:
-            if values is None:
-                return
+        def save(values: dict) -> None:
             from lopdesk.domain import capacity  # loads the ORM: not before the first screen
 
             self.db_call(capacity.set_free_places_field, c.level_id, values["value"],
                          expected_version=c.version,
                          on_done=lambda _r: (self.notify("LOP-bord bijgewerkt."), self.reload()))
 
-        self.app.push_screen(FormDialog("LOP-bord aanpassen", fields, intro=intro), done)
+        self.app.push_screen(FormDialog("LOP-bord aanpassen", fields, intro=intro, save=save))
 
 
 def _level_row(c, prefix: str) -> Row:

@@ -22,7 +22,12 @@ from lopdesk.domain.codes import (
 from lopdesk.domain.mediation.cases import auto_reasons, open_case, set_auto_reason
 from lopdesk.domain.mediation.closing import close_case
 from lopdesk.domain.mediation.notices import notify_refusals, record_notice
-from lopdesk.domain.mediation.proposals import answer_proposal, proposals_for, propose
+from lopdesk.domain.mediation.proposals import (
+    answer_proposal,
+    proposals_for,
+    propose,
+    schools_for_child,
+)
 from lopdesk.domain.mediation.queries import (
     case_timeline,
     child_file,
@@ -91,5 +96,5 @@ __all__ = [
     "get_notice", "likely_outcome", "list_cases", "list_notices", "local_day", "missing_notices",
     "notice_is_late", "notify_refusal_in", "notify_refusals", "notify_refusals_in",
     "open_case", "plenary_summary", "proposals_for", "propose", "record_clr_complaint",
-    "record_notice", "refusal_moment", "set_auto_reason",
+    "record_notice", "refusal_moment", "schools_for_child", "set_auto_reason",
 ]

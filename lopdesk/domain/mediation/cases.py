@@ -12,7 +12,7 @@ from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import reading, require
 from lopdesk.domain.areas import get_or_404
-from lopdesk.domain.errors import InvalidInput, RuleViolation
+from lopdesk.domain.errors import InvalidInput, NeedsConfirmation, RuleViolation
 from lopdesk.domain.mediation.common import (
     add_event,
     current_case,
@@ -25,7 +25,7 @@ from lopdesk.domain.mediation.rows import case_view
 from lopdesk.domain.mediation.rules import parent_request_reason
 from lopdesk.domain.mediation.views import CaseView
 from lopdesk.domain.mediation_models import CaseAutoReason, MediationCase
-from lopdesk.domain.models import Child, RegisterEntry
+from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, School
 from lopdesk.domain.refusals import entry_or_404, refusal_moment, school_of_level
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import REFUSAL_REASON, fmt_date
@@ -80,10 +80,39 @@ def _refusals_to_mediate(s: Session, child_id: str,
     return entries
 
 
+def _refuse_if_placed_elsewhere(s: Session, child_id: str,
+                                entries: list[RegisterEntry]) -> None:
+    """A child enrolled (realised) at another school for the same school year, kind and
+    grade as a refusal already has a place: MED-01 still allows a case (the parents may
+    seek their preferred school; MED-02 knows the outcome 'another school'), but only once
+    the user confirms it, told where the child is enrolled."""
+    refused = [s.get(CapacityLevel, e.level_id) for e in entries]
+    wanted = {(lv.school_year, lv.kind, lv.label) for lv in refused if lv is not None}
+    schools = {lv.school_id for lv in refused if lv is not None}
+    rows = s.execute(
+        select(CapacityLevel, RegisterEntry.seq, School.name)
+        .join(RegisterEntry, RegisterEntry.level_id == CapacityLevel.id)
+        .join(School, School.id == CapacityLevel.school_id)
+        .where(RegisterEntry.child_id == child_id, RegisterEntry.status == "realised")
+        .order_by(RegisterEntry.requested_at, RegisterEntry.id)).all()
+    for level, seq, name in rows:
+        if (level.school_year, level.kind, level.label) in wanted \
+                and level.school_id not in schools:
+            child = s.get(Child, child_id)
+            who = f"{child.first_name} {child.last_name} ({child_id})" if child else child_id
+            raise NeedsConfirmation(
+                f"{who} is al ingeschreven in {name} ({level.id} nr. {seq}) voor "
+                "hetzelfde schooljaar en leerjaar; bevestig dat u toch een bemiddeling "
+                "opent.", rule="MED-01")
+
+
 def open_case(db: Database, child_id: str, *, request_on: date | None,
               requested_by: str = "ouders", entry_ids: list[int] | None = None,
-              note: str = "", at: datetime | None = None) -> CaseView:
-    """MED-01: open a case on a logged parent request after a capacity refusal."""
+              note: str = "", at: datetime | None = None,
+              confirm_placed_elsewhere: bool = False) -> CaseView:
+    """MED-01: open a case on a logged parent request after a capacity refusal. A child
+    already enrolled at another school for that year and grade needs
+    `confirm_placed_elsewhere`."""
     if request_on is None:
         raise RuleViolation("een bemiddeling voor een capaciteitsweigering start op een "
                             "gelogde vraag van de ouders: geef de datum van de vraag.",
@@ -100,6 +129,8 @@ def open_case(db: Database, child_id: str, *, request_on: date | None,
             raise RuleViolation(f"kind {child_id} heeft al een lopend dossier ({running.id}); "
                                 "voeg de weigering daar toe.", rule="MED-01")
         entries = _refusals_to_mediate(s, child_id, entry_ids)
+        if not confirm_placed_elsewhere:
+            _refuse_if_placed_elsewhere(s, child_id, entries)
         reason = parent_request_reason([refusal_reason(s, e) for e in entries])
         school = school_of_level(s, entries[-1].level_id)
         case = MediationCase(child_id=child_id, area_id=school.area_id,

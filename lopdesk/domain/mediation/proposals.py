@@ -4,6 +4,7 @@ nearest first; proposing one to the parents and recording their answer."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -31,18 +32,47 @@ from lopdesk.domain.types import utcnow
 from lopdesk.labels import PROPOSAL_ANSWER, free_places_board, plural
 
 
-def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate]:
-    """MED-03: levels of the area like the child's, with a free place for this child now,
-    nearest first (unknown distances last, then by school name)."""
+def _like_levels(s: Session, case: MediationCase) -> list[Any]:
+    """(level, school, site) of the area's levels like the child's refused one: the same
+    school year, kind of education and grade / birth year / group (glossary: capacity
+    level), so a primary child is never offered a secondary school."""
     wanted = child_level(s, case)
-    child = s.get(Child, case.child_id)
-    rows = s.execute(
+    return list(s.execute(
         select(CapacityLevel, School, Site)
         .join(School, School.id == CapacityLevel.school_id)
         .outerjoin(Site, Site.id == CapacityLevel.site_id)
         .where(School.area_id == case.area_id, CapacityLevel.school_year == wanted.school_year,
                CapacityLevel.kind == wanted.kind, CapacityLevel.label == wanted.label)
-    ).all()
+    ).all())
+
+
+def _distance(child: Child | None, school: School, site: Site | None) -> float | None:
+    x = site.x if site is not None and site.x is not None else school.x
+    y = site.y if site is not None and site.y is not None else school.y
+    dist = distance(child.x if child else None, child.y if child else None, x, y)
+    return None if dist is None else round(dist, 1)
+
+
+def schools_for_child(db: Database, case_id: int) -> list[tuple[School, float | None]]:
+    """The schools a case can close at (MED-02 'enrolled at another school'): those of the
+    area with a level like the child's, free places or not, nearest first (MED-03 order)."""
+    with reading(db) as s:
+        case = get_case_or_404(s, case_id)
+        child = s.get(Child, case.child_id)
+        best: dict[str, tuple[School, float | None]] = {}
+        for _level, school, site in _like_levels(s, case):
+            d = _distance(child, school, site)
+            if school.id not in best or (d is not None and (best[school.id][1] is None
+                                                            or d < best[school.id][1])):
+                best[school.id] = (school, d)
+        return sorted(best.values(), key=lambda p: candidate_order(p[1], p[0].name, p[0].id))
+
+
+def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate]:
+    """MED-03: levels of the area like the child's, with a free place for this child now,
+    nearest first (unknown distances last, then by school name)."""
+    child = s.get(Child, case.child_id)
+    rows = _like_levels(s, case)
     enrolled = set(s.execute(
         select(RegisterEntry.level_id).where(RegisterEntry.child_id == case.child_id,
                                              RegisterEntry.status == "realised")
@@ -59,12 +89,9 @@ def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate
             deadline = registers.deadline_for(s, level)
             if order_binds(at, deadline) and registers.waiting_entries(s, level.id):
                 continue
-        x = site.x if site is not None and site.x is not None else school.x
-        y = site.y if site is not None and site.y is not None else school.y
-        dist = distance(child.x if child else None, child.y if child else None, x, y)
         out.append(Candidate(level.id, school.id, school.name, school.neighbourhood,
                              level.regime, free, free_places_board(level.free_places_field),
-                             None if dist is None else round(dist, 1)))
+                             _distance(child, school, site)))
     out.sort(key=lambda c: candidate_order(c.distance_m, c.school_name, c.level_id))
     return out
 

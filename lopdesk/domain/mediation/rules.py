@@ -63,7 +63,7 @@ def check_outcome(outcome: str | None) -> str:
     if not outcome:
         raise RuleViolation("een dossier kan niet afgesloten worden zonder uitkomst (kies: "
                             + ", ".join(CASE_OUTCOME.values()) + ").",
-                            rule="MED-02")
+                            rule="MED-02", field="outcome")
     if outcome not in CASE_OUTCOMES:
         raise InvalidInput(f"onbekende uitkomst '{outcome}' (kies uit "
                            f"{', '.join(CASE_OUTCOMES)}).", field="outcome")

@@ -1,6 +1,7 @@
-"""The footer of every screen: the keys in the order of the screen's bindings (the most
-important first), and only the keys that fit whole: a key is left out rather than cut
-mid-word. The palette key stays at the right; the help (?) lists every key.
+"""The footer of every screen: the keys in the order of the screen's bindings, and only the
+keys that fit whole: a key is left out rather than cut mid-word. When not all fit, the keys
+marked `first` in the key table (the screen's most important) get the room first, then the
+others in their order. The palette key stays at the right; the help (?) lists every key.
 
 Textual's Footer removes and mounts all its keys again on every bindings signal of its
 screen (`refresh_bindings`: each cursor move, focus change, screen switch and database
@@ -18,9 +19,10 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+from lopdesk.screens.keys import key_of
 
 PALETTE_CLASS = "-command-palette"
 
@@ -91,18 +93,31 @@ class KeyFooter(Footer):
         palette = [w for w in widgets if w.has_class(PALETTE_CLASS)]
         room = width - sum(key_width(w, self.compact) + 1 for w in palette
                            if isinstance(w, FooterKey)) - 1
-        used = 0
-        kept: list[Widget] = []
-        for w in widgets:
-            if w in palette:
+        keys = [w for w in widgets if w not in palette]
+        first = self._first_actions()
+        chosen = [w for w in keys if isinstance(w, FooterKey) and w.action in first]
+        used = sum(key_width(w, self.compact) for w in chosen)
+        while chosen and used > room:  # even the first keys do not all fit: the last go
+            used -= key_width(chosen.pop(), self.compact)
+        for w in keys:  # then the others in their order, as long as they fit
+            if w in chosen:
                 continue
             need = key_width(w, self.compact) if isinstance(w, FooterKey) else 0
             if used + need > room:
                 break
             used += need
-            kept.append(w)
-        yield from kept
+            chosen.append(w)
+        yield from (w for w in keys if w in chosen)
         yield from palette
+
+    def _first_actions(self) -> set[str]:
+        """The actions of the screen's keys marked `first` (screens/keys.py)."""
+        out = set()
+        for _node, b, _enabled, _tip in self.screen.active_bindings.values():
+            key = key_of(b)
+            if key is not None and key.first:
+                out.add(b.action)
+        return out
 
     def on_resize(self, event: Resize) -> None:
         if event.size.width != getattr(self, "_laid_for", None):

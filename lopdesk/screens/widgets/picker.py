@@ -78,6 +78,21 @@ def school_choices(db: Any) -> list[Choice]:
                    f"{s.id}".lower()) for s in list_schools(db)]
 
 
+def schools_for_case(case_id: int) -> Callable[[Any], list[Choice]]:
+    """The choices of the school a case closes at: schools with a level like the child's,
+    nearest first (lopdesk.domain.mediation.schools_for_child)."""
+
+    def load(db: Any) -> list[Choice]:
+        from lopdesk.domain.mediation import schools_for_child
+        from lopdesk.labels import distance
+
+        return [Choice(s.id, school_label(s) + (f" · {distance(d)}" if d is not None else ""),
+                       f"{s.name} {s.address} {s.neighbourhood} {s.id}".lower())
+                for s, d in schools_for_child(db, case_id)]
+
+    return load
+
+
 def school_label(s: Any) -> str:
     where = s.address or s.neighbourhood
     return f"{s.name}" + (f" ({where})" if where else "") + f" · {s.id}"
