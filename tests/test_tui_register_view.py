@@ -180,3 +180,17 @@ def test_rows_while_the_first_lines_are_read():
     assert rows[0].key == 7 and rows[0].data.child_name == "An Peeters"
     assert rows[2].key == ("pending", 2) and rows[2].cells == ["3", "…"] and rows[2].data is None
     assert rows.position(7) == 0
+
+
+def test_the_widest_values_come_with_the_read_and_agree_with_the_lines(db, year):  # noqa: F811
+    """The register's column widths: on SQLite aggregated in the read itself (no pass over
+    200,000 lines on the screen), elsewhere measured on the columns; both say the same."""
+    registers.withdraw(db, registers.list_entries(db, "L1")[0].id, reason="verhuisd")
+    lines = register_view.register_lines(db, "L1")
+    read = lines.widest()
+    measured = register_view.RegisterLines(lines.rows, lines.search).widest()
+    assert read == measured
+    names = [lines[i].child_name for i in range(len(lines))]
+    assert read.name == max(map(len, names)) and read.seq == len(lines) == 8
+    assert read.child_id == max(len(lines[i].child_id) for i in range(len(lines)))
+    assert read.reasons == {r for r in (lines[i].reason for i in range(8)) if r} != set()

@@ -56,14 +56,28 @@ for _i, _name in enumerate(FIELDS):
     setattr(Line, _name, property(itemgetter(_i)))
 
 
+@dataclass(frozen=True)
+class Widest:
+    """The widest values of a register's columns (characters), and its sets of codes."""
+
+    name: int
+    child_id: int
+    overcapacity: int
+    seq: int
+    rank: int
+    reasons: frozenset[str]
+    groups: frozenset[str]
+
+
 class RegisterLines(Sequence[Line]):
     """A register in order (REG-01) as the rows the driver gave (lists): no object per line
     until one is asked for (`lines[i]` makes the `Line` of row i when the screen draws it).
     `where` filters on the columns without making lines."""
 
-    def __init__(self, rows: list, search: list[str]) -> None:
+    def __init__(self, rows: list, search: list[str], widest: Widest | None = None) -> None:
         self.rows = rows
         self.search = search
+        self._widest = widest
         self.ids: list[int] = [r[0] for r in rows]
         self.superseded = sum(1 for r in rows if r[SUPERSEDED])
         self.out_of_order = sum(1 for r in rows if r[OUT_OF_ORDER])  # REG-01 marks
@@ -72,6 +86,21 @@ class RegisterLines(Sequence[Line]):
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def widest(self) -> Widest:
+        """The widest values of the register (the screen's column widths): from the read's
+        own aggregates on SQLite, else measured on the columns once."""
+        if self._widest is None:
+            def most(name: str) -> int:
+                return max(map(len, filter(None, self.column(name))), default=0)
+
+            self._widest = Widest(
+                most("child_name"), most("child_id"), most("overcapacity_category"),
+                max(self.column("seq"), default=0),
+                max(filter(None, self.column("waitlist_position")), default=0),
+                frozenset(filter(None, self.column("reason"))),
+                frozenset(filter(None, self.column("priority_group"))))
+        return self._widest
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
@@ -186,14 +215,34 @@ def register_lines(db: Database, level_id: str) -> RegisterLines:
         base = select().select_from(RegisterEntry).join(Child, Child.id == RegisterEntry.child_id)
         with gc_paused():
             if conn.dialect.name == "sqlite":
-                packed = conn.execute(base.add_columns(
-                    func.json_group_array(func.json_array(*_columns()))).where(where)).scalar()
+                # the widest values come with the same scan, at C speed (`_measures`)
+                packed, *most = conn.execute(base.add_columns(
+                    func.json_group_array(func.json_array(*_columns())), *_measures())
+                    .where(where)).one()
                 rows = json.loads(packed or "[]")
                 rows.sort(key=itemgetter(1))  # by number (REG-01)
-            else:
-                rows = [list(r) for r in conn.execute(base.add_columns(*_columns())
-                                                      .where(where).order_by(RegisterEntry.seq))]
+                return _with_search(rows, _widest(most))
+            rows = [list(r) for r in conn.execute(base.add_columns(*_columns())
+                                                  .where(where).order_by(RegisterEntry.seq))]
             return _with_search(rows)
+
+
+def _measures() -> list:
+    """SQLite aggregates of what `RegisterLines.widest` measures (codes hold no comma)."""
+    return [func.max(func.length(Child.first_name + " " + Child.last_name)),
+            func.max(func.length(RegisterEntry.child_id)),
+            func.max(func.length(RegisterEntry.overcapacity_category)),
+            func.max(RegisterEntry.seq), func.max(RegisterEntry.waitlist_position),
+            func.group_concat(RegisterEntry.reason.distinct()),
+            func.group_concat(RegisterEntry.priority_group.distinct())]
+
+
+def _widest(most: list) -> Widest:
+    *numbers, reasons, groups = most
+    name, child_id, overcapacity, seq, rank = (int(n or 0) for n in numbers)
+    return Widest(name, child_id, overcapacity, seq, rank,
+                  frozenset(filter(None, (reasons or "").split(","))),
+                  frozenset(filter(None, (groups or "").split(","))))
 
 
 def register_head(db: Database, level_id: str, limit: int = 100) -> tuple[int, RegisterLines]:
@@ -211,11 +260,11 @@ def register_head(db: Database, level_id: str, limit: int = 100) -> tuple[int, R
     return count, _with_search(rows)
 
 
-def _with_search(rows: list) -> RegisterLines:
+def _with_search(rows: list, widest: Widest | None = None) -> RegisterLines:
     # The filter's text (number, name, child id), made in the worker and lower-cased in
     # one call for the whole register.
     text = SEPARATOR.join([f"{r[1]} {r[4]} {r[3]}" for r in rows]).lower()
-    return RegisterLines(rows, text.split(SEPARATOR) if rows else [])
+    return RegisterLines(rows, text.split(SEPARATOR) if rows else [], widest)
 
 
 @lru_cache(maxsize=4096)

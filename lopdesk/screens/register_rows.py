@@ -85,36 +85,28 @@ class _HeadKeys(Sequence):
         return self.ids.index(key)
 
 
-MEASURED = ("seq", "child_name", "child_id", "reason", "priority_group",
-            "overcapacity_category", "waitlist_position")
-
-
 def read_lines(db: Database, level_id: str) -> RegisterLines:
-    """Every line of the register, with the columns `wants` measures read in the worker
-    too (not on the UI thread)."""
+    """Every line of the register, with the widest values `wants` needs measured in the
+    worker too (not on the UI thread)."""
     lines = register_lines(db, level_id)
-    for name in MEASURED:
-        lines.column(name)
+    lines.widest()
     return lines
 
 
 def wants(lines: RegisterLines, waiting: int, offers: int) -> dict[int, int]:
-    """The widest value of the register's columns, read from its columns (no row made):
+    """The widest value of the register's columns (`RegisterLines.widest`, no row made):
     the longest name, reason, overcapacity category and id; the number with its "!"; a
     place on the waiting list "#n (Rm)" (`waiting` long)."""
-    def widest(name: str) -> int:  # C-speed: 200,000 names in a few milliseconds
-        return max(map(len, filter(None, lines.column(name))), default=0)
-
-    seq = len(str(max(lines.column("seq"), default=0))) + (1 if lines.out_of_order else 0)
-    rank = len(str(max(filter(None, lines.column("waitlist_position")), default="")))
+    most = lines.widest()
+    seq = len(str(most.seq)) + (1 if lines.out_of_order else 0)
+    rank = len(str(most.rank)) if most.rank else 0
     place = len(f"#{waiting}") + (len(" (R)") + rank if rank else 0)
-    reasons = {REASON.get(r, r) for r in set(lines.column("reason")) if r}
+    reasons = {REASON.get(r, r) for r in most.reasons}
     wait = max([len(r) for r in reasons] + [place, len("aangeboden") if offers else 0,
                                              len("periode")])
-    groups = {PRIORITY_GROUP_SHORT.get(g, g) for g in set(lines.column("priority_group"))}
-    return {0: max(seq, 2), KIND: widest("child_name"), WAIT: wait, ID: widest("child_id"),
-            VR: max(map(len, groups), default=0),
-            OVERCAP: widest("overcapacity_category")}
+    groups = {PRIORITY_GROUP_SHORT.get(g, g) for g in most.groups}
+    return {0: max(seq, 2), KIND: most.name, WAIT: wait, ID: most.child_id,
+            VR: max(map(len, groups), default=0), OVERCAP: most.overcapacity}
 
 
 def marks_text(count: int) -> str:
