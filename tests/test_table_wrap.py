@@ -55,25 +55,36 @@ def _app(rows: int):
 
 async def test_a_wrapping_table_is_drawn_for_the_width_it_has_once_a_scrollbar_comes():
     """Rows that bring a scrollbar narrow the table without a resize: every line is drawn
-    for the new width at once (not cut at the edge, no word dropped until a redraw)."""
+    for the new width, from the first frame (lines drawn for the old width were cut at the
+    edge, and the words of a wrapped line that no longer fit were dropped, until the widths
+    were shared again after that frame)."""
     app, make = _app(0)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one("#t")
         table.set_rows(make(1))
         await pilot.pause()
+        drawn_for: list[tuple[int, int]] = []
+        render_line = table.render_line
+
+        def recorded(y: int):
+            strip = render_line(y)
+            drawn_for.append((table._laid_out_for, table.scrollable_content_region.width))
+            return strip
+
+        table.render_line = recorded
         table.set_rows(make(30))  # taller than the screen: a vertical scrollbar comes
         await pilot.pause()
         await pilot.pause()
         width = table.scrollable_content_region.width
-        assert width < 80
-        drawn = [table.render_line(y).text for y in range(1, 20)]
-        assert all(cell_len(line) <= width for line in drawn)
-        assert table._laid_out_for == width and table._width <= width
-        words = " ".join(drawn).split()
-        first = SCHOOLS.format(n=0, m=0).split()
-        assert words[words.index("Kind") + 3:][:len(first)] != []  # rows drawn
-        text = " ".join(w for w in words if w not in ("Kind", "Nummer", "0", "K000000"))
-        assert " ".join(first) in text, drawn
+        assert width < 80 and drawn_for
+        assert all(laid == width for laid, width in drawn_for), set(drawn_for)
+        assert table._width <= width
+        lines = [table.render_line(y).text for y in range(1, 20)]
+        assert all(cell_len(line) <= width for line in lines)
+        words = " ".join(lines).split()
+        first = SCHOOLS.format(n=0, m=0)
+        assert first in " ".join(w for w in words if w not in ("Kind", "Nummer", "0",
+                                                               "K000000")), lines
 
 
 async def test_a_filter_of_a_long_wrapping_table_is_fast():
