@@ -12,6 +12,14 @@ from test_tui_mediation import NOW, closed_case_with_open_proposal, make, refuse
 from lopdesk.domain import mediation, registers
 
 
+async def main_screen(app, pilot, key: str):
+    """The main screen of `key`, its rows in: its table."""
+    await settle(app, pilot)
+    await pilot.press(key)
+    await settle(app, pilot)
+    return app.screen.query_one("VirtualTable")
+
+
 def _title(app) -> str:
     return " ".join(str(app.screen.query_one("#title").render()).split())
 
@@ -25,10 +33,7 @@ async def test_the_refused_list_shows_the_waiting_place_and_counts_what_it_shows
         registers.add_request(db, level, kid, at=t(i))
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
-        table = app.screen.query_one("VirtualTable")
+        table = await main_screen(app, pilot, "2")
         texts = {r.key: r.data for r in table.rows}
         assert list(texts) == [kids[1], kids[2]]
         from lopdesk.screens.deferred import places_text
@@ -51,10 +56,7 @@ async def test_the_case_list_counts_proposals_and_a_closed_case_has_no_deadline(
     case_id = closed_case_with_open_proposal(db)
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("5")
-        await settle(app, pilot)
-        table = app.screen.query_one("VirtualTable")
+        table = await main_screen(app, pilot, "5")
         cells = [c if isinstance(c, str) else c[0] for c in table.cells(table.rows[0])]
         labels = [c.label for c in table.columns]
         assert table.rows[0].key == case_id
