@@ -45,6 +45,7 @@ class RefusedChild:
     name: str
     places: list[Place] = field(default_factory=list)
     realised_at: str | None = None
+    search: str = ""  # what the search finds the child by (made off the UI thread)
 
     def deadline(self) -> tuple[str, str]:
         binding = sorted(p.deadline for p in self.places
@@ -76,6 +77,7 @@ def gather(db, at: datetime | None = None, area: AreaIndex | None = None
                 r.status, r.seq, r.waitlist_position,
                 deadline if r.status == "non_realised" else None,
                 binds and r.status == "non_realised", r.place))
+        row.search = f"{row.name} {row.child_id} {places_text(row)}".lower()
         out.append(row)
     return sorted(out, key=lambda ch: (ch.name.lower(), ch.child_id))
 
@@ -114,7 +116,7 @@ class DeferredScreen(SearchScreen):
 
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="uitgesteld-table", formatter=_cells,
-                            searcher=lambda ch: f"{ch.name} {ch.child_id} {places_text(ch)}",
+                            searcher=lambda ch: ch.search,
                             empty="Geen uitgestelde of niet-gerealiseerde aanvragen.")
 
     def reload(self) -> None:
@@ -128,7 +130,7 @@ class DeferredScreen(SearchScreen):
     def loaded(self, rows: list[RefusedChild]) -> None:
         self._named = bool(self.lapp.area.levels)
         self.children_rows = rows
-        self.table.set_rows([Row(ch.child_id, data=ch) for ch in rows])
+        self.table.set_rows([Row(ch.child_id, data=ch, search=ch.search) for ch in rows])
         self.apply_filter()
         self.mark_loaded()
         if self.focus_child:
