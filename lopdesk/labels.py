@@ -209,8 +209,9 @@ _SCREEN_MEANS: dict[str, dict[str, str]] = {
         "Id": "", "#": "aantal scholen waar het kind uitgesteld of niet-gerealiseerd is",
         "Termijn": "tot die dag bindt de volgorde van de wachtlijst (WL-01)",
         "periode": "", "verstreken": "",
-        "Scholen en posities": "per school het niveau, de status en het R-nummer",
-        "St": "", "Rn": "",
+        "Scholen en posities": "per school het niveau, de status en de plaats op de "
+                               "wachtlijst (#n, met het R-nummer)",
+        "St": "", "#n": "", "Rn": "",
     },
     "capacity": {
         "Id": "nummer van de aanvraag of van de verklaring",

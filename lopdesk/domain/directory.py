@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -199,6 +200,7 @@ class RefusedRequest:
     reason: str | None
     waitlist_position: int | None
     kind: str = ""  # the level's kind, to show it in words with its label
+    place: int | None = None  # a non-realised request's place on its waiting list (REG-07)
 
 
 @dataclass
@@ -245,4 +247,21 @@ def refused_children(db: Database, area_id: str | None = None,
                                                reason, pos, kind))
         for cid, row in out.items():
             row.realised_at = realised.get(cid)
+        _waiting_places(out.values())
         return list(out.values())
+
+
+def _waiting_places(children: Iterable[RefusedChild]) -> None:
+    """Each non-realised request's place on its level's waiting list, in the registers'
+    order (REG-07): allocation positions first, then by register number. Every
+    non-realised entry of a level is read (a filter on area or year keeps whole levels)."""
+    levels: dict[str, list[RefusedRequest]] = {}
+    for child in children:
+        for r in child.requests:
+            if r.status == "non_realised":
+                levels.setdefault(r.level_id, []).append(r)
+    for waiting in levels.values():
+        waiting.sort(key=lambda r: (r.waitlist_position is None, r.waitlist_position or 0,
+                                    r.seq))
+        for place, r in enumerate(waiting, 1):
+            r.place = place

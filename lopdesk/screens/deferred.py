@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from lopdesk.domain import directory
 from lopdesk.domain.register_view import level_deadlines
-from lopdesk.labels import STATUS_SHORT, fmt_date, level_words
+from lopdesk.labels import STATUS_SHORT, fmt_date, level_words, plural
 from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.pick_dialog import PickDialog
@@ -36,6 +36,7 @@ class Place:
     position: int | None  # allocation position on the waiting list (REG-07), if any
     deadline: date | None
     binds: bool
+    place: int | None = None  # place on the level's waiting list (REG-07), as the register
 
 
 @dataclass
@@ -44,6 +45,7 @@ class RefusedChild:
     name: str
     places: list[Place] = field(default_factory=list)
     realised_at: str | None = None
+    search: str = ""  # what the search finds the child by (made off the UI thread)
 
     def deadline(self) -> tuple[str, str]:
         binding = sorted(p.deadline for p in self.places
@@ -74,17 +76,22 @@ def gather(db, at: datetime | None = None, area: AreaIndex | None = None
                 level_words(r.kind, r.label, r.school_year),
                 r.status, r.seq, r.waitlist_position,
                 deadline if r.status == "non_realised" else None,
-                binds and r.status == "non_realised"))
+                binds and r.status == "non_realised", r.place))
+        row.search = f"{row.name} {row.child_id} {places_text(row)}".lower()
         out.append(row)
     return sorted(out, key=lambda ch: (ch.name.lower(), ch.child_id))
 
 
+def place_words(p: Place) -> str:
+    """The place on the waiting list as the register shows it: "#3 (R2)"."""
+    return " ".join(filter(None, (f"#{p.place}" if p.place else "",
+                                  f"(R{p.position})" if p.position else "")))
+
+
 def places_text(child: RefusedChild) -> str:
-    parts = []
-    for p in child.places:
-        pos = f" R{p.position}" if p.position else ""
-        parts.append(f"{p.school_name} ({p.level}): {STATUS_SHORT[p.status]}{pos}")
-    return "; ".join(parts)
+    return "; ".join(f"{p.school_name} ({p.level}): " +
+                     " ".join(filter(None, (STATUS_SHORT[p.status], place_words(p))))
+                     for p in child.places)
 
 
 class DeferredScreen(SearchScreen):
@@ -109,7 +116,7 @@ class DeferredScreen(SearchScreen):
 
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="uitgesteld-table", formatter=_cells,
-                            searcher=lambda ch: f"{ch.name} {ch.child_id} {places_text(ch)}",
+                            searcher=lambda ch: ch.search,
                             empty="Geen uitgestelde of niet-gerealiseerde aanvragen.")
 
     def reload(self) -> None:
@@ -123,7 +130,7 @@ class DeferredScreen(SearchScreen):
     def loaded(self, rows: list[RefusedChild]) -> None:
         self._named = bool(self.lapp.area.levels)
         self.children_rows = rows
-        self.table.set_rows([Row(ch.child_id, data=ch) for ch in rows])
+        self.table.set_rows([Row(ch.child_id, data=ch, search=ch.search) for ch in rows])
         self.apply_filter()
         self.mark_loaded()
         if self.focus_child:
@@ -132,9 +139,11 @@ class DeferredScreen(SearchScreen):
     def apply_filter(self) -> None:
         table = self.filter_rows((lambda ch: ch.deadline()[1] == "") if self.only_binding
                                  else None)
-        n_multi = sum(1 for ch in self.children_rows if len(ch.places) > 1)
+        shown = [row.data for row in table.rows]
+        n_multi = sum(1 for ch in shown if len(ch.places) > 1)
+        of = f" van {len(self.children_rows)}" if len(shown) < len(self.children_rows) else ""
         self.query_one("#title", Static).update(
-            f" Uitgesteld / Niet-gerealiseerd · {len(table.rows)} kinderen "
+            f" Uitgesteld / Niet-gerealiseerd · {plural(len(shown), 'kind', 'kinderen')}{of} "
             f"({n_multi} bij meer dan één school)"
             + (" · enkel met bindende wachtlijst" if self.only_binding else ""))
 
@@ -178,7 +187,7 @@ class DeferredScreen(SearchScreen):
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         child: RefusedChild = event.row.data
         rows = [Row((p.level_id, p.seq), [p.school_name, p.level, STATUS_SHORT[p.status],
-                                          str(p.seq), f"R{p.position}" if p.position else "",
+                                          str(p.seq), place_words(p),
                                           fmt_date(p.deadline) if p.deadline else ""], data=p)
                 for p in child.places]
 

@@ -95,9 +95,9 @@ class MediationScreen(SearchScreen):
             status = "afgesloten"
         return [str(c.id), c.child_name, c.child_id,
                 (status, STATUS_STYLE.get(c.status, "")),
-                deadline_cell(c.next_deadline, today) if c.status != "closed"
-                else fmt_date(c.closed_at),
-                str(c.open_proposals or ""), school_list(c), fmt_date(c.opened_at)]
+                # a closed case has no deadline (its closing day is in its timeline)
+                deadline_cell(c.next_deadline, today) if c.status != "closed" else "",
+                str(c.proposals or ""), school_list(c), fmt_date(c.opened_at)]
 
     def apply_filter(self) -> None:
         status = self.status_filter

@@ -185,11 +185,12 @@ def _child_names(s: Session, child_ids: Iterable[str]) -> dict[str, str]:
     return {cid: f"{first} {last}".strip() for cid, first, last in rows}
 
 
-def _open_proposals(s: Session, case_ids: list[int]) -> dict[int, int]:
-    return {int(cid): int(n) for cid, n in s.execute(
-        select(CaseProposal.case_id, func.count()).where(CaseProposal.case_id.in_(case_ids),
-                                                         CaseProposal.answer.is_(None))
-        .group_by(CaseProposal.case_id)).all()}
+def _proposal_counts(s: Session, case_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each case's proposals: (not answered yet, all)."""
+    unanswered = func.sum(when((CaseProposal.answer.is_(None), 1), else_=0))
+    return {int(cid): (int(n or 0), int(total)) for cid, n, total in s.execute(
+        select(CaseProposal.case_id, unanswered, func.count())
+        .where(CaseProposal.case_id.in_(case_ids)).group_by(CaseProposal.case_id)).all()}
 
 
 def case_rows_with_facts(s: Session, cases: list[MediationCase],
@@ -207,7 +208,7 @@ def case_rows_with_facts(s: Session, cases: list[MediationCase],
     running = [f for c in cases if c.status != "closed" for f in facts[c.id or 0]]
     days = free_days(s, (f.school.area_id for f in running
                          if f.entry.status == "non_realised"))
-    open_props = _open_proposals(s, ids)
+    props = _proposal_counts(s, ids)
     today = local_day(at)
     rows = []
     for c in cases:
@@ -220,8 +221,9 @@ def case_rows_with_facts(s: Session, cases: list[MediationCase],
                             c.status, c.trigger, c.reason, c.opened_at,
                             coming[0].on if coming else None, c.outcome, c.closed_at,
                             # MED-02: a closed case waits for no answer any more
-                            0 if c.status == "closed" else open_props.get(c.id, 0),
-                            sorted(schools), [schools[k] for k in sorted(schools)]))
+                            0 if c.status == "closed" else props.get(c.id, (0, 0))[0],
+                            sorted(schools), [schools[k] for k in sorted(schools)],
+                            props.get(c.id, (0, 0))[1]))
     return rows, facts
 
 

@@ -125,6 +125,7 @@ class CaseRow:
     open_proposals: int
     schools: list[str]  # the refusing schools' ids
     school_names: list[str] = field(default_factory=list)  # their names, in the same order
+    proposals: int = 0  # every proposal made in the case (MED-03), answered or not
 
 
 @dataclass

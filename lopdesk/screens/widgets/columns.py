@@ -215,11 +215,15 @@ def wrap_cell(text: str, width: int, most: int = WRAP_LINES) -> list[str]:
     """`text` broken between words (a word wider than `width` is broken after a hyphen or
     where it must) over at most `most` lines of `width` cells; a text that needs more ends
     its last line with "…"."""
-    if cell_len(text) <= width or width < 2:
+    if cell_len(text) <= width or width < 1:
         return [text]
     # the lines after the first start under the name, after its indent or tree mark
+    # (a mark that would leave a word too little room is wrapped as a word of its own)
     lead = _LEAD.match(text).group(0)  # type: ignore[union-attr]
-    hang = " " * cell_len(lead) if cell_len(lead) < width // 2 else ""
+    longest = max((cell_len(w) for w in text[len(lead):].split()), default=0)
+    if cell_len(lead) >= width // 2 or cell_len(lead) + longest > width:
+        lead = ""
+    hang = " " * cell_len(lead)
     out: list[str] = []
     for word, glue in _pieces(text[len(lead):], width - cell_len(hang)):
         if out and cell_len(out[-1]) + len(glue) + cell_len(word) <= width:

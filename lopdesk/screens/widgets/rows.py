@@ -77,3 +77,14 @@ def position(rows: Sequence[Row], key: Hashable) -> int | None:
         if row.key == key:
             return i
     return None
+
+
+def words_filter(text: str, search: Callable[[Row], str]) -> Callable[[Row], bool] | None:
+    """Rows holding every word of `text` in their search text (`search` makes it once)."""
+    words = text.lower().split()
+    if not words:
+        return None
+    if len(words) == 1:
+        word = words[0]
+        return lambda row: word in (row.search or search(row))
+    return lambda row: all(w in (row.search or search(row)) for w in words)

@@ -40,7 +40,7 @@ from lopdesk.screens.widgets.columns import (  # noqa: F401 (the table's public 
     wrap_header,
 )
 from lopdesk.screens.widgets.columns import columns as columns  # screens' column tables
-from lopdesk.screens.widgets.rows import Cell, LazyRows, Row, cell_text, position
+from lopdesk.screens.widgets.rows import Cell, LazyRows, Row, cell_text, position, words_filter
 
 
 @lru_cache(maxsize=256)
@@ -134,6 +134,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._width = sum(w + 1 for w in self._widths)
         self._relayout_due = False
         self._laid_out_for = 0  # the width the columns were shared for
+        self._heights: dict[tuple[str, ...], int] = {}  # flexible texts -> lines (_reflow)
         self._detail_memo: tuple[tuple, list[str]] | None = None  # (key, width, widths, row)
 
     # -- data -----------------------------------------------------------------
@@ -161,7 +162,7 @@ class VirtualTable(ScrollView, can_focus=True):
         key = self.current.key if self.current else None
         self._rows = rows
         self._picked = None
-        self._apply(key)
+        self._apply(key, relayout=True)
         if at_end and self._view:
             self.cursor = len(self._view) - 1
 
@@ -209,16 +210,10 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def text_filter(self, text: str) -> Callable[[Row], bool] | None:
         """Every word must occur in the row (case-insensitive)."""
-        words = text.lower().split()
-        if not words:
-            return None
-        search = self._search_text
-        if len(words) == 1:
-            word = words[0]
-            return lambda row: word in (row.search or search(row))
-        return lambda row: all(w in (row.search or search(row)) for w in words)
+        return words_filter(text, self._search_text)
 
-    def _apply(self, key: Hashable | None) -> None:
+    def _apply(self, key: Hashable | None, relayout: bool = False) -> None:
+        """The rows kept; `relayout`: new rows (a filter keeps a wrapping table's widths)."""
         self._loaded = True
         pred = self._filter
         rows = self._rows
@@ -229,7 +224,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._detail_memo = None
         self._tops = None
         if self.wrap and self._laid_out_for:
-            self._relayout()  # the widths follow the texts of a wrapping table
+            self._relayout() if relayout else self._reflow()
         self._set_virtual_size()
         index = 0
         if key is not None:
@@ -326,7 +321,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._laid_out_for = available
         if self._wrapping:
             self._widths = layout_wrapped(self.columns, self._grown, available,
-                                          flex_texts(self.columns, map(self.cells, self._view)),
+                                          flex_texts(self.columns, map(self.cells, self._rows)),
                                           self.mean_lines)
         else:
             self._widths = layout(self.columns, self._grown, available, self.wants)
@@ -335,6 +330,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._header_h = max(len(h) for h in self._headers) if self._headers else 1
         self._width = sum(w + 1 for w in self._widths if w)
         self._cache.clear()
+        self._heights.clear()
         self._reflow()
         self._set_virtual_size()
         self.refresh()
@@ -353,12 +349,16 @@ class VirtualTable(ScrollView, can_focus=True):
             self._tops = None
             return
         flex = [i for i, c in enumerate(self.columns) if c.flexible and self._widths[i]]
+        heights = self._heights  # the lines of a row's flexible texts, for these widths
         tops, line = [], 0
         for row in self._view:
             tops.append(line)
             cells = self.cells(row)
-            line += max([len(self._cell_lines(i, cell_text(cells[i]))) for i in flex
-                         if i < len(cells)] or [1])
+            texts = tuple(cell_text(cells[i]) for i in flex if i < len(cells))
+            if texts not in heights:
+                heights[texts] = max((len(self._cell_lines(i, t)) for i, t
+                                      in zip(flex, texts, strict=False)), default=1)
+            line += heights[texts]
         tops.append(line)
         self._tops = tops
 
@@ -466,10 +466,10 @@ class VirtualTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style  # once a line, not once per use
-        if width != self._laid_out_for and not self._relayout_due:
-            # a scrollbar came or went: the width changed without a resize
-            self._relayout_due = True
-            self.call_after_refresh(self._relayout)
+        if width and width != self._laid_out_for:
+            # a scrollbar came or went (no resize): shared again before this line is drawn,
+            # else lines for the old width are cut at the edge or lose words until a redraw
+            self._relayout()
         height = self.scrollable_content_region.height
         scroll_x = int(self.scroll_x)
         detail = len(self._detail_lines())
