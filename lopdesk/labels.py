@@ -187,6 +187,15 @@ _MEANS = {
     "aangeboden": "een vrijgekomen plaats is aangeboden; wacht op het antwoord (WL-01)",
     "Vrij": "vrije plaatsen: capaciteit − zittende leerlingen − gerealiseerd (CAP-04)",
     "CLR": "Commissie inzake Leerlingenrechten, klacht tot 30 dagen na de mededeling",
+    "rondes uitgestelde aanvaarding": "hoe vaak de loting rondging: in elke ronde stelt elk "
+                                      "kind dat nog geen plaats heeft zich kandidaat bij zijn "
+                                      "volgende keuze; een school houdt de best gerangschikten "
+                                      "voorlopig aan tot niemand meer verschuift (ALC-01)",
+    "verbeteringscycli": "ruilen na de loting (als 'verbeteren' aan stond): kinderen die "
+                         "elk de plaats van de ander liever hebben, ruilen zonder dat de "
+                         "toewijzing voor iemand anders onrechtvaardig wordt (ALC-07)",
+    "kinderen beter af door verbetering": "kinderen die door die ruil een betere keuze "
+                                          "kregen (ALC-07)",
 }
 _SCREEN_MEANS: dict[str, dict[str, str]] = {
     "overview": {
@@ -219,16 +228,26 @@ _SCREEN_MEANS: dict[str, dict[str, str]] = {
         "Groepen (aantal bij verklaring)": "de volzet verklaarde groepen met hun aantal "
                                            "leerlingen op dat moment (CAP-06)",
         "Opgeheven": "wanneer de verklaring werd opgeheven; 'actief': ze geldt nog",
+        "adm.groep": "administratieve groep: een klasgroep van het secundair met een eigen "
+                     "nummer; volzet verklaren gebeurt per groep (CAP-06)",
     },
     "allocation": {
-        "Nr": "nummer van de toewijzing", "Zaad": "zaad van de loting (zelfde invoer en "
-                                                "zaad: zelfde toewijzing)",
+        "Nr": "nummer van de toewijzing",
+        "Zaad": "lotingszaad: het getal waaruit de loting de volgorde van gelijk gerangschikte "
+                "kinderen trekt; het wordt bewaard, zodat dezelfde invoer met hetzelfde zaad "
+                "dezelfde toewijzing geeft (ALC-05)",
         "Geplaatst": "kinderen met een toewijzing", "Zonder": "kinderen zonder toewijzing",
+        "rondes uitgestelde aanvaarding": "", "verbeteringscycli": "",
+        "kinderen beter af door verbetering": "",
     },
     "results": {
         "Cap": "capaciteit", "Toegew.": "toegewezen plaatsen",
         "Ind.": "waarvan indicatorleerlingen", "Laatst toegelaten": "grens: rangnummer van "
                                                                     "het laatst toegelaten kind",
+        "Niveau-id": "code van het niveau", "Niveau-ids": "codes van de niveaus van de "
+                                                          "wachtlijsten",
+        "rondes uitgestelde aanvaarding": "", "verbeteringscycli": "",
+        "kinderen beter af door verbetering": "",
     },
     "mediation": {
         "Nr": "dossiernummer", "Id": "",
@@ -258,7 +277,8 @@ _SCREEN_MEANS: dict[str, dict[str, str]] = {
         "Overcap.": "categorie van een inschrijving boven de capaciteit (CAP-07)",
     },
     "offers": {
-        "aangeboden": "", "Antw. tem": "de ouders antwoorden uiterlijk die dag (WL-01)",
+        "aangeboden": "", "Antw. t.e.m.": "de ouders antwoorden uiterlijk die dag (WL-01)",
+        "Nr": "registernummer van het kind", "Niveau-id": "code van het niveau",
         "verlopen": "geen antwoord op tijd: registreer de weigering",
     },
 }

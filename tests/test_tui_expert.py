@@ -373,18 +373,19 @@ async def test_breadcrumb_after_palette_jumps(db):
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert (await jump("L1")).startswith("Overzicht › S1 › ")
+        assert (await jump("L1")).startswith("Overzicht › School S1 › ")
         title = await jump("L2")
-        assert title.count("›") == 4 and "Overzicht › S1 ›" in title and "› S2 ›" in title
+        assert title.count("›") == 4, title
+        assert "Overzicht › School S1 ›" in title and "› School S2 ›" in title, title
         title = await jump(f"dossier {s['case'].id}")
         assert title.count("›") == 5 and title.endswith("lopend"), title
         title = await jump("L1")  # already in the trail: back to it
-        assert title.count("›") == 2 and title.startswith("Overzicht › S1 › "), title
+        assert title.count("›") == 2 and title.startswith("Overzicht › School S1 › "), title
         assert len(app.screen_stack) == 2
         assert (await jump("ga naar overzicht")).startswith("Overzicht ·")
         assert len(app.screen_stack) == 1
         title = await jump("L2")
-        assert title.count("›") == 2 and title.startswith("Overzicht › S2 › "), title
+        assert title.count("›") == 2 and title.startswith("Overzicht › School S2 › "), title
 
 
 async def test_ALC_06_explanation_dialog_does_not_repeat_its_title(db):

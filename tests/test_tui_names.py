@@ -42,7 +42,7 @@ async def test_offers_name_the_school(db):
         await settle(app, pilot)
         await app.push_screen(OffersScreen(level_id="L1"))
         cells = await first_row_cells(app, pilot, "#offers-table")
-        assert cells[1:5] == ["L1", "3", "Voornaam2 Achternaam2", "School S1"]
+        assert cells[1:5] == ["School S1", "leerjaar 1 · 2027-2028", "3", "Voornaam2 Achternaam2"]
 
 
 def test_proposals_give_the_school_name_room_at_80_columns():

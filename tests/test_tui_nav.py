@@ -81,11 +81,13 @@ async def test_breadcrumb_shows_where_you_are(db):
         await pilot.pause(0.6)  # the area index is read after the first screen
         await settle(app, pilot)
         await open_register(app, pilot)
-        assert title_of(app.screen).startswith(" Overzicht › S1 › leerjaar 1 · ")
+        # the school by its name, as every screen names it (not its code S1)
+        assert title_of(app.screen).startswith(" Overzicht › School S1 › leerjaar 1 · ")
         await app.push_screen(ChildFileScreen(s["kids"][0]))
         await settle(app, pilot)
         assert title_of(app.screen).startswith(
-            " Overzicht › S1 › leerjaar 1 · 2027-2028 › Voornaam0 Achternaam0 · dossier kind ")
+            " Overzicht › School S1 › leerjaar 1 · 2027-2028 › Voornaam0 Achternaam0"
+            " · dossier kind ")
 
 
 async def test_help_lists_1_to_5_and_the_keys_of_the_screen_under_its_dutch_title(db):

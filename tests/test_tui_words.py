@@ -148,13 +148,16 @@ CODE_COLUMNS = {"St": labels.STATUS_SHORT, "Vr": labels.PRIORITY_GROUP_SHORT,
                 "C": labels.CONTINGENT_SHORT}
 
 
-def _cells(screen) -> list[tuple[str, str]]:
-    """(column title, cell text) of the first rows of every table of the screen."""
+def _cells(screen, drawn_only: bool = False) -> list[tuple[str, str]]:
+    """(column title, cell text) of the first rows of every table of the screen; drawn_only:
+    of the columns drawn (one left out at this width shows only in the detail line)."""
     out = []
     for table in screen.query("VirtualTable"):
         for row in islice(table.rows, 80):
-            for col, cell in zip(table.columns, table.cells(row), strict=False):
-                out.append((col.label, cell if isinstance(cell, str) else cell[0]))
+            for col, width, cell in zip(table.columns, table._widths, table.cells(row),
+                                        strict=False):
+                if width or not drawn_only:
+                    out.append((col.label, cell if isinstance(cell, str) else cell[0]))
     return out
 
 
@@ -190,7 +193,7 @@ def _level_codes(db) -> set[str]:
 
 
 def _bare_codes(screen, codes: set[str]) -> list[str]:
-    return sorted({f"{code} in {column}: {cell!r}" for column, cell in _cells(screen)
+    return sorted({f"{code} in {column}: {cell!r}" for column, cell in _cells(screen, True)
                    for code in re.findall(r"[A-Z]{2,}\d+-\d{4}-[A-Z0-9]+", cell)
                    if code in codes})
 
@@ -242,3 +245,110 @@ async def test_every_screen_names_levels_and_explains_what_it_shows(demo_db):
         # the refusals' wait column of a register: '#n' and '(Rn)' both shown
         assert re.search(r"#\d+", table_text(app.screen)), table_text(app.screen)[:300]
     assert not problems, "\n".join(problems)
+
+
+
+@sqlite_only
+async def test_allocation_and_capacity_help_explain_the_seed_counts_and_groups(demo_db):
+    """The words of a run (the lottery's seed, its counts) and the capacity screen's
+    'adm.groep' are explained in the help of the screen that shows them."""
+    app = make(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        help_text = await _help(app, pilot)
+        for words in ("Zaad", "rondes uitgestelde aanvaarding", "verbeteringscycli"):
+            assert _explained(help_text, words), (words, help_text)
+        assert "lotingszaad" in help_text
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert _explained(await _help(app, pilot), "adm.groep")
+
+
+async def _results(app, pilot) -> None:
+    """Keys only: Toewijzing, the runs list, the results of its newest run."""
+    await settle(app, pilot)
+    await pilot.press("4")
+    await settle(app, pilot)
+    await pilot.press("tab", "v")
+    for _ in range(20):
+        await settle(app, pilot)
+        if type(app.screen).__name__ == "ResultsScreen":
+            return
+    raise AssertionError(type(app.screen).__name__)
+
+
+@sqlite_only
+async def test_allocation_results_tell_levels_apart_in_words(demo_db):
+    """Each cut-off row names its school (told apart) and its level in words, so two
+    '1A · 2026-2027' rows differ; the waiting places of an unplaced child read
+    'school · level: plaats n'; level codes only in the detail line."""
+    app = make(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _results(app, pilot)
+        cutoffs = app.screen.query_one("#cutoffs")
+        shown = [tuple(map(str, cutoffs.cells(r)))[:2] for r in cutoffs.rows]
+        assert shown and len(set(shown)) == len(shown), shown  # each row told apart
+        assert all(school for school, _ in shown), shown  # a school on every row
+        unplaced = app.screen.query_one("#unplaced")
+        waits = [str(unplaced.cells(r)[2]) for r in unplaced.rows]
+        assert any(re.search(r" · .+: plaats \d+", w) for w in waits), waits
+        problems = _bare_codes(app.screen, _level_codes(demo_db))
+    assert not problems, "\n".join(problems)
+
+
+@sqlite_only
+async def test_allocation_results_and_offers_explain_what_they_show(demo_db):
+    """The results of a run and the offers list: no level code in a drawn column, and the
+    help explains every title and mark shown, and the counts of the run."""
+    from lopdesk.screens.offers import OffersScreen
+
+    codes = _level_codes(demo_db)
+    app = make(demo_db)
+    problems: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _results(app, pilot)
+        await _check(app, pilot, codes, "Resultaten", problems)
+        help_text = await _help(app, pilot)
+        for words in ("rondes uitgestelde aanvaarding", "verbeteringscycli"):
+            assert _explained(help_text, words), (words, help_text)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await app.push_screen(OffersScreen())
+        await settle(app, pilot)
+        assert app.screen.table.rows, "the demo has offers"
+        await _check(app, pilot, codes, "Aanbiedingen", problems)
+        assert "Antw. t.e.m." in [c.label for c in app.screen.table.columns]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_level_picker_names_levels_as_every_screen_does(db):
+    """A level in the picker reads as in the tables ('kleuters 2024 · 2026-2027'), not as
+    'kleuter geboortejaar 2024 · 2026'."""
+    from lopdesk.screens.widgets.picker import level_choices
+
+    b.area(db, "A")
+    b.school(db, "S1")
+    b.level(db, "L1", "S1", kind="nursery_birth_year", label="2024", year=2026)
+    (choice,) = level_choices(db)
+    assert choice.label.startswith("kleuters 2024 · 2026-2027 — School S1"), choice.label
+    assert "geboortejaar" not in choice.label
+
+
+async def test_each_picker_says_what_it_searches(db):
+    """A level or a school has no birth date: only the child picker offers to search on it."""
+    from lopdesk.screens.dialogs import FormDialog, FormField
+
+    app = make(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(FormDialog("Kiezen", [
+            FormField("level", "Niveau", "level"), FormField("school", "School", "school"),
+            FormField("child", "Kind", "child")], save=lambda v: None))
+        await settle(app, pilot)
+        shown = {k: app.screen.query_one(f"#f-{k}").input.placeholder
+                 for k in ("level", "school", "child")}
+    assert "geboortedatum" in shown["child"], shown
+    assert "niveau" in shown["level"] and "geboortedatum" not in shown["level"], shown
+    assert "geboortedatum" not in shown["school"], shown

@@ -296,7 +296,9 @@ async def test_ALC_06_results_name_the_children_and_count_the_run(db):
         await app.push_screen(ResultsScreen(results))
         await settle(app, pilot)
         unplaced = table_text(app.screen, "#unplaced")
-        assert full_name(db, loser) in unplaced and "L2: plaats 1" in unplaced, unplaced
+        # the waiting place by its school and level in words (the level's id beside it)
+        assert full_name(db, loser) in unplaced, unplaced
+        assert "School S1 · leerjaar 2 · 2027-2028: plaats 1" in unplaced, unplaced
         assert "School S1" in table_text(app.screen, "#cutoffs")
         counts = str(app.screen.query_one("#counts").render())
         assert "kinderen: 2" in counts and "zonder toewijzing: 1" in counts, counts

@@ -30,6 +30,7 @@ from lopdesk.labels import (
     plural,
     short_dt,
 )
+from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import DataScreen
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
@@ -46,6 +47,29 @@ RUN_COLUMNS = [Column("Nr", 3, "right"), Column("Status", 9),
                Column("Wanneer", 16, flex=False, drop=2),
                Column("Kinderen", 8, "right"), Column("Geplaatst", 9, "right"),
                Column("Zonder", 6, "right")]
+# The school (told apart from its namesakes) and the level in words; the level's id only in
+# the detail line (dropped first at 80 columns).
+CUTOFF_COLUMNS = [Column("School", 24), Column("Niveau", 14), Column("Cap", 4, "right"),
+                  Column("Toegew.", 7, "right"), Column("Ind.", 5, "right"),
+                  Column("Laatst toegelaten", 24), Column("Niveau-id", 17, flex=False, drop=1)]
+UNPLACED_COLUMNS = [Column("Kind", 8, flex=False), Column("Naam", 20),
+                    Column("Op de wachtlijst", 40), Column("Niveau-ids", 17, drop=1)]
+
+
+def school_of(area: AreaIndex, level_id: str, names: RunNames) -> str:
+    """The school of a level of a run as every screen names it; a level of another area
+    (an output folder) keeps the name the run gave it."""
+    c = area.level(level_id)
+    known = names.schools.get(level_id, "")
+    return area.school_name(c.school_id, known) if c is not None else known
+
+
+def waiting_places(area: AreaIndex, waits: list[dict], names: RunNames) -> str:
+    """A child's places on waiting lists: 'De Linde, Muide · 1A · 2026-2027: plaats 5'."""
+    return "; ".join(f"{area.place(w['level_id'], names.schools.get(w['level_id'], ''))}: "
+                     f"plaats {w['position']}" for w in waits)
+
+
 @dataclass
 class Results:
     """The output folder of a run (formats.md) read into memory."""
@@ -307,14 +331,9 @@ class ResultsScreen(DataScreen):
         if r.counts:
             yield Static(r.counts_line(), id="counts", markup=False)
         yield Static(" Grenzen per niveau", classes="title")
-        yield VirtualTable([Column("Niveau", 14), Column("School", 24, drop=1),
-                            Column("Cap", 4, "right"), Column("Toegew.", 7, "right"),
-                            Column("Ind.", 5, "right"), Column("Laatst toegelaten", 24)],
-                           id="cutoffs")
+        yield VirtualTable(CUTOFF_COLUMNS, id="cutoffs")
         yield Static(f" Zonder plaats: {len(r.unplaced())}", classes="title")
-        yield VirtualTable([Column("Kind", 8, flex=False), Column("Naam", 20),
-                            Column("Op de wachtlijst", 40)],
-                           id="unplaced", empty="Iedereen kreeg een plaats.")
+        yield VirtualTable(UNPLACED_COLUMNS, id="unplaced", empty="Iedereen kreeg een plaats.")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -322,17 +341,17 @@ class ResultsScreen(DataScreen):
         names = r.names or RunNames({}, {})
         area = self.lapp.area  # levels of this database in words; a file's keep their ids
         self.query_one("#cutoffs", VirtualTable).set_rows([Row(lv["level_id"], [
-            area.level_name(lv["level_id"]),
-            names.schools.get(lv["level_id"], ""), lv.get("capacity", ""),
-            lv.get("assigned", ""),
-            lv.get("assigned_indicator", ""), cutoff_label(lv.get("cutoff", ""))])
-            for lv in r.levels])
-        waits: dict[str, list[str]] = {}
+            school_of(area, lv["level_id"], names), area.level_name(lv["level_id"]),
+            lv.get("capacity", ""), lv.get("assigned", ""),
+            lv.get("assigned_indicator", ""), cutoff_label(lv.get("cutoff", "")),
+            lv["level_id"]]) for lv in r.levels])
+        waits: dict[str, list[dict]] = {}
         for w in r.waitlist:
-            waits.setdefault(w["child_id"], []).append(
-                f"{w['level_id']}: plaats {w['position']}")
+            waits.setdefault(w["child_id"], []).append(w)
         self.query_one("#unplaced", VirtualTable).set_rows([
-            Row(cid, [cid, names.children.get(cid, ""), ", ".join(waits.get(cid, []))])
+            Row(cid, [cid, names.children.get(cid, ""),
+                      waiting_places(area, waits.get(cid, []), names),
+                      ", ".join(w["level_id"] for w in waits.get(cid, []))])
             for cid in r.unplaced()])
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:

@@ -22,7 +22,7 @@ from lopdesk.screens.form_fields import PICKERS, FieldValidator, FormField
 from lopdesk.screens.form_save import SavingForm
 from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.check import CheckField
-from lopdesk.screens.widgets.picker import SOURCES, Choice, Picker
+from lopdesk.screens.widgets.picker import PLACEHOLDER, SOURCES, Choice, Picker
 
 DIALOG_CSS = """
 .dialog { width: 76; max-width: 100%; height: auto; max-height: 100%;
@@ -209,7 +209,8 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
         label = f.label + (" *" if f.required else "")
         if f.kind in PICKERS:
             known = Choice(str(f.value), f.value_label) if f.value and f.value_label else None
-            yield Picker(str(f.value or ""), placeholder=f.placeholder, id=f"f-{f.key}",
+            yield Picker(str(f.value or ""), placeholder=f.placeholder or PLACEHOLDER[f.kind],
+                         id=f"f-{f.key}",
                          label=label, not_found=self._new_instead(f), known=known)
             yield Static("", classes="field-error", id=f"e-{f.key}", markup=False)
             return

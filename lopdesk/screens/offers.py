@@ -12,32 +12,38 @@ from textual.widgets import Static
 from lopdesk.domain import registers
 from lopdesk.labels import OFFER_STATUS, fmt_date, label, short_dt
 from lopdesk.present import fill_lines
+from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import TableScreen
 from lopdesk.screens.dialogs import ConfirmDialog, TextDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
-# At 80 columns who offered and when give way to the child's and the school's names (they
-# then show in the detail line under the table).
+# The school and the level in words; at 80 columns the level's id, who offered and when give
+# way to the child's and the school's names (they then show in the detail line).
 COLUMNS = [*columns("""
 Status                  10
+School                  14
 Niveau                  15
 Nr                      4 >
 Kind                    18
-School                  14
-Antw. tem               10
-"""), Column("Aangeboden", 14, drop=2), Column("Door", 10, drop=1)]
+Antw. t.e.m.            10
+"""), Column("Aangeboden", 14, drop=2), Column("Door", 10, drop=1),
+    Column("Niveau-id", 17, flex=False, drop=3)]
 
 
-def offer_cells(o, now=None) -> list:
+def offer_cells(o, now=None, area: AreaIndex | None = None) -> list:
     """One offer as table cells; an open offer past its reply deadline reads "verlopen"
-    (the parents did not answer in time: the expert records the refusal)."""
+    (the parents did not answer in time: the expert records the refusal). With the area's
+    index the school's name is told apart from its namesakes and the level is in words."""
     state = label(OFFER_STATUS, o.status)
     style = "bold yellow" if o.status == "open" else ""
     if o.status == "open" and now is not None and o.reply_by is not None and o.reply_by < now:
         state, style = "verlopen", "bold red"
-    return [(state, style), o.level_id, str(o.seq), o.child_name, o.school_name,
+    area = area or AreaIndex()
+    level = area.level(o.level_id)
+    school = area.school_name(level.school_id, o.school_name) if level else o.school_name
+    return [(state, style), school, area.level_name(o.level_id), str(o.seq), o.child_name,
             fmt_date(o.reply_by) if o.reply_by else "—", short_dt(o.offered_at),
-            o.offered_by]
+            o.offered_by, o.level_id]
 
 
 def answer(screen: Any, offer, accept: bool, done: Any = None) -> None:
@@ -125,7 +131,7 @@ class OffersScreen(TableScreen):
 
     def make_table(self) -> VirtualTable:
         return VirtualTable(COLUMNS, id="offers-table",
-                            formatter=lambda o: offer_cells(o, self.lapp.now()),
+                            formatter=lambda o: offer_cells(o, self.lapp.now(), self.lapp.area),
                             empty="Geen aanbiedingen. f: vrijgekomen plaatsen aanbieden.")
 
     def reload(self) -> None:

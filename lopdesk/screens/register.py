@@ -116,7 +116,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         level = self.level or self.lapp.area.level(self.level_id)
         if level is None:
             return self.level_id
-        return f"{level.school_id} › {level_title(level)}"
+        school = self.lapp.area.school_name(level.school_id, level.school_name)
+        return f"{school} › {level_title(level)}"
     DEFAULT_CSS = """
     RegisterScreen #counts { height: auto; }
     RegisterScreen #guard { height: auto; color: $warning; }

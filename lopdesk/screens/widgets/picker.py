@@ -101,14 +101,14 @@ def school_label(s: Any) -> str:
 def level_choices(db: Any) -> list[Choice]:
     """Levels with the school's name beside them."""
     from lopdesk.domain.directory import list_levels, list_schools
-    from lopdesk.labels import LEVEL_KIND
+    from lopdesk.labels import level_words
 
     schools = {s.id: s for s in list_schools(db)}
     out = []
     for lv in list_levels(db):
         s = schools.get(lv.school_id)
         name = school_label(s) if s else lv.school_id
-        title = f"{LEVEL_KIND.get(lv.kind, lv.kind)} {lv.label} · {lv.school_year}"
+        title = level_words(lv.kind, lv.label, lv.school_year)  # as every screen names it
         label = f"{title} — {name} · {lv.id}"
         out.append(Choice(lv.id, label, f"{title} {name} {lv.id}".lower()))
     return out
@@ -123,6 +123,12 @@ def scope_choices(db: Any) -> list[Choice]:
     return level_choices(db) + school_choices(db) + areas
 
 
+# What a picker of each kind searches in (a level or a school has no birth date).
+PLACEHOLDER = {
+    "child": "zoek op naam, geboortedatum of id…",
+    "level": "zoek op school, niveau of id…",
+    "school": "zoek op naam, adres of id…",
+}
 SOURCES: dict[str, Callable[[Any], list[Choice]]] = {
     "child": child_choices, "level": level_choices, "school": school_choices,
 }
@@ -215,8 +221,7 @@ class Picker(Vertical):
     def compose(self) -> ComposeResult:
         if self._label:
             yield Label(self._label, classes="field-label")
-        yield PickerInput(self._typed, placeholder=self._placeholder or
-                          "zoek op naam, geboortedatum of id…")
+        yield PickerInput(self._typed, placeholder=self._placeholder or "zoek op naam of id…")
         yield Matches()
         yield Static("", classes="chosen")
 
