@@ -15,14 +15,19 @@ from typer.testing import CliRunner
 
 from lopdesk.cli import app
 from lopdesk.domain import areas, mediation, registers
-from lopdesk.domain.errors import InvalidInput, PermissionDenied, RuleViolation
+from lopdesk.domain.errors import (
+    InvalidInput,
+    NeedsConfirmation,
+    PermissionDenied,
+    RuleViolation,
+)
 from lopdesk.domain.mediation_models import (
     CaseEvent,
     LopNotification,
     MediationCase,
     RefusalNotice,
 )
-from lopdesk.domain.models import AuditRecord, School
+from lopdesk.domain.models import AuditRecord, RegisterEntry, School
 
 REFUSED_DAY = date(2027, 3, 1)  # t(...) is 2027-03-01 09:00 Brussels time
 
@@ -340,6 +345,39 @@ def test_MED_03_accepting_enrols_the_child_in_the_register(db):
         "L2", "L4"]
     view = mediation.close_case(db, case_id, "other_school", at=t(days=9))
     assert view.outcome_school_id == "S3"
+
+
+@pytest.mark.parametrize("outcome", ["withdrawn", "no_agreement", "same_school"])
+def test_MED_02_outcome_against_an_accepted_proposal_needs_confirmation(db, outcome):
+    """The parents accepted a proposal (the child is enrolled there): another outcome is
+    recorded only once confirmed, and 'withdrawn' / 'no agreement' record no school."""
+    refused(db)
+    more_schools(db)
+    case_id = open_case(db)
+    prop = mediation.propose(db, case_id, "L3", at=t(days=8))
+    mediation.answer_proposal(db, prop.id, accept=True, at=t(days=9))
+    with pytest.raises(NeedsConfirmation) as exc:
+        mediation.close_case(db, case_id, outcome, at=t(days=9))
+    assert exc.value.rule == "MED-02" and exc.value.field == "outcome"
+    assert exc.value.message.startswith("De ouders aanvaardden het voorstel van ")
+    assert mediation.get_case(db, case_id).status == "open"  # nothing written
+    view = mediation.close_case(db, case_id, outcome, at=t(days=9),
+                                confirm_contradiction=True)
+    assert view.status == "closed" and view.outcome == outcome
+    assert view.outcome_school_id == ("S1" if outcome == "same_school" else None)
+
+
+def test_MED_02_outcome_against_a_placement_at_a_refusing_school_needs_confirmation(db):
+    child, entry_id = refused(db)
+    case_id = open_case(db)
+    with db.write() as s:
+        s.execute(update(RegisterEntry).where(RegisterEntry.id == entry_id)
+                  .values(status="realised"))
+    with pytest.raises(NeedsConfirmation) as exc:
+        mediation.close_case(db, case_id, "withdrawn", school_id="S1")
+    assert "intussen ingeschreven in" in exc.value.message
+    view = mediation.close_case(db, case_id, "same_school")
+    assert view.outcome_school_id == "S1"
 
 
 def test_MED_03_full_school_only_with_overcapacity_category(db):

@@ -317,6 +317,9 @@ def case_close(case_id: int = typer.Argument(...),
                school: str | None = typer.Option(None, "--school"),
                note: str = typer.Option("", "--note"),
                version: int | None = typer.Option(None, "--version"),
+               confirm: bool = typer.Option(
+                   False, "--confirm-contradiction",
+                   help="Toch afsluiten met een uitkomst die de feiten tegenspreekt."),
                at: str | None = common.AT_OPTION,
                as_json: bool = common.JSON_OPTION) -> None:
     """Een dossier afsluiten met zijn uitkomst (MED-02: nooit zonder uitkomst)."""
@@ -324,7 +327,8 @@ def case_close(case_id: int = typer.Argument(...),
 
     with common.database() as db:
         view = mediation.close_case(db, case_id, outcome, school_id=school, note=note,
-                                    at=common.parse_when(at), expected_version=version)
+                                    at=common.parse_when(at), expected_version=version,
+                                    confirm_contradiction=confirm)
     common.emit(view, True) if as_json else common.echo(
         f"dossier {case_id} afgesloten: {mediation.CASE_OUTCOME[view.outcome or '']}")
 

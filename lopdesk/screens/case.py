@@ -368,10 +368,7 @@ class CaseScreen(FormScreen):
         if not self._open():
             return
         v = self.view
-        outcome, school_id = mediation.likely_outcome(
-            [p.school_id for p in sorted(v.proposals, key=lambda p: (p.answered_at, p.id))
-             if p.answer == "accepted"],
-            sorted({r.school_id for r in v.refusals if r.status == "realised"}))
+        outcome, school_id = mediation.case_likely_outcome(v)
         fields = [
             FormField("outcome", "Uitkomst (MED-02)", "select", outcome,
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
@@ -387,6 +384,7 @@ class CaseScreen(FormScreen):
             self.db_call(mediation.close_case, self.case_id, v["outcome"] or None,
                          school_id=v["school_id"] or None, note=v["note"],
                          at=self.lapp.now(), expected_version=version,
+                         confirm_contradiction=bool(v.get("confirmed")),
                          on_done=lambda c: self._after(
                              "close", f"Dossier {c.id} afgesloten: "
                              f"{CASE_OUTCOME.get(c.outcome, c.outcome)}."))

@@ -41,6 +41,7 @@ from lopdesk.domain.mediation.queries import (
 from lopdesk.domain.mediation.rules import (
     CLR_DAYS,
     NOTICE_DAYS,
+    case_likely_outcome,
     clr_deadline,
     distance,
     likely_outcome,
@@ -93,7 +94,8 @@ __all__ = [
     "RefusalRow", "TimelineRow",
     "add_event", "add_party", "add_refusal", "answer_proposal", "auto_reasons",
     "case_timeline", "child_file", "close_case", "clr_deadline", "distance", "get_case",
-    "get_notice", "likely_outcome", "list_cases", "list_notices", "local_day", "missing_notices",
+    "get_notice", "case_likely_outcome", "likely_outcome", "list_cases", "list_notices",
+    "local_day", "missing_notices",
     "notice_is_late", "notify_refusal_in", "notify_refusals", "notify_refusals_in",
     "open_case", "plenary_summary", "proposals_for", "propose", "record_clr_complaint",
     "record_notice", "refusal_moment", "schools_for_child", "set_auto_reason",
