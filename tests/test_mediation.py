@@ -28,6 +28,7 @@ from lopdesk.domain.mediation_models import (
     RefusalNotice,
 )
 from lopdesk.domain.models import AuditRecord, RegisterEntry, School
+from lopdesk.present import no_candidate_text
 
 REFUSED_DAY = date(2027, 3, 1)  # t(...) is 2027-03-01 09:00 Brussels time
 
@@ -314,6 +315,28 @@ def test_MED_03_proposals_free_places_nearest_first(db):
     assert [c.level_id for c in cands] == ["L3", "L2", "L4"]
     assert [c.distance_m for c in cands] == [1000.0, 3000.0, None]
     assert cands[0].free_places == 2 and cands[0].free_places_status == "Nog plaatsen vrij"
+
+
+def test_MED_03_a_free_place_held_for_a_waiting_list_is_named_not_proposed(db):
+    """WL-01: until the fifth school day of October a freed place goes to the waiting list
+    first; when no school is left to propose, the cell is told which levels hold a free
+    place and why (MED-03)."""
+    refused(db)
+    school(db, "S6", x=200.0, y=0.0)
+    level(db, "L6", "S6", capacity=1)
+    a, b = children(db, 2, prefix="X")
+    first = registers.add_request(db, "L6", a, at=t(1))
+    registers.add_request(db, "L6", b, at=t(2))
+    registers.withdraw(db, first.id, reason="verhuisd", at=t(days=2))
+    case_id = open_case(db)
+    choice = mediation.proposal_choice(db, case_id, at=t(days=7))
+    assert choice.candidates == []
+    assert [(h.level_id, h.free_places, h.waiting, h.until) for h in choice.held] == [
+        ("L6", 1, 1, date(2027, 10, 7))]
+    text = no_candidate_text(choice.held)
+    assert "1 niveau heeft een vrije plaats" in text and "(WL-01)" in text
+    assert "tot en met 07/10/2027" in text and "(1 vrij, 1 op de wachtlijst)" in text
+    assert no_candidate_text([]).startswith("Geen school van het gebied heeft nu een vrije")
 
 
 def test_MED_03_without_child_address_ordered_by_name(db):

@@ -259,10 +259,12 @@ def case_propose(case_id: int = typer.Argument(...),
     """Scholen met vrije plaatsen voor het kind, dichtstbij eerst (MED-03), of er één
     voorstellen."""
     from lopdesk.domain import mediation
+    from lopdesk.present import no_candidate_text
 
     with common.database() as db:
         if level is None:
-            cands = mediation.proposals_for(db, case_id, at=common.parse_when(at))
+            choice = mediation.proposal_choice(db, case_id, at=common.parse_when(at))
+            cands = choice.candidates
         else:
             prop = mediation.propose(db, case_id, level, note=note, at=common.parse_when(at))
     if level is not None:
@@ -273,7 +275,7 @@ def case_propose(case_id: int = typer.Argument(...),
         common.emit(cands, True)
         return
     if not cands:
-        common.echo("Geen school in het gebied heeft nu een vrije plaats voor dit kind.")
+        common.echo(no_candidate_text(choice.held, shown=len(choice.held)))
         return
     common.emit([{"rank": i, "level_id": c.level_id, "school_name": c.school_name,
                   "neighbourhood": c.neighbourhood,

@@ -291,13 +291,14 @@ class CaseScreen(FormScreen):
     def action_propose(self) -> None:
         if not self._open():
             return
-        self.db_dialog(mediation.proposals_for, self.case_id, at=self.lapp.now(),
+        self.db_dialog(mediation.proposal_choice, self.case_id, at=self.lapp.now(),
                      on_done=self._pick_candidate)
 
-    def _pick_candidate(self, candidates: list) -> None:
+    def _pick_candidate(self, choice) -> None:
+        candidates = choice.candidates
         if not candidates:
-            self.notify("Geen school van het gebied heeft nu een vrije plaats op het niveau "
-                        "van het kind (MED-03).", severity="warning", timeout=8)
+            self.notify(present.no_candidate_text(choice.held), severity="warning",
+                        timeout=15)
             return
         rows = [Row(c.level_id, [c.school_name, c.neighbourhood,
                                  "-" if c.free_places is None else str(c.free_places),

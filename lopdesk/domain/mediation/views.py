@@ -169,6 +169,26 @@ class Candidate:
 
 
 @dataclass
+class HeldPlace:
+    """A level like the child's with a free place that its waiting list takes first until
+    `until` (WL-01), so it is not proposed (MED-03)."""
+
+    level_id: str
+    place: str  # school and level in words
+    free_places: int
+    waiting: int  # children on its waiting list
+    until: date
+
+
+@dataclass
+class ProposalChoice:
+    """What the cell can propose now (MED-03), and the free places held for a waiting list."""
+
+    candidates: list[Candidate]
+    held: list[HeldPlace] = field(default_factory=list)
+
+
+@dataclass
 class Deadline:
     on: date
     kind: str  # clr | waiting_list | notice
