@@ -364,6 +364,9 @@ def test_MED_03_accepting_enrols_the_child_in_the_register(db):
     rows = registers.list_entries(db, "L3")
     assert [(r.child_id, r.status) for r in rows] == [(child, "realised")]
     assert answer.proposal.entry_id == rows[0].id
+    # CAP-04: the case shows the free places as they are now: 2 before, 1 after the child
+    (row,) = mediation.get_case(db, case_id).proposals
+    assert (row.free_places, row.free_now) == (2, 1)
     assert [c.level_id for c in mediation.proposals_for(db, case_id, at=t(days=9))] == [
         "L2", "L4"]
     view = mediation.close_case(db, case_id, "other_school", at=t(days=9))

@@ -191,7 +191,7 @@ class CaseScreen(FormScreen):
         area = self.lapp.area
         props.set_rows([Row(p.id, [
             str(p.id), area.school_name(p.school_id, p.school_name), area.level_name(p.level_id),
-            "-" if p.free_places is None else str(p.free_places), metres(p.distance_m),
+            "-" if p.free_now is None else str(p.free_now), metres(p.distance_m),
             fmt_date(p.proposed_at),
             answer_cell(p, v.status)], data=p) for p in v.proposals])
         timeline = self.query_one("#timeline", VirtualTable)

@@ -107,6 +107,9 @@ class ProposalRow:
     # The register number of the line an accepted proposal created (the "nr." a user
     # sees in the register), never the internal entry id.
     entry_seq: int | None = None
+    # CAP-04: the level's free places as they are now (read with the row: after an accepted
+    # proposal it counts the child); free_places is the count when it was proposed.
+    free_now: int | None = None
 
 
 @dataclass
