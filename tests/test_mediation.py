@@ -555,7 +555,10 @@ def test_cli_round_trip(db, db_path):
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["entry"]["status"] == "realised"
     r = run(db_path, "case", "close", case_id)
-    assert r.exit_code == 1 and "MED-02" in r.stderr
+    # the CLI prints a refusal as a sentence: a capital after the rule
+    assert r.exit_code == 1 and "fout: MED-02: Een dossier kan niet afgesloten" in r.stderr
+    r = run(db_path, "case", "close", case_id, "--outcome", "withdrawn")
+    assert r.exit_code == 1 and "MED-02: De ouders aanvaardden het voorstel" in r.stderr
     r = run(db_path, "case", "close", case_id, "--outcome", "other_school", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["outcome_school_id"] == "S3"
     r = run(db_path, "case", "show", case_id)

@@ -73,7 +73,10 @@ def acting_user() -> str:
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    echo(f"fout: {message}", err=True)
+    """The CLI's one error line: 'fout: ' and the message as a sentence (lopdesk.errors)."""
+    from lopdesk.errors import sentence
+
+    echo(f"fout: {sentence(message)}", err=True)
     return typer.Exit(code)
 
 
