@@ -313,3 +313,21 @@ def no_candidate_text(held: list[Any], shown: int = 3) -> str:
             "die gaat eerst naar de kinderen op de eigen wachtlijst"
             + (f", tot en met {fmt_date(min(days))}" if one_day else "")
             + f" (WL-01): {named}" + (f" en {more} andere." if more > 0 else "."))
+
+
+def decider(d: Any) -> str:
+    """Who decided a capacity raise: the full name with the account, or the account alone
+    when no full name is known ('Jan Peeters (jan)', 'root')."""
+    name = (d.decided_by_name or "").strip()
+    account = d.decided_by or ""
+    return f"{name} ({account})" if name and name != account else account
+
+
+def decision_words(d: Any, *, moment: bool = False) -> str:
+    """A decided raise as a user reads it (CAP-03: id, date, who), then its reason:
+    'LOP-20270415-3 · 15/04/2027 · Jan Peeters (jan): Extra klaslokaal'."""
+    if d.decided_at is None:
+        return ""
+    when = fmt_datetime(d.decided_at) if moment else fmt_date(d.decided_at)
+    head = " · ".join(x for x in (d.decision_ref or "", when, decider(d)) if x)
+    return head + (f": {d.decision_reason}" if d.decision_reason else "")

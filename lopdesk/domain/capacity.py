@@ -15,6 +15,7 @@ from lopdesk.domain.access import reading, require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import Conflict, InvalidInput, RuleViolation
 from lopdesk.domain.models import (
+    AppUser,
     Area,
     CapacityDecision,
     CapacityLevel,
@@ -241,17 +242,21 @@ class DecisionRow:
     decided_by: str | None
     decided_at: datetime | None
     decision_reason: str | None
-    decision_ref: str | None
+    decision_ref: str | None  # CAP-03: the LOP's decision id
+    decided_by_name: str = ""  # the decider's full name where the users table knows it
 
 
 def list_decisions(db: Database, status: str | None = None) -> list[DecisionRow]:
+    """The raise requests with their decisions (CAP-03: id, date, who by full name)."""
     with reading(db) as s:
-        q = where_given(select(CapacityDecision).order_by(CapacityDecision.id),
+        q = where_given(select(CapacityDecision, AppUser.full_name)
+                        .outerjoin(AppUser, AppUser.name == CapacityDecision.decided_by)
+                        .order_by(CapacityDecision.id),
                         (CapacityDecision.status, status))
         return [DecisionRow(d.id, d.level_id, d.current_capacity, d.requested_capacity,
                             d.reason, d.requested_by, d.requested_at, d.status, d.decided_by,
-                            d.decided_at, d.decision_reason, d.decision_ref)
-                for d in s.execute(q).scalars()]
+                            d.decided_at, d.decision_reason, d.decision_ref, name or "")
+                for d, name in s.execute(q).all()]
 
 
 def validate_free_places_field(value: str) -> str:
