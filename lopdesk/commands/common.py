@@ -72,11 +72,15 @@ def acting_user() -> str:
     return State.user or process_user()
 
 
-def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+def error_line(message: str) -> str:
     """The CLI's one error line: 'fout: ' and the message as a sentence (lopdesk.errors)."""
     from lopdesk.errors import sentence
 
-    echo(f"fout: {sentence(message)}", err=True)
+    return f"fout: {sentence(message)}"
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    echo(error_line(message), err=True)
     return typer.Exit(code)
 
 
