@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from builders import START, area, basic, children, level, school, t
@@ -73,6 +73,11 @@ def test_CAP_03_a_decision_is_shown_with_its_id_date_and_who(db):
     capacity.decide_raise(db, d2.id, approve=True, reason="ok", at=t(days=5))
     auto = capacity.list_decisions(db)[1]
     assert present.decision_words(auto).startswith(f"LOP-20270306-{d2.id} · 06/03/2027 · ")
+    # 22:30 UTC on 14 April 2027 is 15 April in Brussels: the automatic number says so
+    d3 = capacity.request_raise(db, "L1", 5, reason="nog een klas")
+    capacity.decide_raise(db, d3.id, approve=True, reason="ok",
+                          at=datetime(2027, 4, 14, 22, 30, tzinfo=UTC))
+    assert capacity.list_decisions(db)[2].decision_ref == f"LOP-20270415-{d3.id}"
 
 
 def test_CAP_03_rejected_raise_keeps_capacity(db):

@@ -29,7 +29,7 @@ from lopdesk.domain.models import (
 from lopdesk.domain.query import where_given
 from lopdesk.domain.registers import FillReport, fill_in, level_state
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import DECISION_STATUS, fmt_date
+from lopdesk.labels import DECISION_STATUS, fmt_date, local_day
 
 
 def _level(s: Session, level_id: str, expected_version: int | None = None) -> CapacityLevel:
@@ -187,7 +187,8 @@ def _decide_in(s: Session, user: str, decision_id: int, *, approve: bool, reason
     decision.decided_by = user
     decision.decided_at = at
     decision.decision_reason = reason
-    decision.decision_ref = decision_ref or f"LOP-{at:%Y%m%d}-{decision_id}"
+    # the automatic number carries the Brussels day of the decision, as the user sees it
+    decision.decision_ref = decision_ref or f"LOP-{local_day(at):%Y%m%d}-{decision_id}"
     s.add(decision)
     outcome = RaiseOutcome(decision_id, decision.status, level.id, level.capacity or 0)
     if approve:
