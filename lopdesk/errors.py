@@ -26,6 +26,10 @@ class DomainError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        return f"{self.rule}: {self.message}" if self.rule else self.message
+
+    def shown(self) -> str:
+        """As the CLI prints it: the rule, then the message as a sentence."""
         text = sentence(self.message)
         return f"{self.rule}: {text}" if self.rule else text
 

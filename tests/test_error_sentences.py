@@ -24,6 +24,6 @@ def test_sentence_capitalises_a_plain_first_word(text, expected):
 def test_a_refusal_prints_as_a_sentence_after_its_rule():
     exc = RuleViolation("een dossier kan niet afgesloten worden zonder uitkomst.",
                         rule="MED-02")
-    assert str(exc) == "MED-02: Een dossier kan niet afgesloten worden zonder uitkomst."
-    assert str(InvalidInput("onbekende uitkomst.")) == "Onbekende uitkomst."
+    assert exc.shown() == "MED-02: Een dossier kan niet afgesloten worden zonder uitkomst."
+    assert InvalidInput("onbekende uitkomst.").shown() == "Onbekende uitkomst."
     assert exc.message.startswith("een")  # the message itself is kept as the domain gave it

@@ -192,7 +192,7 @@ def handle_errors(func: F) -> F:
             sys.stdout.flush()  # a closed pipe shows here, not as a flush error at exit
             return result
         except DomainError as exc:
-            raise fail(str(exc), exc.exit_code) from None
+            raise fail(exc.shown(), exc.exit_code) from None
         except BrokenPipeError:
             raise broken_pipe() from None
         except (typer.Exit, typer.Abort, SystemExit):

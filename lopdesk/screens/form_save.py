@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from textual.widgets import Button, Label, Static
 
-from lopdesk.errors import Conflict, DomainError, NeedsConfirmation, sentence
+from lopdesk.errors import Conflict, DomainError, NeedsConfirmation
 from lopdesk.parse import ParseError
 from lopdesk.screens.form_fields import FormField
 
@@ -89,7 +89,8 @@ class SavingForm:
             return
         if not self.is_attached:
             return
-        message = sentence(exc.message) + (f" ({exc.rule})" if exc.rule else "")
+        # under a field and in a confirmation it reads as a sentence (their own display)
+        message = exc.message + (f" ({exc.rule})" if exc.rule else "")
         if isinstance(exc, NeedsConfirmation):  # allowed once the user confirms
             self.ask_confirmation(message)
             return
