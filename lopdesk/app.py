@@ -222,25 +222,28 @@ class LopdeskApp(TypeAhead, DbResults, App):
     # -- errors (one place) -----------------------------------------------------------
 
     def report_error(self, exc: BaseException) -> None:
-        from lopdesk.errors import Conflict, DomainError, PermissionDenied
+        """The app's one error place: a refusal's message as a sentence (lopdesk.errors)."""
+        from lopdesk.errors import Conflict, DomainError, PermissionDenied, sentence
         from lopdesk.parse import ParseError
 
+        if not isinstance(exc, DomainError):
+            self.notify(f"{type(exc).__name__}: {exc}", title="Onverwachte fout",
+                        severity="error", timeout=10)
+            return
+        text = sentence(exc.message)
         if isinstance(exc, Conflict):
-            self.notify(exc.message, title="Conflict: intussen gewijzigd", severity="warning",
+            self.notify(text, title="Conflict: intussen gewijzigd", severity="warning",
                         timeout=10)
             screen = self.screen
             if isinstance(screen, DataScreen):
                 screen.reload()
         elif isinstance(exc, PermissionDenied):
-            self.notify(exc.message, title="Geen toegang", severity="error", timeout=8)
+            self.notify(text, title="Geen toegang", severity="error", timeout=8)
         elif isinstance(exc, ParseError):
-            self.notify(exc.message, title="Ongeldige invoer", severity="error", timeout=10)
-        elif isinstance(exc, DomainError):
-            title = f"Geweigerd ({exc.rule})" if exc.rule else "Geweigerd"
-            self.notify(exc.message, title=title, severity="error", timeout=10)
+            self.notify(text, title="Ongeldige invoer", severity="error", timeout=10)
         else:
-            self.notify(f"{type(exc).__name__}: {exc}", title="Onverwachte fout",
-                        severity="error", timeout=10)
+            title = f"Geweigerd ({exc.rule})" if exc.rule else "Geweigerd"
+            self.notify(text, title=title, severity="error", timeout=10)
 
     # -- help, palette, system commands --------------------------------------------------
 

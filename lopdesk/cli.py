@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from lopdesk import __version__
 from lopdesk.commands import dutch_help, plain_params
-from lopdesk.commands.common import EXIT_INPUT, State, broken_pipe
+from lopdesk.commands.common import EXIT_INPUT, State, broken_pipe, error_line
 
 dutch_help.install()
 plain_params.install()
@@ -123,7 +123,7 @@ def _show_usage_error(exc: click_errors.UsageError) -> None:
         if ctx.command.get_help_option(ctx) is not None:
             typer.echo(f"Zie '{ctx.command_path} {ctx.help_option_names[0]}' voor hulp.\n",
                        err=True)
-    typer.echo(f"fout: {dutch_usage_error(exc)}", err=True)
+    typer.echo(error_line(dutch_usage_error(exc)), err=True)
 
 
 class DutchGroup(TyperGroup):
@@ -143,10 +143,10 @@ class DutchGroup(TyperGroup):
             _show_usage_error(exc)
             sys.exit(exc.exit_code or EXIT_INPUT)
         except click_errors.ClickException as exc:
-            typer.echo(f"fout: {exc.format_message()}", err=True)
+            typer.echo(error_line(exc.format_message()), err=True)
             sys.exit(exc.exit_code)
         except typer.Abort:
-            typer.echo("afgebroken", err=True)
+            typer.echo(error_line("afgebroken"), err=True)
             sys.exit(1)
         except BrokenPipeError:  # outside a command (help text into `| head`)
             sys.exit(broken_pipe().exit_code)

@@ -4,6 +4,16 @@ and the field concerned (one error type for the CLI exit codes and the screens' 
 from __future__ import annotations
 
 
+def sentence(text: str) -> str:
+    """A message as the user reads it (the app's error place, form errors, the CLI): its
+    first letter a capital. Only a plain first word is changed: a file name, an id or a rule
+    id at the start ('x.csv, regel 3', 'K003', 'MED-02:') stays as it is."""
+    word = text.split(" ", 1)[0].rstrip(",:;")
+    if word.isalpha() and word[:1].islower():
+        return text[:1].upper() + text[1:]
+    return text
+
+
 class DomainError(Exception):
     """Base class: something the user asked could not be done."""
 
@@ -17,6 +27,11 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.message}" if self.rule else self.message
+
+    def shown(self) -> str:
+        """As the CLI prints it: the rule, then the message as a sentence."""
+        text = sentence(self.message)
+        return f"{self.rule}: {text}" if self.rule else text
 
 
 class RuleViolation(DomainError):

@@ -23,6 +23,7 @@ from lopdesk.labels import (
     fmt_datetime,
     label,
     level_words,
+    plural,
     proposal_answer,
 )
 
@@ -293,3 +294,40 @@ def school_names(levels: Iterable[Any], by_place: bool = False) -> dict[str, str
             out[sid] = (name if len(ids) == 1 else placed[sid] if told_apart
                         else f"{name} ({sid})")
     return out
+
+
+def no_candidate_text(held: list[Any], shown: int = 3) -> str:
+    """MED-03 found no school to propose: why, naming the levels whose free place their
+    waiting list takes first (WL-01; `held` carry place, free_places, waiting, until)."""
+    if not held:
+        return ("Geen school van het gebied heeft nu een vrije plaats op het niveau van het "
+                "kind (MED-03).")
+    days = {h.until for h in held}
+    one_day = len(days) == 1
+    named = "; ".join(f"{h.place} ({h.free_places} vrij, {h.waiting} op de wachtlijst"
+                      + ("" if one_day else f", tot en met {fmt_date(h.until)}") + ")"
+                      for h in held[:shown])
+    more = len(held) - shown
+    return ("Geen school kan het kind nu een plaats geven (MED-03): "
+            f"{plural(len(held), 'niveau heeft', 'niveaus hebben')} een vrije plaats, maar "
+            "die gaat eerst naar de kinderen op de eigen wachtlijst"
+            + (f", tot en met {fmt_date(min(days))}" if one_day else "")
+            + f" (WL-01): {named}" + (f" en {more} andere." if more > 0 else "."))
+
+
+def decider(d: Any) -> str:
+    """Who decided a capacity raise: the full name with the account, or the account alone
+    when no full name is known ('Jan Peeters (jan)', 'root')."""
+    name = (d.decided_by_name or "").strip()
+    account = d.decided_by or ""
+    return f"{name} ({account})" if name and name != account else account
+
+
+def decision_words(d: Any, *, moment: bool = False) -> str:
+    """A decided raise as a user reads it (CAP-03: id, date, who), then its reason:
+    'LOP-20270415-3 · 15/04/2027 · Jan Peeters (jan): Extra klaslokaal'."""
+    if d.decided_at is None:
+        return ""
+    when = fmt_datetime(d.decided_at) if moment else fmt_date(d.decided_at)
+    head = " · ".join(x for x in (d.decision_ref or "", when, decider(d)) if x)
+    return head + (f": {d.decision_reason}" if d.decision_reason else "")

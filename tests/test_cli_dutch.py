@@ -197,15 +197,15 @@ def test_CAP_08_ank_echoes_the_value_warns_and_refuses_empty(db, db_path):
 
 
 @pytest.mark.parametrize(("args", "dutch", "english"), [
-    (["register", "add"], "ontbrekend argument 'NIVEAU'", "Missing argument"),
-    (["counters", "--nope"], "onbekende optie: --nope", "No such option"),
-    (["counters", "--year", "abc"], "ongeldige waarde voor '--year': verwacht een geheel getal",
+    (["register", "add"], "Ontbrekend argument 'NIVEAU'", "Missing argument"),
+    (["counters", "--nope"], "Onbekende optie: --nope", "No such option"),
+    (["counters", "--year", "abc"], "Ongeldige waarde voor '--year': verwacht een geheel getal",
      "Invalid value"),
     (["children", "--limit", "0"], "moet minstens 1 zijn", "Input should"),
-    (["offer", "answer", "1"], "ontbrekende optie '--accept'", "Missing option"),
-    (["regster"], "onbekende opdracht 'regster'", "No such command"),
-    (["register", "add", "A", "B", "C"], "onverwacht extra argument: C", "unexpected"),
-    (["register", "add", "A", "B", "--at"], "optie '--at' verwacht een waarde", "requires"),
+    (["offer", "answer", "1"], "Ontbrekende optie '--accept'", "Missing option"),
+    (["regster"], "Onbekende opdracht 'regster'", "No such command"),
+    (["register", "add", "A", "B", "C"], "Onverwacht extra argument: C", "unexpected"),
+    (["register", "add", "A", "B", "--at"], "Optie '--at' verwacht een waarde", "requires"),
 ])
 def test_usage_errors_in_dutch_exit_2(db_path, args, dutch, english):
     r = run(db_path, *args)
@@ -222,7 +222,7 @@ def test_usage_error_through_main(monkeypatch, capsys, db_path):
         cli.main()
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "ontbrekend argument" in err and "Gebruik: lopdesk register add" in err
+    assert "fout: Ontbrekend argument" in err and "Gebruik: lopdesk register add" in err
 
 
 def test_help_and_version_still_exit_0(db_path):
@@ -275,7 +275,7 @@ def test_REG_03_unknown_status_is_bad_input_exit_2(db, db_path):
     lv, kids = basic(db, capacity=1, n_children=1)
     registers.add_request(db, lv, kids[0], at=t())
     r = run(db_path, "register", "status", f"{lv}:1", "foo", "--reason", "x")
-    assert r.exit_code == 2 and "onbekende status 'foo'" in r.stderr
+    assert r.exit_code == 2 and "fout: Onbekende status 'foo'" in r.stderr
     assert "REG-03" not in r.stderr
     r = run(db_path, "register", "status", f"{lv}:1", "deferred", "--reason", "x")
     assert r.exit_code == 1 and "REG-03" in r.stderr  # known, but not allowed

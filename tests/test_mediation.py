@@ -15,14 +15,20 @@ from typer.testing import CliRunner
 
 from lopdesk.cli import app
 from lopdesk.domain import areas, mediation, registers
-from lopdesk.domain.errors import InvalidInput, PermissionDenied, RuleViolation
+from lopdesk.domain.errors import (
+    InvalidInput,
+    NeedsConfirmation,
+    PermissionDenied,
+    RuleViolation,
+)
 from lopdesk.domain.mediation_models import (
     CaseEvent,
     LopNotification,
     MediationCase,
     RefusalNotice,
 )
-from lopdesk.domain.models import AuditRecord, School
+from lopdesk.domain.models import AuditRecord, RegisterEntry, School
+from lopdesk.present import no_candidate_text
 
 REFUSED_DAY = date(2027, 3, 1)  # t(...) is 2027-03-01 09:00 Brussels time
 
@@ -311,6 +317,28 @@ def test_MED_03_proposals_free_places_nearest_first(db):
     assert cands[0].free_places == 2 and cands[0].free_places_status == "Nog plaatsen vrij"
 
 
+def test_MED_03_a_free_place_held_for_a_waiting_list_is_named_not_proposed(db):
+    """WL-01: until the fifth school day of October a freed place goes to the waiting list
+    first; when no school is left to propose, the cell is told which levels hold a free
+    place and why (MED-03)."""
+    refused(db)
+    school(db, "S6", x=200.0, y=0.0)
+    level(db, "L6", "S6", capacity=1)
+    a, b = children(db, 2, prefix="X")
+    first = registers.add_request(db, "L6", a, at=t(1))
+    registers.add_request(db, "L6", b, at=t(2))
+    registers.withdraw(db, first.id, reason="verhuisd", at=t(days=2))
+    case_id = open_case(db)
+    choice = mediation.proposal_choice(db, case_id, at=t(days=7))
+    assert choice.candidates == []
+    assert [(h.level_id, h.free_places, h.waiting, h.until) for h in choice.held] == [
+        ("L6", 1, 1, date(2027, 10, 7))]
+    text = no_candidate_text(choice.held)
+    assert "1 niveau heeft een vrije plaats" in text and "(WL-01)" in text
+    assert "tot en met 07/10/2027" in text and "(1 vrij, 1 op de wachtlijst)" in text
+    assert no_candidate_text([]).startswith("Geen school van het gebied heeft nu een vrije")
+
+
 def test_MED_03_without_child_address_ordered_by_name(db):
     area(db)
     for sid, x in (("S3", 10.0), ("S2", 5.0)):
@@ -336,10 +364,46 @@ def test_MED_03_accepting_enrols_the_child_in_the_register(db):
     rows = registers.list_entries(db, "L3")
     assert [(r.child_id, r.status) for r in rows] == [(child, "realised")]
     assert answer.proposal.entry_id == rows[0].id
+    # CAP-04: the case shows the free places as they are now: 2 before, 1 after the child
+    (row,) = mediation.get_case(db, case_id).proposals
+    assert (row.free_places, row.free_now) == (2, 1)
     assert [c.level_id for c in mediation.proposals_for(db, case_id, at=t(days=9))] == [
         "L2", "L4"]
     view = mediation.close_case(db, case_id, "other_school", at=t(days=9))
     assert view.outcome_school_id == "S3"
+
+
+@pytest.mark.parametrize("outcome", ["withdrawn", "no_agreement", "same_school"])
+def test_MED_02_outcome_against_an_accepted_proposal_needs_confirmation(db, outcome):
+    """The parents accepted a proposal (the child is enrolled there): another outcome is
+    recorded only once confirmed, and 'withdrawn' / 'no agreement' record no school."""
+    refused(db)
+    more_schools(db)
+    case_id = open_case(db)
+    prop = mediation.propose(db, case_id, "L3", at=t(days=8))
+    mediation.answer_proposal(db, prop.id, accept=True, at=t(days=9))
+    with pytest.raises(NeedsConfirmation) as exc:
+        mediation.close_case(db, case_id, outcome, at=t(days=9))
+    assert exc.value.rule == "MED-02" and exc.value.field == "outcome"
+    assert exc.value.message.startswith("De ouders aanvaardden het voorstel van ")
+    assert mediation.get_case(db, case_id).status == "open"  # nothing written
+    view = mediation.close_case(db, case_id, outcome, at=t(days=9),
+                                confirm_contradiction=True)
+    assert view.status == "closed" and view.outcome == outcome
+    assert view.outcome_school_id == ("S1" if outcome == "same_school" else None)
+
+
+def test_MED_02_outcome_against_a_placement_at_a_refusing_school_needs_confirmation(db):
+    child, entry_id = refused(db)
+    case_id = open_case(db)
+    with db.write() as s:
+        s.execute(update(RegisterEntry).where(RegisterEntry.id == entry_id)
+                  .values(status="realised"))
+    with pytest.raises(NeedsConfirmation) as exc:
+        mediation.close_case(db, case_id, "withdrawn", school_id="S1")
+    assert "intussen ingeschreven in" in exc.value.message
+    view = mediation.close_case(db, case_id, "same_school")
+    assert view.outcome_school_id == "S1"
 
 
 def test_MED_03_full_school_only_with_overcapacity_category(db):
@@ -491,7 +555,10 @@ def test_cli_round_trip(db, db_path):
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["entry"]["status"] == "realised"
     r = run(db_path, "case", "close", case_id)
-    assert r.exit_code == 1 and "MED-02" in r.stderr
+    # the CLI prints a refusal as a sentence: a capital after the rule
+    assert r.exit_code == 1 and "fout: MED-02: Een dossier kan niet afgesloten" in r.stderr
+    r = run(db_path, "case", "close", case_id, "--outcome", "withdrawn")
+    assert r.exit_code == 1 and "MED-02: De ouders aanvaardden het voorstel" in r.stderr
     r = run(db_path, "case", "close", case_id, "--outcome", "other_school", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["outcome_school_id"] == "S3"
     r = run(db_path, "case", "show", case_id)

@@ -103,7 +103,8 @@ def test_MED_02_known_outcomes(outcome):
     ("other_school", None, ["S1"], "S3", "S3"),  # the accepted proposal
     ("other_school", "S4", ["S1"], "S3", "S4"),  # a given school wins
     ("no_agreement", None, ["S1"], None, None),
-    ("withdrawn", "S9", ["S1"], None, "S9"),  # other outcomes keep what is given
+    ("withdrawn", "S9", ["S1"], None, None),  # the other outcomes name no school
+    ("no_agreement", "S3", ["S1"], "S3", None),
 ])
 def test_MED_02_closing_school(outcome, given, refusing, accepted, expected):
     assert rules.closing_school(outcome, given, refusing, accepted) == expected

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from builders import START, area, basic, children, level, school, t
 
+from lopdesk import present
 from lopdesk.domain import areas, capacity, counters, registers
 from lopdesk.domain.errors import InvalidInput, RuleViolation
-from lopdesk.domain.models import Task
+from lopdesk.domain.models import AppUser, Task
 
 
 def test_CAP_01_capacity_cannot_first_appear_after_start(db):
@@ -53,6 +54,30 @@ def test_CAP_03_raise_after_start_needs_lop_decision(db):
     rows = capacity.list_decisions(db)
     assert rows[0].decided_by == "tester" and rows[0].decision_ref == "LOP-7"
     assert rows[0].decided_at is not None
+
+
+def test_CAP_03_a_decision_is_shown_with_its_id_date_and_who(db):
+    """CAP-03 requires an id, a date and who: wherever a decision is shown it carries the
+    LOP decision number and the decider's full name (the account too), then the reason."""
+    basic(db, capacity=2)
+    with db.write() as s:
+        s.get(AppUser, "tester").full_name = "Tess Verbeke"
+    d = capacity.request_raise(db, "L1", 3, reason="extra klaslokaal")
+    capacity.decide_raise(db, d.id, approve=True, reason="Extra klaslokaal bevestigd",
+                          decision_ref="LOP-7", at=t(days=4))
+    (row,) = capacity.list_decisions(db)
+    assert row.decided_by_name == "Tess Verbeke"
+    assert present.decision_words(row) == (
+        "LOP-7 · 05/03/2027 · Tess Verbeke (tester): Extra klaslokaal bevestigd")
+    d2 = capacity.request_raise(db, "L1", 4, reason="nog een klas")
+    capacity.decide_raise(db, d2.id, approve=True, reason="ok", at=t(days=5))
+    auto = capacity.list_decisions(db)[1]
+    assert present.decision_words(auto).startswith(f"LOP-20270306-{d2.id} · 06/03/2027 · ")
+    # 22:30 UTC on 14 April 2027 is 15 April in Brussels: the automatic number says so
+    d3 = capacity.request_raise(db, "L1", 5, reason="nog een klas")
+    capacity.decide_raise(db, d3.id, approve=True, reason="ok",
+                          at=datetime(2027, 4, 14, 22, 30, tzinfo=UTC))
+    assert capacity.list_decisions(db)[2].decision_ref == f"LOP-20270415-{d3.id}"
 
 
 def test_CAP_03_rejected_raise_keeps_capacity(db):

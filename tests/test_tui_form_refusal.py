@@ -106,7 +106,8 @@ async def test_a_refusal_without_a_field_shows_above_the_buttons(db):
         await app.push_screen(one)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert app.screen is one and one.errors == {"a": "dat mag niet. (REG-03)"}
+        # under the field the refusal reads as a sentence: a capital first
+        assert app.screen is one and one.errors == {"a": "Dat mag niet. (REG-03)"}
         assert str(one.query_one("#form-error").render()) == "Niet bewaard: zie 'Iets'."
 
 

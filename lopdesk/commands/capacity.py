@@ -108,6 +108,7 @@ def capacity_requests(status: str | None = typer.Option(None, "--status"),
     """Aanvragen tot capaciteitsverhoging."""
     from lopdesk.domain import capacity as cap
     from lopdesk.labels import DECISION_STATUS, label
+    from lopdesk.present import decision_words
 
     if status:  # the Dutch label is accepted too (aangevraagd, goedgekeurd, afgewezen)
         status = next((c for c, t in DECISION_STATUS.items() if t == status.lower()), status)
@@ -116,8 +117,9 @@ def capacity_requests(status: str | None = typer.Option(None, "--status"),
     common.emit(rows, as_json,
                 [("id", "id"), ("level_id", "niveau"), ("current_capacity", "van"),
                  ("requested_capacity", "naar"), ("status", "status"), ("reason", "reden"),
-                 ("decided_by", "beslist door")],
-                shown=lambda r: {**r.__dict__, "status": label(DECISION_STATUS, r.status)})
+                 ("decision", "beslissing")],
+                shown=lambda r: {**r.__dict__, "status": label(DECISION_STATUS, r.status),
+                                 "decision": decision_words(r)})
 
 
 @capacity_app.command("free-places")

@@ -72,8 +72,15 @@ def acting_user() -> str:
     return State.user or process_user()
 
 
+def error_line(message: str) -> str:
+    """The CLI's one error line: 'fout: ' and the message as a sentence (lopdesk.errors)."""
+    from lopdesk.errors import sentence
+
+    return f"fout: {sentence(message)}"
+
+
 def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    echo(f"fout: {message}", err=True)
+    echo(error_line(message), err=True)
     return typer.Exit(code)
 
 
@@ -185,7 +192,7 @@ def handle_errors(func: F) -> F:
             sys.stdout.flush()  # a closed pipe shows here, not as a flush error at exit
             return result
         except DomainError as exc:
-            raise fail(str(exc), exc.exit_code) from None
+            raise fail(exc.shown(), exc.exit_code) from None
         except BrokenPipeError:
             raise broken_pipe() from None
         except (typer.Exit, typer.Abort, SystemExit):

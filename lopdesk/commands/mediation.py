@@ -259,21 +259,18 @@ def case_propose(case_id: int = typer.Argument(...),
     """Scholen met vrije plaatsen voor het kind, dichtstbij eerst (MED-03), of er één
     voorstellen."""
     from lopdesk.domain import mediation
-
+    from lopdesk.present import no_candidate_text
     with common.database() as db:
-        if level is None:
-            cands = mediation.proposals_for(db, case_id, at=common.parse_when(at))
-        else:
+        if level is not None:
             prop = mediation.propose(db, case_id, level, note=note, at=common.parse_when(at))
-    if level is not None:
-        common.emit(prop, True) if as_json else common.echo(
-            f"voorstel {prop.id}: {prop.school_name} ({prop.level_id}); wacht op antwoord")
-        return
-    if as_json:
-        common.emit(cands, True)
-        return
-    if not cands:
-        common.echo("Geen school in het gebied heeft nu een vrije plaats voor dit kind.")
+            common.emit(prop, True) if as_json else common.echo(
+                f"voorstel {prop.id}: {prop.school_name} ({prop.level_id}); wacht op antwoord")
+            return
+        choice = mediation.proposal_choice(db, case_id, at=common.parse_when(at))
+    cands = choice.candidates
+    if as_json or not cands:  # none: why, naming the free places a waiting list holds
+        common.emit(cands, True) if as_json else common.echo(
+            no_candidate_text(choice.held, shown=len(choice.held)))
         return
     common.emit([{"rank": i, "level_id": c.level_id, "school_name": c.school_name,
                   "neighbourhood": c.neighbourhood,
@@ -317,6 +314,8 @@ def case_close(case_id: int = typer.Argument(...),
                school: str | None = typer.Option(None, "--school"),
                note: str = typer.Option("", "--note"),
                version: int | None = typer.Option(None, "--version"),
+               confirm: bool = typer.Option(False, "--confirm-contradiction", help="Toch "
+                                            "met een uitkomst die de feiten tegenspreekt."),
                at: str | None = common.AT_OPTION,
                as_json: bool = common.JSON_OPTION) -> None:
     """Een dossier afsluiten met zijn uitkomst (MED-02: nooit zonder uitkomst)."""
@@ -324,7 +323,8 @@ def case_close(case_id: int = typer.Argument(...),
 
     with common.database() as db:
         view = mediation.close_case(db, case_id, outcome, school_id=school, note=note,
-                                    at=common.parse_when(at), expected_version=version)
+                                    at=common.parse_when(at), expected_version=version,
+                                    confirm_contradiction=confirm)
     common.emit(view, True) if as_json else common.echo(
         f"dossier {case_id} afgesloten: {mediation.CASE_OUTCOME[view.outcome or '']}")
 

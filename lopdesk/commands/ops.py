@@ -130,7 +130,7 @@ def audit_verify(anchor: Path | None = typer.Option(
         what = "gewijzigd" if p.kind == "edited" else "verwijderd"
         return f"record {p.record_id} {what} ({p.message})"
 
-    common.echo(f"fout: auditspoor geschonden: {describe(first)}", err=True)
+    common.echo(common.error_line(f"auditspoor geschonden: {describe(first)}"), err=True)
     for p in report.problems[1:]:
         common.echo(f"  ook {describe(p)}", err=True)
     raise typer.Exit(common.EXIT_RULE)

@@ -15,6 +15,7 @@ from lopdesk.domain.access import reading, require
 from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import Conflict, InvalidInput, RuleViolation
 from lopdesk.domain.models import (
+    AppUser,
     Area,
     CapacityDecision,
     CapacityLevel,
@@ -28,7 +29,7 @@ from lopdesk.domain.models import (
 from lopdesk.domain.query import where_given
 from lopdesk.domain.registers import FillReport, fill_in, level_state
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import DECISION_STATUS, fmt_date
+from lopdesk.labels import DECISION_STATUS, fmt_date, local_day
 
 
 def _level(s: Session, level_id: str, expected_version: int | None = None) -> CapacityLevel:
@@ -186,7 +187,8 @@ def _decide_in(s: Session, user: str, decision_id: int, *, approve: bool, reason
     decision.decided_by = user
     decision.decided_at = at
     decision.decision_reason = reason
-    decision.decision_ref = decision_ref or f"LOP-{at:%Y%m%d}-{decision_id}"
+    # the automatic number carries the Brussels day of the decision, as the user sees it
+    decision.decision_ref = decision_ref or f"LOP-{local_day(at):%Y%m%d}-{decision_id}"
     s.add(decision)
     outcome = RaiseOutcome(decision_id, decision.status, level.id, level.capacity or 0)
     if approve:
@@ -241,17 +243,21 @@ class DecisionRow:
     decided_by: str | None
     decided_at: datetime | None
     decision_reason: str | None
-    decision_ref: str | None
+    decision_ref: str | None  # CAP-03: the LOP's decision id
+    decided_by_name: str = ""  # the decider's full name where the users table knows it
 
 
 def list_decisions(db: Database, status: str | None = None) -> list[DecisionRow]:
+    """The raise requests with their decisions (CAP-03: id, date, who by full name)."""
     with reading(db) as s:
-        q = where_given(select(CapacityDecision).order_by(CapacityDecision.id),
+        q = where_given(select(CapacityDecision, AppUser.full_name)
+                        .outerjoin(AppUser, AppUser.name == CapacityDecision.decided_by)
+                        .order_by(CapacityDecision.id),
                         (CapacityDecision.status, status))
         return [DecisionRow(d.id, d.level_id, d.current_capacity, d.requested_capacity,
                             d.reason, d.requested_by, d.requested_at, d.status, d.decided_by,
-                            d.decided_at, d.decision_reason, d.decision_ref)
-                for d in s.execute(q).scalars()]
+                            d.decided_at, d.decision_reason, d.decision_ref, name or "")
+                for d, name in s.execute(q).all()]
 
 
 def validate_free_places_field(value: str) -> str:

@@ -9,8 +9,8 @@ from textual.widgets import Static
 
 from lopdesk import parse
 from lopdesk.domain import capacity
-from lopdesk.labels import DECISION_STATUS, fmt_date, fmt_datetime, level_words, num, short_dt
-from lopdesk.present import NOBODY_GETS_A_PLACE, fill_lines, level_title
+from lopdesk.labels import DECISION_STATUS, fmt_datetime, level_words, num, short_dt
+from lopdesk.present import NOBODY_GETS_A_PLACE, decision_words, fill_lines, level_title
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField, TextDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
@@ -114,8 +114,7 @@ class CapacityScreen(FormScreen):
             f"{d.current_capacity}→{d.requested_capacity}",
             (DECISION_STATUS.get(d.status, d.status), STATUS_STYLE.get(d.status, "")),
             d.reason, f"{short_dt(d.requested_at)}",
-            (f"{d.decided_by} {fmt_date(d.decided_at)}: {d.decision_reason or ''}"
-             if d.decided_at else ""),
+            decision_words(d),
         ], data=d) for d in rows])
         pending = sum(1 for d in rows if d.status == "pending")
         self.query_one("#t-dec", Static).update(
@@ -185,8 +184,7 @@ class CapacityScreen(FormScreen):
                          + (f" (+{c.waiting - c.waiting_binding} niet meer bindend)"
                             if c.waiting != c.waiting_binding else ""))
         if d.decided_at:
-            lines.append(f"Beslist door {d.decided_by} op {fmt_datetime(d.decided_at)} "
-                         f"({d.decision_ref}): {d.decision_reason or ''}")
+            lines.append(f"Beslissing: {decision_words(d, moment=True)}")
         elif d.status == "pending":
             lines.append("g: goedkeuren (met voorbeeld) · w: afwijzen")
         self.app.push_screen(TextDialog(f"Verhoging {d.id}",

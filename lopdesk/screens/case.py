@@ -191,7 +191,7 @@ class CaseScreen(FormScreen):
         area = self.lapp.area
         props.set_rows([Row(p.id, [
             str(p.id), area.school_name(p.school_id, p.school_name), area.level_name(p.level_id),
-            "-" if p.free_places is None else str(p.free_places), metres(p.distance_m),
+            "-" if p.free_now is None else str(p.free_now), metres(p.distance_m),
             fmt_date(p.proposed_at),
             answer_cell(p, v.status)], data=p) for p in v.proposals])
         timeline = self.query_one("#timeline", VirtualTable)
@@ -291,13 +291,14 @@ class CaseScreen(FormScreen):
     def action_propose(self) -> None:
         if not self._open():
             return
-        self.db_dialog(mediation.proposals_for, self.case_id, at=self.lapp.now(),
+        self.db_dialog(mediation.proposal_choice, self.case_id, at=self.lapp.now(),
                      on_done=self._pick_candidate)
 
-    def _pick_candidate(self, candidates: list) -> None:
+    def _pick_candidate(self, choice) -> None:
+        candidates = choice.candidates
         if not candidates:
-            self.notify("Geen school van het gebied heeft nu een vrije plaats op het niveau "
-                        "van het kind (MED-03).", severity="warning", timeout=8)
+            self.notify(present.no_candidate_text(choice.held), severity="warning",
+                        timeout=15)
             return
         rows = [Row(c.level_id, [c.school_name, c.neighbourhood,
                                  "-" if c.free_places is None else str(c.free_places),
@@ -368,10 +369,7 @@ class CaseScreen(FormScreen):
         if not self._open():
             return
         v = self.view
-        outcome, school_id = mediation.likely_outcome(
-            [p.school_id for p in sorted(v.proposals, key=lambda p: (p.answered_at, p.id))
-             if p.answer == "accepted"],
-            sorted({r.school_id for r in v.refusals if r.status == "realised"}))
+        outcome, school_id = mediation.case_likely_outcome(v)
         fields = [
             FormField("outcome", "Uitkomst (MED-02)", "select", outcome,
                       [(CASE_OUTCOME[o], o) for o in CASE_OUTCOME]),
@@ -387,6 +385,7 @@ class CaseScreen(FormScreen):
             self.db_call(mediation.close_case, self.case_id, v["outcome"] or None,
                          school_id=v["school_id"] or None, note=v["note"],
                          at=self.lapp.now(), expected_version=version,
+                         confirm_contradiction=bool(v.get("confirmed")),
                          on_done=lambda c: self._after(
                              "close", f"Dossier {c.id} afgesloten: "
                              f"{CASE_OUTCOME.get(c.outcome, c.outcome)}."))

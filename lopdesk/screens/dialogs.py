@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from lopdesk.errors import sentence
 from lopdesk.parse import DAY_FORM, MOMENT_FORM
 from lopdesk.screens.form_fields import PICKERS, FieldValidator, FormField
 from lopdesk.screens.form_save import SavingForm
@@ -384,6 +385,7 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
     def _show_error(self, f: FormField, message: str | None) -> None:
         label = self.query_one(f"#e-{f.key}", Static)
         if message:
+            message = sentence(message)
             self.errors[f.key] = message
             label.update(message)
             label.add_class("shown")
@@ -485,7 +487,7 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
             elif self.is_attached:
                 self._show_form_error("Niet bewaard: niet bevestigd (Ctrl+S vraagt opnieuw).")
 
-        self.app.push_screen(ConfirmDialog("Bevestigen", message[:1].upper() + message[1:],
+        self.app.push_screen(ConfirmDialog("Bevestigen", sentence(message),
                                            yes=f"Toch {self._submit.lower()}",
                                            no="Terug"), answered)
 

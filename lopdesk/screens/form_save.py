@@ -89,6 +89,7 @@ class SavingForm:
             return
         if not self.is_attached:
             return
+        # under a field and in a confirmation it reads as a sentence (their own display)
         message = exc.message + (f" ({exc.rule})" if exc.rule else "")
         if isinstance(exc, NeedsConfirmation):  # allowed once the user confirms
             self.ask_confirmation(message)

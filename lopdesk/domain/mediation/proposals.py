@@ -25,7 +25,13 @@ from lopdesk.domain.mediation.common import (
 )
 from lopdesk.domain.mediation.rows import proposal_row
 from lopdesk.domain.mediation.rules import candidate_order, distance, place_words
-from lopdesk.domain.mediation.views import AnswerView, Candidate, ProposalRow
+from lopdesk.domain.mediation.views import (
+    AnswerView,
+    Candidate,
+    HeldPlace,
+    ProposalChoice,
+    ProposalRow,
+)
 from lopdesk.domain.mediation_models import CaseProposal, MediationCase
 from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, School, Site
 from lopdesk.domain.types import utcnow
@@ -71,6 +77,12 @@ def schools_for_child(db: Database, case_id: int) -> list[tuple[School, float | 
 def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate]:
     """MED-03: levels of the area like the child's, with a free place for this child now,
     nearest first (unknown distances last, then by school name)."""
+    return _choice(s, case, at).candidates
+
+
+def _choice(s: Session, case: MediationCase, at: datetime) -> ProposalChoice:
+    """The candidates (MED-03), and the levels whose free place a binding waiting list
+    takes first (WL-01): those are named, not proposed."""
     child = s.get(Child, case.child_id)
     rows = _like_levels(s, case)
     enrolled = set(s.execute(
@@ -78,6 +90,7 @@ def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate
                                              RegisterEntry.status == "realised")
     ).scalars())
     out: list[Candidate] = []
+    held: list[HeldPlace] = []
     for level, school, site in rows:
         if level.id in enrolled or not enrolment_open(level, at):
             continue
@@ -87,13 +100,17 @@ def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate
         if free is not None:
             # WL-01: while the order binds, a freed place goes to the waiting list first.
             deadline = registers.deadline_for(s, level)
-            if order_binds(at, deadline) and registers.waiting_entries(s, level.id):
+            waiting = len(registers.waiting_entries(s, level.id))
+            if order_binds(at, deadline) and waiting:
+                held.append(HeldPlace(level.id, place_words(school.name, level), free,
+                                      waiting, deadline))
                 continue
         out.append(Candidate(level.id, school.id, school.name, school.neighbourhood,
                              level.regime, free, free_places_board(level.free_places_field),
                              _distance(child, school, site)))
     out.sort(key=lambda c: candidate_order(c.distance_m, c.school_name, c.level_id))
-    return out
+    held.sort(key=lambda h: (h.place, h.level_id))
+    return ProposalChoice(out, held)
 
 
 def enrolment_open(level: CapacityLevel, at: datetime) -> bool:
@@ -108,6 +125,14 @@ def proposals_for(db: Database, case_id: int, at: datetime | None = None) -> lis
     """MED-03: the schools the cell can propose now, nearest first."""
     with reading(db) as s:
         return _candidates(s, get_case_or_404(s, case_id), at or utcnow())
+
+
+def proposal_choice(db: Database, case_id: int,
+                    at: datetime | None = None) -> ProposalChoice:
+    """MED-03: the schools the cell can propose now, and the free places held back for a
+    waiting list (WL-01), so an empty list says why."""
+    with reading(db) as s:
+        return _choice(s, get_case_or_404(s, case_id), at or utcnow())
 
 
 def _check_proposable(s: Session, case: MediationCase, level: CapacityLevel,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from lopdesk.domain import registers
 from lopdesk.domain.calendar import waiting_list_deadline
 from lopdesk.domain.mediation.rules import local_day, notice_due, place_words
 from lopdesk.domain.mediation.views import (
@@ -241,17 +242,23 @@ def refusal_row(f: EntryFacts) -> RefusalRow:
 
 
 def proposal_rows(s: Session, *where: ColumnElement[bool]) -> list[ProposalRow]:
+    """The proposals with their free places now (CAP-04), read at every load."""
     out = []
-    for p, name, seq in s.execute(
-            select(CaseProposal, School.name, RegisterEntry.seq)
+    free_now: dict[str, int | None] = {}
+    for p, name, seq, level in s.execute(
+            select(CaseProposal, School.name, RegisterEntry.seq, CapacityLevel)
             .outerjoin(School, School.id == CaseProposal.school_id)
             .outerjoin(RegisterEntry, RegisterEntry.id == CaseProposal.entry_id)
+            .outerjoin(CapacityLevel, CapacityLevel.id == CaseProposal.level_id)
             .where(*where).order_by(CaseProposal.id)).all():
         assert p.id is not None
+        if p.level_id not in free_now:
+            free_now[p.level_id] = (None if level is None
+                                    else registers.level_state(s, level).free_places())
         out.append(ProposalRow(p.id, p.case_id, p.level_id, p.school_id, name or p.school_id,
                                p.proposed_at, p.proposed_by, p.free_places, p.distance_m,
                                p.answer, p.answered_at, p.entry_id, p.overcapacity_category,
-                               seq))
+                               seq, free_now[p.level_id]))
     return out
 
 

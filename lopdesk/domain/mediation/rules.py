@@ -74,10 +74,10 @@ def closing_school(outcome: str, school_id: str | None, refusing: Sequence[str],
                    accepted_school: str | None) -> str | None:
     """MED-02: the school an outcome names. Enrolled at the same school: one of the refusing
     schools (the only one when none is given); at another school: one that did not refuse
-    (by default the school of the latest accepted proposal). Other outcomes keep what is
-    given."""
+    (by default the school of the latest accepted proposal). The other outcomes name no
+    school: none is recorded, even when one is given."""
     if outcome not in CASE_OUTCOMES_WITH_SCHOOL:
-        return school_id
+        return None
     if school_id is None:
         if outcome == "same_school" and len(refusing) == 1:
             school_id = refusing[0]
@@ -106,6 +106,31 @@ def likely_outcome(accepted_schools: Sequence[str],
     if len(realised_refusing) == 1:
         return "same_school", realised_refusing[0]
     return None, None
+
+
+def case_likely_outcome(view) -> tuple[str | None, str | None]:
+    """likely_outcome of a case view (its proposals and refusals as they are now)."""
+    return likely_outcome(
+        [p.school_id for p in sorted(view.proposals, key=lambda p: (p.answered_at, p.id))
+         if p.answer == "accepted"],
+        sorted({r.school_id for r in view.refusals if r.status == "realised"}))
+
+
+def contradiction(outcome: str, school_id: str | None, likely: tuple[str | None, str | None],
+                  school_names: dict[str, str]) -> str | None:
+    """MED-02: why an outcome contradicts the case's facts (`likely`, from likely_outcome: an
+    accepted proposal, or a refusing school that realised the enrolment), as a question to
+    confirm; None when it agrees with them or they point nowhere."""
+    fact, fact_school = likely
+    if fact is None or (outcome == fact and (school_id is None or school_id == fact_school)):
+        return None
+    where = school_names.get(fact_school or "", fact_school or "")
+    if fact == "other_school":
+        done = f"De ouders aanvaardden het voorstel van {where} en het kind is daar ingeschreven"
+    else:
+        done = f"Het kind is intussen ingeschreven in {where}, een school die het weigerde"
+    return (f"{done}; bevestig dat u het dossier toch afsluit met de uitkomst "
+            f"'{CASE_OUTCOME[outcome]}'.")
 
 
 def distance(ax: float | None, ay: float | None, bx: float | None,

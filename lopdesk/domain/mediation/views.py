@@ -107,6 +107,9 @@ class ProposalRow:
     # The register number of the line an accepted proposal created (the "nr." a user
     # sees in the register), never the internal entry id.
     entry_seq: int | None = None
+    # CAP-04: the level's free places as they are now (read with the row: after an accepted
+    # proposal it counts the child); free_places is the count when it was proposed.
+    free_now: int | None = None
 
 
 @dataclass
@@ -167,6 +170,26 @@ class Candidate:
     free_places: int | None  # CAP-04; None: no capacity set (every request is realised)
     free_places_status: str  # CAP-05: the LOP free-places field as on the board
     distance_m: float | None
+
+
+@dataclass
+class HeldPlace:
+    """A level like the child's with a free place that its waiting list takes first until
+    `until` (WL-01), so it is not proposed (MED-03)."""
+
+    level_id: str
+    place: str  # school and level in words
+    free_places: int
+    waiting: int  # children on its waiting list
+    until: date
+
+
+@dataclass
+class ProposalChoice:
+    """What the cell can propose now (MED-03), and the free places held for a waiting list."""
+
+    candidates: list[Candidate]
+    held: list[HeldPlace] = field(default_factory=list)
 
 
 @dataclass
