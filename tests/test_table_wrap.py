@@ -102,3 +102,24 @@ async def test_a_filter_of_a_long_wrapping_table_is_fast():
             assert time.perf_counter() - started < 0.3, text
         assert table._widths == widths
         assert len(table.rows) == 100  # K002900 … K002999
+
+
+def test_a_wrapping_table_never_reaches_past_its_width():
+    """The mediation list at 78 cells (80 less the scrollbar): the fixed columns and the
+    longest words ("Sint-Barbara", "Maximiliaan-Alexander") do not fit together. The table
+    stays within its width (past the edge a word would be cut: "Sint-Barbar"); the
+    flexible columns give way and the words wrap whole or break after their hyphen."""
+    from lopdesk.screens.widgets.columns import Column, flex_texts, layout_wrapped
+
+    columns = [Column("Nr", 4, "right"), Column("Kind", 20, flex=True),
+               Column("Id", 8, flex=False), Column("Status", 17, flex=False),
+               Column("Termijn", 10, flex=False), Column("Vs", 2, "right"),
+               Column("Scholen", 14, flex=True)]
+    rows = [("1", "Maximiliaan-Alexander Vandenbroucke-Van de Velde", "K003299", "lopend",
+             "30/06/2027", "1", "Stedelijke basisschool Sint-Barbara Drongen (BAO034)")]
+    texts = flex_texts(columns, rows)
+    widths = layout_wrapped(columns, {}, 78, texts)
+    assert sum(w + 1 for w in widths if w) <= 78, widths
+    scholen = wrap_cell(rows[0][6], widths[6], UNCAPPED)
+    assert "".join(scholen).replace(" ", "") == rows[0][6].replace(" ", "")
+    assert all(cell_len(line) <= widths[6] for line in scholen)

@@ -137,7 +137,7 @@ class CaseScreen(FormScreen):
         return f"Dossier {self.case_id}"
     AUTO_FOCUS = "#timeline"
     DEFAULT_CSS = """
-    CaseScreen #info { height: auto; max-height: 5; }
+    CaseScreen #info { height: auto; max-height: 8; }  /* two refusals wrap at 80 */
     CaseScreen .sub { height: 1; background: $primary 20%; }
     CaseScreen #proposals { height: 4; }
     CaseScreen #timeline { height: 1fr; }

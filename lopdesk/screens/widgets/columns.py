@@ -312,8 +312,28 @@ def layout_wrapped(columns: Sequence[Column], grown: dict[int, int], available: 
         wide = sum(w + 1 for w in widths if w) > available
         left = [i for i, c in enumerate(columns) if c.drop and i not in dropped]
         if not left or (not wide and lines <= mean_lines * rows):
-            return widths
+            return _within(columns, widths, flex, grown, available)
         dropped.add(max(left, key=lambda i: columns[i].drop))
+
+
+def _within(columns: Sequence[Column], widths: list[int], flex: list[int],
+            grown: dict[int, int], available: int) -> list[int]:
+    """The widths narrowed to `available` when every column that may give way has and the
+    longest words still do not fit: the widest flexible column gives a cell at a time
+    (its longest word then breaks after a hyphen or where it must) rather than the table
+    reaching past the edge, where a word would be cut."""
+    widths = list(widths)
+    floor = {i: max(MIN_FLEX, columns[i].least, grown.get(i, 0),
+                    _longest_word(columns[i].label)) for i in flex}
+    over = sum(w + 1 for w in widths if w) - available
+    while over > 0:
+        give = [i for i in flex if widths[i] > floor[i]]
+        if not give:
+            break
+        widest = max(give, key=lambda i: widths[i] - floor[i])
+        widths[widest] -= 1
+        over -= 1
+    return widths
 
 
 def _best_split(columns: Sequence[Column], base: list[int], flex: list[int],
