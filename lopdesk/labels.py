@@ -180,7 +180,7 @@ _MEANS = {
     "Vr": short_legend("voorrang", PRIORITY_GROUP_SHORT, PRIORITY_GROUP),
     "C": short_legend("contingent", CONTINGENT_SHORT, CONTINGENT),
     "Id": "kind-id",
-    "#n": "plaats op een wachtlijst die nog bindt (WL-01)",
+    "#n": "plaats op de wachtlijst, in volgorde (WL-01)",
     "Rn": "nummer op de wachtlijst van de aanmeldingsprocedure (R-nummer, REG-07)",
     "periode": "uitgesteld tot het einde van de voorrangsperiode (REG-05)",
     "verstreken": "de uiterste datum is voorbij: de wachtlijst bindt niet meer (WL-01)",
@@ -256,7 +256,7 @@ _SCREEN_MEANS: dict[str, dict[str, str]] = {
         "Scholen": "de scholen die het kind weigerden",
     },
     "case": {
-        "Vs": "nummer van het voorstel (MED-03)", "Vrij": "vrije plaatsen bij het voorstel",
+        "Vs": "nummer van het voorstel (MED-03)", "Vrij": "vrije plaatsen van dat niveau nu",
         "Afst.": "afstand van het adres van het kind tot de school",
         "Antwoord": "antwoord van de ouders; 'wacht': nog geen; 'vervallen': dossier zonder "
                     "antwoord afgesloten",

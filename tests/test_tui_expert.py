@@ -461,6 +461,9 @@ async def test_NGI_03_record_the_delivery_of_a_refusal_notice_from_the_register(
         assert notice.late  # refused on 01/03 (builders.t), delivered 10/03: NGI-02
         said = [n for n in notes(app) if "Mededeling voor L1 nr. 3 vastgelegd" in n]
         assert said and "te laat" in said[0] and "CLR t.e.m." in said[0], notes(app)
+        # the form closed on the confirmation, it is not left open under it
+        assert name(app) == "RegisterScreen"
+        assert not any(type(x).__name__ == "FormDialog" for x in app.screen_stack)
         with db.read() as x:
             assert x.execute(select(AuditRecord).where(
                 AuditRecord.action == "notice.record")).scalars().first() is not None

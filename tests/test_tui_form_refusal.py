@@ -298,3 +298,43 @@ async def test_form_hint_names_only_the_keys_that_work_in_that_form(db):
             assert bool(form.check_action("preview_down", ())) is pages
             await pilot.press("escape")
             await settle(app, pilot)
+
+
+async def test_a_refusal_after_the_form_was_closed_with_esc_still_reaches_the_user(db,
+                                                                                  monkeypatch):
+    """Esc while the save's domain call runs closes the form; when the domain then refuses
+    (MED-02: no school), the refusal is shown in the app's error place, not lost."""
+    import threading
+
+    from test_tui import notes
+
+    from lopdesk.domain import mediation as domain_mediation
+
+    case_id = case_scenario(db)
+    release = threading.Event()
+    real = domain_mediation.close_case
+
+    def slow_close(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(domain_mediation, "close_case", slow_close)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case_screen(app, pilot, case_id)
+        await pilot.press("x")
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#f-outcome").value = "other_school"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not form
+        release.set()
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if any("MED-02" in n for n in notes(app)):
+                break
+        assert any("MED-02" in n for n in notes(app)), notes(app)
+        assert mediation.get_case(db, case_id).status != "closed"

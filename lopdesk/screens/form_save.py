@@ -87,7 +87,8 @@ class SavingForm:
                 self._close(None)
             self.app.report_error(exc)  # type: ignore[attr-defined]
             return
-        if not self.is_attached:
+        if not self.is_attached:  # closed (Esc) while its save ran: the app's error place
+            self.app.report_error(exc)  # type: ignore[attr-defined]
             return
         # under a field and in a confirmation it reads as a sentence (their own display)
         message = exc.message + (f" ({exc.rule})" if exc.rule else "")

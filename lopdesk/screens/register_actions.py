@@ -76,9 +76,12 @@ class RegisterActions:
             on = parse.day(v["on"], "Bezorgd op")
             what = (f"{e.child_name} ({e.child_id}), nr. {e.seq}: mededeling "
                     f"{NOTICE_MODE[v['mode']]} bezorgd op {fmt_date(on)}.")
-            self.app.push_screen(ConfirmDialog("Bezorging van de mededeling vastleggen",
-                                               what, yes="Vastleggen"),
-                                 lambda ok: self._record_notice(e, v, on) if ok else None)
+            # asked once the form has closed (a save that opens a screen over its own form
+            # would leave the form open under it)
+            self.app.call_later(self.app.push_screen,
+                                ConfirmDialog("Bezorging van de mededeling vastleggen", what,
+                                              yes="Vastleggen"),
+                                lambda ok: self._record_notice(e, v, on) if ok else None)
 
         self._form("notice", f"Mededeling nr. {e.seq} bezorgd", fields,
                    f"{e.child_name} ({e.child_id}) · niet-gerealiseerd. De termijn voor de "
