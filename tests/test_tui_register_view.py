@@ -194,3 +194,17 @@ def test_the_widest_values_come_with_the_read_and_agree_with_the_lines(db, year)
     assert read.name == max(map(len, names)) and read.seq == len(lines) == 8
     assert read.child_id == max(len(lines[i].child_id) for i in range(len(lines)))
     assert read.reasons == {r for r in (lines[i].reason for i in range(8)) if r} != set()
+
+
+def test_REG_07_a_placed_line_says_toewijzing_not_ticket(db, year):  # noqa: F811
+    """The history of a line the allocation placed names it in the glossary's Dutch
+    ('toewijzing (keuze n)'), never the English 'ticket'."""
+    from sqlalchemy import select
+
+    from lopdesk.domain.models import RegisterEvent
+
+    with db.read() as s:
+        reasons = s.execute(select(RegisterEvent.reason).where(
+            RegisterEvent.to_status == "realised")).scalars().all()
+    assert reasons and all("toewijzing (keuze " in r for r in reasons), reasons[:3]
+    assert not any("ticket" in r for r in reasons)

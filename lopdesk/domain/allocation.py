@@ -460,7 +460,7 @@ def _register_rows(s: Session, round_id: str, run_id: int, lines_at: datetime,
     # REG-07: realised at the ticket school, in the order of the engine's output ...
     placed = [a for a in assignments if a.get("level_id")]
     for a in placed:
-        line(a, "realised", f"ticket (keuze {a.get('choice_rank')})")
+        line(a, "realised", f"toewijzing (keuze {a.get('choice_rank')})")
     # ... then non-realised with the waiting-list position at every school ranked higher.
     for w in sorted(waitlist, key=lambda w: (w["level_id"], int(w["position"]))):
         line(w, "non_realised", f"wachtlijst positie {w['position']}", reason="capacity",
