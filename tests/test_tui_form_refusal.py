@@ -37,6 +37,17 @@ async def open_case_screen(app, pilot, case_id: int) -> None:
     await settle(app, pilot)
 
 
+async def open_close_form_for_another_school(app, pilot, case_id: int):
+    """The case's close form (x) with the outcome 'ingeschreven in een andere school'."""
+    await open_case_screen(app, pilot, case_id)
+    await pilot.press("x")
+    await settle(app, pilot)
+    form = app.screen
+    assert type(form).__name__ == "FormDialog"
+    form.query_one("#f-outcome").value = "other_school"
+    return form
+
+
 async def test_MED_02_refused_close_keeps_the_form_open_at_the_school_field(db):
     """MED-02: 'ingeschreven in een andere school' without a school (and no accepted
     proposal) is refused by the domain: the form stays open with the note typed, the
@@ -45,12 +56,7 @@ async def test_MED_02_refused_close_keeps_the_form_open_at_the_school_field(db):
     case_id = case_scenario(db)
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_case_screen(app, pilot, case_id)
-        await pilot.press("x")
-        await settle(app, pilot)
-        form = app.screen
-        assert type(form).__name__ == "FormDialog"
-        form.query_one("#f-outcome").value = "other_school"
+        form = await open_close_form_for_another_school(app, pilot, case_id)
         form.set_focus(form.query_one("#f-note"))
         await type_text(pilot, "belde de ouders")
         await pilot.press("ctrl+s")
@@ -321,11 +327,7 @@ async def test_a_refusal_after_the_form_was_closed_with_esc_still_reaches_the_us
     monkeypatch.setattr(domain_mediation, "close_case", slow_close)
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
-        await open_case_screen(app, pilot, case_id)
-        await pilot.press("x")
-        await settle(app, pilot)
-        form = app.screen
-        form.query_one("#f-outcome").value = "other_school"
+        form = await open_close_form_for_another_school(app, pilot, case_id)
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("escape")
