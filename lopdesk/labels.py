@@ -218,6 +218,9 @@ _SCREEN_MEANS: dict[str, dict[str, str]] = {
         "Id": "", "#": "aantal scholen waar het kind uitgesteld of niet-gerealiseerd is",
         "Termijn": "tot die dag bindt de volgorde van de wachtlijst (WL-01)",
         "periode": "", "verstreken": "",
+        "Elders": "ja: het kind is al ingeschreven (gerealiseerd) in een andere school, "
+                  "voor hetzelfde schooljaar en leerjaar (MED-01); welke, staat achteraan "
+                  "bij de scholen ('ingeschreven in …')",
         "Scholen en posities": "per school het niveau, de status en de plaats op de "
                                "wachtlijst (#n, met het R-nummer)",
         "St": "", "#n": "", "Rn": "",
