@@ -48,7 +48,7 @@ class RefusedChild:
     child_id: str
     name: str
     places: list[Place] = field(default_factory=list)
-    placed: str = ""  # MED-01: where it already has a place for that year and grade
+    placed: str = ""  # MED-01: the school where it has a place for that year and grade
     search: str = ""  # what the search finds the child by (made off the UI thread)
     cells: list = field(default_factory=list)  # the table's cells (made off the UI thread)
 
@@ -83,7 +83,7 @@ def gather(db, at: datetime | None = None, area: AreaIndex | None = None
     out = []
     for ch in refused:
         row = RefusedChild(ch.child_id, ch.name,
-                           placed="{} ({})".format(*names(ch.placed)) if ch.placed else "")
+                           placed=names(ch.placed)[0] if ch.placed else "")
         for r in ch.requests:
             deadline, binds = deadlines.get(r.level_id, (None, False))
             refused_here = r.status == "non_realised"
