@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _figures import figure  # noqa: E402
-from tui import calibration  # noqa: E402
+from tui import _profiler, _report, calibration, until  # noqa: E402
 
 TARGET = 1.0
 
@@ -51,14 +51,6 @@ def timed(fn, runs: int) -> float:
         fn()
         out.append(time.perf_counter() - t)
     return statistics.median(out)
-
-
-async def until(pilot, predicate, timeout: float = 60.0) -> None:
-    end = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > end:
-            raise RuntimeError("timed out")
-        await pilot.pause(0.005)
 
 
 async def open_screen(db, runs: int, profile: bool) -> tuple[float, int, float]:
@@ -102,26 +94,6 @@ async def open_screen(db, runs: int, profile: bool) -> tuple[float, int, float]:
             app.add_mode("deferred", DeferredScreen)
             await pilot.pause()
     return statistics.median(times), rows, stall
-
-
-def _profiler(on: bool):
-    if not on:
-        return None
-    import cProfile
-
-    prof = cProfile.Profile()
-    prof.enable()
-    return prof
-
-
-def _report(prof, title: str) -> None:
-    import io
-    import pstats
-
-    buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("cumtime").print_stats(30)
-    print(f"-- profiel: {title}", file=sys.stderr)
-    print(buf.getvalue(), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

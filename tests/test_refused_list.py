@@ -75,6 +75,7 @@ async def test_MED_01_the_list_marks_a_child_enrolled_elsewhere(db):
         await settle(app, pilot)
         await pilot.press("2")
         await settle(app, pilot)
+        assert type(app.screen).__name__ == "DeferredScreen"
         table = app.screen.query_one("VirtualTable")
         titles = [c.label for c in table.columns]
         cells = {r.key: dict(zip(titles, table.cells(r), strict=True)) for r in table.rows}
