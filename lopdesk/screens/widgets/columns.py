@@ -344,7 +344,7 @@ class WrappedLayout:
 
     def widths(self, columns: Sequence[Column], grown: dict[int, int], available: int,
                texts: dict[tuple[str, ...], int], mean_lines: float) -> list[int]:
-        key = (available, tuple(sorted(grown.items())), mean_lines, len(columns))
+        key = (available, tuple(sorted(grown.items())), mean_lines, tuple(columns))
         last = self._last
         if last is not None and last[0] == key and last[1] == texts:
             return list(last[2])
