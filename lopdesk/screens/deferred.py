@@ -14,6 +14,7 @@ from lopdesk.domain.register_view import level_deadlines
 from lopdesk.labels import STATUS_SHORT, fmt_date, level_words, plural
 from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import SearchScreen
+from lopdesk.screens.heap import collector_paused
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
@@ -67,7 +68,11 @@ def gather(db, at: datetime | None = None, area: AreaIndex | None = None
     """One grouped read of the refused children (directory.refused_children), and the
     WL-01 deadline of each level concerned (one more read); schools named as in the area
     index (told apart by their neighbourhood), levels in words."""
-    area = area or AreaIndex()
+    with collector_paused():  # some 100,000 objects: no full collection pass meanwhile
+        return _gather(db, at, area or AreaIndex())
+
+
+def _gather(db, at: datetime | None, area: AreaIndex) -> list[RefusedChild]:
     refused = directory.refused_children(db)
     levels = {r.level_id for ch in refused for r in ch.requests}
     deadlines = level_deadlines(db, sorted(levels), at)
@@ -146,9 +151,10 @@ class DeferredScreen(SearchScreen):
     def loaded(self, rows: list[RefusedChild]) -> None:
         self._named = bool(self.lapp.area.levels)
         self.children_rows = rows
-        self.table.set_rows([Row(ch.child_id, ch.cells, data=ch, search=ch.search)
-                             for ch in rows])
-        self.apply_filter()
+        with collector_paused():  # a row and the lines of its texts for each child
+            self.table.set_rows([Row(ch.child_id, ch.cells, data=ch, search=ch.search)
+                                 for ch in rows])
+            self.apply_filter()
         self.mark_loaded()
         if self.focus_child:
             self.show_child(self.focus_child)
