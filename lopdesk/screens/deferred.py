@@ -10,11 +10,10 @@ from datetime import date, datetime
 from textual.widgets import Static
 
 from lopdesk.domain import directory
-from lopdesk.domain.register_view import level_deadlines
+from lopdesk.domain.register_view import gc_paused, level_deadlines
 from lopdesk.labels import STATUS_SHORT, fmt_date, level_words, plural
 from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import SearchScreen
-from lopdesk.screens.heap import collector_paused
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
@@ -68,7 +67,7 @@ def gather(db, at: datetime | None = None, area: AreaIndex | None = None
     """One grouped read of the refused children (directory.refused_children), and the
     WL-01 deadline of each level concerned (one more read); schools named as in the area
     index (told apart by their neighbourhood), levels in words."""
-    with collector_paused():  # some 100,000 objects: no full collection pass meanwhile
+    with gc_paused():  # some 100,000 objects: no full pass over the app's heap meanwhile
         return _gather(db, at, area or AreaIndex())
 
 
@@ -151,7 +150,7 @@ class DeferredScreen(SearchScreen):
     def loaded(self, rows: list[RefusedChild]) -> None:
         self._named = bool(self.lapp.area.levels)
         self.children_rows = rows
-        with collector_paused():  # a row and the lines of its texts for each child
+        with gc_paused():  # a row and the lines of its texts for each child
             self.table.set_rows([Row(ch.child_id, ch.cells, data=ch, search=ch.search)
                                  for ch in rows])
             self.apply_filter()
