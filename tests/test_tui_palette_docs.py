@@ -42,6 +42,9 @@ async def test_notice_from_the_palette_picks_a_non_realised_line_by_name(db):
         await settle(app, pilot)
         assert name(app) == "PreviewScreen", notes(app)
         assert app.screen.spec.slug == f"mededeling-{refused.id}"
+        # the preview is titled by the child and the line, not by an internal id
+        assert app.screen.spec.title.startswith("mededeling Voornaam2 Achternaam2, School S1 nr. ")
+        assert f"nr. {refused.seq}" in app.screen.spec.title
 
 
 async def test_notice_from_the_refused_list_offers_only_that_childs_lines(db):

@@ -200,15 +200,22 @@ def ask_register_extract(app: App) -> None:
     app.push_screen(FormDialog("Registeruittreksel", fields, submit="Voorbeeld"), done)
 
 
+def _school_namer(app: App) -> Callable[[str, str], str] | None:
+    area = getattr(app, "area", None)
+    return area.school_name if area is not None else None
+
+
 def open_notice(app: App, entry_id: int | None = None, label: str = "",
                 child_id: str | None = None) -> None:
     """NGI-01: ask the signing date and signer, then preview (refused when incomplete).
     Without a line, the form picks one of the non-realised lines (of `child_id` when given)."""
     lapp: Any = app
     today = lapp.today() if hasattr(lapp, "today") else None
+    titles: dict[str, str] = {}  # what the picked line is called in the preview's title
     fields = [] if entry_id is not None else [
         FormField("entry", "Niet-gerealiseerde inschrijving", "child", required=True,
-                  placeholder="zoek op naam, school of kind-id…", load=notice_choices(child_id))]
+                  placeholder="zoek op naam, school of kind-id…",
+                  load=notice_choices(child_id, _school_namer(app), titles))]
     fields += [
         FormField("signed_on", "Datum van ondertekening", "day",
                   value=fmt_date(today), required=True),
@@ -217,9 +224,10 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "",
 
     def done(v: dict) -> None:
         eid = entry_id if entry_id is not None else int(v["entry"])
+        title = label or titles.get(str(eid), str(eid))
         signed = parse.day(v["signed_on"], "Datum van ondertekening")
         kw = {"signed_on": signed, "signed_by": v["signed_by"]}
-        preview(app, DocSpec("notice", f"mededeling {label or eid} ({fmt_date(signed)})",
+        preview(app, DocSpec("notice", f"mededeling {title} ({fmt_date(signed)})",
                              f"mededeling-{eid}",
                              lambda db, fmt: documents.render_notice(db, eid, fmt, **kw)))
 
