@@ -114,3 +114,35 @@ async def test_lop_report_area_is_chosen_not_typed(db):
         await settle(app, pilot)
         assert name(app) == "PreviewScreen", notes(app)
         assert app.screen.spec.slug.startswith("rapport-B-")
+
+
+async def test_palette_document_form_typed_in_one_burst(db, monkeypatch):
+    """#13 type-ahead: the palette's Enter, then the search text for the form it opens, all
+    at once: the text lands in the form's picker, not in the palette or the screen below it,
+    even when the command takes a while to open its form."""
+    import asyncio
+
+    from test_tui_burst import burst
+
+    from lopdesk.screens import commands
+
+    opener = commands._notice_doc
+
+    async def slow_opener(app) -> None:
+        await asyncio.sleep(0.3)
+        opener(app)
+
+    monkeypatch.setattr(commands, "_notice_doc", slow_opener)
+    s = refused_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "mededeling van")
+        await palette_hits(pilot)
+        v = await burst(app, pilot, "enter", "voornaam2", "tab", "ctrl+u", "11/03/2027")
+        assert v is not None, (notes(app), name(app))
+        assert (v["entry"], v["signed_on"]) == (str(s["entries"][2].id), "11/03/2027")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen.query_one("#search").value == ""  # nothing leaked below

@@ -46,6 +46,16 @@ class DutchPalette(CommandPalette):
 
         self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_none)
 
+    def runs_on_enter(self) -> bool:
+        """Enter now runs a command and closes the palette (rather than only highlighting
+        the first hit): the keys typed after it are for what the command opens."""
+        if not self._list_visible:
+            return self._selected_command is not None
+        hits = self.query_one(CommandList)
+        if hits.highlighted is not None:
+            return True
+        return hits.option_count == 1 and hits.get_option_at_index(0).id != self._NO_MATCHES
+
 
 def report(app: Any, exc: BaseException) -> None:
     """A provider's error goes to the app's one error sink, like every other error."""
