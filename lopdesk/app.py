@@ -133,6 +133,9 @@ class LopdeskApp(TypeAhead, DbResults, App):
 
         return f"oefenomgeving · {fmt_date(self.now())}"
 
+    def on_command_palette_closed(self, event: CommandPalette.Closed) -> None:
+        self.palette_closed()
+
     # -- start ------------------------------------------------------------------------
 
     def on_mount(self) -> None:

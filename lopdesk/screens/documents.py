@@ -28,7 +28,7 @@ from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.form_save import form_done
 from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.picker import scope_choices
+from lopdesk.screens.widgets.picker import case_choices, notice_choices, scope_choices
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
@@ -200,12 +200,22 @@ def ask_register_extract(app: App) -> None:
     app.push_screen(FormDialog("Registeruittreksel", fields, submit="Voorbeeld"), done)
 
 
-def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
-    """NGI-01: ask the signing date and signer, then preview (refused when incomplete)."""
+def _school_namer(app: App) -> Callable[[str, str], str] | None:
+    area = getattr(app, "area", None)
+    return area.school_name if area is not None else None
+
+
+def open_notice(app: App, entry_id: int | None = None, label: str = "",
+                child_id: str | None = None) -> None:
+    """NGI-01: ask the signing date and signer, then preview (refused when incomplete).
+    Without a line, the form picks one of the non-realised lines (of `child_id` when given)."""
     lapp: Any = app
     today = lapp.today() if hasattr(lapp, "today") else None
+    titles: dict[str, str] = {}  # what the picked line is called in the preview's title
     fields = [] if entry_id is not None else [
-        FormField("entry", "Inschrijving (id)", "whole", required=True, minimum=1)]
+        FormField("entry", "Niet-gerealiseerde inschrijving", "child", required=True,
+                  placeholder="zoek op naam, school of kind-id…",
+                  load=notice_choices(child_id, _school_namer(app), titles))]
     fields += [
         FormField("signed_on", "Datum van ondertekening", "day",
                   value=fmt_date(today), required=True),
@@ -213,10 +223,11 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
     ]
 
     def done(v: dict) -> None:
-        eid = entry_id if entry_id is not None else parse.whole(v["entry"], "Inschrijving")
+        eid = entry_id if entry_id is not None else int(v["entry"])
+        title = label or titles.get(str(eid), str(eid))
         signed = parse.day(v["signed_on"], "Datum van ondertekening")
         kw = {"signed_on": signed, "signed_by": v["signed_by"]}
-        preview(app, DocSpec("notice", f"mededeling {label or eid} ({fmt_date(signed)})",
+        preview(app, DocSpec("notice", f"mededeling {title} ({fmt_date(signed)})",
                              f"mededeling-{eid}",
                              lambda db, fmt: documents.render_notice(db, eid, fmt, **kw)))
 
@@ -226,12 +237,18 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
                     form_done(app, done))
 
 
+def area_choices(db: Any) -> list[tuple[str, str]]:
+    from lopdesk.domain.directory import list_areas
+
+    return [(f"{a.name} ({a.id})", a.id) for a in list_areas(db)]
+
+
 def open_report(app: App, area_id: str | None = None, school_year: int | None = None) -> None:
     lapp: Any = app
     counters = lapp.area.levels
-    area_id = area_id or (counters[0].area_id if counters else "")
+    area_id = area_id or (counters[0].area_id if counters else None)
     school_year = school_year or (max(c.school_year for c in counters) if counters else None)
-    fields = [FormField("area", "Gebied", value=area_id, required=True),
+    fields = [FormField("area", "Gebied", "choice", area_id, required=True, load=area_choices),
               FormField("year", "Schooljaar (beginjaar)", "whole", value=str(school_year or ""),
                         required=True, minimum=2000)]
 
@@ -243,17 +260,6 @@ def open_report(app: App, area_id: str | None = None, school_year: int | None = 
                              lambda db, fmt: documents.render_report(db, area, year, fmt)))
 
     app.push_screen(FormDialog("LOP-rapport", fields, submit="Voorbeeld"), form_done(app, done))
-
-
-def _numbered(app: App, number: int | None, title: str, label: str,
-              show: Callable[[int], None]) -> None:
-    """`show(number)` at once when the number is known, else after asking it."""
-    if number is not None:
-        show(number)
-        return
-    app.push_screen(FormDialog(title, [FormField("n", label, "whole", required=True,
-                                                 minimum=1)], submit="Voorbeeld"),
-                    form_done(app, lambda v: show(parse.whole(v["n"], label))))
 
 
 def run_choices(pick: FormField) -> Callable[[Any], list[tuple[str, int]]]:
@@ -292,7 +298,17 @@ def open_pv(app: App, run_id: int | None = None) -> None:
 
 
 def open_case_summary(app: App, case_id: int | None = None) -> None:
-    _numbered(app, case_id, "Samenvatting van een bemiddelingsdossier", "Dossier (nummer)",
-              lambda cid: preview(app, DocSpec(
-                  "case", f"samenvatting dossier {cid}", f"dossier-{cid}",
-                  lambda db, fmt: documents.render_case(db, str(cid), fmt))))
+    """The case summary for the parties; without a case, the form picks one."""
+
+    def show(cid: int) -> None:
+        preview(app, DocSpec("case", f"samenvatting dossier {cid}", f"dossier-{cid}",
+                             lambda db, fmt: documents.render_case(db, str(cid), fmt)))
+
+    if case_id is not None:
+        show(case_id)
+        return
+    pick = FormField("case", "Bemiddelingsdossier", "child", required=True,
+                     placeholder="zoek op naam, dossiernummer, school of kind-id…",
+                     load=case_choices)
+    app.push_screen(FormDialog("Samenvatting van een bemiddelingsdossier", [pick],
+                               submit="Voorbeeld"), form_done(app, lambda v: show(int(v["case"]))))

@@ -123,6 +123,51 @@ def scope_choices(db: Any) -> list[Choice]:
     return level_choices(db) + school_choices(db) + areas
 
 
+def notice_choices(child_id: str | None = None,
+                   school_name: Callable[[str, str], str] | None = None,
+                   titles: dict[str, str] | None = None) -> Callable[[Any], list[Choice]]:
+    """The register lines a refusal notice (NGI-01) can be made for: the non-realised
+    ones (of one child when given), each with the child, the school (named by
+    `school_name(id, name)`, as the screens name it) and the level in words. `titles`
+    receives a short title of each line ("Lucas Maes, De Linde nr. 3")."""
+
+    def load(db: Any) -> list[Choice]:
+        from lopdesk.domain.directory import non_realised_entries
+        from lopdesk.labels import fmt_date, level_words
+
+        out = []
+        for r in non_realised_entries(db, child_id):
+            born = fmt_date(r.birth_date) if r.birth_date else ""
+            school = (school_name(r.school_id, r.school_name) if school_name else
+                      r.school_name + (f" ({r.where})" if r.where else ""))
+            level = level_words(r.kind, r.label, r.school_year)
+            label = (f"{r.last_name}, {r.first_name} · {school} · {level} · nr. {r.seq} · "
+                     f"{r.child_id}")
+            if titles is not None:
+                titles[str(r.entry_id)] = f"{r.first_name} {r.last_name}, {school} nr. {r.seq}"
+            out.append(Choice(str(r.entry_id), label,
+                              f"{r.first_name} {r.last_name} {r.last_name} {r.first_name} "
+                              f"{born} {r.child_id} {school} {level} nr. {r.seq}".lower()))
+        return out
+
+    return load
+
+
+def case_choices(db: Any) -> list[Choice]:
+    """Mediation cases, running ones first (the order of the case list), each with the
+    child, its state and the refusing schools."""
+    from lopdesk.domain.mediation import list_cases
+    from lopdesk.labels import CASE_STATUS
+
+    out = []
+    for c in list_cases(db):
+        schools = ", ".join(c.school_names or c.schools)
+        label = (f"dossier {c.id} · {c.child_name} · {CASE_STATUS.get(c.status, c.status)}"
+                 + (f" · {schools}" if schools else "") + f" · {c.child_id}")
+        out.append(Choice(str(c.id), label, f"dossier {c.id} {label}".lower()))
+    return out
+
+
 # What a picker of each kind searches in (a level or a school has no birth date).
 PLACEHOLDER = {
     "child": "zoek op naam, geboortedatum of id…",
