@@ -114,6 +114,8 @@ class LopdeskApp(TypeAhead, DbResults, App):
         # snapshots show the same screen on any day.
         self._clock = clock
         self._polling = False
+        # Where the last document was saved: the next save proposes the same folder.
+        self.document_folder: str | None = None
         self.theme = "textual-dark"
 
     def now(self) -> datetime:

@@ -146,3 +146,44 @@ async def test_palette_document_form_typed_in_one_burst(db, monkeypatch):
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen.query_one("#search").value == ""  # nothing leaked below
+
+
+async def test_form_hint_names_what_the_form_does(db):
+    """A form whose button previews says Ctrl+S previews; it does not promise 'bewaren'."""
+    refused_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await palette(app, pilot, "mededeling van niet")
+        hint = str(app.screen.query_one("#form-hint").render())
+        assert "Ctrl+S" in hint and ": voorbeeld" in hint and "bewaren" not in hint, hint
+
+
+async def test_preview_wraps_long_lines_and_the_next_save_proposes_the_last_folder(
+        db, tmp_path):
+    from lopdesk.screens.documents import DocSpec, preview
+
+    refused_scenario(db)
+    words = " ".join(f"woord{i}" for i in range(40))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        preview(app, DocSpec("case", "lang", "lang", lambda d, fmt: f"kop\n  {words}\n"))
+        await settle(app, pilot)
+        await wait_until(pilot, lambda: app.screen.text is not None)
+        log = app.screen.query_one("Log")
+        shown = [str(line) for line in log.lines]
+        assert all(len(line) < 80 for line in shown), shown
+        assert " ".join(shown).split() == ["kop", *words.split()]
+        for folder in ("eerst", "tweede"):
+            await pilot.press("s")
+            await settle(app, pilot)
+            field = app.screen.query_one("#f-folder")
+            if folder == "tweede":  # proposed: the folder of the save before
+                assert field.value == str(tmp_path / "eerst")
+            await pilot.press("tab", "ctrl+u")
+            await type_text(pilot, str(tmp_path / folder))
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            await wait_until(pilot, lambda f=folder: app.screen.saved is not None
+                             and app.screen.saved.parent.name == f)

@@ -185,8 +185,8 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
         PgUp/PgDn only when the preview is longer than its room (`pages`)."""
         last = self._fields[-1] if self._fields else None
         typed = last is not None and last.kind not in ("choice", "check", *PICKERS)
-        keys = ["Ctrl+S" + (" of Enter in het laatste veld" if typed else "") + ": bewaren",
-                "Esc: annuleren"]
+        keys = ["Ctrl+S" + (" of Enter in het laatste veld" if typed else "")
+                + f": {self._submit.lower()}", "Esc: annuleren"]
         if pages:
             keys.append("PgUp/PgDn: voorbeeld bladeren")
         return " · ".join(keys)

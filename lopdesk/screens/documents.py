@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,22 @@ class DocSpec:
     def formats(self) -> tuple[str, ...]:
         """What the user can save; the Typst source (`typ`) is for template makers."""
         return tuple(f for f in documents.FORMATS[self.kind] if f != "typ")
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """Each line of `text` within `width` where it can be: a longer line continues on the
+    next lines, indented two more than it; a single word longer than `width` stays whole."""
+    if width < 20:
+        return text.split("\n")
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+        out += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False) or [line]
+    return out
 
 
 def safe_name(text: str) -> str:
@@ -114,14 +131,25 @@ class PreviewScreen(DbResults, Screen):
         if not self.is_attached:
             return
         self.text = text
-        log = self.query_one(Log)
-        log.clear()
-        log.write(text.rstrip("\n"), scroll_end=False)
-        log.scroll_home(animate=False)
+        self._fill()
         n = text.count("\n") + 1
         self.query_one("#title", Static).update(
             f" Voorbeeld: {self.spec.title} · {n} lijnen · s: bewaren ("
             + "/".join(self.spec.formats) + ") · Esc: terug")
+
+    def _fill(self) -> None:
+        """The text with its long lines wrapped at the preview's width: a word is never cut
+        off at the edge (the saved file keeps its own lines)."""
+        log = self.query_one(Log)
+        width = log.scrollable_content_region.width - 1
+        log.clear()
+        log.write("\n".join(wrap_lines((self.text or "").rstrip("\n"), width)),
+                  scroll_end=False)
+        log.scroll_home(animate=False)
+
+    def on_resize(self) -> None:
+        if self.text is not None:
+            self._fill()
 
     def _failed(self, exc: BaseException) -> None:
         if self.is_attached:  # the app has reported the error
@@ -141,7 +169,8 @@ class PreviewScreen(DbResults, Screen):
 
     def _ask_and_save(self, fmt: str | None) -> None:
         """Ask the folder (and the format unless given), then save in a worker."""
-        fields = [FormField("folder", "Map", value=os.getcwd(), required=True)]
+        folder = self.lapp.document_folder or os.getcwd()
+        fields = [FormField("folder", "Map", value=folder, required=True)]
         if fmt is None:
             fields.insert(0, FormField("fmt", "Formaat", "select", "html",
                                        [(FORMAT_LABEL.get(f, f), f) for f in self.spec.formats],
@@ -158,7 +187,9 @@ class PreviewScreen(DbResults, Screen):
 
     def _saved(self, path: Path) -> None:
         self.saved = path
-        self.app.notify(str(path), title="Document bewaard", timeout=8)
+        self.lapp.document_folder = str(path.parent)
+        # name and folder on lines of their own: a long path is not broken mid-name
+        self.app.notify(f"{path.name}\nin {path.parent}", title="Document bewaard", timeout=8)
 
 
 # --- what the palette and the screens open ---------------------------------------------------

@@ -141,8 +141,9 @@ def notice_choices(child_id: str | None = None,
             school = (school_name(r.school_id, r.school_name) if school_name else
                       r.school_name + (f" ({r.where})" if r.where else ""))
             level = level_words(r.kind, r.label, r.school_year)
-            label = (f"{r.last_name}, {r.first_name} · {school} · {level} · nr. {r.seq} · "
-                     f"{r.child_id}")
+            # the birth date tells apart two children of the same name, as in the child picker
+            label = (f"{r.last_name}, {r.first_name}" + (f" · {born}" if born else "")
+                     + f" · {school} · {level} · nr. {r.seq} · {r.child_id}")
             if titles is not None:
                 titles[str(r.entry_id)] = f"{r.first_name} {r.last_name}, {school} nr. {r.seq}"
             out.append(Choice(str(r.entry_id), label,
