@@ -216,14 +216,14 @@ def confirm_hint(exc: Exception) -> str:
     """A refusal the user may confirm (NeedsConfirmation): the flag of the running command
     that confirms it, named after the message; nothing for other errors (the app's dialogs
     ask instead and never name a flag)."""
-    import click
+    from typer._click.globals import get_current_context  # typer vendors click
 
     from lopdesk.errors import NeedsConfirmation
 
     if not isinstance(exc, NeedsConfirmation):
         return ""
     flag = "--confirm-" + exc.confirm.replace("_", "-")
-    ctx = click.get_current_context(silent=True)
+    ctx = get_current_context(silent=True)
     options = {o for p in (ctx.command.params if ctx else []) for o in p.opts}
     return f" Bevestig met {flag}." if flag in options else ""
 
