@@ -206,6 +206,7 @@ async def test_MED_01_open_case_form_asks_to_confirm_a_child_enrolled_elsewhere(
         await settle(app, pilot)
         confirm = app.screen
         assert type(confirm).__name__ == "ConfirmDialog" and "School S2" in confirm.body
+        assert "--" not in confirm.body  # the CLI's flag is named by the CLI alone
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen is form and form.values()["child_id"] == "K2"
