@@ -39,7 +39,7 @@ def test_MED_02_other_school_without_enrolment_needs_confirmation(db):
         "MED-02", "outcome", "contradiction")
     assert exc.value.message == (
         "Het register toont geen inschrijving van Mila Peeters (C1) in School S2 voor "
-        "2027-2028; en ook in geen andere school; bevestig dat u het dossier toch afsluit "
+        "2027-2028, ook niet in een andere school; bevestig dat u het dossier toch afsluit "
         "met de uitkomst 'ingeschreven in een andere school'.")
     assert mediation.get_case(db, case_id).status == "open"
     view = mediation.close_case(db, case_id, "other_school", school_id="S2", at=t(days=9),
@@ -71,7 +71,7 @@ def test_MED_02_a_school_outside_the_area_where_the_child_enrols_closes_at_once(
     enrolled_outside_the_area(db)
     with pytest.raises(NeedsConfirmation) as exc:
         mediation.close_case(db, case_id, "other_school", school_id="S3", at=t(days=9))
-    assert "in School S3 voor 2027-2028; wel in School T1 · leerjaar 1 · 2027-2028 nr. 1" \
+    assert "in School S3 voor 2027-2028, wel in School T1 · leerjaar 1 · 2027-2028 nr. 1" \
         in exc.value.message
     view = mediation.close_case(db, case_id, "other_school", school_id="T1", at=t(days=9))
     assert (view.status, view.outcome_school_id) == ("closed", "T1")

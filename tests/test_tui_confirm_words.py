@@ -1,10 +1,12 @@
 """Pilot tests at 80x24: the app's confirm dialogs ask in words and never name a CLI flag
-(MED-01, MED-02), and a new child's birth date refused in the add-request form shows under
-that field with the focus there (forms save while open: docs/decisions.md)."""
+(MED-01, MED-02), MED-03's explanation names every level, and a new child's birth date
+refused in the add-request form shows under that field with the focus there (forms save
+while open: docs/decisions.md)."""
 
 from __future__ import annotations
 
 import builders as b
+from builders import t
 from test_tui import SIZE, make, notes, open_register, scenario, settle, type_text
 from test_tui_form_refusal import case_scenario, open_close_form_for_another_school
 from test_tui_form_refusal import make as make_at_now
@@ -88,3 +90,35 @@ async def test_new_child_born_in_another_year_than_the_nursery_level(db):
         assert str(dialog.query_one("#form-error").render()) == (
             "Niet bewaard: zie 'Nieuw kind: geboortedatum'.")
         assert registers.list_entries(db, "L1") == []
+
+
+async def test_MED_03_no_school_to_propose_names_every_held_level(db):
+    """MED-03 finds no school: the app shows why in a dialog, naming each of the four
+    levels whose freed place its waiting list takes first (WL-01), as the CLI does."""
+    from test_mediation import open_case, refused
+
+    from lopdesk.screens.case import CaseScreen
+
+    refused(db)
+    for n in range(2, 6):
+        b.school(db, f"S{n}", x=100.0 * n, y=0.0)
+        b.level(db, f"L{n}", f"S{n}", capacity=1)
+        first, second = b.children(db, 2, prefix=f"W{n}")
+        entry = registers.add_request(db, f"L{n}", first, at=t(1))
+        registers.add_request(db, f"L{n}", second, at=t(2))
+        registers.withdraw(db, entry.id, reason="verhuisd", at=t(days=2))
+    case_id = open_case(db)
+    app = make(db, clock=lambda: t(days=8))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(CaseScreen(case_id))
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert type(dialog).__name__ == "TextDialog", notes(app)
+        for n in range(2, 6):
+            assert f"School S{n} · leerjaar 1 · 2027-2028 (1 vrij, 1 op de wachtlijst)" \
+                in dialog.body
+        assert "4 niveaus hebben een vrije plaats" in dialog.body
+        assert "andere" not in dialog.body

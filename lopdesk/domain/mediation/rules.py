@@ -134,10 +134,9 @@ def not_enrolled(child: str, school_name: str, school_year: str,
                  places: Sequence[str]) -> str:
     """MED-02: an 'enrolled' outcome names a school where the register shows no enrolment
     of the child for the case's school year; what the register shows instead."""
-    shown = (f"wel in {', '.join(places)}" if places
-             else "en ook in geen andere school")
+    shown = f"wel in {', '.join(places)}" if places else "ook niet in een andere school"
     return (f"Het register toont geen inschrijving van {child} in {school_name} voor "
-            f"{school_year}; {shown}")
+            f"{school_year}, {shown}")
 
 
 def closing_question(facts: Sequence[str], outcome: str) -> str | None:
