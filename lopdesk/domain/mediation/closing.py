@@ -14,10 +14,10 @@ from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.errors import Conflict, NeedsConfirmation
 from lopdesk.domain.mediation.common import (
     add_event,
+    case_enrolments,
     case_update,
     child_level,
     flush_case,
-    realised_places,
     refusing_schools,
 )
 from lopdesk.domain.mediation.rows import case_view
@@ -28,7 +28,6 @@ from lopdesk.domain.mediation.rules import (
     closing_school,
     contradiction,
     not_enrolled,
-    place_words,
 )
 from lopdesk.domain.mediation.views import CaseView
 from lopdesk.domain.mediation_models import CaseProposal, MediationCase
@@ -99,13 +98,11 @@ def _register_fact(s: Session, case: MediationCase, view: CaseView,
                    school_id: str) -> str | None:
     """What the register shows when it has no enrolment (realised) of the child at the
     school for the school year of the case's refusals; None when it has one."""
-    year = child_level(s, case).school_year
-    places = [(level.school_id, f"{place_words(name, level)} nr. {seq}")
-              for level, seq, name in realised_places(s, view.child_id)
-              if level.school_year == year]
+    places = case_enrolments(s, case)
     if any(sid == school_id for sid, _ in places):
         return None
     school = s.get(School, school_id)
-    child = f"{view.child_name} ({view.child_id})"
-    return not_enrolled(child, school.name if school else school_id, school_year_label(year),
+    year = school_year_label(child_level(s, case).school_year)
+    return not_enrolled(f"{view.child_name} ({view.child_id})",
+                        school.name if school else school_id, year,
                         [words for _, words in places])

@@ -169,3 +169,13 @@ def realised_places(s: Session, child_id: str) -> list[Any]:
         .join(School, School.id == CapacityLevel.school_id)
         .where(RegisterEntry.child_id == child_id, RegisterEntry.status == "realised")
         .order_by(RegisterEntry.requested_at, RegisterEntry.id)).all())
+
+
+def case_enrolments(s: Session, case: MediationCase) -> list[tuple[str, str]]:
+    """(school id, place in words) of the child's enrolments the register shows (realised)
+    for the school year of the case's refusals: where an 'enrolled' outcome may close
+    without a question (MED-02)."""
+    year = child_level(s, case).school_year
+    return [(level.school_id, f"{place_words(name, level)} nr. {seq}")
+            for level, seq, name in realised_places(s, case.child_id)
+            if level.school_year == year]

@@ -17,10 +17,10 @@ from lopdesk.domain.calendar import order_binds, school_year_end
 from lopdesk.domain.errors import InvalidInput, RuleViolation
 from lopdesk.domain.mediation.common import (
     add_event,
+    case_enrolments,
     case_update,
     child_level,
     get_case_or_404,
-    realised_places,
     running_case,
     touch,
 )
@@ -69,9 +69,7 @@ def closing_schools(db: Database, case_id: int) -> list[tuple[School, float | No
     with reading(db) as s:
         case = get_case_or_404(s, case_id)
         child = s.get(Child, case.child_id)
-        year = child_level(s, case).school_year
-        enrolled = {level.school_id for level, _seq, _name in realised_places(s, case.child_id)
-                    if level.school_year == year}
+        enrolled = {school_id for school_id, _words in case_enrolments(s, case)}
         best: dict[str, tuple[School, float | None]] = {}
         for _level, school, site in _like_levels(s, case):
             d = _distance(child, school, site)
