@@ -8,7 +8,11 @@ from __future__ import annotations
 import builders as b
 from builders import t
 from test_tui import SIZE, make, notes, open_register, scenario, settle, type_text
-from test_tui_form_refusal import case_scenario, open_close_form_for_another_school
+from test_tui_form_refusal import (
+    case_scenario,
+    open_case_screen,
+    open_close_form_for_another_school,
+)
 from test_tui_form_refusal import make as make_at_now
 
 from lopdesk.domain import mediation, registers
@@ -97,8 +101,6 @@ async def test_MED_03_no_school_to_propose_names_every_held_level(db):
     levels whose freed place its waiting list takes first (WL-01), as the CLI does."""
     from test_mediation import open_case, refused
 
-    from lopdesk.screens.case import CaseScreen
-
     refused(db)
     for n in range(2, 6):
         b.school(db, f"S{n}", x=100.0 * n, y=0.0)
@@ -110,10 +112,8 @@ async def test_MED_03_no_school_to_propose_names_every_held_level(db):
     case_id = open_case(db)
     app = make(db, clock=lambda: t(days=8))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await app.push_screen(CaseScreen(case_id))
-        await settle(app, pilot)
-        await pilot.press("v")
+        await open_case_screen(app, pilot, case_id)
+        await pilot.press("v")  # propose: no school to propose, a dialog says why
         await settle(app, pilot)
         dialog = app.screen
         assert type(dialog).__name__ == "TextDialog", notes(app)
