@@ -296,9 +296,10 @@ def school_names(levels: Iterable[Any], by_place: bool = False) -> dict[str, str
     return out
 
 
-def no_candidate_text(held: list[Any], shown: int = 3) -> str:
-    """MED-03 found no school to propose: why, naming the levels whose free place their
-    waiting list takes first (WL-01; `held` carry place, free_places, waiting, until)."""
+def no_candidate_text(held: list[Any]) -> str:
+    """MED-03 found no school to propose: why, naming every level whose free place its
+    waiting list takes first (WL-01; `held` carry place, free_places, waiting, until). The
+    app and the CLI show this one text whole (it wraps)."""
     if not held:
         return ("Geen school van het gebied heeft nu een vrije plaats op het niveau van het "
                 "kind (MED-03).")
@@ -306,13 +307,12 @@ def no_candidate_text(held: list[Any], shown: int = 3) -> str:
     one_day = len(days) == 1
     named = "; ".join(f"{h.place} ({h.free_places} vrij, {h.waiting} op de wachtlijst"
                       + ("" if one_day else f", tot en met {fmt_date(h.until)}") + ")"
-                      for h in held[:shown])
-    more = len(held) - shown
+                      for h in held)
     return ("Geen school kan het kind nu een plaats geven (MED-03): "
             f"{plural(len(held), 'niveau heeft', 'niveaus hebben')} een vrije plaats, maar "
             "die gaat eerst naar de kinderen op de eigen wachtlijst"
             + (f", tot en met {fmt_date(min(days))}" if one_day else "")
-            + f" (WL-01): {named}" + (f" en {more} andere." if more > 0 else "."))
+            + f" (WL-01): {named}.")
 
 
 def decider(d: Any) -> str:

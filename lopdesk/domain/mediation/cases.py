@@ -18,6 +18,7 @@ from lopdesk.domain.mediation.common import (
     current_case,
     link_refusal,
     lock_child,
+    realised_places,
     refusal_reason,
     touch,
 )
@@ -25,7 +26,7 @@ from lopdesk.domain.mediation.rows import case_view
 from lopdesk.domain.mediation.rules import parent_request_reason
 from lopdesk.domain.mediation.views import CaseView
 from lopdesk.domain.mediation_models import CaseAutoReason, MediationCase
-from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, School
+from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
 from lopdesk.domain.refusals import entry_or_404, refusal_moment, school_of_level
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import REFUSAL_REASON, fmt_date
@@ -89,13 +90,7 @@ def _refuse_if_placed_elsewhere(s: Session, child_id: str,
     refused = [s.get(CapacityLevel, e.level_id) for e in entries]
     wanted = {(lv.school_year, lv.kind, lv.label) for lv in refused if lv is not None}
     schools = {lv.school_id for lv in refused if lv is not None}
-    rows = s.execute(
-        select(CapacityLevel, RegisterEntry.seq, School.name)
-        .join(RegisterEntry, RegisterEntry.level_id == CapacityLevel.id)
-        .join(School, School.id == CapacityLevel.school_id)
-        .where(RegisterEntry.child_id == child_id, RegisterEntry.status == "realised")
-        .order_by(RegisterEntry.requested_at, RegisterEntry.id)).all()
-    for level, seq, name in rows:
+    for level, seq, name in realised_places(s, child_id):
         if (level.school_year, level.kind, level.label) in wanted \
                 and level.school_id not in schools:
             child = s.get(Child, child_id)
@@ -103,7 +98,7 @@ def _refuse_if_placed_elsewhere(s: Session, child_id: str,
             raise NeedsConfirmation(
                 f"{who} is al ingeschreven in {name} ({level.id} nr. {seq}) voor "
                 "hetzelfde schooljaar en leerjaar; bevestig dat u toch een bemiddeling "
-                "opent.", rule="MED-01")
+                "opent.", rule="MED-01", confirm="placed_elsewhere")
 
 
 def open_case(db: Database, child_id: str, *, request_on: date | None,

@@ -57,7 +57,7 @@ def _refuse_if_open_offer(s, child_id: str) -> None:
         raise NeedsConfirmation(
             f"dit kind heeft een open aanbod van een vrijgekomen plaats in {row.level_id} "
             f"nr. {row.seq}{until}; bevestig dat u de mededeling toch registreert.",
-            rule="WL-01")
+            rule="WL-01", confirm="open_offer")
 
 
 def record_notice(db: Database, entry_id: int, *, mode: str, delivered_on: date,

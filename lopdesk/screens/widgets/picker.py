@@ -79,16 +79,19 @@ def school_choices(db: Any) -> list[Choice]:
 
 
 def schools_for_case(case_id: int) -> Callable[[Any], list[Choice]]:
-    """The choices of the school a case closes at: schools with a level like the child's,
-    nearest first (lopdesk.domain.mediation.schools_for_child)."""
+    """The choices of the school a case closes at: every school close_case accepts, those
+    where the register shows the child enrolled first (marked), then the area's schools
+    with a level like the child's nearest first, then the others
+    (lopdesk.domain.mediation.closing_schools)."""
 
     def load(db: Any) -> list[Choice]:
-        from lopdesk.domain.mediation import schools_for_child
+        from lopdesk.domain.mediation import closing_schools
         from lopdesk.labels import distance
 
-        return [Choice(s.id, school_label(s) + (f" · {distance(d)}" if d is not None else ""),
+        return [Choice(s.id, ("ingeschreven · " if enrolled else "") + school_label(s)
+                       + (f" · {distance(d)}" if d is not None else ""),
                        f"{s.name} {s.address} {s.neighbourhood} {s.id}".lower())
-                for s, d in schools_for_child(db, case_id)]
+                for s, d, enrolled in closing_schools(db, case_id)]
 
     return load
 
