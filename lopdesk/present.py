@@ -331,3 +331,25 @@ def decision_words(d: Any, *, moment: bool = False) -> str:
     when = fmt_datetime(d.decided_at) if moment else fmt_date(d.decided_at)
     head = " · ".join(x for x in (d.decision_ref or "", when, decider(d)) if x)
     return head + (f": {d.decision_reason}" if d.decision_reason else "")
+
+
+def notice_already(n: NoticeView) -> str:
+    """A line's refusal notice is recorded once (NGI-02): what was recorded, instead of an
+    empty form that would be refused at the end."""
+    from lopdesk.labels import NOTICE_MODE, NOTICE_SENDER
+
+    return (f"De mededeling is al geregistreerd: {label(NOTICE_MODE, n.delivery_mode)} "
+            f"bezorgd op {fmt_date(n.delivered_on)} door {label(NOTICE_SENDER, n.sent_by)}"
+            + (", te laat (NGI-02)" if n.late else "")
+            + f"; klacht bij de CLR t.e.m. {fmt_date(n.clr_deadline)} (NGI-04).")
+
+
+def notice_lateness(refused_at: Any, due: Any, delivered_on: Any) -> str:
+    """NGI-02 in the confirmation, before recording: a delivery after the due day is late."""
+    if due is None or delivered_on <= due:
+        return ""
+    from lopdesk.labels import local_day
+
+    days = (delivered_on - local_day(refused_at)).days
+    return (f" Dat is {days} dagen na de weigering: te laat (NGI-02: binnen 4 kalenderdagen, "
+            f"uiterlijk {fmt_date(due)}).")
