@@ -162,6 +162,7 @@ class CaseScreen(FormScreen):
 
     def loaded(self, v) -> None:
         self.view = v
+        self.refresh_bindings()  # a closed case offers no key that adds to it
         today = self.lapp.today()
         # The breadcrumb names the case already ("Bemiddeling › Dossier 3").
         self.show_title(present.case_title(v).removeprefix(f"Dossier {v.id} · "))
@@ -212,6 +213,13 @@ class CaseScreen(FormScreen):
             self.loaded(self.view)
 
     # -- helpers -----------------------------------------------------------------------
+
+    # What a closed case no longer takes (MED-02): not offered in the footer, help or palette.
+    WRITES = ("propose", "answer", "party", "meeting", "contact", "complaint", "close_case")
+
+    def allows(self, action: str) -> bool:
+        return not (action in self.WRITES and self.view is not None
+                    and self.view.status == "closed")
 
     def _open(self) -> bool:
         if self.view is None:
