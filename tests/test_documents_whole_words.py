@@ -51,3 +51,22 @@ def test_preview_wraps_long_lines_keeping_every_word():
     assert re.split(r"\s+", " ".join(wrapped[1:]).strip()) == line.split()
     # a word longer than the width stays whole
     assert wrap_lines("x " + "a" * 50, 30) == ["x", "  " + "a" * 50]
+
+
+def test_case_summary_names_the_level_in_words_and_says_the_opening_once(db):
+    from datetime import date
+
+    from builders import t
+
+    from lopdesk.domain import mediation, registers
+    from lopdesk.domain.extracts.case import case_from_view
+
+    level, kids = b.basic(db, capacity=2, n_children=3)
+    for i, kid in enumerate(kids):
+        registers.add_request(db, level, kid, at=t(i))
+    case = mediation.open_case(db, kids[2], request_on=date(2027, 3, 10), note="belde op")
+    c = case_from_view(mediation.get_case(db, case.id))
+    assert c["level"] == "leerjaar 1 · 2027-2028 (L1)"
+    summaries = [m["summary"] for m in c["meetings"]]
+    assert summaries and not any(s.lower().startswith("geopend: geopend") for s in summaries)
+    assert any(s.startswith("geopend") for s in summaries), summaries
