@@ -187,3 +187,26 @@ async def test_preview_wraps_long_lines_and_the_next_save_proposes_the_last_fold
             await settle(app, pilot)
             await wait_until(pilot, lambda f=folder: app.screen.saved is not None
                              and app.screen.saved.parent.name == f)
+
+
+async def test_lop_report_defaults_to_the_area_under_the_cursor_and_its_newest_year(db):
+    """The secondary area's levels are a year behind: its report must not default to the
+    primary area's newest year (a report of zeros)."""
+    import builders as b
+    from textual.widgets import Select
+
+    refused_scenario(db)  # area A, levels of 2027
+    b.area(db, "B", education="secondary")
+    b.school(db, "SB", "B")
+    b.level(db, "LB", "SB", year=2026)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        from lopdesk.screens.register import RegisterScreen
+
+        await app.push_screen(RegisterScreen("LB"))
+        await settle(app, pilot)
+        await palette(app, pilot, "LOP-rapport")
+        assert name(app) == "FormDialog", notes(app)
+        assert app.screen.query_one("#f-area", Select).value == "B"
+        assert app.screen.query_one("#f-year").value == "2026"

@@ -274,11 +274,33 @@ def area_choices(db: Any) -> list[tuple[str, str]]:
     return [(f"{a.name} ({a.id})", a.id) for a in list_areas(db)]
 
 
+def _area_in_view(app: App) -> str | None:
+    """The area of the level shown or under the cursor (a register, the overview)."""
+    lapp: Any = app
+    screen: Any = app.screen
+    level_id = getattr(screen, "level_id", None)
+    if level_id is None and hasattr(screen, "current_row"):
+        row = screen.current_row()
+        key = getattr(row, "key", None)
+        if isinstance(key, tuple) and key[:1] == ("area",):  # the overview's area line
+            return str(key[1])
+        data = row.data if row is not None else None
+        area = getattr(data, "area_id", None)
+        if area:
+            return area
+        level_id = getattr(data, "level_id", None)
+    counters = lapp.area.by_level.get(level_id) if level_id else None
+    return counters.area_id if counters is not None else None
+
+
 def open_report(app: App, area_id: str | None = None, school_year: int | None = None) -> None:
     lapp: Any = app
     counters = lapp.area.levels
-    area_id = area_id or (counters[0].area_id if counters else None)
-    school_year = school_year or (max(c.school_year for c in counters) if counters else None)
+    area_id = area_id or _area_in_view(app) or (counters[0].area_id if counters else None)
+    # the newest school year of that area (areas can be a year apart, e.g. secondary)
+    years = [c.school_year for c in counters if c.area_id == area_id] or [
+        c.school_year for c in counters]
+    school_year = school_year or (max(years) if years else None)
     fields = [FormField("area", "Gebied", "choice", area_id, required=True, load=area_choices),
               FormField("year", "Schooljaar (beginjaar)", "whole", value=str(school_year or ""),
                         required=True, minimum=2000)]
