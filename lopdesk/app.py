@@ -114,6 +114,8 @@ class LopdeskApp(TypeAhead, DbResults, App):
         # snapshots show the same screen on any day.
         self._clock = clock
         self._polling = False
+        # Where the last document was saved: the next save proposes the same folder.
+        self.document_folder: str | None = None
         self.theme = "textual-dark"
 
     def now(self) -> datetime:
@@ -132,6 +134,9 @@ class LopdeskApp(TypeAhead, DbResults, App):
         from lopdesk.labels import fmt_date
 
         return f"oefenomgeving · {fmt_date(self.now())}"
+
+    def on_command_palette_closed(self, event: CommandPalette.Closed) -> None:
+        self.palette_closed()
 
     # -- start ------------------------------------------------------------------------
 

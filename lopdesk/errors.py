@@ -39,7 +39,14 @@ class RuleViolation(DomainError):
 
 
 class NeedsConfirmation(RuleViolation):
-    """The action is allowed but unusual: it is done only when the user confirms it."""
+    """The action is allowed but unusual: it is done only when the user confirms it.
+    `confirm` names what the caller passes to confirm: the domain call's keyword
+    `confirm_<confirm>` (the CLI's flag `--confirm-<confirm>`, with dashes)."""
+
+    def __init__(self, message: str, *, confirm: str, rule: str | None = None,
+                 field: str | None = None):
+        self.confirm = confirm
+        super().__init__(message, rule=rule, field=field)
 
 
 class NotFound(DomainError):

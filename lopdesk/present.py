@@ -296,9 +296,10 @@ def school_names(levels: Iterable[Any], by_place: bool = False) -> dict[str, str
     return out
 
 
-def no_candidate_text(held: list[Any], shown: int = 3) -> str:
-    """MED-03 found no school to propose: why, naming the levels whose free place their
-    waiting list takes first (WL-01; `held` carry place, free_places, waiting, until)."""
+def no_candidate_text(held: list[Any]) -> str:
+    """MED-03 found no school to propose: why, naming every level whose free place its
+    waiting list takes first (WL-01; `held` carry place, free_places, waiting, until). The
+    app and the CLI show this one text whole (it wraps)."""
     if not held:
         return ("Geen school van het gebied heeft nu een vrije plaats op het niveau van het "
                 "kind (MED-03).")
@@ -306,13 +307,12 @@ def no_candidate_text(held: list[Any], shown: int = 3) -> str:
     one_day = len(days) == 1
     named = "; ".join(f"{h.place} ({h.free_places} vrij, {h.waiting} op de wachtlijst"
                       + ("" if one_day else f", tot en met {fmt_date(h.until)}") + ")"
-                      for h in held[:shown])
-    more = len(held) - shown
+                      for h in held)
     return ("Geen school kan het kind nu een plaats geven (MED-03): "
             f"{plural(len(held), 'niveau heeft', 'niveaus hebben')} een vrije plaats, maar "
             "die gaat eerst naar de kinderen op de eigen wachtlijst"
             + (f", tot en met {fmt_date(min(days))}" if one_day else "")
-            + f" (WL-01): {named}" + (f" en {more} andere." if more > 0 else "."))
+            + f" (WL-01): {named}.")
 
 
 def decider(d: Any) -> str:
@@ -331,3 +331,25 @@ def decision_words(d: Any, *, moment: bool = False) -> str:
     when = fmt_datetime(d.decided_at) if moment else fmt_date(d.decided_at)
     head = " · ".join(x for x in (d.decision_ref or "", when, decider(d)) if x)
     return head + (f": {d.decision_reason}" if d.decision_reason else "")
+
+
+def notice_already(n: NoticeView) -> str:
+    """A line's refusal notice is recorded once (NGI-02): what was recorded, instead of an
+    empty form that would be refused at the end."""
+    from lopdesk.labels import NOTICE_MODE, NOTICE_SENDER
+
+    return (f"De mededeling is al geregistreerd: {label(NOTICE_MODE, n.delivery_mode)} "
+            f"bezorgd op {fmt_date(n.delivered_on)} door {label(NOTICE_SENDER, n.sent_by)}"
+            + (", te laat (NGI-02)" if n.late else "")
+            + f"; klacht bij de CLR t.e.m. {fmt_date(n.clr_deadline)} (NGI-04).")
+
+
+def notice_lateness(refused_at: Any, due: Any, delivered_on: Any) -> str:
+    """NGI-02 in the confirmation, before recording: a delivery after the due day is late."""
+    if due is None or delivered_on <= due:
+        return ""
+    from lopdesk.labels import local_day
+
+    days = (delivered_on - local_day(refused_at)).days
+    return (f" Dat is {days} dagen na de weigering: te laat (NGI-02: binnen 4 kalenderdagen, "
+            f"uiterlijk {fmt_date(due)}).")

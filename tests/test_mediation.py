@@ -297,8 +297,11 @@ def test_MED_02_timeline_is_append_only(db):
 
 
 def test_MED_02_same_school_outcome_defaults_to_the_refusing_school(db):
-    refused(db)
+    _, entry_id = refused(db)
     case_id = open_case(db)
+    with db.write() as s:  # the register shows the child enrolled at S1 after all
+        s.execute(update(RegisterEntry).where(RegisterEntry.id == entry_id)
+                  .values(status="realised"))
     view = mediation.close_case(db, case_id, "same_school")
     assert view.outcome_school_id == "S1"
 

@@ -52,8 +52,10 @@ async def test_MED_02_refused_close_keeps_the_form_open_at_the_school_field(db):
     """MED-02: 'ingeschreven in een andere school' without a school (and no accepted
     proposal) is refused by the domain: the form stays open with the note typed, the
     message is under the school field, which has the focus; naming the school then closes
-    the case."""
+    the case (the register shows the child enrolled there since)."""
     case_id = case_scenario(db)
+    child = mediation.get_case(db, case_id).child_id
+    assert registers.add_request(db, "L2", child, at=NOW).status == "realised"
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
         form = await open_close_form_for_another_school(app, pilot, case_id)
@@ -117,10 +119,10 @@ async def test_a_refusal_without_a_field_shows_above_the_buttons(db):
         assert str(one.query_one("#form-error").render()) == "Niet bewaard: zie 'Iets'."
 
 
-async def test_MED_03_case_school_picker_offers_only_schools_of_the_childs_level(db):
-    """The school a case closes at (MED-02) is picked among the schools with a level like
-    the child's refused one (same school year, kind and grade), nearest first (MED-03):
-    the nearer secondary school is not offered to a primary child."""
+async def test_MED_03_case_school_picker_offers_schools_of_the_childs_level_first(db):
+    """The school a case closes at (MED-02) is picked first among the schools with a level
+    like the child's refused one (same school year, kind and grade), nearest first
+    (MED-03): the nearer secondary school comes only after them (docs/decisions.md)."""
     from lopdesk.domain import areas
 
     b.area(db)
@@ -146,7 +148,8 @@ async def test_MED_03_case_school_picker_offers_only_schools_of_the_childs_level
         await pilot.press("x")
         await settle(app, pilot)
         picker = app.screen.query_one("#f-school_id")
-        assert [c.key for c in picker.choices] == ["S2", "S1", "S3"]
+        # every school close_case accepts; the others only after the fitting ones, by name
+        assert [c.key for c in picker.choices] == ["S2", "S1", "S3", "S4", "SO1"]
         assert "100 m" in picker.choices[0].label
 
 
@@ -203,6 +206,7 @@ async def test_MED_01_open_case_form_asks_to_confirm_a_child_enrolled_elsewhere(
         await settle(app, pilot)
         confirm = app.screen
         assert type(confirm).__name__ == "ConfirmDialog" and "School S2" in confirm.body
+        assert "--" not in confirm.body  # the CLI's flag is named by the CLI alone
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen is form and form.values()["child_id"] == "K2"

@@ -214,7 +214,7 @@ async def test_document_preview_and_save(db, tmp_path):
         await wait_until(pilot, lambda: app.screen.saved is not None, timeout=5)
         path = tmp_path / "uit" / "register-L1.html"
         assert path.exists() and "<html" in path.read_text().lower()
-        assert any(str(path) in n for n in notes(app))
+        assert any(path.name in n and str(path.parent) in n for n in notes(app))
 
 
 async def test_document_preview_saves_a_pdf(db, tmp_path):
@@ -320,3 +320,27 @@ def test_closed_case_counts_no_open_proposal(db):
     case_id = closed_case_with_open_proposal(db)
     row = next(c for c in mediation.list_cases(db, at=NOW) if c.id == case_id)
     assert (row.status, row.open_proposals) == ("closed", 0)
+
+
+async def test_MED_02_closed_case_offers_no_key_that_adds_to_it(db):
+    """A closed case takes nothing more: the footer and the help do not offer v, a, p, m,
+    c, k or x (they were shown and then refused), and pressing them changes nothing."""
+    from lopdesk.screens.case import CaseScreen
+    from lopdesk.screens.widgets.footer import KeyFooter
+
+    case_id = closed_case_with_open_proposal(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(CaseScreen(case_id))
+        await settle(app, pilot)
+        shown = [k.description for k in app.screen.query_one(KeyFooter).query("FooterKey")]
+        assert not {"Voorstel", "Antwoord", "Partij", "Afsluiten"} & set(shown), shown
+        keys = {"v": "propose", "a": "answer", "p": "party", "m": "meeting", "c": "contact",
+                "k": "complaint", "x": "close_case"}
+        for key, action in keys.items():
+            assert app.screen.check_action(action, ()) is False
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert name(app) == "CaseScreen"
+        assert not any("Geweigerd" in n for n in notes(app))

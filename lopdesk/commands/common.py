@@ -192,7 +192,7 @@ def handle_errors(func: F) -> F:
             sys.stdout.flush()  # a closed pipe shows here, not as a flush error at exit
             return result
         except DomainError as exc:
-            raise fail(exc.shown(), exc.exit_code) from None
+            raise fail(exc.shown() + confirm_hint(exc), exc.exit_code) from None
         except BrokenPipeError:
             raise broken_pipe() from None
         except (typer.Exit, typer.Abort, SystemExit):
@@ -210,6 +210,22 @@ def handle_errors(func: F) -> F:
             raise fail(f"onverwachte fout ({type(exc).__name__}): {exc}", EXIT_RULE) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def confirm_hint(exc: Exception) -> str:
+    """A refusal the user may confirm (NeedsConfirmation): the flag of the running command
+    that confirms it, named after the message; nothing for other errors (the app's dialogs
+    ask instead and never name a flag)."""
+    from typer._click.globals import get_current_context  # typer vendors click
+
+    from lopdesk.errors import NeedsConfirmation
+
+    if not isinstance(exc, NeedsConfirmation):
+        return ""
+    flag = "--confirm-" + exc.confirm.replace("_", "-")
+    ctx = get_current_context(silent=True)
+    options = {o for p in (ctx.command.params if ctx else []) for o in p.opts}
+    return f" Bevestig met {flag}." if flag in options else ""
 
 
 _PLAIN = (str, int, float, type(None))  # bool is an int

@@ -269,8 +269,7 @@ def case_propose(case_id: int = typer.Argument(...),
         choice = mediation.proposal_choice(db, case_id, at=common.parse_when(at))
     cands = choice.candidates
     if as_json or not cands:  # none: why, naming the free places a waiting list holds
-        common.emit(cands, True) if as_json else common.echo(
-            no_candidate_text(choice.held, shown=len(choice.held)))
+        common.emit(cands, True) if as_json else common.echo(no_candidate_text(choice.held))
         return
     common.emit([{"rank": i, "level_id": c.level_id, "school_name": c.school_name,
                   "neighbourhood": c.neighbourhood,
@@ -311,11 +310,12 @@ def case_answer(proposal_id: int = typer.Argument(...),
 def case_close(case_id: int = typer.Argument(...),
                outcome: str | None = typer.Option(
                    None, "--outcome", help="same_school, other_school, no_agreement, withdrawn."),
-               school: str | None = typer.Option(None, "--school"),
+               school: str | None = typer.Option(None, "--school", help="Waar het kind "
+                                                 "ingeschreven is (elk gebied)."),
                note: str = typer.Option("", "--note"),
                version: int | None = typer.Option(None, "--version"),
-               confirm: bool = typer.Option(False, "--confirm-contradiction", help="Toch "
-                                            "met een uitkomst die de feiten tegenspreekt."),
+               confirm: bool = typer.Option(False, "--confirm-contradiction", help="Toch, "
+                                            "al spreken feiten of register de uitkomst tegen."),
                at: str | None = common.AT_OPTION,
                as_json: bool = common.JSON_OPTION) -> None:
     """Een dossier afsluiten met zijn uitkomst (MED-02: nooit zonder uitkomst)."""

@@ -117,6 +117,46 @@ def list_children(db: Database, search: str | None = None, limit: int = 200) -> 
                          k.household_id, n.get(k.id, 0)) for k in kids]
 
 
+@dataclass
+class NonRealisedRow:
+    """A non-realised register line: what a refusal notice (NGI-01) can be made for."""
+
+    entry_id: int
+    seq: int
+    child_id: str
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    school_id: str
+    school_name: str
+    where: str  # the school's address, else its neighbourhood (sites of one name differ)
+    kind: str
+    label: str
+    school_year: int
+
+
+def non_realised_entries(db: Database, child_id: str | None = None) -> list[NonRealisedRow]:
+    """Every non-realised line (of one child when given), newest school year first, then
+    by the child's name: one read, for choosing the line of a refusal notice."""
+    with reading(db) as s:
+        q = where_given(
+            select(RegisterEntry.id, RegisterEntry.seq, Child.id, Child.first_name,
+                   Child.last_name, Child.birth_date, School.id, School.name, School.address,
+                   School.neighbourhood, CapacityLevel.kind, CapacityLevel.label,
+                   CapacityLevel.school_year)
+            .join(CapacityLevel, CapacityLevel.id == RegisterEntry.level_id)
+            .join(School, School.id == CapacityLevel.school_id)
+            .join(Child, Child.id == RegisterEntry.child_id)
+            .where(RegisterEntry.status == "non_realised")
+            .order_by(CapacityLevel.school_year.desc(), Child.last_name, Child.first_name,
+                      Child.id, RegisterEntry.level_id),
+            (RegisterEntry.child_id, child_id))
+        return [NonRealisedRow(eid, seq, cid, first, last, born, sid, sname,
+                               address or neighbourhood or "", kind, label, year)
+                for (eid, seq, cid, first, last, born, sid, sname, address, neighbourhood,
+                     kind, label, year) in s.execute(q).all()]
+
+
 # --- reads the app needs (one query each, no per-level loops) -----------------------
 
 

@@ -13,7 +13,7 @@ from lopdesk import parse, present
 from lopdesk.domain import directory, mediation
 from lopdesk.labels import distance, fmt_date, plural, proposal_answer, short_dt
 from lopdesk.screens.base import FormScreen, db_work
-from lopdesk.screens.dialogs import FormDialog, FormField
+from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
 from lopdesk.screens.widgets.picker import schools_for_case
@@ -162,6 +162,7 @@ class CaseScreen(FormScreen):
 
     def loaded(self, v) -> None:
         self.view = v
+        self.refresh_bindings()  # a closed case offers no key that adds to it
         today = self.lapp.today()
         # The breadcrumb names the case already ("Bemiddeling › Dossier 3").
         self.show_title(present.case_title(v).removeprefix(f"Dossier {v.id} · "))
@@ -212,6 +213,13 @@ class CaseScreen(FormScreen):
             self.loaded(self.view)
 
     # -- helpers -----------------------------------------------------------------------
+
+    # What a closed case no longer takes (MED-02): not offered in the footer, help or palette.
+    WRITES = ("propose", "answer", "party", "meeting", "contact", "complaint", "close_case")
+
+    def allows(self, action: str) -> bool:
+        return not (action in self.WRITES and self.view is not None
+                    and self.view.status == "closed")
 
     def _open(self) -> bool:
         if self.view is None:
@@ -296,9 +304,9 @@ class CaseScreen(FormScreen):
 
     def _pick_candidate(self, choice) -> None:
         candidates = choice.candidates
-        if not candidates:
-            self.notify(present.no_candidate_text(choice.held), severity="warning",
-                        timeout=15)
+        if not candidates:  # why, whole (wrapped), as the CLI prints it; Esc closes it
+            self.app.push_screen(TextDialog("Voorstellen: geen school (MED-03)",
+                                            present.no_candidate_text(choice.held)))
             return
         rows = [Row(c.level_id, [c.school_name, c.neighbourhood,
                                  "-" if c.free_places is None else str(c.free_places),

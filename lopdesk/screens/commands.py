@@ -46,6 +46,16 @@ class DutchPalette(CommandPalette):
 
         self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_none)
 
+    def runs_on_enter(self) -> bool:
+        """Enter now runs a command and closes the palette (rather than only highlighting
+        the first hit): the keys typed after it are for what the command opens."""
+        if not self._list_visible:
+            return self._selected_command is not None
+        hits = self.query_one(CommandList)
+        if hits.highlighted is not None:
+            return True
+        return hits.option_count == 1 and hits.get_option_at_index(0).id != self._NO_MATCHES
+
 
 def report(app: Any, exc: BaseException) -> None:
     """A provider's error goes to the app's one error sink, like every other error."""
@@ -280,15 +290,31 @@ def _register_doc(app: LopdeskApp) -> None:
 
 
 def _notice_doc(app: LopdeskApp) -> None:
-    from lopdesk.screens.register import RegisterScreen
-
+    """The notice of the non-realised line under the cursor where a screen lists lines (a
+    register, a child's file); else a picker of the non-realised lines, of the child shown
+    or under the cursor if any."""
     screen = app.screen
-    if isinstance(screen, RegisterScreen):
+    row = screen.current_row() if hasattr(screen, "current_row") else None
+    if (callable(getattr(screen, "action_notice", None)) and row is not None
+            and getattr(row.data, "status", None) == "non_realised"):
         screen.action_notice()
     else:
-        docs.open_notice(app)
+        docs.open_notice(app, child_id=_child_in_view(screen))
+
+
+def _child_in_view(screen: Any) -> str | None:
+    child_id = getattr(screen, "child_id", None)
+    if child_id is None and getattr(screen, "SCREEN_ID", "") in ("deferred", "mediation"):
+        row = screen.current_row()
+        child_id = getattr(row.data, "child_id", None) if row is not None else None
+    return child_id
 
 
 def _case_doc(app: LopdeskApp) -> None:
-    case_id = getattr(app.screen, "case_id", None)
+    """The summary of the case shown, or under the cursor in the case list; else a picker."""
+    screen = app.screen
+    case_id = getattr(screen, "case_id", None)
+    if case_id is None and getattr(screen, "SCREEN_ID", "") == "mediation":
+        row = screen.current_row()
+        case_id = row.key if row is not None else None
     docs.open_case_summary(app, case_id)

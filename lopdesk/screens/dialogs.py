@@ -185,8 +185,8 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
         PgUp/PgDn only when the preview is longer than its room (`pages`)."""
         last = self._fields[-1] if self._fields else None
         typed = last is not None and last.kind not in ("choice", "check", *PICKERS)
-        keys = ["Ctrl+S" + (" of Enter in het laatste veld" if typed else "") + ": bewaren",
-                "Esc: annuleren"]
+        keys = ["Ctrl+S" + (" of Enter in het laatste veld" if typed else "")
+                + f": {self._submit.lower()}", "Esc: annuleren"]
         if pages:
             keys.append("PgUp/PgDn: voorbeeld bladeren")
         return " · ".join(keys)
@@ -293,11 +293,11 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
                 self.call_after_refresh(self._label_in_view, key)
 
     def _label_in_view(self, key: str) -> None:
-        """The label above the focused field in view too, the field itself last (a field
-        taller than the form's area shows its own lines)."""
+        """The label above the focused field and a message under it in view too, the field
+        itself last (a field taller than the form's area shows its own lines)."""
         focused = self.focused
         if focused is not None and self._key_of(focused) == key and self.is_attached:
-            for label in self.query(f"#l-{key}, #f-{key} > .field-label"):
+            for label in self.query(f"#l-{key}, #f-{key} > .field-label, #e-{key}.shown"):
                 label.scroll_visible(animate=False, immediate=True)
             focused.scroll_visible(animate=False, immediate=True)
 
@@ -469,8 +469,9 @@ class FormDialog(SavingForm, ModalScreen[dict | None]):
             if refused is not None:
                 first = self._field(refused[0])
                 self._show_error(first, refused[1])
-        if first is not None:
-            self._focus_target(first.key).focus()
+        if first is not None:  # checked in place: the field, its message in view
+            self._show_form_error("")
+            self.set_focus(self._focus_target(first.key))
             return
         if self._save is None:
             self.dismiss(values)

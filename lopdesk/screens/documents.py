@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from lopdesk.screens.dialogs import FormDialog, FormField
 from lopdesk.screens.form_save import form_done
 from lopdesk.screens.keys import key_table
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.picker import scope_choices
+from lopdesk.screens.widgets.picker import case_choices, notice_choices, scope_choices
 
 if TYPE_CHECKING:
     from lopdesk.app import LopdeskApp
@@ -50,6 +51,22 @@ class DocSpec:
     def formats(self) -> tuple[str, ...]:
         """What the user can save; the Typst source (`typ`) is for template makers."""
         return tuple(f for f in documents.FORMATS[self.kind] if f != "typ")
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """Each line of `text` within `width` where it can be: a longer line continues on the
+    next lines, indented two more than it; a single word longer than `width` stays whole."""
+    if width < 20:
+        return text.split("\n")
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+        out += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False) or [line]
+    return out
 
 
 def safe_name(text: str) -> str:
@@ -114,14 +131,25 @@ class PreviewScreen(DbResults, Screen):
         if not self.is_attached:
             return
         self.text = text
-        log = self.query_one(Log)
-        log.clear()
-        log.write(text.rstrip("\n"), scroll_end=False)
-        log.scroll_home(animate=False)
+        self._fill()
         n = text.count("\n") + 1
         self.query_one("#title", Static).update(
             f" Voorbeeld: {self.spec.title} · {n} lijnen · s: bewaren ("
             + "/".join(self.spec.formats) + ") · Esc: terug")
+
+    def _fill(self) -> None:
+        """The text with its long lines wrapped at the preview's width: a word is never cut
+        off at the edge (the saved file keeps its own lines)."""
+        log = self.query_one(Log)
+        width = log.scrollable_content_region.width - 1
+        log.clear()
+        log.write("\n".join(wrap_lines((self.text or "").rstrip("\n"), width)),
+                  scroll_end=False)
+        log.scroll_home(animate=False)
+
+    def on_resize(self) -> None:
+        if self.text is not None:
+            self._fill()
 
     def _failed(self, exc: BaseException) -> None:
         if self.is_attached:  # the app has reported the error
@@ -141,7 +169,8 @@ class PreviewScreen(DbResults, Screen):
 
     def _ask_and_save(self, fmt: str | None) -> None:
         """Ask the folder (and the format unless given), then save in a worker."""
-        fields = [FormField("folder", "Map", value=os.getcwd(), required=True)]
+        folder = self.lapp.document_folder or os.getcwd()
+        fields = [FormField("folder", "Map", value=folder, required=True)]
         if fmt is None:
             fields.insert(0, FormField("fmt", "Formaat", "select", "html",
                                        [(FORMAT_LABEL.get(f, f), f) for f in self.spec.formats],
@@ -158,7 +187,9 @@ class PreviewScreen(DbResults, Screen):
 
     def _saved(self, path: Path) -> None:
         self.saved = path
-        self.app.notify(str(path), title="Document bewaard", timeout=8)
+        self.lapp.document_folder = str(path.parent)
+        # name and folder on lines of their own: a long path is not broken mid-name
+        self.app.notify(f"{path.name}\nin {path.parent}", title="Document bewaard", timeout=8)
 
 
 # --- what the palette and the screens open ---------------------------------------------------
@@ -200,12 +231,22 @@ def ask_register_extract(app: App) -> None:
     app.push_screen(FormDialog("Registeruittreksel", fields, submit="Voorbeeld"), done)
 
 
-def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
-    """NGI-01: ask the signing date and signer, then preview (refused when incomplete)."""
+def _school_namer(app: App) -> Callable[[str, str], str] | None:
+    area = getattr(app, "area", None)
+    return area.school_name if area is not None else None
+
+
+def open_notice(app: App, entry_id: int | None = None, label: str = "",
+                child_id: str | None = None) -> None:
+    """NGI-01: ask the signing date and signer, then preview (refused when incomplete).
+    Without a line, the form picks one of the non-realised lines (of `child_id` when given)."""
     lapp: Any = app
     today = lapp.today() if hasattr(lapp, "today") else None
+    titles: dict[str, str] = {}  # what the picked line is called in the preview's title
     fields = [] if entry_id is not None else [
-        FormField("entry", "Inschrijving (id)", "whole", required=True, minimum=1)]
+        FormField("entry", "Niet-gerealiseerde inschrijving", "child", required=True,
+                  placeholder="zoek op naam, school of kind-id…",
+                  load=notice_choices(child_id, _school_namer(app), titles))]
     fields += [
         FormField("signed_on", "Datum van ondertekening", "day",
                   value=fmt_date(today), required=True),
@@ -213,10 +254,11 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
     ]
 
     def done(v: dict) -> None:
-        eid = entry_id if entry_id is not None else parse.whole(v["entry"], "Inschrijving")
+        eid = entry_id if entry_id is not None else int(v["entry"])
+        title = label or titles.get(str(eid), str(eid))
         signed = parse.day(v["signed_on"], "Datum van ondertekening")
         kw = {"signed_on": signed, "signed_by": v["signed_by"]}
-        preview(app, DocSpec("notice", f"mededeling {label or eid} ({fmt_date(signed)})",
+        preview(app, DocSpec("notice", f"mededeling {title} ({fmt_date(signed)})",
                              f"mededeling-{eid}",
                              lambda db, fmt: documents.render_notice(db, eid, fmt, **kw)))
 
@@ -226,12 +268,40 @@ def open_notice(app: App, entry_id: int | None = None, label: str = "") -> None:
                     form_done(app, done))
 
 
+def area_choices(db: Any) -> list[tuple[str, str]]:
+    from lopdesk.domain.directory import list_areas
+
+    return [(f"{a.name} ({a.id})", a.id) for a in list_areas(db)]
+
+
+def _area_in_view(app: App) -> str | None:
+    """The area of the level shown or under the cursor (a register, the overview)."""
+    lapp: Any = app
+    screen: Any = app.screen
+    level_id = getattr(screen, "level_id", None)
+    if level_id is None and hasattr(screen, "current_row"):
+        row = screen.current_row()
+        key = getattr(row, "key", None)
+        if isinstance(key, tuple) and key[:1] == ("area",):  # the overview's area line
+            return str(key[1])
+        data = row.data if row is not None else None
+        area = getattr(data, "area_id", None)
+        if area:
+            return area
+        level_id = getattr(data, "level_id", None)
+    counters = lapp.area.by_level.get(level_id) if level_id else None
+    return counters.area_id if counters is not None else None
+
+
 def open_report(app: App, area_id: str | None = None, school_year: int | None = None) -> None:
     lapp: Any = app
     counters = lapp.area.levels
-    area_id = area_id or (counters[0].area_id if counters else "")
-    school_year = school_year or (max(c.school_year for c in counters) if counters else None)
-    fields = [FormField("area", "Gebied", value=area_id, required=True),
+    area_id = area_id or _area_in_view(app) or (counters[0].area_id if counters else None)
+    # the newest school year of that area (areas can be a year apart, e.g. secondary)
+    years = [c.school_year for c in counters if c.area_id == area_id] or [
+        c.school_year for c in counters]
+    school_year = school_year or (max(years) if years else None)
+    fields = [FormField("area", "Gebied", "choice", area_id, required=True, load=area_choices),
               FormField("year", "Schooljaar (beginjaar)", "whole", value=str(school_year or ""),
                         required=True, minimum=2000)]
 
@@ -243,17 +313,6 @@ def open_report(app: App, area_id: str | None = None, school_year: int | None = 
                              lambda db, fmt: documents.render_report(db, area, year, fmt)))
 
     app.push_screen(FormDialog("LOP-rapport", fields, submit="Voorbeeld"), form_done(app, done))
-
-
-def _numbered(app: App, number: int | None, title: str, label: str,
-              show: Callable[[int], None]) -> None:
-    """`show(number)` at once when the number is known, else after asking it."""
-    if number is not None:
-        show(number)
-        return
-    app.push_screen(FormDialog(title, [FormField("n", label, "whole", required=True,
-                                                 minimum=1)], submit="Voorbeeld"),
-                    form_done(app, lambda v: show(parse.whole(v["n"], label))))
 
 
 def run_choices(pick: FormField) -> Callable[[Any], list[tuple[str, int]]]:
@@ -292,7 +351,17 @@ def open_pv(app: App, run_id: int | None = None) -> None:
 
 
 def open_case_summary(app: App, case_id: int | None = None) -> None:
-    _numbered(app, case_id, "Samenvatting van een bemiddelingsdossier", "Dossier (nummer)",
-              lambda cid: preview(app, DocSpec(
-                  "case", f"samenvatting dossier {cid}", f"dossier-{cid}",
-                  lambda db, fmt: documents.render_case(db, str(cid), fmt))))
+    """The case summary for the parties; without a case, the form picks one."""
+
+    def show(cid: int) -> None:
+        preview(app, DocSpec("case", f"samenvatting dossier {cid}", f"dossier-{cid}",
+                             lambda db, fmt: documents.render_case(db, str(cid), fmt)))
+
+    if case_id is not None:
+        show(case_id)
+        return
+    pick = FormField("case", "Bemiddelingsdossier", "child", required=True,
+                     placeholder="zoek op naam, dossiernummer, school of kind-id…",
+                     load=case_choices)
+    app.push_screen(FormDialog("Samenvatting van een bemiddelingsdossier", [pick],
+                               submit="Voorbeeld"), form_done(app, lambda v: show(int(v["case"]))))

@@ -117,8 +117,10 @@ class SavingForm:
         if not name:
             return None
         low = name.lower()
+        # a label's last part counts too: 'Geboortedatum' is 'Nieuw kind: geboortedatum'
         for test in (lambda f: f.key == name, lambda f: f.label.lower() == low,
-                     lambda f: f.label.lower().startswith(low)):
+                     lambda f: f.label.lower().startswith(low),
+                     lambda f: f.label.lower().rsplit(": ", 1)[-1].startswith(low)):
             found = next((f for f in self._fields if test(f)), None)
             if found is not None:
                 return found

@@ -57,18 +57,35 @@ class RegisterActions:
 
     def action_record_notice(self) -> None:
         """NGI-02/03: record how and when the refusal notice of the line under the cursor
-        reached the parents; confirmed first, written and audited by the domain."""
+        reached the parents; confirmed first, written and audited by the domain. The form
+        is opened on the line's facts: a notice already recorded is shown instead, the LOP
+        is offered as sender only under the school's mandate, and a late delivery is named
+        in the confirmation."""
+        e = self.current_entry()
+        if e is not None:
+            self.db_dialog(mediation.notice_facts, e.id,
+                           on_done=lambda facts: self._notice_form(e, facts))
+
+    def _notice_form(self, e: Any, facts: Any) -> None:
         from lopdesk.screens.dialogs import FormField
 
-        e = self.current_entry()
-        if e is None:
+        if facts.refused_at is None:
+            self.notify(f"Nr. {e.seq} werd nooit niet-gerealiseerd: er is geen mededeling "
+                        "nodig (NGI-02).", severity="warning")
             return
+        if facts.recorded is not None:
+            self.notify(present.notice_already(facts.recorded), title=f"Nr. {e.seq}",
+                        timeout=10)
+            return
+        senders = [k for k in NOTICE_SENDER if k != "lop" or facts.mandated]
         fields = [
             FormField("mode", "Wijze van bezorging", "choice", "receipt",
                       [(NOTICE_MODE[m], m) for m in NOTICE_MODE], required=True),
-            FormField("on", "Bezorgd op", "day", fmt_date(self.lapp.now()), required=True),
-            FormField("sent_by", "Verstuurd door (leeg = volgens het mandaat van de school)",
-                      "choice", None, [(NOTICE_SENDER[k], k) for k in NOTICE_SENDER]),
+            FormField("on", "Bezorgd op", "day", fmt_date(self.lapp.today()), required=True),
+            FormField("sent_by", "Verstuurd door (leeg = het LOP, volgens het mandaat)"
+                      if facts.mandated else "Verstuurd door", "choice",
+                      None if facts.mandated else "school",
+                      [(NOTICE_SENDER[k], k) for k in senders]),
             FormField("note", "Notitie"),
         ]
 
@@ -76,6 +93,7 @@ class RegisterActions:
             on = parse.day(v["on"], "Bezorgd op")
             what = (f"{e.child_name} ({e.child_id}), nr. {e.seq}: mededeling "
                     f"{NOTICE_MODE[v['mode']]} bezorgd op {fmt_date(on)}.")
+            what += present.notice_lateness(facts.refused_at, facts.due, on)
             # asked once the form has closed (a save that opens a screen over its own form
             # would leave the form open under it)
             self.app.call_later(self.app.push_screen,
@@ -83,9 +101,13 @@ class RegisterActions:
                                               yes="Vastleggen"),
                                 lambda ok: self._record_notice(e, v, on) if ok else None)
 
+        mandate = ("" if facts.mandated else
+                   f" {facts.school_name} gaf het LOP geen mandaat: de school verstuurt.")
         self._form("notice", f"Mededeling nr. {e.seq} bezorgd", fields,
-                   f"{e.child_name} ({e.child_id}) · niet-gerealiseerd. De termijn voor de "
-                   "klacht bij de CLR loopt vanaf de bezorging (NGI-04).", "Verder", run)
+                   f"{e.child_name} ({e.child_id}) · niet-gerealiseerd op "
+                   f"{fmt_date(facts.refused_at)}; tijdig bezorgd t.e.m. {fmt_date(facts.due)} "
+                   f"(NGI-02).{mandate} De termijn voor de klacht bij de CLR loopt vanaf de "
+                   "bezorging (NGI-04).", "Verder", run)
 
     def _record_notice(self, e: Any, v: dict, on: Any, confirmed: bool = False) -> None:
         def open_offer(exc: BaseException) -> None:

@@ -9,7 +9,9 @@ keys that follow while
 - the key before them is still on its way through the widgets (it reaches the app's own key
   handler when no widget stopped it; a character the focused field consumes needs no wait);
 - the screen on top is not mounted yet (a dialog just pushed sets its focus in `on_mount`);
-- a dialog is on its way: its data is read first (`expect_dialog`, see base.db_then_dialog).
+- a dialog is on its way: its data is read first (`expect_dialog`, see base.db_then_dialog);
+- the command palette runs the command chosen with Enter: it closes first, then the command
+  opens what the keys that follow are meant for (`palette_closed` ends the wait after it).
 
 Held keys are replayed in the order typed. Every wait is bounded (HOLD_AT_MOST, KEY_AT_MOST):
 a dialog that never comes, or a key a widget swallowed, releases the keys that follow.
@@ -47,6 +49,11 @@ class TypeAhead:
     def expect_dialog(self) -> None:
         """A dialog opens as soon as its data is read: keys typed meanwhile wait for it."""
         self._expecting_until = time.monotonic() + HOLD_AT_MOST
+
+    def palette_closed(self) -> None:
+        """The palette is gone; its command runs next (both are queued on the app in that
+        order), then the held keys may follow, to whatever the command opened."""
+        self.call_later(self.dialog_settled)  # type: ignore[attr-defined]
 
     def dialog_settled(self) -> None:
         """The awaited dialog is pushed (or will not come): the held keys go on."""
@@ -87,6 +94,9 @@ class TypeAhead:
 
     async def _dispatch_key(self, event: events.Key) -> None:
         focused = self.focused  # type: ignore[attr-defined]
+        runs_on_enter = getattr(self.screen, "runs_on_enter", None)  # type: ignore[attr-defined]
+        if event.key == "enter" and runs_on_enter is not None and runs_on_enter():
+            self.expect_dialog()
         # A character typed into a field is the field's own (Input.check_consume_key): the
         # next key may follow at once, it queues behind it in the same widget.
         if focused is None or not focused.check_consume_key(event.key, event.character):

@@ -42,6 +42,12 @@ def case_context(case: dict[str, Any], *, generated_at: datetime | None = None,
     return {"meta": meta(user, "Samenvatting bemiddelingsdossier", generated_at), "case": c}
 
 
+def _event_summary(kind: str, text: str) -> str:
+    """'overleg: …'; a text that starts with its kind already ('geopend op vraag van …')
+    is not prefixed twice."""
+    return text if text.lower().startswith(kind.lower()) else f"{kind}: {text}"
+
+
 def case_from_view(view: Any) -> dict[str, Any]:
     """lopdesk.domain.mediation's CaseView as the plain dict the case templates read."""
     from lopdesk.domain import mediation
@@ -56,7 +62,9 @@ def case_from_view(view: Any) -> dict[str, Any]:
     return {
         "id": str(view.id),
         "child": {"id": view.child_id, "name": view.child_name},
-        "level": ", ".join(sorted({r.level_id for r in view.refusals})),
+        # in words, with the code a colleague finds it by in the register
+        "level": ", ".join(sorted({f"{r.level_words or r.level_id} ({r.level_id})"
+                                   for r in view.refusals})),
         "trigger": label("CASE_TRIGGER", view.trigger)
         + (f" ({label('REFUSAL_REASON', view.reason)})" if view.reason else ""),
         "opened_on": view.request_on or local_day(view.opened_at),
@@ -70,7 +78,7 @@ def case_from_view(view: Any) -> dict[str, Any]:
         "parties": [{"role": label("PARTY_ROLE", p.role), "name": p.name}
                     for p in view.parties],
         "meetings": [{"date": fmt_date(ev.occurred_on or ev.at),
-                      "summary": f"{label('EVENT_KIND', ev.kind)}: {ev.text}"}
+                      "summary": _event_summary(label("EVENT_KIND", ev.kind), ev.text)}
                      for ev in view.timeline],
         "proposals": [{"school": p.school_name, "date": fmt_date(p.proposed_at),
                        "answer": proposal_answer(p.answer, view.status)}

@@ -15,6 +15,7 @@ from lopdesk.domain.areas import get_or_404
 from lopdesk.domain.counters import LevelCounters, area_counters
 from lopdesk.domain.extracts.environment import meta, render_document, template_name
 from lopdesk.domain.models import Area, CapacityLevel, RegisterEntry, RegisterEvent, School
+from lopdesk.errors import InvalidInput
 from lopdesk.labels import EDUCATION, free_places_board, school_year_label
 
 
@@ -100,6 +101,18 @@ def _school_rows(schools: dict[str, dict[str, Any]], hoods: dict[str, list[int]]
     return school_rows
 
 
+def _no_levels(db: Database, area_id: str, school_year: int) -> None:
+    """A report of a year without levels would be all zeros: refused, naming the years
+    the area does have (the form's year is easily one off between two school years)."""
+    with reading(db) as s:
+        years = sorted(set(s.execute(
+            select(CapacityLevel.school_year).join(School, School.id == CapacityLevel.school_id)
+            .where(School.area_id == area_id)).scalars()))
+    have = ", ".join(school_year_label(y) for y in years) or "geen enkel schooljaar"
+    raise InvalidInput(f"gebied {area_id} heeft geen capaciteitsniveaus in schooljaar "
+                       f"{school_year_label(school_year)}; wel in: {have}.", field="year")
+
+
 def report_context(db: Database, area_id: str, school_year: int, *,
                    generated_at: datetime | None = None) -> dict[str, Any]:
     """Counters, the free-places board, refusals (children once) and the social mix."""
@@ -109,6 +122,8 @@ def report_context(db: Database, area_id: str, school_year: int, *,
                   "education_label": EDUCATION.get(area.education, area.education)}
         ever_refused, current = _read_refusals(s, area_id, school_year)
     counters = area_counters(db, area_id, school_year)
+    if not counters:
+        _no_levels(db, area_id, school_year)
     placed = {c for _, c, st in current if st == "realised"}
     schools = _schools(counters)
     hoods: dict[str, list[int]] = {}

@@ -21,13 +21,18 @@ from lopdesk.domain.codes import (
 )
 from lopdesk.domain.mediation.cases import auto_reasons, open_case, set_auto_reason
 from lopdesk.domain.mediation.closing import close_case
-from lopdesk.domain.mediation.notices import notify_refusals, record_notice
+from lopdesk.domain.mediation.notices import (
+    NoticeFacts,
+    notice_facts,
+    notify_refusals,
+    record_notice,
+)
 from lopdesk.domain.mediation.proposals import (
     answer_proposal,
+    closing_schools,
     proposal_choice,
     proposals_for,
     propose,
-    schools_for_child,
 )
 from lopdesk.domain.mediation.queries import (
     case_timeline,
@@ -93,14 +98,15 @@ __all__ = [
     "NOTICE_DAYS", "NOTICE_MODE", "NOTICE_MODES", "NOTICE_SENDER", "NOTICE_SENDERS",
     "PARTY_ROLE", "PARTY_ROLES", "PROPOSAL_ANSWERS", "REFUSAL_REASON",
     "AnswerView", "Candidate", "CaseRow", "CaseView", "ChildFile", "Deadline", "FileEntry",
-    "HeldPlace", "MissingNotice", "NoticeView", "PartyRow", "PlenaryCase", "PlenarySummary",
-    "ProposalChoice", "ProposalRow", "RefusalRow", "TimelineRow",
+    "HeldPlace", "MissingNotice", "NoticeFacts", "NoticeView", "PartyRow", "PlenaryCase",
+    "PlenarySummary", "ProposalChoice", "ProposalRow", "RefusalRow", "TimelineRow",
     "add_event", "add_party", "add_refusal", "answer_proposal", "auto_reasons",
-    "case_timeline", "child_file", "close_case", "clr_deadline", "distance", "get_case",
+    "case_timeline", "child_file", "close_case", "closing_schools", "clr_deadline", "distance",
+    "get_case",
     "get_notice", "case_likely_outcome", "likely_outcome", "list_cases", "list_notices",
     "local_day", "missing_notices",
-    "notice_is_late", "notify_refusal_in", "notify_refusals", "notify_refusals_in",
+    "notice_facts", "notice_is_late", "notify_refusal_in", "notify_refusals", "notify_refusals_in",
     "open_case", "plenary_summary", "proposal_choice", "proposals_for", "propose",
-    "record_clr_complaint", "record_notice", "refusal_moment", "schools_for_child",
+    "record_clr_complaint", "record_notice", "refusal_moment",
     "set_auto_reason",
 ]

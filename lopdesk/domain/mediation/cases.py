@@ -18,6 +18,7 @@ from lopdesk.domain.mediation.common import (
     current_case,
     link_refusal,
     lock_child,
+    realised_places,
     refusal_reason,
     touch,
 )
@@ -25,7 +26,7 @@ from lopdesk.domain.mediation.rows import case_view
 from lopdesk.domain.mediation.rules import parent_request_reason, placed_elsewhere
 from lopdesk.domain.mediation.views import CaseView
 from lopdesk.domain.mediation_models import CaseAutoReason, MediationCase
-from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, School
+from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
 from lopdesk.domain.refusals import entry_or_404, refusal_moment, school_of_level
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import REFUSAL_REASON, fmt_date
@@ -87,12 +88,7 @@ def _refuse_if_placed_elsewhere(s: Session, child_id: str,
     seek their preferred school; MED-02 knows the outcome 'another school'), but only once
     the user confirms it, told where the child is enrolled."""
     refused = [lv for lv in (s.get(CapacityLevel, e.level_id) for e in entries) if lv]
-    rows = s.execute(
-        select(CapacityLevel, RegisterEntry.seq, School.name)
-        .join(RegisterEntry, RegisterEntry.level_id == CapacityLevel.id)
-        .join(School, School.id == CapacityLevel.school_id)
-        .where(RegisterEntry.child_id == child_id, RegisterEntry.status == "realised")
-        .order_by(RegisterEntry.requested_at, RegisterEntry.id)).all()
+    rows = realised_places(s, child_id)
     level = placed_elsewhere(refused, [lv for lv, _, _ in rows])
     if level is not None:
         seq, name = next((q, n) for lv, q, n in rows if lv is level)
@@ -101,7 +97,7 @@ def _refuse_if_placed_elsewhere(s: Session, child_id: str,
         raise NeedsConfirmation(
             f"{who} is al ingeschreven in {name} ({level.id} nr. {seq}) voor "
             "hetzelfde schooljaar en leerjaar; bevestig dat u toch een bemiddeling "
-            "opent.", rule="MED-01")
+            "opent.", rule="MED-01", confirm="placed_elsewhere")
 
 
 def open_case(db: Database, child_id: str, *, request_on: date | None,

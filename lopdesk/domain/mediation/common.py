@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +25,7 @@ from lopdesk.domain.mediation_models import (
     MediationCase,
     RefusalNotice,
 )
-from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
+from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry, School
 from lopdesk.domain.refusals import school_of_level
 from lopdesk.labels import REASON, REFUSAL_REASON, fmt_date
 
@@ -157,3 +158,24 @@ def child_level(s: Session, case: MediationCase) -> CapacityLevel:
         raise RuleViolation(f"dossier {case.id} heeft geen weigering: het niveau van het kind "
                             "is onbekend.", rule="MED-03")
     return row
+
+
+def realised_places(s: Session, child_id: str) -> list[Any]:
+    """(level, seq, school name) of every enrolment of the child the register shows
+    (realised), oldest request first."""
+    return list(s.execute(
+        select(CapacityLevel, RegisterEntry.seq, School.name)
+        .join(RegisterEntry, RegisterEntry.level_id == CapacityLevel.id)
+        .join(School, School.id == CapacityLevel.school_id)
+        .where(RegisterEntry.child_id == child_id, RegisterEntry.status == "realised")
+        .order_by(RegisterEntry.requested_at, RegisterEntry.id)).all())
+
+
+def case_enrolments(s: Session, case: MediationCase) -> list[tuple[str, str]]:
+    """(school id, place in words) of the child's enrolments the register shows (realised)
+    for the school year of the case's refusals: where an 'enrolled' outcome may close
+    without a question (MED-02)."""
+    year = child_level(s, case).school_year
+    return [(level.school_id, f"{place_words(name, level)} nr. {seq}")
+            for level, seq, name in realised_places(s, case.child_id)
+            if level.school_year == year]

@@ -3,19 +3,20 @@ reached the parents, and catching up on missing NGI-03 notification records."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from lopdesk.db import Database
 from lopdesk.domain import audit
-from lopdesk.domain.access import require
+from lopdesk.domain.access import reading, require
 from lopdesk.domain.codes import NOTICE_MODES, NOTICE_SENDERS
 from lopdesk.domain.errors import InvalidInput, NeedsConfirmation, RuleViolation
 from lopdesk.domain.mediation.cases import open_automatic_in
 from lopdesk.domain.mediation.common import active_auto_reasons, check_reason
 from lopdesk.domain.mediation.rows import notice_views
-from lopdesk.domain.mediation.rules import clr_deadline, local_day, notice_is_late
+from lopdesk.domain.mediation.rules import clr_deadline, local_day, notice_due, notice_is_late
 from lopdesk.domain.mediation.views import NoticeView
 from lopdesk.domain.mediation_models import RefusalNotice
 from lopdesk.domain.models import Offer, RegisterEntry
@@ -57,7 +58,31 @@ def _refuse_if_open_offer(s, child_id: str) -> None:
         raise NeedsConfirmation(
             f"dit kind heeft een open aanbod van een vrijgekomen plaats in {row.level_id} "
             f"nr. {row.seq}{until}; bevestig dat u de mededeling toch registreert.",
-            rule="WL-01")
+            rule="WL-01", confirm="open_offer")
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    """What the delivery form of one register line shows before anything is recorded."""
+
+    refused_at: datetime | None  # None: the line was never non-realised (no notice needed)
+    due: date | None  # NGI-02: the last calendar day to deliver in time
+    mandated: bool  # NGI-03: the school lets the LOP send its notices
+    school_name: str
+    recorded: NoticeView | None  # the notice already recorded for the line, if any
+
+
+def notice_facts(db: Database, entry_id: int) -> NoticeFacts:
+    """The refusal moment and due day (NGI-02), the school's mandate (NGI-03) and a notice
+    already recorded: so that a form offers only what `record_notice` accepts."""
+    with reading(db) as s:
+        entry = entry_or_404(s, entry_id)
+        refused_at = refusal_moment(s, entry_id)
+        school = school_of_level(s, entry.level_id)
+        recorded = notice_views(s, RefusalNotice.entry_id == entry_id)
+        return NoticeFacts(refused_at, notice_due(refused_at) if refused_at else None,
+                           bool(school.mandates_lop_notices), school.name,
+                           recorded[0] if recorded else None)
 
 
 def record_notice(db: Database, entry_id: int, *, mode: str, delivered_on: date,

@@ -17,6 +17,7 @@ from lopdesk.domain.calendar import order_binds, school_year_end
 from lopdesk.domain.errors import InvalidInput, RuleViolation
 from lopdesk.domain.mediation.common import (
     add_event,
+    case_enrolments,
     case_update,
     child_level,
     get_case_or_404,
@@ -59,19 +60,27 @@ def _distance(child: Child | None, school: School, site: Site | None) -> float |
     return None if dist is None else round(dist, 1)
 
 
-def schools_for_child(db: Database, case_id: int) -> list[tuple[School, float | None]]:
-    """The schools a case can close at (MED-02 'enrolled at another school'): those of the
-    area with a level like the child's, free places or not, nearest first (MED-03 order)."""
+def closing_schools(db: Database, case_id: int) -> list[tuple[School, float | None, bool]]:
+    """(school, distance, enrolled) of every school a case can close at with an 'enrolled'
+    outcome (MED-02): any school of the directory, of any area, as close_case accepts;
+    first those where the register shows the child enrolled for the case's school year,
+    then the area's schools with a level like the child's nearest first (MED-03 order),
+    then the others by name. close_case asks to confirm a school without that enrolment."""
     with reading(db) as s:
         case = get_case_or_404(s, case_id)
         child = s.get(Child, case.child_id)
+        enrolled = {school_id for school_id, _words in case_enrolments(s, case)}
         best: dict[str, tuple[School, float | None]] = {}
         for _level, school, site in _like_levels(s, case):
             d = _distance(child, school, site)
             if school.id not in best or (d is not None and (best[school.id][1] is None
                                                             or d < best[school.id][1])):
                 best[school.id] = (school, d)
-        return sorted(best.values(), key=lambda p: candidate_order(p[1], p[0].name, p[0].id))
+        near = sorted(best.values(), key=lambda p: candidate_order(p[1], p[0].name, p[0].id))
+        rest = [(sc, None) for sc in s.execute(select(School).order_by(School.name, School.id))
+                .scalars() if sc.id not in best]
+        return sorted([(sc, d, sc.id in enrolled) for sc, d in near + rest],
+                      key=lambda row: not row[2])  # stable: the enrolled ones first
 
 
 def _candidates(s: Session, case: MediationCase, at: datetime) -> list[Candidate]:

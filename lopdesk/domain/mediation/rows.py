@@ -43,6 +43,7 @@ from lopdesk.domain.models import (
     RegisterEvent,
     School,
 )
+from lopdesk.labels import level_words
 
 
 @dataclass
@@ -238,7 +239,8 @@ def refusal_row(f: EntryFacts) -> RefusalRow:
     return RefusalRow(e.id, e.level_id, e.seq, f.school.id, f.school.name, e.status,
                       n.reason if n else (e.reason or "capacity"), f.refused_at,
                       n.id if n else None, n.delivered_on if n else None,
-                      n.late if n else None, n.clr_deadline if n else None)
+                      n.late if n else None, n.clr_deadline if n else None,
+                      level_words(f.level.kind, f.level.label, f.level.school_year))
 
 
 def proposal_rows(s: Session, *where: ColumnElement[bool]) -> list[ProposalRow]:

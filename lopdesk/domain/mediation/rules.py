@@ -130,18 +130,32 @@ def case_likely_outcome(view) -> tuple[str | None, str | None]:
 
 def contradiction(outcome: str, school_id: str | None, likely: tuple[str | None, str | None],
                   school_names: dict[str, str]) -> str | None:
-    """MED-02: why an outcome contradicts the case's facts (`likely`, from likely_outcome: an
-    accepted proposal, or a refusing school that realised the enrolment), as a question to
-    confirm; None when it agrees with them or they point nowhere."""
+    """MED-02: the case's fact (`likely`, from likely_outcome: an accepted proposal, or a
+    refusing school that realised the enrolment) an outcome contradicts, as a sentence;
+    None when it agrees with them or they point nowhere."""
     fact, fact_school = likely
     if fact is None or (outcome == fact and (school_id is None or school_id == fact_school)):
         return None
     where = school_names.get(fact_school or "", fact_school or "")
     if fact == "other_school":
-        done = f"De ouders aanvaardden het voorstel van {where} en het kind is daar ingeschreven"
-    else:
-        done = f"Het kind is intussen ingeschreven in {where}, een school die het weigerde"
-    return (f"{done}; bevestig dat u het dossier toch afsluit met de uitkomst "
+        return f"De ouders aanvaardden het voorstel van {where} en het kind is daar ingeschreven"
+    return f"Het kind is intussen ingeschreven in {where}, een school die het weigerde"
+
+
+def not_enrolled(child: str, school_name: str, school_year: str,
+                 places: Sequence[str]) -> str:
+    """MED-02: an 'enrolled' outcome names a school where the register shows no enrolment
+    of the child for the case's school year; what the register shows instead."""
+    shown = f"wel in {', '.join(places)}" if places else "ook niet in een andere school"
+    return (f"Het register toont geen inschrijving van {child} in {school_name} voor "
+            f"{school_year}, {shown}")
+
+
+def closing_question(facts: Sequence[str], outcome: str) -> str | None:
+    """MED-02: the facts an outcome goes against, as one question to confirm (None: none)."""
+    if not facts:
+        return None
+    return (f"{'; '.join(facts)}; bevestig dat u het dossier toch afsluit met de uitkomst "
             f"'{CASE_OUTCOME[outcome]}'.")
 
 

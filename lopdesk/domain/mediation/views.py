@@ -65,6 +65,7 @@ class RefusalRow:
     delivered_on: date | None
     late: bool | None
     clr_deadline: date | None
+    level_words: str = ""  # the level as a user reads it ('leerjaar 1 · 2026-2027')
 
 
 @dataclass

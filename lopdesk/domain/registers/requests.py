@@ -155,6 +155,16 @@ def add_request(db: Database, level_id: str, child_id: str, *, priority_group: s
                               at=at, overcapacity_category=overcapacity_category)
 
 
+def check_birth_year(kind: str, label: str, birth_date: date | str | None, who: str,
+                     field: str) -> None:
+    """A nursery level is for one birth year (its label): a child born in another year is
+    refused, the message under `field` (the child picked, or a new child's birth date)."""
+    if kind == "nursery_birth_year" and birth_date is not None \
+            and str(_as_date(birth_date).year) != str(label):
+        raise InvalidInput(f"{who} is geboren in {_as_date(birth_date).year}; dit niveau is "
+                           f"voor geboortejaar {label}.", field=field)
+
+
 def _as_date(value: date | str) -> date:
     """A birth date from a scalar subquery (SQLite returns its text)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -261,10 +271,8 @@ def _check_request(facts: Any, level_id: str, child_id: str, at: datetime) -> No
         raise RuleViolation(
             f"de inschrijvingen voor dit niveau starten pas op {fmt_date(facts.enrolment_start)}.",
             rule="CAP-01")
-    if (facts.kind == "nursery_birth_year" and facts.birth_date is not None
-            and str(_as_date(facts.birth_date).year) != str(facts.label)):
-        raise InvalidInput(f"kind '{child_id}' is geboren in {_as_date(facts.birth_date).year}; "
-                           f"dit niveau is voor geboortejaar {facts.label}.", field="child_id")
+    check_birth_year(facts.kind, facts.label, facts.birth_date, f"kind '{child_id}'",
+                     "child_id")
     if facts.open_seq is not None:  # one running request per child and register
         raise RuleViolation(f"kind '{child_id}' staat al in dit register (nr. {facts.open_seq}"
                             "); een tweede aanvraag voor hetzelfde niveau kan niet.",

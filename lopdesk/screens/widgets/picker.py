@@ -79,16 +79,19 @@ def school_choices(db: Any) -> list[Choice]:
 
 
 def schools_for_case(case_id: int) -> Callable[[Any], list[Choice]]:
-    """The choices of the school a case closes at: schools with a level like the child's,
-    nearest first (lopdesk.domain.mediation.schools_for_child)."""
+    """The choices of the school a case closes at: every school close_case accepts, those
+    where the register shows the child enrolled first (marked), then the area's schools
+    with a level like the child's nearest first, then the others
+    (lopdesk.domain.mediation.closing_schools)."""
 
     def load(db: Any) -> list[Choice]:
-        from lopdesk.domain.mediation import schools_for_child
+        from lopdesk.domain.mediation import closing_schools
         from lopdesk.labels import distance
 
-        return [Choice(s.id, school_label(s) + (f" · {distance(d)}" if d is not None else ""),
+        return [Choice(s.id, ("ingeschreven · " if enrolled else "") + school_label(s)
+                       + (f" · {distance(d)}" if d is not None else ""),
                        f"{s.name} {s.address} {s.neighbourhood} {s.id}".lower())
-                for s, d in schools_for_child(db, case_id)]
+                for s, d, enrolled in closing_schools(db, case_id)]
 
     return load
 
@@ -121,6 +124,52 @@ def scope_choices(db: Any) -> list[Choice]:
     areas = [Choice(a.id, f"gebied {a.name} · {a.id}", f"gebied {a.name} {a.id}".lower())
              for a in list_areas(db)]
     return level_choices(db) + school_choices(db) + areas
+
+
+def notice_choices(child_id: str | None = None,
+                   school_name: Callable[[str, str], str] | None = None,
+                   titles: dict[str, str] | None = None) -> Callable[[Any], list[Choice]]:
+    """The register lines a refusal notice (NGI-01) can be made for: the non-realised
+    ones (of one child when given), each with the child, the school (named by
+    `school_name(id, name)`, as the screens name it) and the level in words. `titles`
+    receives a short title of each line ("Lucas Maes, De Linde nr. 3")."""
+
+    def load(db: Any) -> list[Choice]:
+        from lopdesk.domain.directory import non_realised_entries
+        from lopdesk.labels import fmt_date, level_words
+
+        out = []
+        for r in non_realised_entries(db, child_id):
+            born = fmt_date(r.birth_date) if r.birth_date else ""
+            school = (school_name(r.school_id, r.school_name) if school_name else
+                      r.school_name + (f" ({r.where})" if r.where else ""))
+            level = level_words(r.kind, r.label, r.school_year)
+            # the birth date tells apart two children of the same name, as in the child picker
+            label = (f"{r.last_name}, {r.first_name}" + (f" · {born}" if born else "")
+                     + f" · {school} · {level} · nr. {r.seq} · {r.child_id}")
+            if titles is not None:
+                titles[str(r.entry_id)] = f"{r.first_name} {r.last_name}, {school} nr. {r.seq}"
+            out.append(Choice(str(r.entry_id), label,
+                              f"{r.first_name} {r.last_name} {r.last_name} {r.first_name} "
+                              f"{born} {r.child_id} {school} {level} nr. {r.seq}".lower()))
+        return out
+
+    return load
+
+
+def case_choices(db: Any) -> list[Choice]:
+    """Mediation cases, running ones first (the order of the case list), each with the
+    child, its state and the refusing schools."""
+    from lopdesk.domain.mediation import list_cases
+    from lopdesk.labels import CASE_STATUS
+
+    out = []
+    for c in list_cases(db):
+        schools = ", ".join(c.school_names or c.schools)
+        label = (f"dossier {c.id} · {c.child_name} · {CASE_STATUS.get(c.status, c.status)}"
+                 + (f" · {schools}" if schools else "") + f" · {c.child_id}")
+        out.append(Choice(str(c.id), label, f"dossier {c.id} {label}".lower()))
+    return out
 
 
 # What a picker of each kind searches in (a level or a school has no birth date).
