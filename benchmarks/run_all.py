@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _figures import parse, table  # noqa: E402
 
-SCRIPTS = ("allocation.py", "imports.py", "cli.py", "tui.py", "load.py")
+SCRIPTS = ("allocation.py", "imports.py", "cli.py", "tui.py", "refused.py", "load.py")
 
 
 def main() -> int:

@@ -43,12 +43,13 @@ LEVEL_KIND_SHORT = {
 }
 
 
-def level_words(kind: str, level_label: str, school_year: int) -> str:
+def level_words(kind: str, level_label: str, school_year: int | None) -> str:
     """The one way a level is shown to a user, never its code: 'leerjaar 1 · 2026-2027',
-    'kleuters 2024 · 2026-2027', '1A · 2026-2027' (not '1A 1A')."""
+    'kleuters 2024 · 2026-2027', '1A · 2026-2027' (not '1A 1A'); without the school year
+    (None) where the screen names it once for all its levels ('kleuters 2024')."""
     short = LEVEL_KIND_SHORT.get(kind, kind)
     what = short if level_label == short else f"{short} {level_label}"
-    return f"{what} · {school_year_label(school_year)}"
+    return what if school_year is None else f"{what} · {school_year_label(school_year)}"
 
 
 DECISION_STATUS = {"pending": "aangevraagd", "approved": "goedgekeurd", "rejected": "afgewezen"}
@@ -218,6 +219,9 @@ _SCREEN_MEANS: dict[str, dict[str, str]] = {
         "Id": "", "#": "aantal scholen waar het kind uitgesteld of niet-gerealiseerd is",
         "Termijn": "tot die dag bindt de volgorde van de wachtlijst (WL-01)",
         "periode": "", "verstreken": "",
+        "Elders": "ja: het kind is al ingeschreven (gerealiseerd) in een andere school, "
+                  "voor hetzelfde schooljaar en leerjaar (MED-01); welke, staat achteraan "
+                  "bij de scholen ('ingeschreven in …')",
         "Scholen en posities": "per school het niveau, de status en de plaats op de "
                                "wachtlijst (#n, met het R-nummer)",
         "St": "", "#n": "", "Rn": "",
@@ -242,8 +246,11 @@ _SCREEN_MEANS: dict[str, dict[str, str]] = {
     },
     "results": {
         "Cap": "capaciteit", "Toegew.": "toegewezen plaatsen",
-        "Ind.": "waarvan indicatorleerlingen", "Laatst toegelaten": "grens: rangnummer van "
-                                                                    "het laatst toegelaten kind",
+        "Ind.": "waarvan indicatorleerlingen",
+        "Grens": "het laatst toegelaten kind: zijn rangnummer ('nr. 31'), ervoor zijn "
+                 + short_legend("voorranggroep", {k: v for k, v in PRIORITY_GROUP_SHORT.items()
+                                                  if k != "none"}, PRIORITY_GROUP)
+                 + " (ALC-06)",
         "Niveau-id": "code van het niveau", "Niveau-ids": "codes van de niveaus van de "
                                                           "wachtlijsten",
         "rondes uitgestelde aanvaarding": "", "verbeteringscycli": "",

@@ -14,7 +14,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 @pytest.mark.parametrize("script", ["allocation.py", "foundation.py", "load.py", "tui.py",
-                                    "xlsx_import.py", "imports.py", "cli.py"])
+                                    "xlsx_import.py", "imports.py", "cli.py", "refused.py"])
 def test_benchmark_runs_in_quick_mode(script: str, tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path)}
     proc = subprocess.run([sys.executable, str(BENCHMARKS / script), "--quick"],

@@ -123,3 +123,39 @@ def test_a_wrapping_table_never_reaches_past_its_width():
     scholen = wrap_cell(rows[0][6], widths[6], UNCAPPED)
     assert "".join(scholen).replace(" ", "") == rows[0][6].replace(" ", "")
     assert all(cell_len(line) <= widths[6] for line in scholen)
+
+
+async def test_a_wrapping_table_is_laid_out_once_per_width_and_data(monkeypatch):
+    """The widths of a wrapping table are worked out once for its rows and its width: not
+    again when the scrollbar its rows bring comes, nor for an id wider than its column in
+    a row not drawn yet, nor for the same rows again; a new width or new rows do."""
+    from lopdesk.screens.widgets import columns
+    from lopdesk.screens.widgets.table import Row
+
+    calls: list[int] = []
+    real = columns.layout_wrapped
+
+    def counted(cols, grown, available, texts, *args):
+        if texts:  # the empty table before its rows come costs nothing
+            calls.append(available)
+        return real(cols, grown, available, texts, *args)
+
+    monkeypatch.setattr(columns, "layout_wrapped", counted)
+    app, make = _app(0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one("#t")
+        rows = make(40)  # taller than the screen: a vertical scrollbar comes
+        rows[35] = Row(35, data=["Kind Nummer 35", "K0000035-X", SCHOOLS.format(n=35, m=0)])
+        table.set_rows(rows)
+        await pilot.pause()
+        await pilot.pause()
+        width = table.scrollable_content_region.width
+        assert calls == [width] and width < 80
+        assert table._widths[1] == len("K0000035-X")  # the wide id, before it is drawn
+        table.set_rows(make(40)[:35] + [rows[35]] + make(40)[36:])  # the same rows again
+        await pilot.pause()
+        assert calls == [width]
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert calls == [width, table.scrollable_content_region.width]

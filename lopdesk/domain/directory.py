@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from lopdesk.db import Database
 from lopdesk.domain.access import reading
 from lopdesk.domain.calendar import school_year_end
+from lopdesk.domain.mediation.rules import placed_elsewhere
 from lopdesk.domain.models import (
     Area,
     CapacityLevel,
@@ -249,7 +250,9 @@ class RefusedChild:
     name: str
     indicator: bool
     requests: list[RefusedRequest]
-    realised_at: str | None  # the school where the child has a place, if any
+    # MED-01: the child's realised enrolment at another school for the same school year
+    # and grade as one of these requests (it already has a place), if any
+    placed: RefusedRequest | None = None
 
 
 def refused_children(db: Database, area_id: str | None = None,
@@ -273,20 +276,21 @@ def refused_children(db: Database, area_id: str | None = None,
         if school_year:
             q = q.where(CapacityLevel.school_year == school_year)
         out: dict[str, RefusedChild] = {}
-        realised: dict[str, str] = {}
+        realised: dict[str, list[RefusedRequest]] = {}
         for (cid, lv, seq, status, reason, pos, sid, sname, year, label, first, last,
-             ind, kind) in s.execute(q).all():
+             ind, kind) in s.connection().execute(q).all():
+            request = RefusedRequest(lv, sid, sname, year, label, seq, status, reason, pos,
+                                     kind)
             if status == "realised":
-                realised[cid] = sname
+                realised.setdefault(cid, []).append(request)
                 continue
             row = out.get(cid)
             if row is None:
-                row = out[cid] = RefusedChild(cid, f"{first} {last}".strip(), bool(ind), [],
-                                              None)
-            row.requests.append(RefusedRequest(lv, sid, sname, year, label, seq, status,
-                                               reason, pos, kind))
-        for cid, row in out.items():
-            row.realised_at = realised.get(cid)
+                row = out[cid] = RefusedChild(cid, f"{first} {last}".strip(), bool(ind), [])
+            row.requests.append(request)
+        for cid, places in realised.items():
+            if cid in out:  # in the same read: no query per child
+                out[cid].placed = placed_elsewhere(out[cid].requests, places)
         _waiting_places(out.values())
         return list(out.values())
 

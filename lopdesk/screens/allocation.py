@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -21,13 +22,16 @@ from lopdesk.domain import allocation
 from lopdesk.domain.allocation import RunNames
 from lopdesk.domain.documents import cutoff_label
 from lopdesk.labels import (
+    PRIORITY_GROUP_SHORT,
     ROUND_STATUS,
     RUN_COUNT,
     RUN_STATUS,
     TIEBREAK_SHORT,
     decimal,
     label,
+    level_words,
     plural,
+    school_year_label,
     short_dt,
 )
 from lopdesk.screens.area_index import AreaIndex
@@ -47,11 +51,36 @@ RUN_COLUMNS = [Column("Nr", 3, "right"), Column("Status", 9),
                Column("Wanneer", 16, flex=False, drop=2),
                Column("Kinderen", 8, "right"), Column("Geplaatst", 9, "right"),
                Column("Zonder", 6, "right")]
-# The school (told apart from its namesakes) and the level in words; the level's id only in
-# the detail line (dropped first at 80 columns).
-CUTOFF_COLUMNS = [Column("School", 24), Column("Niveau", 14), Column("Cap", 4, "right"),
+# The school (told apart from its namesakes) and the level in words, without the school year
+# the title names once; the level's id only in the detail line (dropped first at 80
+# columns). Short values and one-line headers: several levels show at 80x24.
+CUTOFF_COLUMNS = [Column("School", 24), Column("Niveau", 13), Column("Cap", 4, "right"),
                   Column("Toegew.", 7, "right"), Column("Ind.", 5, "right"),
-                  Column("Laatst toegelaten", 24), Column("Niveau-id", 17, flex=False, drop=1)]
+                  Column("Grens", 12), Column("Niveau-id", 17, flex=False, drop=1)]
+NO_WRAP = (1, 5)  # level and cut-off: as wide as their longest value (up to the width asked)
+_ENGINE_CUTOFF = re.compile(r"(sibling_staff|sibling|staff|none) #(\d+)")
+
+
+def cutoff_short(text: str | None) -> str:
+    """A cut-off in a few cells: 'none #30' → 'nr. 30', 'sibling #2' → 'BZ nr. 2' (the
+    group's short code, explained in the legend); any other text in words (cutoff_label)."""
+    m = _ENGINE_CUTOFF.fullmatch(text or "")
+    if m is None:
+        return cutoff_label(text or "")
+    group = "" if m.group(1) == "none" else f"{PRIORITY_GROUP_SHORT[m.group(1)]} "
+    return f"{group}nr. {m.group(2)}"
+
+
+def cutoff_columns(rows: list[Row]) -> list[Column]:
+    """CUTOFF_COLUMNS with the level and the cut-off never narrower than their longest value
+    (up to the width they ask): a row of a level takes one line unless its school's name
+    wraps."""
+    out = list(CUTOFF_COLUMNS)
+    for i in NO_WRAP:
+        c = out[i]
+        out[i] = replace(c, least=min(c.width, max((len(str(r.cells[i])) for r in rows),
+                                                   default=0)))
+    return out
 UNPLACED_COLUMNS = [Column("Kind", 8, flex=False), Column("Naam", 20),
                     Column("Op de wachtlijst", 40), Column("Niveau-ids", 17, drop=1)]
 
@@ -62,6 +91,19 @@ def school_of(area: AreaIndex, level_id: str, names: RunNames) -> str:
     c = area.level(level_id)
     known = names.schools.get(level_id, "")
     return area.school_name(c.school_id, known) if c is not None else known
+
+
+def level_in_run(area: AreaIndex, level_id: str) -> str:
+    """A level of a run in words without its school year ('kleuters 2025'); a level of
+    another area (an output folder) keeps its id."""
+    c = area.level(level_id)
+    return level_words(c.kind, c.label, None) if c is not None else level_id
+
+
+def run_years(area: AreaIndex, level_ids: list[str]) -> str:
+    """The school year(s) of a run's levels, for the title of its cut-offs."""
+    years = sorted({c.school_year for c in map(area.level, level_ids) if c is not None})
+    return ", ".join(map(school_year_label, years))
 
 
 def waiting_places(area: AreaIndex, waits: list[dict], names: RunNames) -> str:
@@ -330,8 +372,9 @@ class ResultsScreen(DataScreen):
                      markup=False)
         if r.counts:
             yield Static(r.counts_line(), id="counts", markup=False)
-        yield Static(" Grenzen per niveau", classes="title")
-        yield VirtualTable(CUTOFF_COLUMNS, id="cutoffs")
+        yield Static(" Grenzen per niveau", classes="title", id="cutoffs-title")
+        self.cutoff_rows = self._cutoff_rows()  # the columns fit their values
+        yield VirtualTable(cutoff_columns(self.cutoff_rows), id="cutoffs")
         yield Static(f" Zonder plaats: {len(r.unplaced())}", classes="title")
         yield VirtualTable(UNPLACED_COLUMNS, id="unplaced", empty="Iedereen kreeg een plaats.")
         yield Footer()
@@ -340,11 +383,10 @@ class ResultsScreen(DataScreen):
         r = self.results
         names = r.names or RunNames({}, {})
         area = self.lapp.area  # levels of this database in words; a file's keep their ids
-        self.query_one("#cutoffs", VirtualTable).set_rows([Row(lv["level_id"], [
-            school_of(area, lv["level_id"], names), area.level_name(lv["level_id"]),
-            lv.get("capacity", ""), lv.get("assigned", ""),
-            lv.get("assigned_indicator", ""), cutoff_label(lv.get("cutoff", "")),
-            lv["level_id"]]) for lv in r.levels])
+        years = run_years(area, [lv["level_id"] for lv in r.levels])
+        if years:
+            self.query_one("#cutoffs-title", Static).update(f" Grenzen per niveau · {years}")
+        self.query_one("#cutoffs", VirtualTable).set_rows(self.cutoff_rows)
         waits: dict[str, list[dict]] = {}
         for w in r.waitlist:
             waits.setdefault(w["child_id"], []).append(w)
@@ -353,6 +395,15 @@ class ResultsScreen(DataScreen):
                       waiting_places(area, waits.get(cid, []), names),
                       ", ".join(w["level_id"] for w in waits.get(cid, []))])
             for cid in r.unplaced()])
+
+    def _cutoff_rows(self) -> list[Row]:
+        names = self.results.names or RunNames({}, {})
+        area = self.lapp.area  # levels of this database in words; a file's keep their ids
+        return [Row(lv["level_id"], [
+            school_of(area, lv["level_id"], names), level_in_run(area, lv["level_id"]),
+            lv.get("capacity", ""), lv.get("assigned", ""),
+            lv.get("assigned_indicator", ""), cutoff_short(lv.get("cutoff")),
+            lv["level_id"]]) for lv in self.results.levels]
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         if event.table.id == "unplaced":

@@ -10,20 +10,24 @@ from datetime import date, datetime
 from textual.widgets import Static
 
 from lopdesk.domain import directory
-from lopdesk.domain.register_view import level_deadlines
+from lopdesk.domain.register_view import gc_paused, level_deadlines
 from lopdesk.labels import STATUS_SHORT, fmt_date, level_words, plural
 from lopdesk.screens.area_index import AreaIndex
 from lopdesk.screens.base import SearchScreen
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable, columns
 
+# "Elders": the child already has a place at another school for that year and grade
+# (MED-01); where, is said at the end of its schools.
 COLUMNS = columns("""
 Kind                    22
 Id                      9
 #                       2 >
 Termijn                 10
+Elders                  6 fixed
 Scholen en posities     80
 """)
+ELSEWHERE = "ja"
 
 
 @dataclass
@@ -44,8 +48,9 @@ class RefusedChild:
     child_id: str
     name: str
     places: list[Place] = field(default_factory=list)
-    realised_at: str | None = None
+    placed: str = ""  # MED-01: the school where it has a place for that year and grade
     search: str = ""  # what the search finds the child by (made off the UI thread)
+    cells: list = field(default_factory=list)  # the table's cells (made off the UI thread)
 
     def deadline(self) -> tuple[str, str]:
         binding = sorted(p.deadline for p in self.places
@@ -62,22 +67,35 @@ def gather(db, at: datetime | None = None, area: AreaIndex | None = None
     """One grouped read of the refused children (directory.refused_children), and the
     WL-01 deadline of each level concerned (one more read); schools named as in the area
     index (told apart by their neighbourhood), levels in words."""
-    area = area or AreaIndex()
+    with gc_paused():  # some 100,000 objects: no full pass over the app's heap meanwhile
+        return _gather(db, at, area or AreaIndex())
+
+
+def _gather(db, at: datetime | None, area: AreaIndex) -> list[RefusedChild]:
     refused = directory.refused_children(db)
     levels = {r.level_id for ch in refused for r in ch.requests}
     deadlines = level_deadlines(db, sorted(levels), at)
+    named: dict[str, tuple[str, str]] = {}  # a level's school and words, once a level
+
+    def names(r) -> tuple[str, str]:
+        got = named.get(r.level_id)
+        if got is None:
+            got = named[r.level_id] = (area.school_name(r.school_id, r.school_name),
+                                       level_words(r.kind, r.label, r.school_year))
+        return got
+
     out = []
     for ch in refused:
-        row = RefusedChild(ch.child_id, ch.name, realised_at=ch.realised_at)
+        row = RefusedChild(ch.child_id, ch.name,
+                           placed=names(ch.placed)[0] if ch.placed else "")
         for r in ch.requests:
             deadline, binds = deadlines.get(r.level_id, (None, False))
-            row.places.append(Place(
-                r.level_id, area.school_name(r.school_id, r.school_name),
-                level_words(r.kind, r.label, r.school_year),
-                r.status, r.seq, r.waitlist_position,
-                deadline if r.status == "non_realised" else None,
-                binds and r.status == "non_realised", r.place))
-        row.search = f"{row.name} {row.child_id} {places_text(row)}".lower()
+            refused_here = r.status == "non_realised"
+            row.places.append(Place(r.level_id, *names(r), r.status, r.seq,
+                                    r.waitlist_position, deadline if refused_here else None,
+                                    binds and refused_here, r.place))
+        row.cells = _cells(row)
+        row.search = f"{row.name} {row.child_id} {row.cells[-1]}".lower()
         out.append(row)
     return sorted(out, key=lambda ch: (ch.name.lower(), ch.child_id))
 
@@ -89,9 +107,11 @@ def place_words(p: Place) -> str:
 
 
 def places_text(child: RefusedChild) -> str:
-    return "; ".join(f"{p.school_name} ({p.level}): " +
-                     " ".join(filter(None, (STATUS_SHORT[p.status], place_words(p))))
-                     for p in child.places)
+    """Each school with the level, status and place; then where the child is enrolled."""
+    return "; ".join([f"{p.school_name} ({p.level}): " +
+                      " ".join(filter(None, (STATUS_SHORT[p.status], place_words(p))))
+                      for p in child.places]
+                     + ([f"ingeschreven in {child.placed}"] if child.placed else []))
 
 
 class DeferredScreen(SearchScreen):
@@ -130,8 +150,10 @@ class DeferredScreen(SearchScreen):
     def loaded(self, rows: list[RefusedChild]) -> None:
         self._named = bool(self.lapp.area.levels)
         self.children_rows = rows
-        self.table.set_rows([Row(ch.child_id, data=ch, search=ch.search) for ch in rows])
-        self.apply_filter()
+        with gc_paused():  # a row and the lines of its texts for each child
+            self.table.set_rows([Row(ch.child_id, ch.cells, data=ch, search=ch.search)
+                                 for ch in rows])
+            self.apply_filter()
         self.mark_loaded()
         if self.focus_child:
             self.show_child(self.focus_child)
@@ -206,5 +228,6 @@ class DeferredScreen(SearchScreen):
 
 
 def _cells(ch: RefusedChild) -> list:
-    return [ch.name, ch.child_id, str(len(ch.places)), ch.deadline(), places_text(ch)]
+    return [ch.name, ch.child_id, str(len(ch.places)), ch.deadline(),
+            (ELSEWHERE, "bold") if ch.placed else "", places_text(ch)]
 

@@ -23,7 +23,7 @@ from lopdesk.domain.mediation.common import (
     touch,
 )
 from lopdesk.domain.mediation.rows import case_view
-from lopdesk.domain.mediation.rules import parent_request_reason
+from lopdesk.domain.mediation.rules import parent_request_reason, placed_elsewhere
 from lopdesk.domain.mediation.views import CaseView
 from lopdesk.domain.mediation_models import CaseAutoReason, MediationCase
 from lopdesk.domain.models import CapacityLevel, Child, RegisterEntry
@@ -87,18 +87,17 @@ def _refuse_if_placed_elsewhere(s: Session, child_id: str,
     grade as a refusal already has a place: MED-01 still allows a case (the parents may
     seek their preferred school; MED-02 knows the outcome 'another school'), but only once
     the user confirms it, told where the child is enrolled."""
-    refused = [s.get(CapacityLevel, e.level_id) for e in entries]
-    wanted = {(lv.school_year, lv.kind, lv.label) for lv in refused if lv is not None}
-    schools = {lv.school_id for lv in refused if lv is not None}
-    for level, seq, name in realised_places(s, child_id):
-        if (level.school_year, level.kind, level.label) in wanted \
-                and level.school_id not in schools:
-            child = s.get(Child, child_id)
-            who = f"{child.first_name} {child.last_name} ({child_id})" if child else child_id
-            raise NeedsConfirmation(
-                f"{who} is al ingeschreven in {name} ({level.id} nr. {seq}) voor "
-                "hetzelfde schooljaar en leerjaar; bevestig dat u toch een bemiddeling "
-                "opent.", rule="MED-01", confirm="placed_elsewhere")
+    refused = [lv for lv in (s.get(CapacityLevel, e.level_id) for e in entries) if lv]
+    rows = realised_places(s, child_id)
+    level = placed_elsewhere(refused, [lv for lv, _, _ in rows])
+    if level is not None:
+        seq, name = next((q, n) for lv, q, n in rows if lv is level)
+        child = s.get(Child, child_id)
+        who = f"{child.first_name} {child.last_name} ({child_id})" if child else child_id
+        raise NeedsConfirmation(
+            f"{who} is al ingeschreven in {name} ({level.id} nr. {seq}) voor "
+            "hetzelfde schooljaar en leerjaar; bevestig dat u toch een bemiddeling "
+            "opent.", rule="MED-01", confirm="placed_elsewhere")
 
 
 def open_case(db: Database, child_id: str, *, request_on: date | None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from lopdesk.domain.codes import (
     CAPACITY_REASONS,
@@ -24,6 +25,17 @@ def place_words(school_name: str, level) -> str:
     """A school and one of its levels (kind, label, school_year) as a user reads them in a
     timeline or a deadline: 'De Regenboog · kleuters 2024 · 2026-2027', never the codes."""
     return f"{school_name} · {level_words(level.kind, level.label, level.school_year)}"
+
+
+def placed_elsewhere(refused: Sequence[Any], realised: Iterable[Any]) -> Any | None:
+    """MED-01: the first of a child's realised enrolments (`realised`) for the same school
+    year, kind and grade as one of its refusals (`refused`), at a school that refused none
+    of them: the child already has a place. Both give school_year, kind, label and
+    school_id (a level, or a request of the list of refused children)."""
+    wanted = {(r.school_year, r.kind, r.label) for r in refused}
+    schools = {r.school_id for r in refused}
+    return next((p for p in realised if (p.school_year, p.kind, p.label) in wanted
+                 and p.school_id not in schools), None)
 
 
 def notice_due(refused_at: datetime) -> date:

@@ -251,6 +251,26 @@ def _pieces(text: str, width: int) -> list[tuple[str, str]]:
     return out
 
 
+def text_width(text: str) -> int:
+    """The cells `text` takes (`cell_len`, at the price of `len` for plain ASCII)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def wrapped_height(text: str, width: int) -> int:
+    """The lines a flexible cell of a wrapping table takes in `width`: as many as
+    `wrap_cell` (uncapped) makes of it, counted without making them where it can be."""
+    if width < 1 or (len(text) <= width and text.isascii()):
+        return 1
+    words = [len(w) if w.isascii() else cell_len(w) for w in text.split()]
+    # words one space apart: the text is as wide as they are, else it is measured
+    wide = sum(words) + len(words) - 1 if " ".join(text.split()) == text else cell_len(text)
+    if wide <= width or atomic(text):
+        return 1
+    if max(words, default=0) <= width and not _LEAD.match(text).group(0):  # type: ignore[union-attr]
+        return count_lines(words, width)  # no word broken, no hanging indent
+    return len(wrap_cell(text, width, UNCAPPED))
+
+
 def count_lines(words: Sequence[int], width: int) -> int:
     """How many lines `wrap_cell` makes of a text with words of these widths (no cap)."""
     lines, used = 0, width + 1
@@ -279,9 +299,58 @@ def flex_texts(columns: Sequence[Column], rows: Iterable[Sequence[Cell]]
     return out
 
 
+def widen_to_values(columns: Sequence[Column], rows: Sequence[Sequence[Cell]],
+                    grown: dict[int, int]) -> None:
+    """Columns that never cut their values (ids, numbers, dates) widened in `grown` to the
+    widest value of all `rows` before the first line is drawn (else each draw that meets a
+    wider one lays the table out again, and the columns shift while scrolling)."""
+    for i, c in enumerate(columns):
+        now = max(c.width, grown.get(i, 0))
+        # a text of n characters takes at most 2n cells: a shorter one cannot be wider
+        widest = max((text_width(t) for t in (cell_text(r[i]) for r in rows if i < len(r))
+                      if 2 * len(t) > now and (not c.flexible or atomic(t))), default=0)
+        if widest > now:
+            grown[i] = widest
+
+
 # rows on average taller than this make the table leave out a column marked `drop`
 MAX_MEAN_LINES = 1.25
 LONGEST_WORD = 24  # a flexible column of a wrapping table is as wide as its longest word
+
+
+# the widths are weighed on at most this many distinct texts (a list of 5,000 children,
+# each with its own text, is laid out in milliseconds instead of seconds)
+WEIGHED_TEXTS = 300
+
+
+def weighed(texts: dict[tuple[str, ...], int], most: int = WEIGHED_TEXTS
+            ) -> dict[tuple[str, ...], int]:
+    """`texts`, or an even spread of `most` of them (every n-th, always the same ones for the
+    same rows): the widths that suit them suit the whole list."""
+    if len(texts) <= most:
+        return texts
+    items = list(texts.items())
+    step = len(items) / most
+    return dict(items[int(k * step)] for k in range(most))
+
+
+class WrappedLayout:
+    """`layout_wrapped` once per width and data: asked again with the same width, widened
+    columns and texts (a scrollbar that did not change the width, a screen shown again, a
+    refresh that read the same rows), it gives the widths it found before."""
+
+    def __init__(self) -> None:
+        self._last: tuple[tuple, dict[tuple[str, ...], int], list[int]] | None = None
+
+    def widths(self, columns: Sequence[Column], grown: dict[int, int], available: int,
+               texts: dict[tuple[str, ...], int], mean_lines: float) -> list[int]:
+        key = (available, tuple(sorted(grown.items())), mean_lines, tuple(columns))
+        last = self._last
+        if last is not None and last[0] == key and last[1] == texts:
+            return list(last[2])
+        found = layout_wrapped(columns, grown, available, texts, mean_lines)
+        self._last = (key, texts, found)
+        return list(found)
 
 
 def layout_wrapped(columns: Sequence[Column], grown: dict[int, int], available: int,
@@ -293,12 +362,15 @@ def layout_wrapped(columns: Sequence[Column], grown: dict[int, int], available: 
     columns marked `drop` are left out, the highest first, while the table is wider than
     `available` or its rows take on average more than `mean_lines` lines."""
     flex_all = [i for i, c in enumerate(columns) if c.flexible]
-    words = {t: [[cell_len(w) for w in x.split()] for x in t] for t in texts}
-    rows = sum(texts.values()) or 1
     # a word is never broken: each flexible column is as wide as its longest word (up to
-    # LONGEST_WORD; a longer one breaks after a hyphen)
-    longest = {i: min(LONGEST_WORD, max((max(w[k], default=0) for w in words.values()),
-                                        default=0)) for k, i in enumerate(flex_all)}
+    # LONGEST_WORD; a longer one breaks after a hyphen), over every text
+    longest = {i: min(LONGEST_WORD, max((max([len(w) if w.isascii() else cell_len(w)
+                                              for w in t[k].split()], default=0)
+                                         for t in texts), default=0))
+               for k, i in enumerate(flex_all)}
+    texts = weighed(texts)
+    words = {t: [[text_width(w) for w in x.split()] for x in t] for t in texts}
+    rows = sum(texts.values()) or 1
     dropped: set[int] = set()
     while True:
         base, _short = _share(columns, grown, available, dropped)
@@ -348,7 +420,7 @@ def _best_split(columns: Sequence[Column], base: list[int], flex: list[int],
     fixed = sum(w + 1 for i, w in enumerate(base) if i not in flex and w)
     room = max(0, available - fixed - len(flex))
     pos = {i: flex_all.index(i) for i in flex}
-    want = {i: max([base[i]] + [cell_len(t[pos[i]]) for t in texts]) for i in flex}
+    want = {i: max([base[i]] + [text_width(t[pos[i]]) for t in texts]) for i in flex}
     memo: dict[tuple[int, int], list[int]] = {}
 
     def lines_of(i: int, w: int) -> list[int]:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from textual.message import Message
+
 # A cell is a string, or (string, rich style string) for a coloured cell.
 Cell = str | tuple[str, str]
 
@@ -88,3 +90,31 @@ def words_filter(text: str, search: Callable[[Row], str]) -> Callable[[Row], boo
         word = words[0]
         return lambda row: word in (row.search or search(row))
     return lambda row: all(w in (row.search or search(row)) for w in words)
+
+
+# The table's messages (VirtualTable.Highlighted, VirtualTable.Selected): handled as
+# on_virtual_table_highlighted / on_virtual_table_selected.
+class RowMessage(Message, namespace="virtual_table"):
+    """A message about a row of the table (`control` is the table, for @on)."""
+
+    def __init__(self, table: Any, row: Row | None) -> None:
+        self.table = table
+        self.row = row
+        super().__init__()
+
+    @property
+    def control(self) -> Any:
+        return self.table
+
+
+class Highlighted(RowMessage, namespace="virtual_table"):
+    """The cursor moved (row is None in an empty table)."""
+
+
+class Selected(RowMessage, namespace="virtual_table"):
+    """Enter or a double click on a row."""
+
+    row: Row
+
+    def __init__(self, table: Any, row: Row) -> None:
+        super().__init__(table, row)

@@ -20,7 +20,6 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.events import Click
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -30,17 +29,29 @@ from lopdesk.screens.widgets.columns import (  # noqa: F401 (the table's public 
     MAX_MEAN_LINES,
     UNCAPPED,
     Column,
+    WrappedLayout,
     atomic,
     detail_lines,
     fit,
     flex_texts,
     layout,
-    layout_wrapped,
+    widen_to_values,
     wrap_cell,
     wrap_header,
+    wrapped_height,
 )
 from lopdesk.screens.widgets.columns import columns as columns  # screens' column tables
-from lopdesk.screens.widgets.rows import Cell, LazyRows, Row, cell_text, position, words_filter
+from lopdesk.screens.widgets.rows import (
+    Cell,
+    Highlighted,
+    LazyRows,
+    Row,
+    RowMessage,
+    Selected,
+    cell_text,
+    position,
+    words_filter,
+)
 
 
 @lru_cache(maxsize=256)
@@ -77,28 +88,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
-    class RowMessage(Message):
-        """A message about a row of the table (`control` is the table, for @on)."""
-
-        def __init__(self, table: VirtualTable, row: Row | None) -> None:
-            self.table = table
-            self.row = row
-            super().__init__()
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-    class Highlighted(RowMessage):
-        """The cursor moved (row is None in an empty table)."""
-
-    class Selected(RowMessage):
-        """Enter or a double click on a row."""
-
-        row: Row
-
-        def __init__(self, table: VirtualTable, row: Row) -> None:
-            super().__init__(table, row)
+    RowMessage, Highlighted, Selected = RowMessage, Highlighted, Selected
 
     def __init__(self, columns: Sequence[Column], *, empty: str = "Geen gegevens.",
                  formatter: Callable[[Any], Sequence[Cell]] | None = None,
@@ -135,6 +125,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._relayout_due = False
         self._laid_out_for = 0  # the width the columns were shared for
         self._heights: dict[tuple[str, ...], int] = {}  # flexible texts -> lines (_reflow)
+        self._layout = WrappedLayout()  # the widths of a wrapping table, once per width
         self._detail_memo: tuple[tuple, list[str]] | None = None  # (key, width, widths, row)
 
     # -- data -----------------------------------------------------------------
@@ -315,14 +306,13 @@ class VirtualTable(ScrollView, can_focus=True):
     def _relayout(self) -> None:
         """Widths for the current size: flexible columns share it, fixed ones fit their
         widest value; headers wrap over at most two lines."""
-        self._relayout_due = False
-        self._detail_memo = None
-        available = self.scrollable_content_region.width or self.size.width
-        self._laid_out_for = available
+        self._relayout_due, self._detail_memo = False, None
+        available = self._laid_out_for = self._available()
+        before = self._widths
         if self._wrapping:
-            self._widths = layout_wrapped(self.columns, self._grown, available,
-                                          flex_texts(self.columns, map(self.cells, self._rows)),
-                                          self.mean_lines)
+            widen_to_values(self.columns, cells := [*map(self.cells, self._rows)], self._grown)
+            self._widths = self._layout.widths(self.columns, self._grown, available,
+                                               flex_texts(self.columns, cells), self.mean_lines)
         else:
             self._widths = layout(self.columns, self._grown, available, self.wants)
         self._headers = [wrap_header(c.label, w) if w else [""]
@@ -330,10 +320,20 @@ class VirtualTable(ScrollView, can_focus=True):
         self._header_h = max(len(h) for h in self._headers) if self._headers else 1
         self._width = sum(w + 1 for w in self._widths if w)
         self._cache.clear()
-        self._heights.clear()
+        if self._widths != before:
+            self._heights.clear()  # the lines of a text hold while its column keeps its width
         self._reflow()
         self._set_virtual_size()
         self.refresh()
+
+    def _available(self) -> int:
+        """The width to share: less the scrollbar's when more rows than lines will show it."""
+        region = self.scrollable_content_region
+        if region.width and not self.show_vertical_scrollbar \
+                and self.styles.overflow_y == "auto" and region.height \
+                and len(self._view) + self._header_h > region.height:
+            return max(1, region.width - self.styles.scrollbar_size_vertical)
+        return region.width or self.size.width
 
     def _cell_lines(self, index: int, text: str) -> list[str]:
         """The lines of a cell of column `index` in its width (wrapped or whole)."""
@@ -356,7 +356,7 @@ class VirtualTable(ScrollView, can_focus=True):
             cells = self.cells(row)
             texts = tuple(cell_text(cells[i]) for i in flex if i < len(cells))
             if texts not in heights:
-                heights[texts] = max((len(self._cell_lines(i, t)) for i, t
+                heights[texts] = max((wrapped_height(t, self._widths[i]) for i, t
                                       in zip(flex, texts, strict=False)), default=1)
             line += heights[texts]
         tops.append(line)
@@ -466,7 +466,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style  # once a line, not once per use
-        if width and width != self._laid_out_for:
+        if width and self._available() != self._laid_out_for:
             # a scrollbar came or went (no resize): shared again before this line is drawn,
             # else lines for the old width are cut at the edge or lose words until a redraw
             self._relayout()
@@ -490,7 +490,7 @@ class VirtualTable(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def on_resize(self) -> None:
-        if (self.scrollable_content_region.width or self.size.width) != self._laid_out_for:
+        if self._available() != self._laid_out_for:
             self._relayout()  # same width (a screen back on top): no new widths to work out
         self._set_virtual_size()  # then a cursor placed before the size comes in view:
         self.call_after_refresh(self._scroll_cursor_visible)
