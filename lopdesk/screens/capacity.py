@@ -187,8 +187,11 @@ class CapacityScreen(FormScreen):
             lines.append(f"Beslissing: {decision_words(d, moment=True)}")
         elif d.status == "pending":
             lines.append("g: goedkeuren (met voorbeeld) · w: afwijzen")
-        self.app.push_screen(TextDialog(f"Verhoging {d.id}",
-                                        "\n".join(x for x in lines if x)))
+        # the keys the text names work in the dialog as they do on the list
+        keys = {"g": "approve", "w": "reject"} if d.status == "pending" else {}
+        self.app.push_screen(TextDialog(f"Verhoging {d.id}", "\n".join(x for x in lines if x),
+                                        keys=keys),
+                             lambda action: getattr(self, f"action_{action}")() if action else None)
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         if event.table.id == "decisions":

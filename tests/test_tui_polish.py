@@ -1,0 +1,65 @@
+"""Findings of a LOP expert's run-through at 80×24: keys a dialog names work in it, a line's
+history shows its offers (WL-01), results name levels in words, a shortened text says so."""
+
+from __future__ import annotations
+
+from builders import t
+from test_tui import SIZE, make, scenario, settle, type_text
+
+from lopdesk.domain import capacity
+
+
+async def test_CAP_03_g_in_a_raise_detail_approves_as_on_the_list(db):
+    """The detail of an open raise says "g: goedkeuren · w: afwijzen": those keys work in
+    the dialog itself, and do what they do on the list."""
+    s = scenario(db)
+    decision = capacity.request_raise(db, "L1", 3, reason="extra lokaal", at=t(100))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "TextDialog"
+        assert "g: goedkeuren" in app.screen.body
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "FormDialog"  # the approval with its preview
+        assert s["kids"][2] in app.screen._intro
+        await type_text(pilot, "goedgekeurd op plenaire")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        d = [x for x in capacity.list_decisions(db) if x.id == decision.id][0]
+        assert d.status == "approved"
+
+
+async def test_CAP_03_w_in_a_raise_detail_rejects(db):
+    scenario(db)
+    decision = capacity.request_raise(db, "L1", 3, reason="extra lokaal", at=t(100))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        await pilot.press("w")
+        await settle(app, pilot)
+        await type_text(pilot, "geen lokaal")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        d = [x for x in capacity.list_decisions(db) if x.id == decision.id][0]
+        assert (d.status, d.decision_reason) == ("rejected", "geen lokaal")
+
+
+def test_a_text_shortened_to_whole_words_ends_with_a_mark():
+    """A cell that drops words says so with "…" (the detail line has the whole value); a
+    text that fits, or is only shortened to an initial, has no mark."""
+    from lopdesk.screens.widgets.columns import fit
+
+    assert fit("Basisschool De Boomgaard Ledeberg", 20, "left") == "Basisschool De…     "
+    assert fit("Maximiliaan Vandenbroucke", 18, "left", "initials") == "M. Vandenbroucke  "
+    assert fit("Maximiliaan Vandenbroucke Peeters", 18, "left", "initials") \
+        == "M. Vandenbroucke… "
+    assert fit("De Linde", 10, "left") == "De Linde  "
