@@ -63,3 +63,22 @@ def test_a_text_shortened_to_whole_words_ends_with_a_mark():
     assert fit("Maximiliaan Vandenbroucke Peeters", 18, "left", "initials") \
         == "M. Vandenbroucke… "
     assert fit("De Linde", 10, "left") == "De Linde  "
+
+
+async def test_help_covers_the_case_list_cleanly(db):
+    """At 80×24 the help pop-up leaves two columns each side: the case list under it is not
+    drawn there (its text, cut at the pop-up's edge, read as cut words)."""
+    from test_tui_form_refusal import case_scenario
+    from test_tui_form_refusal import make as make_at_now
+
+    case_scenario(db)
+    app = make_at_now(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        assert "K002" in app.export_screenshot()  # the case's child, on the list
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert "K002" not in app.export_screenshot()

@@ -55,7 +55,10 @@ def where(screen: Screen) -> str:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = key_table("help", "escape,q,f1,question_mark close Sluiten | Terug naar het scherm")
-    DEFAULT_CSS = "HelpScreen { align: center middle; }" + DIALOG_CSS + \
+    # opaque: the screen under it is not drawn beside the pop-up (text cut at its edges
+    # would read as cut words); the title line names that screen
+    DEFAULT_CSS = "HelpScreen { align: center middle; background: $background; }" + \
+        DIALOG_CSS + \
         "HelpScreen .body { max-height: 20; }"
     AUTO_FOCUS = "#help-body"
 
