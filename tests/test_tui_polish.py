@@ -82,3 +82,28 @@ async def test_help_covers_the_case_list_cleanly(db):
         await settle(app, pilot)
         assert type(app.screen).__name__ == "HelpScreen"
         assert "K002" not in app.export_screenshot()
+
+
+async def test_REG_03_after_a_withdrawal_the_register_keeps_its_footer(db):
+    """The withdrawn line refuses `x` and `t`: they stay in the footer, dimmed, so the
+    footer keeps the register's keys as they were (and the help names them as refused)."""
+    from test_tui import open_register
+
+    scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        footer = app.screen.query_one("KeyFooter")
+        before = [k.description for k in footer.query("FooterKey")]
+        assert "Intrekken" in before
+        await pilot.press("x")
+        await settle(app, pilot)
+        await type_text(pilot, "verhuisd")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause()
+        assert app.screen.query_one("VirtualTable").current.data.status == "withdrawn"
+        after = [k.description for k in footer.query("FooterKey")]
+        assert after == before
+        assert app.screen.check_action("withdraw", ()) is not True  # refused: does nothing

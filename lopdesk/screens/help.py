@@ -75,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
                          lambda b: under.check_action(b.action.split("(")[0], ()) is True)
         lines.extend(mine or ["  (geen eigen toetsen)"])
         later = key_lines(under, list(type(under).BINDINGS),
-                          lambda b: under.check_action(b.action.split("(")[0], ()) is False)
+                          lambda b: under.check_action(b.action.split("(")[0], ()) is not True)
         if later:  # shown so they can be learnt, apart: they would be refused now
             lines += ["", "Nu niet mogelijk (niets gekozen, of de toestand laat het niet toe)",
                       *later]
