@@ -107,3 +107,32 @@ async def test_REG_03_after_a_withdrawal_the_register_keeps_its_footer(db):
         after = [k.description for k in footer.query("FooterKey")]
         assert after == before
         assert app.screen.check_action("withdraw", ()) is not True  # refused: does nothing
+
+
+async def test_WL_01_register_opened_from_the_offers_names_its_school_once(db):
+    """From the offers of a level, Enter opens the child's register line: the breadcrumb
+    and the title name the school once, with no level code, as from the overview."""
+    import builders as b
+    from test_tui_burst import make as make_at_now
+    from textual.widgets import Static
+
+    from lopdesk.domain import registers
+    from lopdesk.screens.offers import OffersScreen
+
+    level, kids = b.basic(db, capacity=1, n_children=4)
+    entries = [registers.add_request(db, level, k, at=t(i)) for i, k in enumerate(kids[:3])]
+    registers.withdraw(db, entries[0].id, reason="verhuisd", at=t(days=2))
+    registers.offer_next(db, "L1", at=t(days=3))
+    app = make_at_now(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        school = app.area.level("L1").school_name
+        await app.push_screen(OffersScreen("L1"))
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "RegisterScreen"
+        title = " ".join(str(app.screen.query_one("#title", Static).render()).split())
+        assert title.startswith("Overzicht › Aanbiedingen › "), title
+        assert title.count(school) == 1, title
+        assert "L1" not in title.split(), title

@@ -122,8 +122,9 @@ class OffersScreen(TableScreen):
         self.area_id = area_id
         self.open_only = False
         self.rows: list = []
-        where = level_id or (f"gebied {area_id}" if area_id else "alle gebieden")
-        self.crumb = f"Aanbiedingen {where}"
+        # of one level: the register opened on top names its school and level
+        self.crumb = ("Aanbiedingen" if level_id else f"Aanbiedingen gebied {area_id}"
+                      if area_id else "Aanbiedingen alle gebieden")
 
     def first_title(self) -> str:
         where = self.level_id or (f"gebied {self.area_id}" if self.area_id else "alle gebieden")

@@ -116,7 +116,9 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         level = self.level or self.lapp.area.level(self.level_id)
         if level is None:
             return self.level_id
-        school = self.lapp.area.school_name(level.school_id, level.school_name)
+        # sites of the same name told apart (by neighbourhood), as on the overview
+        school = self.lapp.area.school_name(
+            level.school_id, school_title(level.school_name, level.neighbourhood))
         return f"{school} › {level_title(level)}"
     DEFAULT_CSS = """
     RegisterScreen #counts { height: auto; }
@@ -258,8 +260,9 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             p = self.running
             period = (f" · loopt: {PERIOD_KIND[p.kind]}"
                       + (f" {PRIORITY_GROUP_SHORT.get(p.group, p.group)}" if p.group else ""))
-        school = school_title(level.school_name, level.neighbourhood)  # same names differ
-        self.show_title(f"{school} · regime {REGIME[level.regime]}{period}"
+        # the breadcrumb names the school and the level (wherever the register was opened
+        # from): the title goes on with what it does not say
+        self.show_title(f"regime {REGIME[level.regime]}{period}"
                         + (" · VOLZET VERKLAARD" if level.full else ""))
         set_text(self.query_one("#counts", Static),
                  f" Cap {num(level.capacity)} · zit {level.seated} · ger "
