@@ -15,6 +15,7 @@ from lopdesk.labels import (
     DECISION_STATUS,
     EXPLAIN_OUTCOME,
     FILL_ACTION,
+    OFFER_EVENT,
     PERIOD_PHASE,
     PRIORITY_GROUP,
     STATUS,
@@ -73,6 +74,28 @@ def fill_lines(report: FillReport, *, indent: str = "", empty: str = NOTHING_TO_
 def fill_summary(report: FillReport) -> str:
     """A fill report on one line (for a notification)."""
     return "; ".join(fill_step(st) for st in report.steps) or NOTHING_TO_OFFER
+
+
+def history_lines(steps: Iterable[Any]) -> list[str]:
+    """A register line's history (REG-02) with the offers made to it (WL-01), in time
+    order: 'moment  who: what [rule]', a reason on the line under it."""
+    lines = []
+    for ev in steps:
+        rule = f" [{ev.rule_id}]" if ev.rule_id else ""
+        if hasattr(ev, "offer_id"):  # a step of an offer
+            what = label(OFFER_EVENT, ev.kind)
+            if ev.kind == "offered" and ev.reply_by is not None:
+                what += f", antwoord t.e.m. {fmt_date(ev.reply_by)}"
+        elif ev.kind == "status":
+            what = (f"{STATUS.get(ev.from_status or '', '—')} → "
+                    f"{STATUS.get(ev.to_status or '', '')}")
+        else:
+            what = f"ingeschreven: {STATUS.get(ev.to_status or '', '')}"
+        who = f"{ev.user}: " if ev.user else ""
+        lines.append(f"{fmt_datetime(ev.at)}  {who}{what}{rule}")
+        if ev.reason:
+            lines.append(f"    {ev.reason}")
+    return lines
 
 
 # --- capacity decisions (CAP-03) ----------------------------------------------------------

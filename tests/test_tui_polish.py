@@ -136,3 +136,58 @@ async def test_WL_01_register_opened_from_the_offers_names_its_school_once(db):
         assert title.startswith("Overzicht › Aanbiedingen › "), title
         assert title.count(school) == 1, title
         assert "L1" not in title.split(), title
+
+
+def _declined_then_offered_on(db) -> dict:
+    """L1 (capacity 1): the realised line withdrawn, its place offered to nr. 2 who declines,
+    then offered to nr. 3 (still open)."""
+    import builders as b
+
+    from lopdesk.domain import registers
+
+    level, kids = b.basic(db, capacity=1, n_children=4)
+    entries = [registers.add_request(db, level, k, at=t(i)) for i, k in enumerate(kids[:3])]
+    registers.withdraw(db, entries[0].id, reason="verhuisd", at=t(days=2))
+    registers.offer_next(db, "L1", at=t(days=3))
+    offer = registers.list_offers(db, "L1", "open")[0]
+    registers.answer_offer(db, offer.id, accept=False, at=t(days=4))
+    return {"entries": entries}
+
+
+def test_WL_01_a_lines_history_holds_its_offers_in_time_order(db):
+    from lopdesk.domain import registers
+    from lopdesk.present import history_lines
+
+    s = _declined_then_offered_on(db)
+    second, third = s["entries"][1].id, s["entries"][2].id
+    steps = registers.entry_timeline(db, second, at=t(days=5))
+    assert [getattr(e, "offer_id", None) is not None and e.kind or e.to_status
+            for e in steps] == ["non_realised", "offered", "declined", "withdrawn"]
+    assert [e.at for e in steps] == sorted(e.at for e in steps)
+    lines = [x for x in history_lines(steps) if not x.startswith(" ")]  # reasons under
+    assert "vrijgekomen plaats aangeboden, antwoord t.e.m." in lines[1] and "[WL-01]" in lines[1]
+    assert "aanbod geweigerd [WL-01]" in lines[2]
+    assert "niet-gerealiseerd → ingetrokken" in lines[3]
+    # the third line's offer is open: past its reply deadline it has expired
+    reply_by = registers.list_offers(db, "L1", "open")[0].reply_by
+    assert [e.kind for e in registers.entry_offers(db, third, at=reply_by)] == ["offered"]
+    late = registers.entry_offers(db, third, at=reply_by + (t(days=1) - t()))
+    assert [e.kind for e in late] == ["offered", "expired"]
+    assert "antwoordtermijn verstreken" in history_lines(late)[1]
+
+
+async def test_WL_01_h_on_a_register_line_shows_its_offers(db):
+    from test_tui import open_register
+    from test_tui_burst import make as make_at_now
+
+    _declined_then_offered_on(db)
+    app = make_at_now(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        await pilot.press("down", "h")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "TextDialog"
+        body = app.screen.body
+        assert body.index("vrijgekomen plaats aangeboden") < body.index("aanbod geweigerd") \
+            < body.index("niet-gerealiseerd → ingetrokken")

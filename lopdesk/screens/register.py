@@ -349,22 +349,15 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         if e is None:
             return
 
-        def show(events: list) -> None:
+        def show(steps: list) -> None:
             lines = [f"Nr. {e.seq} · {e.child_name} ({e.child_id}) · "
                      f"{PRIORITY_GROUP.get(e.priority_group)} · {CONTINGENT.get(e.contingent)}",
-                     f"Aangevraagd {fmt_datetime(requested_at(e))} · nu {STATUS[e.status]}", ""]
-            for ev in events:
-                change = (f"{STATUS.get(ev.from_status or '', '—')} → "
-                          f"{STATUS.get(ev.to_status or '', '')}" if ev.kind == "status"
-                          else f"ingeschreven: {STATUS.get(ev.to_status or '', '')}")
-                rule = f" [{ev.rule_id}]" if ev.rule_id else ""
-                lines.append(f"{fmt_datetime(ev.at)}  {ev.user}: {change}{rule}")
-                if ev.reason:
-                    lines.append(f"    {ev.reason}")
+                     f"Aangevraagd {fmt_datetime(requested_at(e))} · nu {STATUS[e.status]}", "",
+                     *present.history_lines(steps)]
             self.app.push_screen(TextDialog(f"Historiek van inschrijving {e.seq}",
                                             "\n".join(lines)))
 
-        self.db_dialog(registers.entry_history, e.id, on_done=show)
+        self.db_dialog(registers.entry_timeline, e.id, at=self.lapp.now(), on_done=show)
 
     # -- actions -----------------------------------------------------------------------
 

@@ -58,6 +58,19 @@ class EventRow(NamedTuple):
     rule_id: str | None
 
 
+class OfferEvent(NamedTuple):
+    """A step of an offer of a freed place to a line (WL-01): `kind` offered | accepted |
+    declined | ended (its line was replaced) | expired (open past its reply deadline)."""
+
+    at: datetime
+    user: str
+    kind: str
+    offer_id: int
+    rule_id: str
+    reply_by: datetime | None = None
+    reason: str = ""
+
+
 def entry_view(entry: RegisterEntry, rule: str | None = None, message: str = "") -> EntryView:
     assert entry.id is not None and entry.version is not None
     return EntryView(entry.id, entry.level_id, entry.seq, entry.requested_at, entry.child_id,
