@@ -191,3 +191,43 @@ async def test_WL_01_h_on_a_register_line_shows_its_offers(db):
         body = app.screen.body
         assert body.index("vrijgekomen plaats aangeboden") < body.index("aanbod geweigerd") \
             < body.index("niet-gerealiseerd → ingetrokken")
+
+
+PLACE = "School S1 · leerjaar 1 · 2027-2028"  # L1 of builders.basic, as a user reads it
+
+
+def test_results_name_the_level_in_words_not_its_code(db):
+    """Filling freed places (WL-01) and a raise (CAP-03) are worded with the school and the
+    level in words, in the app and on the command line alike (present)."""
+    from lopdesk.domain import registers
+    from lopdesk.present import decision_lines, fill_lines, fill_summary
+
+    _declined_then_offered_on(db)
+    offer = registers.list_offers(db, "L1", "open")[0]  # to nr. 3
+    report = registers.answer_offer(db, offer.id, accept=False, at=t(days=5))
+    assert fill_lines(report)[0].startswith(f"{PLACE} nr. 3: "), fill_lines(report)
+    assert fill_summary(report).startswith(f"{PLACE} nr. 3: ")
+    decision = capacity.request_raise(db, "L1", 3, reason="extra lokaal", at=t(days=6))
+    outcome = capacity.preview_raise(db, decision.id, at=t(days=7))
+    lines = decision_lines(outcome, preview=True)
+    assert f"; {PLACE}: capaciteit 3" in lines[0], lines
+    assert not any(" L1 " in f" {x} " for x in lines), lines
+    late = registers.fill(db, "L1", at=t(days=400))  # past the deadline: no longer binds
+    assert fill_lines(late)[-1].startswith(f"{PLACE}: na de uiterste datum"), fill_lines(late)
+
+
+def test_REG_05_close_plan_names_the_level_in_words(db):
+    import builders as b
+
+    from lopdesk.domain import areas, registers
+    from lopdesk.present import close_plan_lines
+
+    b.area(db)
+    b.school(db, "S1")
+    b.level(db, "L1", "S1", regime="old", capacity=4, ratio=0.5, year=2022,
+            start=b.START.replace(year=2022))
+    p = areas.create_period(db, "L1", kind="priority",
+                            starts_at=t().replace(year=2022))
+    plan = registers.close_period(db, p.id, preview=True, at=t(days=20).replace(year=2022))
+    head = close_plan_lines(plan, preview=True)[0]
+    assert "(School S1 · leerjaar 1 · 2022-2023)" in head and "(L1)" not in head, head

@@ -184,9 +184,6 @@ class DataScreen(DbResults, Screen):
             row = self.current_row()
             if row is None or row.data is None:  # none, or a line still being read
                 return False
-            # a key the row's state refuses stays in the footer, dimmed: the footer keeps
-            # its keys as the cursor moves or the row changes (a withdrawn line)
-            return True if self.allows(action) else None
         return self.allows(action)
 
     def _enter_target(self) -> Callable[[], None] | None:

@@ -19,7 +19,6 @@ from lopdesk.domain.register_view import (
 from lopdesk.domain.registers import TRANSITIONS
 from lopdesk.domain.registers.new_child import add_request_for_new_child
 from lopdesk.labels import (
-    CONTINGENT,
     CONTINGENT_SHORT,
     PERIOD_KIND,
     PRIORITY_GROUP,
@@ -35,7 +34,7 @@ from lopdesk.labels import (
 )
 from lopdesk.present import fill_summary, level_title, school_title
 from lopdesk.screens.base import FormScreen, SearchScreen, set_text
-from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
+from lopdesk.screens.dialogs import ConfirmDialog, FormField
 from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
 from lopdesk.screens.register_rows import (
@@ -90,6 +89,15 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             | Lijnen van een vervangen toewijzing verbergen of tonen | hidden
     """
     ABOVE = ("counts", "guard", "superseded", "marks", "filter")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A key the line's status refuses stays in the footer, dimmed (and does nothing):
+        the footer keeps the register's keys as the cursor moves or a line is withdrawn."""
+        allowed = super().check_action(action, parameters)
+        if allowed is False and action in ("withdraw", "change_status", "record_notice"):
+            row = self.current_row()
+            return None if row is not None and row.data is not None else False
+        return allowed
 
     def allows(self, action: str) -> bool:
         """Keys the state refuses are not offered (footer, help, palette)."""
@@ -343,21 +351,6 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         self.action_history()
-
-    def action_history(self) -> None:
-        e = self.current_entry()
-        if e is None:
-            return
-
-        def show(steps: list) -> None:
-            lines = [f"Nr. {e.seq} · {e.child_name} ({e.child_id}) · "
-                     f"{PRIORITY_GROUP.get(e.priority_group)} · {CONTINGENT.get(e.contingent)}",
-                     f"Aangevraagd {fmt_datetime(requested_at(e))} · nu {STATUS[e.status]}", "",
-                     *present.history_lines(steps)]
-            self.app.push_screen(TextDialog(f"Historiek van inschrijving {e.seq}",
-                                            "\n".join(lines)))
-
-        self.db_dialog(registers.entry_timeline, e.id, at=self.lapp.now(), on_done=show)
 
     # -- actions -----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ _MODULE_OF = {
     "answer_offer": "offers",
     "fill": "offers",
     "fill_in": "offers",
+    "name_places_in": "offers",
     "offer_next": "offers",
     "close_period": "periods",
     "entry_history": "queries",
@@ -89,7 +90,7 @@ __all__ = [
     "contingent_seats", "deadline_for", "decide_request", "entry_history", "entry_offers",
     "entry_timeline", "fill", "fill_in",
     "find_entry", "free_places", "get_entry", "level_state", "list_entries", "list_offers",
-    "offer_next", "per_contingent", "places_over", "plan_close", "round_seats",
+    "name_places_in", "offer_next", "per_contingent", "places_over", "plan_close", "round_seats",
     "set_status_in", "status_at", "transition_allowed", "waiting_entries", "waiting_list",
     "waiting_query", "withdraw",
 ]

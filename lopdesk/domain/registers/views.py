@@ -110,6 +110,7 @@ class ClosePlan:
     free_before: dict[str, int] | None
     changes: list[PlannedChange] = field(default_factory=list)
     applied: bool = False
+    place: str = ""  # the level in words (areas.level_places_in)
 
 
 @dataclass
@@ -129,6 +130,8 @@ class FillReport:
     steps: list[FillStep] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # levels whose order no longer binds
     preview: bool = False  # computed in a transaction that was rolled back
+    # level id -> the level in words, for every level it names (areas.level_places_in)
+    places: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
