@@ -207,7 +207,7 @@ class CapacityScreen(FormScreen):
             cap = parse.whole(v["capacity"], "Nieuwe capaciteit", minimum=0)
             self.db_call(capacity.request_raise, v["level_id"], cap, reason=v["reason"],
                          on_done=lambda d: self._after(
-                             "request", f"Aanvraag {d.id} bewaard: {d.level_id} "
+                             "request", f"Aanvraag {d.id} bewaard: {self._school_of(d.level_id)} "
                              f"{d.current_capacity}→{d.requested_capacity}."))
 
         self._form("request", "Capaciteitsverhoging aanvragen", fields,

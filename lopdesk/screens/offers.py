@@ -49,8 +49,8 @@ def offer_cells(o, now=None, area: AreaIndex | None = None) -> list:
 def answer(screen: Any, offer, accept: bool, done: Any = None) -> None:
     """Ask to confirm the parents' answer, record it and show the cascade step by step."""
     verb = "aanvaardt" if accept else "weigert"
-    body = (f"{offer.child_name} ({offer.child_id}), {offer.school_name} "
-            f"{offer.level_id} nr. {offer.seq}, "
+    body = (f"{offer.child_name} ({offer.child_id}), "
+            f"{screen.lapp.area.place(offer.level_id, offer.school_name)} nr. {offer.seq}, "
             f"{verb} de aangeboden plaats.\n\n"
             + ("Het kind wordt ingeschreven; een lager gerangschikte plaats van het kind komt "
                "vrij en wordt aangeboden aan de volgende op die wachtlijst (WL-03)."
