@@ -231,3 +231,36 @@ def test_REG_05_close_plan_names_the_level_in_words(db):
     plan = registers.close_period(db, p.id, preview=True, at=t(days=20).replace(year=2022))
     head = close_plan_lines(plan, preview=True)[0]
     assert "(School S1 · leerjaar 1 · 2022-2023)" in head and "(L1)" not in head, head
+
+
+async def test_pgdn_in_the_register_moves_the_view_by_a_page(db):
+    """PgDn moves the cursor and the view by a page together: from the top, and after a
+    PgUp (the cursor at the top of the view) the view moved by one line only."""
+    import builders as b
+    from test_tui import open_register
+
+    from lopdesk.domain import registers
+
+    level, kids = b.basic(db, capacity=2, n_children=60)
+    for i, kid in enumerate(kids):
+        registers.add_request(db, level, kid, at=t(i))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_register(app, pilot)
+        table = app.screen.query_one("VirtualTable")
+        page = table.body_height
+        assert page > 5
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert (table.cursor, int(table.scroll_y)) == (page, page)
+        await pilot.press("pagedown", "pageup")
+        await pilot.pause()
+        assert (table.cursor, int(table.scroll_y)) == (page, page)
+        await pilot.press("down", "down", "pagedown")
+        await pilot.pause()
+        assert (table.cursor, int(table.scroll_y)) == (2 * page + 2, 2 * page)
+        await pilot.press("end", "pageup")
+        await pilot.pause()
+        assert table.cursor == 59 - page
+        assert table.scroll_y <= table.cursor < table.scroll_y + page  # in view

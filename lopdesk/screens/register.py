@@ -124,10 +124,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         level = self.level or self.lapp.area.level(self.level_id)
         if level is None:
             return self.level_id
-        # sites of the same name told apart (by neighbourhood), as on the overview
-        school = self.lapp.area.school_name(
-            level.school_id, school_title(level.school_name, level.neighbourhood))
-        return f"{school} › {level_title(level)}"
+        # with its neighbourhood: sites of the same name are told apart
+        return f"{school_title(level.school_name, level.neighbourhood)} › {level_title(level)}"
     DEFAULT_CSS = """
     RegisterScreen #counts { height: auto; }
     RegisterScreen #guard { height: auto; color: $warning; }
