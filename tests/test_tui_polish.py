@@ -3,54 +3,38 @@ history shows its offers (WL-01), results name levels in words, a shortened text
 
 from __future__ import annotations
 
+import pytest
 from builders import t
 from test_tui import SIZE, make, scenario, settle, type_text
 
 from lopdesk.domain import capacity
 
 
-async def test_CAP_03_g_in_a_raise_detail_approves_as_on_the_list(db):
+@pytest.mark.parametrize(("key", "then", "status"), [
+    ("g", ["ctrl+s"], "approved"),  # the approval form, after its preview
+    ("w", ["enter"], "rejected"),
+])
+async def test_CAP_03_the_keys_a_raise_detail_names_work_in_it(db, key, then, status):
     """The detail of an open raise says "g: goedkeuren · w: afwijzen": those keys work in
-    the dialog itself, and do what they do on the list."""
-    s = scenario(db)
-    decision = capacity.request_raise(db, "L1", 3, reason="extra lokaal", at=t(100))
-    app = make(db)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        await pilot.press("i")
-        await settle(app, pilot)
-        assert type(app.screen).__name__ == "TextDialog"
-        assert "g: goedkeuren" in app.screen.body
-        await pilot.press("g")
-        await settle(app, pilot)
-        assert type(app.screen).__name__ == "FormDialog"  # the approval with its preview
-        assert s["kids"][2] in app.screen._intro
-        await type_text(pilot, "goedgekeurd op plenaire")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        d = [x for x in capacity.list_decisions(db) if x.id == decision.id][0]
-        assert d.status == "approved"
-
-
-async def test_CAP_03_w_in_a_raise_detail_rejects(db):
+    the dialog itself, and do what they do on the list (a form with a reason)."""
     scenario(db)
     decision = capacity.request_raise(db, "L1", 3, reason="extra lokaal", at=t(100))
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("3")
+        for keys in (["3"], ["i"]):  # Capaciteit, the raise's detail
+            await pilot.press(*keys)
+            await settle(app, pilot)
+        assert type(app.screen).__name__ == "TextDialog"
+        assert "g: goedkeuren (met voorbeeld) · w: afwijzen" in app.screen.body
+        await pilot.press(key)
         await settle(app, pilot)
-        await pilot.press("i")
+        assert type(app.screen).__name__ == "FormDialog"
+        await type_text(pilot, "beslist op de plenaire")
+        await pilot.press(*then)
         await settle(app, pilot)
-        await pilot.press("w")
-        await settle(app, pilot)
-        await type_text(pilot, "geen lokaal")
-        await pilot.press("enter")
-        await settle(app, pilot)
-        d = [x for x in capacity.list_decisions(db) if x.id == decision.id][0]
-        assert (d.status, d.decision_reason) == ("rejected", "geen lokaal")
+        (d,) = [x for x in capacity.list_decisions(db) if x.id == decision.id]
+        assert (d.status, d.decision_reason) == (status, "beslist op de plenaire")
 
 
 def test_a_text_shortened_to_whole_words_ends_with_a_mark():
@@ -109,20 +93,36 @@ async def test_REG_03_after_a_withdrawal_the_register_keeps_its_footer(db):
         assert app.screen.check_action("withdraw", ()) is not True  # refused: does nothing
 
 
+def _offered(db) -> dict:
+    """L1 (capacity 1): the realised line withdrawn, its place offered to nr. 2."""
+    from test_tui_year import freed
+
+    from lopdesk.domain import registers
+
+    s = freed(db)
+    registers.offer_next(db, "L1", at=t(days=3))
+    return s
+
+
+def _declined_then_offered_on(db) -> dict:
+    """As `_offered`; nr. 2 declines, and the place is offered to nr. 3 (still open)."""
+    from lopdesk.domain import registers
+
+    s = _offered(db)
+    offer = registers.list_offers(db, "L1", "open")[0]
+    registers.answer_offer(db, offer.id, accept=False, at=t(days=4))
+    return s
+
+
 async def test_WL_01_register_opened_from_the_offers_names_its_school_once(db):
     """From the offers of a level, Enter opens the child's register line: the breadcrumb
     and the title name the school once, with no level code, as from the overview."""
-    import builders as b
     from test_tui_burst import make as make_at_now
     from textual.widgets import Static
 
-    from lopdesk.domain import registers
     from lopdesk.screens.offers import OffersScreen
 
-    level, kids = b.basic(db, capacity=1, n_children=4)
-    entries = [registers.add_request(db, level, k, at=t(i)) for i, k in enumerate(kids[:3])]
-    registers.withdraw(db, entries[0].id, reason="verhuisd", at=t(days=2))
-    registers.offer_next(db, "L1", at=t(days=3))
+    _offered(db)
     app = make_at_now(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -136,22 +136,6 @@ async def test_WL_01_register_opened_from_the_offers_names_its_school_once(db):
         assert title.startswith("Overzicht › Aanbiedingen › "), title
         assert title.count(school) == 1, title
         assert "L1" not in title.split(), title
-
-
-def _declined_then_offered_on(db) -> dict:
-    """L1 (capacity 1): the realised line withdrawn, its place offered to nr. 2 who declines,
-    then offered to nr. 3 (still open)."""
-    import builders as b
-
-    from lopdesk.domain import registers
-
-    level, kids = b.basic(db, capacity=1, n_children=4)
-    entries = [registers.add_request(db, level, k, at=t(i)) for i, k in enumerate(kids[:3])]
-    registers.withdraw(db, entries[0].id, reason="verhuisd", at=t(days=2))
-    registers.offer_next(db, "L1", at=t(days=3))
-    offer = registers.list_offers(db, "L1", "open")[0]
-    registers.answer_offer(db, offer.id, accept=False, at=t(days=4))
-    return {"entries": entries}
 
 
 def test_WL_01_a_lines_history_holds_its_offers_in_time_order(db):
@@ -177,18 +161,18 @@ def test_WL_01_a_lines_history_holds_its_offers_in_time_order(db):
 
 
 async def test_WL_01_h_on_a_register_line_shows_its_offers(db):
+    """Nr. 2's history: the place offered to it, declined, and the line withdrawn."""
     from test_tui import open_register
     from test_tui_burst import make as make_at_now
 
     _declined_then_offered_on(db)
     app = make_at_now(db)
     async with app.run_test(size=SIZE) as pilot:
+        for step in (settle, open_register):
+            await step(app, pilot)
+        await pilot.press("down", "h")  # nr. 2
         await settle(app, pilot)
-        await open_register(app, pilot)
-        await pilot.press("down", "h")
-        await settle(app, pilot)
-        assert type(app.screen).__name__ == "TextDialog"
-        body = app.screen.body
+        body = getattr(app.screen, "body", "")
         assert body.index("vrijgekomen plaats aangeboden") < body.index("aanbod geweigerd") \
             < body.index("niet-gerealiseerd → ingetrokken")
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Label, Static
 
 from lopdesk import labels
 from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.dialogs import DIALOG_CSS
 from lopdesk.screens.keys import key_names, key_table
+from lopdesk.screens.simple_dialogs import text_frame
 
 GENERAL = """Bladeren
   ↑↓ PgUp PgDn Home End   in een tabel (ook j/k)
@@ -86,11 +85,7 @@ class HelpScreen(ModalScreen[None]):
         return "\n".join([*lines, "", GENERAL])
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Help — sneltoetsen", classes="title")
-            with VerticalScroll(classes="body", id="help-body"):
-                yield Static(self.text(), markup=False)
-            yield Label("Esc: sluiten", classes="hint")
+        yield from text_frame("Help — sneltoetsen", self.text(), "help-body", "Esc: sluiten")
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

@@ -85,11 +85,7 @@ class TextDialog(ModalScreen[str | None]):
         return rest.lstrip("\n") if head.strip() == self._title.strip() else self.body
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self._title, classes="title")
-            with VerticalScroll(classes="body", id="text-body"):
-                yield Static(self.shown(), markup=False)
-            yield Label("Enter of Esc: sluiten", classes="hint")
+        yield from text_frame(self._title, self.shown(), "text-body", "Enter of Esc: sluiten")
 
     def on_mount(self) -> None:
         self.query_one("#text-body").focus()
@@ -102,3 +98,12 @@ class TextDialog(ModalScreen[str | None]):
         if action is not None:
             event.stop()
             self.dismiss(action)
+
+
+def text_frame(title: str, text: str, body_id: str, hint: str) -> ComposeResult:
+    """A dialog of read-only text: its title bar, the text in a scrolling body, the hint."""
+    with Vertical(classes="dialog"):
+        yield Label(title, classes="title")
+        with VerticalScroll(classes="body", id=body_id):
+            yield Static(text, markup=False)
+        yield Label(hint, classes="hint")

@@ -63,12 +63,14 @@ class OfferEvent(NamedTuple):
     declined | ended (its line was replaced) | expired (open past its reply deadline)."""
 
     at: datetime
-    user: str
+    user: str  # who made or answered it ("" for an expiry)
     kind: str
+
+    # which offer and by which rule; the reply deadline of an offer made or expired
     offer_id: int
     rule_id: str
     reply_by: datetime | None = None
-    reason: str = ""
+    reason: str = ""  # why an offer ended unanswered
 
 
 def entry_view(entry: RegisterEntry, rule: str | None = None, message: str = "") -> EntryView:
