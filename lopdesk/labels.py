@@ -55,6 +55,10 @@ def level_words(kind: str, level_label: str, school_year: int | None) -> str:
 DECISION_STATUS = {"pending": "aangevraagd", "approved": "goedgekeurd", "rejected": "afgewezen"}
 OFFER_STATUS = {"open": "aangeboden", "accepted": "aanvaard", "declined": "geweigerd",
                 "ended": "vervallen"}
+# A step of an offer of a freed place in a line's history (WL-01).
+OFFER_EVENT = {"offered": "vrijgekomen plaats aangeboden", "accepted": "aanbod aanvaard",
+               "declined": "aanbod geweigerd", "ended": "aanbod vervallen",
+               "expired": "antwoordtermijn verstreken, geen antwoord"}
 # What a step of filling freed places did (WL-01..03): offered, taken, released, refused.
 FILL_ACTION = {
     "offered": "aangeboden",

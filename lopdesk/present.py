@@ -15,6 +15,7 @@ from lopdesk.labels import (
     DECISION_STATUS,
     EXPLAIN_OUTCOME,
     FILL_ACTION,
+    OFFER_EVENT,
     PERIOD_PHASE,
     PRIORITY_GROUP,
     STATUS,
@@ -51,31 +52,60 @@ def withdrawn(view: EntryView, how_to_offer: str) -> str:
     return text + " Er kwam geen plaats vrij (de inschrijving was niet gerealiseerd)."
 
 
-def fill_step(step: FillStep) -> str:
-    """One step: who, on which level and number, what happened and by which rule."""
-    return (f"{step.level_id} nr. {step.seq}: {step.child_name} ({step.child_id}) — "
+def fill_step(step: FillStep, places: dict[str, str] | None = None) -> str:
+    """One step: who, on which level (in words: `places`, FillReport.places) and number,
+    what happened and by which rule."""
+    where = (places or {}).get(step.level_id, step.level_id)
+    return (f"{where} nr. {step.seq}: {step.child_name} ({step.child_id}) — "
             f"{label(FILL_ACTION, step.action)} [{step.rule}] {step.why}")
 
 
 def fill_lines(report: FillReport, *, indent: str = "", empty: str = NOTHING_TO_OFFER
                ) -> list[str]:
     """Every step of filling freed places, then the levels whose order no longer binds."""
-    lines = [indent + fill_step(st) for st in report.steps]
+    lines = [indent + fill_step(st, report.places) for st in report.steps]
     if report.preview:
         lines.insert(0, indent + PREVIEW.strip())
     if not report.steps:
         lines.append(indent + empty)
-    lines += [f"{indent}{lv}: na de uiterste datum; vrije plaatsen zijn gewoon vrij (WL-01)"
-              for lv in report.skipped]
+    lines += [f"{indent}{report.places.get(lv, lv)}: na de uiterste datum; vrije plaatsen "
+              "zijn gewoon vrij (WL-01)" for lv in report.skipped]
     return lines
 
 
 def fill_summary(report: FillReport) -> str:
     """A fill report on one line (for a notification)."""
-    return "; ".join(fill_step(st) for st in report.steps) or NOTHING_TO_OFFER
+    return "; ".join(fill_step(st, report.places) for st in report.steps) or NOTHING_TO_OFFER
+
+
+def history_lines(steps: Iterable[Any]) -> list[str]:
+    """A register line's history (REG-02) with the offers made to it (WL-01), in time
+    order: 'moment  who: what [rule]', a reason on the line under it."""
+    lines = []
+    for ev in steps:
+        rule = f" [{ev.rule_id}]" if ev.rule_id else ""
+        if hasattr(ev, "offer_id"):  # a step of an offer
+            what = label(OFFER_EVENT, ev.kind)
+            if ev.kind == "offered" and ev.reply_by is not None:
+                what += f", antwoord t.e.m. {fmt_date(ev.reply_by)}"
+        elif ev.kind == "status":
+            what = (f"{STATUS.get(ev.from_status or '', '—')} → "
+                    f"{STATUS.get(ev.to_status or '', '')}")
+        else:
+            what = f"ingeschreven: {STATUS.get(ev.to_status or '', '')}"
+        who = f"{ev.user}: " if ev.user else ""
+        lines.append(f"{fmt_datetime(ev.at)}  {who}{what}{rule}")
+        if ev.reason:
+            lines.append(f"    {ev.reason}")
+    return lines
 
 
 # --- capacity decisions (CAP-03) ----------------------------------------------------------
+
+
+def _place(places: dict[str, str], level_id: str) -> str:
+    """'De Linde · leerjaar 1 · 2026-2027:' (its code only when its words are not known)."""
+    return f"{places[level_id]}:" if level_id in places else level_id
 
 
 def decision_lines(outcome: RaiseOutcome, *, preview: bool = False) -> list[str]:
@@ -83,7 +113,8 @@ def decision_lines(outcome: RaiseOutcome, *, preview: bool = False) -> list[str]
     head = "VOORBEELD (niets gewijzigd, iedereen aanvaardt): " if preview else ""
     return ([f"{head}aanvraag {outcome.decision_id}: "
              f"{label(DECISION_STATUS, outcome.status)}; "
-             f"{outcome.level_id} capaciteit {outcome.capacity}"]
+             f"{_place(outcome.cascade.places, outcome.level_id)} capaciteit "
+             f"{outcome.capacity}"]
             + fill_lines(outcome.cascade, indent="  ", empty=NOBODY_GETS_A_PLACE))
 
 
@@ -93,7 +124,8 @@ def decision_lines(outcome: RaiseOutcome, *, preview: bool = False) -> list[str]
 def close_plan_lines(plan: ClosePlan, *, preview: bool = False) -> list[str]:
     """The seats per contingent and every status change the closing makes (or would make)."""
     lines = [(PREVIEW if preview else "")
-             + f"Periode {plan.period_id} ({plan.level_id}): {len(plan.changes)} wijzigingen; "
+             + f"Periode {plan.period_id} ({plan.place or plan.level_id}): "
+             f"{len(plan.changes)} wijzigingen; "
              f"plaatsen per contingent: {contingent_counts(plan.seats)}; "
              f"vrij: {contingent_counts(plan.free_before)}"]
     for ch in plan.changes:
@@ -168,7 +200,7 @@ def notice_recorded(n: NoticeView) -> str:
     """NGI-02..04: a recorded delivery of a refusal notice, in one sentence."""
     from lopdesk.labels import NOTICE_MODE
 
-    text = (f"Mededeling voor {n.level_id} nr. {n.seq} vastgelegd: "
+    text = (f"Mededeling voor {n.place or n.level_id} nr. {n.seq} vastgelegd: "
             f"{label(NOTICE_MODE, n.delivery_mode)} op {fmt_date(n.delivered_on)}, "
             f"{n.days_after_refusal} dagen na de weigering"
             + (" — te laat (NGI-02: binnen 4 kalenderdagen)" if n.late else "")

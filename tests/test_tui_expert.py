@@ -459,7 +459,9 @@ async def test_NGI_03_record_the_delivery_of_a_refusal_notice_from_the_register(
         assert (notice.entry_id, notice.delivery_mode, notice.delivered_on.isoformat()) == (
             refused.id, "receipt", "2027-03-10")
         assert notice.late  # refused on 01/03 (builders.t), delivered 10/03: NGI-02
-        said = [n for n in notes(app) if "Mededeling voor L1 nr. 3 vastgelegd" in n]
+        # the level in words, never its code
+        said = [n for n in notes(app)
+                if "Mededeling voor School S1 · leerjaar 1 · 2027-2028 nr. 3 vastgelegd" in n]
         assert said and "te laat" in said[0] and "CLR t.e.m." in said[0], notes(app)
         # the form closed on the confirmation, it is not left open under it
         assert name(app) == "RegisterScreen"

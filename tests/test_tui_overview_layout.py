@@ -39,10 +39,11 @@ def test_school_names_tell_apart_schools_of_one_name():
 def test_middle_cut_keeps_both_ends():
     assert _fit("Basisschool De Boomgaard Ledeberg", 20, "left", "middle") \
         == "Basisschoo… Ledeberg"  # 10 cells of the start, the mark, 9 of the end
-    # the end cut keeps whole words (no word is cut; the detail line shows the whole value)
-    assert _fit("Basisschool De Boomgaard Ledeberg", 20, "left") == "Basisschool De      "
+    # the end cut keeps whole words and marks the words it dropped with "…" (no word is
+    # cut; the detail line shows the whole value)
+    assert _fit("Basisschool De Boomgaard Ledeberg", 20, "left") == "Basisschool De…     "
     assert _fit("Basisschool De Boomgaard Ledeberg", 20, "left", "initials") \
-        == "B. De Boomgaard     "
+        == "B. De Boomgaard…    "
     assert _fit("kort", 8, "left", "middle") == "kort    "
     assert Column("x", 30, cut="middle").cut == "middle"
 

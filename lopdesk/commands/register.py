@@ -117,16 +117,14 @@ def register_show(entry: str = typer.Argument(..., help="ID of NIVEAU:NR."),
         entry_id = parse.entry_id(db, entry, level)
         view = registers.get_entry(db, entry_id)
         history = registers.entry_history(db, entry_id)
+        steps = registers.entry_timeline(db, entry_id) if not as_json else []
     if as_json:
         emit({"entry": view, "history": [h._asdict() for h in history]}, True)
         return
     echo(f"{view.level_id} nr. {view.seq}  kind {view.child_id}  "
                f"{STATUS[view.status]}  aangevraagd {fmt_datetime(view.requested_at)}")
-    for h in history:
-        change = (f"{STATUS.get(h.from_status or '', '—')} → {STATUS.get(h.to_status or '', '')}"
-                  if h.kind == "status" else f"aangemaakt: {STATUS.get(h.to_status or '', '')}")
-        echo(f"  {fmt_datetime(h.at)}  {h.user:<12} {change}  [{h.rule_id or ''}] "
-                   f"{h.reason}")
+    for line in present.history_lines(steps):  # with the offers made to it (WL-01)
+        echo(f"  {line}")
 
 
 @register_app.command("withdraw")

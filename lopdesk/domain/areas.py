@@ -25,7 +25,7 @@ from lopdesk.domain.models import (
     Site,
 )
 from lopdesk.domain.types import utcnow
-from lopdesk.labels import fmt_date
+from lopdesk.labels import fmt_date, level_words
 
 
 def get_or_404(session: Session, model, key, what: str, *, field: str | None = None):
@@ -36,6 +36,21 @@ def get_or_404(session: Session, model, key, what: str, *, field: str | None = N
         shown = key if isinstance(key, int) else f"'{key}'"
         raise NotFound(f"{what} {shown} bestaat niet.", field=field or what)
     return row
+
+
+def level_places_in(session: Session, level_ids) -> dict[str, str]:
+    """Level id → the level as a user reads it, never its code: 'De Linde · leerjaar 1 ·
+    2026-2027' (results worded by lopdesk.present, in the app and on the command line)."""
+    ids = sorted(set(level_ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(CapacityLevel.id, CapacityLevel.kind, CapacityLevel.label,
+               CapacityLevel.school_year, School.name)
+        .join(School, School.id == CapacityLevel.school_id)
+        .where(CapacityLevel.id.in_(ids))  # type: ignore[attr-defined]
+    ).all()
+    return {i: f"{name} · {level_words(kind, label, year)}" for i, kind, label, year, name in rows}
 
 
 def refuse_existing(session: Session, model, key, what: str, *, field: str) -> None:

@@ -27,7 +27,7 @@ from lopdesk.domain.models import (
     Task,
 )
 from lopdesk.domain.query import where_given
-from lopdesk.domain.registers import FillReport, fill_in, level_state
+from lopdesk.domain.registers import FillReport, fill_in, level_state, name_places_in
 from lopdesk.domain.types import utcnow
 from lopdesk.labels import DECISION_STATUS, fmt_date, local_day
 
@@ -201,6 +201,7 @@ def _decide_in(s: Session, user: str, decision_id: int, *, approve: bool, reason
         fill_in(s, user, [level.id], accept=accept_all, at=at, report=outcome.cascade)
     audit.record(s, user, "capacity.decide", "capacity_decision", decision_id,
                  {"approve": approve, "reason": reason, "ref": decision.decision_ref})
+    name_places_in(s, outcome.cascade, level.id)  # the level in words (present)
     return outcome
 
 

@@ -187,8 +187,11 @@ class CapacityScreen(FormScreen):
             lines.append(f"Beslissing: {decision_words(d, moment=True)}")
         elif d.status == "pending":
             lines.append("g: goedkeuren (met voorbeeld) · w: afwijzen")
-        self.app.push_screen(TextDialog(f"Verhoging {d.id}",
-                                        "\n".join(x for x in lines if x)))
+        # the keys the text names work in the dialog as they do on the list
+        keys = {"g": "approve", "w": "reject"} if d.status == "pending" else {}
+        self.app.push_screen(TextDialog(f"Verhoging {d.id}", "\n".join(x for x in lines if x),
+                                        keys=keys),
+                             lambda action: getattr(self, f"action_{action}")() if action else None)
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         if event.table.id == "decisions":
@@ -204,7 +207,7 @@ class CapacityScreen(FormScreen):
             cap = parse.whole(v["capacity"], "Nieuwe capaciteit", minimum=0)
             self.db_call(capacity.request_raise, v["level_id"], cap, reason=v["reason"],
                          on_done=lambda d: self._after(
-                             "request", f"Aanvraag {d.id} bewaard: {d.level_id} "
+                             "request", f"Aanvraag {d.id} bewaard: {self._school_of(d.level_id)} "
                              f"{d.current_capacity}→{d.requested_capacity}."))
 
         self._form("request", "Capaciteitsverhoging aanvragen", fields,

@@ -22,92 +22,13 @@ from lopdesk.parse import DAY_FORM, MOMENT_FORM
 from lopdesk.screens.form_fields import PICKERS, FieldValidator, FormField
 from lopdesk.screens.form_save import SavingForm
 from lopdesk.screens.keys import key_table
+from lopdesk.screens.simple_dialogs import (  # noqa: F401 (the dialogs' public names)
+    DIALOG_CSS,
+    ConfirmDialog,
+    TextDialog,
+)
 from lopdesk.screens.widgets.check import CheckField
 from lopdesk.screens.widgets.picker import PLACEHOLDER, SOURCES, Choice, Picker
-
-DIALOG_CSS = """
-.dialog { width: 76; max-width: 100%; height: auto; max-height: 100%;
-          border: thick $accent; background: $surface; padding: 0 1; }
-.dialog > .title { text-style: bold; width: 100%; background: $accent 30%; }
-.dialog .body { height: auto; max-height: 14; }
-.dialog .buttons { height: 3; align-horizontal: right; }
-.dialog Button { margin-left: 1; min-width: 10; }
-.dialog Input, .dialog Select { width: 100%; }
-.dialog .field-label { margin-top: 0; color: $text-muted; width: 100%; }
-.dialog .hint { color: $text-muted; width: 100%; }
-.dialog VirtualTable { height: 14; }
-"""
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """A question with a preview of what will happen; Enter/j confirms, Escape/n cancels."""
-
-    BINDINGS = key_table("confirm", """
-    escape,n    no=answer(False)    Annuleren | Niets doen en terug
-    j,y         yes=answer(True)    Ja, uitvoeren | Uitvoeren wat hierboven staat
-    """)
-    DEFAULT_CSS = "ConfirmDialog { align: center middle; }" + DIALOG_CSS
-    AUTO_FOCUS = "#yes"  # focused while composed: Enter typed at once confirms
-
-    def __init__(self, title: str, body: str, *, yes: str = "Uitvoeren", no: str = "Annuleren",
-                 danger: bool = False) -> None:
-        super().__init__()
-        self.body = body  # the text shown (public: what the user reads)
-        self._title, self._yes, self._no = title, yes, no
-        self._danger = danger
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self._title, classes="title")
-            with VerticalScroll(classes="body"):
-                yield Static(self.body, markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button(self._no, id="no")
-                yield Button(self._yes, id="yes", variant="error" if self._danger
-                             else "primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
-
-
-class TextDialog(ModalScreen[None]):
-    """Read-only text (history, explanations); Escape or Enter closes."""
-
-    BINDINGS = key_table("text", "escape,enter,q  close  Sluiten | Terug naar het scherm")
-    DEFAULT_CSS = "TextDialog { align: center middle; }" + DIALOG_CSS + \
-        "TextDialog .body { max-height: 20; }"
-    AUTO_FOCUS = "#text-body"
-
-    def __init__(self, title: str, body: str) -> None:
-        super().__init__()
-        self.body = body  # the text (public: what the user reads, as the CLI prints it)
-        self._title = title
-
-    def shown(self) -> str:
-        """The body under the title bar, without a first line that repeats the title (a
-        shared text such as the ALC-06 explanation opens with it)."""
-        head, _, rest = self.body.partition("\n")
-        return rest.lstrip("\n") if head.strip() == self._title.strip() else self.body
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self._title, classes="title")
-            with VerticalScroll(classes="body", id="text-body"):
-                yield Static(self.shown(), markup=False)
-            yield Label("Enter of Esc: sluiten", classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#text-body").focus()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
 
 FORM_CSS = """
 FormDialog { align: center middle; }

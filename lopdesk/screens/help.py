@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Label, Static
 
 from lopdesk import labels
 from lopdesk.labels import SCREEN_TITLE
 from lopdesk.screens.dialogs import DIALOG_CSS
 from lopdesk.screens.keys import key_names, key_table
+from lopdesk.screens.simple_dialogs import text_frame
 
 GENERAL = """Bladeren
   ↑↓ PgUp PgDn Home End   in een tabel (ook j/k)
@@ -55,7 +54,10 @@ def where(screen: Screen) -> str:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = key_table("help", "escape,q,f1,question_mark close Sluiten | Terug naar het scherm")
-    DEFAULT_CSS = "HelpScreen { align: center middle; }" + DIALOG_CSS + \
+    # opaque: the screen under it is not drawn beside the pop-up (text cut at its edges
+    # would read as cut words); the title line names that screen
+    DEFAULT_CSS = "HelpScreen { align: center middle; background: $background; }" + \
+        DIALOG_CSS + \
         "HelpScreen .body { max-height: 20; }"
     AUTO_FOCUS = "#help-body"
 
@@ -72,7 +74,7 @@ class HelpScreen(ModalScreen[None]):
                          lambda b: under.check_action(b.action.split("(")[0], ()) is True)
         lines.extend(mine or ["  (geen eigen toetsen)"])
         later = key_lines(under, list(type(under).BINDINGS),
-                          lambda b: under.check_action(b.action.split("(")[0], ()) is False)
+                          lambda b: under.check_action(b.action.split("(")[0], ()) is not True)
         if later:  # shown so they can be learnt, apart: they would be refused now
             lines += ["", "Nu niet mogelijk (niets gekozen, of de toestand laat het niet toe)",
                       *later]
@@ -83,11 +85,7 @@ class HelpScreen(ModalScreen[None]):
         return "\n".join([*lines, "", GENERAL])
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Help — sneltoetsen", classes="title")
-            with VerticalScroll(classes="body", id="help-body"):
-                yield Static(self.text(), markup=False)
-            yield Label("Esc: sluiten", classes="hint")
+        yield from text_frame("Help — sneltoetsen", self.text(), "help-body", "Esc: sluiten")
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

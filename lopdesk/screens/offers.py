@@ -49,8 +49,8 @@ def offer_cells(o, now=None, area: AreaIndex | None = None) -> list:
 def answer(screen: Any, offer, accept: bool, done: Any = None) -> None:
     """Ask to confirm the parents' answer, record it and show the cascade step by step."""
     verb = "aanvaardt" if accept else "weigert"
-    body = (f"{offer.child_name} ({offer.child_id}), {offer.school_name} "
-            f"{offer.level_id} nr. {offer.seq}, "
+    body = (f"{offer.child_name} ({offer.child_id}), "
+            f"{screen.lapp.area.place(offer.level_id, offer.school_name)} nr. {offer.seq}, "
             f"{verb} de aangeboden plaats.\n\n"
             + ("Het kind wordt ingeschreven; een lager gerangschikte plaats van het kind komt "
                "vrij en wordt aangeboden aan de volgende op die wachtlijst (WL-03)."
@@ -122,8 +122,9 @@ class OffersScreen(TableScreen):
         self.area_id = area_id
         self.open_only = False
         self.rows: list = []
-        where = level_id or (f"gebied {area_id}" if area_id else "alle gebieden")
-        self.crumb = f"Aanbiedingen {where}"
+        # of one level: the register opened on top names its school and level
+        self.crumb = ("Aanbiedingen" if level_id else f"Aanbiedingen gebied {area_id}"
+                      if area_id else "Aanbiedingen alle gebieden")
 
     def first_title(self) -> str:
         where = self.level_id or (f"gebied {self.area_id}" if self.area_id else "alle gebieden")

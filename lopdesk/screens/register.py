@@ -19,7 +19,6 @@ from lopdesk.domain.register_view import (
 from lopdesk.domain.registers import TRANSITIONS
 from lopdesk.domain.registers.new_child import add_request_for_new_child
 from lopdesk.labels import (
-    CONTINGENT,
     CONTINGENT_SHORT,
     PERIOD_KIND,
     PRIORITY_GROUP,
@@ -35,7 +34,7 @@ from lopdesk.labels import (
 )
 from lopdesk.present import fill_summary, level_title, school_title
 from lopdesk.screens.base import FormScreen, SearchScreen, set_text
-from lopdesk.screens.dialogs import ConfirmDialog, FormField, TextDialog
+from lopdesk.screens.dialogs import ConfirmDialog, FormField
 from lopdesk.screens.register_actions import RegisterActions
 from lopdesk.screens.register_guard import WaitingShown, guard_text
 from lopdesk.screens.register_rows import (
@@ -91,6 +90,15 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
     """
     ABOVE = ("counts", "guard", "superseded", "marks", "filter")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A key the line's status refuses stays in the footer, dimmed (and does nothing):
+        the footer keeps the register's keys as the cursor moves or a line is withdrawn."""
+        allowed = super().check_action(action, parameters)
+        if allowed is False and action in ("withdraw", "change_status", "record_notice"):
+            row = self.current_row()
+            return None if row is not None and row.data is not None else False
+        return allowed
+
     def allows(self, action: str) -> bool:
         """Keys the state refuses are not offered (footer, help, palette)."""
         if action in ("withdraw", "change_status"):
@@ -116,8 +124,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
         level = self.level or self.lapp.area.level(self.level_id)
         if level is None:
             return self.level_id
-        school = self.lapp.area.school_name(level.school_id, level.school_name)
-        return f"{school} › {level_title(level)}"
+        # with its neighbourhood: sites of the same name are told apart
+        return f"{school_title(level.school_name, level.neighbourhood)} › {level_title(level)}"
     DEFAULT_CSS = """
     RegisterScreen #counts { height: auto; }
     RegisterScreen #guard { height: auto; color: $warning; }
@@ -258,8 +266,9 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
             p = self.running
             period = (f" · loopt: {PERIOD_KIND[p.kind]}"
                       + (f" {PRIORITY_GROUP_SHORT.get(p.group, p.group)}" if p.group else ""))
-        school = school_title(level.school_name, level.neighbourhood)  # same names differ
-        self.show_title(f"{school} · regime {REGIME[level.regime]}{period}"
+        # the breadcrumb names the school and the level (wherever the register was opened
+        # from): the title goes on with what it does not say
+        self.show_title(f"regime {REGIME[level.regime]}{period}"
                         + (" · VOLZET VERKLAARD" if level.full else ""))
         set_text(self.query_one("#counts", Static),
                  f" Cap {num(level.capacity)} · zit {level.seated} · ger "
@@ -340,28 +349,6 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         self.action_history()
-
-    def action_history(self) -> None:
-        e = self.current_entry()
-        if e is None:
-            return
-
-        def show(events: list) -> None:
-            lines = [f"Nr. {e.seq} · {e.child_name} ({e.child_id}) · "
-                     f"{PRIORITY_GROUP.get(e.priority_group)} · {CONTINGENT.get(e.contingent)}",
-                     f"Aangevraagd {fmt_datetime(requested_at(e))} · nu {STATUS[e.status]}", ""]
-            for ev in events:
-                change = (f"{STATUS.get(ev.from_status or '', '—')} → "
-                          f"{STATUS.get(ev.to_status or '', '')}" if ev.kind == "status"
-                          else f"ingeschreven: {STATUS.get(ev.to_status or '', '')}")
-                rule = f" [{ev.rule_id}]" if ev.rule_id else ""
-                lines.append(f"{fmt_datetime(ev.at)}  {ev.user}: {change}{rule}")
-                if ev.reason:
-                    lines.append(f"    {ev.reason}")
-            self.app.push_screen(TextDialog(f"Historiek van inschrijving {e.seq}",
-                                            "\n".join(lines)))
-
-        self.db_dialog(registers.entry_history, e.id, on_done=show)
 
     # -- actions -----------------------------------------------------------------------
 

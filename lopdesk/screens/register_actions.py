@@ -6,10 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from lopdesk import parse, present
-from lopdesk.domain import directory, mediation
+from lopdesk.domain import directory, mediation, registers
+from lopdesk.domain.register_view import requested_at
 from lopdesk.errors import NeedsConfirmation
-from lopdesk.labels import NOTICE_MODE, NOTICE_SENDER, fmt_date
-from lopdesk.screens.dialogs import ConfirmDialog
+from lopdesk.labels import (
+    CONTINGENT,
+    NOTICE_MODE,
+    NOTICE_SENDER,
+    PRIORITY_GROUP,
+    STATUS,
+    fmt_date,
+    fmt_datetime,
+)
+from lopdesk.screens.dialogs import ConfirmDialog, TextDialog
 
 
 class RegisterActions:
@@ -17,6 +26,22 @@ class RegisterActions:
 
     level_id: str
     offers: dict[int, Any]
+
+    def action_history(self: Any) -> None:
+        """REG-02: the line's history with the offers made to it (WL-01), in time order."""
+        e = self.current_entry()
+        if e is None:
+            return
+
+        def show(steps: list) -> None:
+            lines = [f"Nr. {e.seq} · {e.child_name} ({e.child_id}) · "
+                     f"{PRIORITY_GROUP.get(e.priority_group)} · {CONTINGENT.get(e.contingent)}",
+                     f"Aangevraagd {fmt_datetime(requested_at(e))} · nu {STATUS[e.status]}", "",
+                     *present.history_lines(steps)]
+            self.app.push_screen(TextDialog(f"Historiek van inschrijving {e.seq}",
+                                            "\n".join(lines)))
+
+        self.db_dialog(registers.entry_timeline, e.id, at=self.lapp.now(), on_done=show)
 
     def action_answer_offer(self, accept: bool) -> None:
         from lopdesk.screens.offers import answer

@@ -14,6 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from lopdesk.domain import registers
+from lopdesk.domain.areas import level_places_in
 from lopdesk.domain.calendar import waiting_list_deadline
 from lopdesk.domain.mediation.rules import local_day, notice_due, place_words
 from lopdesk.domain.mediation.views import (
@@ -164,7 +165,9 @@ def notice_views(s: Session, *where: ColumnElement[bool],
     if area_id:
         q = q.where(School.area_id == area_id)
     out = []
-    for n, seq, school_name, notification_id, cid in s.execute(q).all():
+    found = s.execute(q).all()
+    places = level_places_in(s, (row[0].level_id for row in found))
+    for n, seq, school_name, notification_id, cid in found:
         assert n.id is not None
         name = school_name or n.school_id
         out.append(NoticeView(
@@ -174,7 +177,8 @@ def notice_views(s: Session, *where: ColumnElement[bool],
             delivery_mode=n.delivery_mode, delivered_on=n.delivered_on,
             days_after_refusal=(n.delivered_on - local_day(n.refused_at)).days, late=n.late,
             clr_deadline=n.clr_deadline, notification_id=notification_id, note=n.note,
-            recorded_by=n.recorded_by, recorded_at=n.recorded_at, case_id=cid))
+            recorded_by=n.recorded_by, recorded_at=n.recorded_at, case_id=cid,
+            place=places.get(n.level_id, "")))
     return out
 
 

@@ -40,6 +40,7 @@ class NoticeView(RefusedLine):
     recorded_by: str
     recorded_at: datetime
     case_id: int | None = None  # the case it belongs to (or opened automatically, MED-01)
+    place: str = ""  # the level in words (areas.level_places_in)
 
 
 @dataclass

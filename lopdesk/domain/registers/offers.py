@@ -14,7 +14,7 @@ from sqlmodel import Session
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
-from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.areas import get_or_404, level_places_in
 from lopdesk.domain.errors import RuleViolation
 from lopdesk.domain.models import Area, CapacityLevel, Offer, RegisterEntry, School
 from lopdesk.domain.registers.store import (
@@ -102,6 +102,13 @@ def fill_in(s: Session, user: str, level_ids: list[str] | None, *, accept: bool,
                 continue
             released = _realise_from_waiting(s, user, level, cand, rule, at, report)
             queue.extend(r for r in released if r not in queue)
+    return name_places_in(s, report)
+
+
+def name_places_in(s: Session, report: FillReport, *level_ids: str) -> FillReport:
+    """The report with every level it names in words (`places`), for its wording."""
+    named = {st.level_id for st in report.steps} | set(report.skipped) | set(level_ids)
+    report.places.update(level_places_in(s, named - report.places.keys()))
     return report
 
 
@@ -197,7 +204,7 @@ def offer_next(db: Database, level_id: str, at: datetime | None = None) -> FillR
                                      child_name(s, cand.child_id), "offered", rule,
                                      f"bindend t.e.m. {fmt_date(deadline)}; antwoord t.e.m. "
                                      f"{fmt_date(reply_deadline(s, level_id, now))}"))
-        return report
+        return name_places_in(s, report)
 
 
 def answer_offer(db: Database, offer_id: int, *, accept: bool,

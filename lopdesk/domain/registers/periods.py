@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lopdesk.db import Database
 from lopdesk.domain import audit
 from lopdesk.domain.access import require
-from lopdesk.domain.areas import get_or_404
+from lopdesk.domain.areas import get_or_404, level_places_in
 from lopdesk.domain.errors import RuleViolation
 from lopdesk.domain.models import CapacityLevel, Period, RegisterEntry
 from lopdesk.domain.registers.rules import contingent_seats, plan_close
@@ -46,6 +46,7 @@ def close_period(db: Database, period_id: int, *, preview: bool = False,
         ).scalars())
         plan = ClosePlan(period_id, level.id, contingent_seats(level), state.contingent_free(),
                          plan_close(state, deferred))
+        plan.place = level_places_in(s, [level.id]).get(level.id, "")
         for ch in plan.changes:  # the preview names children, never bare ids
             ch.child_name = child_name(s, ch.child_id)
         if preview:

@@ -28,6 +28,7 @@ from lopdesk.domain.registers.views import (
     EntryRow,
     EntryView,
     EventRow,
+    OfferEvent,
     OfferRow,
     WaitingView,
     entry_view,
@@ -79,6 +80,38 @@ def entry_history(db: Database, entry_id: int) -> list[EventRow]:
             .where(RegisterEvent.entry_id == entry_id).order_by(RegisterEvent.id)
         ).all()
     return [EventRow(*r) for r in rows]
+
+
+def entry_offers(db: Database, entry_id: int, at: datetime | None = None) -> list[OfferEvent]:
+    """WL-01: the offers of a freed place made to an entry, step by step (made, then
+    accepted, declined or ended; an offer still open past its reply deadline at `at` has
+    expired), oldest first."""
+    now = at or utcnow()
+    with reading(db) as s:
+        load_entry(s, entry_id, None)
+        rows = s.execute(
+            select(Offer.id, Offer.offered_at, Offer.offered_by, Offer.status, Offer.rule_id,
+                   Offer.reply_by, Offer.answered_at, Offer.answered_by, Offer.end_reason)
+            .where(Offer.entry_id == entry_id).order_by(Offer.id)
+        ).all()
+    out = []
+    for oid, offered_at, by, status, rule, reply_by, answered_at, answered_by, why in rows:
+        out.append(OfferEvent(offered_at, by, "offered", oid, rule, reply_by))
+        if status != "open" and answered_at is not None:
+            out.append(OfferEvent(answered_at, answered_by or "", status, oid, rule,
+                                  reason=why or ""))
+        elif status == "open" and reply_by is not None and reply_by < now:
+            out.append(OfferEvent(reply_by, "", "expired", oid, rule, reply_by))
+    return sorted(out, key=lambda e: e.at)
+
+
+def entry_timeline(db: Database, entry_id: int, at: datetime | None = None
+                   ) -> list[EventRow | OfferEvent]:
+    """REG-02 and WL-01: the events of an entry and the steps of the offers made to it, in
+    time order (at one moment the offer's answer before the status change it causes)."""
+    steps: list[EventRow | OfferEvent] = [*entry_offers(db, entry_id, at),
+                                           *entry_history(db, entry_id)]
+    return sorted(steps, key=lambda e: (e.at, isinstance(e, EventRow)))
 
 
 def status_at(db: Database, entry_id: int, moment: datetime) -> str | None:

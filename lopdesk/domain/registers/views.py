@@ -58,6 +58,21 @@ class EventRow(NamedTuple):
     rule_id: str | None
 
 
+class OfferEvent(NamedTuple):
+    """A step of an offer of a freed place to a line (WL-01): `kind` offered | accepted |
+    declined | ended (its line was replaced) | expired (open past its reply deadline)."""
+
+    at: datetime
+    user: str  # who made or answered it ("" for an expiry)
+    kind: str
+
+    # which offer and by which rule; the reply deadline of an offer made or expired
+    offer_id: int
+    rule_id: str
+    reply_by: datetime | None = None
+    reason: str = ""  # why an offer ended unanswered
+
+
 def entry_view(entry: RegisterEntry, rule: str | None = None, message: str = "") -> EntryView:
     assert entry.id is not None and entry.version is not None
     return EntryView(entry.id, entry.level_id, entry.seq, entry.requested_at, entry.child_id,
@@ -97,6 +112,7 @@ class ClosePlan:
     free_before: dict[str, int] | None
     changes: list[PlannedChange] = field(default_factory=list)
     applied: bool = False
+    place: str = ""  # the level in words (areas.level_places_in)
 
 
 @dataclass
@@ -116,6 +132,8 @@ class FillReport:
     steps: list[FillStep] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # levels whose order no longer binds
     preview: bool = False  # computed in a transaction that was rolled back
+    # level id -> the level in words, for every level it names (areas.level_places_in)
+    places: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -170,6 +170,10 @@ def fit(text: str, width: int, align: str, cut: str = "end") -> str:
             tail = width - 1 - head
             return set_cell_size(text, head) + "…" + _last_cells(text, tail)
         short = shorten(text, width, initials=cut == "initials")
+        if short and len(short.split()) < len(text.split()):
+            # words were dropped: "…" says so (the detail line shows the whole value)
+            short = shorten(text, width - 1, initials=cut == "initials")
+            short = short + "…" if short else ""
         if short:
             return fit(short, width, align)
         return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)

@@ -9,7 +9,6 @@ cursor, and a filter hands the table the indexes it kept (`set_picked`).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -18,7 +17,6 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.events import Click
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -52,6 +50,7 @@ from lopdesk.screens.widgets.rows import (
     position,
     words_filter,
 )
+from lopdesk.screens.widgets.table_cursor import CursorMoves
 
 
 @lru_cache(maxsize=256)
@@ -59,7 +58,7 @@ def _style(text: str) -> Style:
     return Style.parse(text) if text else Style()
 
 
-class VirtualTable(ScrollView, can_focus=True):
+class VirtualTable(CursorMoves, ScrollView, can_focus=True):
     """Rows of cells with a cursor; the first line is a fixed header."""
 
     BINDINGS = [
@@ -245,57 +244,6 @@ class VirtualTable(ScrollView, can_focus=True):
         self._scroll_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
-
-    @property
-    def body_height(self) -> int:
-        """Lines for rows: the region less the header and the detail lines."""
-        return max(1, self.scrollable_content_region.height - self._header_h
-                   - len(self._detail_lines()))
-
-    def _scroll_cursor_visible(self) -> None:
-        body = self.body_height
-        top = int(self.scroll_y)
-        first, end = self._top(self.cursor), self._top(self.cursor + 1)
-        if first < top:
-            self.scroll_to(y=first, animate=False, immediate=True)
-        elif end > top + body:
-            self.scroll_to(y=max(0, min(first, end - body)), animate=False, immediate=True)
-
-    def _top(self, index: int) -> int:
-        """The first line of row `index` (of the line after the rows for len(rows))."""
-        if self._tops is None:
-            return index
-        return self._tops[max(0, min(index, len(self._tops) - 1))]
-
-    def _row_at(self, line: int) -> tuple[int, int]:
-        """The row drawn on body line `line`, and which of its lines it is."""
-        if self._tops is None:
-            return line, 0
-        index = bisect_right(self._tops, line) - 1
-        return index, line - self._tops[max(0, index)]
-
-    def action_cursor(self, delta: int) -> None:
-        self.cursor += delta
-
-    def action_page(self, direction: int) -> None:
-        self.cursor += direction * self.body_height
-
-    def action_jump(self, where: int) -> None:
-        self.cursor = 0 if where == 0 else len(self._view) - 1
-
-    def action_select(self) -> None:
-        if self.current is not None:
-            self.post_message(self.Selected(self, self.current))
-
-    def on_click(self, event: Click) -> None:
-        y = event.y
-        if self._header_h <= y < self._header_h + self.body_height:
-            index = self._row_at(int(self.scroll_y) + y - self._header_h)[0]
-            if index >= len(self._view):
-                return
-            self.cursor = index
-            if event.chain >= 2:
-                self.action_select()
 
     # -- layout -------------------------------------------------------------
 
