@@ -385,3 +385,17 @@ def notice_lateness(refused_at: Any, due: Any, delivered_on: Any) -> str:
     days = (delivered_on - local_day(refused_at)).days
     return (f" Dat is {days} dagen na de weigering: te laat (NGI-02: binnen 4 kalenderdagen, "
             f"uiterlijk {fmt_date(due)}).")
+
+
+def fill_counts(report: FillReport) -> str:
+    """What filling new or freed places did, counted in words (WL-01..03): 'op de
+    wachtlijst: 2 aangeboden, 1 gerealiseerd'; nothing done says so."""
+    from lopdesk.labels import FILL_ACTION
+
+    counts: dict[str, int] = {}
+    for st in report.steps:
+        counts[st.action] = counts.get(st.action, 0) + 1
+    if not counts:
+        return "niemand op de wachtlijst kreeg een plaats"
+    return "op de wachtlijst: " + ", ".join(
+        f"{n} {label(FILL_ACTION, action)}" for action, n in counts.items())

@@ -4,13 +4,21 @@ children get the new places and the cascade their moves cause) or rejection with
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from lopdesk import parse
 from lopdesk.domain import capacity
 from lopdesk.labels import DECISION_STATUS, fmt_datetime, level_words, num, short_dt
-from lopdesk.present import NOBODY_GETS_A_PLACE, decision_words, fill_lines, level_title
+from lopdesk.present import (
+    NOBODY_GETS_A_PLACE,
+    decision_words,
+    fill_counts,
+    fill_lines,
+    level_title,
+)
 from lopdesk.screens.base import FormScreen
 from lopdesk.screens.dialogs import FormField, TextDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
@@ -90,6 +98,7 @@ class CapacityScreen(FormScreen):
         yield Footer()
 
     _decision_rows: list | None = None
+    _show_decision: int | None = None  # the request to put the cursor on once read
     _declaration_rows: list | None = None
 
     def reload(self) -> None:
@@ -109,13 +118,17 @@ class CapacityScreen(FormScreen):
         self._decision_rows = rows
         # pending first, then the most recent
         rows = sorted(rows, key=lambda d: (d.status != "pending", -d.id))
-        self.query_one("#decisions", VirtualTable).set_rows([Row(d.id, [
+        table = self.query_one("#decisions", VirtualTable)
+        table.set_rows([Row(d.id, [
             str(d.id), *self._school_and_level(d.level_id),
             f"{d.current_capacity}→{d.requested_capacity}",
             (DECISION_STATUS.get(d.status, d.status), STATUS_STYLE.get(d.status, "")),
             d.reason, f"{short_dt(d.requested_at)}",
             decision_words(d),
         ], data=d) for d in rows])
+        if self._show_decision is not None:  # the request just made: `g` decides on it
+            table.move_to_key(self._show_decision)
+            self._show_decision = None
         pending = sum(1 for d in rows if d.status == "pending")
         self.query_one("#t-dec", Static).update(
             f" Capaciteit · verhogingen (CAP-03) · {pending} open · g: goedkeuren · w: afwijzen")
@@ -206,12 +219,17 @@ class CapacityScreen(FormScreen):
         def run(v: dict) -> None:
             cap = parse.whole(v["capacity"], "Nieuwe capaciteit", minimum=0)
             self.db_call(capacity.request_raise, v["level_id"], cap, reason=v["reason"],
-                         on_done=lambda d: self._after(
-                             "request", f"Aanvraag {d.id} bewaard: {self._school_of(d.level_id)} "
-                             f"{d.current_capacity}→{d.requested_capacity}."))
+                         on_done=self._requested)
 
         self._form("request", "Capaciteitsverhoging aanvragen", fields,
-                   "Na de start beslist het LOP over een verhoging (CAP-03).", "Aanvragen", run)
+                   "Na de start van de inschrijvingen beslist het LOP over een verhoging "
+                   "(CAP-03). De keuzelijst toont de huidige capaciteit van elk niveau.",
+                   "Aanvragen", run)
+
+    def _requested(self, d: Any) -> None:
+        self._show_decision = d.id
+        self._after("request", f"Aanvraag {d.id} bewaard: {self._school_of(d.level_id)} "
+                    f"{d.current_capacity}→{d.requested_capacity}.")
 
     def _pending(self):
         d = self._selected("decisions")
@@ -235,8 +253,7 @@ class CapacityScreen(FormScreen):
                              decision_ref=v["ref"] or None, at=self.lapp.now(),
                              on_done=lambda o: self._after(
                                  "approve", f"Aanvraag {d.id} goedgekeurd: capaciteit "
-                                 f"{o.capacity}, {len(o.cascade.steps)} stappen in de "
-                                 "wachtlijst."))
+                                 f"{o.capacity}; {fill_counts(o.cascade)}."))
 
             self._form("approve", f"Verhoging {d.id} goedkeuren", fields, intro, "Goedkeuren",
                        run)

@@ -112,7 +112,8 @@ def level_choices(db: Any) -> list[Choice]:
         s = schools.get(lv.school_id)
         name = school_label(s) if s else lv.school_id
         title = level_words(lv.kind, lv.label, lv.school_year)  # as every screen names it
-        label = f"{title} — {name} · {lv.id}"
+        cap = f" · capaciteit {lv.capacity}" if lv.capacity is not None else ""
+        label = f"{title} — {name}{cap} · {lv.id}"
         out.append(Choice(lv.id, label, f"{title} {name} {lv.id}".lower()))
     return out
 
