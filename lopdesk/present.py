@@ -78,13 +78,23 @@ def fill_summary(report: FillReport) -> str:
     return "; ".join(fill_step(st, report.places) for st in report.steps) or NOTHING_TO_OFFER
 
 
+def _notice_step(ev: Any) -> str:
+    from lopdesk.labels import NOTICE_MODE, NOTICE_SENDER
+
+    return (f"mededeling {label(NOTICE_MODE, ev.delivery_mode)} bezorgd op "
+            f"{fmt_date(ev.delivered_on)} door {label(NOTICE_SENDER, ev.sent_by)}"
+            + (", te laat" if ev.late else ""))
+
+
 def history_lines(steps: Iterable[Any]) -> list[str]:
     """A register line's history (REG-02) with the offers made to it (WL-01), in time
     order: 'moment  who: what [rule]', a reason on the line under it."""
     lines = []
     for ev in steps:
         rule = f" [{ev.rule_id}]" if ev.rule_id else ""
-        if hasattr(ev, "offer_id"):  # a step of an offer
+        if hasattr(ev, "delivered_on"):  # the refusal notice's delivery (NGI-02)
+            what = _notice_step(ev)
+        elif hasattr(ev, "offer_id"):  # a step of an offer
             what = label(OFFER_EVENT, ev.kind)
             if ev.kind == "offered" and ev.reply_by is not None:
                 what += f", antwoord t.e.m. {fmt_date(ev.reply_by)}"

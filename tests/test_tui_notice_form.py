@@ -97,3 +97,30 @@ async def test_NGI_02_a_recorded_notice_is_shown_not_asked_again(db):
         assert name(app) == "RegisterScreen"
         said = [n for n in notes(app) if "al geregistreerd" in n]
         assert said and "aangetekend bezorgd op 04/03/2027" in said[0], notes(app)
+
+
+async def test_NGI_02_the_recorded_delivery_shows_in_the_lines_history(db):
+    """After M, the line's history (h) says the notice was delivered, how, when, by whom
+    and that it was late; so does `lopdesk register show`."""
+    from lopdesk import present
+    from lopdesk.domain import registers
+
+    s = scenario(db)
+    refused = s["entries"][2]
+    mediation.record_notice(db, refused.id, mode="registered_post",
+                            delivered_on=date(2027, 3, 9), note="via de post")
+    lines = present.history_lines(registers.entry_timeline(db, refused.id))
+    notice = [line for line in lines if "mededeling" in line]
+    assert len(notice) == 1 and notice[0].endswith(
+        "mededeling aangetekend bezorgd op 09/03/2027 door school, te laat [NGI-02]"), lines
+    assert lines[lines.index(notice[0]) + 1].strip() == "via de post"
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        from lopdesk.screens.register import RegisterScreen
+
+        await app.push_screen(RegisterScreen("L1", focus_entry=refused.id))
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert "aangetekend bezorgd op 09/03/2027" in app.screen.body, app.screen.body

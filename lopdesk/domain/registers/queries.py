@@ -28,6 +28,7 @@ from lopdesk.domain.registers.views import (
     EntryRow,
     EntryView,
     EventRow,
+    NoticeEvent,
     OfferEvent,
     OfferRow,
     WaitingView,
@@ -105,12 +106,25 @@ def entry_offers(db: Database, entry_id: int, at: datetime | None = None) -> lis
     return sorted(out, key=lambda e: e.at)
 
 
+def entry_notices(db: Database, entry_id: int) -> list[NoticeEvent]:
+    """NGI-02..04: the recorded delivery of the entry's refusal notice (at most one)."""
+    from lopdesk.domain.mediation_models import RefusalNotice
+
+    with reading(db) as s:
+        rows = s.execute(select(RefusalNotice).where(RefusalNotice.entry_id == entry_id)
+                         ).scalars().all()
+        return [NoticeEvent(n.recorded_at, n.recorded_by, n.delivery_mode, n.delivered_on,
+                            n.late, n.sent_by, reason=n.note) for n in rows]
+
+
 def entry_timeline(db: Database, entry_id: int, at: datetime | None = None
-                   ) -> list[EventRow | OfferEvent]:
-    """REG-02 and WL-01: the events of an entry and the steps of the offers made to it, in
-    time order (at one moment the offer's answer before the status change it causes)."""
-    steps: list[EventRow | OfferEvent] = [*entry_offers(db, entry_id, at),
-                                           *entry_history(db, entry_id)]
+                   ) -> list[EventRow | OfferEvent | NoticeEvent]:
+    """REG-02, WL-01 and NGI-02: the events of an entry, the steps of the offers made to
+    it and the delivery of its refusal notice, in time order (at one moment the offer's
+    answer before the status change it causes)."""
+    steps: list[EventRow | OfferEvent | NoticeEvent] = [
+        *entry_offers(db, entry_id, at), *entry_history(db, entry_id),
+        *entry_notices(db, entry_id)]
     return sorted(steps, key=lambda e: (e.at, isinstance(e, EventRow)))
 
 

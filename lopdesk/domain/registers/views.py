@@ -73,6 +73,19 @@ class OfferEvent(NamedTuple):
     reason: str = ""  # why an offer ended unanswered
 
 
+class NoticeEvent(NamedTuple):
+    """The delivery of the line's refusal notice, as recorded (NGI-02..04)."""
+
+    at: datetime  # when it was recorded
+    user: str
+    delivery_mode: str
+    delivered_on: date
+    late: bool
+    sent_by: str
+    rule_id: str = "NGI-02"
+    reason: str = ""  # the note recorded with it
+
+
 def entry_view(entry: RegisterEntry, rule: str | None = None, message: str = "") -> EntryView:
     assert entry.id is not None and entry.version is not None
     return EntryView(entry.id, entry.level_id, entry.seq, entry.requested_at, entry.child_id,
