@@ -95,7 +95,8 @@ async def test_titles_leave_loading_on_offers_and_periods(db):
         await settle(app, pilot)
         assert name(app) == "PeriodsScreen"
         title = str(app.screen.query_one("#title").render())
-        assert "laden" not in title and "Periodes L1" in title, title
+        assert "laden" not in title and "leerjaar 1 · 2027-2028 › Periodes" in title, title
+        assert "L1" not in title.replace("School S1", "")  # the level named, not coded
 
 
 async def test_ALC_05_pv_dialog_lists_the_runs_with_the_current_one_chosen(db):

@@ -344,3 +344,26 @@ async def test_MED_02_closed_case_offers_no_key_that_adds_to_it(db):
             await settle(app, pilot)
             assert name(app) == "CaseScreen"
         assert not any("Geweigerd" in n for n in notes(app))
+
+
+async def test_case_list_and_add_form_name_schools_and_levels_without_codes(db):
+    """The case list's schools and the register's add form name the school and level as
+    every screen does, not as 'School S1 (S1)' or 'aan L1'; the search still finds ids."""
+    s = refused_scenario(db)
+    mediation.open_case(db, s["child"], request_on=NOW.date(), at=NOW)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        table = app.screen.query_one("VirtualTable")
+        cells = [c if isinstance(c, str) else c[0] for c in table.cells(table.rows[0])]
+        assert "School S1" in cells and not any("(S1)" in c for c in cells), cells
+        assert table.text_filter("S1")(table.rows[0])
+        from lopdesk.screens.register import RegisterScreen
+
+        await app.push_screen(RegisterScreen("L1"))
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert app.screen._title == "Aanvraag toevoegen aan School S1 · leerjaar 1 · 2027-2028"

@@ -18,15 +18,16 @@ async def first_row_cells(app, pilot, table_id: str) -> list:
 
 
 async def test_case_list_names_the_refusing_schools(db):
-    """The Scholen column reads 'School S1 (S1)', not the bare id; at 80 columns the opening
-    date gives way (its value shows in the detail line)."""
+    """The Scholen column reads the school's name as every screen names it ('School S1'),
+    neither the bare id nor the name with its id; at 80 columns the opening date gives way
+    (its value shows in the detail line)."""
     s = refused_scenario(db)
     mediation.open_case(db, s["child"], request_on=NOW.date(), at=NOW)
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("5")
-        assert (await first_row_cells(app, pilot, "#cases-table"))[6] == "School S1 (S1)"
+        assert (await first_row_cells(app, pilot, "#cases-table"))[6] == "School S1"
 
 
 async def test_offers_name_the_school(db):

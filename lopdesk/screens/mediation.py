@@ -38,9 +38,10 @@ Scholen                 12
 """), Column("Geopend", 10, drop=1)]
 
 
-def school_list(c) -> str:
-    """The refusing schools by name with their id ('De Regenboog (BAO001)')."""
-    return ", ".join(f"{name} ({sid})" if name != sid else sid
+def school_list(c, name_of=None) -> str:
+    """The refusing schools by name, as every screen names them (`name_of(id, name)`:
+    with the neighbourhood where several share a name), without codes."""
+    return ", ".join(name_of(sid, name) if name_of else name
                      for sid, name in zip(c.schools, c.school_names or c.schools, strict=True))
 
 
@@ -76,7 +77,7 @@ class MediationScreen(SearchScreen):
     def make_table(self) -> VirtualTable:
         return VirtualTable(CASE_COLUMNS, id="cases-table", formatter=self._cells,
                             searcher=lambda c: f"{c.id} {c.child_name} {c.child_id} "
-                                               f"{school_list(c)}",
+                                               f"{' '.join(c.schools)} {school_list(c)}",
                             empty="Geen bemiddelingsdossiers.")
 
     def reload(self) -> None:
@@ -97,7 +98,8 @@ class MediationScreen(SearchScreen):
                 (status, STATUS_STYLE.get(c.status, "")),
                 # a closed case has no deadline (its closing day is in its timeline)
                 deadline_cell(c.next_deadline, today) if c.status != "closed" else "",
-                str(c.proposals or ""), school_list(c), fmt_date(c.opened_at)]
+                str(c.proposals or ""), school_list(c, self.lapp.area.school_name),
+                fmt_date(c.opened_at)]
 
     def apply_filter(self) -> None:
         status = self.status_filter

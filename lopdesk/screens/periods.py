@@ -59,10 +59,10 @@ class PeriodsScreen(TableScreen, FormScreen):
     def __init__(self, level_id: str) -> None:
         super().__init__()
         self.level_id = level_id
-        self.crumb = f"Periodes {level_id}"
+        self.crumb = "Periodes"  # the breadcrumb before it names the school and level
 
     def first_title(self) -> str:
-        return f"Periodes · {self.level_id}"
+        return f"Periodes · {self.lapp.area.place(self.level_id)}"
 
     def reload(self) -> None:
         self.load(directory.list_periods, self.level_id)

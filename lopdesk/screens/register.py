@@ -392,8 +392,8 @@ class RegisterScreen(RegisterActions, SearchScreen, FormScreen):
 
         intro = ("Het register kent nummer en status toe volgens de regels (REG-01, REG-04, "
                  "REG-06, WL-01, CAP-06/07).")
-        self._form("add", f"Aanvraag toevoegen aan {self.level_id}", fields, intro,
-                   "Inschrijven", run)
+        self._form("add", f"Aanvraag toevoegen aan {self.lapp.area.place(self.level_id)}",
+                   fields, intro, "Inschrijven", run)
 
     def action_withdraw(self) -> None:
         e = self.current_entry()

@@ -27,10 +27,12 @@ class CursorMoves:
         body = self.body_height
         top = int(self.scroll_y)
         first, end = self._top(self.cursor), self._top(self.cursor + 1)
+        # force: before its scrollbar is shown (rows just set), Textual would ignore it
         if first < top:
-            self.scroll_to(y=first, animate=False, immediate=True)
+            self.scroll_to(y=first, animate=False, immediate=True, force=True)
         elif end > top + body:
-            self.scroll_to(y=max(0, min(first, end - body)), animate=False, immediate=True)
+            self.scroll_to(y=max(0, min(first, end - body)), animate=False, immediate=True,
+                           force=True)
 
     def _top(self, index: int) -> int:
         """The first line of row `index` (of the line after the rows for len(rows))."""
