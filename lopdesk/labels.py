@@ -71,6 +71,9 @@ EDUCATION = {"primary": "basisonderwijs", "secondary": "secundair onderwijs"}
 ROUND_STATUS = {"open": "open", "allocated": "toegewezen"}
 RUN_STATUS = {"active": "geldig", "replaced": "vervangen"}
 PERIOD_KIND = {"priority": "voorrangsperiode", "free": "vrije inschrijving"}
+# The same in the periods table, whose title says 'periodes' (the long word did not fit
+# beside two moments at 80 columns and was broken in two).
+PERIOD_KIND_SHORT = {"priority": "voorrang", "free": "vrije inschrijving"}
 PERIOD_PHASE = {"planned": "gepland", "running": "loopt", "ended": "afgelopen",
                 "closed": "afgesloten"}
 ROUNDING_RULE = {"half_up": "half naar boven", "down": "naar beneden", "up": "naar boven"}

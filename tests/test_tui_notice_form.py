@@ -61,7 +61,7 @@ async def test_NGI_03_lop_offered_as_sender_only_under_the_schools_mandate(db):
         await open_form(app, pilot, s["entries"][2].id)
         assert name(app) == "FormDialog"
         assert senders(app) == ["school"]
-        assert "gaf het LOP geen mandaat" in app.screen._intro
+        assert "Geen mandaat voor het LOP" in app.screen._intro
         await pilot.press("escape")
         await settle(app, pilot)
         mandate(db)

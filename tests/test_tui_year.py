@@ -332,3 +332,31 @@ async def test_WL_01_an_offer_from_the_app_is_dated_on_the_apps_clock(db):
         await settle(app, pilot)
     offers = registers.list_offers(db, "L1")
     assert [o.offered_at for o in offers] == [NOW]
+
+
+async def test_periods_table_keeps_every_word_whole_at_80_columns(db):
+    """'voorrangsperiode' beside two moments was broken into 'voorrangsperiod' / 'e' at
+    80 columns; the table says 'voorrang' (its title says periodes) and cuts no word."""
+    from datetime import timedelta
+
+    from lopdesk.screens.periods import PeriodsScreen
+
+    b.area(db)
+    b.school(db, "S1")
+    b.level(db, "O1", "S1", capacity=1, regime="old")
+    areas.create_period(db, "O1", kind="priority", group="sibling", starts_at=t(0),
+                        ends_at=t(0) + timedelta(days=20))
+    areas.create_period(db, "O1", kind="priority", group="staff",
+                        starts_at=t(0) + timedelta(days=21))
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(PeriodsScreen("O1"))
+        await settle(app, pilot)
+        table = app.screen.query_one("VirtualTable")
+        assert len(table.rows) == 2
+        text = [("".join(seg.text for seg in table.render_line(y))).split()
+                for y in range(8)]
+        words = [w for line in text for w in line]
+        assert words.count("voorrang") == 2, text
+        assert not any(w.startswith("voorrangsperiod") or w == "e" for w in words), text

@@ -11,7 +11,15 @@ from textual.widgets import Static
 from lopdesk import parse
 from lopdesk.domain import areas, directory, registers
 from lopdesk.domain.codes import PRIORITY_GROUPS
-from lopdesk.labels import PERIOD_KIND, PERIOD_PHASE, PRIORITY_GROUP, exact_dt, label, plural
+from lopdesk.labels import (
+    PERIOD_KIND,
+    PERIOD_KIND_SHORT,
+    PERIOD_PHASE,
+    PRIORITY_GROUP,
+    exact_dt,
+    label,
+    plural,
+)
 from lopdesk.present import close_plan_lines, period_group
 from lopdesk.screens.base import FormScreen, TableScreen
 from lopdesk.screens.dialogs import ConfirmDialog, FormField
@@ -74,7 +82,7 @@ class PeriodsScreen(TableScreen, FormScreen):
             phase = p.phase(now)
             state = label(PERIOD_PHASE, phase)
             rows.append(Row(p.id, [
-                str(p.id), PERIOD_KIND[p.kind], period_group(p.kind, p.group),
+                str(p.id), PERIOD_KIND_SHORT[p.kind], period_group(p.kind, p.group),
                 exact_dt(p.starts_at), exact_dt(p.ends_at) if p.ends_at else "—",
                 (state, "bold green" if phase == "running" else "")], data=p))
         self.query_one(VirtualTable).set_rows(rows)

@@ -99,8 +99,7 @@ class RegisterActions:
                         "nodig (NGI-02).", severity="warning")
             return
         if facts.recorded is not None:
-            self.notify(present.notice_already(facts.recorded), title=f"Nr. {e.seq}",
-                        timeout=10)
+            self.notify(present.notice_already(facts.recorded), title=f"Nr. {e.seq}")
             return
         senders = [k for k in NOTICE_SENDER if k != "lop" or facts.mandated]
         fields = [
@@ -126,13 +125,12 @@ class RegisterActions:
                                               yes="Vastleggen"),
                                 lambda ok: self._record_notice(e, v, on) if ok else None)
 
-        mandate = ("" if facts.mandated else
-                   f" {facts.school_name} gaf het LOP geen mandaat: de school verstuurt.")
+        mandate = "" if facts.mandated else " Geen mandaat voor het LOP: de school verstuurt."
         self._form("notice", f"Mededeling nr. {e.seq} bezorgd", fields,
-                   f"{e.child_name} ({e.child_id}) · niet-gerealiseerd op "
-                   f"{fmt_date(facts.refused_at)}; tijdig bezorgd t.e.m. {fmt_date(facts.due)} "
-                   f"(NGI-02).{mandate} De termijn voor de klacht bij de CLR loopt vanaf de "
-                   "bezorging (NGI-04).", "Verder", run)
+                   f"{e.child_name} ({e.child_id}), niet-gerealiseerd op "
+                   f"{fmt_date(facts.refused_at)}: tijdig bezorgd t.e.m. {fmt_date(facts.due)} "
+                   f"(NGI-02).{mandate} De klachtentermijn (CLR) loopt vanaf de bezorging.",
+                   "Verder", run)
 
     def _record_notice(self, e: Any, v: dict, on: Any, confirmed: bool = False) -> None:
         def open_offer(exc: BaseException) -> None:
