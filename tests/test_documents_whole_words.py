@@ -70,3 +70,13 @@ def test_case_summary_names_the_level_in_words_and_says_the_opening_once(db):
     summaries = [m["summary"] for m in c["meetings"]]
     assert summaries and not any(s.lower().startswith("geopend: geopend") for s in summaries)
     assert any(s.startswith("geopend") for s in summaries), summaries
+
+
+def test_a_level_in_a_letter_is_named_without_repeating_itself():
+    """The refusal notice read 'voor 1ste leerjaar A (1A 1A)' and 'voor Kleuter geb. 2025
+    (kleuter geboortejaar 2025)'; it adds to a level's name only what the name lacks."""
+    from lopdesk.domain.extracts.register import _qualifier
+
+    assert _qualifier("1ste leerjaar", "leerjaar", "1") == "leerjaar 1"
+    assert _qualifier("1ste leerjaar A", "1A", "1A") == "1A"
+    assert _qualifier("Kleuter geb. 2025", "kleuter geboortejaar", "2025") == ""

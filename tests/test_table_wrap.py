@@ -159,3 +159,22 @@ async def test_a_wrapping_table_is_laid_out_once_per_width_and_data(monkeypatch)
         await pilot.pause()
         await pilot.pause()
         assert calls == [width, table.scrollable_content_region.width]
+
+
+async def test_a_scrolled_wrapping_table_never_begins_with_the_rest_of_a_row():
+    """Moving down line by line or a page at a time, the first line in view is a row's
+    first line (its kind, name, date), never the second half of a wrapped row."""
+    app, make = _app(0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one("#t")
+        table.set_rows(make(40))
+        await pilot.pause()
+        table.focus()
+        assert table._tops is not None and table._top(1) > 1  # rows of several lines
+        for key in ["down"] * 12 + ["pagedown"] * 3 + ["up"] * 5 + ["pagedown"]:
+            await pilot.press(key)
+            await pilot.pause()
+            top = int(table.scroll_y)
+            assert table._row_at(top)[1] == 0, (key, top, table._row_at(top))
+            first, end = table._top(table.cursor), table._top(table.cursor + 1)
+            assert top <= first and end <= top + table.body_height  # the cursor's row whole

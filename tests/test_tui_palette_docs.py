@@ -210,3 +210,25 @@ async def test_lop_report_defaults_to_the_area_under_the_cursor_and_its_newest_y
         assert name(app) == "FormDialog", notes(app)
         assert app.screen.query_one("#f-area", Select).value == "B"
         assert app.screen.query_one("#f-year").value == "2026"
+
+
+async def test_open_case_picker_offers_refused_children_with_where_they_were_refused(db):
+    """MED-01: only a child with a non-realised request can get a case; the picker offers
+    those, each with the schools that refused it (five children of one name are told
+    apart by birth date and school)."""
+    s = refused_scenario(db)
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5", "n")
+        await settle(app, pilot)
+        assert name(app) == "FormDialog", notes(app)
+        await wait_until(pilot, lambda: picker_keys(app, "child_id") != [])
+        from lopdesk.screens.widgets.picker import Picker
+
+        picker = app.screen.query_one("#f-child_id", Picker)
+        assert [c.key for c in picker.choices] == [s["child"]]  # the realised ones are not
+        assert "geweigerd: School S1" in picker.choices[0].label
+        await type_text(pilot, "school s1")
+        await pilot.pause()
+        assert picker.value == s["child"]

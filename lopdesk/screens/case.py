@@ -16,7 +16,7 @@ from lopdesk.screens.base import FormScreen, db_work
 from lopdesk.screens.dialogs import FormDialog, FormField, TextDialog
 from lopdesk.screens.pick_dialog import PickDialog
 from lopdesk.screens.widgets.footer import KeyFooter as Footer
-from lopdesk.screens.widgets.picker import schools_for_case
+from lopdesk.screens.widgets.picker import refused_child_choices, schools_for_case
 from lopdesk.screens.widgets.table import Column, Row, VirtualTable
 
 CASE_OUTCOME = mediation.CASE_OUTCOME
@@ -28,7 +28,10 @@ def open_case_dialog(app: App, child_id: str = "", after=None, child_name: str =
     lapp: Any = app
     today = lapp.today()
     fields = [
-        FormField("child_id", "Kind", "child", value=child_id, required=True,
+        FormField("child_id", "Kind (met een niet-gerealiseerde inschrijving)", "child",
+                  value=child_id, required=True,
+                  placeholder="zoek op naam, geboortedatum, school of id…",
+                  load=refused_child_choices(lapp.area.school_name),
                   value_label=f"{child_name} · {child_id}" if child_name else ""),
         FormField("request_on", "Datum van de vraag van de ouders", "day",
                   value=fmt_date(today), required=True),

@@ -47,8 +47,19 @@ from lopdesk.labels import (
 )
 
 
+def _qualifier(name: str, kind_label: str, label: str) -> str:
+    """What follows a level's name in a letter, only when it adds to it: 'leerjaar 1' after
+    '1ste leerjaar', '1A' (not '1A 1A') after '1ste leerjaar A', nothing after 'Kleuter geb.
+    2025' (its label is in the name already)."""
+    if label in name.split():
+        return ""
+    return label if kind_label == label else f"{kind_label} {label}"
+
+
 def level_head(level: CapacityLevel, school: School) -> dict[str, Any]:
+    kind_label = LEVEL_KIND.get(level.kind, level.kind)
     return {
+        "qualifier": _qualifier(level.name or level.label, kind_label, level.label),
         "id": level.id, "name": level.name or level.label, "label": level.label,
         "kind": level.kind, "kind_label": LEVEL_KIND.get(level.kind, level.kind),
         "school_year": level.school_year, "school_year_label": school_year_label(

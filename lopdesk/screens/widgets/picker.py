@@ -158,6 +158,35 @@ def notice_choices(child_id: str | None = None,
     return load
 
 
+def refused_child_choices(school_name: Callable[[str, str], str] | None = None
+                          ) -> Callable[[Any], list[Choice]]:
+    """The children a case can be opened for (MED-01: a non-realised request), once each,
+    with the schools that refused them: two children of one name are told apart by their
+    birth date and where they were refused."""
+
+    def load(db: Any) -> list[Choice]:
+        from lopdesk.domain.directory import non_realised_entries
+        from lopdesk.labels import fmt_date
+
+        by_child: dict[str, tuple[Any, list[str]]] = {}
+        for r in non_realised_entries(db):
+            school = school_name(r.school_id, r.school_name) if school_name else r.school_name
+            schools = by_child.setdefault(r.child_id, (r, []))[1]
+            if school not in schools:
+                schools.append(school)
+        out = []
+        for cid, (r, schools) in sorted(by_child.items(), key=lambda kv: (
+                kv[1][0].last_name.lower(), kv[1][0].first_name.lower(), kv[0])):
+            born = fmt_date(r.birth_date) if r.birth_date else ""
+            label = (f"{r.last_name}, {r.first_name}" + (f" · {born}" if born else "")
+                     + f" · geweigerd: {', '.join(schools)} · {cid}")
+            out.append(Choice(cid, label, f"{r.first_name} {r.last_name} {r.last_name} "
+                              f"{r.first_name} {born} {cid} {' '.join(schools)}".lower()))
+        return out
+
+    return load
+
+
 def case_choices(db: Any) -> list[Choice]:
     """Mediation cases, running ones first (the order of the case list), each with the
     child, its state and the refusing schools."""

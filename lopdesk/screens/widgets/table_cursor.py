@@ -31,8 +31,14 @@ class CursorMoves:
         if first < top:
             self.scroll_to(y=first, animate=False, immediate=True, force=True)
         elif end > top + body:
-            self.scroll_to(y=max(0, min(first, end - body)), animate=False, immediate=True,
-                           force=True)
+            y = self._whole_rows_from(max(0, min(first, end - body)), first)
+            self.scroll_to(y=y, animate=False, immediate=True, force=True)
+
+    def _whole_rows_from(self, y: int, limit: int) -> int:
+        """`y`, or the start of the next row when `y` falls inside a row of several lines
+        (the view never begins with the rest of a row), but not beyond line `limit`."""
+        index, sub = self._row_at(y)
+        return min(self._top(index + 1), limit) if sub else y
 
     def _top(self, index: int) -> int:
         """The first line of row `index` (of the line after the rows for len(rows))."""
@@ -60,8 +66,9 @@ class CursorMoves:
         on_screen = max(0, min(first - top, body - 1))
         last = max(0, self._top(len(self._view)) - 1)
         self.cursor = self._row_at(max(0, min(first + direction * body, last)))[0]
-        self.scroll_to(y=max(0, self._top(self.cursor) - on_screen), animate=False,
-                       immediate=True)
+        first = self._top(self.cursor)
+        self.scroll_to(y=self._whole_rows_from(max(0, first - on_screen), first),
+                       animate=False, immediate=True)
 
     def action_jump(self, where: int) -> None:
         self.cursor = 0 if where == 0 else len(self._view) - 1
