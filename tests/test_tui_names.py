@@ -67,17 +67,18 @@ async def test_open_case_form_names_the_child_before_the_list_is_read(db, monkey
     all children is still being read."""
     import threading
 
+    from lopdesk.domain import directory
     from lopdesk.screens.widgets import picker
 
     s = refused_scenario(db)
     release = threading.Event()
-    real = picker.SOURCES["child"]
+    real = directory.non_realised_entries  # what the picker of refused children reads
 
-    def slow_children(database):
+    def slow_children(database, *args, **kwargs):
         release.wait(10)
-        return real(database)
+        return real(database, *args, **kwargs)
 
-    monkeypatch.setitem(picker.SOURCES, "child", slow_children)
+    monkeypatch.setattr(directory, "non_realised_entries", slow_children)
     app = make(db)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -98,3 +99,25 @@ async def test_open_case_form_names_the_child_before_the_list_is_read(db, monkey
             assert mediation.get_case(db, app.screen.case_id).child_id == s["child"]
     finally:
         release.set()
+
+
+async def test_board_dialog_tells_schools_of_one_name_apart(db):
+    """The LOP-bord dialog (e) named 'De Linde — leerjaar 1' for either of two schools
+    called De Linde; it now names the school as the overview does, with its neighbourhood."""
+    import builders as b
+
+    from lopdesk.domain import areas
+
+    b.area(db)
+    areas.create_school(db, "S1", "A", "De Linde", neighbourhood="Muide")
+    areas.create_school(db, "S2", "A", "De Linde", neighbourhood="Rabot")
+    b.level(db, "L1", "S1")
+    b.level(db, "L2", "S2")
+    app = make(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("VirtualTable")
+        assert table.move_to_key(("level", "L2"))
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert "Rabot" in app.screen._intro.splitlines()[0], app.screen._intro

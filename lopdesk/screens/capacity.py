@@ -186,7 +186,9 @@ class CapacityScreen(FormScreen):
             self.notify("Geen aanvraag gekozen.", severity="warning")
             return
         c = self.lapp.area.level(d.level_id)
-        lines = [f"School: {c.school_name} ({c.school_id})" if c else f"Niveau {d.level_id}",
+        area = self.lapp.area
+        lines = [f"School: {area.school_name(c.school_id, c.school_name)} ({c.school_id})"
+                 if c else f"Niveau {d.level_id}",
                  f"Niveau: {level_title(c)} ({d.level_id})" if c else "",
                  f"Capaciteit: {d.current_capacity} → {d.requested_capacity}",
                  f"Reden: {d.reason}",

@@ -386,7 +386,8 @@ class OverviewScreen(SearchScreen):
         c = row.data
         fields = [FormField("value", "Vrije plaatsen op het LOP-bord", value=c.free_places_field,
                             placeholder="leeg, 0, JA of een positief getal")]
-        intro = (f"{c.school_name} — {level_title(c)}\n"
+        intro = (f"{self.lapp.area.school_name(c.school_id, c.school_name)} — "
+                 f"{level_title(c)}\n"
                  "Leeg = 'Nog plaatsen vrij'; 0 = volzet (rood); JA = plaatsen, aantal niet "
                  "bekendgemaakt; of een positief getal (CAP-05).")
 
