@@ -121,3 +121,23 @@ async def test_board_dialog_tells_schools_of_one_name_apart(db):
         await pilot.press("e")
         await settle(app, pilot)
         assert "Rabot" in app.screen._intro.splitlines()[0], app.screen._intro
+
+
+def test_every_screen_names_a_school_with_its_neighbourhood_like_the_overview():
+    """'Basisschool De Boomgaard' is unique, but 'De Boomgaard Ledeberg' is another school:
+    the overview and the breadcrumb say 'Basisschool De Boomgaard, Drongen', and so must the
+    dialogs and lists that name schools through the area index."""
+    from types import SimpleNamespace as L
+
+    from lopdesk.screens.area_index import AreaIndex
+
+    index = AreaIndex.of([
+        L(level_id="A1", school_id="B9", school_name="Basisschool De Boomgaard",
+          neighbourhood="Drongen"),
+        L(level_id="A2", school_id="B10", school_name="Basisschool De Boomgaard Ledeberg",
+          neighbourhood="Ledeberg"),
+        L(level_id="A3", school_id="B11", school_name="De Linde", neighbourhood=""),
+    ])
+    assert index.school_name("B9") == "Basisschool De Boomgaard, Drongen"
+    assert index.school_name("B10") == "Basisschool De Boomgaard Ledeberg"
+    assert index.school_name("B11") == "De Linde"

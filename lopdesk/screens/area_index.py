@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from lopdesk.present import level_title, school_names
+from lopdesk.present import level_title, school_names, school_title
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,17 @@ class AreaIndex:
 
     @cached_property
     def _names(self) -> dict[str, str]:  # made once per snapshot (it is never changed)
-        return school_names(self.levels, by_place=True)
+        """Every school with its neighbourhood, as the overview and the breadcrumb name it
+        ('Basisschool De Boomgaard, Drongen', also when no other school has that very name
+        but 'De Boomgaard Ledeberg' is near it); shared names told apart as school_names."""
+        shared = school_names(self.levels, by_place=True)
+        out: dict[str, str] = {}
+        for c in self.levels:
+            if c.school_id not in out:
+                name = shared[c.school_id]
+                out[c.school_id] = (school_title(name, c.neighbourhood)
+                                    if name == c.school_name else name)
+        return out
 
     def school_name(self, school_id: str, known: str = "") -> str:
         """The school's name as every screen shows it: with its neighbourhood where several
