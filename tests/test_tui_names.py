@@ -28,6 +28,10 @@ async def test_case_list_names_the_refusing_schools(db):
         await settle(app, pilot)
         await pilot.press("5")
         assert (await first_row_cells(app, pilot, "#cases-table"))[6] == "School S1"
+        table = app.screen.query_one("#cases-table")
+        cells = [c if isinstance(c, str) else c[0] for c in table.cells(table.rows[0])]
+        assert not any("(S1)" in c for c in cells), cells
+        assert table.text_filter("S1")(table.rows[0])  # the search still finds the id
 
 
 async def test_offers_name_the_school(db):

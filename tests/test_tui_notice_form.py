@@ -24,12 +24,13 @@ def mandate(db, school_id: str = "S1") -> None:
         s.add(school)
 
 
-async def open_form(app, pilot, entry_id: int) -> None:
+async def open_form(app, pilot, entry_id: int, key: str = "M") -> None:
+    """The register of L1 on the line `entry_id`, and `key` pressed on it (M: the form)."""
     from lopdesk.screens.register import RegisterScreen
 
     await app.push_screen(RegisterScreen("L1", focus_entry=entry_id))
     await settle(app, pilot)
-    await pilot.press("M")
+    await pilot.press(key)
     await settle(app, pilot)
 
 
@@ -117,10 +118,5 @@ async def test_NGI_02_the_recorded_delivery_shows_in_the_lines_history(db):
     app = make(db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        from lopdesk.screens.register import RegisterScreen
-
-        await app.push_screen(RegisterScreen("L1", focus_entry=refused.id))
-        await settle(app, pilot)
-        await pilot.press("h")
-        await settle(app, pilot)
+        await open_form(app, pilot, refused.id, key="h")
         assert "aangetekend bezorgd op 09/03/2027" in app.screen.body, app.screen.body
