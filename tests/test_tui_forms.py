@@ -164,3 +164,13 @@ async def test_report_form_year_checked_in_place(db):
         await pilot.press("tab", *"27", "ctrl+s")
         await settle(app, pilot)
         assert "kleiner dan 2000" in form(app).errors["year"]
+
+
+def test_a_field_checked_in_place_says_its_message_as_a_sentence():
+    """DomainError's str() is the bare message (lower case); what a form shows under a
+    field is the sentence, as the CLI prints it."""
+    from lopdesk.screens.form_fields import FieldValidator, FormField
+
+    result = FieldValidator(FormField("on", "datum van de vraag", "day")).validate("31/02/2027")
+    (message,) = result.failure_descriptions
+    assert message[0].isupper() and message.lower().startswith("datum van de vraag"), message

@@ -72,5 +72,5 @@ class FieldValidator(Validator):
         try:
             self.form_field.parse(value.strip())
         except InvalidInput as exc:
-            return self.failure(str(exc), value)
+            return self.failure(exc.shown(), value)  # as a sentence, like every message
         return self.success()
